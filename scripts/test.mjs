@@ -1,0 +1,83 @@
+// Runs every test layer and prints one closing line: "N passed, N failed".
+// Usage: node scripts/test.mjs [unit|contract|integration|e2e ...]  (default: all layers, in that order)
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const LAYERS = ['unit', 'integration', 'e2e'];
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const layers = wanted.length > 0 ? wanted : LAYERS;
+
+function findTests(dir) {
+  if (!existsSync(dir)) return [];
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const full = join(dir, name);
+    if (statSync(full).isDirectory()) out.push(...findTests(full));
+    else if (/\.test\.ts$/.test(name)) out.push(full);
+  }
+  return out.sort();
+}
+
+function run(cmd, args, env = {}) {
+  return new Promise((resolve) => {
+    let output = '';
+    const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.on('data', (d) => {
+      output += d;
+      process.stdout.write(d);
+    });
+    child.stderr.on('data', (d) => process.stderr.write(d));
+    child.on('close', (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+/** node:test TAP/spec summaries end with "ℹ pass N" / "ℹ fail N" (spec) or "# pass N" (tap). */
+function countNodeTest(output) {
+  const pass = [...output.matchAll(/^(?:ℹ|#) pass (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
+  const fail = [...output.matchAll(/^(?:ℹ|#) fail (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
+  return { pass, fail };
+}
+
+/** Mocha-style runners (integration, e2e) print "RESULT: N passed, N failed". */
+function countResultLine(output) {
+  const m = [...output.matchAll(/^RESULT: (\d+) passed, (\d+) failed/gm)].pop();
+  return m ? { pass: Number(m[1]), fail: Number(m[2]) } : { pass: 0, fail: 0 };
+}
+
+let passed = 0;
+let failed = 0;
+const summary = [];
+const build = await run('node', ['scripts/build.mjs', '--tests']);
+if (build.code !== 0) {
+  console.log('Build failed.');
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+
+for (const layer of layers) {
+  let result;
+  if (layer === 'unit' || layer === 'contract' || layer === 'reliability') {
+    const dirs = layer === 'unit' ? ['test/unit', 'test/emulator', 'test/contract'] : [`test/${layer}`];
+    const files = [...new Set(dirs.flatMap(findTests))];
+    if (files.length === 0) continue;
+    const r = await run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files]);
+    const counts = countNodeTest(r.output);
+    if (r.code !== 0 && counts.fail === 0) counts.fail = 1;
+    result = counts;
+  } else {
+    const script = `test/${layer}/run.mjs`;
+    if (!existsSync(script)) continue;
+    const r = await run('node', [script]);
+    const counts = countResultLine(r.output);
+    if (r.code !== 0 && counts.fail === 0) counts.fail = 1;
+    result = counts;
+  }
+  passed += result.pass;
+  failed += result.fail;
+  summary.push(`${layer}: ${result.pass} passed, ${result.fail} failed`);
+}
+
+console.log('\n' + summary.join('\n'));
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed > 0 || passed === 0 ? 1 : 0);

@@ -1,0 +1,32 @@
+import * as vscode from 'vscode';
+import { registerCommands } from './vscode/commands';
+import { ConnectorsTreeProvider } from './vscode/connectorsTree';
+import { createLog } from './vscode/log';
+
+/**
+ * Activation wires things together and nothing else: heavy modules (MSAL, the Graph client) are loaded
+ * only when a command first needs them, so that VS Code's start is not slowed down by this extension.
+ */
+export function activate(context: vscode.ExtensionContext): ExtensionApi {
+  const log = createLog();
+  context.subscriptions.push(log);
+
+  const connectors = new ConnectorsTreeProvider();
+  context.subscriptions.push(
+    connectors,
+    vscode.window.registerTreeDataProvider('entraConnector.connectors', connectors),
+  );
+
+  registerCommands(context, { log, connectors });
+  log.info(`Entra Connector ${context.extension.packageJSON.version as string} activated.`);
+  return { connectors };
+}
+
+export function deactivate(): void {
+  // Nothing to release beyond context.subscriptions.
+}
+
+/** What the extension exports, for its own integration tests and for other extensions. */
+export interface ExtensionApi {
+  readonly connectors: ConnectorsTreeProvider;
+}
