@@ -55,13 +55,26 @@ if (build.code !== 0) {
   process.exit(1);
 }
 
+// Every test process trusts the emulated tenant's CA (made once, kept in the ignored .emulator/ folder).
+const caEnv = {};
+if (existsSync('test/emulator/ensure-ca.ts')) {
+  const ca = await run(process.execPath, ['--import', 'tsx', 'test/emulator/ensure-ca.ts']);
+  const caPath = ca.output.trim().split('\n').pop();
+  if (ca.code !== 0 || !caPath || !existsSync(caPath)) {
+    console.log('Could not create the emulated tenant\'s CA.');
+    console.log('0 passed, 1 failed');
+    process.exit(1);
+  }
+  caEnv.NODE_EXTRA_CA_CERTS = caPath;
+}
+
 for (const layer of layers) {
   let result;
   if (layer === 'unit' || layer === 'contract' || layer === 'reliability') {
     const dirs = layer === 'unit' ? ['test/unit', 'test/emulator', 'test/contract'] : [`test/${layer}`];
     const files = [...new Set(dirs.flatMap(findTests))];
     if (files.length === 0) continue;
-    const r = await run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files]);
+    const r = await run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files], caEnv);
     const counts = countNodeTest(r.output);
     if (r.code !== 0 && counts.fail === 0) counts.fail = 1;
     result = counts;
