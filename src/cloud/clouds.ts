@@ -1,0 +1,205 @@
+/**
+ * The Microsoft clouds the extension can sign in to, and the custom cloud a user (or the emulated tenant) configures.
+ * Endpoints per DOMAIN.md §7; nothing here knows about VS Code.
+ */
+
+export const CLOUD_NAMES = ['AzureCloud', 'AzureUSGovernment', 'AzureUSGovernmentDoD', 'AzureChinaCloud', 'Custom'] as const;
+export type CloudName = (typeof CLOUD_NAMES)[number];
+
+export interface Cloud {
+  readonly name: CloudName;
+  /** Sign-in host, e.g. `https://login.microsoftonline.com` (no trailing slash; may carry a path for a custom cloud). */
+  readonly loginEndpoint: string;
+  /** Microsoft Graph base, e.g. `https://graph.microsoft.com`; requests go to `${graphEndpoint}/v1.0/...`. */
+  readonly graphEndpoint: string;
+  /** Azure Resource Manager base, e.g. `https://management.azure.com`. */
+  readonly armEndpoint: string;
+  /** The Microsoft Entra admin center for this cloud, when there is one. */
+  readonly adminCenter?: string;
+}
+
+export interface CustomCloudSettings {
+  readonly loginEndpoint?: unknown;
+  readonly graphEndpoint?: unknown;
+  readonly armEndpoint?: unknown;
+}
+
+const KNOWN: Readonly<Record<Exclude<CloudName, 'Custom'>, Cloud>> = {
+  AzureCloud: {
+    name: 'AzureCloud',
+    loginEndpoint: 'https://login.microsoftonline.com',
+    graphEndpoint: 'https://graph.microsoft.com',
+    armEndpoint: 'https://management.azure.com',
+    adminCenter: 'https://entra.microsoft.com',
+  },
+  AzureUSGovernment: {
+    name: 'AzureUSGovernment',
+    loginEndpoint: 'https://login.microsoftonline.us',
+    graphEndpoint: 'https://graph.microsoft.us',
+    armEndpoint: 'https://management.usgovcloudapi.net',
+    adminCenter: 'https://entra.microsoft.us',
+  },
+  AzureUSGovernmentDoD: {
+    name: 'AzureUSGovernmentDoD',
+    loginEndpoint: 'https://login.microsoftonline.us',
+    graphEndpoint: 'https://dod-graph.microsoft.us',
+    armEndpoint: 'https://management.usgovcloudapi.net',
+    adminCenter: 'https://entra.microsoft.us',
+  },
+  AzureChinaCloud: {
+    name: 'AzureChinaCloud',
+    loginEndpoint: 'https://login.chinacloudapi.cn',
+    graphEndpoint: 'https://microsoftgraph.chinacloudapi.cn',
+    armEndpoint: 'https://management.chinacloudapi.cn',
+    adminCenter: 'https://entra.microsoftonline.cn',
+  },
+};
+
+/** A setting value that cannot be used, with the sentence to show the user. */
+export class CloudConfigError extends Error {
+  constructor(
+    message: string,
+    /** The setting to fix, e.g. `entraConnector.customCloud`. */
+    readonly setting: string,
+  ) {
+    super(message);
+    this.name = 'CloudConfigError';
+  }
+}
+
+export function isCloudName(value: unknown): value is CloudName {
+  return typeof value === 'string' && (CLOUD_NAMES as readonly string[]).includes(value);
+}
+
+/** Resolves the `entraConnector.cloud` / `entraConnector.customCloud` settings to endpoints, or throws a CloudConfigError. */
+export function resolveCloud(name: unknown, custom?: CustomCloudSettings | null): Cloud {
+  if (name === undefined || name === null || name === '') return KNOWN.AzureCloud;
+  if (!isCloudName(name)) {
+    throw new CloudConfigError(
+      `"${String(name)}" is not a known cloud. Set entraConnector.cloud to one of ${CLOUD_NAMES.join(', ')}.`,
+      'entraConnector.cloud',
+    );
+  }
+  if (name !== 'Custom') return KNOWN[name];
+  if (!custom || typeof custom !== 'object') {
+    throw new CloudConfigError(
+      'entraConnector.cloud is "Custom" but entraConnector.customCloud is not set. Give its loginEndpoint, graphEndpoint and armEndpoint.',
+      'entraConnector.customCloud',
+    );
+  }
+  return {
+    name: 'Custom',
+    // MSAL refuses an authority that is not https, so the sign-in endpoint has no loopback exception.
+    loginEndpoint: validateEndpoint(custom.loginEndpoint, 'loginEndpoint', { allowHttpLoopback: false }),
+    graphEndpoint: validateEndpoint(custom.graphEndpoint, 'graphEndpoint', { allowHttpLoopback: true }),
+    armEndpoint: validateEndpoint(custom.armEndpoint, 'armEndpoint', { allowHttpLoopback: true }),
+  };
+}
+
+export function knownCloud(name: Exclude<CloudName, 'Custom'>): Cloud {
+  return KNOWN[name];
+}
+
+/** True for 127.0.0.0/8, ::1 and localhost: addresses that never leave the machine. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  if (host === '::1' || host === '0:0:0:0:0:0:0:1') return true;
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
+  return !!v4 && Number(v4[1]) === 127 && v4.slice(2).every((part) => Number(part) <= 255);
+}
+
+/**
+ * Checks one endpoint of a custom cloud: an absolute https URL (http only on a loopback address, for local
+ * development, where allowed), without credentials, query or fragment. Returns it without a trailing slash.
+ */
+export function validateEndpoint(value: unknown, field: string, options: { allowHttpLoopback: boolean }): string {
+  const setting = 'entraConnector.customCloud';
+  const where = `${setting}.${field}`;
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new CloudConfigError(`${where} is missing. Give the endpoint's https URL, e.g. "https://login.example.com".`, setting);
+  }
+  let url: URL;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    throw new CloudConfigError(`${where} "${value}" is not a URL. Give an absolute https URL, e.g. "https://login.example.com".`, setting);
+  }
+  const loopback = isLoopbackHost(url.hostname);
+  if (url.protocol === 'http:') {
+    if (!loopback) {
+      throw new CloudConfigError(
+        `${where} must use https: "${value}" would send sign-in data and tokens unencrypted. Change it to https://${url.host}${url.pathname === '/' ? '' : url.pathname}.`,
+        setting,
+      );
+    }
+    if (!options.allowHttpLoopback) {
+      throw new CloudConfigError(
+        `${where} must use https even on a loopback address: the sign-in library refuses http authorities. Serve the local identity endpoint over https.`,
+        setting,
+      );
+    }
+  } else if (url.protocol !== 'https:') {
+    throw new CloudConfigError(`${where} must be an https URL, not "${url.protocol}". Change it to an https:// address.`, setting);
+  }
+  if (url.username || url.password) {
+    throw new CloudConfigError(`${where} must not contain a user name or password. Remove them from the URL.`, setting);
+  }
+  if (url.search || url.hash) {
+    throw new CloudConfigError(`${where} must not have a query or fragment. Give only the scheme, host and path.`, setting);
+  }
+  return `${url.protocol}//${url.host}${url.pathname}`.replace(/\/+$/, '');
+}
+
+/** The MSAL authority for a tenant (`organizations`, `common`, a tenant ID or a verified domain). */
+export function authorityFor(cloud: Cloud, tenant: string): string {
+  return `${cloud.loginEndpoint}/${encodeURIComponent(tenant)}`;
+}
+
+/** The host MSAL must list in `knownAuthorities` for this cloud's sign-in endpoint. */
+export function authorityHost(cloud: Cloud): string {
+  return new URL(cloud.loginEndpoint).host;
+}
+
+/** The resource part of Graph scopes for this cloud: its Graph endpoint, e.g. `https://graph.microsoft.us`. */
+export function graphResource(cloud: Cloud): string {
+  return cloud.graphEndpoint;
+}
+
+/**
+ * Qualifies a Graph permission for this cloud's Graph: `User.Read` → `https://graph.microsoft.com/User.Read`.
+ * OIDC scopes and already-qualified scopes are returned unchanged.
+ */
+export function graphScope(cloud: Cloud, scope: string): string {
+  if (OIDC_SCOPES.has(scope) || /^[a-z][a-z0-9+.-]*:\/\//i.test(scope)) return scope;
+  return `${graphResource(cloud)}/${scope}`;
+}
+
+/** The permission name of a qualified Graph scope (`https://graph.microsoft.com/User.Read` → `User.Read`). */
+export function graphPermissionName(cloud: Cloud, scope: string): string {
+  const prefix = `${graphResource(cloud)}/`;
+  return scope.startsWith(prefix) ? scope.slice(prefix.length) : scope;
+}
+
+export const OIDC_SCOPES: ReadonlySet<string> = new Set(['openid', 'profile', 'offline_access', 'email']);
+
+/** The admin center page of an app registration in this cloud, or undefined when the cloud has no known admin center. */
+export function adminCenterAppUrl(cloud: Cloud, appId: string): string | undefined {
+  if (!cloud.adminCenter) return undefined;
+  return `${cloud.adminCenter}/#view/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/~/Overview/appId/${encodeURIComponent(appId)}`;
+}
+
+/**
+ * The link an administrator opens to grant tenant-wide consent for `clientId` to `scopes`
+ * (`{login}/{tenant}/v2.0/adminconsent?client_id=…&scope=…&redirect_uri=…`, DOMAIN.md §4).
+ */
+export function adminConsentUrl(
+  cloud: Cloud,
+  options: { tenant: string; clientId: string; scopes: readonly string[]; redirectUri?: string },
+): string {
+  const url = new URL(`${authorityFor(cloud, options.tenant)}/v2.0/adminconsent`);
+  url.searchParams.set('client_id', options.clientId);
+  url.searchParams.set('scope', options.scopes.map((s) => graphScope(cloud, s)).join(' '));
+  url.searchParams.set('redirect_uri', options.redirectUri ?? 'http://localhost');
+  return url.toString();
+}
