@@ -1,0 +1,256 @@
+/**
+ * The Microsoft Graph client: `@microsoft/microsoft-graph-client` with our own middleware chain, so it works against
+ * any configured endpoint (sovereign clouds, the emulated tenant) exactly like against graph.microsoft.com.
+ *
+ * Chain: retry → auth → logging → HTTP. Retry is outermost so that every attempt gets a current token and is logged.
+ */
+import { Client, type Context, type Middleware } from '@microsoft/microsoft-graph-client';
+
+/** One line per HTTP attempt. Never receives a token, an Authorization header or a body. */
+export interface GraphLogEntry {
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  readonly requestId?: string;
+  readonly durationMs: number;
+  /** Set when the attempt failed without an HTTP answer (connection reset, DNS). */
+  readonly networkError?: string;
+}
+
+export type GraphLog = (entry: GraphLogEntry) => void;
+
+export interface GetAccessTokenOptions {
+  /** The previous token was rejected (401): do not hand out the same one from a cache. */
+  readonly forceRefresh?: boolean;
+}
+
+export interface GraphClientOptions {
+  /** e.g. `https://graph.microsoft.com` or `https://127.0.0.2:PORT/graph`; requests go to `${graphEndpoint}/v1.0/...`. */
+  readonly graphEndpoint: string;
+  /** Returns a bearer token for exactly these (resource-qualified) scopes. */
+  getAccessToken(scopes: string[], options?: GetAccessTokenOptions): Promise<string>;
+  readonly log?: GraphLog;
+  readonly fetch?: typeof fetch;
+  /** Resource that scopes are qualified with; default the Graph endpoint itself (`https://graph.microsoft.com/User.Read`). */
+  readonly scopeResource?: string;
+  /** Retry policy; defaults suit interactive use. */
+  readonly retry?: Partial<RetryPolicy>;
+  /** Injectable for tests of backoff. */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+export interface RetryPolicy {
+  /** Attempts after the first. */
+  readonly maxRetries: number;
+  /** Base delay when the server gives no Retry-After. */
+  readonly baseDelayMs: number;
+  /** Upper bound of any one wait, including a server's Retry-After. */
+  readonly maxDelayMs: number;
+}
+
+const DEFAULT_RETRY: RetryPolicy = { maxRetries: 4, baseDelayMs: 1000, maxDelayMs: 30_000 };
+
+/** The Graph permissions the product asks for, narrowest per operation. */
+export const GraphPermission = {
+  apps: 'Application.ReadWrite.All',
+  grants: 'DelegatedPermissionGrant.ReadWrite.All',
+  user: 'User.Read',
+} as const;
+
+/**
+ * Per-request scope override (`.middlewareOptions([new GraphScopes([...])])`), for requests whose path does not tell
+ * (e.g. `$batch`). Names are unqualified (`Application.ReadWrite.All`).
+ */
+export class GraphScopes {
+  constructor(readonly names: readonly string[]) {}
+}
+
+/** The permission a request needs, from its path. */
+export function permissionForPath(path: string): string {
+  const p = path.replace(/^\/(v1\.0|beta)/, '');
+  if (/^\/oauth2PermissionGrants/i.test(p) || /\/oauth2PermissionGrants/i.test(p)) return GraphPermission.grants;
+  if (/^\/(me|organization|domains|policies\/authorizationPolicy)(\/|\?|$)/i.test(p)) return GraphPermission.user;
+  return GraphPermission.apps;
+}
+
+export function qualifyScopes(names: readonly string[], resource = 'https://graph.microsoft.com'): string[] {
+  return names.map((n) => (n.includes('://') ? n : `${resource.replace(/\/$/, '')}/${n}`));
+}
+
+function urlOf(request: RequestInfo): URL {
+  return new URL(typeof request === 'string' ? request : request.url);
+}
+
+function methodOf(context: Context): string {
+  return (context.options?.method ?? (typeof context.request === 'string' ? 'GET' : context.request.method)).toUpperCase();
+}
+
+function setHeader(context: Context, name: string, value: string): void {
+  const options = (context.options ??= {});
+  const headers = options.headers;
+  if (headers instanceof Headers) headers.set(name, value);
+  else if (Array.isArray(headers)) {
+    const kept = headers.filter(([k]) => k.toLowerCase() !== name.toLowerCase());
+    options.headers = [...kept, [name, value]];
+  } else {
+    const kept = Object.fromEntries(Object.entries(headers ?? {}).filter(([k]) => k.toLowerCase() !== name.toLowerCase()));
+    options.headers = { ...kept, [name]: value };
+  }
+}
+
+abstract class Link implements Middleware {
+  protected next?: Middleware;
+  setNext(next: Middleware): void {
+    this.next = next;
+  }
+  protected async forward(context: Context): Promise<void> {
+    if (!this.next) throw new Error('Graph middleware chain is incomplete.');
+    await this.next.execute(context);
+  }
+  abstract execute(context: Context): Promise<void>;
+}
+
+/** Adds the bearer for the scopes the request needs; on one 401 asks for a fresh token and tries once more. */
+export class AuthMiddleware extends Link {
+  constructor(
+    private readonly getAccessToken: GraphClientOptions['getAccessToken'],
+    private readonly scopeResource: string,
+  ) {
+    super();
+  }
+  async execute(context: Context): Promise<void> {
+    const override = context.middlewareControl?.getMiddlewareOptions(GraphScopes) as GraphScopes | undefined;
+    const names = override?.names ?? [permissionForPath(urlOf(context.request).pathname.replace(/^.*?\/(v1\.0|beta)\//, '/'))];
+    const scopes = qualifyScopes(names, this.scopeResource);
+    setHeader(context, 'Authorization', `Bearer ${await this.getAccessToken(scopes)}`);
+    await this.forward(context);
+    if (context.response?.status === 401) {
+      setHeader(context, 'Authorization', `Bearer ${await this.getAccessToken(scopes, { forceRefresh: true })}`);
+      await this.forward(context);
+    }
+  }
+}
+
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+/**
+ * Retries throttling and transient failures, bounded, honouring Retry-After:
+ * - 429 for every method (a throttled request was not executed);
+ * - 503/504, 409 `Directory_ConcurrencyViolation` and lost connections only for idempotent methods. A POST that may
+ *   have been executed is never repeated here: the operations above reconcile (look up, then create) instead.
+ */
+export class RetryMiddleware extends Link {
+  constructor(
+    private readonly policy: RetryPolicy,
+    private readonly sleep: (ms: number) => Promise<void>,
+  ) {
+    super();
+  }
+
+  async execute(context: Context): Promise<void> {
+    const method = methodOf(context);
+    const idempotent = IDEMPOTENT.has(method) || isBatchOfReads(context);
+    for (let attempt = 0; ; attempt++) {
+      let failure: unknown;
+      try {
+        context.response = undefined;
+        await this.forward(context);
+      } catch (error) {
+        failure = error;
+      }
+      const last = attempt >= this.policy.maxRetries;
+      if (failure !== undefined) {
+        if (!idempotent || last) throw failure;
+        await this.sleep(this.delay(attempt, undefined));
+        continue;
+      }
+      const response = context.response as Response | undefined;
+      if (!response || last) return;
+      const retryable =
+        response.status === 429 ||
+        (idempotent && (response.status === 503 || response.status === 504)) ||
+        (idempotent && response.status === 409 && (await isConcurrencyViolation(response)));
+      if (!retryable) return;
+      await this.sleep(this.delay(attempt, response.headers.get('Retry-After')));
+    }
+  }
+
+  private delay(attempt: number, retryAfter: string | null | undefined): number {
+    const seconds = retryAfter ? Number(retryAfter) : NaN;
+    const ms = Number.isFinite(seconds) ? seconds * 1000 : this.policy.baseDelayMs * 2 ** attempt;
+    return Math.min(Math.max(ms, 0), this.policy.maxDelayMs);
+  }
+}
+
+function isBatchOfReads(context: Context): boolean {
+  if (methodOf(context) !== 'POST' || !urlOf(context.request).pathname.endsWith('/$batch')) return false;
+  const body = context.options?.body;
+  if (typeof body !== 'string') return false;
+  try {
+    const parsed = JSON.parse(body) as { requests?: { method?: string }[] };
+    return !!parsed.requests?.every((r) => (r.method ?? 'GET').toUpperCase() === 'GET');
+  } catch {
+    return false;
+  }
+}
+
+async function isConcurrencyViolation(response: Response): Promise<boolean> {
+  try {
+    const body = (await response.clone().json()) as { error?: { code?: string } };
+    return body.error?.code === 'Directory_ConcurrencyViolation';
+  } catch {
+    return false;
+  }
+}
+
+/** Logs method, path, status, request-id and duration of every attempt. Nothing else. */
+export class LoggingMiddleware extends Link {
+  constructor(
+    private readonly log: GraphLog,
+    private readonly now: () => number = () => Date.now(),
+  ) {
+    super();
+  }
+  async execute(context: Context): Promise<void> {
+    const started = this.now();
+    const url = urlOf(context.request);
+    const method = methodOf(context);
+    const path = decodeURIComponent(url.pathname.replace(/^.*?\/(v1\.0|beta)\//, '/'));
+    try {
+      await this.forward(context);
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string }; code?: string }).cause?.code ?? (error as { code?: string }).code;
+      this.log({ method, path, status: 0, durationMs: this.now() - started, networkError: cause ?? 'network error' });
+      throw error;
+    }
+    const response = context.response as Response | undefined;
+    const requestId = response?.headers.get('request-id') ?? undefined;
+    const entry: GraphLogEntry = { method, path, status: response?.status ?? 0, durationMs: this.now() - started };
+    this.log(requestId ? { ...entry, requestId } : entry);
+  }
+}
+
+/** The last link: performs the request with the injected fetch. */
+export class FetchHandler implements Middleware {
+  constructor(private readonly doFetch: typeof fetch) {}
+  async execute(context: Context): Promise<void> {
+    context.response = await this.doFetch(context.request, context.options as RequestInit);
+  }
+}
+
+/** Builds a Graph `Client` over the configured endpoint. Requests go to `${graphEndpoint}/v1.0/...`. */
+export function createGraphClient(options: GraphClientOptions): Client {
+  const retry = { ...DEFAULT_RETRY, ...options.retry };
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const chain: Middleware[] = [
+    new RetryMiddleware(retry, sleep),
+    new AuthMiddleware(options.getAccessToken, options.scopeResource ?? options.graphEndpoint.replace(/\/$/, '')),
+    new LoggingMiddleware(options.log ?? (() => undefined)),
+    new FetchHandler(options.fetch ?? ((...args) => fetch(...args))),
+  ];
+  return Client.initWithMiddleware({
+    baseUrl: `${options.graphEndpoint.replace(/\/$/, '')}/`,
+    defaultVersion: 'v1.0',
+    middleware: chain,
+  });
+}

@@ -1,0 +1,197 @@
+/**
+ * The setup context: everything one run of the checklist knows — the connector folder, the cloud, the tenant, the
+ * user's choices, the ids of every object found or created, and each step's state. Never a secret: it is saved
+ * after every step (workspaceState in the extension, a JSON file for the CLI).
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { DirectoryError } from '../graph/errors';
+
+export const CONTEXT_VERSION = 1;
+
+export type Audience = 'AzureADMyOrg' | 'AzureADMultipleOrgs';
+
+/** How the API app's Application ID URI is formed. */
+export type IdentifierUriChoice =
+  | { readonly kind: 'tenant' } // api://{tenantId}/{name}
+  | { readonly kind: 'appId' } // api://{appId}, the only form when the tenant policy demands it
+  | { readonly kind: 'custom'; readonly uri: string }; // e.g. a verified-domain URI
+
+export type ServiceChoice =
+  | {
+      readonly kind: 'new';
+      readonly displayName: string;
+      readonly identifierUri: IdentifierUriChoice;
+      /** Scope value, default `user_impersonation`. */
+      readonly scope: string;
+      readonly audience: Audience;
+    }
+  /** An app already in the tenant, found by appId, identifier URI or name (resolved to an appId before running). */
+  | { readonly kind: 'existing'; readonly appId: string; readonly scope?: string }
+  /** A Microsoft service such as Microsoft Graph: its delegated scopes by value (`User.Read`). */
+  | { readonly kind: 'microsoft'; readonly appId: string; readonly resourceUri: string; readonly scopes: readonly string[] };
+
+export type ConnectorChoice =
+  | { readonly kind: 'new'; readonly displayName: string }
+  | { readonly kind: 'existing'; readonly appId: string };
+
+/** `admin`: tenant-wide grant, else the admin-consent link. `user`: a grant for the signed-in user only, else the link. `link`: only the link. */
+export type ConsentChoice = 'admin' | 'user' | 'link';
+
+export interface SetupChoices {
+  readonly service: ServiceChoice;
+  readonly connector: ConnectorChoice;
+  readonly consent: ConsentChoice;
+  /** Secret lifetime in days (default 180). */
+  readonly secretDays: number;
+  /** On-behalf-of login (Power Platform `enableOnbehalfOfLogin`). */
+  readonly obo: boolean;
+  /** The connector's per-connector redirect URL, once known. */
+  readonly redirectUrl?: string;
+}
+
+export interface CloudEndpoints {
+  readonly name: string;
+  readonly loginEndpoint: string;
+  readonly graphEndpoint: string;
+}
+
+export const STEP_IDS = ['service', 'connector', 'consent', 'secret', 'properties', 'redirect', 'cors'] as const;
+export type StepId = (typeof STEP_IDS)[number];
+
+export type StepState = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
+
+export interface StepStatus {
+  readonly state: StepState;
+  /** A sentence for the checklist (what was done, or why it is pending/skipped). */
+  readonly detail?: string;
+  readonly error?: DirectoryError;
+}
+
+/** Directory objects the setup uses. `created` says whether this setup made it (and undo may remove it). */
+export interface ObjectRef {
+  readonly id: string;
+  readonly created: boolean;
+}
+
+export interface AppRef extends ObjectRef {
+  readonly appId: string;
+  readonly displayName?: string;
+}
+
+export interface SetupObjects {
+  apiApp?: AppRef & { identifierUri?: string; scopeIds: string[]; scopeValues: string[]; resourceUri: string };
+  apiSp?: ObjectRef;
+  connectorApp?: AppRef & { signInAudience?: string; redirectUris?: string[] };
+  connectorSp?: ObjectRef;
+  grant?: ObjectRef & { consentType: 'AllPrincipals' | 'Principal'; scope: string };
+  /** The password this setup added: id and expiry only; the value is in secret storage. */
+  password?: { keyId: string; endDateTime: string; displayName: string; created: boolean };
+  /** Azure API Connections is pre-authorized on the API app (on-behalf-of). */
+  oboPreauthorized?: boolean;
+  /** Redirect URI registered on the connector app. */
+  redirectUri?: string;
+  /** Set when the user may not grant: the link an administrator opens. */
+  adminConsentUrl?: string;
+}
+
+/** Write-ahead markers saved before a POST that cannot be upserted, so a resumed run reconciles first. */
+export interface SetupIntents {
+  password?: string; // the password's displayName marker
+  grant?: boolean;
+}
+
+export interface SetupContext {
+  readonly version: typeof CONTEXT_VERSION;
+  /** Random id of this setup; marks the password it adds. */
+  readonly runId: string;
+  /** Absolute path of the connector folder (holding apiProperties.json). */
+  readonly connectorDir: string;
+  readonly cloud: CloudEndpoints;
+  readonly tenantId: string;
+  readonly choices: SetupChoices;
+  /** Stable per connector folder + tenant: `entra-connector-<hash>-api` / `-client`. */
+  readonly uniqueNames: { readonly api: string; readonly client: string };
+  objects: SetupObjects;
+  intents: SetupIntents;
+  steps: Record<StepId, StepStatus>;
+}
+
+export const DEFAULT_SCOPE = 'user_impersonation';
+export const DEFAULT_SECRET_DAYS = 180;
+
+function stableHash(...parts: string[]): string {
+  return createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 20);
+}
+
+/** `uniqueName`s for the two apps: the same folder name in the same tenant converges on the same objects. */
+export function uniqueNamesFor(connectorFolderName: string, tenantId: string): { api: string; client: string } {
+  const h = stableHash(tenantId.toLowerCase(), connectorFolderName.trim().toLowerCase());
+  return { api: `entra-connector-${h}-api`, client: `entra-connector-${h}-client` };
+}
+
+/** A GUID derived from a name, so a re-sent app body carries the same scope id (changing it needs two PATCHes). */
+export function stableGuid(...parts: string[]): string {
+  const h = createHash('sha256').update(parts.join('\n')).digest('hex');
+  const variant = ((parseInt(h[16] ?? '0', 16) & 0x3) | 0x8).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+export interface NewContextOptions {
+  readonly connectorDir: string;
+  readonly cloud: CloudEndpoints;
+  readonly tenantId: string;
+  readonly choices: SetupChoices;
+  readonly runId?: string;
+}
+
+export function createContext(options: NewContextOptions): SetupContext {
+  const folder = options.connectorDir.replace(/[\\/]+$/, '').split(/[\\/]/).pop() ?? options.connectorDir;
+  const steps = Object.fromEntries(STEP_IDS.map((id) => [id, { state: 'pending' } as StepStatus])) as Record<StepId, StepStatus>;
+  return {
+    version: CONTEXT_VERSION,
+    runId: options.runId ?? randomUUID(),
+    connectorDir: options.connectorDir,
+    cloud: options.cloud,
+    tenantId: options.tenantId,
+    choices: options.choices,
+    uniqueNames: uniqueNamesFor(folder, options.tenantId),
+    objects: {},
+    intents: {},
+    steps,
+  };
+}
+
+/** The folder name, used as the default display name of the apps. */
+export function connectorName(ctx: Pick<SetupContext, 'connectorDir'>): string {
+  return ctx.connectorDir.replace(/[\\/]+$/, '').split(/[\\/]/).pop() ?? 'Connector';
+}
+
+/** The Application ID URI the API app gets for the choice (`undefined` for `appId` until the app exists). */
+export function identifierUriFor(choice: IdentifierUriChoice, tenantId: string, name: string, appId?: string): string | undefined {
+  if (choice.kind === 'custom') return choice.uri;
+  if (choice.kind === 'tenant') return `api://${tenantId}/${slug(name)}`;
+  return appId ? `api://${appId}` : undefined;
+}
+
+export function slug(name: string): string {
+  return (
+    name
+      .trim()
+      .toLowerCase()
+      .replace(/[^a-z0-9._-]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'api'
+  );
+}
+
+/**
+ * Whether a saved context can be resumed for these options: same folder, tenant and cloud. Choices may differ
+ * (the user went Back and changed an answer) — then the caller starts the affected steps again.
+ */
+export function sameTarget(saved: SetupContext, options: Pick<NewContextOptions, 'connectorDir' | 'tenantId' | 'cloud'>): boolean {
+  return (
+    saved.version === CONTEXT_VERSION &&
+    saved.connectorDir === options.connectorDir &&
+    saved.tenantId.toLowerCase() === options.tenantId.toLowerCase() &&
+    saved.cloud.graphEndpoint === options.cloud.graphEndpoint
+  );
+}

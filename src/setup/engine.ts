@@ -1,0 +1,605 @@
+/**
+ * The setup engine: runs the checklist's directory work as a dependency graph of small idempotent tasks, each
+ * started as soon as what it needs is done (API app → {API SP, connector app, API patch} → {connector SP, password}
+ * → grant), saves the context after every task, and can be run again after any failure: tasks whose result is in
+ * the context do not run, and tasks that POST reconcile with the directory first (write-ahead intents).
+ * No VS Code here: the host passes {@link SetupServices}.
+ */
+import { DirectoryFailure, toDirectoryError, type DirectoryError } from '../graph/errors';
+import { AZURE_API_CONNECTIONS_APP_ID, type Application, type Directory, type PermissionScope } from '../graph/operations';
+import {
+  identifierUriFor,
+  stableGuid,
+  STEP_IDS,
+  type SetupContext,
+  type StepId,
+  type StepStatus,
+} from './context';
+import { apiPropertiesChange, PropertiesError, swaggerChange, type FileChange, type TokenSettings } from './properties';
+
+/** Where the client secret goes: VS Code SecretStorage (`entraConnector.secret.<clientId>`) or the CLI's memory. */
+export interface SecretSink {
+  store(clientId: string, value: string): Promise<void>;
+}
+
+/** Saved context: workspaceState in the extension, a JSON file for the CLI. Never holds a secret. */
+export interface StateStore {
+  load(): Promise<SetupContext | undefined>;
+  save(ctx: SetupContext): Promise<void>;
+  clear?(): Promise<void>;
+}
+
+/** Connector files. The extension applies edits through a WorkspaceEdit (undoable); the CLI writes the file. */
+export interface SetupFiles {
+  read(path: string): Promise<string | undefined>;
+  /** Applies the change (`edits` relative to `before`; `before === undefined` means create the file). */
+  apply(change: FileChange): Promise<void>;
+  /** Optional diff preview before writing; `false` leaves the step pending (the user declined). */
+  confirm?(changes: readonly FileChange[]): Promise<boolean>;
+}
+
+export interface SetupServices {
+  readonly directory: Directory;
+  readonly secrets: SecretSink;
+  readonly state: StateStore;
+  readonly files: SetupFiles;
+  readonly log?: (line: string) => void;
+  readonly now?: () => Date;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly onProgress?: (step: StepId, status: StepStatus) => void;
+  /** Times a failed task is re-run when its failure is transient (the task reconciles first). Default 3. */
+  readonly taskRetries?: number;
+}
+
+type TaskId = 'apiApp' | 'apiPatch' | 'apiSp' | 'connectorApp' | 'connectorSp' | 'password' | 'grant' | 'properties' | 'redirect' | 'cors';
+
+/** What a task reports: done, or still pending on the user / an administrator (with the reason). */
+type TaskOutcome = { state: 'done'; detail?: string } | { state: 'pending'; detail: string } | { state: 'skipped'; detail: string };
+
+interface Task {
+  readonly id: TaskId;
+  readonly step: StepId;
+  readonly deps: readonly TaskId[];
+  /** False when the context already holds this task's result. */
+  needed(ctx: SetupContext): boolean;
+  run(ctx: SetupContext, env: TaskEnv): Promise<TaskOutcome>;
+}
+
+interface TaskEnv {
+  readonly svc: SetupServices;
+  readonly dir: Directory;
+  /** Saves the context now (write-ahead before a POST that cannot be upserted). */
+  checkpoint(): Promise<void>;
+  now(): Date;
+}
+
+
+function fail(code: string, message: string, next: string): never {
+  throw new DirectoryFailure({ code, status: 0, message, next });
+}
+
+function scopeFor(ctx: SetupContext): PermissionScope | undefined {
+  const s = ctx.choices.service;
+  if (s.kind !== 'new') return undefined;
+  return {
+    id: stableGuid(ctx.uniqueNames.api, 'scope', s.scope),
+    value: s.scope,
+    type: 'User',
+    isEnabled: true,
+    adminConsentDisplayName: `Access ${s.displayName}`,
+    adminConsentDescription: `Allows the app to access ${s.displayName} on behalf of the signed-in user.`,
+    userConsentDisplayName: `Access ${s.displayName}`,
+    userConsentDescription: `Allows the app to access ${s.displayName} on your behalf.`,
+  };
+}
+
+function connectorAudience(ctx: SetupContext): string {
+  return ctx.choices.service.kind === 'new' ? ctx.choices.service.audience : 'AzureADMyOrg';
+}
+
+function pickScopes(app: Application, wanted: string | undefined): PermissionScope[] {
+  const scopes = (app.api?.oauth2PermissionScopes ?? []).filter((s) => s.isEnabled !== false);
+  const chosen = wanted ? scopes.filter((s) => s.value === wanted) : scopes.filter((s) => s.value === 'user_impersonation');
+  return chosen.length > 0 ? chosen : wanted ? [] : scopes.slice(0, 1);
+}
+
+function preAuthorized(app: Pick<Application, 'api'>, scopeIds: readonly string[]): boolean {
+  const entry = app.api?.preAuthorizedApplications?.find((p) => p.appId === AZURE_API_CONNECTIONS_APP_ID);
+  return !!entry && scopeIds.every((id) => entry.delegatedPermissionIds.includes(id));
+}
+
+const TASKS: readonly Task[] = [
+  {
+    id: 'apiApp',
+    step: 'service',
+    deps: [],
+    needed: (ctx) => !ctx.objects.apiApp,
+    async run(ctx, { dir }) {
+      const s = ctx.choices.service;
+      if (s.kind === 'new') {
+        const scope = scopeFor(ctx) as PermissionScope;
+        const uri = identifierUriFor(s.identifierUri, ctx.tenantId, s.displayName);
+        const { value, created } = await dir.upsertApplication(ctx.uniqueNames.api, {
+          displayName: s.displayName,
+          signInAudience: s.audience,
+          ...(uri ? { identifierUris: [uri] } : {}),
+          api: { requestedAccessTokenVersion: 2, oauth2PermissionScopes: [scope] },
+        });
+        const identifierUri = uri ?? value.identifierUris?.[0];
+        ctx.objects.apiApp = {
+          id: value.id,
+          appId: value.appId,
+          displayName: value.displayName,
+          created,
+          scopeIds: [scope.id],
+          scopeValues: [scope.value],
+          resourceUri: identifierUri ?? `api://${value.appId}`,
+          ...(identifierUri ? { identifierUri } : {}),
+        };
+        return { state: 'done', detail: `${created ? 'Created' : 'Found'} the API app “${value.displayName}” (${value.appId}).` };
+      }
+      if (s.kind === 'existing') {
+        const app = await dir.getApplicationByAppId(s.appId);
+        if (!app) {
+          fail('ApiAppNotFound', `No application with appId ${s.appId} is registered in tenant ${ctx.tenantId}.`, 'Check the appId or Application ID URI, or choose “new API app”.');
+        }
+        const scopes = pickScopes(app, s.scope);
+        if (scopes.length === 0) {
+          fail('ApiScopeNotFound', `The app “${app.displayName}” exposes no enabled delegated scope${s.scope ? ` named “${s.scope}”` : ''}.`, 'Add a scope under “Expose an API” on that app, or pick one of its scopes.');
+        }
+        const identifierUri = app.identifierUris?.[0];
+        ctx.objects.apiApp = {
+          id: app.id,
+          appId: app.appId,
+          displayName: app.displayName,
+          created: false,
+          scopeIds: scopes.map((x) => x.id),
+          scopeValues: scopes.map((x) => x.value),
+          resourceUri: identifierUri ?? app.appId,
+          ...(identifierUri ? { identifierUri } : {}),
+        };
+        return { state: 'done', detail: `Using the existing API app “${app.displayName}” (${app.appId}).` };
+      }
+      const sp = await dir.getServicePrincipalByAppId(s.appId);
+      if (!sp) {
+        fail('ServiceNotFound', `The Microsoft service ${s.appId} has no service principal in tenant ${ctx.tenantId}.`, 'Check the service appId; Microsoft services are present in every tenant under their well-known appId.');
+      }
+      const byValue = new Map((sp.oauth2PermissionScopes ?? []).map((x) => [x.value, x]));
+      const missing = s.scopes.filter((v) => !byValue.has(v));
+      if (missing.length > 0) {
+        fail('ServiceScopeNotFound', `${sp.displayName ?? s.appId} has no delegated scope ${missing.join(', ')}.`, 'Pick scopes from the list the service publishes.');
+      }
+      ctx.objects.apiApp = {
+        id: '',
+        appId: s.appId,
+        displayName: sp.displayName ?? s.appId,
+        created: false,
+        scopeIds: s.scopes.map((v) => (byValue.get(v) as PermissionScope).id),
+        scopeValues: [...s.scopes],
+        resourceUri: s.resourceUri,
+      };
+      ctx.objects.apiSp = { id: sp.id, created: false };
+      return { state: 'done', detail: `Using ${sp.displayName ?? s.appId} with ${s.scopes.join(', ')}.` };
+    },
+  },
+  {
+    // api://{appId} needs the server-made appId; OBO pre-authorizes Azure API Connections for the scope.
+    id: 'apiPatch',
+    step: 'service',
+    deps: ['apiApp'],
+    needed: (ctx) => {
+      const s = ctx.choices.service;
+      const api = ctx.objects.apiApp;
+      if (s.kind === 'microsoft' || !api) return false;
+      const uriMissing = s.kind === 'new' && s.identifierUri.kind === 'appId' && !api.identifierUri;
+      return uriMissing || (ctx.choices.obo && !ctx.objects.oboPreauthorized);
+    },
+    async run(ctx, { dir }) {
+      const s = ctx.choices.service;
+      const api = ctx.objects.apiApp as NonNullable<SetupContext['objects']['apiApp']>;
+      const body: Partial<Application> = {};
+      let identifierUri = api.identifierUri;
+      if (s.kind === 'new' && s.identifierUri.kind === 'appId' && !identifierUri) {
+        identifierUri = `api://${api.appId}`;
+        body.identifierUris = [identifierUri];
+      }
+      if (ctx.choices.obo && !ctx.objects.oboPreauthorized) {
+        // `api` is replaced as a whole: send the scopes unchanged with the pre-authorization.
+        const current: Pick<Application, 'api'> | undefined =
+          s.kind === 'new' ? { api: { oauth2PermissionScopes: [scopeFor(ctx) as PermissionScope] } } : await dir.getApplicationByAppId(api.appId);
+        if (!current) fail('ApiAppNotFound', `The API app ${api.appId} is gone.`, 'Run the setup again to recreate it, or choose another API.');
+        if (!preAuthorized(current, api.scopeIds)) {
+          const others = (current.api?.preAuthorizedApplications ?? []).filter((p) => p.appId !== AZURE_API_CONNECTIONS_APP_ID);
+          body.api = {
+            ...(current.api ?? {}),
+            oauth2PermissionScopes: current.api?.oauth2PermissionScopes ?? [],
+            preAuthorizedApplications: [...others, { appId: AZURE_API_CONNECTIONS_APP_ID, delegatedPermissionIds: [...api.scopeIds] }],
+          };
+          if (s.kind === 'new') body.api.requestedAccessTokenVersion = 2;
+        }
+      }
+      if (Object.keys(body).length > 0) await dir.updateApplication(api.id, body);
+      ctx.objects.apiApp = { ...api, ...(identifierUri ? { identifierUri, resourceUri: identifierUri } : {}) };
+      if (ctx.choices.obo) ctx.objects.oboPreauthorized = true;
+      return { state: 'done' };
+    },
+  },
+  {
+    id: 'apiSp',
+    step: 'consent',
+    deps: ['apiApp'],
+    needed: (ctx) => !ctx.objects.apiSp,
+    async run(ctx, { dir }) {
+      const api = ctx.objects.apiApp as NonNullable<SetupContext['objects']['apiApp']>;
+      const existing = api.created ? undefined : await dir.getServicePrincipalByAppId(api.appId);
+      if (existing) {
+        ctx.objects.apiSp = { id: existing.id, created: false };
+      } else {
+        const { value, created } = await dir.upsertServicePrincipal(api.appId);
+        ctx.objects.apiSp = { id: value.id, created };
+      }
+      return { state: 'done' };
+    },
+  },
+  {
+    id: 'connectorApp',
+    step: 'connector',
+    deps: ['apiApp'],
+    needed: (ctx) => !ctx.objects.connectorApp,
+    async run(ctx, { dir }) {
+      const api = ctx.objects.apiApp as NonNullable<SetupContext['objects']['apiApp']>;
+      const access = { resourceAppId: api.appId, resourceAccess: api.scopeIds.map((id) => ({ id, type: 'Scope' })) };
+      const c = ctx.choices.connector;
+      const redirectUrl = ctx.choices.redirectUrl;
+      if (c.kind === 'new') {
+        const { value, created } = await dir.upsertApplication(ctx.uniqueNames.client, {
+          displayName: c.displayName,
+          signInAudience: connectorAudience(ctx),
+          // Without a known URL `web` is left alone, so an upsert never drops a redirect URI registered later.
+          ...(redirectUrl ? { web: { redirectUris: [redirectUrl] } } : {}),
+          requiredResourceAccess: [access],
+        });
+        ctx.objects.connectorApp = { id: value.id, appId: value.appId, displayName: value.displayName, created, signInAudience: connectorAudience(ctx) };
+        if (redirectUrl) ctx.objects.redirectUri = redirectUrl;
+        return { state: 'done', detail: `${created ? 'Created' : 'Found'} the connector app “${value.displayName}” (${value.appId}).` };
+      }
+      const app = await dir.getApplicationByAppId(c.appId);
+      if (!app) fail('ConnectorAppNotFound', `No application with appId ${c.appId} is registered in tenant ${ctx.tenantId}.`, 'Check the client ID, or choose “new connector app”.');
+      const rra = app.requiredResourceAccess ?? [];
+      const entry = rra.find((r) => r.resourceAppId === api.appId);
+      const missing = access.resourceAccess.filter((a) => !entry?.resourceAccess.some((x) => x.id === a.id));
+      if (missing.length > 0) {
+        const merged = entry
+          ? rra.map((r) => (r === entry ? { ...r, resourceAccess: [...r.resourceAccess, ...missing] } : r))
+          : [...rra, access];
+        await dir.updateApplication(app.id, { requiredResourceAccess: merged });
+      }
+      ctx.objects.connectorApp = {
+        id: app.id,
+        appId: app.appId,
+        displayName: app.displayName,
+        created: false,
+        signInAudience: app.signInAudience ?? 'AzureADMyOrg',
+        redirectUris: app.web?.redirectUris ?? [],
+      };
+      if (redirectUrl && app.web?.redirectUris?.includes(redirectUrl)) ctx.objects.redirectUri = redirectUrl;
+      return { state: 'done', detail: `Using the existing connector app “${app.displayName}” (${app.appId}).` };
+    },
+  },
+  {
+    id: 'connectorSp',
+    step: 'consent',
+    deps: ['connectorApp'],
+    needed: (ctx) => !ctx.objects.connectorSp,
+    async run(ctx, { dir }) {
+      const app = ctx.objects.connectorApp as NonNullable<SetupContext['objects']['connectorApp']>;
+      const { value, created } = await dir.upsertServicePrincipal(app.appId);
+      ctx.objects.connectorSp = { id: value.id, created: created && app.created };
+      return { state: 'done' };
+    },
+  },
+  {
+    id: 'password',
+    step: 'secret',
+    deps: ['connectorApp'],
+    needed: (ctx) => !ctx.objects.password,
+    async run(ctx, { dir, svc, checkpoint, now }) {
+      const app = ctx.objects.connectorApp as NonNullable<SetupContext['objects']['connectorApp']>;
+      const marker = `Entra Connector setup ${ctx.runId}`;
+      if (ctx.intents.password) {
+        // A previous attempt may have added the password and lost the answer: its value is unknown, so replace it.
+        const lost = (await dir.listPasswords(app.id)).filter((p) => p.displayName === ctx.intents.password);
+        await Promise.all(lost.map((p) => dir.removePassword(app.id, p.keyId)));
+      }
+      ctx.intents.password = marker;
+      await checkpoint();
+      const end = new Date(now().getTime() + ctx.choices.secretDays * 86_400_000).toISOString();
+      const added = await dir.addPassword(app.id, marker, end);
+      const secret = added.secretText;
+      if (!secret) fail('NoSecretReturned', 'Microsoft Graph did not return the new secret’s value.', 'Run the step again; the unusable secret is replaced.');
+      await svc.secrets.store(app.appId, secret);
+      ctx.objects.password = { keyId: added.keyId, endDateTime: added.endDateTime ?? end, displayName: marker, created: true };
+      delete ctx.intents.password;
+      return { state: 'done', detail: `Added a client secret valid until ${(added.endDateTime ?? end).slice(0, 10)}; its value is in secret storage.` };
+    },
+  },
+  {
+    id: 'grant',
+    step: 'consent',
+    deps: ['apiSp', 'connectorSp'],
+    needed: (ctx) => !ctx.objects.grant,
+    async run(ctx, { dir, checkpoint }) {
+      const api = ctx.objects.apiApp as NonNullable<SetupContext['objects']['apiApp']>;
+      const client = ctx.objects.connectorSp as NonNullable<SetupContext['objects']['connectorSp']>;
+      const resource = ctx.objects.apiSp as NonNullable<SetupContext['objects']['apiSp']>;
+      const scope = api.scopeValues.join(' ');
+      const consent = ctx.choices.consent;
+      const link = adminConsentLink(ctx);
+      if (consent === 'link') {
+        ctx.objects.adminConsentUrl = link;
+        return { state: 'pending', detail: 'An administrator must grant consent: send them the admin-consent link.' };
+      }
+      const me = consent === 'user' ? await dir.me() : undefined;
+      const consentType = consent === 'admin' ? 'AllPrincipals' : 'Principal';
+      // A fresh connector SP cannot have a grant yet; otherwise look before adding (a lost answer, an earlier run).
+      if (!client.created || ctx.intents.grant || ctx.objects.adminConsentUrl) {
+        const grants = await dir.listGrants(client.id, resource.id);
+        const mine = grants.find((g) => g.consentType === consentType && (consentType === 'AllPrincipals' || g.principalId === me?.id));
+        if (mine) {
+          const have = new Set(mine.scope.split(' ').filter(Boolean));
+          const need = api.scopeValues.filter((v) => !have.has(v));
+          if (need.length > 0) await dir.updateGrantScope(mine.id, [...have, ...need].join(' '));
+          ctx.objects.grant = { id: mine.id, created: !!ctx.intents.grant, consentType, scope: [...have, ...need].join(' ') };
+          delete ctx.intents.grant;
+          delete ctx.objects.adminConsentUrl;
+          return { state: 'done' };
+        }
+      }
+      ctx.intents.grant = true;
+      await checkpoint();
+      try {
+        const grant = await dir.createGrant({
+          clientId: client.id,
+          resourceId: resource.id,
+          consentType,
+          ...(me ? { principalId: me.id } : {}),
+          scope,
+        });
+        ctx.objects.grant = { id: grant.id, created: true, consentType, scope };
+        delete ctx.objects.adminConsentUrl;
+        return { state: 'done', detail: consentType === 'AllPrincipals' ? 'Granted consent for the whole tenant.' : 'Granted consent for your account.' };
+      } catch (thrown) {
+        const error = toDirectoryError(thrown);
+        if (error.status !== 403) throw thrown;
+        ctx.objects.adminConsentUrl = link;
+        return { state: 'pending', detail: 'You may not grant this consent: an administrator must open the admin-consent link.' };
+      } finally {
+        if (ctx.objects.grant || ctx.objects.adminConsentUrl) delete ctx.intents.grant;
+      }
+    },
+  },
+  {
+    id: 'properties',
+    step: 'properties',
+    deps: ['apiApp', 'connectorApp'],
+    needed: () => true,
+    async run(ctx, { svc }) {
+      const changes = await propertiesChanges(ctx, svc.files);
+      const real = changes.filter((c) => c.edits.length > 0);
+      if (real.length === 0) return { state: 'done', detail: 'apiProperties.json already says what the setup needs.' };
+      if (svc.files.confirm && !(await svc.files.confirm(real))) {
+        return { state: 'pending', detail: 'The changes to the connector files were not applied (preview declined).' };
+      }
+      for (const change of real) await svc.files.apply(change);
+      return { state: 'done', detail: `Updated ${real.map((c) => c.path.split(/[\\/]/).pop()).join(' and ')}.` };
+    },
+  },
+  {
+    id: 'redirect',
+    step: 'redirect',
+    deps: ['connectorApp'],
+    needed: (ctx) => ctx.objects.redirectUri !== ctx.choices.redirectUrl || !ctx.choices.redirectUrl,
+    async run(ctx, { dir }) {
+      const url = ctx.choices.redirectUrl;
+      if (!url) {
+        return {
+          state: 'pending',
+          detail:
+            'Power Platform gives each connector its own redirect URL once the connector exists: paste it (from the Security tab, the downloaded apiProperties.json, or an AADSTS50011 message) to register it.',
+        };
+      }
+      const app = ctx.objects.connectorApp as NonNullable<SetupContext['objects']['connectorApp']>;
+      const current = (await dir.getApplicationByAppId(app.appId))?.web?.redirectUris ?? [];
+      if (!current.includes(url)) await dir.updateApplication(app.id, { web: { redirectUris: [...current, url] } });
+      ctx.objects.redirectUri = url;
+      return { state: 'done', detail: `Registered the redirect URL ${url}.` };
+    },
+  },
+  {
+    id: 'cors',
+    step: 'cors',
+    deps: [],
+    needed: () => true,
+    async run() {
+      return { state: 'skipped', detail: 'CORS and securing the service are configured from the service step, not by this checklist yet.' };
+    },
+  },
+];
+
+/** The admin-consent link for the connector app's scopes on the API (DOMAIN.md §4). */
+export function adminConsentLink(ctx: SetupContext): string {
+  const api = ctx.objects.apiApp;
+  const app = ctx.objects.connectorApp;
+  const url = new URL(`${ctx.cloud.loginEndpoint.replace(/\/+$/, '')}/${encodeURIComponent(ctx.tenantId)}/v2.0/adminconsent`);
+  url.searchParams.set('client_id', app?.appId ?? '');
+  const resource = (api?.resourceUri ?? '').replace(/\/+$/, '');
+  url.searchParams.set('scope', (api?.scopeValues ?? []).map((v) => `${resource}/${v}`).join(' '));
+  if (ctx.choices.redirectUrl) url.searchParams.set('redirect_uri', ctx.choices.redirectUrl);
+  return url.toString();
+}
+
+/** The token settings the connector files get from the context. */
+export function tokenSettingsFor(ctx: SetupContext): TokenSettings {
+  const api = ctx.objects.apiApp;
+  const app = ctx.objects.connectorApp;
+  if (!api || !app) throw new Error('The API and connector apps must be known before writing apiProperties.json.');
+  const singleTenant = (app.signInAudience ?? 'AzureADMyOrg') === 'AzureADMyOrg';
+  return {
+    clientId: app.appId,
+    scopes: ctx.choices.service.kind === 'microsoft' ? [...api.scopeValues] : [],
+    resourceUri: api.resourceUri,
+    loginUri: ctx.cloud.loginEndpoint.replace(/\/+$/, ''),
+    tenantId: singleTenant ? ctx.tenantId : 'common',
+    obo: ctx.choices.obo,
+  };
+}
+
+/** The changes the properties step would make (for a diff preview). */
+export async function propertiesChanges(ctx: SetupContext, files: Pick<SetupFiles, 'read'>): Promise<FileChange[]> {
+  const dir = ctx.connectorDir.replace(/[\\/]+$/, '');
+  const sep = dir.includes('\\') && !dir.includes('/') ? '\\' : '/';
+  const propsPath = `${dir}${sep}apiProperties.json`;
+  const swaggerPath = `${dir}${sep}apiDefinition.swagger.json`;
+  const settings = tokenSettingsFor(ctx);
+  try {
+    const props = apiPropertiesChange(propsPath, await files.read(propsPath), settings);
+    const swagger = swaggerChange(swaggerPath, await files.read(swaggerPath), settings);
+    return swagger ? [props, swagger] : [props];
+  } catch (error) {
+    if (error instanceof PropertiesError) fail('ConnectorFileInvalid', error.message, error.next);
+    throw error;
+  }
+}
+
+function isTransient(error: DirectoryError): boolean {
+  return error.status === 0 && error.code !== 'Unexpected'
+    ? true
+    : [408, 429, 500, 502, 503, 504].includes(error.status) || error.code === 'Directory_ConcurrencyViolation';
+}
+
+export interface RunResult {
+  readonly ok: boolean;
+  readonly ctx: SetupContext;
+  /** Steps that failed, with the error value. */
+  readonly failures: readonly { step: StepId; error: DirectoryError }[];
+}
+
+/**
+ * Runs every task that is still needed, in parallel as dependencies allow, saving the context after each.
+ * Safe to call again after any failure or interruption.
+ */
+export async function runSetup(ctx: SetupContext, svc: SetupServices): Promise<RunResult> {
+  const now = svc.now ?? (() => new Date());
+  const sleep = svc.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const retries = svc.taskRetries ?? 3;
+  const outcomes = new Map<TaskId, TaskOutcome | 'failed'>();
+  const taskErrors = new Map<TaskId, DirectoryError>();
+  let saving: Promise<void> = Promise.resolve();
+  const save = () => (saving = saving.then(() => svc.state.save(ctx)));
+  const env: TaskEnv = { svc, dir: svc.directory, checkpoint: save, now };
+
+  const report = () => {
+    for (const step of STEP_IDS) {
+      const tasks = TASKS.filter((t) => t.step === step);
+      const states = tasks.map((t) => outcomes.get(t.id));
+      const errors = tasks.map((t) => taskErrors.get(t.id)).filter((e): e is DirectoryError => !!e);
+      const details = states.flatMap((s) => (s && s !== 'failed' && s.detail ? [s.detail] : []));
+      let status: StepStatus;
+      if (errors.length > 0) status = { state: 'failed', error: errors[0] as DirectoryError, detail: (errors[0] as DirectoryError).message };
+      else if (states.some((s) => s === undefined)) status = { state: ctx.steps[step].state === 'running' ? 'running' : ctx.steps[step].state, ...(ctx.steps[step].detail ? { detail: ctx.steps[step].detail } : {}) };
+      else if (states.some((s) => s !== 'failed' && s?.state === 'pending')) status = { state: 'pending', detail: details.join(' ') };
+      else if (states.every((s) => s !== 'failed' && s?.state === 'skipped')) status = { state: 'skipped', detail: details.join(' ') };
+      else status = { state: 'done', detail: details.join(' ') || ctx.steps[step].detail || '' };
+      if (JSON.stringify(status) !== JSON.stringify(ctx.steps[step])) {
+        ctx.steps[step] = status;
+        svc.onProgress?.(step, status);
+      }
+    }
+  };
+
+  const runTask = async (task: Task): Promise<void> => {
+    if (!task.needed(ctx)) {
+      outcomes.set(task.id, { state: 'done' });
+      return;
+    }
+    if (ctx.steps[task.step].state !== 'running') {
+      ctx.steps[task.step] = { state: 'running' };
+      svc.onProgress?.(task.step, ctx.steps[task.step]);
+    }
+    for (let attempt = 0; ; attempt++) {
+      try {
+        outcomes.set(task.id, await task.run(ctx, env));
+        taskErrors.delete(task.id);
+        svc.log?.(`setup: ${task.id} ${(outcomes.get(task.id) as TaskOutcome).state}`);
+        return;
+      } catch (thrown) {
+        const error = toDirectoryError(thrown);
+        svc.log?.(`setup: ${task.id} failed: ${error.code} ${error.message}${error.requestId ? ` (request-id ${error.requestId})` : ''}`);
+        if (attempt < retries && isTransient(error)) {
+          await sleep(Math.min(1000 * 2 ** attempt, 15_000));
+          continue;
+        }
+        outcomes.set(task.id, 'failed');
+        taskErrors.set(task.id, error);
+        return;
+      }
+    }
+  };
+
+  // Greedy scheduling: start each task as soon as all its dependencies are done.
+  const started = new Map<TaskId, Promise<void>>();
+  const start = (task: Task): Promise<void> => {
+    const existing = started.get(task.id);
+    if (existing) return existing;
+    const p = (async () => {
+      await Promise.all(task.deps.map((d) => start(TASKS.find((t) => t.id === d) as Task)));
+      const blocked = task.deps.some((d) => {
+        const o = outcomes.get(d);
+        return o === 'failed' || o === undefined;
+      });
+      if (blocked) return;
+      await runTask(task);
+      report();
+      await save();
+    })();
+    started.set(task.id, p);
+    return p;
+  };
+  await Promise.all(TASKS.map(start));
+  report();
+  await save();
+  await saving;
+  const failures = STEP_IDS.flatMap((step) => {
+    const s = ctx.steps[step];
+    return s.state === 'failed' && s.error ? [{ step, error: s.error }] : [];
+  });
+  return { ok: failures.length === 0, ctx, failures };
+}
+
+const LATER_STEPS: readonly StepId[] = ['service', 'connector', 'consent', 'secret', 'properties', 'redirect'];
+
+/**
+ * Forgets the results of `step` and of the steps that depend on it, so the next run redoes them (the user went
+ * Back and changed an answer). Objects already created stay tracked only through the directory's uniqueName.
+ */
+export function resetStep(ctx: SetupContext, step: StepId): void {
+  const o = ctx.objects;
+  if (step === 'service') {
+    delete o.apiApp;
+    delete o.apiSp;
+    delete o.oboPreauthorized;
+  }
+  if (step === 'service' || step === 'connector') {
+    delete o.connectorApp;
+    delete o.connectorSp;
+    delete o.password;
+    delete o.redirectUri;
+  }
+  if (step === 'service' || step === 'connector' || step === 'consent') {
+    delete o.grant;
+    delete o.adminConsentUrl;
+  }
+  if (step === 'secret') delete o.password;
+  const from = LATER_STEPS.indexOf(step);
+  for (const id of from < 0 ? [step] : LATER_STEPS.slice(from)) ctx.steps[id] = { state: 'pending' };
+}

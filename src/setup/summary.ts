@@ -1,0 +1,97 @@
+/**
+ * What a setup left behind, for the CLI's `--json`, the wizard's summary page, and undo: the ids of every object,
+ * created vs found, and what is still pending. Never a secret.
+ */
+import type { Directory } from '../graph/operations';
+import { STEP_IDS, type SetupContext, type StepId, type StepState } from './context';
+
+export interface SetupSummary {
+  readonly tenantId: string;
+  readonly apiApp?: { id: string; appId: string; identifierUri?: string; created: boolean };
+  readonly apiServicePrincipal?: { id: string; created: boolean };
+  readonly connectorApp?: { id: string; appId: string; created: boolean };
+  readonly connectorServicePrincipal?: { id: string; created: boolean };
+  readonly grant?: { id: string; consentType: string; scope: string; created: boolean };
+  readonly password?: { keyId: string; endDateTime: string };
+  readonly resourceUri?: string;
+  readonly redirectUri?: string;
+  readonly adminConsentUrl?: string;
+  readonly created: readonly string[];
+  readonly found: readonly string[];
+  readonly pending: readonly { step: StepId; detail: string }[];
+  readonly steps: Readonly<Record<StepId, StepState>>;
+}
+
+export function summarize(ctx: SetupContext): SetupSummary {
+  const o = ctx.objects;
+  const named: [string, { created: boolean } | undefined][] = [
+    ['apiApp', o.apiApp && o.apiApp.id ? o.apiApp : undefined],
+    ['apiServicePrincipal', o.apiSp],
+    ['connectorApp', o.connectorApp],
+    ['connectorServicePrincipal', o.connectorSp],
+    ['grant', o.grant],
+    ['password', o.password],
+  ];
+  const pending = STEP_IDS.flatMap((step) => {
+    const s = ctx.steps[step];
+    return s.state === 'pending' || s.state === 'failed' ? [{ step, detail: s.detail ?? (s.state === 'failed' ? 'failed' : 'not run yet') }] : [];
+  });
+  return {
+    tenantId: ctx.tenantId,
+    ...(o.apiApp
+      ? { apiApp: { id: o.apiApp.id, appId: o.apiApp.appId, created: o.apiApp.created, ...(o.apiApp.identifierUri ? { identifierUri: o.apiApp.identifierUri } : {}) }, resourceUri: o.apiApp.resourceUri }
+      : {}),
+    ...(o.apiSp ? { apiServicePrincipal: { id: o.apiSp.id, created: o.apiSp.created } } : {}),
+    ...(o.connectorApp ? { connectorApp: { id: o.connectorApp.id, appId: o.connectorApp.appId, created: o.connectorApp.created } } : {}),
+    ...(o.connectorSp ? { connectorServicePrincipal: { id: o.connectorSp.id, created: o.connectorSp.created } } : {}),
+    ...(o.grant ? { grant: { id: o.grant.id, consentType: o.grant.consentType, scope: o.grant.scope, created: o.grant.created } } : {}),
+    ...(o.password ? { password: { keyId: o.password.keyId, endDateTime: o.password.endDateTime } } : {}),
+    ...(o.redirectUri ? { redirectUri: o.redirectUri } : {}),
+    ...(o.adminConsentUrl ? { adminConsentUrl: o.adminConsentUrl } : {}),
+    created: named.filter(([, v]) => v?.created).map(([k]) => k),
+    found: named.filter(([, v]) => v && !v.created).map(([k]) => k),
+    pending,
+    steps: Object.fromEntries(STEP_IDS.map((s) => [s, ctx.steps[s].state])) as Record<StepId, StepState>,
+  };
+}
+
+/** What undo would remove: only objects this setup created. */
+export function undoPlan(ctx: SetupContext): string[] {
+  const o = ctx.objects;
+  const out: string[] = [];
+  if (o.grant?.created) out.push(`the delegated grant ${o.grant.id}`);
+  if (o.password?.created && !o.connectorApp?.created) out.push(`the client secret ${o.password.keyId} on ${o.connectorApp?.appId}`);
+  if (o.connectorSp?.created) out.push(`the connector service principal ${o.connectorSp.id}`);
+  if (o.apiSp?.created) out.push(`the API service principal ${o.apiSp.id}`);
+  if (o.connectorApp?.created) out.push(`the connector app ${o.connectorApp.appId}`);
+  if (o.apiApp?.created) out.push(`the API app ${o.apiApp.appId}`);
+  return out;
+}
+
+/**
+ * Removes exactly what this setup created (tracked in the context), newest first, and forgets it. Objects that
+ * existed before are never touched. The caller asks for confirmation first (show {@link undoPlan}).
+ */
+export async function undoSetup(ctx: SetupContext, directory: Directory, save: (ctx: SetupContext) => Promise<void>): Promise<void> {
+  const o = ctx.objects;
+  if (o.grant?.created) await directory.deleteGrant(o.grant.id);
+  delete o.grant;
+  await save(ctx);
+  const second: Promise<void>[] = [];
+  if (o.password?.created && o.connectorApp && !o.connectorApp.created) second.push(directory.removePassword(o.connectorApp.id, o.password.keyId));
+  if (o.connectorSp?.created) second.push(directory.deleteServicePrincipal(o.connectorSp.id));
+  if (o.apiSp?.created) second.push(directory.deleteServicePrincipal(o.apiSp.id));
+  await Promise.all(second);
+  delete o.password;
+  delete o.connectorSp;
+  delete o.apiSp;
+  await save(ctx);
+  const third: Promise<void>[] = [];
+  if (o.connectorApp?.created) third.push(directory.deleteApplication(o.connectorApp.id));
+  if (o.apiApp?.created) third.push(directory.deleteApplication(o.apiApp.id));
+  await Promise.all(third);
+  ctx.objects = {};
+  ctx.intents = {};
+  for (const step of STEP_IDS) ctx.steps[step] = { state: 'pending' };
+  await save(ctx);
+}
