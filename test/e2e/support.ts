@@ -1,0 +1,154 @@
+// Helpers for end-to-end tests: a real VS Code (code-server) with the extension installed, driven through
+// Debian's Chromium by playwright-core. See test/README.md.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type FrameLocator, type Page } from 'playwright-core';
+import {
+  CHROMIUM,
+  CHROMIUM_ARGS,
+  ROOT,
+  copySampleWorkspace,
+  installUnpacked,
+  makeTempDir,
+  removeDir,
+  seedUserSettings,
+  startCodeServer,
+  startEmulatorProcess,
+  workbenchUrl,
+  type CodeServer,
+  type EmulatorEndpoints,
+  type EmulatorProcess,
+} from '../../scripts/codeServer.mjs';
+
+export const RESULTS_DIR = join(ROOT, 'test-results');
+
+export interface Workbench {
+  readonly page: Page;
+  readonly context: BrowserContext;
+  readonly browser: Browser;
+  /** A temp copy of test/fixtures/workspaces/sample, opened as the workspace folder; tests may write to it. */
+  readonly workspaceDir: string;
+  /** The emulated tenant, when the checkout has one (test/emulator/cli.ts). */
+  readonly emulator: EmulatorEndpoints | undefined;
+  readonly server: CodeServer;
+  close(): Promise<void>;
+}
+
+export interface LaunchOptions {
+  /** Extra user settings (merged over the defaults and the emulator's custom cloud). */
+  readonly settings?: Record<string, unknown>;
+  /** Start the emulated tenant when it exists (default true). */
+  readonly emulator?: boolean;
+  /** Extra environment for code-server and so for the extension host. */
+  readonly env?: Record<string, string>;
+}
+
+const open = new Set<Workbench>();
+
+/**
+ * Starts the emulated tenant (when present), code-server with the built extension installed unpacked in its
+ * --extensions-dir (the layout a .vsix install produces), opens the sample workspace in headless Chromium and
+ * waits until the workbench shows the Entra Connector activity-bar entry.
+ */
+export async function launchWorkbench(options: LaunchOptions = {}): Promise<Workbench> {
+  const base = makeTempDir('entra-e2e-');
+  let emulator: EmulatorProcess | undefined;
+  let server: CodeServer | undefined;
+  let browser: Browser | undefined;
+  const close = async () => {
+    await browser?.close().catch(() => {});
+    await server?.stop().catch(() => {});
+    await emulator?.stop().catch(() => {});
+    removeDir(base);
+  };
+  try {
+    emulator = options.emulator === false ? undefined : await startEmulatorProcess();
+    const workspaceDir = copySampleWorkspace(base);
+    seedUserSettings(join(base, 'user-data'), emulator?.endpoints, options.settings);
+    installUnpacked(join(base, 'extensions'));
+    server = await startCodeServer({
+      baseDir: base,
+      env: {
+        ...(emulator ? { ENTRA_EMULATOR: emulator.line, NODE_EXTRA_CA_CERTS: emulator.endpoints.caCertPath } : {}),
+        ...options.env,
+      },
+    });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+    // The emulated tenant's sign-in pages use its own CA.
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, ignoreHTTPSErrors: true });
+    const page = await context.newPage();
+    await page.goto(workbenchUrl(server, { folder: workspaceDir }));
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await page.locator('.activitybar [aria-label^="Entra Connector"]').first().waitFor({ timeout: 60_000 });
+    const wb: Workbench = {
+      page,
+      context,
+      browser,
+      workspaceDir,
+      emulator: emulator?.endpoints,
+      server,
+      close: async () => {
+        open.delete(wb);
+        await close();
+      },
+    };
+    open.add(wb);
+    return wb;
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+/** F1 → types the command's title (e.g. "Entra Connector: Show Log") → picks it → Enter. */
+export async function runCommand(page: Page, title: string): Promise<void> {
+  const input = page.locator('.quick-input-widget input');
+  for (let attempt = 0; attempt < 3; attempt++) {
+    await page.locator('.monaco-workbench').click({ position: { x: 700, y: 5 } }).catch(() => {});
+    await page.keyboard.press('F1');
+    try {
+      await input.waitFor({ state: 'visible', timeout: 5_000 });
+      break;
+    } catch {
+      if (attempt === 2) throw new Error('The command palette did not open (F1).');
+    }
+  }
+  await input.fill(`>${title}`);
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+  await row.waitFor({ timeout: 15_000 });
+  await row.click();
+}
+
+/** The content of the (first) webview: two iframes deep. Re-locate it rather than hold it; the outer frame may be replaced. */
+export function webviewFrame(page: Page): FrameLocator {
+  return page.frameLocator('iframe.webview.ready').first().frameLocator('#active-frame');
+}
+
+/** Saves a PNG of the page into test-results/ (or to an explicit path) and returns its path. */
+export async function screenshot(name: string, page?: Page, path?: string): Promise<string> {
+  const target = page ?? [...open].pop()?.page;
+  if (!target) throw new Error('screenshot(): no workbench is open');
+  const file = path ?? join(RESULTS_DIR, `${name.replace(/[^\w.-]+/g, '-').slice(0, 120)}.png`);
+  mkdirSync(join(file, '..'), { recursive: true });
+  await target.screenshot({ path: file });
+  return file;
+}
+
+/** Called by the runner after a failed test: one screenshot of every open workbench. */
+export async function screenshotOpenWorkbenches(testTitle: string): Promise<string[]> {
+  const files: string[] = [];
+  let i = 0;
+  for (const wb of open) {
+    try {
+      files.push(await screenshot(`FAILED ${testTitle}${i++ ? ` ${i}` : ''}`, wb.page));
+    } catch {
+      /* the page may be gone */
+    }
+  }
+  return files;
+}
+
+/** Closes whatever a failing test left open. */
+export async function closeAll(): Promise<void> {
+  await Promise.all([...open].map((wb) => wb.close()));
+}
