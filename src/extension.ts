@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { registerCommands } from './vscode/commands';
 import { ConnectorsTreeProvider } from './vscode/connectorsTree';
 import { createLog } from './vscode/log';
+import { registerAuth, type Auth } from './vscode/auth';
 
 /**
  * Activation wires things together and nothing else: heavy modules (MSAL, the Graph client) are loaded
@@ -12,14 +13,13 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   context.subscriptions.push(log);
 
   const connectors = new ConnectorsTreeProvider();
-  context.subscriptions.push(
-    connectors,
-    vscode.window.registerTreeDataProvider('entraConnector.connectors', connectors),
-  );
+  const connectorsView = vscode.window.createTreeView('entraConnector.connectors', { treeDataProvider: connectors });
+  context.subscriptions.push(connectors, connectorsView);
 
   registerCommands(context, { log, connectors });
+  const auth = registerAuth(context, { log, view: connectorsView });
   log.info(`Entra Connector ${context.extension.packageJSON.version as string} activated.`);
-  return { connectors };
+  return { connectors, auth };
 }
 
 export function deactivate(): void {
@@ -29,4 +29,5 @@ export function deactivate(): void {
 /** What the extension exports, for its own integration tests and for other extensions. */
 export interface ExtensionApi {
   readonly connectors: ConnectorsTreeProvider;
+  readonly auth: Auth;
 }

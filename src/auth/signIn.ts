@@ -169,13 +169,13 @@ export class SignInService {
    * Silent first; when the user must consent or sign in again, the ConsentPrompter explains why and, if the user
    * agrees, runs the interactive flow. Rejects with an AuthFailure (never with a token in its message).
    */
-  async getAccessToken(scopes: readonly string[], options: { signal?: AbortSignal } = {}): Promise<string> {
+  async getAccessToken(scopes: readonly string[], options: { signal?: AbortSignal; forceRefresh?: boolean } = {}): Promise<string> {
     const qualified = scopes.map((s) => graphScope(this.settings.cloud, s));
     const active = await this.activeAccountInfo();
     if (!active) throw new AuthFailure('notSignedIn', 'You are not signed in to Microsoft Entra.', 'Run "Entra Connector: Sign In".');
     const authority = authorityFor(this.settings.cloud, active.tenantId);
     try {
-      const result = await this.pca.acquireTokenSilent({ account: active.account, scopes: qualified, authority });
+      const result = await this.pca.acquireTokenSilent({ account: active.account, scopes: qualified, authority, forceRefresh: options.forceRefresh === true });
       return result.accessToken;
     } catch (error) {
       const reason = interactionReason(this.msal, error);

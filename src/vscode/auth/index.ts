@@ -1,0 +1,370 @@
+import * as vscode from 'vscode';
+import type { AccountSummary, SignInService } from '../../auth/signIn';
+import type { ConsentPrompter, ConsentRequest, InteractiveMethod } from '../../auth/consent';
+import type { AuthFailure } from '../../auth/errors';
+import type { GraphLogEntry } from '../../graph/client';
+import { cacheKey } from '../../auth/secretCache';
+import { CloudConfigError } from '../../cloud/clouds';
+import { accountsInCache, secretStoreFrom } from './secretStorage';
+import { readAuthSettings, settingsKey, type AuthSettings } from './settings';
+
+export interface AuthDeps {
+  readonly log: vscode.LogOutputChannel;
+  /** The Connectors view: its description and message show the signed-in account and tenant. */
+  readonly view?: vscode.TreeView<unknown>;
+}
+
+/** What the rest of the extension uses to sign in and get tokens. MSAL is loaded on first use only. */
+export interface Auth {
+  /** A token for Graph permissions (names or qualified scopes), asking for consent when a step needs it. */
+  getAccessToken(scopes: string[], options?: { forceRefresh?: boolean }): Promise<string>;
+  /** The sign-in service for the current settings. */
+  service(): Promise<SignInService>;
+  /** The current (validated) cloud and sign-in settings. */
+  settings(): AuthSettings;
+  /** For the Graph client factory: one log line per Graph request, never a token or header. */
+  logGraphRequest(entry: GraphLogEntry): void;
+  /** Shows an AuthFailure with its next step (and the admin-consent link when there is one). */
+  showFailure(error: unknown): Promise<void>;
+  readonly onDidChange: vscode.Event<void>;
+}
+
+/** Registers the sign-in commands, status-bar item and view header. Cheap: nothing here loads MSAL. */
+export function registerAuth(context: vscode.ExtensionContext, deps: AuthDeps): Auth {
+  const controller = new AuthController(context, deps);
+  context.subscriptions.push(controller);
+  const register = (id: string, run: () => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, run));
+  register('entraConnector.signIn', () => controller.signInCommand());
+  register('entraConnector.signOut', () => controller.signOutCommand());
+  register('entraConnector.switchAccount', () => controller.switchAccountCommand());
+  register('entraConnector.switchTenant', () => controller.switchTenantCommand());
+  return controller;
+}
+
+const ADMIN_LINK = 'Copy Admin-Consent Link';
+const OPEN_SETTINGS = 'Open Settings';
+const SHOW_LOG = 'Show Log';
+
+class AuthController implements Auth, vscode.Disposable {
+  private current: { key: string; service: Promise<SignInService> } | undefined;
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.changed.event;
+  private readonly status: vscode.StatusBarItem;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly deps: AuthDeps,
+  ) {
+    this.status = vscode.window.createStatusBarItem('entraConnector.account', vscode.StatusBarAlignment.Left, 50);
+    this.status.name = 'Entra Connector Account';
+    this.disposables.push(
+      this.status,
+      this.changed,
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('entraConnector.cloud') || e.affectsConfiguration('entraConnector.customCloud') || e.affectsConfiguration('entraConnector.signIn')) {
+          void this.refresh();
+        }
+      }),
+      context.secrets.onDidChange((e) => {
+        if (e.key.startsWith('entraConnector.msal.')) void this.refresh();
+      }),
+    );
+    void this.refresh();
+  }
+
+  settings(): AuthSettings {
+    return readAuthSettings();
+  }
+
+  service(): Promise<SignInService> {
+    const settings = readAuthSettings();
+    const key = settingsKey(settings);
+    if (this.current?.key !== key) {
+      const previous = this.current?.service;
+      void previous?.then((s) => s.dispose(), () => undefined);
+      const service = import('../../auth/signIn').then(({ SignInService }) =>
+        SignInService.create(settings, {
+          secrets: secretStoreFrom(this.context.secrets),
+          memento: this.context.workspaceState,
+          prompter: this.prompter,
+          ui: {
+            openBrowser: (url) => this.openBrowser(url),
+            showDeviceCode: (prompt) => void this.showDeviceCode(prompt.userCode, prompt.verificationUri),
+          },
+          log: { info: (m) => this.deps.log.info(m), warn: (m) => this.deps.log.warn(m) },
+        }),
+      );
+      void service.then((s) => this.disposables.push(s.onDidChange(() => void this.refresh())), () => undefined);
+      this.current = { key, service };
+    }
+    return this.current.service;
+  }
+
+  async getAccessToken(scopes: string[], options: { forceRefresh?: boolean } = {}): Promise<string> {
+    return (await this.service()).getAccessToken(scopes, options);
+  }
+
+  logGraphRequest(entry: GraphLogEntry): void {
+    const line = `${entry.method} ${redactPath(entry.path)} → ${entry.networkError ? `network error (${entry.networkError})` : entry.status} request-id ${entry.requestId ?? '-'} ${Math.round(entry.durationMs)} ms`;
+    if (entry.networkError || entry.status >= 400) this.deps.log.warn(`Graph ${line}`);
+    else this.deps.log.info(`Graph ${line}`);
+  }
+
+  async signInCommand(): Promise<AccountSummary | undefined> {
+    let service: SignInService;
+    try {
+      service = await this.service();
+    } catch (error) {
+      await this.showFailure(error);
+      return undefined;
+    }
+    const method = await this.chooseFirstMethod();
+    if (!method) return undefined;
+    try {
+      const account = await this.withFallback(method, 'Signing in to Microsoft Entra', (m, signal) => service.signIn(m, { signal }));
+      if (account) void vscode.window.showInformationMessage(`Signed in as ${account.username}.`);
+      return account;
+    } catch (error) {
+      await this.showFailure(error);
+      return undefined;
+    }
+  }
+
+  async signOutCommand(): Promise<void> {
+    try {
+      const service = await this.service();
+      const accounts = await service.getAccounts();
+      if (accounts.length === 0) {
+        void vscode.window.showInformationMessage('No account is signed in to Entra Connector.');
+        return;
+      }
+      const active = await service.getActiveAccount();
+      const target =
+        accounts.length === 1
+          ? accounts[0]
+          : (
+              await vscode.window.showQuickPick(
+                accounts.map((a) => ({ label: a.username, description: a.homeAccountId === active?.homeAccountId ? 'active' : '', account: a })),
+                { title: 'Sign out which account?' },
+              )
+            )?.account;
+      if (!target) return;
+      await service.signOut(target.homeAccountId);
+      void vscode.window.showInformationMessage(`Signed out ${target.username}. Its tokens were removed from VS Code's secret storage.`);
+    } catch (error) {
+      await this.showFailure(error);
+    }
+  }
+
+  async switchAccountCommand(): Promise<void> {
+    try {
+      const service = await this.service();
+      const accounts = await service.getAccounts();
+      const active = await service.getActiveAccount();
+      const pick = await vscode.window.showQuickPick(
+        [
+          ...accounts.map((a) => ({ label: `$(account) ${a.username}`, description: a.homeAccountId === active?.homeAccountId ? 'active' : '', account: a as AccountSummary | undefined })),
+          { label: '$(add) Sign in with another account…', description: '', account: undefined },
+        ],
+        { title: 'Entra Connector account for this workspace' },
+      );
+      if (!pick) return;
+      if (!pick.account) {
+        await this.signInCommand();
+        return;
+      }
+      await service.setActiveAccount(pick.account.homeAccountId);
+    } catch (error) {
+      await this.showFailure(error);
+    }
+  }
+
+  async switchTenantCommand(): Promise<void> {
+    try {
+      const service = await this.service();
+      if (!(await service.getActiveAccount())) {
+        const choice = await vscode.window.showInformationMessage('Sign in first to choose a tenant.', 'Sign In');
+        if (choice) await this.signInCommand();
+        return;
+      }
+      const tenants = await service.listTenants();
+      const pick = await vscode.window.showQuickPick(
+        [
+          ...tenants.map((t) => ({ label: t.displayName ?? t.tenantId, description: [t.defaultDomain, t.displayName ? t.tenantId : undefined, t.active ? 'active' : undefined].filter(Boolean).join(' · '), tenantId: t.tenantId as string | undefined })),
+          { label: '$(edit) Enter a tenant ID or domain…', description: '', tenantId: undefined },
+        ],
+        { title: 'Tenant for this workspace' },
+      );
+      if (!pick) return;
+      const tenantId =
+        pick.tenantId ??
+        (await vscode.window.showInputBox({
+          title: 'Tenant ID or verified domain',
+          validateInput: (v) => (/^[A-Za-z0-9.-]+$/.test(v.trim()) ? undefined : 'A tenant ID (GUID) or a domain such as contoso.onmicrosoft.com'),
+        }))?.trim();
+      if (!tenantId) return;
+      const account = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Switching to tenant ${tenantId}`, cancellable: true },
+        (_p, token) => service.switchTenant(tenantId, { signal: abortSignal(token) }),
+      );
+      void vscode.window.showInformationMessage(`Now working in tenant ${account.tenantId} as ${account.username}.`);
+    } catch (error) {
+      await this.showFailure(error);
+    }
+  }
+
+  async showFailure(error: unknown): Promise<void> {
+    if (error instanceof CloudConfigError) {
+      const choice = await vscode.window.showErrorMessage(error.message, OPEN_SETTINGS);
+      if (choice) await vscode.commands.executeCommand('workbench.action.openSettings', error.setting);
+      return;
+    }
+    const failure = asAuthFailure(error);
+    if (!failure) {
+      this.deps.log.error(error instanceof Error ? error : String(error));
+      const choice = await vscode.window.showErrorMessage(`Sign-in failed: ${error instanceof Error ? error.message : String(error)}`, SHOW_LOG);
+      if (choice) this.deps.log.show();
+      return;
+    }
+    if (failure.kind === 'cancelled') {
+      void vscode.window.showInformationMessage(failure.message);
+      return;
+    }
+    const actions = failure.details.adminConsentUrl ? [ADMIN_LINK] : failure.details.setting ? [OPEN_SETTINGS] : [SHOW_LOG];
+    const choice = await vscode.window.showErrorMessage(failure.message, ...actions);
+    if (choice === ADMIN_LINK && failure.details.adminConsentUrl) {
+      await vscode.env.clipboard.writeText(failure.details.adminConsentUrl);
+      void vscode.window.showInformationMessage('The admin-consent link is on the clipboard. Send it to a Microsoft Entra administrator.');
+    } else if (choice === OPEN_SETTINGS) {
+      await vscode.commands.executeCommand('workbench.action.openSettings', failure.details.setting);
+    } else if (choice === SHOW_LOG) {
+      this.deps.log.show();
+    }
+  }
+
+  private readonly prompter: ConsentPrompter = {
+    requestConsent: async <T>(request: ConsentRequest, proceed: (method: InteractiveMethod, signal: AbortSignal) => Promise<T>): Promise<T | undefined> => {
+      const title =
+        request.reason === 'sessionExpired'
+          ? `Your Microsoft Entra sign-in for ${request.account} has expired. Sign in again to continue?`
+          : `Entra Connector needs ${request.permissions.join(' and ')} for ${request.account}.`;
+      const detail =
+        request.reason === 'sessionExpired'
+          ? 'Your sign-in or its refresh token is no longer valid.'
+          : `${request.explanation}\n\nMicrosoft's consent screen opens next. If your account may not grant it, you will get a link to send to an administrator.`;
+      const continueLabel = request.reason === 'sessionExpired' ? 'Sign In' : 'Continue';
+      const choice = await vscode.window.showInformationMessage(title, { modal: true, detail }, continueLabel);
+      if (choice !== continueLabel) return undefined;
+      const method = this.isRemote() ? 'deviceCode' : 'browser';
+      return this.withFallback(method, request.reason === 'sessionExpired' ? 'Signing in again' : `Asking for ${request.permissions.join(', ')}`, proceed);
+    },
+  };
+
+  /** Runs a flow with cancellable progress; when it fails for a reason the other flow may not have, offers it. */
+  private async withFallback<T>(first: InteractiveMethod, title: string, run: (method: InteractiveMethod, signal: AbortSignal) => Promise<T>): Promise<T | undefined> {
+    const attempt = (method: InteractiveMethod) =>
+      vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `${title} (${method === 'browser' ? 'complete it in your browser' : 'enter the code in your browser'})…`, cancellable: true },
+        (_p, token) => run(method, abortSignal(token)),
+      );
+    try {
+      return await attempt(first);
+    } catch (error) {
+      const failure = asAuthFailure(error);
+      const retryable = !failure || ['other', 'timedOut', 'sessionExpired'].includes(failure.kind);
+      if (!retryable) throw error;
+      const other: InteractiveMethod = first === 'browser' ? 'deviceCode' : 'browser';
+      const label = other === 'deviceCode' ? 'Use a Device Code' : 'Use the Browser';
+      const choice = await vscode.window.showWarningMessage(`${error instanceof Error ? error.message : String(error)} Try another way?`, label);
+      if (choice !== label) throw error;
+      return attempt(other);
+    }
+  }
+
+  private async chooseFirstMethod(): Promise<InteractiveMethod | undefined> {
+    if (!this.isRemote()) return 'browser';
+    const pick = await vscode.window.showQuickPick(
+      [
+        { label: '$(key) Sign in with a device code', detail: 'Enter a code on any device; works from remote and web windows.', method: 'deviceCode' as const },
+        { label: '$(globe) Sign in with the browser', detail: 'Works when the VS Code server runs on this computer.', method: 'browser' as const },
+      ],
+      { title: 'Sign in to Microsoft Entra' },
+    );
+    return pick?.method;
+  }
+
+  private isRemote(): boolean {
+    return vscode.env.uiKind === vscode.UIKind.Web || vscode.env.remoteName !== undefined;
+  }
+
+  private async openBrowser(url: string): Promise<void> {
+    const opened = await vscode.env.openExternal(vscode.Uri.parse(url, true));
+    if (!opened) throw new Error('The browser could not be opened for sign-in.');
+  }
+
+  private async showDeviceCode(userCode: string, verificationUri: string): Promise<void> {
+    const copyAndOpen = 'Copy & Open';
+    const choice = await vscode.window.showInformationMessage(`To sign in, open ${verificationUri} and enter the code ${userCode}.`, copyAndOpen);
+    if (choice !== copyAndOpen) return;
+    await vscode.env.clipboard.writeText(userCode);
+    await vscode.env.openExternal(vscode.Uri.parse(verificationUri, true));
+  }
+
+  /** Updates the status bar, the view header and the `entraConnector.signedIn` context without loading MSAL. */
+  private async refresh(): Promise<void> {
+    let settings: AuthSettings;
+    try {
+      settings = readAuthSettings();
+    } catch (error) {
+      this.render(undefined, error instanceof Error ? error.message : String(error));
+      return;
+    }
+    const stored = await this.context.secrets.get(cacheKey(settings.cloud.name, settings.clientId));
+    const accounts = accountsInCache(stored);
+    const entry = this.context.workspaceState.get<{ homeAccountId: string; tenantId: string }>(`entraConnector.activeAccount.${settings.cloud.name}.${settings.clientId}`);
+    const chosen = (entry && accounts.find((a) => a.homeAccountId === entry.homeAccountId)) || accounts[0];
+    this.render(chosen && { username: chosen.username, tenantId: entry?.homeAccountId === chosen.homeAccountId ? entry.tenantId : chosen.tenantId });
+    this.changed.fire();
+  }
+
+  private render(account: { username: string; tenantId: string } | undefined, problem?: string): void {
+    void vscode.commands.executeCommand('setContext', 'entraConnector.signedIn', !!account);
+    if (account) {
+      this.status.text = `$(account) ${account.username}`;
+      this.status.tooltip = `Entra Connector: signed in as ${account.username}, tenant ${account.tenantId}. Click to switch account.`;
+      this.status.command = 'entraConnector.switchAccount';
+    } else {
+      this.status.text = '$(account) Sign in to Entra';
+      this.status.tooltip = problem ?? 'Entra Connector: not signed in. Click to sign in.';
+      this.status.command = 'entraConnector.signIn';
+    }
+    this.status.show();
+    if (this.deps.view) {
+      this.deps.view.description = account ? account.username : 'not signed in';
+      this.deps.view.message = account ? `Signed in as ${account.username} · tenant ${account.tenantId}` : problem ? `Sign-in settings: ${problem}` : undefined;
+    }
+  }
+
+  dispose(): void {
+    void this.current?.service.then((s) => s.dispose(), () => undefined);
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+function asAuthFailure(error: unknown): AuthFailure | undefined {
+  return error instanceof Error && error.name === 'AuthFailure' ? (error as AuthFailure) : undefined;
+}
+
+function abortSignal(token: vscode.CancellationToken): AbortSignal {
+  const controller = new AbortController();
+  if (token.isCancellationRequested) controller.abort();
+  token.onCancellationRequested(() => controller.abort());
+  return controller.signal;
+}
+
+/** Graph paths carry no secrets, but `$filter`/`$search` values can hold user input; keep the path, drop the query. */
+function redactPath(path: string): string {
+  const q = path.indexOf('?');
+  return q < 0 ? path : `${path.slice(0, q)}?…`;
+}
