@@ -1,0 +1,112 @@
+/**
+ * Format-preserving edits on a JSON document: each edit touches only the bytes of the value, key or property it
+ * changes, and anything it inserts follows the file's own line ending and indentation. Key order is kept (new keys
+ * go after the existing ones). jsonc-parser's `modify` re-formats the lines it touches, which can rewrite an
+ * author's unusual spacing nearby, so these are written by hand on the jsonc-parser tree.
+ */
+import type { Node } from 'jsonc-parser';
+import type { JsonDocument, TextEdit } from './jsonDocument';
+
+function lineStartOf(text: string, offset: number): number {
+  let i = offset;
+  while (i > 0 && text[i - 1] !== '\n' && text[i - 1] !== '\r') i--;
+  return i;
+}
+
+/** The whitespace before `offset` on its line, or undefined when something else precedes it on that line. */
+function ownLineIndent(text: string, offset: number): string | undefined {
+  const start = lineStartOf(text, offset);
+  const before = text.slice(start, offset);
+  return /^[ \t]*$/.test(before) ? before : undefined;
+}
+
+/** The indentation step the file uses: a tab, or the smallest run of leading spaces. */
+export function indentUnit(text: string): string {
+  let smallest = 0;
+  const re = /(?:^|\n)([ \t]+)\S/g;
+  let m: RegExpExecArray | null;
+  let count = 0;
+  while ((m = re.exec(text)) !== null && count++ < 200) {
+    if (m[1].startsWith('\t')) return '\t';
+    if (smallest === 0 || m[1].length < smallest) smallest = m[1].length;
+  }
+  return smallest > 0 ? ' '.repeat(smallest) : '  ';
+}
+
+function serialize(value: unknown, doc: JsonDocument, baseIndent: string, multiline: boolean): string {
+  if (!multiline || value === null || typeof value !== 'object') return JSON.stringify(value);
+  return JSON.stringify(value, null, indentUnit(doc.text)).split('\n').join(doc.eol + baseIndent);
+}
+
+export function replaceValue(valueNode: Node, value: unknown): TextEdit {
+  return { offset: valueNode.offset, length: valueNode.length, content: JSON.stringify(value) };
+}
+
+export function renameKey(prop: Node, newKey: string): TextEdit {
+  const key = prop.children![0];
+  return { offset: key.offset, length: key.length, content: JSON.stringify(newKey) };
+}
+
+/** Removes a property and its separator, taking its whole line with it when it sits on a line of its own. */
+export function removeProperty(doc: JsonDocument, prop: Node): TextEdit {
+  const text = doc.text;
+  const parent = prop.parent!;
+  const siblings = parent.children!;
+  const index = siblings.indexOf(prop);
+  const end = prop.offset + prop.length;
+  if (index < siblings.length - 1) {
+    const next = siblings[index + 1];
+    const propIndent = ownLineIndent(text, prop.offset);
+    const nextIndent = ownLineIndent(text, next.offset);
+    if (propIndent !== undefined && nextIndent !== undefined) {
+      const from = lineStartOf(text, prop.offset);
+      const to = lineStartOf(text, next.offset);
+      return { offset: from, length: to - from, content: '' };
+    }
+    return { offset: prop.offset, length: next.offset - prop.offset, content: '' };
+  }
+  if (index > 0) {
+    const previous = siblings[index - 1];
+    const from = previous.offset + previous.length;
+    return { offset: from, length: end - from, content: '' };
+  }
+  const open = parent.offset + 1;
+  const close = parent.offset + parent.length - 1;
+  return { offset: open, length: close - open, content: '' };
+}
+
+/** Adds `"key": value` as the last property of an object, in the object's own layout. */
+export function insertProperty(doc: JsonDocument, object: Node, key: string, value: unknown): TextEdit {
+  const text = doc.text;
+  const children = object.children ?? [];
+  if (children.length > 0) {
+    const last = children[children.length - 1];
+    const at = last.offset + last.length;
+    const indent = ownLineIndent(text, last.offset);
+    if (indent === undefined) {
+      return { offset: at, length: 0, content: `, ${JSON.stringify(key)}: ${serialize(value, doc, '', false)}` };
+    }
+    return {
+      offset: at,
+      length: 0,
+      content: `,${doc.eol}${indent}${JSON.stringify(key)}: ${serialize(value, doc, indent, true)}`,
+    };
+  }
+  const open = object.offset + 1;
+  const close = object.offset + object.length - 1;
+  const objectLineIndent = /^[ \t]*/.exec(text.slice(lineStartOf(text, object.offset)))![0];
+  const inner = `${objectLineIndent}${indentUnit(text)}`;
+  return {
+    offset: open,
+    length: close - open,
+    content: `${doc.eol}${inner}${JSON.stringify(key)}: ${serialize(value, doc, inner, true)}${doc.eol}${objectLineIndent}`,
+  };
+}
+
+/** Applies non-overlapping edits (any order). */
+export function applyTextEdits(text: string, edits: readonly TextEdit[]): string {
+  const sorted = [...edits].sort((a, b) => b.offset - a.offset);
+  let result = text;
+  for (const e of sorted) result = result.slice(0, e.offset) + e.content + result.slice(e.offset + e.length);
+  return result;
+}
