@@ -230,11 +230,21 @@ export class LoggingMiddleware extends Link {
   }
 }
 
-/** The last link: performs the request with the injected fetch. */
+/**
+ * The last link: performs the request with the injected fetch. A failure without an answer is rethrown with the
+ * network code as its `name`, because the Graph client keeps only an error's name and message.
+ */
 export class FetchHandler implements Middleware {
   constructor(private readonly doFetch: typeof fetch) {}
   async execute(context: Context): Promise<void> {
-    context.response = await this.doFetch(context.request, context.options as RequestInit);
+    try {
+      context.response = await this.doFetch(context.request, context.options as RequestInit);
+    } catch (error) {
+      const code = (error as { cause?: { code?: string } }).cause?.code ?? (error as { code?: string }).code ?? 'NetworkError';
+      const wrapped = new Error(`The connection to Microsoft Graph failed (${code}).`, { cause: error });
+      wrapped.name = code;
+      throw Object.assign(wrapped, { code });
+    }
   }
 }
 
