@@ -135,10 +135,13 @@ export function toAuthFailure(error: unknown, context: FailureContext, probedCod
   }
   if ((aadsts && CONSENT_REFUSED.includes(aadsts)) || /user (is )?not allowed|needs? (admin|administrator) (approval|consent)/i.test(text)) {
     const link = context.adminConsentUrl?.();
+    const declined = aadsts === '65004';
     return new AuthFailure(
       'consentRefused',
-      `Your account may not grant these permissions to the sign-in app${aadsts ? ` (AADSTS${aadsts})` : ''}.`,
-      link ? 'Send the admin-consent link to a Microsoft Entra administrator; once they approve it, try again.' : 'Ask a Microsoft Entra administrator to grant admin consent for the sign-in app, then try again.',
+      declined
+        ? 'The permissions were not granted: the consent screen was declined (AADSTS65004).'
+        : `Your account may not grant these permissions to the sign-in app${aadsts ? ` (AADSTS${aadsts})` : ''}.`,
+      `${declined ? 'Run the step again and accept the consent screen; if your account may not grant it, send' : 'Send'} ${link ? 'the admin-consent link' : 'a request for admin consent'} to a Microsoft Entra administrator, then try again.`,
       { ...detail, ...(link ? { adminConsentUrl: link } : {}) },
     );
   }

@@ -24,6 +24,8 @@ export interface Auth {
   settings(): AuthSettings;
   /** For the Graph client factory: one log line per Graph request, never a token or header. */
   logGraphRequest(entry: GraphLogEntry): void;
+  /** The accounts whose tokens are in VS Code's SecretStorage for the current settings (read without loading MSAL). */
+  storedAccounts(): Promise<{ homeAccountId: string; username: string; tenantId: string }[]>;
   /** Shows an AuthFailure with its next step (and the admin-consent link when there is one). */
   showFailure(error: unknown): Promise<void>;
   readonly onDidChange: vscode.Event<void>;
@@ -99,6 +101,10 @@ class AuthController implements Auth, vscode.Disposable {
       this.current = { key, service };
     }
     return this.current.service;
+  }
+
+  async storedAccounts(settings: AuthSettings = readAuthSettings()): Promise<{ homeAccountId: string; username: string; tenantId: string }[]> {
+    return accountsInCache(await this.context.secrets.get(cacheKey(settings.cloud.name, settings.clientId)));
   }
 
   async getAccessToken(scopes: string[], options: { forceRefresh?: boolean } = {}): Promise<string> {
@@ -320,8 +326,7 @@ class AuthController implements Auth, vscode.Disposable {
       this.render(undefined, error instanceof Error ? error.message : String(error));
       return;
     }
-    const stored = await this.context.secrets.get(cacheKey(settings.cloud.name, settings.clientId));
-    const accounts = accountsInCache(stored);
+    const accounts = await this.storedAccounts(settings);
     const entry = this.context.workspaceState.get<{ homeAccountId: string; tenantId: string }>(`entraConnector.activeAccount.${settings.cloud.name}.${settings.clientId}`);
     const chosen = (entry && accounts.find((a) => a.homeAccountId === entry.homeAccountId)) || accounts[0];
     this.render(chosen && { username: chosen.username, tenantId: entry?.homeAccountId === chosen.homeAccountId ? entry.tenantId : chosen.tenantId });

@@ -91,3 +91,62 @@ export async function startUntrustedServer(): Promise<{ url: string; close(): Pr
     }),
   };
 }
+
+interface HtmlForm {
+  action: string;
+  fields: Record<string, string>;
+  buttons: { name: string; value: string }[];
+}
+
+function unescapeHtml(s: string): string {
+  return s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
+function attr(tag: string, name: string): string | undefined {
+  const m = new RegExp(`\\b${name}="([^"]*)"`).exec(tag);
+  return m ? unescapeHtml(m[1]!) : undefined;
+}
+
+/** The first POST form of a page: its action, hidden fields and submit buttons. */
+export function parseForm(html: string, base: string): HtmlForm | undefined {
+  const m = /<form\b([^>]*)>([\s\S]*?)<\/form>/i.exec(html);
+  if (!m) return undefined;
+  const fields: Record<string, string> = {};
+  for (const input of m[2]!.match(/<input\b[^>]*>/gi) ?? []) {
+    const name = attr(input, 'name');
+    if (name && attr(input, 'type') === 'hidden') fields[name] = attr(input, 'value') ?? '';
+  }
+  const buttons = (m[2]!.match(/<button\b[^>]*>/gi) ?? []).map((b) => ({ name: attr(b, 'name') ?? '', value: attr(b, 'value') ?? '' }));
+  return { action: new URL(attr(m[1]!, 'action') ?? '', base).toString(), fields, buttons };
+}
+
+async function post(url: string, fields: Record<string, string>): Promise<{ url: string; status: number; text: string }> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+  return { url: response.url, status: response.status, text: await response.text() };
+}
+
+/**
+ * Plays the user's browser on the emulated tenant's pages: opens the authorize URL, picks `username`, answers the
+ * consent page, and lets the auto-submitting form post the answer to MSAL's loopback listener. Returns the text
+ * the loopback listener answered with.
+ */
+export async function actAsBrowser(authorizeUrl: string, choice: { username: string; consent?: 'accept' | 'cancel'; consentForOrg?: boolean }): Promise<string> {
+  const response = await fetch(authorizeUrl);
+  let page = { url: response.url, status: response.status, text: await response.text() };
+  for (let step = 0; step < 5; step++) {
+    const form = parseForm(page.text, page.url);
+    if (!form) throw new Error(`The sign-in page had no form (HTTP ${page.status}): ${page.text.slice(0, 300)}`);
+    if (/^http:\/\/localhost:\d+/.test(form.action)) {
+      // The auto-submitting form_post page: the browser posts the answer to MSAL's loopback server.
+      page = await post(form.action, form.fields);
+      return page.text;
+    }
+    if ('username' in form.fields || /name="username"/.test(page.text)) {
+      page = await post(form.action, { ...form.fields, username: choice.username });
+      continue;
+    }
+    const decision = form.buttons.some((b) => b.value === 'accept') ? (choice.consent ?? 'accept') : 'cancel';
+    page = await post(form.action, { ...form.fields, decision, ...(choice.consentForOrg ? { consent_org: '1' } : {}) });
+  }
+  throw new Error(`The sign-in did not reach the app: ${page.text.slice(0, 300)}`);
+}

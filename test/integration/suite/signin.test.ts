@@ -1,0 +1,92 @@
+// Sign-in inside the real extension host (code-server) against the emulated tenant: device code, tokens kept only in
+// VS Code's SecretStorage, a fresh MSAL instance getting a token silently from it, and sign-out removing it.
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { ExtensionApi } from '../../../src/extension';
+
+const EXTENSION_ID = 'entra-connector.entra-connector';
+
+interface EmulatorEndpoints {
+  loginEndpoint: string;
+  graphEndpoint: string;
+  adminEndpoint: string;
+  tenantId: string;
+}
+
+function emulator(): EmulatorEndpoints {
+  const line = process.env.ENTRA_EMULATOR;
+  assert.ok(line, 'ENTRA_EMULATOR (the emulated tenant\'s endpoints) must be set by the integration runner');
+  return JSON.parse(line) as EmulatorEndpoints;
+}
+
+async function approveDeviceCodes(endpoints: EmulatorEndpoints, user: string): Promise<number> {
+  const response = await fetch(`${endpoints.adminEndpoint}/device/approve`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ user }),
+  });
+  assert.ok(response.ok, `approve device code: HTTP ${response.status}`);
+  const body = (await response.json()) as { approved?: number };
+  return body.approved ?? 0;
+}
+
+function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
+  return Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what} took more than ${ms} ms`)), ms))]);
+}
+
+describe('Sign-in in the extension host', function () {
+  this.timeout(60_000);
+  let api: ExtensionApi;
+  const endpoints = emulator();
+
+  before(async () => {
+    const ext = vscode.extensions.getExtension<ExtensionApi>(EXTENSION_ID);
+    assert.ok(ext);
+    api = await ext.activate();
+    const settings = api.auth.settings();
+    assert.equal(settings.cloud.name, 'Custom', 'the runner points entraConnector.cloud at the emulated tenant');
+    assert.equal(settings.cloud.loginEndpoint, endpoints.loginEndpoint.replace(/\/$/, ''));
+  });
+
+  after(async () => {
+    await vscode.workspace.getConfiguration('entraConnector').update('signIn.tenant', undefined, vscode.ConfigurationTarget.Global);
+  });
+
+  it('signs in by device code and keeps the tokens in SecretStorage', async () => {
+    const service = await api.auth.service();
+    const signingIn = service.signIn('deviceCode');
+    let approved = 0;
+    for (let i = 0; i < 100 && approved === 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      approved = await approveDeviceCodes(endpoints, 'admin@contoso.example');
+    }
+    assert.equal(approved, 1, 'one device code was waiting for approval');
+    const account = await within(20_000, 'the device-code sign-in', signingIn);
+    assert.equal(account.username, 'admin@contoso.example');
+    assert.equal(account.tenantId, endpoints.tenantId);
+    const stored = await api.auth.storedAccounts();
+    assert.deepEqual(stored.map((a) => a.username), ['admin@contoso.example']);
+  });
+
+  it('a new MSAL instance (as after a restart) gets a token silently from SecretStorage', async () => {
+    const before = await api.auth.service();
+    // Another tenant setting means another service: a new PublicClientApplication with an empty memory cache.
+    await vscode.workspace.getConfiguration('entraConnector').update('signIn.tenant', endpoints.tenantId, vscode.ConfigurationTarget.Global);
+    const after = await api.auth.service();
+    assert.notStrictEqual(after, before, 'a fresh sign-in service');
+    assert.equal((await after.getActiveAccount())?.username, 'admin@contoso.example');
+    // No prompt may appear: a silent token or a failure, within a few seconds.
+    const token = await within(10_000, 'a silent token', after.getAccessToken(['User.Read']));
+    const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as { scp?: string; tid?: string };
+    assert.match(claims.scp ?? '', /\bUser\.Read\b/);
+    assert.equal(claims.tid, endpoints.tenantId);
+  });
+
+  it('sign-out removes the account from SecretStorage', async () => {
+    const service = await api.auth.service();
+    const out = await service.signOut();
+    assert.equal(out?.username, 'admin@contoso.example');
+    assert.deepEqual(await api.auth.storedAccounts(), []);
+    assert.deepEqual(await service.getAccounts(), []);
+  });
+});
