@@ -65,10 +65,10 @@ export const ENTRA_LOGIN_HOSTS: Readonly<Record<string, readonly string[]>> = {
 
 export interface AnalysisOptions {
   /**
-   * The sibling `apiDefinition.swagger.json`: its text, `null` when there is none, undefined when not looked at
-   * (then `swagger-security-mismatch` does not run).
+   * The text of the sibling `apiDefinition.swagger.json`; `swagger-security-mismatch` runs only when it is given
+   * (a connector folder without one is not an error: paconn can take the definition from elsewhere).
    */
-  readonly swaggerText?: string | null;
+  readonly swaggerText?: string;
   /** The configured cloud (`entraConnector.cloud`) and its login endpoint; without them any Entra login host passes. */
   readonly cloud?: { readonly name: string; readonly loginEndpoint: string };
   /** How the file was stored (see `decodeFile`); anything but UTF-8 is `invalid-json` for paconn. */
@@ -410,10 +410,6 @@ function swaggerHasOAuth2(text: string): boolean | undefined {
 const swaggerSecurityMismatch: Rule = (token, ctx) => {
   const swaggerText = ctx.options.swaggerText;
   if (swaggerText === undefined || !token.settingsProperty) return;
-  if (swaggerText === null) {
-    ctx.report('swagger-security-mismatch', keyNodeOf(token.parameter), 'There is no apiDefinition.swagger.json next to this file, so its OAuth 2.0 security definition cannot be checked.', [], 'information');
-    return;
-  }
   const ok = swaggerHasOAuth2(swaggerText);
   if (ok !== false) return;
   ctx.report(

@@ -1,0 +1,164 @@
+/** `entra-connector check <file|dir>... [--json] [--fix] [--cloud <name>]`: the apiProperties.json diagnostics. */
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { CLOUD_NAMES, isCloudName, knownCloud } from '../cloud/clouds';
+import { toJson, type ConnectorDiagnostic, type DiagnosticJson } from '../connector/diagnostic';
+import { applyTextEdits } from '../connector/edits';
+import { decodeFile } from '../connector/files';
+import type { TextEdit } from '../connector/jsonDocument';
+import { analyzeApiProperties, type AnalysisOptions } from '../connector/rules';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliCommand, type CliIo } from './command';
+
+const FILE_NAME = 'apiProperties.json';
+const SWAGGER_NAME = 'apiDefinition.swagger.json';
+const SKIP_DIRS = new Set(['node_modules', '.git', '.vscode-test', 'dist', 'out']);
+
+function collect(path: string, found: string[]): void {
+  const stat = statSync(path);
+  if (stat.isFile()) {
+    found.push(path);
+    return;
+  }
+  for (const entry of readdirSync(path, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    if (entry.isDirectory() && !SKIP_DIRS.has(entry.name)) collect(join(path, entry.name), found);
+    else if (entry.isFile() && entry.name === FILE_NAME) found.push(join(path, entry.name));
+  }
+}
+
+function analyzeFile(path: string, base: AnalysisOptions): { text: string; encoding: string; diagnostics: ConnectorDiagnostic[] } {
+  const { text, encoding } = decodeFile(readFileSync(path));
+  const swaggerPath = join(dirname(path), SWAGGER_NAME);
+  const swaggerText = basename(path) === FILE_NAME && existsSync(swaggerPath) ? readFileSync(swaggerPath, 'utf8') : undefined;
+  return { text, encoding, diagnostics: analyzeApiProperties(text, { ...base, encoding, swaggerText }) };
+}
+
+/** Applies every unattended fix, a pass at a time (a fix can reveal the next), never overlapping edits in one pass. */
+export function fixText(text: string, options: AnalysisOptions): { text: string; applied: string[] } {
+  const applied: string[] = [];
+  let current = text;
+  for (let pass = 0; pass < 10; pass++) {
+    const edits: TextEdit[] = [];
+    for (const d of analyzeApiProperties(current, options)) {
+      const fix = d.fixes.find((f) => f.unattended);
+      if (!fix) continue;
+      const overlaps = fix.edits.some((e) => edits.some((o) => e.offset < o.offset + o.length + 1 && o.offset < e.offset + e.length + 1));
+      if (overlaps) continue;
+      edits.push(...fix.edits);
+      applied.push(`${d.code}: ${fix.title}`);
+    }
+    if (edits.length === 0) break;
+    current = applyTextEdits(current, edits);
+  }
+  return { text: current, applied };
+}
+
+const USAGE = `Usage: entra-connector check <file|dir>... [--json] [--fix] [--cloud <name>]
+
+Checks apiProperties.json files (directories are searched recursively) and prints
+  path:line:column severity code message
+with the fixes available. Exits 1 when any error is found, 2 on a usage error.
+  --json            print {files: [{path, diagnostics: [...]}], summary} instead
+  --fix             apply the fixes that are safe without review, then report what is left
+                    (secrets are never moved by the CLI: use the VS Code quick fix)
+  --cloud <name>    check loginUri against this cloud (${CLOUD_NAMES.filter((c) => c !== 'Custom').join(', ')})
+  --online          the directory checks need a signed-in account; the CLI cannot sign in yet
+`;
+
+async function run(argv: readonly string[], io: CliIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        json: { type: 'boolean' },
+        fix: { type: 'boolean' },
+        online: { type: 'boolean' },
+        cloud: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    io.stderr.write(`entra-connector check: ${(error as Error).message}\n\n${USAGE}`);
+    return EXIT_USAGE;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.stdout.write(USAGE);
+    return EXIT_OK;
+  }
+  if (values.online) {
+    io.stderr.write(
+      'entra-connector check: --online needs a signed-in account to read the app registrations, and the command line cannot sign in yet. ' +
+        'Run without --online for the offline checks, or use the online checks in VS Code (Entra Connector: Sign In).\n',
+    );
+    return EXIT_USAGE;
+  }
+  if (positionals.length === 0) {
+    io.stderr.write(`entra-connector check: give a file or directory.\n\n${USAGE}`);
+    return EXIT_USAGE;
+  }
+  const options: AnalysisOptions = {};
+  if (values.cloud !== undefined) {
+    if (!isCloudName(values.cloud) || values.cloud === 'Custom') {
+      io.stderr.write(`entra-connector check: unknown cloud "${values.cloud}"; use one of ${CLOUD_NAMES.filter((c) => c !== 'Custom').join(', ')}.\n`);
+      return EXIT_USAGE;
+    }
+    const cloud = knownCloud(values.cloud);
+    Object.assign(options, { cloud: { name: cloud.name, loginEndpoint: cloud.loginEndpoint } });
+  }
+  const files: string[] = [];
+  for (const p of positionals) {
+    if (!existsSync(p)) {
+      io.stderr.write(`entra-connector check: ${p}: no such file or directory.\n`);
+      return EXIT_USAGE;
+    }
+    collect(p, files);
+  }
+
+  const report: Array<{ path: string; diagnostics: DiagnosticJson[]; fixed?: string[] }> = [];
+  const totals = { files: files.length, error: 0, warning: 0, information: 0, fixed: 0 };
+  for (const path of files) {
+    let fixed: string[] | undefined;
+    if (values.fix) {
+      const first = analyzeFile(path, options);
+      if (first.encoding === 'utf-8') {
+        const swagger = join(dirname(path), SWAGGER_NAME);
+        const result = fixText(first.text, { ...options, swaggerText: existsSync(swagger) ? readFileSync(swagger, 'utf8') : undefined });
+        if (result.text !== first.text) {
+          writeFileSync(path, result.text, 'utf8');
+          fixed = result.applied;
+          totals.fixed += result.applied.length;
+        }
+      }
+    }
+    const { diagnostics } = analyzeFile(path, options);
+    for (const d of diagnostics) totals[d.severity]++;
+    report.push({ path, diagnostics: diagnostics.map(toJson), ...(fixed ? { fixed } : {}) });
+  }
+
+  if (values.json) {
+    io.stdout.write(`${JSON.stringify({ files: report, summary: totals }, null, 2)}\n`);
+  } else {
+    for (const file of report) {
+      for (const f of file.fixed ?? []) io.stdout.write(`${file.path}: fixed ${f}\n`);
+      for (const d of file.diagnostics) {
+        io.stdout.write(`${file.path}:${d.line}:${d.column} ${d.severity} ${d.code} ${d.message}\n`);
+        for (const title of d.fixes) io.stdout.write(`    fix available: ${title}\n`);
+      }
+    }
+    io.stdout.write(
+      `${totals.files} file${totals.files === 1 ? '' : 's'} checked: ${totals.error} error(s), ${totals.warning} warning(s), ${totals.information} information` +
+        `${values.fix ? `; ${totals.fixed} fix(es) applied` : ''}.\n`,
+    );
+  }
+  return totals.error > 0 ? EXIT_FAILED : EXIT_OK;
+}
+
+export const checkCommand: CliCommand = {
+  name: 'check',
+  summary: 'check apiProperties.json files: <file|dir>... [--json] [--fix] [--cloud <name>]',
+  run,
+};
