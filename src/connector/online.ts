@@ -1,0 +1,202 @@
+/**
+ * The online rules: what apiProperties.json says checked against the directory (the app registrations, service
+ * principals and grants), the causes of AADSTS700016 / 500011 / 650057 / 65001 / 50011 / 50194 found before a
+ * user signs in. The directory is reached only through `DirectoryLookup`, which `src/graph/operations.ts`'s
+ * `Directory` satisfies as is; tests give an in-memory one.
+ */
+import type { Node } from 'jsonc-parser';
+import type { ConnectorDiagnostic, OnlineRuleCode, Severity } from './diagnostic';
+import { keyNodeOf, scalar, stringValue, valueAt, valueOf } from './jsonDocument';
+import { readApiProperties, type OAuthToken } from './model';
+import { RULES } from './rules';
+import { isGuid, isPlaceholder } from './values';
+
+export const MICROSOFT_GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
+export const SHARED_REDIRECT_URL = 'https://global.consent.azure-apim.net/redirect';
+
+export interface LookupApplication {
+  id: string;
+  appId: string;
+  displayName: string;
+  identifierUris?: string[];
+  signInAudience?: string;
+  web?: { redirectUris?: string[] };
+  requiredResourceAccess?: { resourceAppId: string; resourceAccess: { id: string; type: string }[] }[];
+  passwordCredentials?: { keyId: string; displayName?: string | null; endDateTime?: string }[];
+}
+
+export interface LookupServicePrincipal {
+  id: string;
+  appId: string;
+  displayName?: string;
+  oauth2PermissionScopes?: { id: string; value: string }[];
+}
+
+export interface LookupGrant {
+  id: string;
+  clientId: string;
+  resourceId: string;
+  consentType: 'AllPrincipals' | 'Principal';
+  scope: string;
+}
+
+/** Read-only directory access the online rules need (method names as in `Directory`). */
+export interface DirectoryLookup {
+  getApplicationByAppId(appId: string): Promise<LookupApplication | undefined>;
+  findApplicationsByIdentifierUri(uri: string): Promise<LookupApplication[]>;
+  getServicePrincipalByAppId(appId: string): Promise<LookupServicePrincipal | undefined>;
+  listGrants(clientSpId: string, resourceSpId: string): Promise<LookupGrant[]>;
+}
+
+export interface OnlineOptions {
+  /** For the secret expiry rules. */
+  readonly now: Date;
+  /** A secret that ends within this many days is `secret-expiring` (default 30). */
+  readonly expiringDays?: number;
+}
+
+/** Well-known resources named by URL whose appId is fixed (others are looked up by identifier URI). */
+const WELL_KNOWN_RESOURCES: Readonly<Record<string, string>> = {
+  'https://graph.microsoft.com': MICROSOFT_GRAPH_APP_ID,
+};
+
+const norm = (v: string) => v.trim().replace(/\/+$/, '').toLowerCase();
+
+interface ResolvedResource {
+  appId: string;
+  /** The resource's app registration, when it is in this directory. */
+  app?: LookupApplication;
+  sp?: LookupServicePrincipal;
+}
+
+/** Runs the online rules on an apiProperties.json text. Directory failures propagate (the caller shows them). */
+export async function analyzeOnline(text: string, directory: DirectoryLookup, options: OnlineOptions): Promise<ConnectorDiagnostic[]> {
+  const model = readApiProperties(text);
+  const { doc } = model;
+  if (!doc.root) return [];
+  const out: ConnectorDiagnostic[] = [];
+  const report = (code: OnlineRuleCode, node: Node, message: string, severity?: Severity) =>
+    out.push({ code, severity: severity ?? RULES[code].severity, message, offset: node.offset, length: node.length, range: doc.rangeOf(node.offset, node.length), fixes: [] });
+  for (const token of model.tokens) {
+    if (token.isEntra) await checkToken(token, directory, options, report);
+  }
+  return out.sort((a, b) => a.offset - b.offset);
+}
+
+async function resolveResource(resource: string, directory: DirectoryLookup): Promise<ResolvedResource | undefined> {
+  let appId: string | undefined;
+  let app: LookupApplication | undefined;
+  const uri = resource.trim();
+  if (isGuid(uri)) appId = uri;
+  else if (WELL_KNOWN_RESOURCES[norm(uri)]) appId = WELL_KNOWN_RESOURCES[norm(uri)];
+  else {
+    const apps = await directory.findApplicationsByIdentifierUri(uri);
+    const withSlash = apps.length > 0 ? apps : await directory.findApplicationsByIdentifierUri(`${uri.replace(/\/+$/, '')}/`);
+    app = withSlash[0];
+    appId = app?.appId;
+  }
+  if (!appId) return undefined;
+  const sp = await directory.getServicePrincipalByAppId(appId);
+  if (!app && isGuid(resource)) app = await directory.getApplicationByAppId(appId);
+  return { appId, app, sp };
+}
+
+async function checkToken(
+  token: OAuthToken,
+  directory: DirectoryLookup,
+  options: OnlineOptions,
+  report: (code: OnlineRuleCode, node: Node, message: string, severity?: Severity) => void,
+): Promise<void> {
+  const clientIdNode = valueOf(token.prop('clientId'));
+  const clientId = stringValue(clientIdNode);
+  if (!clientIdNode || !isGuid(clientId)) return;
+  const app = await directory.getApplicationByAppId(clientId.trim());
+  if (!app) {
+    report('client-app-not-found', clientIdNode, `No application with client ID ${clientId} in this directory: sign-ins will fail with AADSTS700016. Check the client ID, or sign in to the tenant the app is registered in.`);
+    return;
+  }
+
+  const tenantNode = valueAt(valueOf(token.customParameter('tenantId')), 'value');
+  const tenant = stringValue(tenantNode) ?? 'common';
+  if (norm(tenant) === 'common' && app.signInAudience === 'AzureADMyOrg') {
+    report(
+      'tenant-common-single-tenant',
+      tenantNode ?? keyNodeOf(token.settingsProperty!),
+      `The connector signs in through "common", but "${app.displayName}" is single-tenant (AzureADMyOrg): sign-ins fail with AADSTS50194. Make the app multi-tenant, or set tenantId to its tenant.`,
+    );
+  }
+
+  const redirectNode = valueOf(token.prop('redirectUrl'));
+  const mode = scalar(valueOf(token.prop('redirectMode')));
+  const redirectUrl = stringValue(redirectNode) ?? (mode === undefined || (typeof mode === 'string' && mode.toLowerCase() === 'global') ? SHARED_REDIRECT_URL : undefined);
+  if (redirectUrl && !isPlaceholder(redirectUrl)) {
+    const registered = (app.web?.redirectUris ?? []).map(norm);
+    if (!registered.includes(norm(redirectUrl))) {
+      report(
+        'redirect-uri-not-registered',
+        redirectNode ?? valueOf(token.prop('redirectMode')) ?? keyNodeOf(token.settingsProperty!),
+        `"${app.displayName}" has no Web redirect URI ${redirectUrl}: sign-ins fail with AADSTS50011. Add it to the app's Web redirect URIs.`,
+      );
+    }
+  }
+
+  const now = options.now.getTime();
+  const passwords = app.passwordCredentials ?? [];
+  if (passwords.length > 0) {
+    const ends = passwords.map((p) => (p.endDateTime ? Date.parse(p.endDateTime) : Number.POSITIVE_INFINITY));
+    const latest = Math.max(...ends);
+    const at = clientIdNode;
+    if (latest <= now) {
+      report('secret-expired', at, `Every client secret of "${app.displayName}" has expired (the last on ${new Date(latest).toISOString().slice(0, 10)}): sign-ins fail with AADSTS7000222. Add a new secret and update the connector.`);
+    } else if (latest - now < (options.expiringDays ?? 30) * 86_400_000) {
+      const days = Math.ceil((latest - now) / 86_400_000);
+      report('secret-expiring', at, `The newest client secret of "${app.displayName}" expires in ${days} day${days === 1 ? '' : 's'} (${new Date(latest).toISOString().slice(0, 10)}). Add a new secret and update the connector before then.`);
+    }
+  }
+
+  const resourceProp = token.customParameter('resourceUri');
+  const resourceNode = valueAt(valueOf(resourceProp), 'value');
+  const resource = stringValue(resourceNode);
+  if (!resourceNode || !resource || isPlaceholder(resource)) return;
+  const resolved = await resolveResource(resource, directory);
+  const isUri = !isGuid(resource);
+  if (!resolved || !resolved.sp) {
+    // A resource named by a URI that no app here declares may still be another tenant's multi-tenant API or a
+    // Microsoft service this lookup cannot resolve: only a warning then.
+    const certain = !isUri || resolved !== undefined || /^api:\/\//i.test(resource);
+    report(
+      'resource-not-found',
+      resourceNode,
+      resolved
+        ? `The resource ${resource} (appId ${resolved.appId}) has no service principal in this directory: sign-ins fail with AADSTS500011. Create it (an admin consent does).`
+        : `No application in this directory has the Application ID URI ${resource}: sign-ins fail with AADSTS500011 unless it is another tenant's API with a service principal here.`,
+      certain ? 'error' : 'warning',
+    );
+    return;
+  }
+  const access = (app.requiredResourceAccess ?? []).find((r) => r.resourceAppId.toLowerCase() === resolved.appId.toLowerCase());
+  if (!access || access.resourceAccess.length === 0) {
+    report(
+      'permission-missing',
+      resourceNode,
+      `"${app.displayName}" requests no permission on ${resolved.sp.displayName ?? resource}: sign-ins fail with AADSTS650057. Add the API's delegated scope (such as user_impersonation) to the app's API permissions.`,
+    );
+    return;
+  }
+  const wanted = access.resourceAccess
+    .filter((a) => a.type === 'Scope')
+    .map((a) => resolved.sp!.oauth2PermissionScopes?.find((s) => s.id === a.id)?.value)
+    .filter((v): v is string => typeof v === 'string');
+  const clientSp = await directory.getServicePrincipalByAppId(app.appId);
+  const grants = clientSp ? await directory.listGrants(clientSp.id, resolved.sp.id) : [];
+  const tenantWide = grants.filter((g) => g.consentType === 'AllPrincipals').flatMap((g) => g.scope.split(' ').filter(Boolean));
+  const missing = wanted.filter((s) => !tenantWide.includes(s));
+  if (!clientSp || tenantWide.length === 0 || missing.length > 0) {
+    const what = missing.length > 0 && tenantWide.length > 0 ? ` for ${missing.join(', ')}` : '';
+    report(
+      'consent-missing',
+      resourceNode,
+      `No tenant-wide consent${what} from "${app.displayName}" to ${resolved.sp.displayName ?? resource}: users who may not consent themselves get AADSTS65001. Grant admin consent.`,
+    );
+  }
+}
