@@ -126,30 +126,41 @@ export async function startEmulatorProcess({ log = () => {}, timeoutMs = 60_000 
     stderr += d;
     log(String(d));
   });
-  const line = await new Promise((res, rej) => {
-    let buf = '';
-    const timer = setTimeout(() => rej(new Error(`The emulated tenant did not start within ${timeoutMs / 1000}s.\n${stderr}`)), timeoutMs);
-    child.stdout.on('data', (d) => {
-      buf += d;
-      for (const l of buf.split('\n')) {
-        const t = l.trim();
-        if (t.startsWith('{')) {
+  let line;
+  try {
+    line = await new Promise((res, rej) => {
+      let buf = '';
+      const onExit = (code) => {
+        clearTimeout(timer);
+        rej(new Error(`The emulated tenant exited (code ${code}) before it was ready.\n${stderr}`));
+      };
+      const onData = (d) => {
+        buf += d;
+        const lines = buf.split('\n');
+        buf = lines.pop() ?? '';
+        for (const l of lines) {
+          const t = l.trim();
+          if (!t.startsWith('{')) continue;
           try {
             JSON.parse(t);
-            clearTimeout(timer);
-            res(t);
-            return;
           } catch {
-            /* a partial line; wait for more */
+            continue;
           }
+          clearTimeout(timer);
+          child.stdout.off('data', onData);
+          child.off('exit', onExit);
+          res(t);
+          return;
         }
-      }
+      };
+      const timer = setTimeout(() => rej(new Error(`The emulated tenant did not start within ${timeoutMs / 1000}s.\n${stderr}`)), timeoutMs);
+      child.stdout.on('data', onData);
+      child.once('exit', onExit);
     });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      rej(new Error(`The emulated tenant exited (code ${code}) before it was ready.\n${stderr}`));
-    });
-  });
+  } catch (err) {
+    killTree(child, 'SIGKILL');
+    throw err;
+  }
   child.stdout.resume();
   return {
     endpoints: JSON.parse(line),
@@ -167,6 +178,14 @@ export function copySampleWorkspace(base) {
   cpSync(SAMPLE_WORKSPACE, dir, { recursive: true });
   return dir;
 }
+
+/**
+ * VS Code's proxy agent, with `http.systemCertificates` on (the default), replaces Node's CA list with the OS store
+ * for the extension host's https and fetch, so NODE_EXTRA_CA_CERTS (the emulated tenant's CA) would be ignored.
+ * Off, the extension host uses Node's own store, which includes NODE_EXTRA_CA_CERTS. A user's VS Code with a private
+ * cloud has its CA in the OS store instead; either way the product code is the same.
+ */
+const MACHINE_SETTINGS = { 'http.systemCertificates': false };
 
 /** Writes `<userDataDir>/User/settings.json`: no first-run noise, and the emulated tenant as a custom cloud. */
 export function seedUserSettings(userDataDir, endpoints, extra = {}) {
@@ -186,6 +205,7 @@ export function seedUserSettings(userDataDir, endpoints, extra = {}) {
     'chat.commandCenter.enabled': false,
     'chat.disableAIFeatures': true,
     'window.commandCenter': false,
+    ...MACHINE_SETTINGS,
     ...(endpoints
       ? {
           'entraConnector.cloud': 'Custom',
@@ -201,6 +221,9 @@ export function seedUserSettings(userDataDir, endpoints, extra = {}) {
   };
   mkdirSync(join(userDataDir, 'User'), { recursive: true });
   writeFileSync(join(userDataDir, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
+  // The (remote) extension host reads machine-scoped settings such as http.* from Machine/settings.json.
+  mkdirSync(join(userDataDir, 'Machine'), { recursive: true });
+  writeFileSync(join(userDataDir, 'Machine', 'settings.json'), JSON.stringify(MACHINE_SETTINGS, null, 2));
   return settings;
 }
 
