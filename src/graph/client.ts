@@ -48,6 +48,9 @@ export interface RetryPolicy {
   readonly maxDelayMs: number;
 }
 
+/** Error name (and DirectoryError code) of a failure to get a token for a request. */
+export const SIGN_IN_REQUIRED = 'SignInRequired';
+
 const DEFAULT_RETRY: RetryPolicy = { maxRetries: 4, baseDelayMs: 1000, maxDelayMs: 30_000 };
 
 /** The Graph permissions the product asks for, narrowest per operation. */
@@ -122,11 +125,21 @@ export class AuthMiddleware extends Link {
     const override = context.middlewareControl?.getMiddlewareOptions(GraphScopes) as GraphScopes | undefined;
     const names = override?.names ?? [permissionForPath(urlOf(context.request).pathname.replace(/^.*?\/(v1\.0|beta)\//, '/'))];
     const scopes = qualifyScopes(names, this.scopeResource);
-    setHeader(context, 'Authorization', `Bearer ${await this.getAccessToken(scopes)}`);
+    setHeader(context, 'Authorization', `Bearer ${await this.token(scopes)}`);
     await this.forward(context);
     if (context.response?.status === 401) {
-      setHeader(context, 'Authorization', `Bearer ${await this.getAccessToken(scopes, { forceRefresh: true })}`);
+      setHeader(context, 'Authorization', `Bearer ${await this.token(scopes, { forceRefresh: true })}`);
       await this.forward(context);
+    }
+  }
+  /** A sign-in failure keeps its sentence; the Graph client keeps only an error's name and message. */
+  private async token(scopes: string[], options?: GetAccessTokenOptions): Promise<string> {
+    try {
+      return await this.getAccessToken(scopes, options);
+    } catch (error) {
+      const wrapped = new Error(error instanceof Error ? error.message : String(error), { cause: error });
+      wrapped.name = SIGN_IN_REQUIRED;
+      throw wrapped;
     }
   }
 }

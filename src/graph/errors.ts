@@ -212,6 +212,14 @@ export function toDirectoryError(thrown: unknown): DirectoryError {
       return fromGraphError(e.statusCode, body, e.requestId ?? undefined);
     }
     const msg = typeof e.message === 'string' ? e.message : String(thrown);
+    if (e.code === 'SignInRequired' || (thrown as Error).name === 'SignInRequired' || (thrown as Error).name === 'AuthFailure') {
+      return {
+        code: 'SignInRequired',
+        status: 401,
+        message: redact(msg),
+        next: 'Sign in again (or accept the consent screen), then run the step again; the setup continues where it stopped.',
+      };
+    }
     if (/AADSTS\d+/.test(msg)) return fromAadsts(msg);
     const cause = (thrown as { cause?: { code?: string } }).cause;
     const netCode = cause?.code ?? e.code;

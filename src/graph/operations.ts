@@ -197,8 +197,12 @@ export class Directory {
         .patch(body)) as Response;
       const { status, body: created } = await statusAndBody<Application>(response);
       if (status === 201 && created) return { value: created, created: true };
-      const existing = await this.getApplicationByUniqueName(uniqueName);
-      if (!existing) throw { statusCode: 404, body: JSON.stringify({ code: 'Request_ResourceNotFound' }) };
+      // Found (204): read it back; an object created moments ago (a lost 201) may still be replicating.
+      const existing = await this.afterCreate(async () => {
+        const app = await this.getApplicationByUniqueName(uniqueName);
+        if (!app) throw { statusCode: 404, body: JSON.stringify({ code: 'Request_ResourceNotFound' }) };
+        return app;
+      });
       return { value: existing, created: false };
     });
   }

@@ -96,7 +96,8 @@ export interface SetupObjects {
 
 /** Write-ahead markers saved before a POST that cannot be upserted, so a resumed run reconciles first. */
 export interface SetupIntents {
-  password?: string; // the password's displayName marker
+  /** displayName of the password being added. */
+  passwordMarker?: string;
   grant?: boolean;
 }
 

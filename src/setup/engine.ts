@@ -126,11 +126,13 @@ const TASKS: readonly Task[] = [
           api: { requestedAccessTokenVersion: 2, oauth2PermissionScopes: [scope] },
         });
         const identifierUri = uri ?? value.identifierUris?.[0];
+        // An app with this setup's uniqueName can only have been made by a setup of this connector in this tenant
+        // (perhaps by an attempt whose answer was lost), so it is this setup's to undo.
         ctx.objects.apiApp = {
           id: value.id,
           appId: value.appId,
           displayName: value.displayName,
-          created,
+          created: true,
           scopeIds: [scope.id],
           scopeValues: [scope.value],
           resourceUri: identifierUri ?? `api://${value.appId}`,
@@ -236,7 +238,7 @@ const TASKS: readonly Task[] = [
         ctx.objects.apiSp = { id: existing.id, created: false };
       } else {
         const { value, created } = await dir.upsertServicePrincipal(api.appId);
-        ctx.objects.apiSp = { id: value.id, created };
+        ctx.objects.apiSp = { id: value.id, created: created || api.created };
       }
       return { state: 'done' };
     },
@@ -259,7 +261,7 @@ const TASKS: readonly Task[] = [
           ...(redirectUrl ? { web: { redirectUris: [redirectUrl] } } : {}),
           requiredResourceAccess: [access],
         });
-        ctx.objects.connectorApp = { id: value.id, appId: value.appId, displayName: value.displayName, created, signInAudience: connectorAudience(ctx) };
+        ctx.objects.connectorApp = { id: value.id, appId: value.appId, displayName: value.displayName, created: true, signInAudience: connectorAudience(ctx) };
         if (redirectUrl) ctx.objects.redirectUri = redirectUrl;
         return { state: 'done', detail: `${created ? 'Created' : 'Found'} the connector app “${value.displayName}” (${value.appId}).` };
       }
@@ -294,7 +296,7 @@ const TASKS: readonly Task[] = [
     async run(ctx, { dir }) {
       const app = ctx.objects.connectorApp as NonNullable<SetupContext['objects']['connectorApp']>;
       const { value, created } = await dir.upsertServicePrincipal(app.appId);
-      ctx.objects.connectorSp = { id: value.id, created: created && app.created };
+      ctx.objects.connectorSp = { id: value.id, created: created || app.created };
       return { state: 'done' };
     },
   },
@@ -306,12 +308,12 @@ const TASKS: readonly Task[] = [
     async run(ctx, { dir, svc, checkpoint, now }) {
       const app = ctx.objects.connectorApp as NonNullable<SetupContext['objects']['connectorApp']>;
       const marker = `Entra Connector setup ${ctx.runId}`;
-      if (ctx.intents.password) {
+      if (ctx.intents.passwordMarker) {
         // A previous attempt may have added the password and lost the answer: its value is unknown, so replace it.
-        const lost = (await dir.listPasswords(app.id)).filter((p) => p.displayName === ctx.intents.password);
+        const lost = (await dir.listPasswords(app.id)).filter((p) => p.displayName === ctx.intents.passwordMarker);
         await Promise.all(lost.map((p) => dir.removePassword(app.id, p.keyId)));
       }
-      ctx.intents.password = marker;
+      ctx.intents.passwordMarker = marker;
       await checkpoint();
       const end = new Date(now().getTime() + ctx.choices.secretDays * 86_400_000).toISOString();
       const added = await dir.addPassword(app.id, marker, end);
@@ -319,7 +321,7 @@ const TASKS: readonly Task[] = [
       if (!secret) fail('NoSecretReturned', 'Microsoft Graph did not return the new secret’s value.', 'Run the step again; the unusable secret is replaced.');
       await svc.secrets.store(app.appId, secret);
       ctx.objects.password = { keyId: added.keyId, endDateTime: added.endDateTime ?? end, displayName: marker, created: true };
-      delete ctx.intents.password;
+      delete ctx.intents.passwordMarker;
       return { state: 'done', detail: `Added a client secret valid until ${(added.endDateTime ?? end).slice(0, 10)}; its value is in secret storage.` };
     },
   },
@@ -370,6 +372,16 @@ const TASKS: readonly Task[] = [
         return { state: 'done', detail: consentType === 'AllPrincipals' ? 'Granted consent for the whole tenant.' : 'Granted consent for your account.' };
       } catch (thrown) {
         const error = toDirectoryError(thrown);
+        if (error.status === 409) {
+          // Already there (an earlier attempt whose answer was lost): adopt it.
+          const again = await dir.listGrants(client.id, resource.id);
+          const found = again.find((g) => g.consentType === consentType && (consentType === 'AllPrincipals' || g.principalId === me?.id));
+          if (found) {
+            ctx.objects.grant = { id: found.id, created: true, consentType, scope: found.scope };
+            delete ctx.objects.adminConsentUrl;
+            return { state: 'done' };
+          }
+        }
         if (error.status !== 403) throw thrown;
         ctx.objects.adminConsentUrl = link;
         return { state: 'pending', detail: 'You may not grant this consent: an administrator must open the admin-consent link.' };

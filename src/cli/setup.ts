@@ -1,0 +1,339 @@
+/**
+ * `entra-connector setup <connector-dir> …`: the guided setup's checklist engine from the command line. Signs in
+ * by device code (code and URL on stderr), runs or resumes the setup (state file without secrets), prints what
+ * exists and what is pending. The client secret stays in memory and is printed once only with --print-secret.
+ */
+import { createHash } from 'node:crypto';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { AuthFailure } from '../auth/errors';
+import { SignInService, type Memento } from '../auth/signIn';
+import type { SecretStore } from '../auth/secretCache';
+import { CLOUD_NAMES, CloudConfigError, resolveCloud, type Cloud } from '../cloud/clouds';
+import { createGraphClient } from '../graph/client';
+import { toDirectoryError } from '../graph/errors';
+import { Directory, MICROSOFT_GRAPH_APP_ID } from '../graph/operations';
+import {
+  createContext,
+  DEFAULT_SCOPE,
+  DEFAULT_SECRET_DAYS,
+  sameTarget,
+  type ConsentChoice,
+  type IdentifierUriChoice,
+  type ServiceChoice,
+  type SetupChoices,
+  type SetupContext,
+} from '../setup/context';
+import { runSetup } from '../setup/engine';
+import { nodeFiles } from '../setup/nodeFiles';
+import { JsonFileStateStore } from '../setup/stateFile';
+import { summarize, undoPlan, undoSetup } from '../setup/summary';
+import type { CliIo } from './run';
+
+/** Microsoft Graph Command Line Tools: Microsoft's public client for delegated directory management (DOMAIN.md §6). */
+export const DEFAULT_CLI_CLIENT_ID = '14d82eec-204b-4c2f-b7e8-296a70dab67e';
+
+export const SETUP_USAGE = `Usage: entra-connector setup <connector-dir> [options]
+
+Registers (or reuses) the API app and the connector app in Microsoft Entra ID, grants the connector delegated
+access, adds a client secret and writes apiProperties.json. Running it again continues where it stopped.
+
+Service (one of):
+  --api-name <name>              a new API app (default: the connector folder's name)
+  --existing-api <appId|uri>     an app already in the tenant, or https://graph.microsoft.com
+  --scope <scope>                the delegated scope (default user_impersonation; for Graph e.g. "User.Read Mail.Read")
+  --identifier-uri <tenant|appId|uri>  Application ID URI of a new API app (default tenant: api://{tenantId}/{name})
+  --multi-tenant                 a multi-tenant API app (default single-tenant)
+Connector:
+  --existing-connector <appId>   reuse a connector app instead of creating one
+  --redirect-url <url>           the connector's redirect URL, once Power Platform shows it
+  --consent admin|user|link      tenant-wide grant, a grant for you only, or an admin-consent link (default admin)
+  --secret-days <n>              client secret lifetime in days (default ${DEFAULT_SECRET_DAYS})
+  --obo                          on-behalf-of login (pre-authorizes Azure API Connections)
+  --print-secret                 print the new client secret once (it is never written to a file)
+Sign-in:
+  --tenant <tenant>              tenant ID or domain (default organizations)
+  --client-id <appId>            public client used to sign in (default ${DEFAULT_CLI_CLIENT_ID})
+  --cloud <${CLOUD_NAMES.join('|')}>
+  --login-endpoint <url> --graph-endpoint <url> --arm-endpoint <url>   with --cloud Custom
+Other:
+  --state <file>                 where the resumable state is kept (no secrets)
+  --undo [--yes]                 remove what this setup created (asks for --yes)
+  --json                         print the result as JSON
+Exit codes: 0 done, 1 failed (the message says what to do next), 2 bad usage.
+`;
+
+class UsageError extends Error {}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const GRAPH_URIS = new Set(['https://graph.microsoft.com', 'https://graph.microsoft.us', 'https://dod-graph.microsoft.us', 'https://microsoftgraph.chinacloudapi.cn']);
+
+interface Parsed {
+  dir: string;
+  cloud: Cloud;
+  tenant: string;
+  clientId: string;
+  json: boolean;
+  printSecret: boolean;
+  undo: boolean;
+  yes: boolean;
+  statePath?: string;
+  service: { kind: 'new'; name?: string; identifierUri: IdentifierUriChoice; multi: boolean } | { kind: 'existing'; query: string };
+  scopes?: string[];
+  connector?: string;
+  consent: ConsentChoice;
+  secretDays: number;
+  obo: boolean;
+  redirectUrl?: string;
+}
+
+function parse(argv: readonly string[]): Parsed {
+  let values;
+  let positionals;
+  try {
+    ({ values, positionals } = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        'api-name': { type: 'string' },
+        'existing-api': { type: 'string' },
+        scope: { type: 'string' },
+        'identifier-uri': { type: 'string' },
+        'multi-tenant': { type: 'boolean' },
+        'existing-connector': { type: 'string' },
+        'redirect-url': { type: 'string' },
+        consent: { type: 'string' },
+        'secret-days': { type: 'string' },
+        obo: { type: 'boolean' },
+        'print-secret': { type: 'boolean' },
+        tenant: { type: 'string' },
+        'client-id': { type: 'string' },
+        cloud: { type: 'string' },
+        'login-endpoint': { type: 'string' },
+        'graph-endpoint': { type: 'string' },
+        'arm-endpoint': { type: 'string' },
+        state: { type: 'string' },
+        undo: { type: 'boolean' },
+        yes: { type: 'boolean' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) throw new UsageError('');
+  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'Missing <connector-dir>.' : `Unexpected argument "${positionals[1]}".`);
+  if (values['api-name'] !== undefined && values['existing-api'] !== undefined) throw new UsageError('Use either --api-name or --existing-api, not both.');
+  const consent = (values.consent ?? 'admin') as ConsentChoice;
+  if (!['admin', 'user', 'link'].includes(consent)) throw new UsageError('--consent must be admin, user or link.');
+  const secretDays = values['secret-days'] === undefined ? DEFAULT_SECRET_DAYS : Number(values['secret-days']);
+  if (!Number.isInteger(secretDays) || secretDays < 1 || secretDays > 3650) throw new UsageError('--secret-days must be a whole number of days between 1 and 3650.');
+  const clientId = values['client-id'] ?? DEFAULT_CLI_CLIENT_ID;
+  if (!GUID.test(clientId)) throw new UsageError('--client-id must be an application (client) ID, a GUID.');
+  const existingConnector = values['existing-connector'];
+  if (existingConnector !== undefined && !GUID.test(existingConnector)) throw new UsageError('--existing-connector must be the connector app’s appId (a GUID).');
+  const redirectUrl = values['redirect-url'];
+  if (redirectUrl !== undefined && !/^https:\/\/[^\s]+$/.test(redirectUrl)) throw new UsageError('--redirect-url must be an https URL.');
+  let cloud: Cloud;
+  try {
+    const name = values.cloud ?? 'AzureCloud';
+    const custom = { loginEndpoint: values['login-endpoint'], graphEndpoint: values['graph-endpoint'], armEndpoint: values['arm-endpoint'] };
+    if (name !== 'Custom' && (custom.loginEndpoint || custom.graphEndpoint || custom.armEndpoint)) throw new UsageError('--login-endpoint, --graph-endpoint and --arm-endpoint go with --cloud Custom.');
+    cloud = resolveCloud(name, custom);
+  } catch (error) {
+    if (error instanceof CloudConfigError || error instanceof UsageError) throw new UsageError(error.message);
+    throw error;
+  }
+  const uriOpt = values['identifier-uri'] ?? 'tenant';
+  const identifierUri: IdentifierUriChoice = uriOpt === 'tenant' ? { kind: 'tenant' } : uriOpt === 'appId' ? { kind: 'appId' } : { kind: 'custom', uri: uriOpt };
+  if (identifierUri.kind === 'custom' && !/^(api|https):\/\/\S+$/.test(identifierUri.uri)) throw new UsageError('--identifier-uri must be tenant, appId, or an api:// or https:// URI.');
+  return {
+    dir: resolve(positionals[0] as string),
+    cloud,
+    tenant: values.tenant ?? 'organizations',
+    clientId,
+    json: !!values.json,
+    printSecret: !!values['print-secret'],
+    undo: !!values.undo,
+    yes: !!values.yes,
+    ...(values.state ? { statePath: resolve(values.state) } : {}),
+    service: values['existing-api'] !== undefined ? { kind: 'existing', query: values['existing-api'] } : { kind: 'new', ...(values['api-name'] ? { name: values['api-name'] } : {}), identifierUri, multi: !!values['multi-tenant'] },
+    ...(values.scope ? { scopes: values.scope.split(/[\s,]+/).filter(Boolean) } : {}),
+    ...(existingConnector ? { connector: existingConnector } : {}),
+    consent,
+    secretDays,
+    obo: !!values.obo,
+    ...(redirectUrl ? { redirectUrl } : {}),
+  };
+}
+
+function defaultStatePath(dir: string, cloud: Cloud, env: NodeJS.ProcessEnv): string {
+  const base = env.XDG_STATE_HOME || join(homedir(), '.local', 'state');
+  const key = createHash('sha256').update(`${dir}\n${cloud.graphEndpoint}`).digest('hex').slice(0, 16);
+  return join(base, 'entra-connector', `setup-${key}.json`);
+}
+
+/** Token cache and workspace memory for one CLI run: memory only, nothing on disk. */
+function memorySecrets(): SecretStore {
+  const map = new Map<string, string>();
+  return {
+    get: async (k) => map.get(k),
+    store: async (k, v) => void map.set(k, v),
+    delete: async (k) => void map.delete(k),
+    onDidChange: () => ({ dispose: () => undefined }),
+  };
+}
+
+function memoryMemento(): Memento {
+  const map = new Map<string, unknown>();
+  return { get: <T>(k: string) => map.get(k) as T | undefined, update: async (k, v) => void map.set(k, v) };
+}
+
+
+export async function runSetupCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  let p: Parsed;
+  try {
+    p = parse(argv);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      if (error.message) io.stderr.write(`entra-connector setup: ${error.message}\n\n`);
+      (error.message ? io.stderr : io.stdout).write(SETUP_USAGE);
+      return error.message ? 2 : 0;
+    }
+    throw error;
+  }
+  const say = (line: string) => io.stderr.write(`${line}\n`);
+  try {
+    const needsGrants = p.consent !== 'link' || p.undo;
+    const scopes = ['User.Read', 'Application.ReadWrite.All', ...(needsGrants ? ['DelegatedPermissionGrant.ReadWrite.All'] : [])];
+    const signIn = await SignInService.create(
+      { cloud: p.cloud, clientId: p.clientId, tenant: p.tenant },
+      {
+        secrets: memorySecrets(),
+        memento: memoryMemento(),
+        prompter: { requestConsent: (_request, proceed) => proceed('deviceCode', new AbortController().signal) },
+        ui: {
+          openBrowser: async () => {
+            throw new Error('The command line signs in by device code only.');
+          },
+          showDeviceCode: (prompt) => say(`To sign in, open ${prompt.verificationUri} and enter the code ${prompt.userCode}`),
+        },
+        log: { info: () => undefined, warn: (m) => say(m) },
+      },
+    );
+    const account = await signIn.signIn('deviceCode', { scopes });
+    say(`Signed in as ${account.username} (tenant ${account.tenantId}).`);
+    const client = createGraphClient({
+      graphEndpoint: p.cloud.graphEndpoint,
+      getAccessToken: (s, o) => signIn.getAccessToken(s, o?.forceRefresh ? { forceRefresh: true } : {}),
+    });
+    const directory = new Directory(client);
+    const state = new JsonFileStateStore(p.statePath ?? defaultStatePath(p.dir, p.cloud, io.env));
+    const target = { connectorDir: p.dir, tenantId: account.tenantId, cloud: { name: p.cloud.name, loginEndpoint: p.cloud.loginEndpoint, graphEndpoint: p.cloud.graphEndpoint } };
+    const saved = await state.load();
+    const resumable = saved && sameTarget(saved, target) ? saved : undefined;
+
+    if (p.undo) {
+      if (!resumable) {
+        say('Nothing to undo: no setup of this connector in this tenant was recorded.');
+        return 0;
+      }
+      const plan = undoPlan(resumable);
+      if (plan.length === 0) {
+        say('Nothing to undo: this setup created nothing (it only used objects that existed before).');
+        return 0;
+      }
+      if (!p.yes) {
+        say(`This removes ${plan.join(', ')}. Run again with --undo --yes to confirm.`);
+        return 1;
+      }
+      await undoSetup(resumable, directory, (c) => state.save(c));
+      say(`Removed ${plan.join(', ')}.`);
+      return 0;
+    }
+
+    const choices = await resolveChoices(p, directory);
+    const ctx: SetupContext = resumable ?? createContext({ ...target, choices });
+    if (resumable) {
+      say('Continuing the setup recorded for this connector.');
+      resumable.steps = { ...resumable.steps };
+      Object.assign(resumable, { choices: { ...resumable.choices, ...(p.redirectUrl ? { redirectUrl: p.redirectUrl } : {}) } });
+    }
+    const secrets = new Map<string, string>();
+    const result = await runSetup(ctx, {
+      directory,
+      state,
+      files: nodeFiles,
+      secrets: { store: async (clientId, value) => void secrets.set(clientId, value) },
+      onProgress: (step, status) => {
+        if (!p.json && status.state !== 'running') say(`${status.state.padEnd(7)} ${step}${status.detail ? `: ${status.detail}` : ''}`);
+      },
+    });
+    const summary = summarize(result.ctx);
+    const secret = result.ctx.objects.connectorApp ? secrets.get(result.ctx.objects.connectorApp.appId) : undefined;
+    if (p.json) {
+      io.stdout.write(`${JSON.stringify({ ok: result.ok, ...summary, failures: result.failures, ...(p.printSecret && secret ? { clientSecret: secret } : {}) }, null, 2)}\n`);
+    } else {
+      for (const f of result.failures) io.stdout.write(`Failed: ${f.step}: ${f.error.message}\nNext: ${f.error.next}\n`);
+      if (summary.connectorApp) io.stdout.write(`Connector app (client ID): ${summary.connectorApp.appId}\n`);
+      if (summary.resourceUri) io.stdout.write(`Resource URL: ${summary.resourceUri}\n`);
+      if (summary.adminConsentUrl) io.stdout.write(`Admin consent needed: ${summary.adminConsentUrl}\n`);
+      for (const item of summary.pending) if (!result.failures.some((f) => f.step === item.step)) io.stdout.write(`Pending ${item.step}: ${item.detail}\n`);
+      if (p.printSecret && secret) io.stdout.write(`Client secret (shown once, store it now): ${secret}\n`);
+      else if (secret) io.stdout.write('A client secret was created; run with --print-secret to see it (it is not saved anywhere).\n');
+    }
+    return result.ok ? 0 : 1;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr.write(`entra-connector setup: ${error.message}\n`);
+      return 2;
+    }
+    if (error instanceof AuthFailure) {
+      io.stderr.write(`entra-connector setup: ${error.cause_}\nNext: ${error.nextStep}\n`);
+      return 1;
+    }
+    const own = error as { message?: string; next?: string };
+    const e = own.next ? { message: own.message ?? '', next: own.next } : toDirectoryError(error);
+    io.stderr.write(`entra-connector setup: ${e.message}\nNext: ${e.next}\n`);
+    return 1;
+  }
+}
+
+async function resolveChoices(p: Parsed, directory: Directory): Promise<SetupChoices> {
+  const folder = p.dir.split(/[\\/]/).pop() ?? 'Connector';
+  let service: ServiceChoice;
+  if (p.service.kind === 'new') {
+    service = {
+      kind: 'new',
+      displayName: p.service.name ?? `${folder} API`,
+      identifierUri: p.service.identifierUri,
+      scope: p.scopes?.[0] ?? DEFAULT_SCOPE,
+      audience: p.service.multi ? 'AzureADMultipleOrgs' : 'AzureADMyOrg',
+    };
+  } else {
+    const q = p.service.query.replace(/\/+$/, '');
+    if (GRAPH_URIS.has(q.toLowerCase()) || q.toLowerCase() === MICROSOFT_GRAPH_APP_ID) {
+      if (!p.scopes?.length) throw new UsageError('With Microsoft Graph, name its delegated scopes with --scope (e.g. --scope "User.Read").');
+      service = { kind: 'microsoft', appId: MICROSOFT_GRAPH_APP_ID, resourceUri: GRAPH_URIS.has(q.toLowerCase()) ? q : 'https://graph.microsoft.com', scopes: p.scopes };
+    } else {
+      const found = await directory.findApplications(q);
+      if (found.length !== 1) {
+        throw Object.assign(new Error(found.length === 0 ? `No app matching "${q}" is registered in this tenant.` : `${found.length} apps match "${q}".`), {
+          next: 'Pass the API app’s appId or its exact Application ID URI to --existing-api.',
+        });
+      }
+      service = { kind: 'existing', appId: (found[0] as { appId: string }).appId, ...(p.scopes?.[0] ? { scope: p.scopes[0] } : {}) };
+    }
+  }
+  return {
+    service,
+    connector: p.connector ? { kind: 'existing', appId: p.connector } : { kind: 'new', displayName: `${folder} connector` },
+    consent: p.consent,
+    secretDays: p.secretDays,
+    obo: p.obo,
+    ...(p.redirectUrl ? { redirectUrl: p.redirectUrl } : {}),
+  };
+}

@@ -1,0 +1,318 @@
+// The setup engine against the emulated tenant: exactly the objects it should create, idempotent reruns, faults at
+// every step, consent fallbacks, undo, and the number of sequential Graph round trips.
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import {
+  adminToken,
+  clearRequests,
+  getState,
+  resetEmulator,
+  setFaults,
+  setPolicy,
+  startEmulator,
+  type Endpoints,
+  type FaultRule,
+  type RunningEmulator,
+} from '../../emulator';
+import { createGraphClient } from '../../../src/graph/client';
+import { AZURE_API_CONNECTIONS_APP_ID, Directory, MICROSOFT_GRAPH_APP_ID } from '../../../src/graph/operations';
+import { createContext, type SetupChoices, type SetupContext } from '../../../src/setup/context';
+import { runSetup, type RunResult } from '../../../src/setup/engine';
+import { nodeFiles } from '../../../src/setup/nodeFiles';
+import { MemoryStateStore } from '../../../src/setup/stateFile';
+import { summarize, undoSetup } from '../../../src/setup/summary';
+
+const SAMPLE = join(__dirname, '../../fixtures/workspaces/sample/Contoso Invoices');
+const ADMIN = 'admin@contoso.example';
+const MAKER = 'maker@contoso.example';
+
+let emu: RunningEmulator;
+let ep: Endpoints;
+let work: string;
+
+before(async () => {
+  emu = await startEmulator({ port: 0 });
+  ep = emu.endpoints;
+  work = mkdtempSync(join(tmpdir(), 'entra-setup-'));
+});
+
+after(async () => {
+  await emu.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+beforeEach(async () => {
+  await resetEmulator(ep);
+  await clearRequests(ep);
+});
+
+function connectorCopy(): string {
+  const dir = join(mkdtempSync(join(work, 'ws-')), 'Contoso Invoices');
+  cpSync(SAMPLE, dir, { recursive: true });
+  return dir;
+}
+
+function harness(user: string) {
+  const secrets = new Map<string, string>();
+  const tokens = new Map<string, string>();
+  const log: string[] = [];
+  const client = createGraphClient({
+    graphEndpoint: ep.graphEndpoint,
+    getAccessToken: async (scopes, options) => {
+      const key = scopes.join(' ');
+      if (options?.forceRefresh || !tokens.has(key)) tokens.set(key, await adminToken(ep, user, scopes));
+      return tokens.get(key) as string;
+    },
+    log: (e) => log.push(`${e.method} ${e.path} ${e.status}`),
+    retry: { maxDelayMs: 20 },
+  });
+  const directory = new Directory(client, { replication: { attempts: 30, delayMs: 50 } });
+  const state = new MemoryStateStore();
+  const services = {
+    directory,
+    state,
+    files: nodeFiles,
+    secrets: { store: async (clientId: string, value: string) => void secrets.set(clientId, value) },
+    sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, Math.min(ms, 20))),
+  };
+  return { secrets, log, directory, state, services };
+}
+
+function choices(over: Partial<SetupChoices> = {}): SetupChoices {
+  return {
+    service: { kind: 'new', displayName: 'Contoso Invoices API', identifierUri: { kind: 'tenant' }, scope: 'user_impersonation', audience: 'AzureADMyOrg' },
+    connector: { kind: 'new', displayName: 'Contoso Invoices connector' },
+    consent: 'admin',
+    secretDays: 180,
+    obo: false,
+    ...over,
+  };
+}
+
+function newContext(dir: string, over: Partial<SetupChoices> = {}): SetupContext {
+  return createContext({ connectorDir: dir, tenantId: ep.tenantId, cloud: { name: 'Custom', loginEndpoint: ep.loginEndpoint, graphEndpoint: ep.graphEndpoint }, choices: choices(over) });
+}
+
+async function counts() {
+  const s = await getState(ep);
+  const apps = s.applications.filter((a) => String(a.uniqueName ?? '').startsWith('entra-connector-'));
+  const appIds = new Set(apps.map((a) => a.appId));
+  const sps = s.servicePrincipals.filter((sp) => appIds.has(sp.appId));
+  const spIds = new Set(sps.map((sp) => sp.id));
+  const grants = s.oauth2PermissionGrants.filter((g) => spIds.has(String(g.clientId)));
+  const passwords = apps.flatMap((a) => (a.passwordCredentials as unknown[] | undefined) ?? []);
+  return { apps: apps.length, sps: sps.length, grants: grants.length, passwords: passwords.length, state: s };
+}
+
+function readProps(dir: string) {
+  return JSON.parse(readFileSync(join(dir, 'apiProperties.json'), 'utf8')).properties.connectionParameters.token.oAuthSettings;
+}
+
+function assertPropertiesMatch(dir: string, ctx: SetupContext) {
+  const oa = readProps(dir);
+  assert.equal(oa.identityProvider, 'aad');
+  assert.equal(oa.clientId, ctx.objects.connectorApp?.appId);
+  assert.equal(oa.redirectMode, 'GlobalPerConnector');
+  assert.equal(oa.customParameters.resourceUri.value, ctx.objects.apiApp?.resourceUri);
+  assert.equal(oa.properties.AzureActiveDirectoryResourceId, ctx.objects.apiApp?.resourceUri);
+  assert.equal(oa.customParameters.tenantId.value, ep.tenantId, 'single-tenant apps need the tenant id, not common');
+  assert.equal(oa.customParameters.loginUri.value, ep.loginEndpoint);
+}
+
+/** Runs until done or N attempts (a resumed run after a failure is the user's "Retry"). */
+async function runToEnd(ctx: SetupContext, services: ReturnType<typeof harness>['services'], attempts = 3): Promise<RunResult> {
+  let result = await runSetup(ctx, services);
+  for (let i = 1; i < attempts && !result.ok; i++) result = await runSetup(ctx, services);
+  return result;
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => {
+    const p = join(dir, n);
+    return statSync(p).isDirectory() ? filesUnder(p) : [p];
+  });
+}
+
+describe('setup engine against the emulated tenant', () => {
+  it('a fresh setup creates exactly 2 apps, 2 service principals, 1 grant and 1 password in ≤ 5 sequential round trips', async () => {
+    // Network latency makes the measure about the engine's ordering, not about the in-process emulator's CPU.
+    await setFaults(ep, { latencyMs: 150 });
+    const dir = connectorCopy();
+    const h = harness(ADMIN);
+    const ctx = newContext(dir);
+    const result = await runSetup(ctx, h.services);
+    await setFaults(ep, {});
+    assert.deepEqual(result.failures, []);
+    assert.equal(result.ok, true);
+    const c = await counts();
+    assert.deepEqual({ apps: c.apps, sps: c.sps, grants: c.grants, passwords: c.passwords }, { apps: 2, sps: 2, grants: 1, passwords: 1 });
+    const grant = c.state.oauth2PermissionGrants[c.state.oauth2PermissionGrants.length - 1];
+    assert.equal(grant?.consentType, 'AllPrincipals');
+    assert.equal(grant?.scope, 'user_impersonation');
+    const s = summarize(ctx);
+    assert.deepEqual([...s.created].sort(), ['apiApp', 'apiServicePrincipal', 'connectorApp', 'connectorServicePrincipal', 'grant', 'password'].sort());
+    assert.deepEqual(s.pending.map((p) => p.step), ['redirect']);
+    assert.equal(ctx.objects.apiApp?.identifierUri, `api://${ep.tenantId}/contoso-invoices-api`);
+    assertPropertiesMatch(dir, ctx);
+    const requests = (await getState(ep)).requests.filter((r) => r.service === 'graph');
+    const critical = (await getState(ep)).criticalPath;
+    assert.ok(critical <= 5, `critical path ${critical} > 5: ${requests.map((r) => `${r.method} ${r.path}`).join(', ')}`);
+    // The secret went only to the secret sink: not in the state, not in any file of the workspace.
+    const secret = h.secrets.get(ctx.objects.connectorApp?.appId ?? '');
+    assert.ok(secret && secret.length >= 16);
+    assert.ok(!JSON.stringify(await h.state.load()).includes(secret));
+    for (const f of filesUnder(join(dir, '..'))) assert.ok(!readFileSync(f, 'utf8').includes(secret), `secret in ${f}`);
+  });
+
+  it('running it again changes nothing: no write request, same objects, byte-identical files', async () => {
+    const dir = connectorCopy();
+    const h = harness(ADMIN);
+    const ctx = newContext(dir);
+    assert.equal((await runSetup(ctx, h.services)).ok, true);
+    const first = await counts();
+    const props = readFileSync(join(dir, 'apiProperties.json'), 'utf8');
+    const swagger = readFileSync(join(dir, 'apiDefinition.swagger.json'), 'utf8');
+    await clearRequests(ep);
+    const resumed = (await h.state.load()) as SetupContext;
+    const again = await runSetup(resumed, h.services);
+    assert.equal(again.ok, true);
+    const writes = (await getState(ep)).requests.filter((r) => r.service === 'graph' && r.method !== 'GET');
+    assert.deepEqual(writes.map((r) => `${r.method} ${r.path}`), []);
+    const second = await counts();
+    assert.deepEqual([second.apps, second.sps, second.grants, second.passwords], [first.apps, first.sps, first.grants, first.passwords]);
+    assert.equal(readFileSync(join(dir, 'apiProperties.json'), 'utf8'), props);
+    assert.equal(readFileSync(join(dir, 'apiDefinition.swagger.json'), 'utf8'), swagger);
+  });
+
+  const STEPS: [string, string][] = [
+    ['API app upsert', '^/v1\\.0/applications\\(uniqueName=.*-api'],
+    ['connector app upsert', '^/v1\\.0/applications\\(uniqueName=.*-client'],
+    ['service principal upsert', '^/v1\\.0/servicePrincipals\\(appId='],
+    ['addPassword', '/addPassword$'],
+    ['grant', '^/v1\\.0/oauth2PermissionGrants$'],
+  ];
+  const KINDS: FaultRule['fault'][] = ['throttle', 'unavailable', 'resetAfterCommit', 'expireToken'];
+  for (const [stepName, path] of STEPS) {
+    for (const fault of KINDS) {
+      it(`a ${fault} fault at the ${stepName} still ends with exactly one of each and a correct apiProperties.json`, async () => {
+        await setFaults(ep, { rules: [{ match: { service: 'graph', method: 'WRITE', path }, fault, times: 1, retryAfter: 0 }] });
+        const dir = connectorCopy();
+        const h = harness(ADMIN);
+        const ctx = newContext(dir);
+        const result = await runToEnd(ctx, h.services);
+        assert.deepEqual(result.failures, []);
+        const faulted = (await getState(ep)).requests.filter((r) => r.fault);
+        assert.equal(faulted.length, 1, `the ${fault} fault was not injected`);
+        const c = await counts();
+        assert.deepEqual({ apps: c.apps, sps: c.sps, grants: c.grants, passwords: c.passwords }, { apps: 2, sps: 2, grants: 1, passwords: 1 });
+        assertPropertiesMatch(dir, ctx);
+        // The stored secret belongs to the one password that exists.
+        assert.ok(h.secrets.get(ctx.objects.connectorApp?.appId ?? ''));
+        const pw = c.state.applications.flatMap((a) => (a.passwordCredentials as { keyId: string }[] | undefined) ?? []);
+        assert.equal(pw[0]?.keyId, ctx.objects.password?.keyId);
+      });
+    }
+  }
+
+  it('replication lag on every new object still ends with exactly one of each', async () => {
+    await setFaults(ep, { replicationLagMs: 400 });
+    const dir = connectorCopy();
+    const h = harness(ADMIN);
+    const ctx = newContext(dir);
+    const result = await runToEnd(ctx, h.services);
+    assert.deepEqual(result.failures, []);
+    await setFaults(ep, {});
+    const c = await counts();
+    assert.deepEqual({ apps: c.apps, sps: c.sps, grants: c.grants, passwords: c.passwords }, { apps: 2, sps: 2, grants: 1, passwords: 1 });
+    assertPropertiesMatch(dir, ctx);
+  });
+
+  it('a user who may not grant tenant-wide consent ends with the admin-consent link and no grant', async () => {
+    const dir = connectorCopy();
+    const h = harness(MAKER);
+    const ctx = newContext(dir);
+    const result = await runSetup(ctx, h.services);
+    assert.equal(result.ok, true);
+    const c = await counts();
+    assert.deepEqual({ apps: c.apps, sps: c.sps, grants: c.grants, passwords: c.passwords }, { apps: 2, sps: 2, grants: 0, passwords: 1 });
+    assert.equal(ctx.steps.consent.state, 'pending');
+    const link = new URL(ctx.objects.adminConsentUrl ?? '');
+    assert.equal(link.pathname.endsWith(`/${ep.tenantId}/v2.0/adminconsent`), true);
+    assert.equal(link.searchParams.get('client_id'), ctx.objects.connectorApp?.appId);
+    assert.equal(link.searchParams.get('scope'), `${ctx.objects.apiApp?.resourceUri}/user_impersonation`);
+    assertPropertiesMatch(dir, ctx);
+  });
+
+  it('consent "user" grants for the signed-in user only', async () => {
+    const h = harness(MAKER);
+    const ctx = newContext(connectorCopy(), { consent: 'user' });
+    assert.equal((await runSetup(ctx, h.services)).ok, true);
+    const c = await counts();
+    assert.equal(c.grants, 1);
+    const grant = c.state.oauth2PermissionGrants.find((g) => g.id === ctx.objects.grant?.id);
+    assert.equal(grant?.consentType, 'Principal');
+    assert.equal(grant?.principalId, c.state.users.find((u) => u.username === MAKER)?.id);
+  });
+
+  it('api://{appId} when the tenant policy demands it, and on-behalf-of pre-authorizes Azure API Connections', async () => {
+    await setPolicy(ep, { nonDefaultUriAddition: true });
+    const h = harness(ADMIN);
+    const dir = connectorCopy();
+    const ctx = newContext(dir, {
+      service: { kind: 'new', displayName: 'Contoso Invoices API', identifierUri: { kind: 'appId' }, scope: 'user_impersonation', audience: 'AzureADMyOrg' },
+      obo: true,
+    });
+    const result = await runSetup(ctx, h.services);
+    assert.deepEqual(result.failures, []);
+    const api = (await getState(ep)).applications.find((a) => a.appId === ctx.objects.apiApp?.appId) as unknown as { identifierUris: string[]; api: { preAuthorizedApplications: { appId: string; delegatedPermissionIds: string[] }[] } };
+    assert.deepEqual(api.identifierUris, [`api://${ctx.objects.apiApp?.appId}`]);
+    assert.deepEqual(api.api.preAuthorizedApplications.map((p) => p.appId), [AZURE_API_CONNECTIONS_APP_ID]);
+    assert.deepEqual(api.api.preAuthorizedApplications[0]?.delegatedPermissionIds, ctx.objects.apiApp?.scopeIds);
+    const oa = readProps(dir);
+    assert.equal(oa.customParameters.resourceUri.value, `api://${ctx.objects.apiApp?.appId}`);
+    assert.equal(oa.customParameters.enableOnbehalfOfLogin.value, 'true');
+    assert.equal(oa.properties.IsOnbehalfofLoginSupported, true);
+  });
+
+  it('an existing Microsoft service (Microsoft Graph): only the connector app and its service principal are created', async () => {
+    const h = harness(ADMIN);
+    const dir = connectorCopy();
+    const ctx = newContext(dir, { service: { kind: 'microsoft', appId: MICROSOFT_GRAPH_APP_ID, resourceUri: 'https://graph.microsoft.com', scopes: ['User.Read'] } });
+    const result = await runSetup(ctx, h.services);
+    assert.deepEqual(result.failures, []);
+    assert.deepEqual([...summarize(ctx).created].sort(), ['connectorApp', 'connectorServicePrincipal', 'grant', 'password']);
+    const oa = readProps(dir);
+    assert.equal(oa.customParameters.resourceUri.value, 'https://graph.microsoft.com');
+    assert.deepEqual(oa.scopes, ['User.Read']);
+  });
+
+  it('registers the redirect URL once given, then nothing is pending', async () => {
+    const h = harness(ADMIN);
+    const ctx = newContext(connectorCopy());
+    await runSetup(ctx, h.services);
+    assert.equal(ctx.steps.redirect.state, 'pending');
+    const url = 'https://global.consent.azure-apim.net/redirect/contoso-20invoices-5f0123456789abcdef-0123456789abcdef';
+    Object.assign(ctx, { choices: { ...ctx.choices, redirectUrl: url } });
+    assert.equal((await runSetup(ctx, h.services)).ok, true);
+    assert.equal(ctx.steps.redirect.state, 'done');
+    const app = (await getState(ep)).applications.find((a) => a.appId === ctx.objects.connectorApp?.appId) as unknown as { web: { redirectUris: string[] } };
+    assert.deepEqual(app.web.redirectUris, [url]);
+    assert.deepEqual(summarize(ctx).pending, []);
+  });
+
+  it('undo removes exactly what the setup created and never an object that existed before', async () => {
+    const h = harness(ADMIN);
+    const baseline = await getState(ep);
+    const ctx = newContext(connectorCopy(), { service: { kind: 'microsoft', appId: MICROSOFT_GRAPH_APP_ID, resourceUri: 'https://graph.microsoft.com', scopes: ['User.Read'] } });
+    assert.equal((await runSetup(ctx, h.services)).ok, true);
+    await undoSetup(ctx, h.directory, (c) => h.state.save(c));
+    const afterUndo = await getState(ep);
+    assert.deepEqual(afterUndo.applications.map((a) => a.id).sort(), baseline.applications.map((a) => a.id).sort());
+    assert.deepEqual(afterUndo.servicePrincipals.map((a) => a.id).sort(), baseline.servicePrincipals.map((a) => a.id).sort());
+    assert.deepEqual(afterUndo.oauth2PermissionGrants.map((a) => a.id).sort(), baseline.oauth2PermissionGrants.map((a) => a.id).sort());
+    assert.deepEqual(ctx.objects, {});
+  });
+});
