@@ -87,7 +87,7 @@ async function resolveResource(resource: string, directory: DirectoryLookup): Pr
   let appId: string | undefined;
   let app: LookupApplication | undefined;
   const uri = resource.trim();
-  if (isGuid(uri)) appId = uri;
+  if (isGuid(uri as unknown)) appId = uri;
   else if (WELL_KNOWN_RESOURCES[norm(uri)]) appId = WELL_KNOWN_RESOURCES[norm(uri)];
   else {
     const apps = await directory.findApplicationsByIdentifierUri(uri);
