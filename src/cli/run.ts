@@ -5,10 +5,11 @@
 import { checkCommand } from './check';
 import { EXIT_OK, EXIT_USAGE, type CliCommand, type CliIo } from './command';
 import { explainCommand } from './explain';
+import { setupCommand } from './setup';
 
 export { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliCommand, type CliIo } from './command';
 
-export const COMMANDS: readonly CliCommand[] = [checkCommand, explainCommand];
+export const COMMANDS: readonly CliCommand[] = [checkCommand, explainCommand, setupCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length), 9) + 2;

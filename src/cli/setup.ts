@@ -29,7 +29,7 @@ import { runSetup } from '../setup/engine';
 import { nodeFiles } from '../setup/nodeFiles';
 import { JsonFileStateStore } from '../setup/stateFile';
 import { summarize, undoPlan, undoSetup } from '../setup/summary';
-import type { CliIo } from './run';
+import type { CliCommand, CliIo } from './command';
 
 /** Microsoft Graph Command Line Tools: Microsoft's public client for delegated directory management (DOMAIN.md §6). */
 export const DEFAULT_CLI_CLIENT_ID = '14d82eec-204b-4c2f-b7e8-296a70dab67e';
@@ -337,3 +337,9 @@ async function resolveChoices(p: Parsed, directory: Directory): Promise<SetupCho
     ...(p.redirectUrl ? { redirectUrl: p.redirectUrl } : {}),
   };
 }
+
+export const setupCommand: CliCommand = {
+  name: 'setup',
+  summary: 'register the API and connector apps, grant consent, add a secret, write apiProperties.json',
+  run: runSetupCommand,
+};

@@ -1,0 +1,141 @@
+// `entra-connector setup` end to end against the emulated tenant: device-code sign-in (approved through the admin
+// API), JSON result, rerun, exit codes, --print-secret, undo, and no secret on disk.
+import assert from 'node:assert/strict';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { approveDevice, getState, startEmulator, type Endpoints, type RunningEmulator } from '../../emulator';
+import { runCli } from '../../../src/cli/run';
+
+const SAMPLE = join(__dirname, '../../fixtures/workspaces/sample/Contoso Invoices');
+const ADMIN = 'admin@contoso.example';
+
+let emu: RunningEmulator;
+let ep: Endpoints;
+let work: string;
+
+before(async () => {
+  emu = await startEmulator({ port: 0, deviceCodeIntervalSeconds: 1 });
+  ep = emu.endpoints;
+  work = mkdtempSync(join(tmpdir(), 'entra-cli-'));
+});
+
+after(async () => {
+  await emu.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+/** Runs the CLI; approves the device code as `user` as soon as it is shown on stderr. */
+async function cli(args: string[], user = ADMIN): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const approvals: Promise<unknown>[] = [];
+  const code = await runCli(args, {
+    stdout: { write: (t: string) => (stdout += t) },
+    stderr: {
+      write: (t: string) => {
+        stderr += t;
+        const m = /enter the code (\S+)/.exec(t);
+        if (m) approvals.push(approveDevice(ep, user, { userCode: m[1] }));
+        return true;
+      },
+    },
+    env: {},
+  });
+  await Promise.all(approvals);
+  return { code, stdout, stderr };
+}
+
+function cloudArgs(): string[] {
+  return ['--cloud', 'Custom', '--login-endpoint', ep.loginEndpoint, '--graph-endpoint', ep.graphEndpoint, '--arm-endpoint', ep.armEndpoint, '--tenant', ep.tenantId];
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => {
+    const p = join(dir, n);
+    return statSync(p).isDirectory() ? filesUnder(p) : [p];
+  });
+}
+
+describe('entra-connector setup', () => {
+  it('signs in by device code, sets everything up, prints JSON; the secret only with --print-secret and never on disk', async () => {
+    const ws = mkdtempSync(join(work, 'ws-'));
+    const dir = join(ws, 'Contoso Invoices');
+    cpSync(SAMPLE, dir, { recursive: true });
+    const stateFile = join(ws, 'state', 'setup.json');
+    const before = await getState(ep);
+    const r = await cli(['setup', dir, ...cloudArgs(), '--state', stateFile, '--json', '--print-secret']);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stderr, /To sign in, open https:\/\/\S+ and enter the code \S+/);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.ok, true);
+    assert.match(out.connectorApp.appId, /^[0-9a-f-]{36}$/);
+    assert.deepEqual([...out.created].sort(), ['apiApp', 'apiServicePrincipal', 'connectorApp', 'connectorServicePrincipal', 'grant', 'password']);
+    assert.deepEqual(out.pending.map((p: { step: string }) => p.step), ['redirect']);
+    assert.equal(out.grant.consentType, 'AllPrincipals');
+    assert.ok(typeof out.clientSecret === 'string' && out.clientSecret.length >= 16);
+    const afterRun = await getState(ep);
+    assert.equal(afterRun.applications.length, before.applications.length + 2);
+    assert.equal(afterRun.servicePrincipals.length, before.servicePrincipals.length + 2);
+    assert.equal(afterRun.oauth2PermissionGrants.length, before.oauth2PermissionGrants.length + 1);
+    const props = JSON.parse(readFileSync(join(dir, 'apiProperties.json'), 'utf8'));
+    assert.equal(props.properties.connectionParameters.token.oAuthSettings.clientId, out.connectorApp.appId);
+    assert.ok(existsSync(stateFile));
+    for (const f of filesUnder(ws)) assert.ok(!readFileSync(f, 'utf8').includes(out.clientSecret), `secret written to ${f}`);
+
+    // Again: nothing new, same ids, no secret printed without --print-secret.
+    const again = await cli(['setup', dir, ...cloudArgs(), '--state', stateFile, '--json']);
+    assert.equal(again.code, 0, again.stderr);
+    const out2 = JSON.parse(again.stdout);
+    assert.equal(out2.connectorApp.appId, out.connectorApp.appId);
+    assert.equal(out2.clientSecret, undefined);
+    assert.ok(!again.stdout.includes(out.clientSecret));
+    const afterAgain = await getState(ep);
+    assert.equal(afterAgain.applications.length, afterRun.applications.length);
+    assert.equal(afterAgain.oauth2PermissionGrants.length, afterRun.oauth2PermissionGrants.length);
+
+    // Undo asks for --yes, then removes exactly what was created.
+    const ask = await cli(['setup', dir, ...cloudArgs(), '--state', stateFile, '--undo']);
+    assert.equal(ask.code, 1);
+    assert.match(ask.stderr, /--undo --yes/);
+    const undo = await cli(['setup', dir, ...cloudArgs(), '--state', stateFile, '--undo', '--yes']);
+    assert.equal(undo.code, 0, undo.stderr);
+    const afterUndo = await getState(ep);
+    assert.deepEqual(afterUndo.applications.map((a) => a.id).sort(), before.applications.map((a) => a.id).sort());
+    assert.deepEqual(afterUndo.oauth2PermissionGrants.map((a) => a.id).sort(), before.oauth2PermissionGrants.map((a) => a.id).sort());
+  });
+
+  it('prints a human summary and exits 0 with the redirect URL pending', async () => {
+    const ws = mkdtempSync(join(work, 'ws-'));
+    const dir = join(ws, 'Invoices');
+    cpSync(SAMPLE, dir, { recursive: true });
+    const r = await cli(['setup', dir, ...cloudArgs(), '--state', join(ws, 's.json'), '--consent', 'link']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Connector app \(client ID\): [0-9a-f-]{36}/);
+    assert.match(r.stdout, /Admin consent needed: https:\/\/\S+\/v2\.0\/adminconsent\?client_id=/);
+    assert.match(r.stdout, /Pending redirect:/);
+    assert.match(r.stdout, /run with --print-secret/);
+  });
+
+  it('exits 2 on bad usage', async () => {
+    assert.equal((await cli(['setup'])).code, 2);
+    assert.equal((await cli(['setup', 'x', '--consent', 'everyone'])).code, 2);
+    assert.equal((await cli(['setup', 'x', '--secret-days', 'soon'])).code, 2);
+    assert.equal((await cli(['setup', 'x', '--cloud', 'Custom'])).code, 2);
+    assert.equal((await cli(['setup', 'x', '--api-name', 'a', '--existing-api', 'b'])).code, 2);
+    const help = await cli(['setup', '--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /Usage: entra-connector setup <connector-dir>/);
+  });
+
+  it('exits 1 with the cause and the next step when an existing API cannot be found', async () => {
+    const ws = mkdtempSync(join(work, 'ws-'));
+    const dir = join(ws, 'Nothing');
+    cpSync(SAMPLE, dir, { recursive: true });
+    const r = await cli(['setup', dir, ...cloudArgs(), '--state', join(ws, 's.json'), '--existing-api', 'api://does-not-exist']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /No app matching "api:\/\/does-not-exist"/);
+    assert.match(r.stderr, /Next: /);
+  });
+});
