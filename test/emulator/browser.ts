@@ -48,24 +48,35 @@ function parseForm(page: string): Form | undefined {
   return form;
 }
 
+/** Loopback redirect URIs say `localhost`; MSAL listens on 127.0.0.1. A browser would try both families; connect to IPv4. */
+function loopbackTarget(url: string): { url: string; host: string } {
+  const u = new URL(url);
+  const host = u.host;
+  if (u.hostname === 'localhost') u.hostname = '127.0.0.1';
+  return { url: u.toString(), host };
+}
+
 function postLocal(url: string, params: Record<string, string>): Promise<number> {
   const body = new URLSearchParams(params).toString();
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
+  const target = loopbackTarget(url);
+  return new Promise((resolve) => {
+    const req = httpRequest(target.url, { method: 'POST', headers: { host: target.host, 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
     });
-    req.on('error', reject);
+    // A browser shows a connection error page; report status 0.
+    req.on('error', () => resolve(0));
     req.end(body);
   });
 }
 
 function getLocal(url: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    httpRequest(url, (res) => {
+  return new Promise((resolve) => {
+    const target = loopbackTarget(url);
+    httpRequest(target.url, { headers: { host: target.host } }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
-    }).on('error', reject).end();
+    }).on('error', () => resolve(0)).end();
   });
 }
 
