@@ -17,6 +17,7 @@ import {
   type FaultRule,
   type RunningEmulator,
 } from '../../emulator';
+import { ContractRecorder, validateGraphRequest } from '../../contract/graph-contract';
 import { createGraphClient } from '../../../src/graph/client';
 import { AZURE_API_CONNECTIONS_APP_ID, Directory, MICROSOFT_GRAPH_APP_ID } from '../../../src/graph/operations';
 import { createContext, type SetupChoices, type SetupContext } from '../../../src/setup/context';
@@ -32,9 +33,10 @@ const MAKER = 'maker@contoso.example';
 let emu: RunningEmulator;
 let ep: Endpoints;
 let work: string;
+const contract = new ContractRecorder();
 
 before(async () => {
-  emu = await startEmulator({ port: 0 });
+  emu = await startEmulator({ port: 0, onGraphExchange: contract.hook });
   ep = emu.endpoints;
   work = mkdtempSync(join(tmpdir(), 'entra-setup-'));
 });
@@ -301,6 +303,16 @@ describe('setup engine against the emulated tenant', () => {
     const app = (await getState(ep)).applications.find((a) => a.appId === ctx.objects.connectorApp?.appId) as unknown as { web: { redirectUris: string[] } };
     assert.deepEqual(app.web.redirectUris, [url]);
     assert.deepEqual(summarize(ctx).pending, []);
+  });
+
+  it('every request body the engine sent validates against the Graph v1.0 contract', () => {
+    const sent = contract.exchanges.filter((ex) => ex.requestBody !== undefined && ex.method !== 'GET');
+    assert.ok(sent.length > 50, `only ${sent.length} request bodies recorded`);
+    const checked = sent.map((ex) => ({ ex, r: validateGraphRequest(ex.method, ex.path, ex.requestBody) }));
+    const covered = checked.filter((c) => c.r.covered);
+    assert.ok(covered.length >= sent.length * 0.9, `contract covers ${covered.length} of ${sent.length}`);
+    const invalid = covered.filter((c) => !c.r.valid).map((c) => `${c.ex.method} ${c.ex.path}: ${c.r.errors.join('; ')}`);
+    assert.deepEqual(invalid, []);
   });
 
   it('undo removes exactly what the setup created and never an object that existed before', async () => {
