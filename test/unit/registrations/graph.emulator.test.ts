@@ -114,7 +114,7 @@ describe('listOwnedApplications (the App registrations view)', () => {
     assert.equal(first.apps.length, 50);
     assert.ok(first.nextLink);
     const ids = new Set(first.apps.map((a) => a.id));
-    let next = first.nextLink;
+    let next: string | undefined = first.nextLink;
     let pages = 1;
     while (next) {
       const page = await listOwnedApplications(graph, { top: 50 }, next);
