@@ -1,0 +1,172 @@
+/**
+ * A small Azure Resource Manager client over `fetch`: bearer from the sign-in service (scope
+ * `{armEndpoint}/user_impersonation`, asked for when first needed), the same bounded retry policy as the Graph
+ * client, one log line per attempt, errors as ArmFailure values. See README.md for why not `@azure/arm-appservice`.
+ */
+import { armErrorFrom, ArmFailure } from './errors';
+
+export interface ArmLogEntry {
+  readonly method: string;
+  /** Resource path without the query. */
+  readonly path: string;
+  readonly status: number;
+  readonly requestId?: string;
+  readonly durationMs: number;
+  readonly networkError?: string;
+}
+
+export interface ArmRetryPolicy {
+  readonly maxRetries: number;
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+}
+
+export interface ArmClientOptions {
+  /** e.g. `https://management.azure.com` or `https://127.0.0.2:PORT/arm`. */
+  readonly armEndpoint: string;
+  /** A token for exactly these (resource-qualified) scopes; `forceRefresh` after a 401. */
+  getAccessToken(scopes: string[], options?: { forceRefresh?: boolean }): Promise<string>;
+  readonly fetch?: typeof fetch;
+  readonly log?: (entry: ArmLogEntry) => void;
+  readonly retry?: Partial<ArmRetryPolicy>;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+const DEFAULT_RETRY: ArmRetryPolicy = { maxRetries: 4, baseDelayMs: 1000, maxDelayMs: 30_000 };
+
+export const WEB_API_VERSION = '2022-03-01';
+export const SUBSCRIPTIONS_API_VERSION = '2022-12-01';
+
+/** The delegated ARM scope for a cloud: `https://management.azure.com/user_impersonation` in the public cloud. */
+export function armScope(armEndpoint: string): string {
+  return `${armEndpoint.replace(/\/+$/, '')}/user_impersonation`;
+}
+
+const IDEMPOTENT = new Set(['GET', 'PUT', 'PATCH', 'DELETE', 'HEAD']);
+
+export class ArmClient {
+  private readonly endpoint: string;
+  private readonly retry: ArmRetryPolicy;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly doFetch: typeof fetch;
+
+  constructor(private readonly options: ArmClientOptions) {
+    this.endpoint = options.armEndpoint.replace(/\/+$/, '');
+    this.retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.doFetch = options.fetch ?? ((...args) => fetch(...args));
+  }
+
+  /** The scope this client asks tokens for. */
+  get scope(): string {
+    return armScope(this.endpoint);
+  }
+
+  get<T>(path: string, apiVersion: string): Promise<T> {
+    return this.request<T>('GET', path, apiVersion);
+  }
+
+  patch<T>(path: string, apiVersion: string, body: unknown): Promise<T> {
+    return this.request<T>('PATCH', path, apiVersion, body);
+  }
+
+  put<T>(path: string, apiVersion: string, body: unknown): Promise<T> {
+    return this.request<T>('PUT', path, apiVersion, body);
+  }
+
+  /** Every item of a list, following `nextLink` (which ARM gives as an absolute URL on its own host). */
+  async list<T>(path: string, apiVersion: string): Promise<T[]> {
+    const out: T[] = [];
+    let url: string | undefined = this.url(path, apiVersion);
+    for (let pages = 0; url && pages < 1000; pages++) {
+      const page: { value?: T[]; nextLink?: string } = await this.send('GET', url);
+      out.push(...(page.value ?? []));
+      url = page.nextLink ? this.ownUrl(page.nextLink) : undefined;
+    }
+    return out;
+  }
+
+  async request<T>(method: string, path: string, apiVersion: string, body?: unknown): Promise<T> {
+    return this.send<T>(method, this.url(path, apiVersion), body);
+  }
+
+  private url(path: string, apiVersion: string): string {
+    const u = new URL(`${this.endpoint}${path.startsWith('/') ? '' : '/'}${path}`);
+    u.searchParams.set('api-version', apiVersion);
+    return u.toString();
+  }
+
+  /** A nextLink must stay on the configured endpoint: the bearer is never sent anywhere else. */
+  private ownUrl(link: string): string {
+    const next = new URL(link);
+    const base = new URL(this.endpoint);
+    if (next.origin !== base.origin || !next.pathname.startsWith(base.pathname.replace(/\/$/, ''))) {
+      throw new ArmFailure({ code: 'UnexpectedNextLink', status: 0, message: `Azure Resource Manager sent a next-page link to another host (${next.host}).`, next: 'Check the armEndpoint setting; the list was not completed.' });
+    }
+    return next.toString();
+  }
+
+  private async send<T>(method: string, url: string, body?: unknown): Promise<T> {
+    const idempotent = IDEMPOTENT.has(method);
+    const path = new URL(url).pathname.slice(new URL(this.endpoint).pathname.replace(/\/$/, '').length);
+    let forced = false;
+    for (let attempt = 0; ; attempt++) {
+      const last = attempt >= this.retry.maxRetries;
+      const token = await this.token(forced);
+      const started = Date.now();
+      let response: Response;
+      try {
+        response = await this.doFetch(url, {
+          method,
+          headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        });
+      } catch (error) {
+        const code = (error as { cause?: { code?: string } }).cause?.code ?? (error as { code?: string }).code ?? 'NetworkError';
+        this.options.log?.({ method, path, status: 0, durationMs: Date.now() - started, networkError: code });
+        if (idempotent && !last) {
+          await this.sleep(this.delay(attempt, null));
+          continue;
+        }
+        throw new ArmFailure({ code: 'NetworkError', status: 0, message: `The connection to Azure Resource Manager failed (${code}).`, next: 'Check your network connection and the armEndpoint setting, then retry.' });
+      }
+      const requestId = response.headers.get('x-ms-request-id') ?? undefined;
+      this.options.log?.({ method, path, status: response.status, durationMs: Date.now() - started, ...(requestId ? { requestId } : {}) });
+      if (response.status === 401 && !forced) {
+        forced = true;
+        attempt--;
+        continue;
+      }
+      // 429: the request was not executed; 409 (another operation on the site), 503, 504: only idempotent requests.
+      const retryable = response.status === 429 || (idempotent && [409, 503, 504].includes(response.status));
+      if (retryable && !last) {
+        await this.sleep(this.delay(attempt, response.headers.get('retry-after')));
+        continue;
+      }
+      const text = await response.text();
+      let parsed: unknown;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        parsed = undefined;
+      }
+      if (!response.ok) throw new ArmFailure(armErrorFrom(response.status, parsed, requestId));
+      return parsed as T;
+    }
+  }
+
+  private async token(forceRefresh: boolean): Promise<string> {
+    try {
+      return await this.options.getAccessToken([this.scope], forceRefresh ? { forceRefresh: true } : undefined);
+    } catch (error) {
+      if (error instanceof Error && error.name === 'AuthFailure') throw error;
+      throw new ArmFailure({ code: 'SignInRequired', status: 0, message: error instanceof Error ? error.message : String(error), next: 'Sign in and retry.' });
+    }
+  }
+
+  private delay(attempt: number, retryAfter: string | null): number {
+    const seconds = retryAfter ? Number(retryAfter) : NaN;
+    const ms = Number.isFinite(seconds) ? seconds * 1000 : this.retry.baseDelayMs * 2 ** attempt;
+    return Math.min(Math.max(ms, 0), this.retry.maxDelayMs);
+  }
+}
