@@ -3,6 +3,7 @@ import { registerCommands } from './vscode/commands';
 import { ConnectorsTreeProvider } from './vscode/connectorsTree';
 import { createLog } from './vscode/log';
 import { registerAuth, type Auth } from './vscode/auth';
+import { registerWizard } from './vscode/wizardPanel';
 
 /**
  * Activation wires things together and nothing else: heavy modules (MSAL, the Graph client) are loaded
@@ -18,6 +19,8 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
 
   registerCommands(context, { log, connectors });
   const auth = registerAuth(context, { log, view: connectorsView });
+  // The guided setup's sign-in, CodeLens on apiProperties.json and diff previews (issue 4).
+  registerWizard(context, { log, auth });
   log.info(`Entra Connector ${context.extension.packageJSON.version as string} activated.`);
   return { connectors, auth };
 }

@@ -1,98 +1,173 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { parseWebviewMessage, type HostMessage, type WizardViewState } from '../protocol';
+import type { Auth } from './auth';
+import type { WizardController, WizardDraft, WizardHost } from './wizard/controller';
+import type { SetupContext } from '../setup/context';
+import type { FileChange } from '../setup/properties';
+import type { HostMessage } from '../protocol';
+import type { Directory } from '../graph/operations';
+import { secretStorageKey } from '../connector/secrets';
+import { adminCenterAppUrl } from '../cloud/clouds';
+import { registerConnectorCodeLens } from './codeLens';
 
-const STEPS = [
-  ['service', 'Register the API app'],
-  ['client', 'Register the connector app'],
-  ['consent', 'Delegate and consent'],
-  ['secret', 'Create the client secret'],
-  ['properties', 'Write apiProperties.json'],
-  ['redirect', 'Register the redirect URL'],
-  ['service-auth', 'Secure the service and its CORS'],
-] as const;
+/**
+ * The wizard's webview panel: a thin VS Code adapter around {@link WizardController} (host logic in
+ * ./wizard/controller.ts). SecretStorage holds the client secret, workspaceState the saved context and the draft
+ * (keyed by connector folder), connector files change through an undoable WorkspaceEdit after a diff preview.
+ */
 
-/** The wizard's webview panel: renders the checklist; the host owns every state change. */
+const PREVIEW_SCHEME = 'entra-connector-preview';
+const LAST_FOLDER_KEY = 'entraConnector.wizard.lastFolder';
+const draftKey = (dir: string) => `entraConnector.wizard.draft.${dir}`;
+const stateKey = (dir: string) => `entraConnector.setup.${dir}`;
+
+interface WizardDeps {
+  readonly auth: Auth;
+  readonly log: vscode.LogOutputChannel;
+}
+let deps: WizardDeps | undefined;
+const previews = new Map<string, string>();
+
+/** Wires the wizard to sign-in, the CodeLens on apiProperties.json and the diff-preview documents. */
+export function registerWizard(context: vscode.ExtensionContext, wizardDeps: WizardDeps): void {
+  deps = wizardDeps;
+  context.subscriptions.push(
+    vscode.workspace.registerTextDocumentContentProvider(PREVIEW_SCHEME, { provideTextDocumentContent: (uri) => previews.get(uri.toString()) ?? '' }),
+    registerConnectorCodeLens(),
+  );
+}
+
+/** The wizard's webview panel: renders the checklist and the current page; the host owns every state change. */
 export class WizardPanel {
   static readonly viewType = 'entraConnector.wizard';
   private static current: WizardPanel | undefined;
-  private state: WizardViewState;
+  /** The controller, once the connector folder is known. */
+  controller: WizardController | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
 
-  static show(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, folder?: vscode.Uri): WizardPanel {
-    if (WizardPanel.current) {
-      WizardPanel.current.panel.reveal();
-      return WizardPanel.current;
+  /** Opens (or reveals) the wizard for a connector folder; asks which one when not given. */
+  static async show(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, folder?: vscode.Uri): Promise<WizardPanel | undefined> {
+    const dir = folder ?? (await pickConnectorFolder());
+    if (!dir) return undefined;
+    const current = WizardPanel.current;
+    if (current?.controller && current.controller.connectorDir === dir.fsPath) {
+      current.panel.reveal();
+      return current;
     }
-    const panel = vscode.window.createWebviewPanel(WizardPanel.viewType, 'Secure a Custom Connector', vscode.ViewColumn.Active, {
-      enableScripts: true,
-      retainContextWhenHidden: false,
-      localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist'), vscode.Uri.joinPath(context.extensionUri, 'media')],
-    });
-    return new WizardPanel(context, log, panel, folder);
+    current?.panel.dispose();
+    const panel = vscode.window.createWebviewPanel(WizardPanel.viewType, 'Secure a Custom Connector', vscode.ViewColumn.Active, webviewOptions(context));
+    const wizard = new WizardPanel(context, log, panel);
+    await wizard.open(dir.fsPath);
+    return wizard;
   }
 
+  /** Restores a panel VS Code kept across a restart: the saved folder, page, answers and context come back. */
   static revive(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, panel: vscode.WebviewPanel): WizardPanel {
     WizardPanel.current?.panel.dispose();
-    return new WizardPanel(context, log, panel, undefined);
+    const wizard = new WizardPanel(context, log, panel);
+    const dir = context.workspaceState.get<string>(LAST_FOLDER_KEY);
+    if (dir) void wizard.open(dir);
+    else panel.dispose();
+    return wizard;
   }
 
   private constructor(
     private readonly context: vscode.ExtensionContext,
     private readonly log: vscode.LogOutputChannel,
-    private readonly panel: vscode.WebviewPanel,
-    folder: vscode.Uri | undefined,
+    readonly panel: vscode.WebviewPanel,
   ) {
     WizardPanel.current = this;
-    const connectorName = folder ? path.basename(folder.path) : (vscode.workspace.workspaceFolders?.[0]?.name ?? 'connector');
-    this.state = {
-      connectorName,
-      steps: STEPS.map(([id, title]) => ({ id, title, state: 'pending' })),
-      currentStepId: STEPS[0][0],
-    };
     panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'activitybar.svg');
-    panel.webview.options = {
-      enableScripts: true,
-      localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist'), vscode.Uri.joinPath(context.extensionUri, 'media')],
+    panel.webview.options = webviewOptions(context);
+    this.disposables.push(
+      panel.webview.onDidReceiveMessage((raw: unknown) => {
+        if (this.controller) void this.controller.receive(raw);
+        else this.log.warn('Wizard: a message arrived before the connector folder was known; ignored.');
+      }),
+      panel.onDidDispose(() => {
+        if (WizardPanel.current === this) WizardPanel.current = undefined;
+        this.controller?.dispose();
+        for (const d of this.disposables) d.dispose();
+      }),
+    );
+  }
+
+  private async open(dir: string): Promise<void> {
+    await this.context.workspaceState.update(LAST_FOLDER_KEY, dir);
+    const { WizardController } = await import('./wizard/controller');
+    this.controller = new WizardController(this.host(dir), { connectorDir: dir });
+    this.panel.title = `Secure ${path.basename(dir)}`;
+    await this.controller.whenReady();
+    this.panel.webview.html = this.html(await this.controller.view());
+  }
+
+  private host(dir: string): WizardHost {
+    const { context, log } = this;
+    const wizardDeps = deps;
+    if (!wizardDeps) throw new Error('The wizard was opened before the extension finished activating.');
+    const { auth } = wizardDeps;
+    let directory: Promise<Directory> | undefined;
+    return {
+      post: (message: HostMessage) => void this.panel.webview.postMessage(message),
+      log: (level, line) => log[level](line),
+      account: async () => {
+        const active = await (await auth.service()).getActiveAccount();
+        return active && { username: active.username, tenantId: active.tenantId };
+      },
+      signIn: async () => {
+        await vscode.commands.executeCommand('entraConnector.signIn');
+      },
+      cloud: () => {
+        const cloud = auth.settings().cloud;
+        return { name: cloud.name, loginEndpoint: cloud.loginEndpoint, graphEndpoint: cloud.graphEndpoint, graphResource: cloud.graphEndpoint };
+      },
+      // The Graph client is loaded on first use, not at activation.
+      directory: () =>
+        (directory ??= Promise.all([import('../graph/client'), import('../graph/operations')]).then(
+          ([graph, ops]) =>
+            new ops.Directory(
+              graph.createGraphClient({
+                graphEndpoint: auth.settings().cloud.graphEndpoint,
+                getAccessToken: (scopes, o) => auth.getAccessToken(scopes, o?.forceRefresh ? { forceRefresh: true } : {}),
+                log: (entry) => auth.logGraphRequest(entry),
+              }),
+            ),
+        )),
+      state: {
+        load: async () => context.workspaceState.get<SetupContext>(stateKey(dir)),
+        save: async (ctx) => context.workspaceState.update(stateKey(dir), JSON.parse(JSON.stringify(ctx)) as SetupContext),
+        clear: async () => context.workspaceState.update(stateKey(dir), undefined),
+      },
+      loadDraft: async () => context.workspaceState.get<WizardDraft>(draftKey(dir)),
+      saveDraft: async (draft) => context.workspaceState.update(draftKey(dir), draft),
+      files: {
+        read: readText,
+        apply: applyChange,
+        confirm: previewChanges,
+      },
+      secrets: {
+        store: (clientId, value) => Promise.resolve(context.secrets.store(secretStorageKey(clientId), value)),
+        has: async (clientId) => (await context.secrets.get(secretStorageKey(clientId))) !== undefined,
+        copyToClipboard: async (clientId) => {
+          const value = await context.secrets.get(secretStorageKey(clientId));
+          if (value === undefined) return false;
+          await vscode.env.clipboard.writeText(value);
+          return true;
+        },
+      },
+      copyText: (text) => Promise.resolve(vscode.env.clipboard.writeText(text)),
+      adminCenterLink: (appId) => adminCenterAppUrl(auth.settings().cloud, appId),
+      displayPath: (p) => vscode.workspace.asRelativePath(p, false),
     };
-    panel.webview.html = this.html();
-    panel.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw));
-    panel.onDidDispose(() => {
-      if (WizardPanel.current === this) WizardPanel.current = undefined;
-    });
   }
 
-  private receive(raw: unknown): void {
-    const parsed = parseWebviewMessage(raw);
-    if (!parsed.ok) {
-      this.log.warn(`Wizard: ignored a webview message: ${parsed.reason}`);
-      return;
-    }
-    const message = parsed.message;
-    switch (message.type) {
-      case 'ready':
-        this.post({ type: 'state', state: this.state });
-        break;
-      case 'selectStep':
-        if (this.state.steps.some((s) => s.id === message.stepId)) {
-          this.state = { ...this.state, currentStepId: message.stepId };
-          this.post({ type: 'state', state: this.state });
-        } else {
-          this.log.warn('Wizard: ignored selectStep for an unknown step');
-        }
-        break;
-    }
-  }
-
-  private post(message: HostMessage): void {
-    void this.panel.webview.postMessage(message);
-  }
-
-  private html(): string {
+  private html(initial: unknown): string {
     const webview = this.panel.webview;
     const nonce = randomBytes(16).toString('base64');
     const script = webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'webview.js'));
-    const initial = JSON.stringify(this.state).replace(/</g, '\\u003c');
+    const style = webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, 'media', 'wizard.css'));
+    const state = JSON.stringify(initial).replace(/</g, '\\u003c');
     const csp = [
       "default-src 'none'",
       `style-src ${webview.cspSource}`,
@@ -106,13 +181,100 @@ export class WizardPanel {
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${style.toString()}">
 <title>Secure a Custom Connector</title>
 </head>
 <body>
 <main id="app" aria-live="polite"></main>
-<script nonce="${nonce}" id="initial-state" type="application/json">${initial}</script>
+<script nonce="${nonce}" id="initial-state" type="application/json">${state}</script>
 <script nonce="${nonce}" type="module" src="${script.toString()}"></script>
 </body>
 </html>`;
   }
+}
+
+function webviewOptions(context: vscode.ExtensionContext): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+  return {
+    enableScripts: true,
+    retainContextWhenHidden: false,
+    localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist'), vscode.Uri.joinPath(context.extensionUri, 'media')],
+  };
+}
+
+/** The folders of the workspace's connectors (apiProperties.json or apiDefinition.swagger.json); asks when several. */
+async function pickConnectorFolder(): Promise<vscode.Uri | undefined> {
+  const files = await vscode.workspace.findFiles('**/{apiProperties.json,apiDefinition.swagger.json}', '**/node_modules/**', 200);
+  const folders = [...new Map(files.map((f) => [path.dirname(f.fsPath), vscode.Uri.file(path.dirname(f.fsPath))])).values()];
+  if (folders.length === 1) return folders[0];
+  if (folders.length > 1) {
+    const pick = await vscode.window.showQuickPick(
+      folders.map((uri) => ({ label: path.basename(uri.fsPath), description: vscode.workspace.asRelativePath(uri, false), uri })),
+      { title: 'Secure which custom connector?' },
+    );
+    return pick?.uri;
+  }
+  const chosen = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Secure this connector', title: 'The connector folder (apiProperties.json is created in it)' });
+  return chosen?.[0];
+}
+
+function openDocument(filePath: string): vscode.TextDocument | undefined {
+  return vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && d.uri.fsPath === filePath);
+}
+
+/** The text the user sees: an open (maybe unsaved) editor first, else the file; undefined when missing. */
+async function readText(filePath: string): Promise<string | undefined> {
+  const open = openDocument(filePath);
+  if (open) return open.getText();
+  try {
+    return new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.file(filePath)));
+  } catch (error) {
+    if (error instanceof vscode.FileSystemError && error.code === 'FileNotFound') return undefined;
+    throw error;
+  }
+}
+
+/** Applies the engine's jsonc edits as one undoable WorkspaceEdit and saves the file. */
+async function applyChange(change: FileChange): Promise<void> {
+  const uri = vscode.Uri.file(change.path);
+  const edit = new vscode.WorkspaceEdit();
+  if (change.before === undefined) {
+    edit.createFile(uri, { overwrite: false, contents: new TextEncoder().encode(change.after) });
+    if (!(await vscode.workspace.applyEdit(edit))) throw fileError(`Could not create ${path.basename(change.path)}.`);
+    return;
+  }
+  const doc = await vscode.workspace.openTextDocument(uri);
+  if (doc.getText() !== change.before) {
+    throw fileError(`${path.basename(change.path)} changed while the setup was preparing its edit.`);
+  }
+  for (const e of change.edits) edit.replace(uri, new vscode.Range(doc.positionAt(e.offset), doc.positionAt(e.offset + e.length)), e.content);
+  if (!(await vscode.workspace.applyEdit(edit))) throw fileError(`VS Code did not apply the edit to ${path.basename(change.path)}.`);
+  await doc.save();
+}
+
+function fileError(message: string): Error {
+  return Object.assign(new Error(message), { code: 'ConnectorFileChanged', next: 'Run the setup again: it recomputes the edit from the current file (Ctrl+Z in the editor undoes an applied edit).' });
+}
+
+/** Shows each change as a diff (current ↔ proposed) and asks before writing; `entraConnector.setup.previewChanges` off skips it. */
+async function previewChanges(changes: readonly FileChange[]): Promise<boolean> {
+  if (!vscode.workspace.getConfiguration('entraConnector').get<boolean>('setup.previewChanges', true)) return true;
+  const stamp = Date.now().toString(36);
+  for (const change of changes) {
+    const name = path.basename(change.path);
+    const right = vscode.Uri.from({ scheme: PREVIEW_SCHEME, path: `/${stamp}/proposed/${name}` });
+    previews.set(right.toString(), change.after);
+    let left = vscode.Uri.file(change.path);
+    if (change.before === undefined) {
+      left = vscode.Uri.from({ scheme: PREVIEW_SCHEME, path: `/${stamp}/missing/${name}` });
+      previews.set(left.toString(), '');
+    }
+    await vscode.commands.executeCommand('vscode.diff', left, right, `${name}: current ↔ proposed by the setup`, { preview: true, preserveFocus: true });
+  }
+  const names = changes.map((c) => path.basename(c.path)).join(' and ');
+  const choice = await vscode.window.showInformationMessage(
+    `Write the setup's changes to ${names}?`,
+    { modal: true, detail: 'The diff editor shows them. Every other key, the indentation and the line endings are kept; Undo in the editor reverts it. No secret is written.' },
+    'Write',
+  );
+  return choice === 'Write';
 }

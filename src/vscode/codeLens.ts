@@ -1,0 +1,39 @@
+import * as vscode from 'vscode';
+import { readApiProperties } from '../connector/model';
+
+/** The CodeLens title on an apiProperties.json that does not sign in with Entra ID yet / that does. */
+export const SECURE_TITLE = 'Secure with Entra ID…';
+export const OPEN_TITLE = 'Open setup';
+
+/** Whether the file has an Entra (`aad`) OAuth token parameter. An unreadable file counts as "not yet". */
+function signsInWithEntra(text: string): boolean {
+  try {
+    return readApiProperties(text).tokens.some((t) => t.isEntra);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A CodeLens at the top of every apiProperties.json: "Secure with Entra ID…" when it has no `aad` token parameter,
+ * "Open setup" when it has one. Both open the guided setup for the file's folder.
+ */
+export class ConnectorCodeLensProvider implements vscode.CodeLensProvider {
+  provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
+    if (!/(^|[\\/])apiProperties\.json$/i.test(document.uri.path)) return [];
+    const folder = vscode.Uri.joinPath(document.uri, '..');
+    const title = signsInWithEntra(document.getText()) ? OPEN_TITLE : SECURE_TITLE;
+    return [
+      new vscode.CodeLens(new vscode.Range(0, 0, 0, 0), {
+        title,
+        tooltip: 'Entra Connector: the guided setup of this connector (apps, consent, secret, apiProperties.json)',
+        command: 'entraConnector.secureConnector',
+        arguments: [folder],
+      }),
+    ];
+  }
+}
+
+export function registerConnectorCodeLens(): vscode.Disposable {
+  return vscode.languages.registerCodeLensProvider({ pattern: '**/apiProperties.json' }, new ConnectorCodeLensProvider());
+}

@@ -1,0 +1,361 @@
+/**
+ * The wizard's host logic, free of `vscode` so it runs in plain Node against the emulated tenant: it receives the
+ * webview's (untrusted) messages, validates them, keeps the answers and the page, runs the setup engine and posts
+ * the view state back. The VS Code panel (../wizardPanel.ts) only adapts SecretStorage, workspaceState, files,
+ * the clipboard and sign-in to {@link WizardHost}.
+ *
+ * Out-of-order messages (an answer or `run` while the setup runs, a page that is not reachable yet) are ignored with
+ * a log line, never acted on.
+ */
+import { toDirectoryError, type DirectoryError } from '../../graph/errors';
+import type { Directory } from '../../graph/operations';
+import { createContext, sameTarget, type CloudEndpoints, type SetupContext } from '../../setup/context';
+import { resetStep, runSetup, type SetupFiles, type StateStore } from '../../setup/engine';
+import {
+  parseWebviewMessage,
+  type AnswerPageId,
+  type HostMessage,
+  type PageId,
+  type SearchResult,
+  type WebviewMessage,
+  type WizardAnswers,
+  type WizardViewState,
+} from '../../protocol';
+import { choicesFromAnswers, defaultAnswers, deriveViewState, nextPage, previousPage, reachable, stepsToReset } from './model';
+
+export interface WizardAccount {
+  readonly username: string;
+  readonly tenantId: string;
+}
+
+/** What the wizard keeps between sessions for a connector folder (workspaceState): never a secret. */
+export interface WizardDraft {
+  readonly version: 1;
+  readonly page: PageId;
+  readonly answers: WizardAnswers;
+  readonly answered: readonly AnswerPageId[];
+}
+
+export interface WizardHost {
+  post(message: HostMessage): void;
+  log(level: 'info' | 'warn' | 'error', line: string): void;
+  /** The signed-in account (for the tenant), or undefined. */
+  account(): Promise<WizardAccount | undefined>;
+  /** Runs the interactive sign-in; resolves when it ended (signed in or not). */
+  signIn(): Promise<void>;
+  /** The cloud of the current settings. */
+  cloud(): CloudEndpoints & { readonly graphResource: string };
+  /** A directory for the signed-in account (tokens asked for as each call needs them). */
+  directory(): Promise<Directory>;
+  /** Engine state for this connector folder (workspaceState / a file). */
+  readonly state: StateStore;
+  /** The wizard's page and answers for this folder. */
+  loadDraft(): Promise<WizardDraft | undefined>;
+  saveDraft(draft: WizardDraft): Promise<void>;
+  readonly files: SetupFiles;
+  readonly secrets: {
+    store(clientId: string, value: string): Promise<void>;
+    has(clientId: string): Promise<boolean>;
+    /** Copies the stored secret to the clipboard without it passing through the webview; false when none. */
+    copyToClipboard(clientId: string): Promise<boolean>;
+  };
+  copyText(text: string): Promise<void>;
+  /** The admin center page of an app in this cloud. */
+  adminCenterLink?(appId: string): string | undefined;
+  /** A path for display: relative to the workspace when inside it. */
+  displayPath(path: string): string;
+}
+
+export interface WizardOptions {
+  readonly connectorDir: string;
+  /** Forwarded to the engine (tests shorten backoff). */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+function folderName(dir: string): string {
+  return dir.replace(/[\\/]+$/, '').split(/[\\/]/).pop() ?? dir;
+}
+
+function joinPath(dir: string, file: string): string {
+  const d = dir.replace(/[\\/]+$/, '');
+  return `${d}${d.includes('\\') && !d.includes('/') ? '\\' : '/'}${file}`;
+}
+
+export class WizardController {
+  private page: PageId = 'service';
+  private answers!: WizardAnswers;
+  private answered: AnswerPageId[] = [];
+  private ctx: SetupContext | undefined;
+  private account: WizardAccount | undefined;
+  private running: Promise<void> | undefined;
+  private error: { message: string; next: string } | undefined;
+  private notice: string | undefined;
+  private readonly ready: Promise<void>;
+  private disposed = false;
+
+  constructor(
+    private readonly host: WizardHost,
+    readonly options: WizardOptions,
+  ) {
+    this.ready = this.load();
+  }
+
+  get connectorDir(): string {
+    return this.options.connectorDir;
+  }
+
+  /** Resolves once the saved draft and context are loaded. */
+  whenReady(): Promise<void> {
+    return this.ready;
+  }
+
+  /** Resolves when the current run (if any) has ended. */
+  async idle(): Promise<void> {
+    await this.ready;
+    while (this.running) await this.running;
+  }
+
+  get currentPage(): PageId {
+    return this.page;
+  }
+
+  get context(): SetupContext | undefined {
+    return this.ctx;
+  }
+
+  dispose(): void {
+    this.disposed = true;
+  }
+
+  private async load(): Promise<void> {
+    const props = await this.host.files.read(joinPath(this.connectorDir, 'apiProperties.json')).catch(() => undefined);
+    const draft = await this.host.loadDraft().catch(() => undefined);
+    this.answers = draft?.version === 1 ? draft.answers : defaultAnswers(folderName(this.connectorDir), props);
+    this.answered = draft?.version === 1 ? [...draft.answered] : [];
+    this.ctx = await this.host.state.load().catch(() => undefined);
+    this.account = await this.host.account().catch(() => undefined);
+    this.page = draft?.version === 1 ? draft.page : 'service';
+    if (!this.account) this.page = 'signIn';
+    else if (this.page === 'signIn' || !reachable(this.page, this.answered, this.hasRun(), true)) this.page = this.firstOpenPage();
+  }
+
+  private hasRun(): boolean {
+    return !!this.ctx && Object.values(this.ctx.steps).some((s) => s.state !== 'pending');
+  }
+
+  private firstOpenPage(): PageId {
+    const order: AnswerPageId[] = ['service', 'connector', 'consent', 'secret', 'redirect'];
+    return order.find((p) => !this.answered.includes(p)) ?? 'review';
+  }
+
+  /** Handles one raw message from the webview. Returns false when it was ignored (invalid or out of order). */
+  async receive(raw: unknown): Promise<boolean> {
+    await this.ready;
+    const parsed = parseWebviewMessage(raw);
+    if (!parsed.ok) {
+      this.host.log('warn', `Wizard: ignored an invalid webview message: ${parsed.reason}`);
+      return false;
+    }
+    const reason = this.outOfOrder(parsed.message);
+    if (reason) {
+      this.host.log('warn', `Wizard: ignored “${parsed.message.type}”: ${reason}`);
+      return false;
+    }
+    await this.handle(parsed.message);
+    return true;
+  }
+
+  /** Why a valid message cannot be acted on now, or undefined. */
+  private outOfOrder(m: WebviewMessage): string | undefined {
+    const busy = !!this.running;
+    const signedIn = !!this.account;
+    switch (m.type) {
+      case 'ready':
+        return undefined;
+      case 'signIn':
+        return signedIn ? 'already signed in' : undefined;
+      case 'answer':
+        if (busy) return 'the setup is running';
+        if (!signedIn) return 'not signed in';
+        return m.page === this.page ? undefined : `the page shown is ${this.page}, not ${m.page}`;
+      case 'back':
+        return busy ? 'the setup is running' : this.page === 'service' || this.page === 'signIn' ? 'no page before this one' : undefined;
+      case 'goTo':
+        if (busy) return 'the setup is running';
+        return reachable(m.page, this.answered, this.hasRun(), signedIn) ? undefined : `page ${m.page} is not reachable yet`;
+      case 'search':
+        return signedIn && this.page === 'service' ? undefined : 'search belongs to the service page';
+      case 'run':
+        if (busy) return 'the setup is already running';
+        if (!signedIn) return 'not signed in';
+        return this.page === 'review' || this.page === 'summary' ? undefined : 'answer every page first';
+      case 'copySecret':
+        return this.ctx?.objects.password && this.ctx.objects.connectorApp ? undefined : 'no secret was created yet';
+      case 'copyAdminConsentLink':
+        return this.ctx?.objects.adminConsentUrl ? undefined : 'no admin-consent link';
+      case 'registerRedirect':
+        if (busy) return 'the setup is running';
+        return this.ctx?.objects.connectorApp && this.page === 'summary' ? undefined : 'the connector app does not exist yet';
+    }
+  }
+
+  private async handle(m: WebviewMessage): Promise<void> {
+    this.notice = undefined;
+    switch (m.type) {
+      case 'ready':
+        break;
+      case 'signIn':
+        this.error = undefined;
+        try {
+          await this.host.signIn();
+          this.account = await this.host.account();
+        } catch (e) {
+          this.fail(e);
+        }
+        if (this.account) this.page = this.firstOpenPage();
+        else this.error ??= { message: 'You are not signed in yet.', next: 'Sign in to the tenant where the connector’s apps should live.' };
+        break;
+      case 'answer': {
+        this.error = undefined;
+        this.answers = { ...this.answers, [m.page]: m.value };
+        if (!this.answered.includes(m.page)) this.answered.push(m.page);
+        this.page = nextPage(m.page, true);
+        break;
+      }
+      case 'back':
+        this.error = undefined;
+        this.page = this.page === 'summary' ? 'review' : previousPage(this.page);
+        break;
+      case 'goTo':
+        this.error = undefined;
+        this.page = m.page;
+        break;
+      case 'search':
+        await this.search(m.query);
+        return;
+      case 'run':
+        this.error = undefined;
+        this.startRun();
+        break;
+      case 'copySecret': {
+        const appId = this.ctx?.objects.connectorApp?.appId as string;
+        const copied = await this.host.secrets.copyToClipboard(appId);
+        if (copied) this.notice = 'Copied the client secret to the clipboard. Paste it where the connector asks for it, then clear the clipboard.';
+        else this.error = { message: 'The client secret is not in this VS Code’s secret storage.', next: 'Create a new secret: go Back to “The client secret” and run the setup again, or add one in the Entra admin center.' };
+        break;
+      }
+      case 'copyAdminConsentLink':
+        await this.host.copyText(this.ctx?.objects.adminConsentUrl as string);
+        this.notice = 'Copied the admin-consent link. Send it to a Microsoft Entra administrator.';
+        break;
+      case 'registerRedirect':
+        this.error = undefined;
+        this.answers = { ...this.answers, redirect: { redirectUrl: m.url } };
+        if (!this.answered.includes('redirect')) this.answered.push('redirect');
+        this.startRun();
+        break;
+    }
+    await this.persist();
+    await this.render();
+  }
+
+  private async search(query: string): Promise<void> {
+    try {
+      const apps = await (await this.host.directory()).findApplications(query);
+      const results: SearchResult[] = apps.slice(0, 20).map((a) => ({
+        appId: a.appId,
+        displayName: a.displayName,
+        ...(a.identifierUris?.[0] ? { identifierUri: a.identifierUris[0] } : {}),
+        scopes: (a.api?.oauth2PermissionScopes ?? []).filter((s) => s.isEnabled !== false).map((s) => s.value),
+      }));
+      this.host.post({ type: 'searchResults', query, results });
+    } catch (e) {
+      const error = toDirectoryError(e);
+      this.host.log('warn', `Wizard: search failed: ${error.code} ${error.message}`);
+      this.host.post({ type: 'searchResults', query, results: [], error: `${error.message} ${error.next}` });
+    }
+  }
+
+  /** Builds or updates the context from the answers, then runs the engine in the background. */
+  private startRun(): void {
+    const account = this.account as WizardAccount;
+    const cloud = this.host.cloud();
+    const choices = choicesFromAnswers(this.answers, cloud.graphResource);
+    const target = { connectorDir: this.connectorDir, tenantId: account.tenantId, cloud: { name: cloud.name, loginEndpoint: cloud.loginEndpoint, graphEndpoint: cloud.graphEndpoint } };
+    let ctx = this.ctx && sameTarget(this.ctx, target) ? this.ctx : undefined;
+    if (ctx) {
+      const reset = stepsToReset(ctx.choices, choices);
+      ctx = { ...ctx, choices };
+      for (const step of reset) resetStep(ctx, step);
+    } else {
+      ctx = createContext({ ...target, choices });
+    }
+    this.ctx = ctx;
+    this.page = 'summary';
+    const run = this.execute(ctx).finally(() => {
+      if (this.running === run) this.running = undefined;
+    });
+    this.running = run;
+  }
+
+  private async execute(ctx: SetupContext): Promise<void> {
+    try {
+      await this.host.state.save(ctx);
+      const result = await runSetup(ctx, {
+        directory: await this.host.directory(),
+        secrets: { store: (clientId, value) => this.host.secrets.store(clientId, value) },
+        state: this.host.state,
+        files: this.host.files,
+        log: (line) => this.host.log('info', line),
+        ...(this.options.sleep ? { sleep: this.options.sleep } : {}),
+        onProgress: () => void this.render(),
+      });
+      this.ctx = result.ctx;
+      if (!result.ok) this.host.log('warn', `Wizard: setup ended with ${result.failures.length} failed step(s): ${result.failures.map((f) => `${f.step} ${f.error.code}`).join(', ')}`);
+    } catch (e) {
+      this.fail(e);
+    }
+    this.running = undefined;
+    await this.persist();
+    await this.render();
+  }
+
+  private fail(e: unknown): void {
+    const error: DirectoryError = toDirectoryError(e);
+    const next = (e as { next?: unknown })?.next;
+    this.error = { message: error.message, next: typeof next === 'string' ? next : error.next };
+    this.host.log('error', `Wizard: ${error.code} ${error.message}`);
+  }
+
+  private async persist(): Promise<void> {
+    await this.host.saveDraft({ version: 1, page: this.page, answers: this.answers, answered: [...this.answered] }).catch((e) => this.host.log('warn', `Wizard: could not save the draft: ${String(e)}`));
+  }
+
+  /** The current view state (also what was last posted). */
+  async view(): Promise<WizardViewState> {
+    await this.ready;
+    const appId = this.ctx?.objects.connectorApp?.appId;
+    const secretStored = appId && this.ctx?.objects.password ? await this.host.secrets.has(appId).catch(() => false) : false;
+    return deriveViewState({
+      connectorName: folderName(this.connectorDir),
+      connectorPath: this.host.displayPath(this.connectorDir),
+      ...(this.account ? { account: this.account } : {}),
+      page: this.page,
+      answers: this.answers,
+      answered: this.answered,
+      ...(this.ctx ? { ctx: this.ctx } : {}),
+      running: !!this.running,
+      ...(this.error ? { error: this.error } : {}),
+      ...(this.notice ? { notice: this.notice } : {}),
+      secretStored,
+      ...(this.host.adminCenterLink ? { adminCenterLink: (id: string) => this.host.adminCenterLink?.(id) } : {}),
+      files: ['apiProperties.json', 'apiDefinition.swagger.json'].map((f) => this.host.displayPath(joinPath(this.connectorDir, f))),
+    });
+  }
+
+  async render(): Promise<void> {
+    if (this.disposed) return;
+    const state = await this.view();
+    if (!this.disposed) this.host.post({ type: 'state', state });
+  }
+}
