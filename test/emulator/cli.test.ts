@@ -1,0 +1,66 @@
+// `npm run emulator` prints exactly one JSON line when ready and serves what it printed.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { describe, it } from 'node:test';
+import { httpsJson } from './index';
+
+const ROOT = resolve(__dirname, '..', '..');
+
+function run(args: string[]): Promise<{ line: string; extra: string; stop(): Promise<number | null> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/emulator/cli.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  return new Promise((resolveRun, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ready line; stderr: ${err}`)), 20_000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`exited with ${code}: ${err}`));
+    });
+    child.stdout.on('data', (d) => {
+      out += d;
+      const nl = out.indexOf('\n');
+      if (nl >= 0) {
+        clearTimeout(timer);
+        child.removeAllListeners('exit');
+        resolveRun({
+          line: out.slice(0, nl),
+          extra: out.slice(nl + 1),
+          stop: () =>
+            new Promise((done) => {
+              child.on('exit', (code) => done(code));
+              child.kill('SIGTERM');
+            }),
+        });
+      }
+    });
+  });
+}
+
+describe('npm run emulator', () => {
+  it('prints one JSON line with the endpoints and accounts, applies --latency-ms and --faults, and stops on SIGTERM', async () => {
+    const faults = JSON.stringify({ rules: [{ match: { path: '^/v1.0/organization$' }, fault: 'unavailable', times: 1 }] });
+    const proc = await run(['--port', '0', '--latency-ms', '5', '--faults', faults]);
+    try {
+      const ep = JSON.parse(proc.line) as Record<string, unknown> & { accounts: { username: string; roles: string[] }[] };
+      for (const k of ['loginEndpoint', 'graphEndpoint', 'armEndpoint', 'adminEndpoint', 'tenantId', 'caCertPath']) assert.equal(typeof ep[k], 'string', k);
+      assert.match(String(ep.loginEndpoint), /^https:\/\/127\.0\.0\.2:\d+$/);
+      assert.ok(ep.accounts.some((a) => a.roles.includes('Application Administrator')));
+      assert.ok(ep.accounts.some((a) => a.roles.length === 0));
+      const ca = String(ep.caCertPath);
+      const cfg = await httpsJson<{ issuer: string }>(`${String(ep.loginEndpoint)}/${String(ep.tenantId)}/v2.0/.well-known/openid-configuration`, { ca });
+      assert.equal(cfg.body.issuer, `${String(ep.loginEndpoint)}/${String(ep.tenantId)}/v2.0`);
+      const state = await httpsJson<{ faults: { latencyMs: number; rules: unknown[] } }>(`${String(ep.adminEndpoint)}/state`, { ca });
+      assert.equal(state.body.faults.latencyMs, 5);
+      assert.equal(state.body.faults.rules.length, 1);
+      assert.equal(proc.extra, '', 'nothing else on stdout');
+    } finally {
+      assert.equal(await proc.stop(), 0);
+    }
+  });
+
+  it('refuses bad arguments with a usage message', async () => {
+    await Promise.all([assert.rejects(run(['--faults', '[1']), /must be a JSON object/), assert.rejects(run(['--nonsense']), /unknown argument/)]);
+  });
+});
