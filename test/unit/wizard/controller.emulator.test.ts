@@ -1,0 +1,299 @@
+// The wizard's host logic (WizardController) driven with the messages the webview sends, against the emulated
+// tenant: a whole setup from the first page to the summary, resuming after "closing" mid-way, Back and changing an
+// answer, out-of-order and invalid messages ignored, the secret never posted to the webview, the admin-consent
+// fallback, and registering the redirect URL later.
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { adminToken, getState, resetEmulator, startEmulator, type Endpoints, type RunningEmulator } from '../../emulator';
+import { createGraphClient } from '../../../src/graph/client';
+import { Directory } from '../../../src/graph/operations';
+import type { FileChange } from '../../../src/setup/properties';
+import { nodeFiles } from '../../../src/setup/nodeFiles';
+import { MemoryStateStore } from '../../../src/setup/stateFile';
+import type { HostMessage, WebviewMessage, WizardViewState } from '../../../src/protocol';
+import { WizardController, type WizardDraft, type WizardHost } from '../../../src/vscode/wizard/controller';
+
+const SAMPLE = join(__dirname, '../../fixtures/workspaces/sample/Contoso Invoices');
+const ADMIN = 'admin@contoso.example';
+const MAKER = 'maker@contoso.example';
+
+let emu: RunningEmulator;
+let ep: Endpoints;
+let work: string;
+
+before(async () => {
+  emu = await startEmulator({ port: 0 });
+  ep = emu.endpoints;
+  work = mkdtempSync(join(tmpdir(), 'entra-wizard-'));
+});
+after(async () => {
+  await emu.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+beforeEach(async () => {
+  await resetEmulator(ep);
+});
+
+function connectorCopy(): string {
+  const dir = join(mkdtempSync(join(work, 'ws-')), 'Contoso Invoices');
+  cpSync(SAMPLE, dir, { recursive: true });
+  return dir;
+}
+
+/** A WizardHost in plain Node: memory stores shared across "sessions", files on disk, secrets in a map. */
+function fakeVsCode(user: string, dir: string) {
+  const posted: HostMessage[] = [];
+  const secrets = new Map<string, string>();
+  const drafts = new Map<string, WizardDraft>();
+  const state = new MemoryStateStore();
+  const logs: string[] = [];
+  const previews: FileChange[][] = [];
+  const clipboard = { text: '' };
+  const tokens = new Map<string, string>();
+  let directory: Directory | undefined;
+  const host: WizardHost = {
+    post: (m) => void posted.push(structuredClone(m)),
+    log: (level, line) => void logs.push(`${level} ${line}`),
+    account: async () => ({ username: user, tenantId: ep.tenantId }),
+    signIn: async () => undefined,
+    cloud: () => ({ name: 'Custom', loginEndpoint: ep.loginEndpoint, graphEndpoint: ep.graphEndpoint, graphResource: ep.graphEndpoint }),
+    directory: async () =>
+      (directory ??= new Directory(
+        createGraphClient({
+          graphEndpoint: ep.graphEndpoint,
+          getAccessToken: async (scopes, o) => {
+            const key = scopes.join(' ');
+            if (o?.forceRefresh || !tokens.has(key)) tokens.set(key, await adminToken(ep, user, scopes));
+            return tokens.get(key) as string;
+          },
+          retry: { maxDelayMs: 20 },
+        }),
+        { replication: { attempts: 30, delayMs: 50 } },
+      )),
+    state,
+    loadDraft: async () => drafts.get(dir),
+    saveDraft: async (d) => void drafts.set(dir, structuredClone(d)),
+    files: {
+      ...nodeFiles,
+      confirm: async (changes) => {
+        previews.push([...changes]);
+        return true;
+      },
+    },
+    secrets: {
+      store: async (clientId, value) => void secrets.set(clientId, value),
+      has: async (clientId) => secrets.has(clientId),
+      copyToClipboard: async (clientId) => {
+        const v = secrets.get(clientId);
+        if (v === undefined) return false;
+        clipboard.text = v;
+        return true;
+      },
+    },
+    copyText: async (t) => void (clipboard.text = t),
+    adminCenterLink: (appId) => `https://entra.example/#app/${appId}`,
+    displayPath: (p) => relative(join(dir, '..'), p) || '.',
+  };
+  return { host, posted, secrets, drafts, state, logs, previews, clipboard };
+}
+
+const fast = { sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, Math.min(ms, 20))) };
+
+function lastState(posted: HostMessage[]): WizardViewState {
+  const states = posted.filter((m): m is Extract<HostMessage, { type: 'state' }> => m.type === 'state');
+  assert.ok(states.length > 0, 'the host posted a state');
+  return (states[states.length - 1] as { state: WizardViewState }).state;
+}
+
+async function send(c: WizardController, ...messages: WebviewMessage[]): Promise<void> {
+  for (const m of messages) assert.equal(await c.receive(structuredClone(m)), true, `accepted: ${JSON.stringify(m)}`);
+}
+
+const ANSWERS: WebviewMessage[] = [
+  { type: 'answer', page: 'service', value: { kind: 'new', displayName: 'Contoso Invoices API', identifierUri: 'tenant', scope: 'user_impersonation', audience: 'single' } },
+  { type: 'answer', page: 'connector', value: { kind: 'new', displayName: 'Contoso Invoices connector' } },
+  { type: 'answer', page: 'consent', value: { consent: 'admin', obo: false } },
+  { type: 'answer', page: 'secret', value: { secretDays: 90 } },
+  { type: 'answer', page: 'redirect', value: { redirectUrl: '' } },
+];
+
+async function counts() {
+  const s = await getState(ep);
+  const apps = s.applications.filter((a) => String(a.uniqueName ?? '').startsWith('entra-connector-'));
+  const appIds = new Set(apps.map((a) => a.appId));
+  const sps = s.servicePrincipals.filter((sp) => appIds.has(sp.appId));
+  const spIds = new Set(sps.map((sp) => sp.id));
+  const grants = s.oauth2PermissionGrants.filter((g) => spIds.has(String(g.clientId)));
+  const passwords = apps.flatMap((a) => (a.passwordCredentials as unknown[] | undefined) ?? []);
+  return { apps: apps.length, sps: sps.length, grants: grants.length, passwords: passwords.length, applications: apps };
+}
+
+describe('wizard host logic against the emulated tenant', () => {
+  it('pre-fills from the folder, walks every page, runs the setup and ends on a summary; the secret never reaches the webview', async () => {
+    const dir = connectorCopy();
+    const vs = fakeVsCode(ADMIN, dir);
+    const c = new WizardController(vs.host, { connectorDir: dir, ...fast });
+    await send(c, { type: 'ready' });
+    let v = lastState(vs.posted);
+    assert.equal(v.page, 'service');
+    assert.equal(v.connectorName, 'Contoso Invoices');
+    assert.deepEqual(v.answers.service, { kind: 'new', displayName: 'Contoso Invoices API', identifierUri: 'tenant', scope: 'user_impersonation', audience: 'single' });
+    assert.deepEqual(v.answers.connector, { kind: 'new', displayName: 'Contoso Invoices connector' });
+    assert.ok(v.steps.every((s) => s.state === 'pending'));
+
+    const pages: string[] = [];
+    for (const m of ANSWERS) {
+      await send(c, m);
+      pages.push(lastState(vs.posted).page);
+    }
+    assert.deepEqual(pages, ['connector', 'consent', 'secret', 'redirect', 'review']);
+    await send(c, { type: 'run' });
+    assert.equal(lastState(vs.posted).running, true, 'progress while Graph work runs');
+    await c.idle();
+    v = lastState(vs.posted);
+    assert.equal(v.page, 'summary');
+    assert.equal(v.running, false);
+    const byId = Object.fromEntries(v.steps.map((s) => [s.id, s.state]));
+    assert.deepEqual(byId, { service: 'done', connector: 'done', consent: 'done', secret: 'done', properties: 'done', redirect: 'pending', cors: 'skipped' });
+    assert.ok(v.summary);
+    assert.equal(v.summary.objects.filter((o) => o.created).length, 6, JSON.stringify(v.summary.objects));
+    assert.ok(v.summary.objects.some((o) => o.link?.startsWith('https://entra.example/#app/')), 'admin center links');
+    assert.deepEqual(v.summary.pending.map((p) => p.step), ['redirect']);
+    assert.equal(v.summary.secretStored, true);
+    assert.equal(vs.previews.length, 1, 'one diff preview before writing');
+
+    const n = await counts();
+    assert.deepEqual([n.apps, n.sps, n.grants, n.passwords], [2, 2, 1, 1]);
+    const ctx = c.context;
+    const oa = JSON.parse(readFileSync(join(dir, 'apiProperties.json'), 'utf8')).properties.connectionParameters.token.oAuthSettings;
+    assert.equal(oa.identityProvider, 'aad');
+    assert.equal(oa.clientId, ctx?.objects.connectorApp?.appId);
+    assert.equal(oa.customParameters.tenantId.value, ep.tenantId);
+
+    // The secret: in the secret store only; not in any posted message, the draft, the state or the files.
+    const secret = vs.secrets.get(ctx?.objects.connectorApp?.appId ?? '');
+    assert.ok(secret && secret.length >= 16);
+    await send(c, { type: 'copySecret' });
+    assert.equal(vs.clipboard.text, secret, 'Copy secret puts it on the clipboard');
+    assert.match(lastState(vs.posted).notice ?? '', /Copied the client secret/);
+    const everything = JSON.stringify([vs.posted, [...vs.drafts.values()], await vs.state.load(), vs.logs]);
+    assert.ok(!everything.includes(secret), 'no secret in webview messages, drafts, saved context or logs');
+    for (const f of ['apiProperties.json', 'apiDefinition.swagger.json']) assert.ok(!readFileSync(join(dir, f), 'utf8').includes(secret));
+  });
+
+  it('ignores invalid and out-of-order messages, each with a logged reason', async () => {
+    const dir = connectorCopy();
+    const vs = fakeVsCode(ADMIN, dir);
+    const c = new WizardController(vs.host, { connectorDir: dir, ...fast });
+    await c.whenReady();
+    const ignored: unknown[] = [
+      { type: 'run' }, // nothing answered yet
+      { type: 'goTo', page: 'review' }, // not reachable
+      { type: 'answer', page: 'consent', value: { consent: 'admin', obo: false } }, // not the page shown
+      { type: 'copySecret' }, // no secret yet
+      { type: 'registerRedirect', url: 'https://global.consent.azure-apim.net/redirect/x' }, // no connector app yet
+      { type: 'back' }, // nothing before the first page
+      { type: 'answer', page: 'service', value: { kind: 'existing', appId: 'nope' } }, // invalid
+      { type: 'eval', code: 'alert(1)' },
+    ];
+    for (const m of ignored) assert.equal(await c.receive(m), false, JSON.stringify(m));
+    assert.equal(vs.logs.filter((l) => l.startsWith('warn Wizard: ignored')).length, ignored.length);
+    assert.equal(c.currentPage, 'service');
+    assert.equal(vs.posted.length, 0, 'nothing changed, nothing posted');
+
+    for (const m of ANSWERS) await send(c, m);
+    assert.equal(await c.receive({ type: 'run' }), true);
+    // While it runs: a second run, an answer, Back and going to a page are all out of order.
+    for (const m of [{ type: 'run' }, { type: 'back' }, { type: 'goTo', page: 'service' }]) assert.equal(await c.receive(m), false, JSON.stringify(m));
+    await c.idle();
+    const n = await counts();
+    assert.deepEqual([n.apps, n.sps, n.grants, n.passwords], [2, 2, 1, 1], 'one run, not two');
+  });
+
+  it('resumes where the user was after the panel is closed mid-way, and a second run duplicates nothing', async () => {
+    const dir = connectorCopy();
+    const vs = fakeVsCode(ADMIN, dir);
+    const first = new WizardController(vs.host, { connectorDir: dir, ...fast });
+    await send(first, ANSWERS[0] as WebviewMessage, { type: 'answer', page: 'connector', value: { kind: 'new', displayName: 'Invoices client' } });
+    first.dispose();
+
+    // "Reopen VS Code": a new controller over the same workspaceState.
+    const second = new WizardController(vs.host, { connectorDir: dir, ...fast });
+    await second.whenReady();
+    let v = await second.view();
+    assert.equal(v.page, 'consent');
+    assert.deepEqual(v.answers.connector, { kind: 'new', displayName: 'Invoices client' });
+    assert.deepEqual(v.answered, ['service', 'connector']);
+    for (const m of ANSWERS.slice(2)) await send(second, m);
+    await send(second, { type: 'run' });
+    await second.idle();
+    second.dispose();
+
+    const third = new WizardController(vs.host, { connectorDir: dir, ...fast });
+    v = await third.view();
+    assert.equal(v.page, 'summary');
+    assert.equal(v.steps.find((s) => s.id === 'secret')?.state, 'done');
+    await send(third, { type: 'run' });
+    await third.idle();
+    const n = await counts();
+    assert.deepEqual([n.apps, n.sps, n.grants, n.passwords], [2, 2, 1, 1]);
+  });
+
+  it('Back and a changed answer redo the affected steps on the same objects', async () => {
+    const dir = connectorCopy();
+    const vs = fakeVsCode(ADMIN, dir);
+    const c = new WizardController(vs.host, { connectorDir: dir, ...fast });
+    for (const m of ANSWERS) await send(c, m);
+    await send(c, { type: 'run' });
+    await c.idle();
+    const appId = c.context?.objects.connectorApp?.appId;
+    await send(c, { type: 'back' });
+    assert.equal(c.currentPage, 'review');
+    await send(c, { type: 'goTo', page: 'connector' });
+    await send(c, { type: 'answer', page: 'connector', value: { kind: 'new', displayName: 'Renamed connector' } });
+    assert.equal(c.currentPage, 'consent', 'the next page after the changed one');
+    await send(c, { type: 'goTo', page: 'review' }, { type: 'run' });
+    await c.idle();
+    const v = lastState(vs.posted);
+    assert.ok(v.steps.filter((s) => s.id !== 'redirect' && s.id !== 'cors').every((s) => s.state === 'done'), JSON.stringify(v.steps));
+    assert.equal(c.context?.objects.connectorApp?.appId, appId, 'the same connector app (found by its uniqueName)');
+    const n = await counts();
+    assert.equal(n.apps, 2);
+    assert.ok(n.applications.some((a) => a.displayName === 'Renamed connector'));
+  });
+
+  it('a user who may not grant consent ends with the admin-consent link, which Copy puts on the clipboard', async () => {
+    const dir = connectorCopy();
+    const vs = fakeVsCode(MAKER, dir);
+    const c = new WizardController(vs.host, { connectorDir: dir, ...fast });
+    for (const m of ANSWERS) await send(c, m);
+    await send(c, { type: 'run' });
+    await c.idle();
+    const v = lastState(vs.posted);
+    assert.equal(v.steps.find((s) => s.id === 'consent')?.state, 'pending');
+    assert.ok(v.summary?.adminConsentUrl?.includes('/adminconsent?'));
+    assert.equal((await counts()).grants, 0);
+    await send(c, { type: 'copyAdminConsentLink' });
+    assert.equal(vs.clipboard.text, v.summary?.adminConsentUrl);
+  });
+
+  it('registers the redirect URL pasted on the summary', async () => {
+    const dir = connectorCopy();
+    const vs = fakeVsCode(ADMIN, dir);
+    const c = new WizardController(vs.host, { connectorDir: dir, ...fast });
+    for (const m of ANSWERS) await send(c, m);
+    await send(c, { type: 'run' });
+    await c.idle();
+    const url = 'https://global.consent.azure-apim.net/redirect/contoso-5finvoices-5f0123456789abcdef';
+    await send(c, { type: 'registerRedirect', url });
+    await c.idle();
+    const v = lastState(vs.posted);
+    assert.equal(v.steps.find((s) => s.id === 'redirect')?.state, 'done');
+    assert.deepEqual(v.summary?.pending.map((p) => p.step), []);
+    const app = (await counts()).applications.find((a) => a.appId === c.context?.objects.connectorApp?.appId) as { web?: { redirectUris?: string[] } };
+    assert.deepEqual(app.web?.redirectUris, [url]);
+  });
+});

@@ -1,0 +1,93 @@
+// The wizard's pure logic: pre-filled answers, answers → engine choices, what a changed answer resets, page order,
+// and the view state derived from a context (which must carry no secret-like field).
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { MICROSOFT_GRAPH_APP_ID } from '../../../src/graph/operations';
+import { createContext } from '../../../src/setup/context';
+import { parseWebviewMessage } from '../../../src/protocol';
+import { choicesFromAnswers, defaultAnswers, deriveViewState, existingClientId, nextPage, previousPage, reachable, stepsToReset } from '../../../src/vscode/wizard/model';
+
+const CORPUS = join(__dirname, '../../fixtures/setup/aad-corpus');
+const SAMPLE = join(__dirname, '../../fixtures/workspaces/sample/Contoso Invoices/apiProperties.json');
+
+describe('wizard model', () => {
+  it('pre-fills names from the folder, and an existing connector app from an aad apiProperties.json', () => {
+    const fresh = defaultAnswers('Contoso Invoices', readFileSync(SAMPLE, 'utf8'));
+    assert.deepEqual(fresh.connector, { kind: 'new', displayName: 'Contoso Invoices connector' });
+    assert.equal(fresh.service.kind === 'new' && fresh.service.displayName, 'Contoso Invoices API');
+    const text = readFileSync(join(CORPUS, 'custom-connectors/Snowflake/apiProperties.json'), 'utf8');
+    const id = existingClientId(text);
+    assert.match(id ?? '', /^[0-9a-f]{8}-/);
+    assert.deepEqual(defaultAnswers('Snowflake', text).connector, { kind: 'existing', appId: id });
+    // A placeholder client ID is not an app to reuse.
+    assert.equal(existingClientId(readFileSync(join(CORPUS, 'custom-connectors/Office365Groups/apiProperties.json'), 'utf8')), undefined);
+    assert.equal(existingClientId('{ not json'), undefined);
+  });
+
+  it('every default answer passes the host’s own validation', () => {
+    const a = defaultAnswers('Contoso Invoices');
+    for (const page of ['service', 'connector', 'consent', 'secret', 'redirect'] as const) {
+      assert.equal(parseWebviewMessage({ type: 'answer', page, value: a[page] }).ok, true, page);
+    }
+  });
+
+  it('turns answers into engine choices', () => {
+    const a = defaultAnswers('Contoso Invoices');
+    const c = choicesFromAnswers({ ...a, service: { kind: 'new', displayName: 'X', identifierUri: 'custom', customUri: 'https://contoso.com/x', scope: 's', audience: 'multi' }, redirect: { redirectUrl: 'https://r.example/redirect/1' } }, 'https://graph.microsoft.com');
+    assert.deepEqual(c.service, { kind: 'new', displayName: 'X', identifierUri: { kind: 'custom', uri: 'https://contoso.com/x' }, scope: 's', audience: 'AzureADMultipleOrgs' });
+    assert.equal(c.redirectUrl, 'https://r.example/redirect/1');
+    const g = choicesFromAnswers({ ...a, service: { kind: 'microsoft', scopes: ['User.Read'] } }, 'https://graph.microsoft.us/');
+    assert.deepEqual(g.service, { kind: 'microsoft', appId: MICROSOFT_GRAPH_APP_ID, resourceUri: 'https://graph.microsoft.us', scopes: ['User.Read'] });
+    assert.equal(choicesFromAnswers(a, 'x').redirectUrl, undefined);
+  });
+
+  it('a changed answer resets the earliest affected step only', () => {
+    const a = defaultAnswers('C');
+    const base = choicesFromAnswers(a, 'g');
+    assert.deepEqual(stepsToReset(base, base), []);
+    assert.deepEqual(stepsToReset(base, choicesFromAnswers({ ...a, service: { kind: 'microsoft', scopes: ['User.Read'] } }, 'g')), ['service']);
+    assert.deepEqual(stepsToReset(base, choicesFromAnswers({ ...a, connector: { kind: 'new', displayName: 'Other' } }, 'g')), ['connector']);
+    assert.deepEqual(stepsToReset(base, choicesFromAnswers({ ...a, consent: { consent: 'link', obo: false } }, 'g')), ['consent']);
+    assert.deepEqual(stepsToReset(base, choicesFromAnswers({ ...a, secret: { secretDays: 30 } }, 'g')), []);
+  });
+
+  it('orders pages and says which are reachable', () => {
+    assert.equal(nextPage('service', false), 'signIn');
+    assert.equal(nextPage('signIn', true), 'service');
+    assert.equal(nextPage('redirect', true), 'review');
+    assert.equal(previousPage('connector'), 'service');
+    assert.equal(previousPage('service'), 'service');
+    assert.equal(reachable('review', ['service'], false, true), false);
+    assert.equal(reachable('connector', ['service'], false, true), true);
+    assert.equal(reachable('secret', ['service'], false, true), false);
+    assert.equal(reachable('summary', ['service', 'connector', 'consent', 'secret', 'redirect'], false, true), false);
+    assert.equal(reachable('service', [], false, false), false);
+  });
+
+  it('derives the view from a context without any secret-like field', () => {
+    const ctx = createContext({ connectorDir: '/w/Contoso Invoices', tenantId: 't', cloud: { name: 'AzureCloud', loginEndpoint: 'https://login.microsoftonline.com', graphEndpoint: 'https://graph.microsoft.com' }, choices: choicesFromAnswers(defaultAnswers('Contoso Invoices'), 'https://graph.microsoft.com') });
+    ctx.objects = {
+      apiApp: { id: 'o1', appId: 'a1', displayName: 'API', created: true, scopeIds: ['s'], scopeValues: ['user_impersonation'], resourceUri: 'api://t/api' },
+      connectorApp: { id: 'o2', appId: 'a2', displayName: 'Conn', created: false },
+      password: { keyId: 'k1', endDateTime: '2027-05-01T00:00:00Z', displayName: 'Entra Connector setup x', created: true },
+    };
+    ctx.steps.secret = { state: 'done', detail: 'Added a client secret' };
+    ctx.steps.consent = { state: 'failed', detail: 'x', error: { code: 'Authorization_RequestDenied', status: 403, message: 'Denied.', next: 'Ask an admin.' } };
+    const v = deriveViewState({ connectorName: 'Contoso Invoices', connectorPath: 'Contoso Invoices', page: 'summary', answers: defaultAnswers('Contoso Invoices'), answered: ['service'], ctx, running: false, secretStored: true, files: ['Contoso Invoices/apiProperties.json'], adminCenterLink: (id) => `https://entra.microsoft.com/#app/${id}` });
+    assert.equal(v.steps.find((s) => s.id === 'consent')?.error?.next, 'Ask an admin.');
+    assert.deepEqual(v.summary?.objects.map((o) => [o.id, o.created, !!o.link]), [['a1', true, true], ['a2', false, true], ['k1', true, false]]);
+    assert.equal(v.summary?.secretStored, true);
+    const walk = (x: unknown, path: string): void => {
+      if (x && typeof x === 'object') for (const [k, val] of Object.entries(x)) {
+        assert.ok(!/secretText|password$|token$|^value$/i.test(k), `secret-like field ${path}.${k}`);
+        walk(val, `${path}.${k}`);
+      }
+    };
+    walk(v, 'view');
+    // A step left "running" by a closed window shows as pending.
+    ctx.steps.service = { state: 'running' };
+    assert.equal(deriveViewState({ connectorName: 'c', connectorPath: 'c', page: 'summary', answers: defaultAnswers('c'), answered: [], ctx, running: false, secretStored: false, files: [] }).steps[0]?.state, 'pending');
+  });
+});
