@@ -11,7 +11,7 @@ import { AuthFailure } from '../auth/errors';
 import { SignInService, type Memento } from '../auth/signIn';
 import type { SecretStore } from '../auth/secretCache';
 import { CLOUD_NAMES, CloudConfigError, resolveCloud, type Cloud } from '../cloud/clouds';
-import { createGraphClient } from '../graph/client';
+import { createGraphClient, type GraphLogEntry } from '../graph/client';
 import { toDirectoryError } from '../graph/errors';
 import { Directory, MICROSOFT_GRAPH_APP_ID } from '../graph/operations';
 import {
@@ -25,7 +25,7 @@ import {
   type SetupChoices,
   type SetupContext,
 } from '../setup/context';
-import { runSetup } from '../setup/engine';
+import { mergeChoices, runSetup } from '../setup/engine';
 import { nodeFiles } from '../setup/nodeFiles';
 import { JsonFileStateStore } from '../setup/stateFile';
 import { summarize, undoPlan, undoSetup } from '../setup/summary';
@@ -61,6 +61,7 @@ Other:
   --state <file>                 where the resumable state is kept (no secrets)
   --undo [--yes]                 remove what this setup created (asks for --yes)
   --json                         print the result as JSON
+  --verbose, -v                  log every Graph request (method, path, status, request-id, duration) on stderr
 Exit codes: 0 done, 1 failed (the message says what to do next), 2 bad usage.
 `;
 
@@ -75,6 +76,7 @@ interface Parsed {
   tenant: string;
   clientId: string;
   json: boolean;
+  verbose: boolean;
   printSecret: boolean;
   undo: boolean;
   yes: boolean;
@@ -118,6 +120,7 @@ function parse(argv: readonly string[]): Parsed {
         undo: { type: 'boolean' },
         yes: { type: 'boolean' },
         json: { type: 'boolean' },
+        verbose: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -156,6 +159,7 @@ function parse(argv: readonly string[]): Parsed {
     tenant: values.tenant ?? 'organizations',
     clientId,
     json: !!values.json,
+    verbose: !!values.verbose,
     printSecret: !!values['print-secret'],
     undo: !!values.undo,
     yes: !!values.yes,
@@ -229,6 +233,9 @@ export async function runSetupCommand(argv: readonly string[], io: CliIo): Promi
     const client = createGraphClient({
       graphEndpoint: p.cloud.graphEndpoint,
       getAccessToken: (s, o) => signIn.getAccessToken(s, o?.forceRefresh ? { forceRefresh: true } : {}),
+      ...(p.verbose
+        ? { log: (e: GraphLogEntry) => say(`graph: ${e.method} ${e.path} ${e.status || e.networkError} ${e.durationMs}ms${e.requestId ? ` request-id ${e.requestId}` : ''}`) }
+        : {}),
     });
     const directory = new Directory(client);
     const state = new JsonFileStateStore(p.statePath ?? defaultStatePath(p.dir, p.cloud, io.env));
@@ -259,8 +266,7 @@ export async function runSetupCommand(argv: readonly string[], io: CliIo): Promi
     const ctx: SetupContext = resumable ?? createContext({ ...target, choices });
     if (resumable) {
       say('Continuing the setup recorded for this connector.');
-      resumable.steps = { ...resumable.steps };
-      Object.assign(resumable, { choices: { ...resumable.choices, ...(p.redirectUrl ? { redirectUrl: p.redirectUrl } : {}) } });
+      for (const note of mergeChoices(resumable, choices)) say(note);
     }
     const secrets = new Map<string, string>();
     const result = await runSetup(ctx, {

@@ -110,8 +110,10 @@ describe('entra-connector setup', () => {
     const ws = mkdtempSync(join(work, 'ws-'));
     const dir = join(ws, 'Invoices');
     cpSync(SAMPLE, dir, { recursive: true });
-    const r = await cli(['setup', dir, ...cloudArgs(), '--state', join(ws, 's.json'), '--consent', 'link']);
+    const r = await cli(['setup', dir, ...cloudArgs(), '--state', join(ws, 's.json'), '--consent', 'link', '--verbose']);
     assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /graph: PATCH \/applications\(uniqueName='entra-connector-[0-9a-f]+-api'\) 201 \d+ms/);
+    assert.doesNotMatch(r.stderr, /Bearer|eyJ/);
     assert.match(r.stdout, /Connector app \(client ID\): [0-9a-f-]{36}/);
     assert.match(r.stdout, /Admin consent needed: https:\/\/\S+\/v2\.0\/adminconsent\?client_id=/);
     assert.match(r.stdout, /Pending redirect:/);

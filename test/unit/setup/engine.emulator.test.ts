@@ -21,7 +21,7 @@ import { ContractRecorder, validateGraphRequest } from '../../contract/graph-con
 import { createGraphClient } from '../../../src/graph/client';
 import { AZURE_API_CONNECTIONS_APP_ID, Directory, MICROSOFT_GRAPH_APP_ID } from '../../../src/graph/operations';
 import { createContext, type SetupChoices, type SetupContext } from '../../../src/setup/context';
-import { runSetup, type RunResult } from '../../../src/setup/engine';
+import { mergeChoices, runSetup, type RunResult } from '../../../src/setup/engine';
 import { nodeFiles } from '../../../src/setup/nodeFiles';
 import { MemoryStateStore } from '../../../src/setup/stateFile';
 import { summarize, undoSetup } from '../../../src/setup/summary';
@@ -303,6 +303,26 @@ describe('setup engine against the emulated tenant', () => {
     const app = (await getState(ep)).applications.find((a) => a.appId === ctx.objects.connectorApp?.appId) as unknown as { web: { redirectUris: string[] } };
     assert.deepEqual(app.web.redirectUris, [url]);
     assert.deepEqual(summarize(ctx).pending, []);
+  });
+
+  it('a secret lifetime beyond the tenant policy fails that step with the cause and next step; a shorter one resumes', async () => {
+    await setPolicy(ep, { maxSecretLifetimeDays: 90 });
+    const h = harness(ADMIN);
+    const dir = connectorCopy();
+    const ctx = newContext(dir);
+    const first = await runSetup(ctx, h.services);
+    assert.equal(first.ok, false);
+    assert.deepEqual(first.failures.map((f) => [f.step, f.error.code]), [['secret', 'CredentialInvalidLifetimeAsPerAppPolicy']]);
+    assert.match(first.failures[0]?.error.next ?? '', /--secret-days/);
+    assert.equal(ctx.steps.consent.state, 'done');
+    assert.equal(ctx.steps.properties.state, 'done');
+    assert.deepEqual(mergeChoices(ctx, { ...ctx.choices, secretDays: 60 }), []);
+    const second = await runSetup(ctx, h.services);
+    assert.deepEqual(second.failures, []);
+    const c = await counts();
+    assert.deepEqual({ apps: c.apps, sps: c.sps, grants: c.grants, passwords: c.passwords }, { apps: 2, sps: 2, grants: 1, passwords: 1 });
+    const days = (Date.parse(ctx.objects.password?.endDateTime ?? '') - Date.now()) / 86_400_000;
+    assert.ok(days > 59 && days <= 60, `secret lifetime ${days} days`);
   });
 
   it('every request body the engine sent validates against the Graph v1.0 contract', () => {
