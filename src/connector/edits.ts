@@ -4,7 +4,7 @@
  * go after the existing ones). jsonc-parser's `modify` re-formats the lines it touches, which can rewrite an
  * author's unusual spacing nearby, so these are written by hand on the jsonc-parser tree.
  */
-import type { Node } from 'jsonc-parser';
+import type { Node } from './jsonc';
 import type { JsonDocument, TextEdit } from './jsonDocument';
 
 function lineStartOf(text: string, offset: number): number {

@@ -3,7 +3,7 @@
  * file's own layout (line ending, indentation) so that fixes change only the bytes they mean to change.
  * Nothing here knows about VS Code.
  */
-import { parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
+import { parseTree, printParseErrorCode, type Node, type ParseError } from './jsonc';
 
 export interface TextEdit {
   /** UTF-16 offset into the analysed text. */

@@ -3,7 +3,7 @@
  * through the casing variants real authors write (`oauthSettings`, `LoginUri`, `ResourceUri`…). Nodes, not
  * values, so that every diagnostic has a range and every fix an exact place to edit.
  */
-import type { Node } from 'jsonc-parser';
+import type { Node } from './jsonc';
 import {
   keyOf,
   parseJsonDocument,

@@ -4,7 +4,7 @@
  * user signs in. The directory is reached only through `DirectoryLookup`, which `src/graph/operations.ts`'s
  * `Directory` satisfies as is; tests give an in-memory one.
  */
-import type { Node } from 'jsonc-parser';
+import type { Node } from './jsonc';
 import type { ConnectorDiagnostic, OnlineRuleCode, Severity } from './diagnostic';
 import { keyNodeOf, scalar, stringValue, valueAt, valueOf } from './jsonDocument';
 import { readApiProperties, type OAuthToken } from './model';

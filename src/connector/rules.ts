@@ -3,7 +3,7 @@
  * diagnostics with their fixes (format-preserving edits). The VS Code diagnostics, the code actions and the CLI
  * all come from this table, so a diagnostic and its fix cannot drift apart.
  */
-import type { Node } from 'jsonc-parser';
+import type { Node } from './jsonc';
 import type { ConnectorDiagnostic, Fix, OfflineRuleCode, RuleCode, Severity } from './diagnostic';
 import { insertProperty, removeProperty, renameKey, replaceValue } from './edits';
 import {
