@@ -95,6 +95,8 @@ export interface EmulatorState {
   servicePrincipals: (Record<string, unknown> & { id: string; owners: string[] })[];
   oauth2PermissionGrants: (Record<string, unknown> & { id: string })[];
   faults: Faults;
+  /** Azure Resource Manager state (subscriptions, sites with config/web and authsettingsV2, roles). */
+  arm: { subscriptions: { subscriptionId: string; displayName: string }[]; sites: Record<string, unknown>[]; roles: Record<string, Record<string, string>> };
   requests: RecordedRequest[];
   criticalPath: number;
 }

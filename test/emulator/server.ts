@@ -1,7 +1,7 @@
 // The emulated tenant's HTTPS server: one loopback port, four path prefixes —
 //   /{tenant}/…  and /devicelogin   Microsoft identity platform (loginEndpoint = the origin)
 //   /graph/v1.0/…                    Microsoft Graph (graphEndpoint = origin/graph)
-//   /arm/…                           Azure Resource Manager (armEndpoint = origin/arm; not served yet)
+//   /arm/…                           Azure Resource Manager (armEndpoint = origin/arm; see arm/)
 //   /admin/…                         test control API (adminEndpoint = origin/admin)
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
@@ -41,6 +41,11 @@ export async function startEmulator(options: InProcessOptions = {}): Promise<Run
     log.push({ seq: s, ...r });
     if (log.length > MAX_LOG) log.splice(0, log.length - MAX_LOG);
   };
+
+  const seedExisting = () => {
+    if (options.seed?.objects) seedObjects(dir, options.seed.objects as unknown as Record<string, unknown>);
+  };
+  seedExisting();
 
   const server: Server = createServer({ key: tls.keyPem, cert: tls.certPem });
   await new Promise<void>((resolveListen, reject) => {
@@ -86,7 +91,7 @@ export async function startEmulator(options: InProcessOptions = {}): Promise<Run
     onExchange: options.onGraphExchange,
   });
 
-  const arm = createArmHandler({ tenantId: dir.tenantId, verify: (t) => signer.verify(t), validIssuers: () => [login.issuer(origin)], userById: (id) => dir.userById(id) });
+  const arm = createArmHandler({ tenantId: dir.tenantId, verify: (t) => signer.verify(t), validIssuers: () => [login.issuer(origin)], userById: (id) => dir.userById(id), seed: options.seed?.arm });
 
   const admin = (req: Req): Reply => {
     const route = `${req.method} ${req.path}`;
@@ -116,6 +121,7 @@ export async function startEmulator(options: InProcessOptions = {}): Promise<Run
         return { status: 204 };
       case 'POST /reset':
         dir.reset();
+        seedExisting();
         login.reset();
         arm.reset();
         faults.set(initialFaults);

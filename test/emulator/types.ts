@@ -1,4 +1,5 @@
 // Public types of the emulated tenant.
+import type { ArmSeed } from './arm';
 
 /** A seeded user. `roles` are Entra directory role names. */
 export interface Account {
@@ -44,6 +45,8 @@ export interface SeedOptions {
    */
   cliTenantConsent?: string[];
   objects?: SeedObjects;
+  /** Azure Resource Manager: subscriptions, sites, role assignments (default: see arm/index.ts DEFAULT_ARM_SEED). */
+  arm?: ArmSeed;
 }
 
 export type FaultKind = 'throttle' | 'unavailable' | 'resetAfterCommit' | 'expireToken' | 'latency';
