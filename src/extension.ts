@@ -3,6 +3,7 @@ import { registerCommands } from './vscode/commands';
 import { ConnectorsTreeProvider } from './vscode/connectorsTree';
 import { createLog } from './vscode/log';
 import { registerAuth, type Auth } from './vscode/auth';
+import { registerRegistrationViews } from './vscode/tree';
 import { registerWizard } from './vscode/wizardPanel';
 
 /**
@@ -21,6 +22,8 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const auth = registerAuth(context, { log, view: connectorsView });
   // The guided setup's sign-in, CodeLens on apiProperties.json and diff previews (issue 4).
   registerWizard(context, { log, auth });
+  // The registrations tree: connectors' app registrations, the user's own apps, and their actions (issue 7).
+  registerRegistrationViews(context, { log, auth, connectors });
   log.info(`Entra Connector ${context.extension.packageJSON.version as string} activated.`);
   return { connectors, auth };
 }

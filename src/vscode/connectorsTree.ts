@@ -1,5 +1,18 @@
+/**
+ * The Connectors view: one node per connector folder of the workspace (apiProperties.json or
+ * apiDefinition.swagger.json), linked to its connector app and API app, with its redirect URIs, permissions and
+ * consent, secrets, identifier URIs and pre-authorized clients. The directory is read on refresh only, for all
+ * connectors at once (2 Graph round trips); expanding a node fetches nothing. When a read fails for a transient
+ * reason the last known state stays, marked stale.
+ */
 import * as vscode from 'vscode';
 import * as path from 'node:path';
+import { secretStorageKey } from '../connector/secrets';
+import { readConnectorAuth, type ConnectorAuth } from '../registrations/connectorAuth';
+import { computeHealth, lookupsFor, type DirectorySnapshot } from '../registrations/health';
+import { childrenOf, treeItem, type ConnectorEntry, type TreeNode } from './tree/nodes';
+import { asDirectoryError, isTransient, type RegistrationsSession } from './tree/session';
+import type { AppRegistrationsTreeProvider } from './appRegistrationsTree';
 
 /** A connector folder of the workspace: one that holds apiProperties.json or apiDefinition.swagger.json. */
 export interface ConnectorFolder {
@@ -8,36 +21,194 @@ export interface ConnectorFolder {
   readonly hasProperties: boolean;
 }
 
-export class ConnectorsTreeProvider implements vscode.TreeDataProvider<ConnectorFolder>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<ConnectorFolder | undefined>();
+interface Loaded {
+  readonly folder: ConnectorFolder;
+  readonly auth: ConnectorAuth;
+}
+
+interface Known {
+  /** The account and tenant the snapshot belongs to. */
+  readonly key: string;
+  readonly snapshot: DirectorySnapshot;
+}
+
+export class ConnectorsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
-  private readonly watcher = vscode.workspace.createFileSystemWatcher('**/{apiProperties.json,apiDefinition.swagger.json}');
+  private readonly disposables: vscode.Disposable[] = [];
+  private session: RegistrationsSession | undefined;
+  private secrets: vscode.SecretStorage | undefined;
+  private loading: Promise<void> | undefined;
+  private connectors: Loaded[] = [];
+  private known: Known | undefined;
+  private stale = false;
+  private signedIn = false;
+  private failure: string | undefined;
+  private entries: ConnectorEntry[] = [];
+  private secretsHere = new Map<string, string | undefined>();
+  /** The App registrations view, once attached (for the extension's API and its tests). */
+  appRegistrations: AppRegistrationsTreeProvider | undefined;
 
   constructor() {
-    this.watcher.onDidCreate(() => this.refresh());
-    this.watcher.onDidDelete(() => this.refresh());
+    const watcher = vscode.workspace.createFileSystemWatcher('**/{apiProperties.json,apiDefinition.swagger.json}');
+    this.disposables.push(
+      watcher,
+      watcher.onDidCreate(() => void this.refresh()),
+      watcher.onDidDelete(() => void this.refresh()),
+      watcher.onDidChange(() => void this.refresh({ directory: false })),
+      vscode.workspace.onDidSaveTextDocument((doc) => {
+        if (path.basename(doc.uri.path) === 'apiProperties.json') void this.refresh();
+      }),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => void this.refresh()),
+    );
   }
 
-  refresh(): void {
+  /** Connects the view to sign-in and the directory; until then it lists the connector folders only. */
+  attach(session: RegistrationsSession, secrets: vscode.SecretStorage): void {
+    this.session = session;
+    this.secrets = secrets;
+    this.disposables.push(
+      secrets.onDidChange((e) => {
+        if (e.key.startsWith('entraConnector.secret.')) void this.refresh({ directory: false });
+      }),
+    );
+  }
+
+  /**
+   * Re-reads the connector files and (unless `directory: false`) the directory. Resolves when the view has the new
+   * state. A read that fails keeps the last known directory state, marked stale.
+   */
+  refresh(options: { directory?: boolean } = {}): Promise<void> {
+    const previous = this.loading ?? Promise.resolve();
+    const run = previous.then(() => this.load(options.directory !== false));
+    this.loading = run.catch(() => undefined);
+    return run.finally(() => this.changed.fire(undefined));
+  }
+
+  /** The current connectors with their health (what the view shows). */
+  async connectorEntries(): Promise<readonly ConnectorEntry[]> {
+    await this.ensureLoaded();
+    return this.entries;
+  }
+
+  /** The directory state the view shows, and whether it is stale. */
+  directoryState(): { snapshot: DirectorySnapshot | undefined; stale: boolean } {
+    return { snapshot: this.known?.snapshot, stale: this.stale };
+  }
+
+  /** Applies a change that Graph accepted to the view at once (without a re-read that replication could still miss). */
+  update(change: (snapshot: DirectorySnapshot) => DirectorySnapshot): void {
+    if (!this.known) return;
+    this.known = { ...this.known, snapshot: change(this.known.snapshot) };
+    this.recompute();
     this.changed.fire(undefined);
   }
 
-  getTreeItem(element: ConnectorFolder): vscode.TreeItem {
-    const item = new vscode.TreeItem(element.name, vscode.TreeItemCollapsibleState.None);
-    item.resourceUri = element.uri;
-    item.iconPath = new vscode.ThemeIcon('plug');
-    item.contextValue = element.hasProperties ? 'connector' : 'connector.noProperties';
-    item.tooltip = element.uri.fsPath;
-    return item;
+  /** Re-reads which secrets this machine holds, then redraws. */
+  async secretsChanged(): Promise<void> {
+    await this.readSecretsHere();
+    this.recompute();
+    this.changed.fire(undefined);
   }
 
-  async getChildren(element?: ConnectorFolder): Promise<ConnectorFolder[]> {
-    if (element) return [];
-    return findConnectorFolders();
+  getTreeItem(node: TreeNode): vscode.TreeItem {
+    return treeItem(node);
+  }
+
+  async getChildren(node?: TreeNode): Promise<TreeNode[]> {
+    if (node) return childrenOf(node);
+    await this.ensureLoaded();
+    const roots: TreeNode[] = this.entries.map((entry) => ({ kind: 'connector', entry }));
+    if (roots.length === 0) return [];
+    if (!this.signedIn && this.session && this.connectors.some((c) => c.auth.kind === 'entra')) {
+      roots.unshift({ kind: 'message', id: 'signIn', label: 'Sign in to check the app registrations…', icon: 'sign-in', command: { command: 'entraConnector.signIn', title: 'Sign In' }, tooltip: 'Signed out: the connectors below are read from their files only.' });
+    } else if (this.failure) {
+      roots.unshift({ kind: 'message', id: 'failure', label: this.stale ? 'Showing the last known state' : 'The app registrations could not be read', icon: 'warning', tooltip: this.failure, command: { command: 'entraConnector.refresh', title: 'Refresh' } });
+    }
+    return roots;
+  }
+
+  getParent(): undefined {
+    return undefined;
+  }
+
+  private ensureLoaded(): Promise<void> {
+    if (!this.loading) void this.refresh();
+    return this.loading!;
+  }
+
+  private async load(withDirectory: boolean): Promise<void> {
+    const folders = await findConnectorFolders();
+    this.connectors = await Promise.all(
+      folders.map(async (folder) => {
+        if (!folder.hasProperties) return { folder, auth: readConnectorAuth(undefined) };
+        try {
+          const bytes = await vscode.workspace.fs.readFile(vscode.Uri.joinPath(folder.uri, 'apiProperties.json'));
+          return { folder, auth: readConnectorAuth(new TextDecoder('utf-8').decode(bytes).replace(/^\uFEFF/, '')) };
+        } catch (error) {
+          return { folder, auth: { kind: 'invalid' as const, reason: `apiProperties.json could not be read (${error instanceof Error ? error.message : String(error)}).` } };
+        }
+      }),
+    );
+    await this.readSecretsHere();
+    if (withDirectory || !this.known) await this.readDirectory();
+    this.recompute();
+  }
+
+  private async readDirectory(): Promise<void> {
+    if (!this.session) return;
+    const account = await this.session.account();
+    this.signedIn = !!account;
+    if (!account) {
+      // Another account's or tenant's objects are never shown.
+      this.known = undefined;
+      this.stale = false;
+      this.failure = undefined;
+      return;
+    }
+    if (this.known && this.known.key !== account.key) this.known = undefined;
+    const lookups = lookupsFor(this.connectors.map((c) => c.auth));
+    try {
+      const { fetchRegistrations } = await import('../graph/registrations');
+      const snapshot = await fetchRegistrations(this.session.client(), lookups);
+      this.known = { key: account.key, snapshot };
+      this.stale = false;
+      this.failure = undefined;
+    } catch (error) {
+      const e = asDirectoryError(error);
+      this.session.log.warn(`Connectors view: the app registrations could not be read: ${e.message}`);
+      this.failure = `${e.message} ${e.next}`;
+      // Whatever the cause, a view that had data keeps it (marked stale) rather than going empty.
+      this.stale = !!this.known;
+      if (isTransient(e)) this.failure = `Offline or throttled: ${this.failure}`;
+    }
+  }
+
+  private async readSecretsHere(): Promise<void> {
+    const here = new Map<string, string | undefined>();
+    if (this.secrets) {
+      for (const c of this.connectors) {
+        if (c.auth.kind !== 'entra' || !c.auth.clientId) continue;
+        const value = await this.secrets.get(secretStorageKey(c.auth.clientId));
+        // Only the first 3 characters (Graph's `hint`) are kept, to tell which secret this machine holds.
+        if (value) here.set(c.auth.clientId.toLowerCase(), value.slice(0, 3));
+      }
+    }
+    this.secretsHere = here;
+  }
+
+  private recompute(): void {
+    const now = new Date();
+    const snapshot = this.known?.snapshot;
+    this.entries = this.connectors.map(({ folder, auth }) => {
+      const health = computeHealth({ name: folder.name, auth, directory: snapshot ?? { applications: [], servicePrincipals: [], grants: [] }, secretsHere: this.secretsHere, now });
+      const unchecked = auth.kind !== 'entra' || snapshot ? undefined : !this.session || !this.signedIn ? 'sign in to check' : this.failure ? 'app registrations unavailable' : 'checking…';
+      return { name: folder.name, folder: folder.uri, health, stale: this.stale && !!snapshot, ...(unchecked ? { unchecked } : {}) };
+    });
   }
 
   dispose(): void {
-    this.watcher.dispose();
+    for (const d of this.disposables) d.dispose();
     this.changed.dispose();
   }
 }

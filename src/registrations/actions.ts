@@ -1,0 +1,89 @@
+/**
+ * The registrations tree's changes to the directory, and how each one changes the tree's last known snapshot, so the
+ * tree shows the change as soon as Graph accepted it (a re-read could still miss it during replication).
+ */
+import type { Directory, PasswordCredential } from '../graph/operations';
+import type { AppRecord, DirectorySnapshot, GrantRecord, SpRecord } from './health';
+
+/** Adds `uri` as a Web redirect URI, keeping the ones registered now (read fresh, not from the tree). */
+export async function registerRedirectUri(dir: Directory, appId: string, uri: string): Promise<{ objectId: string; redirectUris: string[] }> {
+  const app = await dir.getApplicationByAppId(appId);
+  if (!app) throw new Error(`The app registration ${appId} no longer exists in this tenant. Refresh the view.`);
+  const current = app.web?.redirectUris ?? [];
+  const redirectUris = current.includes(uri) ? current : [...current, uri];
+  if (redirectUris !== current) await dir.updateApplication(app.id, { web: { redirectUris } });
+  return { objectId: app.id, redirectUris };
+}
+
+export interface ConsentResult {
+  readonly clientSp: SpRecord;
+  readonly resourceSp: SpRecord;
+  readonly grant: GrantRecord;
+}
+
+/**
+ * Grants tenant-wide (admin) consent for `scopes` of the resource to the connector app: service principals are
+ * upserted, an existing AllPrincipals grant is widened rather than duplicated.
+ */
+export async function grantTenantConsent(dir: Directory, clientAppId: string, resourceAppId: string, scopes: readonly string[]): Promise<ConsentResult> {
+  const clientSp = (await dir.upsertServicePrincipal(clientAppId)).value;
+  const resourceSp = (await dir.upsertServicePrincipal(resourceAppId)).value;
+  const existing = (await dir.listGrants(clientSp.id, resourceSp.id)).find((g) => g.consentType === 'AllPrincipals');
+  let grant: GrantRecord;
+  if (existing) {
+    const have = existing.scope.split(/\s+/).filter(Boolean);
+    const scope = [...have, ...scopes.filter((s) => !have.includes(s))].join(' ');
+    if (scope !== existing.scope) await dir.updateGrantScope(existing.id, scope);
+    grant = { ...existing, scope };
+  } else {
+    grant = await dir.createGrant({ clientId: clientSp.id, resourceId: resourceSp.id, consentType: 'AllPrincipals', principalId: null, scope: scopes.join(' ') });
+  }
+  return { clientSp: { id: clientSp.id, appId: clientSp.appId, displayName: clientSp.displayName }, resourceSp: { id: resourceSp.id, appId: resourceSp.appId, displayName: resourceSp.displayName }, grant };
+}
+
+/** A new client secret; the caller stores `secretText` and drops it. */
+export async function addSecret(dir: Directory, appObjectId: string, days: number, now = new Date()): Promise<PasswordCredential & { secretText: string }> {
+  const end = new Date(now.getTime() + days * 86_400_000).toISOString();
+  const label = `Entra Connector ${now.toISOString().slice(0, 10)}`;
+  const created = await dir.addPassword(appObjectId, label, end);
+  if (!created.secretText) throw new Error('Microsoft Graph created the secret but did not return its value. Remove it in the Entra admin center and try again.');
+  return created as PasswordCredential & { secretText: string };
+}
+
+// ---- the snapshot after a change -----------------------------------------------------------------------------
+
+function replaceApp(snapshot: DirectorySnapshot, objectId: string, change: (app: AppRecord) => AppRecord): DirectorySnapshot {
+  return { ...snapshot, applications: snapshot.applications.map((a) => (a.id === objectId ? change(a) : a)) };
+}
+
+export function withRedirectUris(snapshot: DirectorySnapshot, objectId: string, redirectUris: readonly string[]): DirectorySnapshot {
+  return replaceApp(snapshot, objectId, (a) => ({ ...a, web: { ...(a.web ?? {}), redirectUris: [...redirectUris] } }));
+}
+
+export function withConsent(snapshot: DirectorySnapshot, result: ConsentResult): DirectorySnapshot {
+  const sps = [...snapshot.servicePrincipals];
+  for (const sp of [result.clientSp, result.resourceSp]) if (!sps.some((s) => s.id === sp.id)) sps.push(sp);
+  const grants = snapshot.grants.filter((g) => g.id !== result.grant.id);
+  return { ...snapshot, servicePrincipals: sps, grants: [...grants, result.grant] };
+}
+
+export function withSecrets(snapshot: DirectorySnapshot, objectId: string, add: readonly PasswordCredential[], removeKeyIds: readonly string[]): DirectorySnapshot {
+  return replaceApp(snapshot, objectId, (a) => ({
+    ...a,
+    passwordCredentials: [
+      ...(a.passwordCredentials ?? []).filter((c) => !removeKeyIds.includes(c.keyId)),
+      // Never keep a secret's value in the snapshot.
+      ...add.map(({ keyId, displayName, endDateTime, hint }) => ({ keyId, displayName, endDateTime, hint })),
+    ],
+  }));
+}
+
+export function withoutApp(snapshot: DirectorySnapshot, objectId: string): DirectorySnapshot {
+  const app = snapshot.applications.find((a) => a.id === objectId);
+  const sps = app ? snapshot.servicePrincipals.filter((s) => s.appId === app.appId).map((s) => s.id) : [];
+  return {
+    applications: snapshot.applications.filter((a) => a.id !== objectId),
+    servicePrincipals: snapshot.servicePrincipals.filter((s) => !sps.includes(s.id)),
+    grants: snapshot.grants.filter((g) => !sps.includes(g.clientId) && !sps.includes(g.resourceId)),
+  };
+}

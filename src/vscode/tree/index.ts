@@ -1,0 +1,309 @@
+/**
+ * Wires the registration views: the Connectors view gets sign-in and the directory, the App registrations view is
+ * created, both refresh on sign-in/out and tenant switch, and the actions are registered (context menus, inline
+ * icons, command palette). Each Graph change is applied to the views as soon as Graph accepted it.
+ */
+import * as vscode from 'vscode';
+import type { Auth } from '../auth';
+import type { ConnectorsTreeProvider } from '../connectorsTree';
+import { AppRegistrationsTreeProvider } from '../appRegistrationsTree';
+import { RegistrationsSession, describeFailure, asDirectoryError } from './session';
+import { childrenOf, treeItem, type TreeNode } from './nodes';
+import { secretStorageKey } from '../../connector/secrets';
+import { DEFAULT_SECRET_DAYS } from '../../setup/context';
+import { adminCenterAppUrl, adminConsentUrl } from '../../cloud/clouds';
+import { addSecret, grantTenantConsent, registerRedirectUri, withConsent, withoutApp, withRedirectUris, withSecrets } from '../../registrations/actions';
+import type { AppRef } from '../../registrations/health';
+
+export interface RegistrationViewsDeps {
+  readonly log: vscode.LogOutputChannel;
+  readonly auth: Auth;
+  readonly connectors: ConnectorsTreeProvider;
+}
+
+const SHOW_LOG = 'Show Log';
+
+export function registerRegistrationViews(context: vscode.ExtensionContext, deps: RegistrationViewsDeps): AppRegistrationsTreeProvider {
+  const { connectors, auth, log } = deps;
+  const session = new RegistrationsSession(auth, log);
+  connectors.attach(session, context.secrets);
+  const owned = new AppRegistrationsTreeProvider(session);
+  connectors.appRegistrations = owned;
+  const ownedView = vscode.window.createTreeView('entraConnector.appRegistrations', { treeDataProvider: owned, showCollapseAll: true });
+  context.subscriptions.push(owned, ownedView);
+
+  // Sign-in/out, account and tenant switches: both views start over (debounced: one change fires several events).
+  let timer: NodeJS.Timeout | undefined;
+  context.subscriptions.push(
+    auth.onDidChange(() => {
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(() => {
+        void connectors.refresh();
+        void owned.refresh();
+      }, 250);
+    }),
+    { dispose: () => timer && clearTimeout(timer) },
+  );
+
+  const actions = new Actions(session, connectors, owned, context.secrets, log);
+  const register = (id: string, run: (...args: unknown[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, run));
+  const asNode = (arg: unknown) => (arg && typeof arg === 'object' && 'kind' in arg ? (arg as TreeNode) : undefined);
+  register('entraConnector.tree.secure', (n) => actions.secure(asNode(n)));
+  register('entraConnector.tree.registerRedirectUri', (n) => actions.registerRedirect(asNode(n)));
+  register('entraConnector.tree.grantConsent', (n) => actions.grantConsent(asNode(n)));
+  register('entraConnector.tree.rotateSecret', (n) => actions.rotateSecret(asNode(n)));
+  register('entraConnector.tree.openInPortal', (n) => actions.openInPortal(asNode(n)));
+  register('entraConnector.tree.copyClientId', (n) => actions.copy(asNode(n), 'clientId'));
+  register('entraConnector.tree.copyObjectId', (n) => actions.copy(asNode(n), 'objectId'));
+  register('entraConnector.tree.copyIdentifierUri', (n) => actions.copy(asNode(n), 'identifierUri'));
+  register('entraConnector.tree.deleteApp', (n) => actions.deleteApp(asNode(n)));
+  register('entraConnector.appRegistrations.refresh', () => owned.refresh());
+  register('entraConnector.appRegistrations.loadMore', () => owned.loadMore());
+  register('entraConnector.appRegistrations.clearSearch', () => owned.setSearch(undefined));
+  register('entraConnector.appRegistrations.search', async () => {
+    const text = await vscode.window.showInputBox({ title: 'Search the app registrations you own', prompt: 'The start of a display name', value: owned.searchText ?? '' });
+    if (text !== undefined) await owned.setSearch(text);
+  });
+  return owned;
+}
+
+type AppNode = Extract<TreeNode, { kind: 'app' | 'ownedApp' | 'group' | 'secret' | 'connector' }>;
+
+function appOf(node: TreeNode | undefined): (AppRef & { role: 'connector' | 'api' | 'owned' }) | undefined {
+  if (!node) return undefined;
+  if (node.kind === 'ownedApp') return { id: node.app.id, appId: node.app.appId, displayName: node.app.displayName, role: 'owned' };
+  if (node.kind === 'ownedDetail') return { id: node.app.id, appId: node.app.appId, displayName: node.app.displayName, role: 'owned' };
+  if (node.kind === 'app') {
+    const app = node.role === 'connector' ? node.entry.health.connectorApp : node.entry.health.apiApp;
+    return app && { ...app, role: node.role };
+  }
+  if (node.kind === 'group' || node.kind === 'secret' || node.kind === 'connector') {
+    const app = node.entry.health.connectorApp;
+    return app && { ...app, role: 'connector' };
+  }
+  return undefined;
+}
+
+class Actions {
+  constructor(
+    private readonly session: RegistrationsSession,
+    private readonly connectors: ConnectorsTreeProvider,
+    private readonly owned: AppRegistrationsTreeProvider,
+    private readonly secrets: vscode.SecretStorage,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
+
+  async secure(node: TreeNode | undefined): Promise<void> {
+    const target = node ?? (await this.pick((n) => n.kind === 'connector' && n.entry.health.status === 'noAuth', 'Secure which connector with Entra ID?'));
+    if (target?.kind !== 'connector') return;
+    await vscode.commands.executeCommand('entraConnector.secureConnector', target.entry.folder);
+  }
+
+  async registerRedirect(node: TreeNode | undefined): Promise<void> {
+    const target = node ?? (await this.pick((n) => n.kind === 'redirectUri' && n.redirect.state === 'missing', 'Register which redirect URI?'));
+    if (target?.kind !== 'redirectUri') return;
+    const app = target.entry.health.connectorApp;
+    if (!app) return;
+    const uri = target.redirect.uri;
+    await this.act(`Registering ${uri} on ${app.displayName}`, async () => {
+      const result = await registerRedirectUri(this.session.directory(), app.appId, uri);
+      this.connectors.update((s) => withRedirectUris(s, result.objectId, result.redirectUris));
+      void vscode.window.showInformationMessage(`Registered ${uri} as a Web redirect URI of ${app.displayName}.`);
+    });
+  }
+
+  async grantConsent(node: TreeNode | undefined): Promise<void> {
+    const target = node ?? (await this.pick((n) => n.kind === 'scope' && n.scope.consent !== 'tenant', 'Grant tenant-wide consent to which permission?'));
+    if (target?.kind !== 'scope' && target?.kind !== 'connector' && target?.kind !== 'group') return;
+    const h = target.entry.health;
+    const app = h.connectorApp;
+    const resourceAppId = h.resource?.appId;
+    if (!app || !resourceAppId || !h.resource) {
+      void vscode.window.showWarningMessage(`${target.entry.name}: the connector app or its API is not in this tenant, so there is nothing to consent to yet.`);
+      return;
+    }
+    const scopes = target.kind === 'scope' ? [target.scope.value] : h.scopes.filter((s) => s.consent !== 'tenant').map((s) => s.value);
+    if (scopes.length === 0) return;
+    const choice = await vscode.window.showWarningMessage(
+      `Grant tenant-wide consent to ${scopes.join(', ')} on ${h.resource.name} for ${app.displayName}?`,
+      { modal: true, detail: 'Every user of the tenant can then use the connector without a consent prompt. It needs an administrator (Application Administrator or Cloud Application Administrator).' },
+      'Grant Consent',
+    );
+    if (choice !== 'Grant Consent') return;
+    await this.act(`Granting consent for ${app.displayName}`, async () => {
+      const result = await grantTenantConsent(this.session.directory(), app.appId, resourceAppId, scopes);
+      this.connectors.update((s) => withConsent(s, result));
+      void vscode.window.showInformationMessage(`Consented to ${scopes.join(', ')} for all users of the tenant.`);
+    }, (error) => {
+      const e = asDirectoryError(error);
+      if (e.status !== 403) return undefined;
+      const settings = this.session.auth.settings();
+      const resourceUri = h.resource!.uri.replace(/\/+$/, '');
+      return {
+        label: 'Copy Admin-Consent Link',
+        run: async () => {
+          const account = await this.session.account();
+          const link = adminConsentUrl(settings.cloud, { tenant: account?.tenantId ?? 'organizations', clientId: app.appId, scopes: scopes.map((s) => `${resourceUri}/${s}`), redirectUri: h.redirectUris.find((r) => r.state === 'registered')?.uri });
+          await vscode.env.clipboard.writeText(link);
+          void vscode.window.showInformationMessage('The admin-consent link is on the clipboard. Send it to a Microsoft Entra administrator.');
+        },
+      };
+    });
+  }
+
+  async rotateSecret(node: TreeNode | undefined): Promise<void> {
+    const target = node ?? (await this.pick((n) => n.kind === 'app' && n.role === 'connector' && !!n.entry.health.connectorApp, 'Rotate the secret of which connector app?'));
+    const app = appOf(target);
+    if (!app || app.role !== 'connector') return;
+    const dir = this.session.directory();
+    let created: Awaited<ReturnType<typeof addSecret>> | undefined;
+    let old: string[] = [];
+    await this.act(`Adding a new secret to ${app.displayName}`, async () => {
+      old = (await dir.listPasswords(app.id)).map((c) => c.keyId);
+      const secret = await addSecret(dir, app.id, DEFAULT_SECRET_DAYS);
+      try {
+        await this.secrets.store(secretStorageKey(app.appId), secret.secretText);
+      } catch (error) {
+        // A secret whose value is nowhere is junk: take it back.
+        await dir.removePassword(app.id, secret.keyId);
+        throw error;
+      }
+      created = { ...secret, secretText: '' };
+      this.connectors.update((s) => withSecrets(s, app.id, [secret], []));
+      await this.connectors.secretsChanged();
+    });
+    if (!created) return;
+    const until = created.endDateTime?.slice(0, 10);
+    if (old.length === 0) {
+      void vscode.window.showInformationMessage(`A new secret of ${app.displayName} (valid until ${until}) is in VS Code's secret storage.`);
+      return;
+    }
+    const remove = `Remove ${old.length === 1 ? 'Old Secret' : `${old.length} Old Secrets`}`;
+    const choice = await vscode.window.showWarningMessage(
+      `A new secret of ${app.displayName} (valid until ${until}) is in VS Code's secret storage. Remove the ${old.length === 1 ? 'old secret' : `${old.length} old secrets`} now?`,
+      { modal: true, detail: 'Connections that still use an old secret stop working when it is removed. Update the connector with the new secret first (the setup uploads it from secret storage), or keep the old ones for now and remove them later.' },
+      remove,
+    );
+    if (choice !== remove) return;
+    await this.act(`Removing old secrets of ${app.displayName}`, async () => {
+      const removed: string[] = [];
+      try {
+        for (const keyId of old) {
+          await dir.removePassword(app.id, keyId);
+          removed.push(keyId);
+        }
+      } finally {
+        this.connectors.update((s) => withSecrets(s, app.id, [], removed));
+      }
+    });
+  }
+
+  async openInPortal(node: TreeNode | undefined): Promise<void> {
+    const app = appOf(node ?? (await this.pickApp('Open which app registration in the Entra admin center?')));
+    if (!app) return;
+    const cloud = this.session.auth.settings().cloud;
+    const url = adminCenterAppUrl(cloud, app.appId);
+    if (!url) {
+      void vscode.window.showInformationMessage(`The configured cloud (${cloud.name}) has no known Microsoft Entra admin center. Client ID of ${app.displayName}: ${app.appId}`);
+      return;
+    }
+    await vscode.env.openExternal(vscode.Uri.parse(url, true));
+  }
+
+  async copy(node: TreeNode | undefined, what: 'clientId' | 'objectId' | 'identifierUri'): Promise<void> {
+    let value: string | undefined;
+    if (what === 'identifierUri') {
+      const target = node ?? (await this.pick((n) => n.kind === 'identifierUri', 'Copy which identifier URI?'));
+      value = target?.kind === 'identifierUri' ? target.uri : target?.kind === 'ownedDetail' ? target.value : undefined;
+    } else {
+      const app = appOf(node ?? (await this.pickApp(`Copy the ${what === 'clientId' ? 'client ID' : 'object ID'} of which app?`)));
+      value = app && (what === 'clientId' ? app.appId : app.id);
+    }
+    if (!value) return;
+    await vscode.env.clipboard.writeText(value);
+    vscode.window.setStatusBarMessage(`Copied ${value}`, 3000);
+  }
+
+  async deleteApp(node: TreeNode | undefined): Promise<void> {
+    const app = appOf(node ?? (await this.pickApp('Delete which app registration?')));
+    if (!app) return;
+    const warning = app.role === 'connector' ? ' The connector stops signing in.' : app.role === 'api' ? ' The connector can no longer get tokens for it.' : '';
+    const typed = await vscode.window.showInputBox({
+      title: `Delete the app registration "${app.displayName}"`,
+      prompt: `It goes to the tenant's deleted items (restorable for 30 days).${warning} Type its name to confirm.`,
+      placeHolder: app.displayName,
+      validateInput: (v) => (v === app.displayName ? undefined : `Type "${app.displayName}" exactly to delete it.`),
+    });
+    if (typed !== app.displayName) return;
+    await this.act(`Deleting ${app.displayName}`, async () => {
+      await this.session.directory().deleteApplication(app.id);
+      this.connectors.update((s) => withoutApp(s, app.id));
+      this.owned.removeApp(app.id);
+      void vscode.window.showInformationMessage(`Deleted the app registration ${app.displayName}.`);
+    });
+  }
+
+  // ---- helpers ------------------------------------------------------------------------------------------------
+
+  private async act(title: string, work: () => Promise<void>, extra?: (error: unknown) => { label: string; run: () => Promise<void> } | undefined): Promise<void> {
+    try {
+      await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `${title}…` }, work);
+    } catch (error) {
+      const message = describeFailure(error);
+      this.log.error(`${title}: ${message}`);
+      const more = extra?.(error);
+      const choice = await vscode.window.showErrorMessage(`${title} failed: ${message}`, ...(more ? [more.label] : []), SHOW_LOG);
+      if (more && choice === more.label) await more.run();
+      else if (choice === SHOW_LOG) this.log.show();
+    }
+  }
+
+  /** Every node of the Connectors view (built from the last read; nothing is fetched). */
+  private async allNodes(): Promise<TreeNode[]> {
+    const out: TreeNode[] = [];
+    const walk = (n: TreeNode) => {
+      out.push(n);
+      for (const c of childrenOf(n)) walk(c);
+    };
+    for (const entry of await this.connectors.connectorEntries()) walk({ kind: 'connector', entry });
+    return out;
+  }
+
+  private async pick(match: (n: TreeNode) => boolean, title: string): Promise<TreeNode | undefined> {
+    const nodes = (await this.allNodes()).filter(match);
+    if (nodes.length === 0) {
+      void vscode.window.showInformationMessage(`${title.replace(/\?$/, '')}: nothing in the Connectors view needs it.`);
+      return undefined;
+    }
+    const items = nodes.map((node) => {
+      const item = treeItem(node);
+      const connector = 'entry' in node ? node.entry.name : '';
+      return { label: typeof item.label === 'string' ? item.label : (item.label?.label ?? ''), description: [connector, typeof item.description === 'string' ? item.description : ''].filter(Boolean).join(' · '), node };
+    });
+    return (await vscode.window.showQuickPick(items, { title, matchOnDescription: true }))?.node;
+  }
+
+  private async pickApp(title: string): Promise<AppNode | undefined> {
+    const connectorApps = (await this.allNodes()).filter((n) => n.kind === 'app' && !!appOf(n));
+    const ownedApps = this.owned.apps().map((app) => ({ kind: 'ownedApp' as const, app, stale: false }));
+    const seen = new Set<string>();
+    const nodes = [...connectorApps, ...ownedApps].filter((n) => {
+      const a = appOf(n)!;
+      if (seen.has(a.id)) return false;
+      seen.add(a.id);
+      return true;
+    });
+    if (nodes.length === 0) {
+      void vscode.window.showInformationMessage('No app registration is shown in the Connectors or App registrations views. Sign in, or refresh them.');
+      return undefined;
+    }
+    const picked = await vscode.window.showQuickPick(
+      nodes.map((node) => {
+        const a = appOf(node)!;
+        return { label: a.displayName, description: a.appId, node };
+      }),
+      { title, matchOnDescription: true },
+    );
+    return picked?.node as AppNode | undefined;
+  }
+}

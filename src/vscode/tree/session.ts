@@ -1,0 +1,69 @@
+/**
+ * What both registration views share: who is signed in (without prompting), a Graph client and Directory for the
+ * configured cloud, and how a failure is classified (transient → keep the last known state marked stale).
+ */
+import type * as vscode from 'vscode';
+import type { Client } from '@microsoft/microsoft-graph-client';
+import type { Auth } from '../auth';
+import { createGraphClient } from '../../graph/client';
+import { DirectoryFailure, toDirectoryError, type DirectoryError } from '../../graph/errors';
+import { Directory } from '../../graph/operations';
+
+export interface SignedInAccount {
+  readonly username: string;
+  readonly tenantId: string;
+  /** Changes with the account or the tenant: a snapshot of another one must not be shown. */
+  readonly key: string;
+}
+
+export class RegistrationsSession {
+  constructor(
+    readonly auth: Auth,
+    readonly log: vscode.LogOutputChannel,
+  ) {}
+
+  /** The active account, or undefined when signed out (never prompts; MSAL loads only when tokens are stored). */
+  async account(): Promise<SignedInAccount | undefined> {
+    let stored: Awaited<ReturnType<Auth['storedAccounts']>>;
+    try {
+      stored = await this.auth.storedAccounts();
+    } catch {
+      return undefined;
+    }
+    if (stored.length === 0) return undefined;
+    const active = await (await this.auth.service()).getActiveAccount();
+    if (!active) return undefined;
+    const settings = this.auth.settings();
+    return { username: active.username, tenantId: active.tenantId, key: JSON.stringify([settings.cloud.graphEndpoint, active.homeAccountId, active.tenantId]) };
+  }
+
+  /** A Graph client for the configured cloud; throttling is retried once, briefly, so a view never hangs. */
+  client(): Client {
+    const settings = this.auth.settings();
+    return createGraphClient({
+      graphEndpoint: settings.cloud.graphEndpoint,
+      getAccessToken: (scopes, options) => this.auth.getAccessToken(scopes, options?.forceRefresh ? { forceRefresh: true } : {}),
+      log: (entry) => this.auth.logGraphRequest(entry),
+      retry: { maxRetries: 1, maxDelayMs: 5000 },
+    });
+  }
+
+  directory(): Directory {
+    return new Directory(this.client());
+  }
+}
+
+/** Network failures, throttling and outages: show the last known state, marked stale. */
+export function isTransient(error: DirectoryError): boolean {
+  return error.status === 0 || error.status === 429 || error.status === 503 || error.status === 504 || error.status === 502;
+}
+
+export function asDirectoryError(error: unknown): DirectoryError {
+  return error instanceof DirectoryFailure ? error.error : toDirectoryError(error);
+}
+
+/** A sentence for a notification: the cause and the next step, never a token. */
+export function describeFailure(error: unknown): string {
+  const e = asDirectoryError(error);
+  return e.next ? `${e.message} ${e.next}` : e.message;
+}
