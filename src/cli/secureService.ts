@@ -1,0 +1,279 @@
+/**
+ * `entra-connector secure-service <connector-dir> --site <resourceId|url>`: App Service / Functions authentication
+ * (Easy Auth v2 with the API app, unauthenticated → 401) and CORS for Power Platform, through Azure Resource
+ * Manager. Signs in by device code (code and URL on stderr), prints the change field by field, applies it.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { AuthFailure } from '../auth/errors';
+import { SignInService, type Memento } from '../auth/signIn';
+import type { SecretStore } from '../auth/secretCache';
+import { CLOUD_NAMES, CloudConfigError, resolveCloud, type Cloud } from '../cloud/clouds';
+import { createGraphClient } from '../graph/client';
+import { DirectoryFailure } from '../graph/errors';
+import { Directory } from '../graph/operations';
+import { ApiTargetError, connectorResource, resolveApiTarget, swaggerHost } from '../service/apiTarget';
+import { ArmClient, armScope } from '../service/arm';
+import { addOriginPolicy } from '../service/connectorPolicy';
+import { isValidOrigin, POWER_PLATFORM_ORIGINS, TEST_CONSOLE_ORIGINS } from '../service/cors';
+import { toArmError } from '../service/errors';
+import { addLocalCorsOrigins } from '../service/localSettings';
+import { applySecureService, describePlan, hasChanges, planSecureService } from '../service/secure';
+import { resolveSite } from '../service/sites';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliCommand, type CliIo } from './command';
+
+export const DEFAULT_CLI_CLIENT_ID = '14d82eec-204b-4c2f-b7e8-296a70dab67e';
+
+export const SECURE_SERVICE_USAGE = `Usage: entra-connector secure-service <connector-dir> [--site <resourceId|url>] [options]
+
+Secures the API's App Service or Function App through Azure Resource Manager: authentication with the API app
+(Easy Auth v2: sign-in required, unauthenticated calls get 401, tokens for the API's identifier URI or appId) and
+CORS for Power Platform (${POWER_PLATFORM_ORIGINS.join(', ')}), keeping the site's other settings and origins.
+Running it again changes nothing.
+
+Site:
+  --site <resourceId|url>        /subscriptions/…/providers/Microsoft.Web/sites/NAME, or the API's URL
+                                 (default: the host in <connector-dir>/apiDefinition.swagger.json)
+  --cors-only | --auth-only      configure only one of the two
+  --origin <origin>              another origin to allow (repeatable)
+API app (default: from the connector's resource URL in apiProperties.json):
+  --api-app-id <appId>  --api-uri <identifier URI>
+Files:
+  --origin-policy [<origin>]     add the setheader Origin policy to apiProperties.json (default ${TEST_CONSOLE_ORIGINS[1]})
+  --functions-project <dir>      add the origins to <dir>/local.settings.json Host.CORS
+Sign-in:
+  --tenant <tenant>  --client-id <appId>  --cloud <${CLOUD_NAMES.join('|')}>
+  --login-endpoint <url> --graph-endpoint <url> --arm-endpoint <url>   with --cloud Custom
+Other:
+  --dry-run                      show the change, write nothing
+  --json                         print the result as JSON
+Exit codes: 0 done, 1 failed (the message says what to do next), 2 bad usage.
+`;
+
+class UsageError extends Error {}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+interface Parsed {
+  dir: string;
+  site?: string;
+  auth: boolean;
+  cors: boolean;
+  origins: string[];
+  apiAppId?: string;
+  apiUri?: string;
+  originPolicy?: string;
+  functionsProject?: string;
+  cloud: Cloud;
+  tenant: string;
+  clientId: string;
+  dryRun: boolean;
+  json: boolean;
+}
+
+function parse(argv: readonly string[]): Parsed {
+  // `--origin-policy` takes an optional value: a bare flag is turned into the default origin.
+  const args = [...argv];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--origin-policy' && (i + 1 >= args.length || args[i + 1]!.startsWith('--'))) args.splice(i + 1, 0, TEST_CONSOLE_ORIGINS[1]!);
+  }
+  let values;
+  let positionals;
+  try {
+    ({ values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        site: { type: 'string' },
+        'cors-only': { type: 'boolean' },
+        'auth-only': { type: 'boolean' },
+        origin: { type: 'string', multiple: true },
+        'api-app-id': { type: 'string' },
+        'api-uri': { type: 'string' },
+        'origin-policy': { type: 'string' },
+        'functions-project': { type: 'string' },
+        tenant: { type: 'string' },
+        'client-id': { type: 'string' },
+        cloud: { type: 'string' },
+        'login-endpoint': { type: 'string' },
+        'graph-endpoint': { type: 'string' },
+        'arm-endpoint': { type: 'string' },
+        'dry-run': { type: 'boolean' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) throw new UsageError('');
+  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'Missing <connector-dir>.' : `Unexpected argument "${positionals[1]}".`);
+  if (values['cors-only'] && values['auth-only']) throw new UsageError('Use --cors-only or --auth-only, not both.');
+  const origins = values.origin ?? [];
+  const bad = [...origins, ...(values['origin-policy'] ? [values['origin-policy']] : [])].filter((o) => !isValidOrigin(o) || o === '*');
+  if (bad.length > 0) throw new UsageError(`Not an origin (scheme://host[:port]): ${bad.join(', ')}.`);
+  const apiAppId = values['api-app-id'];
+  if (apiAppId !== undefined && !GUID.test(apiAppId)) throw new UsageError('--api-app-id must be the API app’s application (client) ID, a GUID.');
+  const clientId = values['client-id'] ?? DEFAULT_CLI_CLIENT_ID;
+  if (!GUID.test(clientId)) throw new UsageError('--client-id must be an application (client) ID, a GUID.');
+  let cloud: Cloud;
+  try {
+    const name = values.cloud ?? 'AzureCloud';
+    const custom = { loginEndpoint: values['login-endpoint'], graphEndpoint: values['graph-endpoint'], armEndpoint: values['arm-endpoint'] };
+    if (name !== 'Custom' && (custom.loginEndpoint || custom.graphEndpoint || custom.armEndpoint)) throw new UsageError('--login-endpoint, --graph-endpoint and --arm-endpoint go with --cloud Custom.');
+    cloud = resolveCloud(name, custom);
+  } catch (error) {
+    if (error instanceof CloudConfigError || error instanceof UsageError) throw new UsageError(error.message);
+    throw error;
+  }
+  return {
+    dir: resolve(positionals[0] as string),
+    ...(values.site ? { site: values.site } : {}),
+    auth: !values['cors-only'],
+    cors: !values['auth-only'],
+    origins,
+    ...(apiAppId ? { apiAppId } : {}),
+    ...(values['api-uri'] ? { apiUri: values['api-uri'] } : {}),
+    ...(values['origin-policy'] ? { originPolicy: values['origin-policy'] } : {}),
+    ...(values['functions-project'] ? { functionsProject: resolve(values['functions-project']) } : {}),
+    cloud,
+    tenant: values.tenant ?? 'organizations',
+    clientId,
+    dryRun: !!values['dry-run'],
+    json: !!values.json,
+  };
+}
+
+async function readOptional(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+function memorySecrets(): SecretStore {
+  const map = new Map<string, string>();
+  return {
+    get: async (k) => map.get(k),
+    store: async (k, v) => void map.set(k, v),
+    delete: async (k) => void map.delete(k),
+    onDidChange: () => ({ dispose: () => undefined }),
+  };
+}
+
+function memoryMemento(): Memento {
+  const map = new Map<string, unknown>();
+  return { get: <T>(k: string) => map.get(k) as T | undefined, update: async (k, v) => void map.set(k, v) };
+}
+
+export async function runSecureService(argv: readonly string[], io: CliIo): Promise<number> {
+  let p: Parsed;
+  try {
+    p = parse(argv);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      if (error.message) io.stderr.write(`entra-connector secure-service: ${error.message}\n\n`);
+      (error.message ? io.stderr : io.stdout).write(SECURE_SERVICE_USAGE);
+      return error.message ? EXIT_USAGE : EXIT_OK;
+    }
+    throw error;
+  }
+  const say = (line: string) => io.stderr.write(`${line}\n`);
+  try {
+    const propertiesPath = join(p.dir, 'apiProperties.json');
+    const propertiesText = await readOptional(propertiesPath);
+    const swaggerText = await readOptional(join(p.dir, 'apiDefinition.swagger.json'));
+    const siteInput = p.site ?? (swaggerText ? swaggerHost(swaggerText) : undefined);
+    if (!siteInput) throw new UsageError('Give the site with --site (its resource ID or the API’s URL): the connector has no swagger host to find it by.');
+
+    const signIn = await SignInService.create(
+      { cloud: p.cloud, clientId: p.clientId, tenant: p.tenant },
+      {
+        secrets: memorySecrets(),
+        memento: memoryMemento(),
+        prompter: { requestConsent: (_request, proceed) => proceed('deviceCode', new AbortController().signal) },
+        ui: {
+          openBrowser: async () => {
+            throw new Error('The command line signs in by device code only.');
+          },
+          showDeviceCode: (prompt) => say(`To sign in, open ${prompt.verificationUri} and enter the code ${prompt.userCode}`),
+        },
+        log: { info: () => undefined, warn: (m) => say(m) },
+      },
+    );
+    try {
+      const account = await signIn.signIn('deviceCode', { scopes: [armScope(p.cloud.armEndpoint)] });
+      say(`Signed in as ${account.username} (tenant ${account.tenantId}).`);
+      const getAccessToken = (s: string[], o?: { forceRefresh?: boolean }) => signIn.getAccessToken(s, o?.forceRefresh ? { forceRefresh: true } : {});
+      const arm = new ArmClient({ armEndpoint: p.cloud.armEndpoint, getAccessToken });
+      const site = await resolveSite(arm, siteInput);
+      const target = p.auth
+        ? await resolveApiTarget(
+            { ...(p.apiAppId ? { appId: p.apiAppId } : {}), ...(p.apiUri ? { identifierUri: p.apiUri } : {}), ...(propertiesText ? { resource: connectorResource(propertiesText) } : {}) },
+            { loginEndpoint: p.cloud.loginEndpoint, tenantId: account.tenantId, directory: async () => new Directory(createGraphClient({ graphEndpoint: p.cloud.graphEndpoint, getAccessToken })) },
+          )
+        : undefined;
+      const origins = [...POWER_PLATFORM_ORIGINS, ...p.origins];
+      const plan = await planSecureService(arm, site, { auth: p.auth, cors: p.cors, origins, ...(target ? { target } : {}) });
+      if (!p.json) for (const line of describePlan(plan)) io.stdout.write(`${line}\n`);
+      const result = p.dryRun || !hasChanges(plan) ? undefined : await applySecureService(arm, plan);
+
+      const files: { path: string; change: string }[] = [];
+      if (p.originPolicy && propertiesText !== undefined) {
+        const edit = addOriginPolicy(propertiesText, p.originPolicy);
+        if (edit.problem) say(edit.problem);
+        else if (edit.existing !== undefined) files.push({ path: propertiesPath, change: `already has an Origin policy (${edit.existing}); left as it is` });
+        else if (edit.text) {
+          if (!p.dryRun) await writeFile(propertiesPath, edit.text, 'utf8');
+          files.push({ path: propertiesPath, change: `setheader Origin ${p.originPolicy}` });
+        }
+      } else if (p.originPolicy) say(`No apiProperties.json in ${p.dir}: the Origin policy was not added.`);
+      if (p.functionsProject && p.cors) {
+        const path = join(p.functionsProject, 'local.settings.json');
+        const edit = addLocalCorsOrigins(await readOptional(path), origins);
+        for (const w of edit.warnings) say(w);
+        if (edit.text) {
+          if (!p.dryRun) await writeFile(path, edit.text, 'utf8');
+          files.push({ path, change: `Host.CORS + ${edit.added.join(', ')}` });
+        } else if (edit.added.length === 0 && edit.warnings.length === 0) files.push({ path, change: 'Host.CORS already allows every origin' });
+      }
+
+      if (p.json) {
+        io.stdout.write(`${JSON.stringify({ ok: true, dryRun: p.dryRun, site: plan.site, easyAuth: plan.easyAuth, cors: plan.cors, applied: { easyAuth: result?.easyAuthChanged ?? false, cors: result?.corsChanged ?? false }, files }, null, 2)}\n`);
+      } else {
+        for (const f of files) io.stdout.write(`${p.dryRun ? 'Would change' : 'Changed'} ${f.path}: ${f.change}\n`);
+        io.stdout.write(p.dryRun ? 'Dry run: nothing was written.\n' : result ? `Done: ${[result.easyAuthChanged && 'authentication', result.corsChanged && 'CORS'].filter(Boolean).join(' and ')} updated on ${site.name}.\n` : `Nothing to change on ${site.name}.\n`);
+      }
+      return EXIT_OK;
+    } finally {
+      signIn.dispose();
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr.write(`entra-connector secure-service: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    if (error instanceof ApiTargetError) {
+      io.stderr.write(`entra-connector secure-service: ${error.message}\nNext: ${error.next}\n`);
+      return EXIT_FAILED;
+    }
+    if (error instanceof AuthFailure) {
+      io.stderr.write(`entra-connector secure-service: ${error.cause_}\nNext: ${error.nextStep}\n`);
+      return EXIT_FAILED;
+    }
+    const e = error instanceof DirectoryFailure ? error.error : toArmError(error);
+    io.stderr.write(`entra-connector secure-service: ${e.message}\nNext: ${e.next}\n`);
+    if (p.json) io.stdout.write(`${JSON.stringify({ ok: false, error: e }, null, 2)}\n`);
+    return EXIT_FAILED;
+  }
+}
+
+export const secureServiceCommand: CliCommand = {
+  name: 'secure-service',
+  summary: 'secure the API’s App Service / Function App: Easy Auth with the API app, CORS for Power Platform',
+  run: runSecureService,
+};
