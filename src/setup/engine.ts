@@ -6,6 +6,7 @@
  * No VS Code here: the host passes {@link SetupServices}.
  */
 import { DirectoryFailure, toDirectoryError, type DirectoryError } from '../graph/errors';
+import type { PasswordCredential } from '../graph/operations';
 import { AZURE_API_CONNECTIONS_APP_ID, type Application, type Directory, type PermissionScope } from '../graph/operations';
 import {
   identifierUriFor,
@@ -490,6 +491,47 @@ function isTransient(error: DirectoryError): boolean {
     : [408, 429, 500, 502, 503, 504].includes(error.status) || error.code === 'Directory_ConcurrencyViolation';
 }
 
+/**
+ * Checks, in one `$batch` (plus one grant read), that the objects a saved context records still exist, and forgets
+ * the ones that were deleted since (in the portal, by another tool) so the next tasks make them again. Returns the
+ * names of the vanished objects. Reads only.
+ */
+export async function verifyRecorded(ctx: SetupContext, dir: Directory): Promise<string[]> {
+  const o = ctx.objects;
+  const checks: { name: string; path: string }[] = [];
+  if (o.apiApp?.id) checks.push({ name: 'apiApp', path: `/applications/${o.apiApp.id}?$select=id` });
+  if (o.apiSp && o.apiApp?.id) checks.push({ name: 'apiSp', path: `/servicePrincipals/${o.apiSp.id}?$select=id` });
+  if (o.connectorApp) checks.push({ name: 'connectorApp', path: `/applications/${o.connectorApp.id}?$select=id,passwordCredentials` });
+  if (o.connectorSp) checks.push({ name: 'connectorSp', path: `/servicePrincipals/${o.connectorSp.id}?$select=id` });
+  if (checks.length === 0) return [];
+  const [bodies, grantGone] = await Promise.all([
+    dir.batchGet<{ id: string; passwordCredentials?: PasswordCredential[] }>(checks.map((c) => c.path)),
+    o.grant ? dir.listGrants(o.connectorSp?.id ?? '', o.apiSp?.id ?? '').then((gs) => !gs.some((g) => g.id === o.grant?.id)) : Promise.resolve(false),
+  ]);
+  const gone = new Set(checks.filter((_, i) => bodies[i] === undefined).map((c) => c.name));
+  const connector = bodies[checks.findIndex((c) => c.name === 'connectorApp')];
+  if (o.password && connector && !connector.passwordCredentials?.some((p) => p.keyId === o.password?.keyId)) gone.add('password');
+  if (grantGone) gone.add('grant');
+  if (gone.has('apiApp')) {
+    // A new API app gets a new appId: the connector app's permissions and the grant follow it.
+    for (const k of ['apiSp', 'grant', 'connectorApp', 'connectorSp'] as const) if (o[k]) gone.add(k);
+    delete o.oboPreauthorized;
+  }
+  if (gone.has('connectorApp')) for (const k of ['connectorSp', 'password', 'grant'] as const) if (o[k]) gone.add(k);
+  if (gone.has('apiSp') || gone.has('connectorSp')) if (o.grant) gone.add('grant');
+  if (gone.has('connectorApp')) delete o.redirectUri;
+  for (const k of gone) delete o[k as keyof typeof o];
+  for (const id of STEP_IDS) {
+    const touched =
+      (id === 'service' && gone.has('apiApp')) ||
+      (id === 'connector' && gone.has('connectorApp')) ||
+      (id === 'consent' && (gone.has('apiSp') || gone.has('connectorSp') || gone.has('grant'))) ||
+      (id === 'secret' && gone.has('password'));
+    if (touched) ctx.steps[id] = { state: 'pending', detail: 'Deleted since the last run; it will be made again.' };
+  }
+  return [...gone];
+}
+
 export interface RunResult {
   readonly ok: boolean;
   readonly ctx: SetupContext;
@@ -510,6 +552,16 @@ export async function runSetup(ctx: SetupContext, svc: SetupServices): Promise<R
   let saving: Promise<void> = Promise.resolve();
   const save = () => (saving = saving.then(() => svc.state.save(ctx)));
   const env: TaskEnv = { svc, dir: svc.directory, checkpoint: save, now };
+  if (Object.keys(ctx.objects).length > 0) {
+    try {
+      const gone = await verifyRecorded(ctx, svc.directory);
+      if (gone.length > 0) svc.log?.(`setup: deleted since the last run, made again: ${gone.join(', ')}`);
+    } catch (thrown) {
+      // The check only speeds up repair; the tasks below still reconcile with the directory.
+      const error = toDirectoryError(thrown);
+      svc.log?.(`setup: could not check the recorded objects: ${error.code} ${error.message}`);
+    }
+  }
 
   const report = () => {
     for (const step of STEP_IDS) {
