@@ -5,6 +5,7 @@ import { createLog } from './vscode/log';
 import { registerAuth, type Auth } from './vscode/auth';
 import { registerRegistrationViews } from './vscode/tree';
 import { registerWizard } from './vscode/wizardPanel';
+import { registerDiagnostics } from './vscode/diagnostics';
 
 /**
  * Activation wires things together and nothing else: heavy modules (MSAL, the Graph client) are loaded
@@ -22,6 +23,8 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const auth = registerAuth(context, { log, view: connectorsView });
   // The guided setup's sign-in, CodeLens on apiProperties.json and diff previews (issue 4).
   registerWizard(context, { log, auth });
+  // apiProperties.json problems, quick fixes and the sign-in error explainer (issue 5).
+  registerDiagnostics(context, { log });
   // The registrations tree: connectors' app registrations, the user's own apps, and their actions (issue 7).
   registerRegistrationViews(context, { log, auth, connectors });
   log.info(`Entra Connector ${context.extension.packageJSON.version as string} activated.`);

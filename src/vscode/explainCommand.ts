@@ -1,0 +1,100 @@
+import * as vscode from 'vscode';
+import { resolveCloud } from '../cloud/clouds';
+import { explainSignInError, findRelatedConnectors, type Explanation, type RelatedConnector } from '../connector/explain';
+import type { DiagnosticsDeps } from './diagnostics';
+
+export const EXPLAIN_COMMAND = 'entraConnector.explainSignInError';
+
+const BLADES = {
+  Authentication: 'Authentication',
+  CallAnAPI: 'CallAnAPI',
+  Credentials: 'Credentials',
+  Overview: 'Overview',
+} as const;
+
+function adminCenter(): string {
+  const config = vscode.workspace.getConfiguration('entraConnector');
+  try {
+    return resolveCloud(config.get('cloud'), config.get('customCloud')).adminCenter ?? 'https://entra.microsoft.com';
+  } catch {
+    return 'https://entra.microsoft.com';
+  }
+}
+
+async function workspaceConnectors(): Promise<Array<{ path: string; uri: vscode.Uri; text: string }>> {
+  const uris = await vscode.workspace.findFiles('**/apiProperties.json', '**/node_modules/**', 500);
+  const files = await Promise.all(
+    uris.map(async (uri) => {
+      try {
+        return { path: vscode.workspace.asRelativePath(uri), uri, text: new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)) };
+      } catch {
+        return undefined;
+      }
+    }),
+  );
+  return files.filter((f): f is { path: string; uri: vscode.Uri; text: string } => f !== undefined);
+}
+
+/** What the command returns to a caller that passes the message (another command, a test). */
+export interface ExplainResult {
+  readonly explanation: Explanation;
+  readonly related: readonly RelatedConnector[];
+}
+
+/** Shows the explanation in a modal dialog with the buttons that act on it. */
+async function show(e: Explanation, related: readonly RelatedConnector[], uris: Map<string, vscode.Uri>): Promise<void> {
+  const lines = [
+    e.meaning,
+    '',
+    `Likely cause: ${e.cause}`,
+    ...(related.length > 0 ? ['', 'In this workspace:', ...related.map((r) => `• ${r.path}: ${r.reason}`)] : []),
+    '',
+    `Fix: ${e.fix}`,
+    ...Object.entries(e.extracted).map(([k, v]) => `${k}: ${v as string}`),
+  ];
+  const buttons: Array<{ title: string; run: () => Thenable<unknown> }> = [];
+  for (const action of e.actions) {
+    if (action.kind === 'add-redirect-uri') {
+      buttons.push({
+        title: 'Copy Redirect URI',
+        run: async () => {
+          await vscode.env.clipboard.writeText(action.redirectUri);
+          void vscode.window.showInformationMessage(`Copied ${action.redirectUri}. Add it as a Web redirect URI on the connector app${action.appId ? ` ${action.appId}` : ''}.`);
+        },
+      });
+    } else if (action.kind === 'open-app-registration') {
+      const url = `${adminCenter()}/#view/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/~/${BLADES[action.blade]}/appId/${encodeURIComponent(action.appId)}`;
+      buttons.push({ title: 'Open App Registration', run: () => vscode.env.openExternal(vscode.Uri.parse(url)) });
+    }
+  }
+  const first = related[0] ? uris.get(related[0].path) : undefined;
+  if (first) buttons.push({ title: 'Open apiProperties.json', run: () => vscode.window.showTextDocument(first) });
+  const picked = await vscode.window.showWarningMessage(
+    `${e.code ?? 'Sign-in error'}: ${e.title}`,
+    { modal: true, detail: lines.join('\n') },
+    ...buttons.map((b) => b.title),
+  );
+  await buttons.find((b) => b.title === picked)?.run();
+}
+
+export function registerExplainCommand(context: vscode.ExtensionContext, deps: DiagnosticsDeps): void {
+  context.subscriptions.push(
+    vscode.commands.registerCommand(EXPLAIN_COMMAND, async (message?: unknown): Promise<ExplainResult | undefined> => {
+      const text = typeof message === 'string'
+        ? message
+        : await vscode.window.showInputBox({
+            title: 'Explain a Sign-in Error',
+            prompt: 'Paste the error shown at sign-in or in the connection (it starts with AADSTS…)',
+            placeHolder: "AADSTS50011: The redirect URI '…' specified in the request does not match…",
+            ignoreFocusOut: true,
+          });
+      if (!text) return undefined;
+      const explanation = explainSignInError(text);
+      const files = await workspaceConnectors();
+      const related = findRelatedConnectors(explanation, files);
+      deps.log.info(`Explained ${explanation.code ?? 'a sign-in error without a code'}${related.length ? ` (related: ${related.map((r) => r.path).join(', ')})` : ''}.`);
+      void show(explanation, related, new Map(files.map((f) => [f.path, f.uri])));
+      return { explanation, related };
+    }),
+  );
+}
