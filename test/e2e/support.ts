@@ -1,6 +1,6 @@
 // Helpers for end-to-end tests: a real VS Code (code-server) with the extension installed, driven through
 // Debian's Chromium by playwright-core. See test/README.md.
-import { mkdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type FrameLocator, type Page } from 'playwright-core';
 import {
@@ -134,15 +134,25 @@ export async function screenshot(name: string, page?: Page, path?: string): Prom
   return file;
 }
 
-/** Called by the runner after a failed test: one screenshot of every open workbench. */
+/**
+ * Called by the runner after a failed test: a screenshot of every open workbench, and a copy of its VS Code logs
+ * (extension host, the extension's own output channel) next to it.
+ */
 export async function screenshotOpenWorkbenches(testTitle: string): Promise<string[]> {
   const files: string[] = [];
   let i = 0;
   for (const wb of open) {
+    const name = `FAILED ${testTitle}${i++ ? ` ${i}` : ''}`;
     try {
-      files.push(await screenshot(`FAILED ${testTitle}${i++ ? ` ${i}` : ''}`, wb.page));
+      files.push(await screenshot(name, wb.page));
     } catch {
       /* the page may be gone */
+    }
+    const logs = join(wb.server.userDataDir, 'logs');
+    if (existsSync(logs)) {
+      const target = join(RESULTS_DIR, `${name.replace(/[^\w.-]+/g, '-').slice(0, 120)}-logs`);
+      cpSync(logs, target, { recursive: true });
+      files.push(target);
     }
   }
   return files;

@@ -73,7 +73,7 @@ function extensionHostLogs() {
     for (const n of readdirSync(d)) {
       const f = join(d, n);
       if (statSync(f).isDirectory()) walk(f);
-      else if (/exthost|remoteagent|Entra Connector/i.test(f) && f.endsWith('.log')) out.push(f);
+      else if (/(remoteexthost|exthost|Entra Connector)\.log$/.test(n)) out.push(f);
     }
   };
   walk(logsDir);
@@ -138,14 +138,14 @@ try {
   }
   if (failures > 0) {
     console.log(extensionHostLogs());
-    if (!verbose) console.log(hostLog.slice(-40).map((l) => `  [workbench] ${l}`).join('\n'));
+    if (!verbose) console.log(hostLog.slice(-20).map((l) => `  [workbench] ${l}`).join('\n'));
   }
   console.log(`RESULT: ${passed.length} passed, ${failures} failed`);
   exitCode = failures > 0 ? 1 : 0;
 } catch (err) {
   console.log(`Integration run failed: ${err instanceof Error ? err.message : String(err)}`);
   console.log(extensionHostLogs());
-  console.log(hostLog.slice(-40).map((l) => `  [workbench] ${l}`).join('\n'));
+  console.log(hostLog.slice(-20).map((l) => `  [workbench] ${l}`).join('\n'));
   console.log('RESULT: 0 passed, 1 failed');
   exitCode = 1;
 } finally {

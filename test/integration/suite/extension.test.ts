@@ -26,6 +26,11 @@ async function until<T>(what: string, probe: () => T | undefined | Promise<T | u
   }
 }
 
+function labelOf(item: vscode.TreeItem): string {
+  const label = item.label;
+  return typeof label === 'string' ? label : (label?.label ?? '');
+}
+
 describe('Entra Connector extension', () => {
   it('activates by itself in a workspace that holds an apiProperties.json', async () => {
     const ext = extension();
@@ -49,22 +54,21 @@ describe('Entra Connector extension', () => {
     const commands = manifest.contributes.commands.map((c) => `onCommand:${c.command}`);
     const views = Object.values(manifest.contributes.views ?? {}).flat().map((v) => `onView:${v.id}`);
     const allowed = new Set([WORKSPACE_ACTIVATION, ...commands, ...views]);
+    // Its own webview panels count as its views: VS Code fires onWebviewPanel only to restore a panel it had open.
+    const ownPanel = (e: string) => /^onWebviewPanel:entraConnector\.[\w.-]+$/.test(e);
     assert.ok(events.includes(WORKSPACE_ACTIVATION), `activationEvents include ${WORKSPACE_ACTIVATION}`);
-    const unexpected = events.filter((e) => !allowed.has(e));
+    const unexpected = events.filter((e) => !allowed.has(e) && !ownPanel(e));
     assert.deepEqual(unexpected, [], `unexpected activation events: ${unexpected.join(', ')}`);
   });
 
   it('lists the sample connector folder in the Connectors view', async () => {
     const api = await extension().activate();
-    const folders = await until('the Connectors view to list a connector', async () => {
+    // What the view shows: the labels of its top-level items (messages such as "Sign in…" may come first).
+    const labels = await until('the Connectors view to list the sample connector', async () => {
       const children = await api.connectors.getChildren();
-      return children.length > 0 ? children : undefined;
+      const shown = await Promise.all(children.map(async (c) => labelOf(await api.connectors.getTreeItem(c))));
+      return shown.includes('Contoso Invoices') ? shown : undefined;
     });
-    assert.deepEqual(
-      folders.map((f) => [f.name, f.hasProperties]),
-      [['Contoso Invoices', true]],
-    );
-    const item = api.connectors.getTreeItem(folders[0]);
-    assert.equal(item.label, 'Contoso Invoices');
+    assert.equal(labels.filter((l) => l === 'Contoso Invoices').length, 1, `listed once: ${labels.join(', ')}`);
   });
 });
