@@ -16,6 +16,16 @@ const common = {
   logLevel: 'warning',
   legalComments: production ? 'linked' : 'none',
   define: { 'process.env.NODE_ENV': JSON.stringify(production ? 'production' : 'development') },
+  // jsonc-parser's default (UMD) build loads its parts with a dynamic require that a bundle cannot follow
+  // ("Cannot find module './impl/format'" at run time): bundle its ES module build wherever it is imported.
+  plugins: [
+    {
+      name: 'jsonc-parser-esm',
+      setup(build) {
+        build.onResolve({ filter: /^jsonc-parser$/ }, () => ({ path: new URL('../node_modules/jsonc-parser/lib/esm/main.js', import.meta.url).pathname }));
+      },
+    },
+  ],
 };
 
 /** @type {import('esbuild').BuildOptions[]} */

@@ -1,0 +1,173 @@
+// The guided setup inside the real extension host against the emulated tenant: the command opens the wizard panel,
+// its host logic is driven with the messages the webview sends, the whole setup runs, apiProperties.json is written
+// through a WorkspaceEdit, the client secret is in SecretStorage (copied to the clipboard on request) and in no
+// file; closing the panel mid-way and opening it again resumes on the same page with the same answers.
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { ExtensionApi } from '../../../src/extension';
+import type { WebviewMessage, WizardViewState } from '../../../src/protocol';
+
+const EXTENSION_ID = 'entra-connector.entra-connector';
+const ADMIN = 'admin@contoso.example';
+
+interface EmulatorEndpoints {
+  graphEndpoint: string;
+  adminEndpoint: string;
+  tenantId: string;
+}
+
+/** The shape of the panel the command returns (the extension's own WizardPanel instance). */
+interface PanelHandle {
+  readonly panel: vscode.WebviewPanel;
+  readonly controller: {
+    receive(raw: unknown): Promise<boolean>;
+    idle(): Promise<void>;
+    whenReady(): Promise<void>;
+    view(): Promise<WizardViewState>;
+    readonly currentPage: string;
+  };
+}
+
+function emulator(): EmulatorEndpoints {
+  const line = process.env.ENTRA_EMULATOR;
+  assert.ok(line, 'ENTRA_EMULATOR must be set by the integration runner');
+  return JSON.parse(line) as EmulatorEndpoints;
+}
+
+async function admin<T>(endpoints: EmulatorEndpoints, method: string, path: string, body?: unknown): Promise<T> {
+  const response = await fetch(`${endpoints.adminEndpoint}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  assert.ok(response.ok, `${method} ${path}: HTTP ${response.status}`);
+  const text = await response.text();
+  return (text ? JSON.parse(text) : {}) as T;
+}
+
+async function open(folder: vscode.Uri): Promise<PanelHandle> {
+  const handle = (await vscode.commands.executeCommand('entraConnector.secureConnector', folder)) as PanelHandle | undefined;
+  assert.ok(handle?.controller, 'the command returns the wizard panel with its controller');
+  await handle.controller.whenReady();
+  return handle;
+}
+
+async function send(handle: PanelHandle, ...messages: WebviewMessage[]): Promise<void> {
+  for (const m of messages) assert.equal(await handle.controller.receive(JSON.parse(JSON.stringify(m))), true, `accepted: ${m.type}`);
+}
+
+async function filesUnder(dir: vscode.Uri): Promise<vscode.Uri[]> {
+  const out: vscode.Uri[] = [];
+  for (const [name, type] of await vscode.workspace.fs.readDirectory(dir)) {
+    const child = vscode.Uri.joinPath(dir, name);
+    if (type === vscode.FileType.Directory) out.push(...(await filesUnder(child)));
+    else out.push(child);
+  }
+  return out;
+}
+
+describe('The guided setup in the extension host', function () {
+  this.timeout(120_000);
+  const endpoints = emulator();
+  let api: ExtensionApi;
+  let folder: vscode.Uri;
+  let handle: PanelHandle | undefined;
+
+  before(async () => {
+    const ext = vscode.extensions.getExtension<ExtensionApi>(EXTENSION_ID);
+    assert.ok(ext);
+    api = await ext.activate();
+    const root = vscode.workspace.workspaceFolders?.[0]?.uri;
+    assert.ok(root, 'a workspace folder');
+    folder = vscode.Uri.joinPath(root, 'Contoso Invoices');
+    // The diff preview asks in a modal dialog, which nothing clicks here (the E2E test does).
+    await vscode.workspace.getConfiguration('entraConnector').update('setup.previewChanges', false, vscode.ConfigurationTarget.Global);
+    await admin(endpoints, 'POST', '/reset');
+    const service = await api.auth.service();
+    if ((await service.getActiveAccount())?.username !== ADMIN) {
+      const signingIn = service.signIn('deviceCode');
+      let approved = 0;
+      for (let i = 0; i < 100 && approved === 0; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        approved = (await admin<{ approved?: number }>(endpoints, 'POST', '/device/approve', { user: ADMIN })).approved ?? 0;
+      }
+      assert.equal((await signingIn).username, ADMIN);
+    }
+  });
+
+  after(async () => {
+    handle?.panel.dispose();
+    await vscode.workspace.getConfiguration('entraConnector').update('setup.previewChanges', undefined, vscode.ConfigurationTarget.Global);
+    await (await api.auth.service()).signOut().catch(() => undefined);
+  });
+
+  it('resumes on the same page with the same answers after the panel is closed mid-way', async () => {
+    handle = await open(folder);
+    let view = await handle.controller.view();
+    assert.equal(view.page, 'service');
+    assert.equal(view.account?.username, ADMIN);
+    assert.equal(view.connectorName, 'Contoso Invoices');
+    await send(
+      handle,
+      { type: 'answer', page: 'service', value: { kind: 'new', displayName: 'Contoso Invoices API', identifierUri: 'tenant', scope: 'user_impersonation', audience: 'single' } },
+      { type: 'answer', page: 'connector', value: { kind: 'new', displayName: 'Contoso Invoices client' } },
+    );
+    handle.panel.dispose();
+
+    handle = await open(folder);
+    view = await handle.controller.view();
+    assert.equal(view.page, 'consent');
+    assert.deepEqual(view.answers.connector, { kind: 'new', displayName: 'Contoso Invoices client' });
+  });
+
+  it('runs the whole setup: apiProperties.json written, the secret only in SecretStorage', async () => {
+    assert.ok(handle);
+    await send(
+      handle,
+      { type: 'answer', page: 'consent', value: { consent: 'admin', obo: false } },
+      { type: 'answer', page: 'secret', value: { secretDays: 180 } },
+      { type: 'answer', page: 'redirect', value: { redirectUrl: '' } },
+      { type: 'run' },
+    );
+    assert.equal(await handle.controller.receive({ type: 'run' }), false, 'a second run while running is ignored');
+    await handle.controller.idle();
+    const view = await handle.controller.view();
+    const states = Object.fromEntries(view.steps.map((s) => [s.id, s.state]));
+    assert.deepEqual(states, { service: 'done', connector: 'done', consent: 'done', secret: 'done', properties: 'done', redirect: 'pending', cors: 'skipped' }, JSON.stringify(view.steps));
+    assert.equal(view.summary?.secretStored, true);
+
+    const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(folder, 'apiProperties.json')));
+    const oa = JSON.parse(text).properties.connectionParameters.token.oAuthSettings;
+    assert.equal(oa.identityProvider, 'aad');
+    assert.equal(oa.customParameters.tenantId.value, endpoints.tenantId);
+    const state = await admin<{ applications: { appId: string; uniqueName?: string; displayName: string; passwordCredentials?: { hint: string }[] }[] }>(endpoints, 'GET', '/state');
+    const connectorApp = state.applications.find((a) => a.appId === oa.clientId);
+    assert.equal(connectorApp?.displayName, 'Contoso Invoices client');
+    assert.equal(state.applications.filter((a) => String(a.uniqueName ?? '').startsWith('entra-connector-')).length, 2);
+
+    // "Copy secret": the host copies from SecretStorage; it is the password Graph made (same hint).
+    await vscode.env.clipboard.writeText('');
+    await send(handle, { type: 'copySecret' });
+    const secret = await vscode.env.clipboard.readText();
+    assert.ok(secret.length >= 16, 'the secret is on the clipboard');
+    assert.equal(connectorApp?.passwordCredentials?.length, 1);
+    assert.ok(secret.startsWith(connectorApp?.passwordCredentials?.[0]?.hint ?? '#'), 'the stored secret is the one Graph returned');
+    assert.ok(!JSON.stringify(await handle.controller.view()).includes(secret), 'not in the view state');
+    const root = vscode.workspace.workspaceFolders?.[0]?.uri as vscode.Uri;
+    for (const f of await filesUnder(root)) {
+      const content = new TextDecoder().decode(await vscode.workspace.fs.readFile(f));
+      assert.ok(!content.includes(secret), `no secret in ${f.fsPath}`);
+    }
+    await vscode.env.clipboard.writeText('');
+  });
+
+  it('offers the setup from a CodeLens on apiProperties.json', async () => {
+    const uri = vscode.Uri.joinPath(folder, 'apiProperties.json');
+    const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri)) ?? [];
+    const ours = lenses.filter((l) => l.command?.command === 'entraConnector.secureConnector');
+    assert.equal(ours.length, 1, 'one setup CodeLens');
+    // The file now signs in with aad (written by the previous test): the lens opens the setup.
+    assert.equal(ours[0]?.command?.title, 'Open setup');
+    assert.equal((ours[0]?.command?.arguments?.[0] as vscode.Uri).fsPath, folder.fsPath);
+  });
+});
