@@ -60,7 +60,7 @@ describe('faults', () => {
   });
 
   it('hides new objects while they replicate: 404 on read and patch, NoBackingApplicationObject on POST /servicePrincipals', async () => {
-    await setFaults(ep, { replicationLagMs: 400 });
+    await setFaults(ep, { replicationLagMs: 60_000 });
     const app = await graph<{ id: string; appId: string }>('POST', '/applications', { displayName: 'Lagging' });
     assert.equal(app.status, 201);
     const read = await graph<GraphErrorBody>('GET', `/applications/${app.body.id}`);
@@ -72,7 +72,8 @@ describe('faults', () => {
     assert.equal(sp.status, 400);
     assert.equal(sp.body.error.code, 'Request_BadRequest');
     assert.deepEqual(sp.body.error.details?.map((d) => [d.code, d.target]), [['NoBackingApplicationObject', 'appId']]);
-    await new Promise((r) => setTimeout(r, 450));
+    // Replication catches up.
+    await setFaults(ep, { replicationLagMs: 0 });
     assert.equal((await graph('GET', `/applications/${app.body.id}`)).status, 200);
     assert.equal((await graph('POST', '/servicePrincipals', { appId: app.body.appId })).status, 201);
   });
@@ -129,7 +130,7 @@ describe('faults', () => {
 describe('request log', () => {
   it('records every request and measures the longest chain of sequential round trips', async () => {
     // Latency makes the two parallel requests overlap on the server as they would on a network.
-    await setFaults(ep, { latencyMs: 60 });
+    await setFaults(ep, { latencyMs: 300 });
     await clearRequests(ep);
     await graph('GET', '/me');
     await Promise.all([graph('GET', '/organization'), graph('GET', '/applications')]);

@@ -460,6 +460,21 @@ export class GraphService {
     if (next.signInAudience !== undefined && !['AzureADMyOrg', 'AzureADMultipleOrgs', 'AzureADandPersonalMicrosoftAccount', 'PersonalMicrosoftAccount'].includes(String(next.signInAudience))) {
       return badValue('signInAudience', 'Application');
     }
+    // redirect URIs: absolute; web and spa need https except on loopback.
+    for (const platform of ['web', 'spa', 'publicClient'] as const) {
+      const uris = ((next[platform] as Record<string, unknown> | null | undefined)?.redirectUris ?? []) as unknown[];
+      if (!Array.isArray(uris)) return badValue('redirectUris', platform);
+      for (const uri of uris) {
+        let u: URL | undefined;
+        try {
+          u = typeof uri === 'string' ? new URL(uri) : undefined;
+        } catch {
+          u = undefined;
+        }
+        const loopback = u && (u.hostname === 'localhost' || u.hostname === '127.0.0.1');
+        if (!u || (platform !== 'publicClient' && u.protocol !== 'https:' && !(u.protocol === 'http:' && loopback))) return badValue('redirectUris', platform);
+      }
+    }
     // identifierUris
     const uris = (next.identifierUris as string[] | undefined) ?? [];
     const seen = new Set<string>();

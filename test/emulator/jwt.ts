@@ -1,5 +1,5 @@
 // RS256 JSON Web Tokens signed with a key that lives only in the emulator's memory.
-import { createPublicKey, generateKeyPairSync, KeyObject, randomBytes, sign, verify } from 'node:crypto';
+import { generateKeyPairSync, KeyObject, randomBytes, sign, verify } from 'node:crypto';
 
 export type Claims = Record<string, unknown>;
 
@@ -42,7 +42,7 @@ export class Signer {
   }
 
   jwks(): { keys: Record<string, unknown>[] } {
-    const jwk = createPublicKey(this.publicKey).export({ format: 'jwk' }) as Record<string, unknown>;
+    const jwk = this.publicKey.export({ format: 'jwk' }) as Record<string, unknown>;
     return { keys: [{ kty: 'RSA', use: 'sig', kid: this.kid, alg: 'RS256', n: jwk.n, e: jwk.e }] };
   }
 }
