@@ -4,6 +4,7 @@
  * exists and what is pending. The client secret stays in memory and is printed once only with --print-secret.
  */
 import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -27,6 +28,7 @@ import {
 } from '../setup/context';
 import { mergeChoices, runSetup } from '../setup/engine';
 import { nodeFiles } from '../setup/nodeFiles';
+import { findRedirectUrl } from '../setup/redirect';
 import { JsonFileStateStore } from '../setup/stateFile';
 import { summarize, undoPlan, undoSetup } from '../setup/summary';
 import type { CliCommand, CliIo } from './command';
@@ -47,7 +49,8 @@ Service (one of):
   --multi-tenant                 a multi-tenant API app (default single-tenant)
 Connector:
   --existing-connector <appId>   reuse a connector app instead of creating one
-  --redirect-url <url>           the connector's redirect URL, once Power Platform shows it
+  --redirect-url <url|text|file> the connector's redirect URL once Power Platform shows it (or an AADSTS50011
+                                 message, or a downloaded apiProperties.json holding it)
   --consent admin|user|link      tenant-wide grant, a grant for you only, or an admin-consent link (default admin)
   --secret-days <n>              client secret lifetime in days (default ${DEFAULT_SECRET_DAYS})
   --obo                          on-behalf-of login (pre-authorizes Azure API Connections)
@@ -138,8 +141,14 @@ function parse(argv: readonly string[]): Parsed {
   if (!GUID.test(clientId)) throw new UsageError('--client-id must be an application (client) ID, a GUID.');
   const existingConnector = values['existing-connector'];
   if (existingConnector !== undefined && !GUID.test(existingConnector)) throw new UsageError('--existing-connector must be the connector app’s appId (a GUID).');
-  const redirectUrl = values['redirect-url'];
-  if (redirectUrl !== undefined && !/^https:\/\/[^\s]+$/.test(redirectUrl)) throw new UsageError('--redirect-url must be an https URL.');
+  const redirectArg = values['redirect-url'];
+  let redirectUrl: string | undefined;
+  if (redirectArg !== undefined) {
+    // The URL, an AADSTS50011 message holding it, or a downloaded apiProperties.json that Power Platform filled in.
+    const text = existsSync(redirectArg) && statSync(redirectArg).isFile() ? readFileSync(redirectArg, 'utf8') : redirectArg;
+    redirectUrl = findRedirectUrl(text);
+    if (!redirectUrl) throw new UsageError('--redirect-url needs the connector’s https redirect URL, an AADSTS50011 message with it, or a downloaded apiProperties.json that has it.');
+  }
   let cloud: Cloud;
   try {
     const name = values.cloud ?? 'AzureCloud';

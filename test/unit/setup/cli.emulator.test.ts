@@ -118,6 +118,17 @@ describe('entra-connector setup', () => {
     assert.match(r.stdout, /Admin consent needed: https:\/\/\S+\/v2\.0\/adminconsent\?client_id=/);
     assert.match(r.stdout, /Pending redirect:/);
     assert.match(r.stdout, /run with --print-secret/);
+
+    // Later: the user pastes the AADSTS50011 message; the URL is registered and nothing else changes.
+    const url = 'https://global.consent.azure-apim.net/redirect/invoices-5f0123456789abcdef-0123456789abcdef';
+    const msg = `AADSTS50011: The redirect URI '${url}' specified in the request does not match the redirect URIs configured for the application.`;
+    const later = await cli(['setup', dir, ...cloudArgs(), '--state', join(ws, 's.json'), '--consent', 'link', '--redirect-url', msg, '--json']);
+    assert.equal(later.code, 0, later.stderr);
+    const out = JSON.parse(later.stdout);
+    assert.equal(out.redirectUri, url);
+    assert.deepEqual(out.pending.map((p: { step: string }) => p.step), ['consent']);
+    const app = (await getState(ep)).applications.find((a) => a.appId === out.connectorApp.appId) as unknown as { web: { redirectUris: string[] } };
+    assert.deepEqual(app.web.redirectUris, [url]);
   });
 
   it('exits 2 on bad usage', async () => {
@@ -126,6 +137,7 @@ describe('entra-connector setup', () => {
     assert.equal((await cli(['setup', 'x', '--secret-days', 'soon'])).code, 2);
     assert.equal((await cli(['setup', 'x', '--cloud', 'Custom'])).code, 2);
     assert.equal((await cli(['setup', 'x', '--api-name', 'a', '--existing-api', 'b'])).code, 2);
+    assert.equal((await cli(['setup', 'x', '--redirect-url', 'https://global.consent.azure-apim.net/redirect'])).code, 2);
     const help = await cli(['setup', '--help']);
     assert.equal(help.code, 0);
     assert.match(help.stdout, /Usage: entra-connector setup <connector-dir>/);

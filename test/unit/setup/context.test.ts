@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createContext, identifierUriFor, stableGuid, uniqueNamesFor, type SetupChoices } from '../../../src/setup/context';
+import { adminConsentLink, mergeChoices, resetStep, tokenSettingsFor } from '../../../src/setup/engine';
+import { findRedirectUrl } from '../../../src/setup/redirect';
+import { MemoryStateStore } from '../../../src/setup/stateFile';
+import { summarize, undoPlan } from '../../../src/setup/summary';
+
+const CHOICES: SetupChoices = {
+  service: { kind: 'new', displayName: 'Invoices API', identifierUri: { kind: 'tenant' }, scope: 'user_impersonation', audience: 'AzureADMyOrg' },
+  connector: { kind: 'new', displayName: 'Invoices connector' },
+  consent: 'admin',
+  secretDays: 180,
+  obo: false,
+};
+const TENANT = 'c0ffee00-7e57-4a11-9e55-000000c0ffee';
+const CLOUD = { name: 'AzureCloud', loginEndpoint: 'https://login.microsoftonline.com', graphEndpoint: 'https://graph.microsoft.com' };
+
+function ctx(over: Partial<SetupChoices> = {}) {
+  return createContext({ connectorDir: '/ws/Contoso Invoices', tenantId: TENANT, cloud: CLOUD, choices: { ...CHOICES, ...over } });
+}
+
+describe('setup context', () => {
+  it('derives stable uniqueNames from folder and tenant, so two runs converge on the same apps', () => {
+    assert.deepEqual(uniqueNamesFor('Contoso Invoices', TENANT), uniqueNamesFor('contoso invoices ', TENANT.toUpperCase()));
+    assert.notDeepEqual(uniqueNamesFor('Contoso Invoices', TENANT), uniqueNamesFor('Other', TENANT));
+    assert.match(ctx().uniqueNames.api, /^entra-connector-[0-9a-f]{20}-api$/);
+    assert.equal(ctx().uniqueNames.api, ctx().uniqueNames.api);
+    assert.notEqual(ctx().runId, ctx().runId);
+  });
+
+  it('makes GUID-shaped, deterministic scope ids', () => {
+    assert.match(stableGuid('a', 'b'), /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    assert.equal(stableGuid('a', 'b'), stableGuid('a', 'b'));
+    assert.notEqual(stableGuid('a', 'b'), stableGuid('a', 'c'));
+  });
+
+  it('forms Application ID URIs per choice', () => {
+    assert.equal(identifierUriFor({ kind: 'tenant' }, TENANT, 'Contoso Invoices API'), `api://${TENANT}/contoso-invoices-api`);
+    assert.equal(identifierUriFor({ kind: 'appId' }, TENANT, 'x'), undefined);
+    assert.equal(identifierUriFor({ kind: 'appId' }, TENANT, 'x', 'abc'), 'api://abc');
+    assert.equal(identifierUriFor({ kind: 'custom', uri: 'https://contoso.example/api' }, TENANT, 'x'), 'https://contoso.example/api');
+  });
+
+  it('uses the tenant id for single-tenant connector apps and common for multi-tenant ones', () => {
+    const c = ctx();
+    c.objects.apiApp = { id: 'o', appId: 'a', created: true, scopeIds: ['s'], scopeValues: ['user_impersonation'], resourceUri: 'api://x' };
+    c.objects.connectorApp = { id: 'c', appId: 'ca', created: true, signInAudience: 'AzureADMyOrg' };
+    assert.equal(tokenSettingsFor(c).tenantId, TENANT);
+    c.objects.connectorApp = { id: 'c', appId: 'ca', created: true, signInAudience: 'AzureADMultipleOrgs' };
+    assert.equal(tokenSettingsFor(c).tenantId, 'common');
+    const link = new URL(adminConsentLink(c));
+    assert.equal(link.origin + link.pathname, `https://login.microsoftonline.com/${TENANT}/v2.0/adminconsent`);
+    assert.equal(link.searchParams.get('scope'), 'api://x/user_impersonation');
+  });
+
+  it('merges later-step answers on resume and refuses to swap apps silently', () => {
+    const c = ctx();
+    c.objects.adminConsentUrl = 'https://login.microsoftonline.com/x';
+    assert.deepEqual(mergeChoices(c, { ...CHOICES, consent: 'user', secretDays: 30, redirectUrl: 'https://r.example/x' }), []);
+    assert.equal(c.choices.consent, 'user');
+    assert.equal(c.choices.secretDays, 30);
+    assert.equal(c.choices.redirectUrl, 'https://r.example/x');
+    assert.equal(c.objects.adminConsentUrl, undefined);
+    const notes = mergeChoices(c, { ...CHOICES, connector: { kind: 'existing', appId: '11111111-1111-4111-8111-111111111111' } });
+    assert.equal(notes.length, 1);
+    assert.equal(c.choices.connector.kind, 'new');
+  });
+
+  it('Back resets the step and everything after it', () => {
+    const c = ctx();
+    c.objects = { connectorApp: { id: 'c', appId: 'ca', created: true }, password: { keyId: 'k', endDateTime: 'x', displayName: 'd', created: true } };
+    c.steps.connector = { state: 'done' };
+    c.steps.secret = { state: 'done' };
+    resetStep(c, 'connector');
+    assert.equal(c.objects.connectorApp, undefined);
+    assert.equal(c.objects.password, undefined);
+    assert.equal(c.steps.secret.state, 'pending');
+  });
+
+  it('summarizes created vs found and plans an undo of only what was created', () => {
+    const c = ctx();
+    c.objects = {
+      apiApp: { id: 'o', appId: 'a', created: false, scopeIds: [], scopeValues: [], resourceUri: 'api://x' },
+      apiSp: { id: 'sp', created: false },
+      connectorApp: { id: 'c', appId: 'ca', created: true },
+      grant: { id: 'g', created: true, consentType: 'AllPrincipals', scope: 'user_impersonation' },
+    };
+    const s = summarize(c);
+    assert.deepEqual(s.created, ['connectorApp', 'grant']);
+    assert.deepEqual(s.found, ['apiApp', 'apiServicePrincipal']);
+    assert.deepEqual(undoPlan(c), ['the delegated grant g', 'the connector app ca']);
+  });
+
+  it('the state store refuses anything secret-like', async () => {
+    const c = ctx() as unknown as Record<string, unknown>;
+    await assert.rejects(new MemoryStateStore().save({ ...c, objects: { password: { secretText: 'abc~123' } } } as never), /secret-like/);
+  });
+});
+
+describe('finding the redirect URL in what the user pastes', () => {
+  const url = 'https://global.consent.azure-apim.net/redirect/contoso-20invoices-5f0123456789abcdef-0123456789abcdef';
+  it('from the URL, an AADSTS50011 message, or a downloaded apiProperties.json', () => {
+    assert.equal(findRedirectUrl(` ${url} `), url);
+    assert.equal(findRedirectUrl(`AADSTS50011: The redirect URI '${url}' specified in the request does not match the redirect URIs configured for the application 'x'.`), url);
+    assert.equal(findRedirectUrl(JSON.stringify({ properties: { connectionParameters: { token: { oAuthSettings: { redirectUrl: url } } } } })), url);
+  });
+  it('not the legacy shared URL, not http, not nothing', () => {
+    assert.equal(findRedirectUrl('https://global.consent.azure-apim.net/redirect'), undefined);
+    assert.equal(findRedirectUrl('http://example.com/redirect/x'), undefined);
+    assert.equal(findRedirectUrl('no url here'), undefined);
+  });
+});
