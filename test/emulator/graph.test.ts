@@ -140,7 +140,7 @@ describe('Graph: applications', () => {
     const app = await graph<{ id: string; appId: string }>(t, 'POST', '/applications', { displayName: 'Policy' });
     const tenantForm = await graph<GraphErrorBody>(t, 'PATCH', `/applications/${app.body.id}`, { identifierUris: [`api://${ep.tenantId}/policy`] });
     assert.equal(tenantForm.status, 400);
-    const appIdForm = await graph(t, 'PATCH', `/applications/${app.body.id}`, { identifierUris: [`api://${app.body.appId}`] });
+    const appIdForm = await graph(t, 'PATCH', `/applications/${app.body.id}`, { identifierUris: [`api://${app.body.appId}`, `api://${ep.tenantId}/${app.body.appId}`] });
     assert.equal(appIdForm.status, 204);
   });
 

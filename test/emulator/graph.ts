@@ -550,14 +550,17 @@ export class GraphService {
     } catch {
       return badValue('identifierUris', 'Application');
     }
-    const isDefault = uri.toLowerCase().replace(/\/+$/, '') === `api://${appId}`.toLowerCase();
+    // identifierUriConfiguration.nonDefaultUriAddition: only api://{appId} or api://{tenantId}/{appId} may be added.
+    const normalised = uri.toLowerCase().replace(/\/+$/, '');
+    const isDefault = normalised === `api://${appId}`.toLowerCase() || normalised === `api://${this.dir.tenantId}/${appId}`.toLowerCase();
     if (this.dir.policy.nonDefaultUriAddition && !isDefault) {
-      return graphError(400, 'Request_BadRequest', `Failed to add identifier URI ${uri}. All newly added URIs must contain a tenant verified domain, tenant ID, or app ID, as per the default identifier URI format, and the tenant's app management policy allows only the default format api://{appId}.`, [{ code: 'NonDefaultUriAdditionNotAllowed', message: 'Only the identifier URI api://{appId} may be added.', target: 'identifierUris' }]);
+      return graphError(400, 'Request_BadRequest', `Failed to add identifier URI ${uri}. The tenant's app management policy blocks new identifier URIs unless they are the default format api://{appId} or api://{tenantId}/{appId}.`, [{ code: 'NonDefaultUriAdditionNotAllowed', message: 'Only api://{appId} or api://{tenantId}/{appId} may be added.', target: 'identifierUris' }]);
     }
     if (u.protocol === 'api:') return undefined;
     if (u.protocol === 'https:' || u.protocol === 'http:') {
       const host = u.hostname.toLowerCase();
-      if (host === TENANT_DOMAIN || host.endsWith(`.${TENANT_DOMAIN}`)) return undefined;
+      const verified = [TENANT_DOMAIN, 'contoso.onmicrosoft.example'];
+      if (verified.some((d) => host === d || host.endsWith(`.${d}`))) return undefined;
       return graphError(400, 'HostNameNotOnVerifiedDomain', `Values of identifierUris property must use a verified domain of the organization or its subdomain: '${uri}'`);
     }
     if (u.protocol === 'urn:') return undefined;

@@ -17,7 +17,7 @@ export interface TenantPolicy {
   secretsAllowed: boolean;
   /** App management policy: maximum secret lifetime in days (null = no limit). */
   maxSecretLifetimeDays: number | null;
-  /** App management policy `identifierUriConfiguration.nonDefaultUriAddition`: when true only `api://{appId}` may be added. */
+  /** App management policy `identifierUriConfiguration.nonDefaultUriAddition`: when true only `api://{appId}` or `api://{tenantId}/{appId}` may be added. */
   nonDefaultUriAddition: boolean;
 }
 
