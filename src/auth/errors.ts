@@ -107,7 +107,7 @@ export function toAuthFailure(error: unknown, context: FailureContext, probedCod
   const e = (error ?? {}) as MsalLikeError;
   const errorCode = typeof e.errorCode === 'string' ? e.errorCode : '';
   const subError = typeof e.subError === 'string' ? e.subError : '';
-  const text = [e.errorMessage, e.message].filter((s) => typeof s === 'string').join(' ');
+  const text = typeof e.errorMessage === 'string' && e.errorMessage ? e.errorMessage : typeof e.message === 'string' ? e.message : '';
   const aadsts = aadstsCode(text);
   const detail = aadsts ? { aadsts: `AADSTS${aadsts}` } : {};
 
@@ -189,7 +189,7 @@ function safeHost(endpoint: string): string {
 
 /** The first sentence of a server message, without trace/correlation IDs and never longer than 200 characters. */
 function firstSentence(text: string): string {
-  const cleaned = text.replace(/\s*Trace ID:.*$/s, '').replace(/^[a-z_]+:\s*/i, '').trim();
+  const cleaned = text.replace(/\s*Trace ID:.*$/s, '').replace(/^[a-z_]+:\s*/i, '').replace(/^AADSTS\d+:\s*/, '').trim();
   const sentence = /^(.*?[.!?])(\s|$)/s.exec(cleaned)?.[1] ?? cleaned;
   return sentence.replace(/[.!?]$/, '').slice(0, 200);
 }

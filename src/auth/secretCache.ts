@@ -38,11 +38,10 @@ export function isEmptyCache(serialized: string): boolean {
 /**
  * MSAL cache persistence on a SecretStore: one entry per (cloud, client ID). MSAL reads the entry before each cache
  * access and writes it back when the cache changed; an empty cache (last account signed out) deletes the entry.
- * Store calls go through one queue. When another window changes the entry, the next access reads it again.
+ * Store calls go through one queue. Every access reads the entry again, so changes made by other windows are seen.
  */
 export class SecretCachePlugin implements ICachePlugin {
   private readonly queue = new SerialQueue();
-  private lastSeen: string | undefined;
   private readonly subscription: { dispose(): void };
   private readonly listeners = new Set<() => void>();
 
@@ -62,18 +61,21 @@ export class SecretCachePlugin implements ICachePlugin {
     return { dispose: () => this.listeners.delete(listener) };
   }
 
+  /**
+   * Empties MSAL's in-memory cache. MSAL's `deserialize` merges into memory, so without this an account signed out in
+   * another window would linger here. Set by the owner of the client application (`PublicClientApplication.clearCache`).
+   */
+  clearMemory: (() => void) | undefined;
+
   async beforeCacheAccess(context: TokenCacheContext): Promise<void> {
     const stored = await this.queue.run(() => this.secrets.get(this.key));
-    const value = stored ?? EMPTY_CACHE;
-    if (value === this.lastSeen) return;
-    context.tokenCache.deserialize(value);
-    this.lastSeen = value;
+    this.clearMemory?.();
+    context.tokenCache.deserialize(stored ?? EMPTY_CACHE);
   }
 
   async afterCacheAccess(context: TokenCacheContext): Promise<void> {
     if (!context.cacheHasChanged) return;
     const value = context.tokenCache.serialize();
-    this.lastSeen = value;
     await this.queue.run(() => (isEmptyCache(value) ? this.secrets.delete(this.key) : this.secrets.store(this.key, value)));
   }
 

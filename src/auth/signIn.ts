@@ -3,6 +3,7 @@ import type { AccountInfo, AuthenticationResult, DeviceCodeRequest, PublicClient
 import { adminConsentUrl, authorityFor, authorityHost, graphScope, type Cloud } from '../cloud/clouds';
 import { explainScopes, SIGN_IN_SCOPES, type ConsentPrompter, type ConsentReason, type InteractiveMethod } from './consent';
 import { AuthFailure, aadstsCode, networkErrorCode, toAuthFailure } from './errors';
+import { SignInNetwork } from './network';
 import { cacheKey, SecretCachePlugin, type SecretStore } from './secretCache';
 
 /** Workspace state (VS Code's `workspaceState` in the extension); remembers the active account and tenant. */
@@ -78,6 +79,7 @@ export class SignInService {
   private readonly listeners = new Set<() => void>();
   private readonly activeKey: string;
   private readonly fetchImpl: typeof fetch;
+  private readonly network: SignInNetwork;
 
   /** Loads MSAL on first use, so that merely activating the extension never does. */
   static async create(settings: SignInSettings, deps: SignInDeps): Promise<SignInService> {
@@ -95,6 +97,7 @@ export class SignInService {
     this.plugin = new SecretCachePlugin(deps.secrets, cacheKey(cloud.name, clientId));
     this.plugin.onDidChange(() => this.fire());
     this.activeKey = `entraConnector.activeAccount.${cloud.name}.${clientId}`;
+    this.network = new SignInNetwork(this.fetchImpl, deps.log && ((line) => deps.log?.info(line)));
     this.pca = new msal.PublicClientApplication({
       auth: {
         clientId,
@@ -103,6 +106,7 @@ export class SignInService {
       },
       cache: { cachePlugin: this.plugin },
       system: {
+        networkClient: this.network,
         loggerOptions: {
           piiLoggingEnabled: false,
           logLevel: msal.LogLevel.Warning,
@@ -112,6 +116,7 @@ export class SignInService {
         },
       },
     });
+    this.plugin.clearMemory = () => this.pca.clearCache();
   }
 
   /** The SecretStore key holding this cache. */
@@ -180,6 +185,7 @@ export class SignInService {
     } catch (error) {
       const reason = interactionReason(this.msal, error);
       if (!reason) throw await this.failure(error, qualified, active.tenantId);
+      this.network.take((error as { correlationId?: unknown } | null)?.correlationId);
       const silentFailure = toAuthFailure(error, this.failureContext(qualified, active.tenantId));
       const { permissions, explanation } = explainScopes(this.settings.cloud, qualified);
       const result = await this.deps.prompter.requestConsent(
@@ -348,15 +354,25 @@ export class SignInService {
     return adminConsentUrl(this.settings.cloud, { tenant, clientId: this.settings.clientId, scopes: adminScopes });
   }
 
-  /** Maps an error to an AuthFailure; for network errors, probes the sign-in endpoint to learn the real cause. */
+  /**
+   * Maps an error to an AuthFailure, with what the network client recorded for the call (MSAL drops the server's
+   * error description in some flows and the cause of network errors); probes the endpoint when nothing was recorded.
+   */
   private async failure(error: unknown, scopes: readonly string[], tenant: string): Promise<AuthFailure> {
     const context = this.failureContext(scopes, tenant);
+    const recorded = this.network.take((error as { correlationId?: unknown } | null)?.correlationId);
     const code = (error as { errorCode?: unknown } | null)?.errorCode;
+    let subject: unknown = error;
     let probed: string | undefined;
-    if (!networkErrorCode(error) && (code === 'network_error' || code === 'endpoints_resolution_error' || code === 'openid_config_error')) {
+    if (recorded?.kind === 'network') {
+      probed = networkErrorCode(recorded.error);
+    } else if (recorded?.kind === 'oauth' && !aadstsCode(String((error as { errorMessage?: unknown } | null)?.errorMessage ?? ''))) {
+      subject = { errorCode: recorded.body.error, errorMessage: recorded.body.error_description ?? '', subError: recorded.body.suberror ?? '' };
+    }
+    if (!probed && !networkErrorCode(error) && (code === 'network_error' || code === 'endpoints_resolution_error' || code === 'openid_config_error')) {
       probed = await this.probe(`${authorityFor(this.settings.cloud, tenant)}/v2.0/.well-known/openid-configuration`);
     }
-    const failure = toAuthFailure(error, context, probed);
+    const failure = toAuthFailure(subject, context, probed);
     this.deps.log?.warn(`Sign-in problem (${failure.kind}): ${failure.message}`);
     return failure;
   }
