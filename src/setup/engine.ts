@@ -485,10 +485,10 @@ export async function propertiesChanges(ctx: SetupContext, files: Pick<SetupFile
   }
 }
 
+/** Worth re-running the (reconciling) task: lost connections, throttling, server trouble. Not our own refusals. */
 function isTransient(error: DirectoryError): boolean {
-  return error.status === 0 && error.code !== 'Unexpected'
-    ? true
-    : [408, 429, 500, 502, 503, 504].includes(error.status) || error.code === 'Directory_ConcurrencyViolation';
+  if (error.status === 0) return /^(E[A-Z]+|UND_ERR|NetworkError)/.test(error.code);
+  return [408, 429, 500, 502, 503, 504].includes(error.status) || error.code === 'Directory_ConcurrencyViolation';
 }
 
 /**

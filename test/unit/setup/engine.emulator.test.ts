@@ -344,6 +344,20 @@ describe('setup engine against the emulated tenant', () => {
     assert.deepEqual({ apps: c.apps, sps: c.sps, grants: c.grants, passwords: c.passwords }, { apps: 2, sps: 2, grants: 1, passwords: 1 });
   });
 
+  it('two setups of the same connector at the same time converge on the same apps, service principals and grant', async () => {
+    const dir = connectorCopy();
+    const a = harness(ADMIN);
+    const b = harness(ADMIN);
+    const [ra, rb] = await Promise.all([runToEnd(newContext(dir), a.services), runToEnd(newContext(dir), b.services)]);
+    assert.deepEqual([...ra.failures, ...rb.failures], []);
+    assert.equal(ra.ctx.objects.apiApp?.appId, rb.ctx.objects.apiApp?.appId);
+    assert.equal(ra.ctx.objects.connectorApp?.appId, rb.ctx.objects.connectorApp?.appId);
+    assert.equal(ra.ctx.objects.grant?.id, rb.ctx.objects.grant?.id);
+    const c = await counts();
+    // Each run keeps its own secret (a value cannot be shared across processes), everything else is one.
+    assert.deepEqual({ apps: c.apps, sps: c.sps, grants: c.grants, passwords: c.passwords }, { apps: 2, sps: 2, grants: 1, passwords: 2 });
+  });
+
   it('every request body the engine sent validates against the Graph v1.0 contract', () => {
     const sent = contract.exchanges.filter((ex) => ex.requestBody !== undefined && ex.method !== 'GET');
     assert.ok(sent.length > 50, `only ${sent.length} request bodies recorded`);
