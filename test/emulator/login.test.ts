@@ -189,6 +189,8 @@ describe('seeding and robustness', () => {
       ['POST', `${ep.adminEndpoint}/seed`, { servicePrincipals: [{ appId: 'missing' }] }, {}],
       ['POST', `${ep.adminEndpoint}/token`, { user: MAKER, scopes: 'x' }, {}],
       ['GET', `${ep.loginEndpoint}/nowhere`, undefined, {}],
+      ['GET', `${ep.loginEndpoint}/%E0%A4%A/v2.0/.well-known/openid-configuration`, undefined, {}],
+      ['POST', `${ep.loginEndpoint}/organizations/oauth2/v2.0/token`, { client_id: CLI, grant_type: 'device_code' }, {}],
     ];
     for (const [method, url, body, headers] of probes) {
       const r = await httpsJson(url, { method, body, headers, ca: ep.caCertPath });

@@ -102,7 +102,12 @@ export class LoginService {
     if (req.path === '/devicelogin') return this.deviceLoginPage(req);
     const m = /^\/([^/]+)(\/.*)$/.exec(req.path);
     if (!m) return notFound();
-    const tenant = decodeURIComponent(m[1]!);
+    let tenant: string;
+    try {
+      tenant = decodeURIComponent(m[1]!);
+    } catch {
+      return notFound();
+    }
     const rest = m[2]!;
     if (!this.knownTenant(tenant)) {
       return oauthError(400, 'invalid_tenant', 90002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`);
