@@ -10,6 +10,7 @@ import {
   clearRequests,
   getState,
   resetEmulator,
+  seedObjects,
   setFaults,
   setPolicy,
   startEmulator,
@@ -356,6 +357,30 @@ describe('setup engine against the emulated tenant', () => {
     const c = await counts();
     // Each run keeps its own secret (a value cannot be shared across processes), everything else is one.
     assert.deepEqual({ apps: c.apps, sps: c.sps, grants: c.grants, passwords: c.passwords }, { apps: 2, sps: 2, grants: 1, passwords: 2 });
+  });
+
+  it('an existing API app (found by its identifier URI) is used, never changed or removed', async () => {
+    const scopeId = '3b4f1a52-7d0e-4c6a-9f1e-2a5b8c9d0e11';
+    const seeded = await seedObjects(ep, {
+      owner: ADMIN,
+      applications: [{ displayName: 'Payroll API', identifierUris: ['api://payroll.contoso.example'], signInAudience: 'AzureADMyOrg', api: { oauth2PermissionScopes: [{ id: scopeId, value: 'user_impersonation', type: 'User', isEnabled: true, adminConsentDisplayName: 'Access', adminConsentDescription: 'Access' }] } }],
+    });
+    const apiAppId = String(seeded.applications[0]?.appId);
+    await seedObjects(ep, { owner: ADMIN, servicePrincipals: [{ appId: apiAppId }] });
+    const h = harness(ADMIN);
+    const found = await h.directory.findApplications('api://payroll.contoso.example');
+    assert.deepEqual(found.map((a) => a.appId), [apiAppId]);
+    const before = JSON.stringify((await getState(ep)).applications.find((a) => a.appId === apiAppId));
+    const dir = connectorCopy();
+    const ctx = newContext(dir, { service: { kind: 'existing', appId: apiAppId } });
+    const result = await runSetup(ctx, h.services);
+    assert.deepEqual(result.failures, []);
+    assert.deepEqual([...summarize(ctx).found].sort(), ['apiApp', 'apiServicePrincipal']);
+    assert.equal(readProps(dir).customParameters.resourceUri.value, 'api://payroll.contoso.example');
+    await undoSetup(ctx, h.directory, (c) => h.state.save(c));
+    const state = await getState(ep);
+    assert.equal(JSON.stringify(state.applications.find((a) => a.appId === apiAppId)), before);
+    assert.ok(state.servicePrincipals.some((sp) => sp.appId === apiAppId));
   });
 
   it('every request body the engine sent validates against the Graph v1.0 contract', () => {
