@@ -24,7 +24,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   // The guided setup's sign-in, CodeLens on apiProperties.json and diff previews (issue 4).
   registerWizard(context, { log, auth });
   // apiProperties.json problems, quick fixes and the sign-in error explainer (issue 5).
-  registerDiagnostics(context, { log });
+  registerDiagnostics(context, { log, auth });
   // The registrations tree: connectors' app registrations, the user's own apps, and their actions (issue 7).
   registerRegistrationViews(context, { log, auth, connectors });
   log.info(`Entra Connector ${context.extension.packageJSON.version as string} activated.`);

@@ -1,9 +1,12 @@
 import * as vscode from 'vscode';
 import { resolveCloud } from '../cloud/clouds';
 import type { ConnectorDiagnostic, Severity } from '../connector/diagnostic';
+import { analyzeOnline } from '../connector/online';
 import { analyzeApiProperties, type AnalysisOptions } from '../connector/rules';
+import type { Auth } from './auth';
 import { registerCodeActions } from './codeActions';
 import { registerExplainCommand } from './explainCommand';
+import { describeFailure, RegistrationsSession } from './tree/session';
 
 export const DIAGNOSTIC_SOURCE = 'Entra Connector';
 const FILE_NAME = 'apiproperties.json';
@@ -12,7 +15,11 @@ const DEBOUNCE_MS = 300;
 
 export interface DiagnosticsDeps {
   readonly log: vscode.LogOutputChannel;
+  /** For the online rules: they run only when an account is already signed in (never prompting). */
+  readonly auth: Auth;
 }
+
+export const CHECK_ONLINE_COMMAND = 'entraConnector.checkOnline';
 
 export function isApiProperties(document: vscode.TextDocument): boolean {
   const path = document.uri.path;
@@ -69,14 +76,42 @@ export function registerDiagnostics(context: vscode.ExtensionContext, deps: Diag
   const timers = new Map<string, ReturnType<typeof setTimeout>>();
   context.subscriptions.push(collection, { dispose: () => timers.forEach((t) => clearTimeout(t)) });
 
+  // Online results per document, kept while the text they were computed on is unchanged (their ranges would move).
+  const online = new Map<string, { text: string; diagnostics: ConnectorDiagnostic[] }>();
+  const session = new RegistrationsSession(deps.auth, deps.log);
+
   const analyze = async (document: vscode.TextDocument) => {
     if (!isApiProperties(document) || document.isClosed) return;
     const version = document.version;
     const options = await analysisOptions(document);
     if (document.isClosed || document.version !== version) return;
-    const found = analyzeApiProperties(document.getText(), options);
-    collection.set(document.uri, found.map((d) => toVsDiagnostic(document, d)));
+    const text = document.getText();
+    const found = analyzeApiProperties(text, options);
+    const cached = online.get(document.uri.toString());
+    const extra = cached && cached.text === text ? cached.diagnostics : [];
+    collection.set(document.uri, [...found, ...extra].map((d) => toVsDiagnostic(document, d)));
   };
+  /** The online rules (on open, on save, after sign-in and on demand); false when nobody is signed in. */
+  const checkOnline = async (document: vscode.TextDocument): Promise<boolean> => {
+    if (!isApiProperties(document) || document.isClosed) return false;
+    const key = document.uri.toString();
+    if (!(await session.account())) {
+      online.delete(key);
+      await analyze(document);
+      return false;
+    }
+    const text = document.getText();
+    try {
+      online.set(key, { text, diagnostics: await analyzeOnline(text, session.directory(), { now: new Date() }) });
+    } catch (error) {
+      online.delete(key);
+      deps.log.warn(`Checking ${document.uri.fsPath} against the directory failed: ${describeFailure(error)}`);
+    }
+    await analyze(document);
+    return true;
+  };
+  const runOnline = (document: vscode.TextDocument) =>
+    checkOnline(document).catch((error: unknown) => deps.log.error(`Online check of ${document.uri.fsPath} failed: ${error instanceof Error ? error.message : String(error)}`));
   const run = (document: vscode.TextDocument) =>
     analyze(document).catch((error: unknown) =>
       deps.log.error(`Checking ${document.uri.fsPath} failed: ${error instanceof Error ? error.message : String(error)}`),
@@ -92,23 +127,52 @@ export function registerDiagnostics(context: vscode.ExtensionContext, deps: Diag
   };
 
   context.subscriptions.push(
-    vscode.workspace.onDidOpenTextDocument((d) => void run(d)),
+    vscode.workspace.onDidOpenTextDocument((d) => {
+      void run(d);
+      void runOnline(d);
+    }),
     vscode.workspace.onDidChangeTextDocument((e) => schedule(e.document)),
     vscode.workspace.onDidSaveTextDocument((d) => {
-      if (isApiProperties(d)) void run(d);
-      else if (d.uri.path.endsWith(`/${SWAGGER_NAME}`)) {
+      if (isApiProperties(d)) {
+        void run(d);
+        void runOnline(d);
+      } else if (d.uri.path.endsWith(`/${SWAGGER_NAME}`)) {
         const sibling = vscode.workspace.textDocuments.find((o) => isApiProperties(o) && vscode.Uri.joinPath(o.uri, '..').toString() === vscode.Uri.joinPath(d.uri, '..').toString());
         if (sibling) void run(sibling);
       }
     }),
-    vscode.workspace.onDidCloseTextDocument((d) => collection.delete(d.uri)),
+    vscode.workspace.onDidCloseTextDocument((d) => {
+      collection.delete(d.uri);
+      online.delete(d.uri.toString());
+    }),
+    deps.auth.onDidChange(() => vscode.workspace.textDocuments.forEach((d) => void runOnline(d))),
+    vscode.commands.registerCommand(CHECK_ONLINE_COMMAND, async () => {
+      const documents = vscode.workspace.textDocuments.filter(isApiProperties);
+      if (documents.length === 0) {
+        void vscode.window.showInformationMessage('Open an apiProperties.json to check it against the directory.');
+        return false;
+      }
+      const results = await Promise.all(documents.map((d) => checkOnline(d)));
+      if (!results.some(Boolean)) {
+        const pick = await vscode.window.showInformationMessage('Checking apiProperties.json against the directory needs a signed-in account.', 'Sign In');
+        if (pick === 'Sign In') await vscode.commands.executeCommand('entraConnector.signIn');
+        return false;
+      }
+      return true;
+    }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('entraConnector.cloud') || e.affectsConfiguration('entraConnector.customCloud')) {
-        vscode.workspace.textDocuments.forEach((d) => void run(d));
+        vscode.workspace.textDocuments.forEach((d) => {
+    void run(d);
+    void runOnline(d);
+  });
       }
     }),
   );
-  vscode.workspace.textDocuments.forEach((d) => void run(d));
+  vscode.workspace.textDocuments.forEach((d) => {
+    void run(d);
+    void runOnline(d);
+  });
 
   registerCodeActions(context, deps);
   registerExplainCommand(context, deps);
