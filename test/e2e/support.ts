@@ -77,9 +77,10 @@ export async function launchWorkbench(options: LaunchOptions = {}): Promise<Work
     // The emulated tenant's sign-in pages use its own CA.
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, ignoreHTTPSErrors: true });
     const page = await context.newPage();
-    await page.goto(workbenchUrl(server, { folder: workspaceDir }));
-    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-    await page.locator('.activitybar [aria-label^="Entra Connector"]').first().waitFor({ timeout: 60_000 });
+    // Generous: on a busy 2-core machine code-server's first page load alone can take half a minute.
+    await page.goto(workbenchUrl(server, { folder: workspaceDir }), { waitUntil: 'domcontentloaded', timeout: 120_000 });
+    await page.locator('.monaco-workbench').waitFor({ timeout: 120_000 });
+    await page.locator('.activitybar [aria-label^="Entra Connector"]').first().waitFor({ timeout: 120_000 });
     const wb: Workbench = {
       page,
       context,

@@ -104,8 +104,9 @@ try {
   });
   page.on('pageerror', (e) => hostLog.push(`pageerror: ${e.message}`));
   const url = workbenchUrl(server, { folder: workspaceDir, extensionDevelopmentPath: ROOT, extensionTestsPath: testsModule });
-  await page.goto(url);
-  await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
+  // Generous: on a busy 2-core machine code-server's first page load alone can take half a minute.
+  await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 120_000 });
+  await page.waitForSelector('.monaco-workbench', { timeout: 120_000 });
   say('workbench open; waiting for the in-host suite…');
 
   const deadline = Date.now() + TIMEOUT_MS;
