@@ -37,7 +37,9 @@ function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
 describe('Sign-in in the extension host', function () {
   this.timeout(60_000);
   let api: ExtensionApi;
+  let seededTenant: string | undefined;
   const endpoints = emulator();
+  const config = () => vscode.workspace.getConfiguration('entraConnector');
 
   before(async () => {
     const ext = vscode.extensions.getExtension<ExtensionApi>(EXTENSION_ID);
@@ -46,10 +48,11 @@ describe('Sign-in in the extension host', function () {
     const settings = api.auth.settings();
     assert.equal(settings.cloud.name, 'Custom', 'the runner points entraConnector.cloud at the emulated tenant');
     assert.equal(settings.cloud.loginEndpoint, endpoints.loginEndpoint.replace(/\/$/, ''));
+    seededTenant = config().inspect<string>('signIn.tenant')?.globalValue;
   });
 
   after(async () => {
-    await vscode.workspace.getConfiguration('entraConnector').update('signIn.tenant', undefined, vscode.ConfigurationTarget.Global);
+    await config().update('signIn.tenant', seededTenant, vscode.ConfigurationTarget.Global);
   });
 
   it('signs in by device code and keeps the tokens in SecretStorage', async () => {
@@ -71,7 +74,8 @@ describe('Sign-in in the extension host', function () {
   it('a new MSAL instance (as after a restart) gets a token silently from SecretStorage', async () => {
     const before = await api.auth.service();
     // Another tenant setting means another service: a new PublicClientApplication with an empty memory cache.
-    await vscode.workspace.getConfiguration('entraConnector').update('signIn.tenant', endpoints.tenantId, vscode.ConfigurationTarget.Global);
+    const other = api.auth.settings().tenant === 'organizations' ? endpoints.tenantId : 'organizations';
+    await config().update('signIn.tenant', other, vscode.ConfigurationTarget.Global);
     const after = await api.auth.service();
     assert.notStrictEqual(after, before, 'a fresh sign-in service');
     assert.equal((await after.getActiveAccount())?.username, 'admin@contoso.example');
