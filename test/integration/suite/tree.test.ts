@@ -1,0 +1,320 @@
+// The registrations tree inside the real extension host, against the emulated tenant seeded with connectors in
+// three states (healthy, missing redirect URI, secret expiring in 5 days) plus one without consent: the items the
+// views show, each action's change in the tenant (admin GET /state) and in the tree, the Graph round trips of a
+// refresh (the emulator's request log), the stale state when Graph throttles, and signing out.
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { ExtensionApi } from '../../../src/extension';
+import type { TreeNode } from '../../../src/vscode/tree/nodes';
+import { THREE_STATES, treeSeed, type SeedConnector } from '../../unit/registrations/seed';
+
+const EXTENSION_ID = 'entra-connector.entra-connector';
+const ADMIN = 'admin@contoso.example';
+
+interface Endpoints {
+  adminEndpoint: string;
+  tenantId: string;
+}
+interface Recorded {
+  service: string;
+  method: string;
+  path: string;
+  batch?: number;
+}
+interface TenantState {
+  applications: { id: string; appId: string; displayName: string; web?: { redirectUris?: string[] }; passwordCredentials?: { keyId: string; hint?: string; endDateTime?: string }[] }[];
+  oauth2PermissionGrants: { clientId: string; resourceId: string; consentType: string; scope: string }[];
+  requests: Recorded[];
+}
+
+function emulator(): Endpoints {
+  const line = process.env.ENTRA_EMULATOR;
+  assert.ok(line, "ENTRA_EMULATOR (the emulated tenant's endpoints) must be set by the integration runner");
+  return JSON.parse(line) as Endpoints;
+}
+
+async function admin<T>(ep: Endpoints, method: string, path: string, body?: unknown): Promise<T> {
+  const response = await fetch(`${ep.adminEndpoint}${path}`, { method, headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  assert.ok(response.ok, `${method} ${path}: HTTP ${response.status} ${await response.clone().text()}`);
+  return (response.status === 204 ? undefined : await response.json()) as T;
+}
+
+const state = (ep: Endpoints) => admin<TenantState>(ep, 'GET', '/state');
+
+function labelOf(item: vscode.TreeItem): string {
+  return typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
+}
+
+interface Shown {
+  node: TreeNode;
+  label: string;
+  description: string;
+  icon: string | undefined;
+  color: string | undefined;
+  contextValue: string | undefined;
+}
+
+function show(provider: vscode.TreeDataProvider<TreeNode>, node: TreeNode): Shown {
+  const item = provider.getTreeItem(node) as vscode.TreeItem;
+  const icon = item.iconPath instanceof vscode.ThemeIcon ? item.iconPath : undefined;
+  return { node, label: labelOf(item), description: typeof item.description === 'string' ? item.description : '', icon: icon?.id, color: (icon?.color as { id?: string } | undefined)?.id, contextValue: item.contextValue };
+}
+
+async function children(provider: vscode.TreeDataProvider<TreeNode>, node?: TreeNode): Promise<Shown[]> {
+  return ((await provider.getChildren(node)) ?? []).map((n) => show(provider, n));
+}
+
+/** Replaces a `vscode.window` prompt for the duration of `run` (the test answers like a user would). */
+async function answering<T>(name: 'showWarningMessage' | 'showInputBox' | 'showInformationMessage', answer: (...args: unknown[]) => unknown, run: () => Thenable<T>): Promise<{ result: T; asked: unknown[][] }> {
+  const win = vscode.window as unknown as Record<string, unknown>;
+  const original = win[name];
+  const asked: unknown[][] = [];
+  win[name] = (...args: unknown[]) => {
+    asked.push(args);
+    return Promise.resolve(answer(...args));
+  };
+  try {
+    return { result: await run(), asked };
+  } finally {
+    win[name] = original;
+  }
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('Registrations tree (issue 7)', function () {
+  this.timeout(120_000);
+  const ep = emulator();
+  let api: ExtensionApi;
+  const seed = treeSeed([...THREE_STATES, { name: 'Needs Consent', consented: false }], { owner: ADMIN, index: 700 });
+  const byName = (name: string) => seed.connectors.find((c) => c.name === name) as SeedConnector;
+
+  const connectorNode = async (name: string) => {
+    const found = (await children(api.connectors)).find((s) => s.label === name);
+    assert.ok(found, `the Connectors view lists ${name}`);
+    return found;
+  };
+  const descendants = async (name: string): Promise<Shown[]> => {
+    const out: Shown[] = [];
+    const walk = async (s: Shown) => {
+      for (const c of await children(api.connectors, s.node)) {
+        out.push(c);
+        await walk(c);
+      }
+    };
+    await walk(await connectorNode(name));
+    return out;
+  };
+
+  before(async () => {
+    const ext = vscode.extensions.getExtension<ExtensionApi>(EXTENSION_ID);
+    assert.ok(ext);
+    api = await ext.activate();
+    if ((await api.auth.storedAccounts()).length === 0) {
+      const service = await api.auth.service();
+      const signingIn = service.signIn('deviceCode');
+      await until('the device code to be approved', async () => ((await admin<{ approved?: number }>(ep, 'POST', '/device/approve', { user: ADMIN })).approved ?? 0) > 0);
+      await signingIn;
+    }
+    await admin(ep, 'POST', '/seed', seed.objects);
+    // More apps owned by the signed-in user than one page of the App registrations view.
+    await admin(ep, 'POST', '/seed', { owner: ADMIN, applications: Array.from({ length: 60 }, (_, i) => ({ displayName: `Bulk app ${String(i + 1).padStart(3, '0')}` })) });
+    const root = vscode.workspace.workspaceFolders![0]!.uri;
+    for (const c of seed.connectors) {
+      await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(root, c.name, 'apiProperties.json'), new TextEncoder().encode(c.apiProperties));
+    }
+    await api.connectors.refresh();
+  });
+
+  it('shows each connector with its state: labels, descriptions, icons, contextValues', async () => {
+    const rows = await until('the seeded connectors', async () => {
+      const shown = await children(api.connectors);
+      return seed.connectors.every((c) => shown.some((s) => s.label === c.name)) ? shown : undefined;
+    });
+    const pick = (name: string) => {
+      const s = rows.find((r) => r.label === name)!;
+      return [s.description, s.icon, s.color, s.contextValue];
+    };
+    assert.deepEqual(pick('Healthy Invoices'), ['healthy', 'pass', 'testing.iconPassed', 'connector.entra.ok']);
+    assert.deepEqual(pick('Missing Redirect'), ['redirect URI not registered', 'error', 'list.errorForeground', 'connector.entra.error']);
+    assert.deepEqual(pick('Expiring Secret'), ['secret expires in 5 days', 'warning', 'list.warningForeground', 'connector.entra.warning']);
+    assert.deepEqual(pick('Needs Consent'), ['no consent', 'warning', 'list.warningForeground', 'connector.entra.warning']);
+    assert.deepEqual(pick('Contoso Invoices'), ['not secured', 'shield', undefined, 'connector.noAuth']);
+    assert.ok(!rows.some((r) => r.label.startsWith('Sign in')), 'signed in: no sign-in item');
+  });
+
+  it("a connector's children: apps, redirect URIs, consent, secrets, identifier URIs and pre-authorized clients", async () => {
+    const c = byName('Healthy Invoices');
+    const top = await children(api.connectors, (await connectorNode(c.name)).node);
+    assert.deepEqual(top.map((s) => [s.label, s.contextValue]), [
+      ['Healthy Invoices connector', 'app.connector'],
+      ['Healthy Invoices API', 'app.api'],
+      ['Redirect URIs', 'group.redirectUris'],
+      ['Permissions and consent', 'group.scopes'],
+      ['Client secrets', 'group.secrets'],
+      ['Identifier URIs', 'group.identifierUris'],
+      ['Pre-authorized clients', 'group.preAuthorized'],
+    ]);
+    assert.equal(top[0]!.description, `connector app · ${c.clientId}`);
+    const all = await descendants(c.name);
+    const find = (cv: string) => all.filter((s) => s.contextValue === cv).map((s) => [s.label, s.description, s.icon]);
+    assert.deepEqual(find('redirectUri.registered'), [[c.redirectUrl, 'registered', 'pass']]);
+    assert.deepEqual(find('scope.tenant'), [['user_impersonation', 'Healthy Invoices API · consented tenant-wide', 'pass']]);
+    assert.equal(find('secret.fine').length, 1);
+    assert.match(String(find('secret.fine')[0]![1]), /^expires in 180 days \(\d{4}-\d\d-\d\d\)$/, 'not held on this machine');
+    assert.deepEqual(find('identifierUri'), [[c.identifierUri, 'identifier URI', 'symbol-key']]);
+    assert.deepEqual(find('preAuthorized'), [['Azure API Connections', 'user_impersonation', 'verified']]);
+  });
+
+  it('a refresh of the Connectors view costs at most 2 Graph round trips', async () => {
+    await admin(ep, 'DELETE', '/requests');
+    await api.connectors.refresh();
+    const graph = (await state(ep)).requests.filter((r) => r.service === 'graph' && r.batch === undefined);
+    assert.ok(graph.length >= 1 && graph.length <= 2, `round trips: ${graph.map((r) => `${r.method} ${r.path}`).join(', ')}`);
+    // Expanding nodes fetches nothing.
+    await admin(ep, 'DELETE', '/requests');
+    await descendants('Missing Redirect');
+    assert.equal((await state(ep)).requests.filter((r) => r.service === 'graph').length, 0);
+  });
+
+  it('registers a missing redirect URI: the tenant has it and the tree shows it at once', async () => {
+    const c = byName('Missing Redirect');
+    const missing = (await descendants(c.name)).find((s) => s.contextValue === 'redirectUri.missing');
+    assert.ok(missing, 'a missing redirect URI item');
+    assert.equal(missing.label, c.redirectUrl);
+    await answering('showInformationMessage', () => undefined, () => vscode.commands.executeCommand('entraConnector.tree.registerRedirectUri', missing.node));
+    const app = (await state(ep)).applications.find((a) => a.appId === c.clientId)!;
+    assert.deepEqual(app.web?.redirectUris, [c.redirectUrl]);
+    const after = await connectorNode(c.name);
+    assert.equal(after.description, 'healthy');
+    assert.equal(after.icon, 'pass');
+  });
+
+  it('grants tenant-wide consent after a confirmation', async () => {
+    const c = byName('Needs Consent');
+    const scope = (await descendants(c.name)).find((s) => s.contextValue === 'scope.none');
+    assert.ok(scope, 'a scope without consent');
+    const { asked } = await answering('showWarningMessage', () => 'Grant Consent', () =>
+      answering('showInformationMessage', () => undefined, () => vscode.commands.executeCommand('entraConnector.tree.grantConsent', scope.node)),
+    );
+    assert.equal(asked.length, 1, 'asked once for confirmation');
+    const grants = (await state(ep)).oauth2PermissionGrants.filter((g) => g.clientId === c.connectorSpId && g.resourceId === c.apiSpId);
+    assert.deepEqual(grants.map((g) => [g.consentType, g.scope]), [['AllPrincipals', 'user_impersonation']]);
+    assert.equal((await connectorNode(c.name)).description, 'healthy');
+    assert.ok((await descendants(c.name)).some((s) => s.contextValue === 'scope.tenant'));
+  });
+
+  it('rotates a secret: adds one, keeps its value in SecretStorage, removes the old one after confirmation', async () => {
+    const c = byName('Expiring Secret');
+    const app = (await descendants(c.name)).find((s) => s.contextValue === 'app.connector')!;
+    const { asked } = await answering('showWarningMessage', (message) => (String(message).includes('Remove the old secret') ? 'Remove Old Secret' : undefined), () =>
+      vscode.commands.executeCommand('entraConnector.tree.rotateSecret', app.node),
+    );
+    assert.equal(asked.length, 1, 'one modal confirmation before removing the old secret');
+    const creds = (await state(ep)).applications.find((a) => a.appId === c.clientId)!.passwordCredentials ?? [];
+    assert.equal(creds.length, 1, 'the old secret was removed, the new one added');
+    assert.notEqual(creds[0]!.keyId, c.secretKeyId);
+    assert.ok(Date.parse(creds[0]!.endDateTime!) - Date.now() > 170 * 86_400_000);
+    const after = await connectorNode(c.name);
+    assert.equal(after.description, 'healthy');
+    const secrets = (await descendants(c.name)).filter((s) => s.contextValue?.startsWith('secret.'));
+    assert.equal(secrets.length, 1);
+    assert.match(secrets[0]!.description, /^expires in 1[78]\d days .* · on this machine$/);
+  });
+
+  it('copies the client ID and the identifier URI', async () => {
+    const c = byName('Healthy Invoices');
+    const all = await descendants(c.name);
+    const copied = async (command: string, contextValue: string) => {
+      await vscode.env.clipboard.writeText('-');
+      await vscode.commands.executeCommand(command, all.find((s) => s.contextValue === contextValue)!.node);
+      return vscode.env.clipboard.readText();
+    };
+    const written = [
+      await copied('entraConnector.tree.copyClientId', 'app.connector'),
+      await copied('entraConnector.tree.copyObjectId', 'app.api'),
+      await copied('entraConnector.tree.copyIdentifierUri', 'identifierUri'),
+    ];
+    assert.deepEqual(written, [c.clientId, c.apiObjectId, c.identifierUri]);
+  });
+
+  it('shows the last known state marked stale when Graph throttles, never an empty tree', async () => {
+    await admin(ep, 'PUT', '/faults', { rules: [{ match: { service: 'graph' }, fault: 'throttle', retryAfter: 0 }] });
+    try {
+      await api.connectors.refresh();
+      const rows = await children(api.connectors);
+      assert.equal(rows[0]!.label, 'Showing the last known state');
+      const healthy = rows.find((r) => r.label === 'Healthy Invoices')!;
+      assert.equal(healthy.description, 'healthy (stale)');
+      assert.equal(rows.find((r) => r.label === 'Missing Redirect')!.description, 'healthy (stale)');
+      assert.ok((await descendants('Healthy Invoices')).length > 5, 'the children are still there');
+    } finally {
+      await admin(ep, 'PUT', '/faults', {});
+    }
+    await api.connectors.refresh();
+    assert.equal((await connectorNode('Healthy Invoices')).description, 'healthy');
+  });
+
+  it('App registrations: first page after 1 request, load more, search', async () => {
+    const owned = api.connectors.appRegistrations;
+    assert.ok(owned, 'the App registrations view is attached');
+    await admin(ep, 'DELETE', '/requests');
+    await owned.refresh();
+    const graph = (await state(ep)).requests.filter((r) => r.service === 'graph');
+    assert.deepEqual(graph.map((r) => `${r.method} ${r.path}`), ['GET /v1.0/me/ownedObjects/microsoft.graph.application']);
+    let rows = await children(owned);
+    assert.equal(rows.filter((r) => r.contextValue === 'ownedApp').length, 50);
+    const more = rows.at(-1)!;
+    assert.equal(more.label, 'Load more…');
+    await vscode.commands.executeCommand('entraConnector.appRegistrations.loadMore');
+    rows = await children(owned);
+    const apps = rows.filter((r) => r.contextValue === 'ownedApp');
+    assert.ok(apps.length >= 60 + seed.objects.applications.length, `all owned apps after loading more (${apps.length})`);
+    assert.equal(new Set(apps.map((a) => a.label)).size, apps.length, 'no app twice');
+
+    await owned.setSearch('Healthy Invoices');
+    rows = await children(owned);
+    assert.equal(rows[0]!.label, 'Search: "Healthy Invoices" — 2 found');
+    assert.deepEqual(rows.filter((r) => r.contextValue === 'ownedApp').map((r) => r.label).sort(), ['Healthy Invoices API', 'Healthy Invoices connector']);
+    const api1 = rows.find((r) => r.label === 'Healthy Invoices API')!;
+    assert.deepEqual((await children(owned, api1.node)).map((s) => [s.label, s.contextValue]), [[byName('Healthy Invoices').identifierUri, 'identifierUri']]);
+    await owned.setSearch(undefined);
+  });
+
+  it('deletes an app registration after its name is typed, and both views follow', async () => {
+    const c = byName('Needs Consent');
+    const app = (await descendants(c.name)).find((s) => s.contextValue === 'app.connector')!;
+    // A wrong name does nothing.
+    await answering('showInputBox', () => undefined, () => vscode.commands.executeCommand('entraConnector.tree.deleteApp', app.node));
+    assert.ok((await state(ep)).applications.some((a) => a.appId === c.clientId));
+    const { asked } = await answering('showInputBox', () => `${c.name} connector`, () =>
+      answering('showInformationMessage', () => undefined, () => vscode.commands.executeCommand('entraConnector.tree.deleteApp', app.node)),
+    );
+    const options = asked[0]![0] as vscode.InputBoxOptions;
+    assert.equal(options.validateInput?.('Needs') !== undefined, true, 'the box refuses another name');
+    assert.equal(options.validateInput?.(`${c.name} connector`), undefined);
+    assert.ok(!(await state(ep)).applications.some((a) => a.appId === c.clientId), 'deleted in the tenant');
+    const after = await connectorNode(c.name);
+    assert.deepEqual([after.description, after.icon], ['connector app not found', 'error']);
+    assert.ok(!api.connectors.appRegistrations!.apps().some((a) => a.appId === c.clientId));
+  });
+
+  it('signed out: the App registrations view is empty (its welcome offers sign-in), the Connectors view offers sign-in', async () => {
+    const service = await api.auth.service();
+    await service.signOut();
+    await api.connectors.refresh();
+    await api.connectors.appRegistrations!.refresh();
+    assert.deepEqual(await api.connectors.appRegistrations!.getChildren(), []);
+    const rows = await children(api.connectors);
+    assert.equal(rows[0]!.label, 'Sign in to check the app registrations…');
+    assert.equal(rows.find((r) => r.label === 'Healthy Invoices')!.description, 'sign in to check');
+  });
+});
