@@ -2,7 +2,7 @@
 // Prints the size of the .vsix and of the extension host bundle. esbuild bundles every runtime dependency, so the
 // package needs no node_modules; .vscodeignore keeps sources, tests, fixtures and the test VS Code out.
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, readManifest } from './codeServer.mjs';
 
@@ -19,6 +19,18 @@ function run(args, what) {
 }
 
 run([join(ROOT, 'scripts', 'build.mjs'), '--production'], 'The production build');
+
+// The .vsix ships no node_modules: a require() that esbuild could not follow (e.g. a UMD module's dynamic
+// require of its own parts) would fail only at activation on the user's machine. Refuse to package it.
+for (const bundle of ['extension.js']) {
+  const code = readFileSync(join(ROOT, 'dist', bundle), 'utf8');
+  const dangling = [...new Set([...code.matchAll(/\brequire\(\s*["'](\.{1,2}\/[^"']+)["']\s*\)/g)].map((m) => m[1]))];
+  if (dangling.length > 0) {
+    console.error(`dist/${bundle} still requires ${dangling.join(', ')} at run time; that file is not in the package. ` +
+      'Import the dependency through its ES module build (or set esbuild mainFields) so that esbuild bundles it.');
+    process.exit(1);
+  }
+}
 const vsce = join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
 run([vsce, 'package', '--no-dependencies', '--out', vsix], 'vsce package');
 if (!existsSync(vsix)) {
