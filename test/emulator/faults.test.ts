@@ -1,6 +1,7 @@
 // Each fault kind: the exact status and body a client sees; the request log and critical path.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { validateGraphResponse } from '../contract/graph-contract';
 import { criticalPath } from './faults';
 import { adminToken, clearRequests, getState, httpsJson, resetEmulator, setFaults, startEmulator, type Endpoints, type RunningEmulator } from './index';
 
@@ -15,8 +16,11 @@ interface GraphErrorBody {
   error: { code: string; message: string; details?: { code: string; target?: string }[]; innerError?: Record<string, string> };
 }
 
-function graph<T = Record<string, unknown>>(method: string, path: string, body?: unknown, t = token) {
-  return httpsJson<T>(`${ep.graphEndpoint}/v1.0${path}`, { method, body, headers: { authorization: `Bearer ${t}` }, ca: ep.caCertPath });
+async function graph<T = Record<string, unknown>>(method: string, path: string, body?: unknown, t = token) {
+  const res = await httpsJson<T>(`${ep.graphEndpoint}/v1.0${path}`, { method, body, headers: { authorization: `Bearer ${t}` }, ca: ep.caCertPath });
+  const contract = validateGraphResponse(method, path, res.status, res.text ? res.body : undefined);
+  if (contract.covered) assert.ok(contract.valid, `${method} ${path} → ${res.status} breaks the Graph contract: ${contract.errors.join('; ')}`);
+  return res;
 }
 
 before(async () => {
@@ -118,6 +122,21 @@ describe('faults', () => {
     const b = r.body.responses.find((x) => x.id === 'b')!;
     assert.equal(b.status, 429);
     assert.equal(b.headers['Retry-After'], '3');
+  });
+
+  it('answers faults on ARM with ARM\'s error shape', async () => {
+    await setFaults(ep, { rules: [{ match: { service: 'arm' }, fault: 'throttle', times: 1, retryAfter: 4 }, { match: { service: 'arm' }, fault: 'unavailable', afterN: 1, times: 1 }] });
+    const arm = await adminToken(ep, 'admin@contoso.example', ['https://management.azure.com/user_impersonation']);
+    const get = () => httpsJson<{ error: { code: string; message: string } }>(`${ep.armEndpoint}/subscriptions?api-version=2022-12-01`, { headers: { authorization: `Bearer ${arm}` }, ca: ep.caCertPath });
+    const first = await get();
+    assert.equal(first.status, 429);
+    assert.equal(first.headers['retry-after'], '4');
+    assert.deepEqual(Object.keys(first.body.error).sort(), ['code', 'message']);
+    assert.equal(first.body.error.code, 'TooManyRequests');
+    const second = await get();
+    assert.equal(second.status, 503);
+    assert.equal(second.body.error.code, 'ServiceUnavailable');
+    assert.notEqual((await get()).status, 503);
   });
 
   it('refuses malformed fault configurations', async () => {

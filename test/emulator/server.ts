@@ -12,7 +12,7 @@ import { ensureTls } from './certs';
 import { applicationDefaults, CLI_CLIENT_ID, Directory, newGrantId, spFromApp } from './directory';
 import { criticalPath, FaultEngine, validateFaults } from './faults';
 import { GraphService } from './graph';
-import { createArmHandler } from './arm';
+import { armError, createArmHandler } from './arm';
 import { graphError, json, oauthError, type Reply, type Req } from './http';
 import { Signer } from './jwt';
 import { LoginService } from './login';
@@ -317,6 +317,18 @@ function tooLarge(service: Service, max: number): Reply {
 /** The response a client sees for a fault (undefined for faults that do not answer by themselves). */
 function faultReply(rule: FaultRule, service: Service): Reply | undefined {
   const retryAfter = String(rule.retryAfter ?? 1);
+  if (service === 'arm') {
+    switch (rule.fault) {
+      case 'throttle':
+        return armError(429, 'TooManyRequests', 'The request is being throttled. Retry after the number of seconds in the Retry-After header.', { 'retry-after': retryAfter });
+      case 'unavailable':
+        return armError(503, 'ServiceUnavailable', 'The service is temporarily unavailable. Please retry later.', { 'retry-after': retryAfter });
+      case 'expireToken':
+        return armError(401, 'ExpiredAuthenticationToken', `The access token expiry UTC time '${new Date(Date.now() - 1000).toISOString()}' is earlier than current UTC time '${new Date().toISOString()}'.`, { 'www-authenticate': 'Bearer error="invalid_token", error_description="The access token has expired."' });
+      default:
+        return undefined;
+    }
+  }
   switch (rule.fault) {
     case 'throttle':
       return service === 'login'
