@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { createContext } from '../../../src/setup/context';
+import { JsonFileStateStore } from '../../../src/setup/stateFile';
+
+const dir = mkdtempSync(join(tmpdir(), 'entra-state-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const ctx = () =>
+  createContext({
+    connectorDir: '/ws/Invoices',
+    tenantId: 't',
+    cloud: { name: 'AzureCloud', loginEndpoint: 'https://login.microsoftonline.com', graphEndpoint: 'https://graph.microsoft.com' },
+    choices: { service: { kind: 'microsoft', appId: 'g', resourceUri: 'https://graph.microsoft.com', scopes: ['User.Read'] }, connector: { kind: 'new', displayName: 'c' }, consent: 'admin', secretDays: 180, obo: false },
+  });
+
+describe('the CLI state file', () => {
+  it('round-trips the context, owner-only, written atomically (no temporary file left)', async () => {
+    const path = join(dir, 'nested', 'state.json');
+    const store = new JsonFileStateStore(path);
+    assert.equal(await store.load(), undefined);
+    const c = ctx();
+    c.objects.password = { keyId: 'k', endDateTime: '2027-01-01T00:00:00Z', displayName: 'marker', created: true };
+    await store.save(c);
+    assert.deepEqual(await store.load(), JSON.parse(JSON.stringify(c)));
+    assert.equal(statSync(path).mode & 0o777, 0o600);
+    assert.deepEqual(readdirSync(join(dir, 'nested')), ['state.json']);
+    await store.clear();
+    assert.equal(await store.load(), undefined);
+  });
+
+  it('refuses to write anything that looks like a secret and leaves the previous file intact', async () => {
+    const path = join(dir, 'refuse.json');
+    const store = new JsonFileStateStore(path);
+    await store.save(ctx());
+    const before = readFileSync(path, 'utf8');
+    const bad = { ...ctx(), objects: { password: { keyId: 'k', secretText: 'abc1Q~not-to-be-saved' } } };
+    await assert.rejects(store.save(bad as never), /secret-like field/);
+    assert.equal(readFileSync(path, 'utf8'), before);
+  });
+
+  it('ignores a state file from another format version', async () => {
+    const path = join(dir, 'old.json');
+    const store = new JsonFileStateStore(path);
+    await store.save({ ...ctx(), version: 0 } as never);
+    assert.equal(await store.load(), undefined);
+  });
+});
