@@ -8,6 +8,7 @@ import { POWER_PLATFORM_ORIGINS } from '../../../src/service/cors';
 import { EASY_AUTH_FIELDS, getPath, tenantIssuer, type EasyAuthTarget } from '../../../src/service/easyAuth';
 import { ArmFailure } from '../../../src/service/errors';
 import { applySecureService, hasChanges, planSecureService } from '../../../src/service/secure';
+import { secureServiceStep } from '../../../src/service/setupStep';
 import { getSite, listSites, listSubscriptions, parseSiteId, resolveSite } from '../../../src/service/sites';
 import { armClientFor, armSites, FUNCTION_APP_ID, resetWithArmConsent, SUBSCRIPTION, WEB_APP_ID } from './emulatedArm';
 
@@ -179,5 +180,17 @@ describe('secure the service (emulated ARM)', () => {
     const { adminToken } = await import('../../emulator');
     const client = new ArmClient({ armEndpoint: ep.armEndpoint, getAccessToken: () => adminToken(ep, ADMIN, ['https://graph.microsoft.com/User.Read']), retry: { baseDelayMs: 1 } });
     await assert.rejects(listSubscriptions(client), (e: unknown) => e instanceof ArmFailure && e.error.code === 'InvalidAuthenticationTokenAudience' && /cloud/.test(e.error.next));
+  });
+
+  it('the checklist step secures the site for the registered API app and is "already set" the second time', async () => {
+    const { client } = armClientFor(ep, ADMIN);
+    const input = { siteId: WEB_APP_ID, apiAppId: API_APP_ID, identifierUris: [`api://${ep.tenantId}/contoso-invoices`], loginEndpoint: ep.loginEndpoint, tenantId: ep.tenantId };
+    const first = await secureServiceStep(client, input);
+    assert.equal(first.changed, true);
+    assert.match(first.detail, /contoso-invoices: authentication set \(7 fields\); CORS now allows https:\/\/\*\.azure-apim\.net/);
+    const second = await secureServiceStep(client, input);
+    assert.equal(second.changed, false);
+    assert.equal(second.detail, 'contoso-invoices: authentication already set; CORS already allows Power Platform.');
+    await assert.rejects(secureServiceStep(client, { ...input, siteId: 'contoso-invoices' }), (e: unknown) => e instanceof ArmFailure && e.error.code === 'SiteNotFound');
   });
 });

@@ -1,0 +1,47 @@
+/**
+ * Step 7 of the checklist as one call: secure a site for the API app the setup registered (Easy Auth v2 with its
+ * appId, issuer and audiences, and CORS for Power Platform). Idempotent: a site already secured gives "done"
+ * without a write. The checklist engine calls this with an ArmClient and the site the user picked.
+ */
+import type { ArmClient } from './arm';
+import { POWER_PLATFORM_ORIGINS } from './cors';
+import { apiAudiences, tenantIssuer } from './easyAuth';
+import { applySecureService, planSecureService, type SecurePlan } from './secure';
+import { getSite, parseSiteId } from './sites';
+import { ArmFailure } from './errors';
+
+export interface ServiceStepInput {
+  /** The site's resource ID. */
+  readonly siteId: string;
+  readonly apiAppId: string;
+  /** The API's Application ID URIs (the connector's resource URL among them). */
+  readonly identifierUris: readonly string[];
+  readonly loginEndpoint: string;
+  readonly tenantId: string;
+  readonly auth?: boolean;
+  readonly cors?: boolean;
+}
+
+export interface ServiceStepOutcome {
+  readonly detail: string;
+  readonly changed: boolean;
+  readonly plan: SecurePlan;
+}
+
+export async function secureServiceStep(arm: ArmClient, input: ServiceStepInput): Promise<ServiceStepOutcome> {
+  const ref = parseSiteId(input.siteId);
+  if (!ref) throw new ArmFailure({ code: 'SiteNotFound', status: 0, message: `"${input.siteId}" is not a site resource ID.`, next: 'Pick the web app or function app that hosts the API.' });
+  const site = await getSite(arm, ref);
+  const plan = await planSecureService(arm, site, {
+    ...(input.auth === false ? { auth: false } : {}),
+    ...(input.cors === false ? { cors: false } : {}),
+    origins: POWER_PLATFORM_ORIGINS,
+    target: { clientId: input.apiAppId, issuer: tenantIssuer(input.loginEndpoint, input.tenantId), audiences: apiAudiences(input.apiAppId, input.identifierUris) },
+  });
+  const result = await applySecureService(arm, plan);
+  const parts = [
+    plan.easyAuth && (result.easyAuthChanged ? `authentication set (${plan.easyAuth.changes.length} field${plan.easyAuth.changes.length === 1 ? '' : 's'})` : 'authentication already set'),
+    plan.cors && (result.corsChanged ? `CORS now allows ${plan.cors.added.join(', ')}` : 'CORS already allows Power Platform'),
+  ].filter(Boolean);
+  return { detail: `${site.name}: ${parts.join('; ')}.`, changed: result.easyAuthChanged || result.corsChanged, plan };
+}
