@@ -1,0 +1,124 @@
+// The tree's directory changes against the emulated tenant, and the snapshot each one leaves the tree with.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { adminToken, getState, seedObjects, startEmulator, type Endpoints, type RunningEmulator } from '../../emulator';
+import { createGraphClient } from '../../../src/graph/client';
+import { Directory } from '../../../src/graph/operations';
+import { fetchRegistrations } from '../../../src/graph/registrations';
+import { addSecret, grantTenantConsent, registerRedirectUri, withConsent, withoutApp, withRedirectUris, withSecrets } from '../../../src/registrations/actions';
+import { readConnectorAuth } from '../../../src/registrations/connectorAuth';
+import { computeHealth, lookupsFor, type DirectorySnapshot } from '../../../src/registrations/health';
+import { treeSeed } from './seed';
+
+const ADMIN = 'admin@contoso.example';
+const MAKER = 'maker@contoso.example';
+let emu: RunningEmulator;
+let ep: Endpoints;
+
+function directory(user = ADMIN): Directory {
+  const tokens = new Map<string, string>();
+  return new Directory(
+    createGraphClient({
+      graphEndpoint: ep.graphEndpoint,
+      getAccessToken: async (scopes) => {
+        const key = scopes.join(' ');
+        if (!tokens.has(key)) tokens.set(key, await adminToken(ep, user, scopes));
+        return tokens.get(key)!;
+      },
+      retry: { maxRetries: 0 },
+    }),
+    { replication: { attempts: 5, delayMs: 20 } },
+  );
+}
+
+const seed = treeSeed([{ name: 'Missing Redirect', redirectRegistered: false }, { name: 'No Consent', consented: false }, { name: 'Rotate Me', secretDays: 5 }], { owner: ADMIN });
+const [missing, noConsent, rotate] = seed.connectors as [typeof seed.connectors[0], typeof seed.connectors[0], typeof seed.connectors[0]];
+
+async function snapshot(): Promise<DirectorySnapshot> {
+  return fetchRegistrations(directory().client, lookupsFor(seed.connectors.map((c) => readConnectorAuth(c.apiProperties))));
+}
+
+function health(snap: DirectorySnapshot, c: typeof missing, secretsHere = new Map<string, string | undefined>()) {
+  return computeHealth({ name: c.name, auth: readConnectorAuth(c.apiProperties), directory: snap, secretsHere, now: new Date() });
+}
+
+before(async () => {
+  emu = await startEmulator({ port: 0 });
+  ep = emu.endpoints;
+  await seedObjects(ep, seed.objects);
+  // The connector app of "Missing Redirect" already has another redirect URI, which must be kept.
+  const app = (await getState(ep)).applications.find((a) => a.appId === missing.clientId)!;
+  await directory().updateApplication(app.id, { web: { redirectUris: ['https://example.test/keep'] } });
+  // The API of "No Consent" publishes a second scope, to widen a grant with.
+  const api = seed.objects.applications.find((a) => a.appId === noConsent.apiAppId)! as { api: { oauth2PermissionScopes: Record<string, unknown>[] } };
+  const second = { ...api.api.oauth2PermissionScopes[0]!, id: '5e000000-0000-4000-8000-0000000000aa', value: 'Invoices.Read' };
+  await directory().updateApplication(noConsent.apiObjectId, { api: { oauth2PermissionScopes: [...api.api.oauth2PermissionScopes, second] } as never });
+});
+
+after(async () => {
+  await emu.stop();
+});
+
+describe('registrations actions', () => {
+  it('registerRedirectUri adds the URI, keeps the others, and is idempotent; the snapshot follows', async () => {
+    const before = await snapshot();
+    assert.equal(health(before, missing).worst?.code, 'redirect-uri-missing');
+    const result = await registerRedirectUri(directory(), missing.clientId, missing.redirectUrl);
+    assert.deepEqual(result.redirectUris, ['https://example.test/keep', missing.redirectUrl]);
+    const again = await registerRedirectUri(directory(), missing.clientId, missing.redirectUrl);
+    assert.deepEqual(again.redirectUris, result.redirectUris);
+    const app = (await getState(ep)).applications.find((a) => a.appId === missing.clientId)!;
+    assert.deepEqual((app.web as { redirectUris: string[] }).redirectUris, ['https://example.test/keep', missing.redirectUrl]);
+    const local = withRedirectUris(before, result.objectId, result.redirectUris);
+    assert.notEqual(health(local, missing).worst?.code, 'redirect-uri-missing');
+    assert.deepEqual(health(local, missing).redirectUris, health(await snapshot(), missing).redirectUris, 'the local update equals a re-read');
+  });
+
+  it('grantTenantConsent creates one AllPrincipals grant, widens it later instead of duplicating', async () => {
+    const before = await snapshot();
+    assert.equal(health(before, noConsent).worst?.code, 'consent-missing');
+    const result = await grantTenantConsent(directory(), noConsent.clientId, noConsent.apiAppId, ['user_impersonation']);
+    assert.equal(result.clientSp.id, noConsent.connectorSpId);
+    assert.equal(result.resourceSp.id, noConsent.apiSpId);
+    await grantTenantConsent(directory(), noConsent.clientId, noConsent.apiAppId, ['user_impersonation', 'Invoices.Read']);
+    const grants = (await getState(ep)).oauth2PermissionGrants.filter((g) => g.clientId === noConsent.connectorSpId);
+    assert.deepEqual(grants.map((g) => [g.consentType, g.scope]), [['AllPrincipals', 'user_impersonation Invoices.Read']]);
+    const local = withConsent(before, result);
+    assert.equal(health(local, noConsent).scopes[0]!.consent, 'tenant');
+  });
+
+  it('grantTenantConsent fails with 403 and a next step for a maker who may not consent tenant-wide', async () => {
+    await assert.rejects(grantTenantConsent(directory(MAKER), missing.clientId, missing.apiAppId, ['user_impersonation']), (e: Error & { error?: { status: number; next: string } }) => {
+      assert.equal(e.error?.status, 403);
+      assert.ok(e.error?.next);
+      return true;
+    });
+  });
+
+  it('addSecret returns the value once; the snapshot keeps only its metadata; withSecrets removes old ones', async () => {
+    const before = await snapshot();
+    const app = before.applications.find((a) => a.appId === rotate.clientId)!;
+    const created = await addSecret(directory(), app.id, 180);
+    assert.ok(created.secretText.length >= 16);
+    const after = withSecrets(before, app.id, [created], [rotate.secretKeyId]);
+    const creds = after.applications.find((a) => a.id === app.id)!.passwordCredentials!;
+    assert.deepEqual(creds.map((c) => c.keyId), [created.keyId]);
+    assert.ok(!JSON.stringify(after).includes(created.secretText), 'the secret value is not in the snapshot');
+    const h = health(after, rotate, new Map([[rotate.clientId, created.secretText.slice(0, 3)]]));
+    assert.equal(h.status, 'ok');
+    assert.equal(h.secrets[0]!.heldHere, true);
+    await directory().removePassword(app.id, rotate.secretKeyId);
+    const inTenant = (await getState(ep)).applications.find((a) => a.appId === rotate.clientId)!.passwordCredentials as { keyId: string }[];
+    assert.deepEqual(inTenant.map((c) => c.keyId), [created.keyId]);
+  });
+
+  it('withoutApp drops the app, its service principal and their grants', async () => {
+    const before = await snapshot();
+    const app = before.applications.find((a) => a.appId === noConsent.clientId)!;
+    const after = withoutApp(before, app.id);
+    assert.ok(!after.applications.some((a) => a.id === app.id));
+    assert.ok(!after.servicePrincipals.some((s) => s.appId === noConsent.clientId));
+    assert.ok(!after.grants.some((g) => g.clientId === noConsent.connectorSpId));
+    assert.equal(health(after, noConsent).worst?.code, 'connector-app-not-found');
+  });
+});
