@@ -123,6 +123,9 @@ describe('Graph: applications', () => {
     const updated = await graph(t, 'PATCH', "/applications(uniqueName='contoso-invoices')", { displayName: 'Contoso Invoices v2' }, { Prefer: 'create-if-missing' });
     assert.equal(updated.status, 204);
     assert.equal(updated.text, '');
+    const represented = await graph<{ displayName: string; uniqueName: string }>(t, 'PATCH', "/applications(uniqueName='contoso-invoices')", { displayName: 'Contoso Invoices v3' }, { Prefer: 'create-if-missing, return=representation' });
+    assert.equal(represented.status, 200);
+    assert.equal(represented.body.displayName, 'Contoso Invoices v3');
     const state = await getState(ep);
     assert.equal(state.applications.filter((a) => a.uniqueName === 'contoso-invoices').length, 1);
   });

@@ -597,7 +597,7 @@ export class GraphService {
       const invalid = this.applyApplication(obj, body, clone(obj));
       if (invalid) return invalid;
       this.syncServicePrincipal(obj);
-      return { status: 204, headers: {} };
+      return this.updated(req, coll, obj);
     }
     if (coll === 'servicePrincipals') {
       const ownsApp = (() => {
@@ -609,7 +609,7 @@ export class GraphService {
         if (body[ro] !== undefined && body[ro] !== obj[ro] && JSON.stringify(body[ro]) !== JSON.stringify(obj[ro])) return graphError(400, 'Request_BadRequest', `Property '${ro}' is read-only and cannot be set.`);
       }
       Object.assign(obj, body);
-      return { status: 204, headers: {} };
+      return this.updated(req, coll, obj);
     }
     // grant
     for (const k of Object.keys(body)) {
@@ -622,6 +622,14 @@ export class GraphService {
       const bad = resource ? this.unknownScope(resource, String(body.scope ?? '')) : undefined;
       if (bad) return badValue('scope', 'OAuth2PermissionGrant');
       obj.scope = body.scope;
+    }
+    return this.updated(req, coll, obj);
+  }
+
+  /** 204, or 200 with the object when the client asked for `Prefer: return=representation`. */
+  private updated(req: Req, coll: Coll, obj: DirectoryObject): Reply {
+    if (/return=representation/i.test(String(req.headers.prefer ?? ''))) {
+      return json(200, { '@odata.context': `${this.base()}/$metadata#${coll}/$entity`, ...clone(obj) }, { 'preference-applied': 'return=representation' });
     }
     return { status: 204, headers: {} };
   }

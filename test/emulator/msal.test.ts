@@ -99,7 +99,7 @@ describe('msal-node against the emulated tenant (admin consented Application.Rea
     assert.notEqual(silent.accessToken, result.accessToken);
     const after = (await getState(ep)).requests.slice(before);
     assert.ok(after.some((r) => r.method === 'POST' && /\/oauth2\/v2\.0\/token$/.test(r.path) && r.status === 200), 'the refresh went to the token endpoint');
-    // An expired access token is refused by Graph.
+    // A tampered access token is refused by Graph (expiry: faults.test.ts).
     const expired = await httpsJson<{ error: { code: string; message: string } }>(`${ep.graphEndpoint}/v1.0/me`, { headers: { authorization: `Bearer ${silent.accessToken}x` }, ca: ep.caCertPath });
     assert.equal(expired.status, 401);
   });
