@@ -139,6 +139,22 @@ describe('Graph client middleware', () => {
     assert.equal(t.asked[1]?.force, true);
   });
 
+  it('a failed sign-in becomes a SignInRequired value with a next step, not an unexpected error', async () => {
+    const { fetchFn, seen } = scripted([]);
+    const client = createGraphClient({
+      graphEndpoint: 'https://graph.microsoft.com',
+      getAccessToken: async () => {
+        throw new Error('You are not signed in to Microsoft Entra. Run "Entra Connector: Sign In".');
+      },
+      fetch: fetchFn,
+    });
+    await assert.rejects(client.api('/applications').get(), (e) => {
+      const v = toDirectoryError(e);
+      return v.code === 'SignInRequired' && v.status === 401 && /not signed in/.test(v.message) && /Sign in again/.test(v.next);
+    });
+    assert.equal(seen.length, 0);
+  });
+
   it('maps permission by path', () => {
     assert.equal(permissionForPath('/applications(uniqueName=\'x\')'), 'Application.ReadWrite.All');
     assert.equal(permissionForPath('/servicePrincipals/1'), 'Application.ReadWrite.All');

@@ -250,6 +250,24 @@ describe('setup engine against the emulated tenant', () => {
     assertPropertiesMatch(dir, ctx);
   });
 
+  it('a user who may not register apps gets the cause and the next step, and nothing is created', async () => {
+    await setPolicy(ep, { usersCanRegisterApps: false });
+    const h = harness(MAKER);
+    const dir = connectorCopy();
+    const before = readFileSync(join(dir, 'apiProperties.json'), 'utf8');
+    const ctx = newContext(dir);
+    const result = await runSetup(ctx, h.services);
+    assert.equal(result.ok, false);
+    assert.deepEqual(result.failures.map((f) => [f.step, f.error.code, f.error.status]), [['service', 'Authorization_RequestDenied', 403]]);
+    assert.match(result.failures[0]?.error.message ?? '', /lacks the directory role/);
+    assert.match(result.failures[0]?.error.next ?? '', /Application Developer|Application Administrator/);
+    assert.ok(result.failures[0]?.error.requestId);
+    assert.equal(ctx.steps.connector.state, 'pending');
+    const c = await counts();
+    assert.deepEqual([c.apps, c.sps, c.grants, c.passwords], [0, 0, 0, 0]);
+    assert.equal(readFileSync(join(dir, 'apiProperties.json'), 'utf8'), before);
+  });
+
   it('consent "user" grants for the signed-in user only', async () => {
     const h = harness(MAKER);
     const ctx = newContext(connectorCopy(), { consent: 'user' });
