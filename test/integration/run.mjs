@@ -3,7 +3,7 @@
 // temp copy of the sample workspace, opens the workbench in headless Chromium with `extensionDevelopmentPath` and
 // `extensionTestsPath` in the URL payload, waits for the in-host mocha runner (suite/index.ts) to write its results,
 // prints them and `RESULT: N passed, N failed`. Always stops code-server and the emulator.
-// Env: ENTRA_INTEGRATION_TIMEOUT_MS (default 300000), ENTRA_TEST_GREP (mocha grep), ENTRA_TEST_VERBOSE=1 (echo logs),
+// Env: ENTRA_INTEGRATION_TIMEOUT_MS (default 600000), ENTRA_TEST_GREP (mocha grep), ENTRA_TEST_VERBOSE=1 (echo logs),
 //      ENTRA_SKIP_BUILD=1 (reuse out/ and dist/), ENTRA_CODE_SERVER_DIR (where the test VS Code is cached).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
@@ -23,7 +23,7 @@ import {
   workbenchUrl,
 } from '../../scripts/codeServer.mjs';
 
-const TIMEOUT_MS = Number(process.env.ENTRA_INTEGRATION_TIMEOUT_MS || 300_000);
+const TIMEOUT_MS = Number(process.env.ENTRA_INTEGRATION_TIMEOUT_MS || 600_000);
 const verbose = process.env.ENTRA_TEST_VERBOSE === '1';
 const say = (msg) => console.log(`[integration] ${msg}`);
 
@@ -117,7 +117,14 @@ try {
       if (r.done) report = r;
     }
     if (!report) {
-      if (Date.now() > deadline) throw new Error(`Timed out after ${TIMEOUT_MS / 1000}s waiting for the integration suite to finish inside the extension host.`);
+      if (Date.now() > deadline) {
+        const partial = existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, 'utf8')).results : [];
+        for (const t of partial) console.log(`  ${t.state === 'passed' ? '✔' : '✘'} ${t.title}`);
+        throw new Error(
+          `Timed out after ${TIMEOUT_MS / 1000}s waiting for the integration suite to finish inside the extension host ` +
+            `(${partial.length} test(s) had finished; set ENTRA_INTEGRATION_TIMEOUT_MS to wait longer).`,
+        );
+      }
       await new Promise((r) => setTimeout(r, 250));
     }
   }

@@ -40,10 +40,15 @@ export async function run(): Promise<void> {
   try {
     failures = await new Promise<number>((resolve) => {
       const runner = mocha.run(resolve);
-      runner.on('pass', (t) => results.push({ title: t.fullTitle(), state: 'passed', durationMs: t.duration }));
-      runner.on('fail', (t, err: Error) =>
-        results.push({ title: t.fullTitle(), state: 'failed', error: err?.stack ?? String(err) }),
-      );
+      // Written after every test too, so that a launcher that times out can say how far the suite got.
+      runner.on('pass', (t) => {
+        results.push({ title: t.fullTitle(), state: 'passed', durationMs: t.duration });
+        write(false);
+      });
+      runner.on('fail', (t, err: Error) => {
+        results.push({ title: t.fullTitle(), state: 'failed', error: err?.stack ?? String(err) });
+        write(false);
+      });
     });
   } catch (err) {
     write(true, err instanceof Error ? (err.stack ?? err.message) : String(err));
