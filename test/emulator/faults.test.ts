@@ -53,6 +53,15 @@ describe('faults', () => {
     assert.equal((await graph('POST', '/applications', { displayName: 'b' })).status, 201);
     assert.equal((await graph('GET', '/applications')).status, 200, 'reads do not count');
     assert.equal((await graph('POST', '/applications', { displayName: 'c' })).status, 429);
+    // Token requests are writes too, but a rule without a service leaves sign-in alone; `service: 'login'` targets it.
+    assert.ok(await adminToken(ep, MAKER, [`${GRAPH}/User.Read`]));
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    const tokenCall = () => httpsJson<{ error: string }>(`${ep.loginEndpoint}/organizations/oauth2/v2.0/token`, { method: 'POST', body: 'grant_type=refresh_token&client_id=14d82eec-204b-4c2f-b7e8-296a70dab67e&refresh_token=x', headers: form, ca: ep.caCertPath });
+    assert.equal((await tokenCall()).status, 400);
+    await setFaults(ep, { rules: [{ match: { service: 'login', path: '/oauth2/v2.0/token$' }, fault: 'unavailable', times: 1 }] });
+    const unavailable = await tokenCall();
+    assert.equal(unavailable.status, 503);
+    assert.equal(unavailable.body.error, 'temporarily_unavailable');
   });
 
   it('answers 503 with Retry-After', async () => {

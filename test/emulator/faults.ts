@@ -47,7 +47,9 @@ export class FaultEngine {
     for (const live of this.rules) {
       const m = live.rule.match ?? {};
       if (m.service && m.service !== service) continue;
-      if (!m.service && service === 'admin') continue;
+      // Without a service a rule targets the APIs (Graph, ARM), never sign-in: a "throttle after N writes" rule
+      // must not hit token requests.
+      if (!m.service && service !== 'graph' && service !== 'arm') continue;
       if (m.method) {
         const want = m.method.toUpperCase();
         if (want === 'WRITE' ? !WRITES.has(method) : want !== method) continue;

@@ -57,6 +57,7 @@ export interface FaultRule {
     method?: string;
     /** Regular expression tested against the service path, e.g. "^/v1.0/applications$" (graph) or "/oauth2/v2.0/token$" (login). */
     path?: string;
+    /** Default: graph and arm (sign-in requests are only matched when `service` is `login`). */
     service?: 'graph' | 'login' | 'arm';
   };
   fault: FaultKind;
