@@ -1,7 +1,9 @@
 import * as vscode from 'vscode';
 import { resolveCloud } from '../cloud/clouds';
 import { explainSignInError, findRelatedConnectors, type Explanation, type RelatedConnector } from '../connector/explain';
+import { registerRedirectUri } from '../registrations/actions';
 import type { DiagnosticsDeps } from './diagnostics';
+import { describeFailure, RegistrationsSession } from './tree/session';
 
 export const EXPLAIN_COMMAND = 'entraConnector.explainSignInError';
 
@@ -42,7 +44,28 @@ export interface ExplainResult {
 }
 
 /** Shows the explanation in a modal dialog with the buttons that act on it. */
-async function show(e: Explanation, related: readonly RelatedConnector[], uris: Map<string, vscode.Uri>): Promise<void> {
+/** Adds the redirect URI to the app in the signed-in tenant, after the user confirms. */
+async function registerRedirect(session: RegistrationsSession, appId: string, redirectUri: string): Promise<void> {
+  const account = await session.account();
+  if (!account) return;
+  const ok = await vscode.window.showWarningMessage(
+    `Add ${redirectUri} as a Web redirect URI of the app ${appId}?`,
+    { modal: true, detail: `Tenant ${account.tenantId}, signed in as ${account.username}. Existing redirect URIs are kept.` },
+    'Add Redirect URI',
+  );
+  if (ok !== 'Add Redirect URI') return;
+  try {
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Adding the redirect URI…' }, () =>
+      registerRedirectUri(session.directory(), appId, redirectUri),
+    );
+    void vscode.window.showInformationMessage(`The app ${appId} now has the redirect URI ${redirectUri}. Try the connection again.`);
+  } catch (error) {
+    void vscode.window.showErrorMessage(`Could not add the redirect URI: ${describeFailure(error)}`);
+  }
+}
+
+async function show(e: Explanation, related: readonly RelatedConnector[], uris: Map<string, vscode.Uri>, session: RegistrationsSession): Promise<void> {
+  const signedIn = (await session.account()) !== undefined;
   const lines = [
     e.meaning,
     '',
@@ -55,6 +78,10 @@ async function show(e: Explanation, related: readonly RelatedConnector[], uris: 
   const buttons: Array<{ title: string; run: () => Thenable<unknown> }> = [];
   for (const action of e.actions) {
     if (action.kind === 'add-redirect-uri') {
+      const appId = action.appId;
+      if (signedIn && appId) {
+        buttons.push({ title: 'Register Redirect URI on the App', run: () => registerRedirect(session, appId, action.redirectUri) });
+      }
       buttons.push({
         title: 'Copy Redirect URI',
         run: async () => {
@@ -78,6 +105,7 @@ async function show(e: Explanation, related: readonly RelatedConnector[], uris: 
 }
 
 export function registerExplainCommand(context: vscode.ExtensionContext, deps: DiagnosticsDeps): void {
+  const session = new RegistrationsSession(deps.auth, deps.log);
   context.subscriptions.push(
     vscode.commands.registerCommand(EXPLAIN_COMMAND, async (message?: unknown): Promise<ExplainResult | undefined> => {
       const text = typeof message === 'string'
@@ -93,7 +121,7 @@ export function registerExplainCommand(context: vscode.ExtensionContext, deps: D
       const files = await workspaceConnectors();
       const related = findRelatedConnectors(explanation, files);
       deps.log.info(`Explained ${explanation.code ?? 'a sign-in error without a code'}${related.length ? ` (related: ${related.map((r) => r.path).join(', ')})` : ''}.`);
-      void show(explanation, related, new Map(files.map((f) => [f.path, f.uri])));
+      void show(explanation, related, new Map(files.map((f) => [f.path, f.uri])), session);
       return { explanation, related };
     }),
   );
