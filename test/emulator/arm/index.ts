@@ -53,6 +53,12 @@ export interface ArmHandler {
   handle(req: Req): Reply;
   /** Back to the seeded resources. */
   reset(): void;
+  /**
+   * A request to the site itself (`https://{name}.azurewebsites.net{path}`), answered the way App Service's platform
+   * CORS and Easy Auth v2 would with the site's current `config/web` and `config/authsettingsV2`: so tests can show
+   * that the settings written through ARM refuse unauthenticated calls and let the listed origins in.
+   */
+  serveSite(name: string, req: Req): Reply;
   /** Every site with its config, for tests (`GET /admin/state`). */
   state(): { subscriptions: ArmSubscriptionSeed[]; sites: SiteRecord[]; roles: Record<string, Record<string, ArmRole>> };
 }
@@ -303,11 +309,68 @@ export function createArmHandler(deps: ArmDeps): ArmHandler {
     return armError(404, 'NotFound', `The config '${configName}' is not served by the emulated Resource Manager (web and authsettingsV2 are).`);
   };
 
+  const serveSite = (name: string, req: Req): Reply => {
+    const site = [...sites.values()].find((s) => s.name.toLowerCase() === name.toLowerCase());
+    if (!site) return { status: 404, headers: { 'content-type': 'text/html' }, body: '<h1>404 Web Site not found.</h1>' };
+    const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
+    const cors = (site.web.cors ?? {}) as { allowedOrigins?: string[]; supportCredentials?: boolean };
+    const allowed = origin !== undefined && originAllowed(origin, cors.allowedOrigins ?? []);
+    const corsHeaders: Record<string, string> = allowed
+      ? { 'access-control-allow-origin': (cors.allowedOrigins ?? []).includes('*') && !cors.supportCredentials ? '*' : origin!, vary: 'Origin', ...(cors.supportCredentials ? { 'access-control-allow-credentials': 'true' } : {}) }
+      : {};
+    // Platform CORS answers preflights before authentication runs.
+    if (req.method === 'OPTIONS' && origin !== undefined && req.headers['access-control-request-method']) {
+      return { status: 204, headers: allowed ? { ...corsHeaders, 'access-control-allow-methods': 'GET, POST, PUT, PATCH, DELETE, OPTIONS', 'access-control-allow-headers': String(req.headers['access-control-request-headers'] ?? 'authorization, content-type') } : {} };
+    }
+    const auth = site.authV2 as { platform?: { enabled?: boolean }; globalValidation?: { requireAuthentication?: boolean; unauthenticatedClientAction?: string; excludedPaths?: string[] }; identityProviders?: { azureActiveDirectory?: { enabled?: boolean; registration?: { clientId?: string; openIdIssuer?: string }; validation?: { allowedAudiences?: string[] } } } };
+    const gv = auth.globalValidation ?? {};
+    const aad = auth.identityProviders?.azureActiveDirectory;
+    const excluded = (gv.excludedPaths ?? []).some((p) => req.path === p || req.path.startsWith(`${p.replace(/\/$/, '')}/`));
+    let user: string | undefined;
+    if (auth.platform?.enabled === true && aad?.enabled === true) {
+      const header = String(req.headers.authorization ?? '');
+      const claims = /^Bearer\s+\S/i.test(header) ? deps.verify(header.replace(/^Bearer\s+/i, '').trim()) : undefined;
+      const audiences = [...(aad.validation?.allowedAudiences ?? []), ...(aad.registration?.clientId ? [aad.registration.clientId] : [])].map((a) => a.replace(/\/+$/, '').toLowerCase());
+      const issuer = (aad.registration?.openIdIssuer ?? '').replace(/\/+$/, '');
+      const valid =
+        !!claims &&
+        typeof claims.exp === 'number' && claims.exp * 1000 > Date.now() &&
+        audiences.includes(String(claims.aud).replace(/\/+$/, '').toLowerCase()) &&
+        String(claims.iss).replace(/\/+$/, '') === issuer;
+      if (valid) user = String(claims!.preferred_username ?? claims!.oid);
+      else if (gv.requireAuthentication === true && !excluded) {
+        switch (gv.unauthenticatedClientAction) {
+          case 'Return401':
+            return { status: 401, headers: { ...corsHeaders, 'www-authenticate': `Bearer realm="${site.name}.azurewebsites.net" authorization_uri="${issuer}"` }, body: 'You do not have permission to view this directory or page.' };
+          case 'Return403':
+            return { status: 403, headers: corsHeaders, body: 'You do not have permission to view this directory or page.' };
+          case 'AllowAnonymous':
+            break;
+          default:
+            return { status: 302, headers: { ...corsHeaders, location: `/.auth/login/aad?post_login_redirect_uri=${encodeURIComponent(req.path)}` } };
+        }
+      }
+    }
+    return json(200, { site: site.name, path: req.path, ...(user ? { user } : {}) }, corsHeaders);
+  };
+
   return {
     handle,
     reset,
+    serveSite,
     state: () => ({ subscriptions: structuredClone(subscriptions), sites: structuredClone([...sites.values()]), roles: structuredClone(roles) }),
   };
+}
+
+/** App Service CORS matching: `*`, an exact origin (no case, no trailing slash), or a `scheme://*.domain` wildcard subdomain. */
+export function originAllowed(origin: string, allowed: readonly string[]): boolean {
+  const o = origin.replace(/\/+$/, '').toLowerCase();
+  return allowed.some((entry) => {
+    const a = entry.trim().replace(/\/+$/, '').toLowerCase();
+    if (a === '*' || a === o) return true;
+    const m = /^(https?:\/\/)\*\.(.+)$/.exec(a);
+    return !!m && o.startsWith(m[1]!) && o.endsWith(`.${m[2]}`) && o.length > m[1]!.length + m[2]!.length + 1;
+  });
 }
 
 function requestIds(): Record<string, string> {
