@@ -144,7 +144,12 @@ export class WizardPanel {
       files: {
         read: readText,
         apply: applyChange,
-        confirm: previewChanges,
+        confirm: async (changes) => {
+          const ok = await previewChanges(changes);
+          // Back to the wizard: its progress and summary are what comes next.
+          this.panel.reveal(this.panel.viewColumn, false);
+          return ok;
+        },
       },
       secrets: {
         store: (clientId, value) => Promise.resolve(context.secrets.store(secretStorageKey(clientId), value)),
@@ -268,7 +273,7 @@ async function previewChanges(changes: readonly FileChange[]): Promise<boolean> 
       left = vscode.Uri.from({ scheme: PREVIEW_SCHEME, path: `/${stamp}/missing/${name}` });
       previews.set(left.toString(), '');
     }
-    await vscode.commands.executeCommand('vscode.diff', left, right, `${name}: current ↔ proposed by the setup`, { preview: true, preserveFocus: true });
+    await vscode.commands.executeCommand('vscode.diff', left, right, `${name}: current ↔ proposed by the setup`, { preview: false, preserveFocus: true, viewColumn: vscode.ViewColumn.Beside });
   }
   const names = changes.map((c) => path.basename(c.path)).join(' and ');
   const choice = await vscode.window.showInformationMessage(
