@@ -7,7 +7,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { adminToken, getState, resetEmulator, startEmulator, type Endpoints, type RunningEmulator } from '../../emulator';
+import { adminToken, getState, resetEmulator, seedObjects, startEmulator, type Endpoints, type RunningEmulator } from '../../emulator';
 import { createGraphClient } from '../../../src/graph/client';
 import { Directory } from '../../../src/graph/operations';
 import type { FileChange } from '../../../src/setup/properties';
@@ -278,6 +278,29 @@ describe('wizard host logic against the emulated tenant', () => {
     assert.equal((await counts()).grants, 0);
     await send(c, { type: 'copyAdminConsentLink' });
     assert.equal(vs.clipboard.text, v.summary?.adminConsentUrl);
+  });
+
+  it('searches the tenant for an existing API app and sets up with it, without touching it', async () => {
+    const seeded = await seedObjects(ep, {
+      owner: ADMIN,
+      applications: [{ displayName: 'Payroll API', identifierUris: ['api://payroll.contoso.example'], signInAudience: 'AzureADMyOrg', api: { oauth2PermissionScopes: [{ id: '6b1f9a52-33a4-4c1e-9c55-5f8e0a3e2d11', value: 'user_impersonation', type: 'User', isEnabled: true, adminConsentDisplayName: 'Access', adminConsentDescription: 'Access' }] } }],
+    });
+    const appId = String(seeded.applications[0]?.appId);
+    await seedObjects(ep, { owner: ADMIN, servicePrincipals: [{ appId }] });
+    const dir = connectorCopy();
+    const vs = fakeVsCode(ADMIN, dir);
+    const c = new WizardController(vs.host, { connectorDir: dir, ...fast });
+    for (const query of ['Payroll', 'api://payroll.contoso.example', appId]) {
+      await send(c, { type: 'search', query });
+      const last = vs.posted[vs.posted.length - 1];
+      assert.equal(last?.type, 'searchResults');
+      assert.deepEqual(last?.type === 'searchResults' && last.results.map((r) => [r.appId, r.displayName, r.identifierUri, r.scopes]), [[appId, 'Payroll API', 'api://payroll.contoso.example', ['user_impersonation']]], query);
+    }
+    await send(c, { type: 'answer', page: 'service', value: { kind: 'existing', appId } }, ...ANSWERS.slice(1), { type: 'run' });
+    await c.idle();
+    const v = lastState(vs.posted);
+    assert.deepEqual(v.summary?.objects.filter((o) => !o.created).map((o) => o.id), [appId, c.context?.objects.apiSp?.id], 'the API app and its service principal were found, not created');
+    assert.equal((await counts()).apps, 1, 'only the connector app was created');
   });
 
   it('registers the redirect URL pasted on the summary', async () => {
