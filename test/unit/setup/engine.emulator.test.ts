@@ -221,6 +221,27 @@ describe('setup engine against the emulated tenant', () => {
     }
   }
 
+  for (const fault of KINDS) {
+    it(`a ${fault} fault at the api://{appId} + on-behalf-of patch of the API app still converges`, async () => {
+      await setFaults(ep, { rules: [{ match: { service: 'graph', method: 'PATCH', path: '^/v1\\.0/applications/[0-9a-f-]+$' }, fault, times: 1, retryAfter: 0 }] });
+      const h = harness(ADMIN);
+      const dir = connectorCopy();
+      const ctx = newContext(dir, {
+        service: { kind: 'new', displayName: 'Contoso Invoices API', identifierUri: { kind: 'appId' }, scope: 'user_impersonation', audience: 'AzureADMyOrg' },
+        obo: true,
+      });
+      const result = await runToEnd(ctx, h.services);
+      assert.deepEqual(result.failures, []);
+      assert.equal((await getState(ep)).requests.filter((r) => r.fault).length, 1, `the ${fault} fault was not injected`);
+      const c = await counts();
+      assert.deepEqual({ apps: c.apps, sps: c.sps, grants: c.grants, passwords: c.passwords }, { apps: 2, sps: 2, grants: 1, passwords: 1 });
+      const api = c.state.applications.find((a) => a.appId === ctx.objects.apiApp?.appId) as unknown as { identifierUris: string[]; api: { preAuthorizedApplications: { appId: string }[] } };
+      assert.deepEqual(api.identifierUris, [`api://${ctx.objects.apiApp?.appId}`]);
+      assert.deepEqual(api.api.preAuthorizedApplications.map((p) => p.appId), [AZURE_API_CONNECTIONS_APP_ID]);
+      assert.equal(readProps(dir).customParameters.resourceUri.value, `api://${ctx.objects.apiApp?.appId}`);
+    });
+  }
+
   it('replication lag on every new object still ends with exactly one of each', async () => {
     await setFaults(ep, { replicationLagMs: 400 });
     const dir = connectorCopy();
