@@ -9,11 +9,19 @@ const ROOT = resolve(__dirname, '..', '..');
 
 function run(args: string[]): Promise<{ line: string; extra: string; stop(): Promise<number | null> }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/emulator/cli.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Never leave an emulator behind, even if this test process is torn down mid-test.
+  const killChild = () => child.kill('SIGKILL');
+  process.once('exit', killChild);
+  child.once('exit', () => process.off('exit', killChild));
   let out = '';
   let err = '';
   child.stderr.on('data', (d) => (err += d));
   return new Promise((resolveRun, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ready line; stderr: ${err}`)), 20_000);
+    // A cold tsx start on a busy 2-core machine can take a while.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`no ready line within 60 s; stderr: ${err}`));
+    }, 60_000);
     child.on('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`exited with ${code}: ${err}`));
@@ -29,7 +37,11 @@ function run(args: string[]): Promise<{ line: string; extra: string; stop(): Pro
           extra: out.slice(nl + 1),
           stop: () =>
             new Promise((done) => {
-              child.on('exit', (code) => done(code));
+              const force = setTimeout(() => child.kill('SIGKILL'), 15_000);
+              child.on('exit', (code) => {
+                clearTimeout(force);
+                done(code);
+              });
               child.kill('SIGTERM');
             }),
         });
