@@ -2,12 +2,30 @@
 // Connector: Sign In" → the browser way → code-server's "open external website?" → the tenant's sign-in page in the
 // new tab → the account in the Connectors view header and the status bar. Screenshot for the README.
 import * as assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../../scripts/codeServer.mjs';
 import { launchWorkbench, runCommand, screenshot, type Workbench } from './support';
 
 const ADMIN = 'admin@contoso.example';
 const update = process.env.ENTRA_UPDATE_SCREENSHOTS === '1';
+/** The emulated tenant's token shapes: signed JWTs (access and ID tokens) and `1.` + 64 base64url refresh tokens. */
+const TOKEN_SHAPES = [/eyJ[\w-]{10,}\.eyJ[\w-]{10,}\.[\w-]{10,}/, /\b1\.[A-Za-z0-9_-]{64}\b/];
+
+/** Files under `dir` whose content holds something shaped like one of the tenant's tokens. */
+function filesWithTokens(dir: string): string[] {
+  const found: string[] = [];
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const full = join(d, name);
+      const st = statSync(full);
+      if (st.isDirectory()) walk(full);
+      else if (st.isFile() && st.size < 20_000_000 && TOKEN_SHAPES.some((re) => re.test(readFileSync(full, 'latin1')))) found.push(full);
+    }
+  };
+  walk(dir);
+  return found;
+}
 
 describe('Sign In (E2E)', () => {
   let wb: Workbench;
@@ -60,5 +78,14 @@ describe('Sign In (E2E)', () => {
     await page.locator('.notifications-toasts', { hasText: `Signed in as ${ADMIN}` }).first().waitFor({ timeout: 30_000 });
     await page.waitForTimeout(300);
     await screenshot('signin', page, update ? join(ROOT, 'media', 'screenshots', 'signin.png') : undefined);
+  });
+
+  it('leaves no token in the user-data folder (settings, logs, the output channel) or the workspace', async () => {
+    // The Output channel is flushed to its log file under user-data/logs.
+    await runCommand(wb.page, 'Entra Connector: Show Log');
+    await wb.page.waitForTimeout(1500);
+    const logs = readdirSync(join(wb.server.userDataDir, 'logs'), { recursive: true }).map(String);
+    assert.ok(logs.some((f) => /Entra Connector\.log$/.test(f)), 'the output channel has a log file to search');
+    assert.deepEqual([...filesWithTokens(wb.server.userDataDir), ...filesWithTokens(wb.workspaceDir)], []);
   });
 });
