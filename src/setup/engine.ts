@@ -552,6 +552,8 @@ export async function runSetup(ctx: SetupContext, svc: SetupServices): Promise<R
   let saving: Promise<void> = Promise.resolve();
   const save = () => (saving = saving.then(() => svc.state.save(ctx)));
   const env: TaskEnv = { svc, dir: svc.directory, checkpoint: save, now };
+  // A run that was killed mid-step left it "running": it is pending until this run gets to it.
+  for (const step of STEP_IDS) if (ctx.steps[step].state === 'running') ctx.steps[step] = { state: 'pending' };
   if (Object.keys(ctx.objects).length > 0) {
     try {
       const gone = await verifyRecorded(ctx, svc.directory);
