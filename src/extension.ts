@@ -5,6 +5,7 @@ import { createLog } from './vscode/log';
 import { registerAuth, type Auth } from './vscode/auth';
 import { registerRegistrationViews } from './vscode/tree';
 import { registerWizard } from './vscode/wizardPanel';
+import { registerServiceCommands } from './vscode/service';
 import { registerDiagnostics } from './vscode/diagnostics';
 
 /**
@@ -25,6 +26,8 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   registerWizard(context, { log, auth });
   // apiProperties.json problems, quick fixes and the sign-in error explainer (issue 5).
   registerDiagnostics(context, { log, auth });
+  // Secure the Service: App Service / Functions authentication and CORS through Azure Resource Manager (issue 8).
+  registerServiceCommands(context, { log, auth });
   // The registrations tree: connectors' app registrations, the user's own apps, and their actions (issue 7).
   registerRegistrationViews(context, { log, auth, connectors });
   log.info(`Entra Connector ${context.extension.packageJSON.version as string} activated.`);
