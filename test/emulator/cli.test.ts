@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { describe, it } from 'node:test';
+import { parseArgs, UsageError } from './cli-args';
 import { httpsJson } from './index';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -72,7 +73,13 @@ describe('npm run emulator', () => {
     }
   });
 
-  it('refuses bad arguments with a usage message', async () => {
-    await Promise.all([assert.rejects(run(['--faults', '[1']), /must be a JSON object/), assert.rejects(run(['--nonsense']), /unknown argument/)]);
+  it('parses its arguments and refuses bad ones with a usage message', () => {
+    assert.deepEqual(parseArgs(['--port', '4443', '--latency-ms=20', '--faults', '{"replicationLagMs":5}', '--seed', '{"extraApps":3}', '--host', '127.0.0.3']), {
+      port: 4443, latencyMs: 20, faults: { replicationLagMs: 5 }, seed: { extraApps: 3 }, host: '127.0.0.3',
+    });
+    assert.throws(() => parseArgs(['--faults', '[1']), (e: Error) => e instanceof UsageError && /must be a JSON object/.test(e.message));
+    assert.throws(() => parseArgs(['--port', '-1']), /non-negative integer/);
+    assert.throws(() => parseArgs(['--latency-ms']), /needs a value/);
+    assert.throws(() => parseArgs(['--nonsense']), /unknown argument/);
   });
 });
