@@ -34,15 +34,21 @@ export type OfflineRuleCode = (typeof OFFLINE_RULE_CODES)[number];
 export type OnlineRuleCode = (typeof ONLINE_RULE_CODES)[number];
 export type RuleCode = OfflineRuleCode | OnlineRuleCode;
 
+export type DirectoryRepair =
+  | { readonly kind: 'add-redirect-uri'; readonly appId: string; readonly redirectUri: string }
+  | { readonly kind: 'grant-consent'; readonly clientAppId: string; readonly resourceAppId: string; readonly scopes: readonly string[] };
+
 export interface Fix {
   readonly title: string;
   /** Edits on the analysed text; non-overlapping. */
   readonly edits: readonly TextEdit[];
   /**
    * Before the edits are applied, store this secret in SecretStorage under `secretStorageKey(clientId)`.
-   * Kept in memory only; never serialised (see `toJSON`).
+   * Kept in memory only; never serialised (`toJson` keeps fix titles only).
    */
   readonly moveSecret?: { readonly clientId: string; readonly value: string };
+  /** A repair in the tenant (online rules): performed after the user confirms, by the VS Code layer. */
+  readonly directory?: DirectoryRepair;
   /**
    * Safe to apply without a person looking (`entra-connector check --fix`): false for fixes that need
    * SecretStorage or that drop a value the user may still need.

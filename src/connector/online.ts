@@ -5,7 +5,7 @@
  * `Directory` satisfies as is; tests give an in-memory one.
  */
 import type { Node } from './jsonc';
-import type { ConnectorDiagnostic, OnlineRuleCode, Severity } from './diagnostic';
+import type { ConnectorDiagnostic, Fix, OnlineRuleCode, Severity } from './diagnostic';
 import { keyNodeOf, scalar, stringValue, valueAt, valueOf } from './jsonDocument';
 import { readApiProperties, type OAuthToken } from './model';
 import { RULES } from './rules';
@@ -75,8 +75,8 @@ export async function analyzeOnline(text: string, directory: DirectoryLookup, op
   const { doc } = model;
   if (!doc.root) return [];
   const out: ConnectorDiagnostic[] = [];
-  const report = (code: OnlineRuleCode, node: Node, message: string, severity?: Severity) =>
-    out.push({ code, severity: severity ?? RULES[code].severity, message, offset: node.offset, length: node.length, range: doc.rangeOf(node.offset, node.length), fixes: [] });
+  const report: Report = (code, node, message, severity, fixes = []) =>
+    out.push({ code, severity: severity ?? RULES[code].severity, message, offset: node.offset, length: node.length, range: doc.rangeOf(node.offset, node.length), fixes });
   for (const token of model.tokens) {
     if (token.isEntra) await checkToken(token, directory, options, report);
   }
@@ -101,12 +101,11 @@ async function resolveResource(resource: string, directory: DirectoryLookup): Pr
   return { appId, app, sp };
 }
 
-async function checkToken(
-  token: OAuthToken,
-  directory: DirectoryLookup,
-  options: OnlineOptions,
-  report: (code: OnlineRuleCode, node: Node, message: string, severity?: Severity) => void,
-): Promise<void> {
+type Report = (code: OnlineRuleCode, node: Node, message: string, severity?: Severity, fixes?: Fix[]) => void;
+
+const repair = (title: string, directory: NonNullable<Fix['directory']>): Fix => ({ title, edits: [], directory, unattended: false, isPreferred: true });
+
+async function checkToken(token: OAuthToken, directory: DirectoryLookup, options: OnlineOptions, report: Report): Promise<void> {
   const clientIdNode = valueOf(token.prop('clientId'));
   const clientId = stringValue(clientIdNode);
   if (!clientIdNode || !isGuid(clientId)) return;
@@ -136,6 +135,8 @@ async function checkToken(
         'redirect-uri-not-registered',
         redirectNode ?? valueOf(token.prop('redirectMode')) ?? keyNodeOf(token.settingsProperty!),
         `"${app.displayName}" has no Web redirect URI ${redirectUrl}: sign-ins fail with AADSTS50011. Add it to the app's Web redirect URIs.`,
+        undefined,
+        [repair(`Add ${redirectUrl} to "${app.displayName}"`, { kind: 'add-redirect-uri', appId: app.appId, redirectUri: redirectUrl })],
       );
     }
   }
@@ -197,6 +198,10 @@ async function checkToken(
       'consent-missing',
       resourceNode,
       `No tenant-wide consent${what} from "${app.displayName}" to ${resolved.sp.displayName ?? resource}: users who may not consent themselves get AADSTS65001. Grant admin consent.`,
+      undefined,
+      wanted.length > 0
+        ? [repair(`Grant tenant-wide consent for ${wanted.join(', ')}`, { kind: 'grant-consent', clientAppId: app.appId, resourceAppId: resolved.appId, scopes: wanted })]
+        : [],
     );
   }
 }

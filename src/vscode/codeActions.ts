@@ -1,11 +1,20 @@
 import * as vscode from 'vscode';
-import type { ConnectorDiagnostic, Fix } from '../connector/diagnostic';
+import type { ConnectorDiagnostic, DirectoryRepair, Fix } from '../connector/diagnostic';
 import type { TextEdit } from '../connector/jsonDocument';
 import { analyzeApiProperties } from '../connector/rules';
 import { secretStorageKey } from '../connector/secrets';
+import { grantTenantConsent, registerRedirectUri } from '../registrations/actions';
 import { analysisOptions, DIAGNOSTIC_SOURCE, isApiProperties, type DiagnosticsDeps } from './diagnostics';
+import { describeFailure, RegistrationsSession } from './tree/session';
 
 export const MOVE_SECRET_COMMAND = 'entraConnector.moveSecretToStorage';
+export const DIRECTORY_FIX_COMMAND = 'entraConnector.repairInDirectory';
+
+/** The online diagnostics currently shown for a document, and how to re-run them after a repair. */
+export interface OnlineResults {
+  current(document: vscode.TextDocument): readonly ConnectorDiagnostic[];
+  recheck(document: vscode.TextDocument): Promise<unknown>;
+}
 
 function workspaceEdit(document: vscode.TextDocument, edits: readonly TextEdit[]): vscode.WorkspaceEdit {
   const edit = new vscode.WorkspaceEdit();
@@ -30,10 +39,12 @@ function match(document: vscode.TextDocument, found: readonly ConnectorDiagnosti
 class ConnectorCodeActions implements vscode.CodeActionProvider {
   static readonly kinds = [vscode.CodeActionKind.QuickFix];
 
+  constructor(private readonly online: OnlineResults) {}
+
   async provideCodeActions(document: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): Promise<vscode.CodeAction[]> {
     const ours = context.diagnostics.filter((d) => d.source === DIAGNOSTIC_SOURCE);
     if (ours.length === 0 || !isApiProperties(document)) return [];
-    const found = analyzeApiProperties(document.getText(), await analysisOptions(document));
+    const found = [...analyzeApiProperties(document.getText(), await analysisOptions(document)), ...this.online.current(document)];
     const actions: vscode.CodeAction[] = [];
     for (const diagnostic of ours) {
       const source = match(document, found, diagnostic);
@@ -41,7 +52,9 @@ class ConnectorCodeActions implements vscode.CodeActionProvider {
         const action = new vscode.CodeAction(fix.title, vscode.CodeActionKind.QuickFix);
         action.diagnostics = [diagnostic];
         action.isPreferred = fix.isPreferred === true;
-        if (fix.moveSecret) {
+        if (fix.directory) {
+          action.command = { command: DIRECTORY_FIX_COMMAND, title: fix.title, arguments: [document.uri, fix.directory] };
+        } else if (fix.moveSecret) {
           action.command = { command: MOVE_SECRET_COMMAND, title: fix.title, arguments: [document.uri, source.code, source.offset, index] };
         } else {
           action.edit = workspaceEdit(document, fix.edits);
@@ -53,11 +66,54 @@ class ConnectorCodeActions implements vscode.CodeActionProvider {
   }
 }
 
-export function registerCodeActions(context: vscode.ExtensionContext, deps: DiagnosticsDeps): void {
+function isRepair(value: unknown): value is DirectoryRepair {
+  const r = value as DirectoryRepair | undefined;
+  if (!r || typeof r !== 'object') return false;
+  if (r.kind === 'add-redirect-uri') return typeof r.appId === 'string' && typeof r.redirectUri === 'string';
+  if (r.kind === 'grant-consent') return typeof r.clientAppId === 'string' && typeof r.resourceAppId === 'string' && Array.isArray(r.scopes) && r.scopes.every((x) => typeof x === 'string');
+  return false;
+}
+
+/** Performs an online rule's repair in the signed-in tenant, after the user confirms it. */
+async function repairInDirectory(session: RegistrationsSession, repair: DirectoryRepair): Promise<boolean> {
+  const account = await session.account();
+  if (!account) {
+    const pick = await vscode.window.showInformationMessage('This repair changes the app registration: sign in first.', 'Sign In');
+    if (pick === 'Sign In') await vscode.commands.executeCommand('entraConnector.signIn');
+    return false;
+  }
+  const [question, button] = repair.kind === 'add-redirect-uri'
+    ? [`Add ${repair.redirectUri} as a Web redirect URI of the app ${repair.appId}?`, 'Add Redirect URI']
+    : [`Grant tenant-wide (admin) consent for ${repair.scopes.join(', ')} of ${repair.resourceAppId} to the app ${repair.clientAppId}?`, 'Grant Consent'];
+  const ok = await vscode.window.showWarningMessage(question, { modal: true, detail: `Tenant ${account.tenantId}, signed in as ${account.username}.` }, button);
+  if (ok !== button) return false;
+  try {
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `${button}…` }, async (): Promise<void> => {
+      if (repair.kind === 'add-redirect-uri') await registerRedirectUri(session.directory(), repair.appId, repair.redirectUri);
+      else await grantTenantConsent(session.directory(), repair.clientAppId, repair.resourceAppId, repair.scopes);
+    });
+    return true;
+  } catch (error) {
+    void vscode.window.showErrorMessage(`The repair failed: ${describeFailure(error)}`);
+    return false;
+  }
+}
+
+export function registerCodeActions(context: vscode.ExtensionContext, deps: DiagnosticsDeps, online: OnlineResults): void {
+  const session = new RegistrationsSession(deps.auth, deps.log);
   context.subscriptions.push(
+    vscode.commands.registerCommand(DIRECTORY_FIX_COMMAND, async (uri: unknown, repair: unknown) => {
+      if (!(uri instanceof vscode.Uri) || !isRepair(repair)) return false;
+      const done = await repairInDirectory(session, repair);
+      if (done) {
+        deps.log.info(`Repaired in the directory: ${repair.kind} for ${repair.kind === 'add-redirect-uri' ? repair.appId : repair.clientAppId}.`);
+        await online.recheck(await vscode.workspace.openTextDocument(uri));
+      }
+      return done;
+    }),
     vscode.languages.registerCodeActionsProvider(
       [{ language: 'json', pattern: '**/apiProperties.json' }, { language: 'jsonc', pattern: '**/apiProperties.json' }],
-      new ConnectorCodeActions(),
+      new ConnectorCodeActions(online),
       { providedCodeActionKinds: ConnectorCodeActions.kinds },
     ),
     vscode.commands.registerCommand(MOVE_SECRET_COMMAND, async (uri: unknown, code: unknown, offset: unknown, index: unknown) => {

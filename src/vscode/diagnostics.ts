@@ -174,6 +174,12 @@ export function registerDiagnostics(context: vscode.ExtensionContext, deps: Diag
     void runOnline(d);
   });
 
-  registerCodeActions(context, deps);
+  registerCodeActions(context, deps, {
+    current: (document) => {
+      const cached = online.get(document.uri.toString());
+      return cached && cached.text === document.getText() ? cached.diagnostics : [];
+    },
+    recheck: runOnline,
+  });
   registerExplainCommand(context, deps);
 }

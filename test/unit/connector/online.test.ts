@@ -97,7 +97,9 @@ test('permission-missing (AADSTS650057): the client app requests nothing on the 
 test('consent-missing (AADSTS65001): no tenant-wide grant, a grant without the scope, or no client service principal', async () => {
   const none = healthy();
   none.grants = [];
-  assert.deepEqual(await codes(withUrl, none), ['consent-missing']);
+  const [noConsent] = await analyzeOnline(withUrl, none, { now });
+  assert.equal(noConsent.code, 'consent-missing');
+  assert.deepEqual(noConsent.fixes[0].directory, { kind: 'grant-consent', clientAppId: CLIENT, resourceAppId: API, scopes: ['user_impersonation'] });
   const perUser = healthy();
   perUser.grants = [{ id: 'g', clientId: 'sp-client', resourceId: 'sp-api', consentType: 'Principal', scope: 'user_impersonation' }];
   assert.deepEqual(await codes(withUrl, perUser), ['consent-missing']);
@@ -114,7 +116,10 @@ test('consent-missing (AADSTS65001): no tenant-wide grant, a grant without the s
 test('redirect-uri-not-registered (AADSTS50011): the file\'s redirectUrl, or the shared URL when redirectMode is Global', async () => {
   const d = healthy();
   d.apps[0].web = { redirectUris: [SHARED_REDIRECT_URL] };
-  assert.deepEqual(await codes(withUrl, d), ['redirect-uri-not-registered']);
+  const [missing] = await analyzeOnline(withUrl, d, { now });
+  assert.equal(missing.code, 'redirect-uri-not-registered');
+  assert.deepEqual(missing.fixes[0].directory, { kind: 'add-redirect-uri', appId: CLIENT, redirectUri: PER_CONNECTOR }, 'the repair names the app and the URI');
+  assert.equal(missing.fixes[0].unattended, false);
   const global = clean.replace('"redirectMode": "GlobalPerConnector"', '"redirectMode": "Global"');
   assert.deepEqual(await codes(global, d), [], 'shared URL registered');
   assert.deepEqual(await codes(global, healthy()), ['redirect-uri-not-registered'], 'only the per-connector URL registered');
