@@ -80,6 +80,7 @@ export class SignInService {
   private readonly activeKey: string;
   private readonly fetchImpl: typeof fetch;
   private readonly network: SignInNetwork;
+  private readonly pendingInteractions = new Map<string, Promise<string>>();
 
   /** Loads MSAL on first use, so that merely activating the extension never does. */
   static async create(settings: SignInSettings, deps: SignInDeps): Promise<SignInService> {
@@ -187,19 +188,38 @@ export class SignInService {
       if (!reason) throw await this.failure(error, qualified, active.tenantId);
       this.network.take((error as { correlationId?: unknown } | null)?.correlationId);
       const silentFailure = toAuthFailure(error, this.failureContext(qualified, active.tenantId));
-      const { permissions, explanation } = explainScopes(this.settings.cloud, qualified);
-      const result = await this.deps.prompter.requestConsent(
-        { scopes: qualified, permissions, explanation, reason, account: active.account.username },
-        (method, signal) => this.acquireInteractively(method, qualified, active.tenantId, signal ?? options.signal, active.account),
-      );
-      if (!result) {
-        if (reason === 'sessionExpired') throw silentFailure;
-        throw new AuthFailure('cancelled', `${permissions.join(', ')} was not granted, so this step cannot continue.`, 'Run the step again and accept the consent screen, or ask an administrator to grant admin consent.', {
-          adminConsentUrl: this.adminConsentLink(qualified, active.tenantId),
-        });
+      // Steps often ask in parallel; the user sees one prompt per account, tenant and permission set.
+      const key = JSON.stringify([active.account.homeAccountId, active.tenantId, [...qualified].sort()]);
+      let pending = this.pendingInteractions.get(key);
+      if (!pending) {
+        pending = this.interactForToken(qualified, reason, active, silentFailure, options.signal);
+        this.pendingInteractions.set(key, pending);
+        const forget = () => this.pendingInteractions.delete(key);
+        pending.then(forget, forget);
       }
-      return result.accessToken;
+      return pending;
     }
+  }
+
+  private async interactForToken(
+    qualified: string[],
+    reason: ConsentReason,
+    active: { account: AccountInfo; tenantId: string },
+    silentFailure: AuthFailure,
+    signal: AbortSignal | undefined,
+  ): Promise<string> {
+    const { permissions, explanation } = explainScopes(this.settings.cloud, qualified);
+    const result = await this.deps.prompter.requestConsent(
+      { scopes: qualified, permissions, explanation, reason, account: active.account.username },
+      (method, promptSignal) => this.acquireInteractively(method, qualified, active.tenantId, promptSignal ?? signal, active.account),
+    );
+    if (!result) {
+      if (reason === 'sessionExpired') throw silentFailure;
+      throw new AuthFailure('cancelled', `${permissions.join(', ')} was not granted, so this step cannot continue.`, 'Run the step again and accept the consent screen, or ask an administrator to grant admin consent.', {
+        adminConsentUrl: this.adminConsentLink(qualified, active.tenantId),
+      });
+    }
+    return result.accessToken;
   }
 
   /** Signs an account out of every window: its tokens are removed from the SecretStore. Default: the active account. */

@@ -124,7 +124,9 @@ describe('sign-in against the emulated tenant', () => {
     });
     await w.service.signIn('deviceCode');
     assert.equal(prompter.asked.length, 0);
-    const token = await w.service.getAccessToken(['Application.ReadWrite.All']);
+    // Two steps asking at once get one prompt and the same token.
+    const [token, same] = await Promise.all([w.service.getAccessToken(['Application.ReadWrite.All']), w.service.getAccessToken(['Application.ReadWrite.All'])]);
+    assert.equal(same, token);
     assert.equal(prompter.asked.length, 1);
     assert.deepEqual(prompter.asked[0]!.permissions, ['Application.ReadWrite.All']);
     assert.equal(prompter.asked[0]!.reason, 'newPermission');
