@@ -8,6 +8,7 @@ import { POWER_PLATFORM_ORIGINS } from './cors';
 import { apiAudiences, tenantIssuer } from './easyAuth';
 import { applySecureService, planSecureService, type SecurePlan } from './secure';
 import { getSite, parseSiteId } from './sites';
+import { DirectoryFailure } from '../graph/errors';
 import { ArmFailure } from './errors';
 
 export interface ServiceStepInput {
@@ -44,4 +45,26 @@ export async function secureServiceStep(arm: ArmClient, input: ServiceStepInput)
     plan.cors && (result.corsChanged ? `CORS now allows ${plan.cors.added.join(', ')}` : 'CORS already allows Power Platform'),
   ].filter(Boolean);
   return { detail: `${site.name}: ${parts.join('; ')}.`, changed: result.easyAuthChanged || result.corsChanged, plan };
+}
+
+/** What the checklist engine needs for step 7 (`SetupServices.service`): the API app in, one line out. */
+export interface ServiceSecurer {
+  secure(input: Omit<ServiceStepInput, 'siteId' | 'auth' | 'cors'>): Promise<string>;
+}
+
+/**
+ * The engine's step-7 service for a site the user picked. ARM failures are handed to the engine as DirectoryFailure
+ * values (same fields: code, status, message, next, request-id) so the checklist shows their next step.
+ */
+export function serviceSecurer(arm: ArmClient, siteId: string, options: { auth?: boolean; cors?: boolean } = {}): ServiceSecurer {
+  return {
+    async secure(input) {
+      try {
+        return (await secureServiceStep(arm, { ...input, siteId, ...options })).detail;
+      } catch (error) {
+        if (error instanceof ArmFailure) throw new DirectoryFailure({ code: error.error.code, status: error.error.status, message: error.error.message, next: error.error.next, ...(error.error.requestId ? { requestId: error.error.requestId } : {}) });
+        throw error;
+      }
+    },
+  };
 }

@@ -8,7 +8,8 @@ import { POWER_PLATFORM_ORIGINS } from '../../../src/service/cors';
 import { EASY_AUTH_FIELDS, getPath, tenantIssuer, type EasyAuthTarget } from '../../../src/service/easyAuth';
 import { ArmFailure } from '../../../src/service/errors';
 import { applySecureService, hasChanges, planSecureService } from '../../../src/service/secure';
-import { secureServiceStep } from '../../../src/service/setupStep';
+import { secureServiceStep, serviceSecurer } from '../../../src/service/setupStep';
+import { DirectoryFailure } from '../../../src/graph/errors';
 import { getSite, listSites, listSubscriptions, parseSiteId, resolveSite } from '../../../src/service/sites';
 import { armClientFor, armSites, FUNCTION_APP_ID, resetWithArmConsent, SUBSCRIPTION, WEB_APP_ID } from './emulatedArm';
 
@@ -192,5 +193,18 @@ describe('secure the service (emulated ARM)', () => {
     assert.equal(second.changed, false);
     assert.equal(second.detail, 'contoso-invoices: authentication already set; CORS already allows Power Platform.');
     await assert.rejects(secureServiceStep(client, { ...input, siteId: 'contoso-invoices' }), (e: unknown) => e instanceof ArmFailure && e.error.code === 'SiteNotFound');
+  });
+
+  it('the engine adapter hands an ARM 403 to the checklist as a DirectoryFailure with the role to ask for', async () => {
+    const { client } = armClientFor(ep, MAKER);
+    const securer = serviceSecurer(client, WEB_APP_ID, { auth: false });
+    await assert.rejects(securer.secure({ apiAppId: API_APP_ID, identifierUris: [], loginEndpoint: ep.loginEndpoint, tenantId: ep.tenantId }), (e: unknown) => {
+      assert.ok(e instanceof DirectoryFailure);
+      assert.equal(e.error.code, 'AuthorizationFailed');
+      assert.match(e.error.next, /Website Contributor/);
+      return true;
+    });
+    const admin = serviceSecurer(armClientFor(ep, ADMIN).client, WEB_APP_ID);
+    assert.match(await admin.secure({ apiAppId: API_APP_ID, identifierUris: [], loginEndpoint: ep.loginEndpoint, tenantId: ep.tenantId }), /^contoso-invoices: authentication set/);
   });
 });
