@@ -41,6 +41,8 @@ export class ConnectorsTreeProvider implements vscode.TreeDataProvider<TreeNode>
   private loading: Promise<void> | undefined;
   private connectors: Loaded[] = [];
   private known: Known | undefined;
+  /** The lookups the known snapshot answered. */
+  private knownLookups: string | undefined;
   private stale = false;
   private signedIn = false;
   private failure: string | undefined;
@@ -151,7 +153,9 @@ export class ConnectorsTreeProvider implements vscode.TreeDataProvider<TreeNode>
       }),
     );
     await this.readSecretsHere();
-    if (withDirectory || !this.known) await this.readDirectory();
+    // A file changed outside the editor re-reads the directory only when it now names other apps.
+    const lookups = JSON.stringify(lookupsFor(this.connectors.map((c) => c.auth)));
+    if (withDirectory || !this.known || lookups !== this.knownLookups) await this.readDirectory();
     this.recompute();
   }
 
@@ -172,6 +176,7 @@ export class ConnectorsTreeProvider implements vscode.TreeDataProvider<TreeNode>
       const { fetchRegistrations } = await import('../graph/registrations');
       const snapshot = await fetchRegistrations(this.session.client(), lookups);
       this.known = { key: account.key, snapshot };
+      this.knownLookups = JSON.stringify(lookups);
       this.stale = false;
       this.failure = undefined;
     } catch (error) {

@@ -307,6 +307,25 @@ describe('Registrations tree (issue 7)', function () {
     assert.ok(!api.connectors.appRegistrations!.apps().some((a) => a.appId === c.clientId));
   });
 
+  it('saving apiProperties.json refreshes the view by itself', async () => {
+    const c = byName('Healthy Invoices');
+    const uri = vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0]!.uri, c.name, 'apiProperties.json');
+    const doc = await vscode.workspace.openTextDocument(uri);
+    const editTo = async (from: string, to: string) => {
+      const edit = new vscode.WorkspaceEdit();
+      const start = doc.getText().indexOf(from);
+      assert.ok(start >= 0);
+      edit.replace(uri, new vscode.Range(doc.positionAt(start), doc.positionAt(start + from.length)), to);
+      assert.ok(await vscode.workspace.applyEdit(edit));
+      assert.ok(await doc.save());
+    };
+    const other = '0ddba11c-0000-4000-8000-000000000000';
+    await editTo(c.clientId, other);
+    await until('the view to show the unknown client ID', async () => ((await connectorNode(c.name)).description === 'connector app not found' ? true : undefined));
+    await editTo(other, c.clientId);
+    await until('the view to show the connector healthy again', async () => ((await connectorNode(c.name)).description === 'healthy' ? true : undefined));
+  });
+
   it('signed out: the App registrations view is empty (its welcome offers sign-in), the Connectors view offers sign-in', async () => {
     const service = await api.auth.service();
     await service.signOut();
