@@ -71,7 +71,7 @@ if (existsSync('test/emulator/ensure-ca.ts')) {
 for (const layer of layers) {
   let result;
   if (layer === 'unit' || layer === 'contract' || layer === 'reliability') {
-    const dirs = layer === 'unit' ? ['test/unit', 'test/emulator', 'test/contract'] : [`test/${layer}`];
+    const dirs = layer === 'unit' ? ['test/unit', 'test/emulator', 'test/contract', 'test/reliability'] : [`test/${layer}`];
     const files = [...new Set(dirs.flatMap(findTests))];
     if (files.length === 0) continue;
     const r = await run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files], caEnv);
