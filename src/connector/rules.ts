@@ -77,6 +77,8 @@ export interface AnalysisOptions {
 
 interface Context {
   readonly model: ApiProperties;
+  /** Secret values already reported (a value found by key and by pattern is reported once). */
+  readonly secrets: Set<Node>;
   readonly doc: JsonDocument;
   readonly options: AnalysisOptions;
   report(code: OfflineRuleCode, node: Node, message: string, fixes?: Fix[], severity?: Severity): void;
@@ -251,7 +253,7 @@ const SECRET_KEY = /secret|password/i;
 const secretInFile: Rule = (token, ctx) => {
   if (!token.settings || token.settings.type !== 'object') return;
   const clientId = stringValue(valueOf(token.prop('clientId')));
-  const seen = new Set<Node>();
+  const seen = ctx.secrets;
   const check = (prop: Node, viaPattern: boolean): void => {
     const node = valueOf(prop);
     const value = stringValue(node);
@@ -420,6 +422,25 @@ const swaggerSecurityMismatch: Rule = (token, ctx) => {
   );
 };
 
+/** An Entra client secret pasted anywhere else in the file (a policy, another parameter's default…). */
+function secretsElsewhere(root: Node, ctx: Context): void {
+  const stack: Node[] = [root];
+  while (stack.length) {
+    const node = stack.pop()!;
+    const value = node.type === 'property' ? node.children?.[1] : undefined;
+    if (value?.type === 'string' && !ctx.secrets.has(value) && looksLikeEntraSecret(value.value as string)) {
+      ctx.secrets.add(value);
+      ctx.report(
+        'secret-in-file',
+        value,
+        `"${keyOf(node)}" holds ${describeSecret(value.value as string)} shaped like a Microsoft Entra client secret. Secrets must not be in this file: remove it, and rotate it if it was committed.`,
+        [fix('Replace the secret with null (the value is not kept)', [replaceValue(value, null)], { unattended: false })],
+      );
+    }
+    if (node.children) stack.push(...node.children);
+  }
+}
+
 /** Rules run per OAuth token, in this order. */
 const TOKEN_RULES: readonly Rule[] = [
   aadKeyCasing,
@@ -476,8 +497,9 @@ export function analyzeApiProperties(text: string, options: AnalysisOptions = {}
     });
     return diagnostics;
   }
-  const ctx: Context = { model, doc, options, report };
+  const ctx: Context = { model, doc, options, report, secrets: new Set() };
   for (const token of model.tokens) for (const rule of TOKEN_RULES) rule(token, ctx);
+  secretsElsewhere(doc.root, ctx);
   return diagnostics.sort((a, b) => a.offset - b.offset);
 }
 

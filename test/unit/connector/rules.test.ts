@@ -99,6 +99,11 @@ test('secret-in-file: an Entra secret pasted under another key is found; placeho
     const text = base.replace('"scopes": [],', `"clientSecret": ${placeholder},\n                    "scopes": [],`);
     assert.deepEqual(codes(text), [], placeholder);
   }
+  const inPolicy = base.replace('"iconBrandColor": "#007ee5"', '"iconBrandColor": "#007ee5",\n        "policyTemplateInstances": [{ "templateId": "setheader", "parameters": { "x-ms-apimTemplateParameter.value": "Abc8Q~xyzXYZ0123456789abcdefghijklmnopqr" } }]');
+  const elsewhere = analyzeApiProperties(inPolicy);
+  assert.deepEqual(elsewhere.map((d) => d.code), ['secret-in-file'], 'found outside the sign-in settings too');
+  assert.ok(!elsewhere[0].message.includes('Abc8Q'));
+  assert.deepEqual(codes(pasted.replace('"note"', '"clientSecret"')), ['secret-in-file'], 'reported once when found by key and by shape');
   const noGuid = read('secret-in-file.json').replace('"11111111-2222-3333-4444-555555555555"', '"[[DUMMY]]"');
   const secret = analyzeApiProperties(noGuid).find((d) => d.code === 'secret-in-file')!;
   assert.equal(secret.fixes[0].moveSecret, undefined, 'no client ID to store it under');
