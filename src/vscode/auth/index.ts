@@ -5,6 +5,7 @@ import type { AuthFailure } from '../../auth/errors';
 import type { GraphLogEntry } from '../../graph/client';
 import { cacheKey } from '../../auth/secretCache';
 import { CloudConfigError } from '../../cloud/clouds';
+import { graphLogLine } from './graphLog';
 import { accountsInCache, secretStoreFrom } from './secretStorage';
 import { readAuthSettings, settingsKey, type AuthSettings } from './settings';
 
@@ -112,9 +113,9 @@ class AuthController implements Auth, vscode.Disposable {
   }
 
   logGraphRequest(entry: GraphLogEntry): void {
-    const line = `${entry.method} ${redactPath(entry.path)} → ${entry.networkError ? `network error (${entry.networkError})` : entry.status} request-id ${entry.requestId ?? '-'} ${Math.round(entry.durationMs)} ms`;
-    if (entry.networkError || entry.status >= 400) this.deps.log.warn(`Graph ${line}`);
-    else this.deps.log.info(`Graph ${line}`);
+    const { line, problem } = graphLogLine(entry);
+    if (problem) this.deps.log.warn(line);
+    else this.deps.log.info(line);
   }
 
   async signInCommand(): Promise<AccountSummary | undefined> {
@@ -366,10 +367,4 @@ function abortSignal(token: vscode.CancellationToken): AbortSignal {
   if (token.isCancellationRequested) controller.abort();
   token.onCancellationRequested(() => controller.abort());
   return controller.signal;
-}
-
-/** Graph paths carry no secrets, but `$filter`/`$search` values can hold user input; keep the path, drop the query. */
-function redactPath(path: string): string {
-  const q = path.indexOf('?');
-  return q < 0 ? path : `${path.slice(0, q)}?…`;
 }

@@ -1,0 +1,45 @@
+import { CloudConfigError, resolveCloud, type Cloud, type CustomCloudSettings } from '../cloud/clouds';
+
+/** Microsoft Graph Command Line Tools: Microsoft's public client for delegated directory management (DOMAIN.md §6). */
+export const DEFAULT_CLIENT_ID = '14d82eec-204b-4c2f-b7e8-296a70dab67e';
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const TENANT = /^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/;
+
+export interface AuthSettings {
+  readonly cloud: Cloud;
+  readonly clientId: string;
+  readonly tenant: string;
+}
+
+/** The raw values of `entraConnector.cloud`, `.customCloud`, `.signIn.clientId` and `.signIn.tenant`. */
+export interface RawAuthSettings {
+  readonly cloud?: unknown;
+  readonly customCloud?: CustomCloudSettings | null;
+  readonly clientId?: unknown;
+  readonly tenant?: unknown;
+}
+
+/** Validates the sign-in settings; throws a CloudConfigError naming the setting to fix. Empty values mean the default. */
+export function parseAuthSettings(raw: RawAuthSettings): AuthSettings {
+  const cloud = resolveCloud(raw.cloud, raw.customCloud);
+  const clientId = (typeof raw.clientId === 'string' ? raw.clientId.trim() : '') || DEFAULT_CLIENT_ID;
+  if (!GUID.test(clientId)) {
+    throw new CloudConfigError(
+      `entraConnector.signIn.clientId "${clientId}" is not an application (client) ID. Give the GUID of a public client app, or clear the setting to use the default.`,
+      'entraConnector.signIn.clientId',
+    );
+  }
+  const tenant = (typeof raw.tenant === 'string' ? raw.tenant.trim() : '') || 'organizations';
+  if (!TENANT.test(tenant)) {
+    throw new CloudConfigError(
+      `entraConnector.signIn.tenant "${tenant}" is not a tenant ID, a domain, "organizations" or "common".`,
+      'entraConnector.signIn.tenant',
+    );
+  }
+  return { cloud, clientId, tenant };
+}
+
+/** Identifies the token cache and client that settings point to: other endpoints, client ID or tenant mean another. */
+export function settingsKey(s: AuthSettings): string {
+  return JSON.stringify([s.cloud.name, s.cloud.loginEndpoint, s.cloud.graphEndpoint, s.clientId, s.tenant]);
+}

@@ -1,0 +1,42 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { DEFAULT_CLIENT_ID, parseAuthSettings, settingsKey } from '../../../src/auth/settings';
+import { CloudConfigError } from '../../../src/cloud/clouds';
+import { graphLogLine } from '../../../src/vscode/auth/graphLog';
+
+describe('sign-in settings', () => {
+  it('defaults: public cloud, Microsoft Graph Command Line Tools, organizations', () => {
+    const s = parseAuthSettings({});
+    assert.deepEqual([s.cloud.name, s.clientId, s.tenant], ['AzureCloud', DEFAULT_CLIENT_ID, 'organizations']);
+    assert.equal(DEFAULT_CLIENT_ID, '14d82eec-204b-4c2f-b7e8-296a70dab67e');
+    assert.equal(parseAuthSettings({ clientId: '  ', tenant: '' }).clientId, DEFAULT_CLIENT_ID);
+  });
+
+  it('rejects a client ID that is not a GUID and a tenant that is not an ID or domain, naming the setting', () => {
+    assert.throws(() => parseAuthSettings({ clientId: 'my-app' }), (e: unknown) => e instanceof CloudConfigError && e.setting === 'entraConnector.signIn.clientId' && /not an application \(client\) ID/.test(e.message));
+    assert.throws(() => parseAuthSettings({ tenant: 'contoso.example/../x' }), (e: unknown) => e instanceof CloudConfigError && e.setting === 'entraConnector.signIn.tenant');
+    assert.equal(parseAuthSettings({ tenant: 'contoso.onmicrosoft.com' }).tenant, 'contoso.onmicrosoft.com');
+  });
+
+  it('another cloud endpoint, client ID or tenant is another sign-in client', () => {
+    const custom = { loginEndpoint: 'https://127.0.0.2:1', graphEndpoint: 'https://127.0.0.2:1/graph', armEndpoint: 'https://127.0.0.2:1/arm' };
+    const keys = new Set([
+      settingsKey(parseAuthSettings({})),
+      settingsKey(parseAuthSettings({ tenant: 'common' })),
+      settingsKey(parseAuthSettings({ clientId: '00000000-0000-0000-0000-000000000001' })),
+      settingsKey(parseAuthSettings({ cloud: 'Custom', customCloud: custom })),
+      settingsKey(parseAuthSettings({ cloud: 'Custom', customCloud: { ...custom, loginEndpoint: 'https://127.0.0.2:2' } })),
+    ]);
+    assert.equal(keys.size, 5);
+  });
+});
+
+describe('Graph request log line', () => {
+  it('has method, path without query, status, request-id and duration — nothing else', () => {
+    const ok = graphLogLine({ method: 'GET', path: "/v1.0/applications?$filter=displayName eq 'secret-looking'", status: 200, requestId: 'r-1', durationMs: 41.6 });
+    assert.deepEqual(ok, { line: 'Graph GET /v1.0/applications?… → 200 request-id r-1 42 ms', problem: false });
+    const failed = graphLogLine({ method: 'POST', path: '/v1.0/applications', status: 0, durationMs: 3, networkError: 'ECONNRESET' });
+    assert.deepEqual(failed, { line: 'Graph POST /v1.0/applications → network error (ECONNRESET) request-id - 3 ms', problem: true });
+    assert.equal(graphLogLine({ method: 'PATCH', path: '/v1.0/x', status: 403, durationMs: 1 }).problem, true);
+  });
+});
