@@ -203,12 +203,20 @@ export class WizardController {
     this.notice = undefined;
     switch (m.type) {
       case 'ready':
+        // Signed in meanwhile (status bar, another window): leave the sign-in page.
+        if (!this.account) {
+          this.account = await this.host.account().catch(() => undefined);
+          if (this.account) this.page = this.firstOpenPage();
+        }
         break;
       case 'signIn':
         this.error = undefined;
         try {
-          await this.host.signIn();
           this.account = await this.host.account();
+          if (!this.account) {
+            await this.host.signIn();
+            this.account = await this.host.account();
+          }
         } catch (e) {
           this.fail(e);
         }

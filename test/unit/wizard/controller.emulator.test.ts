@@ -44,8 +44,10 @@ function connectorCopy(): string {
 }
 
 /** A WizardHost in plain Node: memory stores shared across "sessions", files on disk, secrets in a map. */
-function fakeVsCode(user: string, dir: string) {
+function fakeVsCode(user: string, dir: string, signedIn = true) {
   const posted: HostMessage[] = [];
+  let account = signedIn ? { username: user, tenantId: ep.tenantId } : undefined;
+  const signIns = { count: 0 };
   const secrets = new Map<string, string>();
   const drafts = new Map<string, WizardDraft>();
   const state = new MemoryStateStore();
@@ -57,8 +59,11 @@ function fakeVsCode(user: string, dir: string) {
   const host: WizardHost = {
     post: (m) => void posted.push(structuredClone(m)),
     log: (level, line) => void logs.push(`${level} ${line}`),
-    account: async () => ({ username: user, tenantId: ep.tenantId }),
-    signIn: async () => undefined,
+    account: async () => account,
+    signIn: async () => {
+      signIns.count++;
+      account = { username: user, tenantId: ep.tenantId };
+    },
     cloud: () => ({ name: 'Custom', loginEndpoint: ep.loginEndpoint, graphEndpoint: ep.graphEndpoint, graphResource: ep.graphEndpoint }),
     directory: async () =>
       (directory ??= new Directory(
@@ -97,7 +102,7 @@ function fakeVsCode(user: string, dir: string) {
     adminCenterLink: (appId) => `https://entra.example/#app/${appId}`,
     displayPath: (p) => relative(join(dir, '..'), p) || '.',
   };
-  return { host, posted, secrets, drafts, state, logs, previews, clipboard };
+  return { host, posted, secrets, drafts, state, logs, previews, clipboard, signIns };
 }
 
 const fast = { sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, Math.min(ms, 20))) };
@@ -182,6 +187,24 @@ describe('wizard host logic against the emulated tenant', () => {
     const everything = JSON.stringify([vs.posted, [...vs.drafts.values()], await vs.state.load(), vs.logs]);
     assert.ok(!everything.includes(secret), 'no secret in webview messages, drafts, saved context or logs');
     for (const f of ['apiProperties.json', 'apiDefinition.swagger.json']) assert.ok(!readFileSync(join(dir, f), 'utf8').includes(secret));
+  });
+
+  it('starts on the sign-in page when nobody is signed in, and continues once signed in', async () => {
+    const dir = connectorCopy();
+    const vs = fakeVsCode(ADMIN, dir, false);
+    const c = new WizardController(vs.host, { connectorDir: dir, ...fast });
+    await send(c, { type: 'ready' });
+    assert.equal(lastState(vs.posted).page, 'signIn');
+    assert.equal(lastState(vs.posted).account, undefined);
+    assert.equal(await c.receive(structuredClone(ANSWERS[0])), false, 'no answer before signing in');
+    assert.equal(await c.receive({ type: 'goTo', page: 'service' }), false);
+    await send(c, { type: 'signIn' });
+    assert.equal(vs.signIns.count, 1);
+    const v = lastState(vs.posted);
+    assert.equal(v.page, 'service');
+    assert.equal(v.account?.username, ADMIN);
+    assert.equal(await c.receive({ type: 'signIn' }), false, 'already signed in');
+    assert.equal(vs.signIns.count, 1);
   });
 
   it('ignores invalid and out-of-order messages, each with a logged reason', async () => {
