@@ -1,0 +1,115 @@
+// After runs that create secrets and tokens (the engine as the extension hosts it, and `entra-connector setup
+// --print-secret --verbose`), search every file they could have written (connector folders, state files, the CLI's
+// default state folder) and every log line and stderr they produced for each secret and each token: zero hits.
+// Every client secret the tenant issued is taken from the emulator's own responses, so none can be missed.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { approveDevice, startEmulator, type Endpoints, type RunningEmulator } from '../emulator';
+import type { GraphExchange } from '../contract/graph-contract';
+import { runCli } from '../../src/cli/run';
+import { runSetup } from '../../src/setup/engine';
+import { JsonFileStateStore } from '../../src/setup/stateFile';
+import { ADMIN, connectorCopy, filesUnder, harness, newContext } from './support';
+
+/** A JWT (header.payload…) as Entra and the emulator issue them. */
+const TOKEN_SHAPE = /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}/;
+
+let emu: RunningEmulator;
+let ep: Endpoints;
+let work: string;
+const issuedSecrets: string[] = [];
+
+function hook(ex: GraphExchange): void {
+  const body = ex.responseBody as { secretText?: unknown } | undefined;
+  if (/\/addPassword$/.test(ex.path) && body && typeof body.secretText === 'string') issuedSecrets.push(body.secretText);
+}
+
+before(async () => {
+  emu = await startEmulator({ port: 0, deviceCodeIntervalSeconds: 1, onGraphExchange: hook });
+  ep = emu.endpoints;
+  work = mkdtempSync(join(tmpdir(), 'entra-secrets-'));
+});
+
+after(async () => {
+  await emu.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+interface Source {
+  name: string;
+  text: string;
+}
+
+function hits(sources: Source[], needles: string[]): string[] {
+  const found: string[] = [];
+  for (const s of sources) {
+    needles.forEach((n, i) => {
+      if (s.text.includes(n)) found.push(`needle #${i} in ${s.name}`);
+    });
+    if (TOKEN_SHAPE.test(s.text)) found.push(`a token-shaped string in ${s.name}`);
+  }
+  return found;
+}
+
+describe('no secret or token outside memory', () => {
+  it('engine run + CLI run with --print-secret: zero hits in files, state, logs and stderr', async () => {
+    // 1. The engine, hosted as the extension hosts it (file state store instead of workspaceState).
+    const engineDir = connectorCopy(work);
+    const h = harness(ep, { state: new JsonFileStateStore(join(work, 'engine-state', 'setup.json')) });
+    const r = await runSetup(newContext(ep, engineDir), h.services);
+    assert.deepEqual(r.failures, []);
+    assert.equal(h.secrets.size, 1, 'the engine stored one secret');
+
+    // 2. The CLI, with its default state folder, verbose Graph log and --print-secret.
+    const cliDir = connectorCopy(work, 'Invoices CLI');
+    const stateHome = mkdtempSync(join(work, 'xdg-state-'));
+    let stdout = '';
+    let stderr = '';
+    const approvals: Promise<unknown>[] = [];
+    const code = await runCli(
+      ['setup', cliDir, '--cloud', 'Custom', '--login-endpoint', ep.loginEndpoint, '--graph-endpoint', ep.graphEndpoint, '--arm-endpoint', ep.armEndpoint, '--tenant', ep.tenantId, '--json', '--print-secret', '--verbose'],
+      {
+        stdout: { write: (t: string) => (stdout += t) },
+        stderr: {
+          write: (t: string) => {
+            stderr += t;
+            const m = /enter the code (\S+)/.exec(t);
+            if (m) approvals.push(approveDevice(ep, ADMIN, { userCode: m[1] }));
+            return true;
+          },
+        },
+        env: { XDG_STATE_HOME: stateHome },
+      },
+    );
+    await Promise.all(approvals);
+    assert.equal(code, 0, stderr);
+    const printed = JSON.parse(stdout).clientSecret as string;
+    assert.ok(printed, '--print-secret printed the secret on stdout (the one place it may go)');
+    assert.ok(filesUnder(stateHome).length > 0, 'the CLI kept its resumable state in the default folder');
+
+    // Every secret the tenant issued, every token the engine used.
+    assert.equal(issuedSecrets.length, 2, 'the tenant issued one secret per run');
+    assert.ok(issuedSecrets.includes(printed));
+    const needles = [...issuedSecrets, ...h.issuedTokens];
+    assert.ok(h.issuedTokens.length > 0);
+
+    const sources: Source[] = [
+      ...filesUnder(work).map((f) => ({ name: f.slice(work.length + 1), text: readFileSync(f, 'latin1') })),
+      { name: 'engine log', text: h.log.join('\n') },
+      { name: 'CLI stderr (device code prompt, verbose Graph log)', text: stderr },
+      { name: 'CLI stdout without the printed secret', text: stdout.replace(printed, '') },
+    ];
+    assert.ok(sources.length >= 8, `scanned ${sources.length} sources`);
+    assert.deepEqual(hits(sources, needles), []);
+  });
+
+  it('the scan finds a planted secret and a planted token (it can fail)', () => {
+    const secret = 'Qx8~planted.secret.value_0123456789';
+    const token = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJwbGFudGVkIn0.c2ln';
+    const found = hits([{ name: 'apiProperties.json', text: `{"clientSecret": "${secret}"}` }, { name: 'log', text: `Authorization: Bearer ${token}` }], [secret]);
+    assert.deepEqual(found, ['needle #0 in apiProperties.json', 'a token-shaped string in log']);
+  });
+});
