@@ -167,7 +167,7 @@ export function secretState(endDateTime: string | null | undefined, now: Date): 
   const ms = Date.parse(endDateTime) - now.getTime();
   if (!Number.isFinite(ms)) return { state: 'fine', daysLeft: undefined };
   const daysLeft = Math.floor(ms / DAY_MS);
-  if (ms <= 0) return { state: 'expired', daysLeft: Math.min(daysLeft, -0) };
+  if (ms <= 0) return { state: 'expired', daysLeft };
   return { state: daysLeft < EXPIRY_WARNING_DAYS ? 'expiring' : 'fine', daysLeft };
 }
 

@@ -247,6 +247,7 @@ describe('Registrations tree (issue 7)', function () {
   });
 
   it('shows the last known state marked stale when Graph throttles, never an empty tree', async () => {
+    await api.connectors.appRegistrations!.refresh();
     await admin(ep, 'PUT', '/faults', { rules: [{ match: { service: 'graph' }, fault: 'throttle', retryAfter: 0 }] });
     try {
       await api.connectors.refresh();
@@ -256,6 +257,13 @@ describe('Registrations tree (issue 7)', function () {
       assert.equal(healthy.description, 'healthy (stale)');
       assert.equal(rows.find((r) => r.label === 'Missing Redirect')!.description, 'healthy (stale)');
       assert.ok((await descendants('Healthy Invoices')).length > 5, 'the children are still there');
+      // The App registrations view too keeps what it showed.
+      const owned = api.connectors.appRegistrations!;
+      await owned.refresh();
+      const ownedRows = await children(owned);
+      assert.equal(ownedRows[0]!.label, 'Showing the last known state');
+      const apps = ownedRows.filter((r) => r.contextValue === 'ownedApp');
+      assert.ok(apps.length > 0 && apps.every((r) => r.description.endsWith('(stale)')), 'owned apps shown, marked stale');
     } finally {
       await admin(ep, 'PUT', '/faults', {});
     }
