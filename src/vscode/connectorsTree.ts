@@ -46,6 +46,8 @@ export class ConnectorsTreeProvider implements vscode.TreeDataProvider<TreeNode>
   private stale = false;
   private signedIn = false;
   private failure: string | undefined;
+  /** The user declined the permission to read app registrations (or could not sign in silently). */
+  private declined = false;
   private entries: ConnectorEntry[] = [];
   private secretsHere = new Map<string, string | undefined>();
   /** The App registrations view, once attached (for the extension's API and its tests). */
@@ -55,13 +57,13 @@ export class ConnectorsTreeProvider implements vscode.TreeDataProvider<TreeNode>
     const watcher = vscode.workspace.createFileSystemWatcher('**/{apiProperties.json,apiDefinition.swagger.json}');
     this.disposables.push(
       watcher,
-      watcher.onDidCreate(() => void this.refresh()),
-      watcher.onDidDelete(() => void this.refresh()),
-      watcher.onDidChange(() => void this.refresh({ directory: false })),
+      watcher.onDidCreate(() => void this.refresh({ automatic: true })),
+      watcher.onDidDelete(() => void this.refresh({ automatic: true })),
+      watcher.onDidChange(() => void this.refresh({ directory: false, automatic: true })),
       vscode.workspace.onDidSaveTextDocument((doc) => {
-        if (path.basename(doc.uri.path) === 'apiProperties.json') void this.refresh();
+        if (path.basename(doc.uri.path) === 'apiProperties.json') void this.refresh({ automatic: true });
       }),
-      vscode.workspace.onDidChangeWorkspaceFolders(() => void this.refresh()),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => void this.refresh({ automatic: true })),
     );
   }
 
@@ -71,18 +73,20 @@ export class ConnectorsTreeProvider implements vscode.TreeDataProvider<TreeNode>
     this.secrets = secrets;
     this.disposables.push(
       secrets.onDidChange((e) => {
-        if (e.key.startsWith('entraConnector.secret.')) void this.refresh({ directory: false });
+        if (e.key.startsWith('entraConnector.secret.')) void this.refresh({ directory: false, automatic: true });
       }),
     );
   }
 
   /**
    * Re-reads the connector files and (unless `directory: false`) the directory. Resolves when the view has the new
-   * state. A read that fails keeps the last known directory state, marked stale.
+   * state. A read that fails keeps the last known directory state, marked stale. After the user declined the
+   * permission the view needs, automatic refreshes (file saves) do not ask again; the refresh button does.
    */
-  refresh(options: { directory?: boolean } = {}): Promise<void> {
+  refresh(options: { directory?: boolean; automatic?: boolean } = {}): Promise<void> {
     const previous = this.loading ?? Promise.resolve();
-    const run = previous.then(() => this.load(options.directory !== false));
+    const directory = options.directory !== false && !(options.automatic && this.declined);
+    const run = previous.then(() => this.load(directory));
     this.loading = run.catch(() => undefined);
     return run.finally(() => this.changed.fire(undefined));
   }
@@ -125,7 +129,8 @@ export class ConnectorsTreeProvider implements vscode.TreeDataProvider<TreeNode>
     if (!this.signedIn && this.session && this.connectors.some((c) => c.auth.kind === 'entra')) {
       roots.unshift({ kind: 'message', id: 'signIn', label: 'Sign in to check the app registrations…', icon: 'sign-in', command: { command: 'entraConnector.signIn', title: 'Sign In' }, tooltip: 'Signed out: the connectors below are read from their files only.' });
     } else if (this.failure) {
-      roots.unshift({ kind: 'message', id: 'failure', label: this.stale ? 'Showing the last known state' : 'The app registrations could not be read', icon: 'warning', tooltip: this.failure, command: { command: 'entraConnector.refresh', title: 'Refresh' } });
+      const label = this.declined ? 'Allow reading the app registrations…' : this.stale ? 'Showing the last known state' : 'The app registrations could not be read';
+      roots.unshift({ kind: 'message', id: 'failure', label, icon: this.declined ? 'key' : 'warning', tooltip: this.failure, command: { command: 'entraConnector.refresh', title: 'Refresh' } });
     }
     return roots;
   }
@@ -155,7 +160,7 @@ export class ConnectorsTreeProvider implements vscode.TreeDataProvider<TreeNode>
     await this.readSecretsHere();
     // A file changed outside the editor re-reads the directory only when it now names other apps.
     const lookups = JSON.stringify(lookupsFor(this.connectors.map((c) => c.auth)));
-    if (withDirectory || !this.known || lookups !== this.knownLookups) await this.readDirectory();
+    if (withDirectory || ((!this.known || lookups !== this.knownLookups) && !this.declined)) await this.readDirectory();
     this.recompute();
   }
 
@@ -166,6 +171,7 @@ export class ConnectorsTreeProvider implements vscode.TreeDataProvider<TreeNode>
     if (!account) {
       // Another account's or tenant's objects are never shown.
       this.known = undefined;
+      this.declined = false;
       this.stale = false;
       this.failure = undefined;
       return;
@@ -177,6 +183,7 @@ export class ConnectorsTreeProvider implements vscode.TreeDataProvider<TreeNode>
       const snapshot = await fetchRegistrations(this.session.client(), lookups);
       this.known = { key: account.key, snapshot };
       this.knownLookups = JSON.stringify(lookups);
+      this.declined = false;
       this.stale = false;
       this.failure = undefined;
     } catch (error) {
@@ -186,6 +193,7 @@ export class ConnectorsTreeProvider implements vscode.TreeDataProvider<TreeNode>
       // Whatever the cause, a view that had data keeps it (marked stale) rather than going empty.
       this.stale = !!this.known;
       if (isTransient(e)) this.failure = `Offline or throttled: ${this.failure}`;
+      this.declined = e.code === 'SignInRequired';
     }
   }
 

@@ -32,14 +32,20 @@ export function registerRegistrationViews(context: vscode.ExtensionContext, deps
   const ownedView = vscode.window.createTreeView('entraConnector.appRegistrations', { treeDataProvider: owned, showCollapseAll: true });
   context.subscriptions.push(owned, ownedView);
 
-  // Sign-in/out, account and tenant switches: both views start over (debounced: one change fires several events).
+  // Sign-in/out, account and tenant switches: both views start over. Debounced, and only when the account or tenant
+  // changed: the sign-in state also "changes" each time a token is written to the cache.
   let timer: NodeJS.Timeout | undefined;
+  let shown: string | null | undefined = null;
   context.subscriptions.push(
     auth.onDidChange(() => {
       if (timer) clearTimeout(timer);
       timer = setTimeout(() => {
-        void connectors.refresh();
-        void owned.refresh();
+        void session.account().then((account) => {
+          if (account?.key === shown) return;
+          shown = account?.key;
+          void connectors.refresh();
+          void owned.refresh();
+        });
       }, 250);
     }),
     { dispose: () => timer && clearTimeout(timer) },
