@@ -1,9 +1,21 @@
+// The guided setup as a person uses it, in a real VS Code (code-server) against the emulated tenant:
+// palette → wizard → sign in (device code) → every page → close and reopen mid-way (window reload) resumes →
+// run → diff preview "Write" → summary; apiProperties.json written; a screenshot of every page (two go in the README).
 import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../../scripts/codeServer.mjs';
+import { approveDevice, type Endpoints } from '../emulator';
 import { launchWorkbench, runCommand, screenshot, webviewFrame, type Workbench } from './support';
 
-describe('Secure a Custom Connector (E2E)', () => {
+const ADMIN = 'admin@contoso.example';
+const update = process.env.ENTRA_UPDATE_SCREENSHOTS === '1';
+/** Pages whose screenshot goes into the README (media/screenshots/). */
+const README_SHOTS = new Set(['service', 'summary']);
+
+describe('Secure a Custom Connector (E2E)', function () {
+  // A whole setup through the UI, with a window reload, on a shared 2-core machine.
+  this.timeout(600_000);
   let wb: Workbench;
   before(async () => {
     wb = await launchWorkbench();
@@ -12,21 +24,101 @@ describe('Secure a Custom Connector (E2E)', () => {
     await wb?.close();
   });
 
-  it('opens the wizard from the command palette and shows the checklist in the webview', async () => {
+  const view = () => webviewFrame(wb.page);
+  const heading = async (text: RegExp, timeout = 90_000) => {
+    await view().locator('h2#pageTitle', { hasText: text }).waitFor({ timeout });
+  };
+  const shot = async (name: string) => {
+    // Let the webview settle (fonts, custom elements) before the picture.
+    await wb.page.waitForTimeout(300);
+    await screenshot(`wizard-${name}`, wb.page, update && README_SHOTS.has(name) ? join(ROOT, 'media', 'screenshots', `wizard-${name}.png`) : undefined);
+    // The README's first picture (media/screenshots/wizard.png) is the wizard's first page.
+    if (update && name === 'service') await screenshot('wizard', wb.page, join(ROOT, 'media', 'screenshots', 'wizard.png'));
+  };
+  const next = async () => view().locator('vscode-button#next').click();
+
+  it('walks palette → sign in → every page → summary, resumes after a reload, and writes apiProperties.json', async () => {
+    assert.ok(wb.emulator, 'the emulated tenant is running');
     await runCommand(wb.page, 'Entra Connector: Secure a Custom Connector…');
+    await wb.page.locator('.tab', { hasText: /Secure/ }).first().waitFor({ timeout: 30_000 });
+    await view().getByRole('list', { name: 'Checklist' }).waitFor({ timeout: 30_000 });
+    assert.match(await view().locator('h1').innerText(), /Contoso Invoices.*Microsoft Entra ID/);
 
-    // The editor tab of the webview panel appears in the workbench…
-    await wb.page.locator('.tab', { hasText: 'Secure a Custom Connector' }).first().waitFor({ timeout: 30_000 });
-    // …and the checklist is rendered inside the webview (two iframes deep).
-    const view = webviewFrame(wb.page);
-    const checklist = view.getByRole('list', { name: 'Checklist' });
-    await checklist.waitFor({ timeout: 30_000 });
-    const steps = await checklist.getByRole('listitem').allInnerTexts();
-    assert.ok(steps.length >= 3, `the checklist shows its steps (got ${steps.length})`);
-    assert.match(await view.locator('h1').innerText(), /Microsoft Entra ID/);
+    // Sign in: the wizard's button runs the sign-in command; in a web window it offers the device code.
+    await heading(/Sign in/);
+    await shot('signin');
+    await view().locator('vscode-button#signIn').click();
+    const deviceRow = wb.page.locator('.quick-input-list .monaco-list-row', { hasText: 'device code' }).first();
+    await deviceRow.waitFor({ timeout: 30_000 });
+    await deviceRow.click();
+    let approved = 0;
+    for (let i = 0; i < 100 && approved === 0; i++) {
+      await wb.page.waitForTimeout(200);
+      approved = (await approveDevice(wb.emulator as unknown as Endpoints, ADMIN)).approved;
+    }
+    assert.equal(approved, 1, 'one device code waited for approval');
+    // The sign-in notifications are not part of the wizard's pictures.
+    await heading(/The API your connector calls/);
+    await runCommand(wb.page, 'Notifications: Clear All Notifications');
 
-    // A screenshot for the README; it shows no secret (nothing has been signed in or created yet).
-    const readmeShot = process.env.ENTRA_UPDATE_SCREENSHOTS === '1' ? join(ROOT, 'media', 'screenshots', 'wizard.png') : undefined;
-    await screenshot('wizard', wb.page, readmeShot);
+    // 1. Service: pre-filled from the folder name.
+    await heading(/The API your connector calls/);
+    assert.equal(await view().locator('#apiName').evaluate((e) => (e as HTMLInputElement).value), 'Contoso Invoices API');
+    await shot('service');
+    await next();
+    // 2. Connector app.
+    await heading(/The connector app/);
+    await shot('connector');
+    await next();
+    // 3. Consent — then "close VS Code and open it again": the reload restores the panel on the same page.
+    await heading(/Delegation and consent/);
+    // A person closes the window a moment after answering, not within the workbench's storage flush.
+    await wb.page.waitForTimeout(3_000);
+    await wb.page.reload();
+    await wb.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    // VS Code restores the panel through the extension's serializer (activation onWebviewPanel).
+    await heading(/Delegation and consent/, 240_000);
+    await shot('consent');
+    await next();
+    // 4. Secret lifetime, typed by keyboard.
+    await heading(/The client secret/);
+    const days = view().locator('#secretDays input');
+    await days.fill('90');
+    await shot('secret');
+    await next();
+    // 5. Redirect URL: left for later.
+    await heading(/The redirect URL/);
+    await shot('redirect');
+    await next();
+    // 6. Review and run.
+    await heading(/Review and run/);
+    assert.match(await view().locator('dl.review').innerText(), /90 days/);
+    await shot('review');
+    await view().locator('vscode-button#run').click();
+
+    // The diff preview asks before writing apiProperties.json.
+    const write = wb.page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Write$/ });
+    await write.waitFor({ timeout: 90_000 });
+    await shot('preview');
+    await write.click();
+
+    await heading(/Summary/);
+    await view().locator('button.step-done[data-step="properties"]').waitFor({ timeout: 90_000 });
+    await view().locator('table.objects').waitFor({ timeout: 90_000 });
+    await view().locator('vscode-button#copySecret').waitFor({ timeout: 90_000 });
+    // The diff editors opened beside the wizard have served their purpose.
+    await runCommand(wb.page, 'View: Close Editors in Other Groups');
+    await view().locator('table.objects').waitFor({ timeout: 30_000 });
+    const summary = await view().locator('#page').innerText();
+    assert.match(summary, /What exists now/);
+    assert.match(summary, /Still pending/);
+    assert.match(summary, /redirect URL/i);
+    await shot('summary');
+
+    const props = JSON.parse(readFileSync(join(wb.workspaceDir, 'Contoso Invoices', 'apiProperties.json'), 'utf8'));
+    const oa = props.properties.connectionParameters.token.oAuthSettings;
+    assert.equal(oa.identityProvider, 'aad');
+    assert.match(oa.clientId, /^[0-9a-f-]{36}$/);
+    assert.equal(oa.redirectMode, 'GlobalPerConnector');
   });
 });

@@ -37,7 +37,8 @@ export const STEP_TITLES: Readonly<Record<StepId, string>> = {
   cors: 'CORS and the service',
 };
 
-export const NEXT_COMMAND = 'Deploy the connector: pac connector create --settings-file apiProperties.json (or paconn create), then register its redirect URL here.';
+export const NEXT_COMMAND =
+  'Deploy the connector from its folder: pac connector create --api-definition-file ./apiDefinition.swagger.json --api-properties-file ./apiProperties.json — then paste its redirect URL above to register it, and give the client secret (Copy secret) on the connector’s Security tab.';
 
 /** The client ID of an Entra-secured connector's `token` parameter, when apiProperties.json has one. */
 export function existingClientId(apiPropertiesText: string | undefined): string | undefined {
