@@ -7,7 +7,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { adminToken, getState, resetEmulator, seedObjects, startEmulator, type Endpoints, type RunningEmulator } from '../../emulator';
+import { adminToken, getState, resetEmulator, seedObjects, setPolicy, startEmulator, type Endpoints, type RunningEmulator } from '../../emulator';
 import { createGraphClient } from '../../../src/graph/client';
 import { Directory } from '../../../src/graph/operations';
 import type { FileChange } from '../../../src/setup/properties';
@@ -324,6 +324,29 @@ describe('wizard host logic against the emulated tenant', () => {
     const v = lastState(vs.posted);
     assert.deepEqual(v.summary?.objects.filter((o) => !o.created).map((o) => o.id), [appId, c.context?.objects.apiSp?.id], 'the API app and its service principal were found, not created');
     assert.equal((await counts()).apps, 1, 'only the connector app was created');
+  });
+
+  it('shows a failed step with its cause and next step; Run again after the fix finishes without duplicates', async () => {
+    await setPolicy(ep, { secretsAllowed: false });
+    const dir = connectorCopy();
+    const vs = fakeVsCode(ADMIN, dir);
+    const c = new WizardController(vs.host, { connectorDir: dir, ...fast });
+    for (const m of ANSWERS) await send(c, m);
+    await send(c, { type: 'run' });
+    await c.idle();
+    let v = lastState(vs.posted);
+    const secret = v.steps.find((s) => s.id === 'secret');
+    assert.equal(secret?.state, 'failed');
+    assert.ok(secret?.error && secret.error.message.length > 10 && secret.error.next.length > 10, JSON.stringify(secret));
+    assert.equal(v.steps.find((s) => s.id === 'connector')?.state, 'done', 'the other steps went on');
+    assert.ok(v.summary?.pending.some((p) => p.step === 'secret'));
+    await setPolicy(ep, { secretsAllowed: true });
+    await send(c, { type: 'run' });
+    await c.idle();
+    v = lastState(vs.posted);
+    assert.equal(v.steps.find((s) => s.id === 'secret')?.state, 'done');
+    const n = await counts();
+    assert.deepEqual([n.apps, n.sps, n.grants, n.passwords], [2, 2, 1, 1]);
   });
 
   it('registers the redirect URL pasted on the summary', async () => {
