@@ -122,3 +122,37 @@ describe('Secure a Custom Connector (E2E)', function () {
     assert.equal(oa.redirectMode, 'GlobalPerConnector');
   });
 });
+
+describe('Secure a Custom Connector in a high-contrast light theme (E2E)', function () {
+  this.timeout(300_000);
+  let wb: Workbench;
+  before(async () => {
+    wb = await launchWorkbench({ settings: { 'workbench.colorTheme': 'Default High Contrast Light' } });
+  });
+  after(async () => {
+    await wb?.close();
+  });
+
+  it('takes its colors from the theme and is usable with the keyboard alone', async () => {
+    await runCommand(wb.page, 'Entra Connector: Secure a Custom Connector…');
+    const view = webviewFrame(wb.page);
+    await view.getByRole('list', { name: 'Checklist' }).waitFor({ timeout: 60_000 });
+    // The page's text and the checklist's borders come from the theme (high-contrast light: dark text, contrast borders).
+    const colors = await view.locator('body').evaluate((body) => {
+      const style = getComputedStyle(body);
+      return { text: style.color, background: style.backgroundColor, theme: document.body.className };
+    });
+    assert.match(colors.theme, /vscode-high-contrast-light/);
+    const rgb = (c: string) => (c.match(/\d+/g) ?? []).slice(0, 3).map(Number);
+    const luminance = (c: string) => rgb(c).reduce((a, b) => a + b, 0) / 3;
+    assert.ok(luminance(colors.text) < 100, `dark text on a light theme (${colors.text})`);
+    assert.ok(luminance(colors.background) > 200, `light background (${colors.background})`);
+    // Keyboard: the checklist's steps are buttons in the tab order.
+    const first = view.locator('button.step').first();
+    await first.focus();
+    await wb.page.keyboard.press('Tab');
+    const focused = await view.locator(':focus').evaluate((e) => (e as HTMLElement).dataset.step ?? e.tagName);
+    assert.equal(focused, 'connector', 'Tab moves to the next checklist step');
+    await screenshot('wizard-high-contrast-light', wb.page);
+  });
+});
