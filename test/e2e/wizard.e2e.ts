@@ -2,13 +2,21 @@
 // palette → wizard → sign in (device code) → every page → close and reopen mid-way (window reload) resumes →
 // run → diff preview "Write" → summary; apiProperties.json written; a screenshot of every page (two go in the README).
 import * as assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../../scripts/codeServer.mjs';
 import { approveDevice, type Endpoints } from '../emulator';
 import { launchWorkbench, runCommand, screenshot, webviewFrame, type Workbench } from './support';
 
 const ADMIN = 'admin@contoso.example';
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    const stat = statSync(path, { throwIfNoEntry: false });
+    return !stat ? [] : stat.isDirectory() ? filesUnder(path) : stat.isFile() ? [path] : [];
+  });
+}
 const update = process.env.ENTRA_UPDATE_SCREENSHOTS === '1';
 /** Pages whose screenshot goes into the README (media/screenshots/). */
 const README_SHOTS = new Set(['service', 'summary']);
@@ -114,6 +122,24 @@ describe('Secure a Custom Connector (E2E)', function () {
     assert.match(summary, /Still pending/);
     assert.match(summary, /redirect URL/i);
     await shot('summary');
+
+    // Copy secret: the host puts it on the clipboard; it is nowhere on disk (workspace, user data, logs).
+    await wb.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(wb.page.url()).origin });
+    await view().locator('vscode-button#copySecret').click();
+    await view().locator('.notice', { hasText: /Copied the client secret/ }).waitFor({ timeout: 30_000 });
+    const secret = await wb.page.evaluate(() => navigator.clipboard.readText());
+    assert.ok(secret.length >= 16, 'the secret reached the clipboard');
+    assert.ok(!(await view().locator('body').innerText()).includes(secret), 'not shown in the wizard');
+    for (const file of [...filesUnder(wb.workspaceDir), ...filesUnder(wb.server.userDataDir)]) {
+      let content: Buffer;
+      try {
+        content = readFileSync(file);
+      } catch {
+        continue; // removed meanwhile (a lock or a rotated log)
+      }
+      assert.ok(!content.includes(secret), `the secret is in ${file}`);
+    }
+    await wb.page.evaluate(() => navigator.clipboard.writeText(''));
 
     const props = JSON.parse(readFileSync(join(wb.workspaceDir, 'Contoso Invoices', 'apiProperties.json'), 'utf8'));
     const oa = props.properties.connectionParameters.token.oAuthSettings;
