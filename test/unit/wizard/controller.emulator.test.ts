@@ -236,6 +236,35 @@ describe('wizard host logic against the emulated tenant', () => {
     assert.deepEqual([n.apps, n.sps, n.grants, n.passwords], [2, 2, 1, 1], 'one run, not two');
   });
 
+  it('rejects 1,000 well-formed but out-of-order messages on the first page, each with a logged reason, changing nothing', async () => {
+    const dir = connectorCopy();
+    const vs = fakeVsCode(ADMIN, dir);
+    const c = new WizardController(vs.host, { connectorDir: dir, ...fast });
+    await c.whenReady();
+    const before = JSON.stringify(await c.view());
+    const outOfOrder: WebviewMessage[] = [
+      { type: 'run' },
+      { type: 'back' },
+      { type: 'signIn' },
+      { type: 'copySecret' },
+      { type: 'copyAdminConsentLink' },
+      { type: 'registerRedirect', url: 'https://global.consent.azure-apim.net/redirect/x' },
+      ...(['signIn', 'consent', 'secret', 'redirect', 'review', 'summary'] as const).map((page) => ({ type: 'goTo', page }) as WebviewMessage),
+      ...(ANSWERS.slice(1) as WebviewMessage[]),
+    ];
+    let seed = 7;
+    for (let i = 0; i < 1000; i++) {
+      seed = (seed * 48271) % 2147483647;
+      const m = outOfOrder[seed % outOfOrder.length] as WebviewMessage;
+      assert.equal(await c.receive(structuredClone(m)), false, JSON.stringify(m));
+    }
+    const reasons = vs.logs.filter((l) => /^warn Wizard: ignored “\w+”: .{8,}/.test(l));
+    assert.equal(reasons.length, 1000, 'each one logged with its reason');
+    assert.equal(vs.posted.length, 0);
+    assert.equal(JSON.stringify(await c.view()), before, 'nothing changed');
+    assert.equal((await counts()).apps, 0, 'nothing was created');
+  });
+
   it('resumes where the user was after the panel is closed mid-way, and a second run duplicates nothing', async () => {
     const dir = connectorCopy();
     const vs = fakeVsCode(ADMIN, dir);
