@@ -39,6 +39,7 @@ export class ConnectorsTreeProvider implements vscode.TreeDataProvider<TreeNode>
   private session: RegistrationsSession | undefined;
   private secrets: vscode.SecretStorage | undefined;
   private loading: Promise<void> | undefined;
+  private queued: { directory: boolean; promise: Promise<void> } | undefined;
   private connectors: Loaded[] = [];
   private known: Known | undefined;
   /** The lookups the known snapshot answered. */
@@ -84,11 +85,23 @@ export class ConnectorsTreeProvider implements vscode.TreeDataProvider<TreeNode>
    * permission the view needs, automatic refreshes (file saves) do not ask again; the refresh button does.
    */
   refresh(options: { directory?: boolean; automatic?: boolean } = {}): Promise<void> {
-    const previous = this.loading ?? Promise.resolve();
     const directory = options.directory !== false && !(options.automatic && this.declined);
-    const run = previous.then(() => this.load(directory));
-    this.loading = run.catch(() => undefined);
-    return run.finally(() => this.changed.fire(undefined));
+    // Refreshes asked for while one waits to start join it (a save fires the watcher and the save event).
+    if (this.queued) {
+      this.queued.directory ||= directory;
+      return this.queued.promise;
+    }
+    const previous = this.loading ?? Promise.resolve();
+    const queued: { directory: boolean; promise: Promise<void> } = { directory, promise: Promise.resolve() };
+    queued.promise = previous
+      .then(() => {
+        this.queued = undefined;
+        return this.load(queued.directory);
+      })
+      .finally(() => this.changed.fire(undefined));
+    this.queued = queued;
+    this.loading = queued.promise.catch(() => undefined);
+    return queued.promise;
   }
 
   /** The current connectors with their health (what the view shows). */

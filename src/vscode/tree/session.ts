@@ -37,12 +37,26 @@ export class RegistrationsSession {
     return { username: active.username, tenantId: active.tenantId, key: JSON.stringify([settings.cloud.graphEndpoint, active.homeAccountId, active.tenantId]) };
   }
 
-  /** A Graph client for the configured cloud; throttling is retried once, briefly, so a view never hangs. */
+  /**
+   * A Graph client for the configured cloud; throttling is retried once, briefly, so a view never hangs. A token
+   * this client could not get (a declined consent) is not asked for again by the same client: retries and parallel
+   * requests of one refresh or action prompt the user once at most.
+   */
   client(): Client {
     const settings = this.auth.settings();
+    const refused = new Map<string, unknown>();
     return createGraphClient({
       graphEndpoint: settings.cloud.graphEndpoint,
-      getAccessToken: (scopes, options) => this.auth.getAccessToken(scopes, options?.forceRefresh ? { forceRefresh: true } : {}),
+      getAccessToken: async (scopes, options) => {
+        const key = scopes.join(' ');
+        if (refused.has(key)) throw refused.get(key);
+        try {
+          return await this.auth.getAccessToken(scopes, options?.forceRefresh ? { forceRefresh: true } : {});
+        } catch (error) {
+          refused.set(key, error);
+          throw error;
+        }
+      },
       log: (entry) => this.auth.logGraphRequest(entry),
       retry: { maxRetries: 1, maxDelayMs: 5000 },
     });

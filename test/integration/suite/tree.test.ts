@@ -13,6 +13,7 @@ const ADMIN = 'admin@contoso.example';
 
 interface Endpoints {
   adminEndpoint: string;
+  graphEndpoint: string;
   tenantId: string;
 }
 interface Recorded {
@@ -22,6 +23,7 @@ interface Recorded {
   batch?: number;
 }
 interface TenantState {
+  servicePrincipals: { id: string; appId: string }[];
   applications: { id: string; appId: string; displayName: string; web?: { redirectUris?: string[] }; passwordCredentials?: { keyId: string; hint?: string; endDateTime?: string }[] }[];
   oauth2PermissionGrants: { clientId: string; resourceId: string; consentType: string; scope: string }[];
   requests: Recorded[];
@@ -332,6 +334,46 @@ describe('Registrations tree (issue 7)', function () {
     await until('the view to show the unknown client ID', async () => ((await connectorNode(c.name)).description === 'connector app not found' ? true : undefined));
     await editTo(other, c.clientId);
     await until('the view to show the connector healthy again', async () => ((await connectorNode(c.name)).description === 'healthy' ? true : undefined));
+  });
+
+  it('a declined permission: the view says so and offers to allow it, then reads once it is granted', async () => {
+    // The administrator's tenant-wide consent for the sign-in client is narrowed to User.Read, and the user signs in
+    // again, so that reading app registrations needs a consent the user then declines.
+    const CLI = '14d82eec-204b-4c2f-b7e8-296a70dab67e';
+    const tenant = await state(ep);
+    const cliSp = tenant.servicePrincipals.find((sp) => sp.appId === CLI)!;
+    const grant = tenant.oauth2PermissionGrants.find((g) => g.clientId === cliSp.id && g.consentType === 'AllPrincipals')! as { id?: string; scope: string };
+    const token = (await admin<{ access_token: string }>(ep, 'POST', '/token', { user: ADMIN, clientId: CLI, scopes: ['https://graph.microsoft.com/DelegatedPermissionGrant.ReadWrite.All'] })).access_token;
+    const patchGrant = async (scope: string) => {
+      const r = await fetch(`${ep.graphEndpoint}/v1.0/oauth2PermissionGrants/${grant.id}`, { method: 'PATCH', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ scope }) });
+      assert.ok(r.ok, `PATCH grant: ${r.status}`);
+    };
+    await patchGrant('User.Read');
+    const service = await api.auth.service();
+    try {
+      await service.signOut();
+      // Signing in refreshes the view by itself, which asks for the permission: the user declines.
+      const first = await answering('showInformationMessage', () => undefined, async () => {
+        const signingIn = service.signIn('deviceCode');
+        await until('the device code to be approved', async () => ((await admin<{ approved?: number }>(ep, 'POST', '/device/approve', { user: ADMIN })).approved ?? 0) > 0);
+        await signingIn;
+        await until('the view to offer allowing it', async () => ((await children(api.connectors))[0]?.label === 'Allow reading the app registrations…' ? true : undefined));
+      });
+      // (Other parts of the extension, such as the online diagnostics, may ask too: every prompt is for that permission.)
+      const consentPrompts = first.asked.filter((ask) => (ask[1] as { modal?: boolean } | undefined)?.modal === true);
+      assert.ok(consentPrompts.length >= 1, 'asked for the permission');
+      for (const ask of consentPrompts) assert.match(String(ask[0]), /Application\.ReadWrite\.All/);
+      const rows = await children(api.connectors);
+      assert.equal(rows[0]!.label, 'Allow reading the app registrations…');
+      assert.equal(rows.find((r) => r.label === 'Healthy Invoices')!.description, 'app registrations unavailable');
+      assert.equal(rows.find((r) => r.label === 'Contoso Invoices')!.description, 'not secured');
+    } finally {
+      await patchGrant(grant.scope);
+    }
+    // Once the administrator consented again, the refresh button reads them without a prompt.
+    const after = await answering('showInformationMessage', () => undefined, () => vscode.commands.executeCommand('entraConnector.refresh'));
+    assert.equal(after.asked.length, 0);
+    assert.equal((await connectorNode('Healthy Invoices')).description, 'healthy');
   });
 
   it('signed out: the App registrations view is empty (its welcome offers sign-in), the Connectors view offers sign-in', async () => {
