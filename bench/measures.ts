@@ -1,0 +1,249 @@
+// The plain-Node measures of `npm run bench` (run by bench/run.mjs under tsx, with --expose-gc): the setup's
+// critical path against the emulated tenant, the Connectors view's first-render reads in a 5,000-app tenant, checking
+// the corpus file by file, and heap after a setup and 100 refreshes. Prints one JSON object on stdout.
+import { readdirSync, statSync, cpSync, mkdtempSync, rmSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { adminToken, clearRequests, criticalPath, getState, resetEmulator, seedObjects, setFaults, startEmulator, type Endpoints, type RecordedRequest } from '../test/emulator';
+import { createGraphClient } from '../src/graph/client';
+import { Directory } from '../src/graph/operations';
+import { fetchRegistrations } from '../src/graph/registrations';
+import { readConnectorAuth } from '../src/registrations/connectorAuth';
+import { computeHealth, lookupsFor } from '../src/registrations/health';
+import { createContext } from '../src/setup/context';
+import { runSetup } from '../src/setup/engine';
+import { nodeFiles } from '../src/setup/nodeFiles';
+import { MemoryStateStore } from '../src/setup/stateFile';
+import { runCli } from '../src/cli/run';
+import { startEmulatorProcess } from '../scripts/codeServer.mjs';
+import { treeSeed, THREE_STATES, type ConnectorSpec } from '../test/unit/registrations/seed';
+
+const ROOT = join(__dirname, '..');
+const SAMPLE = join(ROOT, 'test/fixtures/workspaces/sample/Contoso Invoices');
+const CORPUS = join(ROOT, 'test/fixtures/connectors/corpus');
+const ADMIN = 'admin@contoso.example';
+const REPEATS = 5;
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s.length % 2 ? (s[(s.length - 1) / 2] as number) : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
+};
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] as number;
+};
+const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
+
+/** A transport that sends one request at a time, each after the previous answered: the naive sequential baseline. */
+function sequentialFetch(): typeof fetch {
+  let chain: Promise<unknown> = Promise.resolve();
+  return (input, init) => {
+    const run = chain.then(() => fetch(input, init));
+    chain = run.then(
+      (r) => r.clone().arrayBuffer().catch(() => undefined),
+      () => undefined,
+    );
+    return run;
+  };
+}
+
+function tokenSource(ep: Endpoints) {
+  const tokens = new Map<string, string>();
+  return async (scopes: string[], options?: { forceRefresh?: boolean }) => {
+    const key = scopes.join(' ');
+    if (options?.forceRefresh || !tokens.has(key)) tokens.set(key, await adminToken(ep, ADMIN, scopes));
+    return tokens.get(key) as string;
+  };
+}
+
+const graphTrips = (log: RecordedRequest[]) => log.filter((r) => r.service === 'graph' && r.batch === undefined);
+
+async function oneSetup(ep: Endpoints, work: string, sequential: boolean) {
+  const dir = join(mkdtempSync(join(work, 'ws-')), 'Contoso Invoices');
+  cpSync(SAMPLE, dir, { recursive: true });
+  const getAccessToken = tokenSource(ep);
+  // Tokens first (MSAL's silent cache in the product): the figure is Graph work, not the emulator's token minting.
+  for (const s of [['Application.ReadWrite.All'], ['DelegatedPermissionGrant.ReadWrite.All']]) await getAccessToken(s.map((x) => `https://graph.microsoft.com/${x}`)).catch(() => undefined);
+  const client = createGraphClient({ graphEndpoint: ep.graphEndpoint, getAccessToken, ...(sequential ? { fetch: sequentialFetch() } : {}) });
+  const ctx = createContext({
+    connectorDir: dir,
+    tenantId: ep.tenantId,
+    cloud: { name: 'Custom', loginEndpoint: ep.loginEndpoint, graphEndpoint: ep.graphEndpoint },
+    choices: {
+      service: { kind: 'new', displayName: 'Contoso Invoices API', identifierUri: { kind: 'tenant' }, scope: 'user_impersonation', audience: 'AzureADMyOrg' },
+      connector: { kind: 'new', displayName: 'Contoso Invoices connector' },
+      consent: 'admin',
+      secretDays: 180,
+      obo: false,
+    },
+  });
+  const secrets = new Map<string, string>();
+  await clearRequests(ep);
+  const t0 = performance.now();
+  const result = await runSetup(ctx, { directory: new Directory(client), state: new MemoryStateStore(), files: nodeFiles, secrets: { store: async (k, v) => void secrets.set(k, v) } });
+  const wallMs = performance.now() - t0;
+  if (!result.ok) throw new Error(`setup failed: ${result.failures.map((f) => `${f.step}: ${f.error.message}`).join('; ')}`);
+  const log = (await getState(ep)).requests;
+  const trips = graphTrips(log);
+  const spanMs = trips.length ? Math.max(...trips.map((r) => r.end)) - Math.min(...trips.map((r) => r.start)) : 0;
+  const perRequestMs = trips.map((r) => r.end - r.start);
+  return { wallMs, spanMs, perRequestMs, graphRequests: trips.length, inBatch: log.filter((r) => r.service === 'graph' && r.batch !== undefined).length, criticalPath: criticalPath(trips) };
+}
+
+async function setupFigures(ep: Endpoints, work: string) {
+  const configs = [
+    { name: '50 ms latency', faults: { latencyMs: 50 } },
+    { name: '50 ms latency + 2 s replication lag', faults: { latencyMs: 50, replicationLagMs: 2000 } },
+    { name: '0 ms latency', faults: {} },
+  ];
+  const out = [];
+  for (const c of configs) {
+    const row: Record<string, unknown> = { config: c.name };
+    for (const mode of ['engine', 'naive sequential'] as const) {
+      const runs = [];
+      for (let i = 0; i < REPEATS; i++) {
+        await resetEmulator(ep);
+        await setFaults(ep, c.faults);
+        runs.push(await oneSetup(ep, work, mode !== 'engine'));
+      }
+      row[mode] = {
+        wallMsMedian: round(median(runs.map((r) => r.wallMs))),
+        graphSpanMsMedian: round(median(runs.map((r) => r.spanMs))),
+        perRequestMsMedian: round(median(runs.flatMap((r) => r.perRequestMs))),
+        graphRequests: median(runs.map((r) => r.graphRequests)),
+        requestsInsideBatch: median(runs.map((r) => r.inBatch)),
+        sequentialRoundTrips: median(runs.map((r) => r.criticalPath)),
+        runs: runs.length,
+      };
+    }
+    row.dependencyMinimum = 4;
+    out.push(row);
+  }
+  await setFaults(ep, {});
+  return out;
+}
+
+async function treeFigures() {
+  const specs: ConnectorSpec[] = [...THREE_STATES, ...Array.from({ length: 7 }, (_, i) => ({ name: `Connector ${i + 4}`, consented: i % 2 === 0 }))];
+  const seed = treeSeed(specs, { owner: ADMIN });
+  const emu = await startEmulator({ port: 0, seed: { extraApps: 5000 - seed.objects.applications.length } });
+  const ep = emu.endpoints;
+  try {
+    await seedObjects(ep, seed.objects);
+    const appsInTenant = (await getState(ep)).applications.length;
+    const auths = seed.connectors.map((c) => readConnectorAuth(c.apiProperties));
+    const rows = [];
+    for (const latencyMs of [50, 0]) {
+      await setFaults(ep, latencyMs ? { latencyMs } : {});
+      const times: number[] = [];
+      let trips = 0;
+      let critical = 0;
+      for (let i = 0; i < 5; i++) {
+        const graph = createGraphClient({ graphEndpoint: ep.graphEndpoint, getAccessToken: tokenSource(ep) });
+        await adminToken(ep, ADMIN, ['https://graph.microsoft.com/User.Read']);
+        await clearRequests(ep);
+        const t0 = performance.now();
+        const snapshot = await fetchRegistrations(graph, lookupsFor(auths));
+        const health = seed.connectors.map((c, k) => computeHealth({ name: c.name, auth: auths[k]!, directory: snapshot, secretsHere: new Map(), now: new Date() }));
+        times.push(performance.now() - t0);
+        if (health.length !== 10) throw new Error('expected 10 connectors');
+        const log = graphTrips((await getState(ep)).requests);
+        trips = log.length;
+        critical = criticalPath(log);
+      }
+      rows.push({ latencyMs, connectors: 10, appsInTenant, graphRequests: trips, sequentialRoundTrips: critical, msMedian: round(median(times)), runs: times.length });
+    }
+    return { rows, memory: await memoryFigures(ep, auths, seed) };
+  } finally {
+    await emu.stop();
+  }
+}
+
+function heapMb(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  return round(process.memoryUsage().heapUsed / 1024 / 1024, 2);
+}
+
+async function memoryFigures(ep: Endpoints, auths: ReturnType<typeof readConnectorAuth>[], seed: ReturnType<typeof treeSeed>) {
+  if (!(globalThis as { gc?: () => void }).gc) return { notMeasured: 'run without --expose-gc' };
+  await setFaults(ep, {});
+  const work = mkdtempSync(join(tmpdir(), 'entra-bench-mem-'));
+  try {
+    const before = heapMb();
+    await oneSetup(ep, work, false);
+    const afterSetup = heapMb();
+    const graph = createGraphClient({ graphEndpoint: ep.graphEndpoint, getAccessToken: tokenSource(ep) });
+    const samples: number[] = [];
+    for (let i = 1; i <= 100; i++) {
+      const snapshot = await fetchRegistrations(graph, lookupsFor(auths));
+      seed.connectors.forEach((c, k) => computeHealth({ name: c.name, auth: auths[k]!, directory: snapshot, secretsHere: new Map(), now: new Date() }));
+      if (i % 10 === 0) {
+        await clearRequests(ep); // the emulator's log lives in this process too
+        samples.push(heapMb());
+      }
+    }
+    // Least-squares slope over the 10 samples (MB per 10 refreshes).
+    const xs = samples.map((_, i) => i);
+    const mx = median(xs.map((x) => x)) && xs.reduce((a, b) => a + b, 0) / xs.length;
+    const my = samples.reduce((a, b) => a + b, 0) / samples.length;
+    const slope = xs.reduce((a, x, i) => a + (x - mx) * ((samples[i] as number) - my), 0) / xs.reduce((a, x) => a + (x - mx) ** 2, 0);
+    return { heapMbBefore: before, heapMbAfterSetup: afterSetup, heapMbEvery10Refreshes: samples, slopeMbPer10Refreshes: round(slope, 3) };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function corpusFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => {
+    const p = join(dir, n);
+    return statSync(p).isDirectory() ? corpusFiles(p) : n === 'apiProperties.json' ? [p] : [];
+  });
+}
+
+async function checkPerFile() {
+  const files = corpusFiles(CORPUS).sort();
+  const io = { stdout: { write: () => true }, stderr: { write: () => true }, env: {} };
+  // Warm up once (module initialisation is a start-up cost, measured separately by the whole-corpus run).
+  await runCli(['check', files[0] as string, '--json'], io);
+  const times: number[] = [];
+  let largest = { path: '', bytes: 0, ms: 0 };
+  for (const f of files) {
+    const t0 = performance.now();
+    await runCli(['check', f, '--json'], io);
+    const ms = performance.now() - t0;
+    times.push(ms);
+    const bytes = readFileSync(f).length;
+    if (bytes > largest.bytes) largest = { path: f.slice(CORPUS.length + 1), bytes, ms: round(ms, 2) };
+  }
+  return { files: files.length, p50Ms: round(pct(times, 50), 3), p99Ms: round(pct(times, 99), 3), maxMs: round(Math.max(...times), 2), largest };
+}
+
+async function main() {
+  const what = new Set(process.argv.slice(2));
+  const all = what.size === 0;
+  const result: Record<string, unknown> = {};
+  if (all || what.has('setup')) {
+    // The tenant in its own process, as Graph is: the engine's event loop is not shared with the server's.
+    const emu = await startEmulatorProcess();
+    if (!emu) throw new Error('the emulated tenant is missing (test/emulator/cli.ts)');
+    const work = mkdtempSync(join(tmpdir(), 'entra-bench-'));
+    try {
+      result.setup = await setupFigures(emu.endpoints, work);
+    } finally {
+      await emu.stop();
+      rmSync(work, { recursive: true, force: true });
+    }
+  }
+  if (all || what.has('tree')) {
+    const t = await treeFigures();
+    result.tree = t.rows;
+    result.memory = t.memory;
+  }
+  if (all || what.has('check')) result.checkPerFile = await checkPerFile();
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench: ${e instanceof Error ? e.stack : String(e)}\n`);
+  process.exit(1);
+});

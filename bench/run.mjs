@@ -1,0 +1,159 @@
+// `npm run bench`: measures speed and memory the same way every time, prints one JSON summary on stdout and rewrites
+// BENCHMARKS.md (figures, method, machine, date). Not part of `npm test`. A figure that cannot be measured here is
+// printed as "not measured" with the reason — never an estimate.
+//   node bench/run.mjs            everything (a few minutes on 2 cores)
+//   node bench/run.mjs --no-write  print the JSON only, leave BENCHMARKS.md alone
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join, relative } from 'node:path';
+import * as esbuild from 'esbuild';
+import { CODE_SERVER_DIR } from '../scripts/codeServer.mjs';
+
+const ROOT = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
+const write = !process.argv.includes('--no-write');
+const say = (s) => process.stderr.write(`bench: ${s}\n`);
+const round = (n, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+function run(cmd, args, env = {}) {
+  return new Promise((resolve) => {
+    let stdout = '';
+    let stderr = '';
+    const t0 = performance.now();
+    const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr, ms: performance.now() - t0 }));
+  });
+}
+
+function vscodeVersion() {
+  const p = join(CODE_SERVER_DIR, 'node_modules', 'code-server', 'lib', 'vscode', 'package.json');
+  if (!existsSync(p)) return 'not installed (npm run install:vscode)';
+  const cs = JSON.parse(readFileSync(join(CODE_SERVER_DIR, 'node_modules', 'code-server', 'package.json'), 'utf8')).version;
+  return `${JSON.parse(readFileSync(p, 'utf8')).version} (code-server ${cs})`;
+}
+
+// ---- bundles: production build into a temp folder (the repo's dist/ is left alone) -------------------------------
+const jsoncEsm = {
+  name: 'jsonc-parser-esm',
+  setup(build) {
+    build.onResolve({ filter: /^jsonc-parser$/ }, () => ({ path: join(ROOT, 'node_modules/jsonc-parser/lib/esm/main.js') }));
+  },
+};
+
+async function bundles(out) {
+  const common = { absWorkingDir: ROOT, bundle: true, minify: true, metafile: true, logLevel: 'silent', legalComments: 'none', plugins: [jsoncEsm], define: { 'process.env.NODE_ENV': '"production"' } };
+  const host = await esbuild.build({ ...common, entryPoints: { extension: 'src/extension.ts' }, outdir: out, platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] });
+  const cli = await esbuild.build({ ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir: out, platform: 'node', format: 'cjs', target: 'node20' });
+  const web = await esbuild.build({ ...common, entryPoints: { webview: 'webview-ui/main.ts' }, outdir: out, platform: 'browser', format: 'esm', target: 'es2022' });
+  const size = (f) => statSync(join(out, f)).size;
+  return { host: host.metafile, cli: cli.metafile, web: web.metafile, sizes: { 'extension.js': size('extension.js'), 'cli.js': size('cli.js'), 'webview.js': size('webview.js') } };
+}
+
+/**
+ * What activate() can reach without a dynamic import(): the inputs reachable from src/extension.ts over static
+ * edges (import statements and require calls) in the esbuild metafile. MSAL and the Graph client must not be among them.
+ */
+function eagerGraph(meta) {
+  const inputs = meta.inputs;
+  const entry = Object.keys(inputs).find((k) => k.endsWith('src/extension.ts'));
+  const seen = new Set([entry]);
+  const via = new Map();
+  const queue = [entry];
+  while (queue.length) {
+    const cur = queue.shift();
+    for (const imp of inputs[cur]?.imports ?? []) {
+      if (imp.external || imp.kind === 'dynamic-import' || seen.has(imp.path)) continue;
+      seen.add(imp.path);
+      via.set(imp.path, cur);
+      queue.push(imp.path);
+    }
+  }
+  /** The static import chain from the entry to the first module of a package (why it loads at activation). */
+  const chainTo = (needle) => {
+    let k = [...seen].find((x) => x.includes(needle));
+    const chain = [];
+    while (k) {
+      chain.unshift(k.replace(/^.*node_modules\//, ''));
+      k = via.get(k);
+    }
+    return chain.length ? chain : undefined;
+  };
+  const pkg = (p) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(p)?.[1];
+  const bytes = (set) => [...set].reduce((n, k) => n + (inputs[k]?.bytes ?? 0), 0);
+  const all = new Set(Object.keys(inputs));
+  const lazy = new Set([...all].filter((k) => !seen.has(k)));
+  const packages = (set) => [...new Set([...set].map(pkg).filter(Boolean))].sort();
+  return {
+    eagerModules: seen.size,
+    eagerSourceBytes: bytes(seen),
+    eagerPackages: packages(seen),
+    lazyModules: lazy.size,
+    lazySourceBytes: bytes(lazy),
+    lazyPackages: packages(lazy),
+    msalEager: [...seen].some((k) => k.includes('@azure/msal')),
+    graphClientEager: [...seen].some((k) => k.includes('@microsoft/microsoft-graph-client')),
+    msalChain: chainTo('@azure/msal'),
+    graphClientChain: chainTo('@microsoft/microsoft-graph-client'),
+  };
+}
+
+// ---- main -------------------------------------------------------------------------------------------------------
+const started = Date.now();
+const summary = {
+  date: new Date().toISOString(),
+  machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGb: round(totalmem() / 1024 ** 3, 1), node: process.version, vscode: vscodeVersion(), platform: `${process.platform} ${process.arch}` },
+};
+
+const ca = spawnSync(process.execPath, ['--import', 'tsx', 'test/emulator/ensure-ca.ts'], { cwd: ROOT, encoding: 'utf8' });
+const caPath = ca.stdout.trim().split('\n').pop();
+if (ca.status !== 0 || !caPath) {
+  console.error(`bench: could not create the emulated tenant's CA:\n${ca.stderr}`);
+  process.exit(1);
+}
+
+const out = mkdtempSync(join(tmpdir(), 'entra-bench-dist-'));
+try {
+  say('production bundles…');
+  const b = await bundles(out);
+  summary.bundles = { bytes: b.sizes, activation: eagerGraph(b.host) };
+
+  say('entra-connector check over the corpus (3 runs)…');
+  const corpus = 'test/fixtures/connectors/corpus';
+  const runs = [];
+  let files = 0;
+  for (let i = 0; i < 3; i++) {
+    const r = await run(process.execPath, [join(out, 'cli.js'), 'check', corpus, '--json']);
+    if (r.code !== 0 && r.code !== 1) throw new Error(`check exited ${r.code}: ${r.stderr}`);
+    files = JSON.parse(r.stdout).summary.files;
+    runs.push(r.ms);
+  }
+  summary.check = { corpus, files, totalMsMedian: round(median(runs)), filesPerSecond: round(files / (median(runs) / 1000)), runs: runs.length };
+
+  say('setup critical path, Connectors view reads, memory, per-file check (plain Node against the emulated tenant)…');
+  const m = await run(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/measures.ts'], { NODE_EXTRA_CA_CERTS: caPath });
+  if (m.code !== 0) throw new Error(`bench/measures.ts failed:\n${m.stderr}`);
+  const measured = JSON.parse(m.stdout.trim().split('\n').pop());
+  summary.setup = measured.setup;
+  summary.tree = measured.tree;
+  summary.memory = measured.memory;
+  summary.check.perFile = measured.checkPerFile;
+
+  const vs = await import('./vscode.mjs').then((mod) => mod.measureInVsCode({ say, caPath, root: ROOT })).catch((e) => ({ error: e instanceof Error ? e.message : String(e) }));
+  summary.vscode = vs;
+} finally {
+  rmSync(out, { recursive: true, force: true });
+}
+summary.benchSeconds = round((Date.now() - started) / 1000);
+
+console.log(JSON.stringify(summary, null, 2));
+if (write) {
+  const { renderMarkdown } = await import('./markdown.mjs');
+  writeFileSync(join(ROOT, 'BENCHMARKS.md'), renderMarkdown(summary));
+  say(`wrote ${relative(process.cwd(), join(ROOT, 'BENCHMARKS.md')) || 'BENCHMARKS.md'}`);
+}
