@@ -95,6 +95,8 @@ export interface WizardSummary {
   readonly files: readonly string[];
   /** What to run next to deploy the connector. */
   readonly nextCommand: string;
+  /** What Undo would remove (only objects this setup created); empty when nothing. */
+  readonly undoPlan: readonly string[];
 }
 
 export interface SearchResult {
@@ -142,7 +144,9 @@ export type WebviewMessage =
   | { readonly type: 'run' }
   | { readonly type: 'copySecret' }
   | { readonly type: 'copyAdminConsentLink' }
-  | { readonly type: 'registerRedirect'; readonly url: string };
+  | { readonly type: 'registerRedirect'; readonly url: string }
+  /** Remove what this setup created (the host asks for confirmation first). */
+  | { readonly type: 'undo' };
 
 export type WebviewMessageType = WebviewMessage['type'];
 
@@ -303,7 +307,7 @@ function parseAnswer(page: AnswerPageId, value: unknown): WebviewMessage {
   }
 }
 
-const BARE = ['ready', 'signIn', 'back', 'run', 'copySecret', 'copyAdminConsentLink'] as const;
+const BARE = ['ready', 'signIn', 'back', 'run', 'copySecret', 'copyAdminConsentLink', 'undo'] as const;
 
 /** Returns the message if it is a well-formed webview message, or a reason why it is not. */
 export function parseWebviewMessage(value: unknown): Parsed<WebviewMessage> {

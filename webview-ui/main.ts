@@ -295,6 +295,9 @@ function summaryPage(v: WizardViewState): Node[] {
     );
   }
   out.push(el('h3', {}, 'Next'), el('p', {}, s.nextCommand), el('p', { class: 'help' }, `Files: ${s.files.join(', ')}`));
+  if (!v.running && s.undoPlan.length > 0) {
+    out.push(el('h3', {}, 'Undo'), el('div', { class: 'row' }, el('span', { class: 'help' }, `Removes only what this setup created: ${s.undoPlan.join(', ')}.`), button('Undo this setup…', () => send({ type: 'undo' }), { secondary: true, id: 'undo' })));
+  }
   return out;
 }
 

@@ -154,6 +154,7 @@ export class WizardPanel {
       secrets: {
         store: (clientId, value) => Promise.resolve(context.secrets.store(secretStorageKey(clientId), value)),
         has: async (clientId) => (await context.secrets.get(secretStorageKey(clientId))) !== undefined,
+        delete: (clientId) => Promise.resolve(context.secrets.delete(secretStorageKey(clientId))),
         copyToClipboard: async (clientId) => {
           const value = await context.secrets.get(secretStorageKey(clientId));
           if (value === undefined) return false;
@@ -162,6 +163,7 @@ export class WizardPanel {
         },
       },
       copyText: (text) => Promise.resolve(vscode.env.clipboard.writeText(text)),
+      confirm: async (message, detail, action) => (await vscode.window.showWarningMessage(message, { modal: true, detail }, action)) === action,
       adminCenterLink: (appId) => adminCenterAppUrl(auth.settings().cloud, appId),
       displayPath: (p) => vscode.workspace.asRelativePath(p, false),
     };

@@ -14,6 +14,7 @@ const VALID: WebviewMessage[] = [
   { type: 'run' },
   { type: 'copySecret' },
   { type: 'copyAdminConsentLink' },
+  { type: 'undo' },
   { type: 'goTo', page: 'consent' },
   { type: 'search', query: 'Contoso Invoices API' },
   { type: 'search', query: 'api://contoso.example/invoices' },

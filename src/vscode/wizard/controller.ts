@@ -11,6 +11,7 @@ import { toDirectoryError, type DirectoryError } from '../../graph/errors';
 import type { Directory } from '../../graph/operations';
 import { createContext, sameTarget, type CloudEndpoints, type SetupContext } from '../../setup/context';
 import { resetStep, runSetup, type SetupFiles, type StateStore } from '../../setup/engine';
+import { undoPlan, undoSetup } from '../../setup/summary';
 import {
   parseWebviewMessage,
   type AnswerPageId,
@@ -58,7 +59,11 @@ export interface WizardHost {
     has(clientId: string): Promise<boolean>;
     /** Copies the stored secret to the clipboard without it passing through the webview; false when none. */
     copyToClipboard(clientId: string): Promise<boolean>;
+    /** Forgets a secret whose password was removed (undo). */
+    delete?(clientId: string): Promise<void>;
   };
+  /** Asks the user (modal) before a destructive action; true to go ahead. Without it, Undo is not offered. */
+  confirm?(message: string, detail: string, action: string): Promise<boolean>;
   copyText(text: string): Promise<void>;
   /** The admin center page of an app in this cloud. */
   adminCenterLink?(appId: string): string | undefined;
@@ -196,6 +201,10 @@ export class WizardController {
       case 'registerRedirect':
         if (busy) return 'the setup is running';
         return this.ctx?.objects.connectorApp && this.page === 'summary' ? undefined : 'the connector app does not exist yet';
+      case 'undo':
+        if (busy) return 'the setup is running';
+        if (!this.host.confirm) return 'undo needs a confirmation prompt';
+        return this.ctx && undoPlan(this.ctx).length > 0 ? undefined : 'this setup created nothing to undo';
     }
   }
 
@@ -255,6 +264,10 @@ export class WizardController {
       case 'copyAdminConsentLink':
         await this.host.copyText(this.ctx?.objects.adminConsentUrl as string);
         this.notice = 'Copied the admin-consent link. Send it to a Microsoft Entra administrator.';
+        break;
+      case 'undo':
+        this.error = undefined;
+        await this.undo();
         break;
       case 'registerRedirect':
         this.error = undefined;
@@ -326,6 +339,29 @@ export class WizardController {
     this.running = undefined;
     await this.persist();
     await this.render();
+  }
+
+  /** Removes exactly what this setup created, after the user confirms; objects that existed before stay. */
+  private async undo(): Promise<void> {
+    const ctx = this.ctx as SetupContext;
+    const plan = undoPlan(ctx);
+    const ok = await this.host.confirm?.('Remove what this setup created?', `This deletes ${plan.join(', ')}. Objects that existed before the setup are not touched.`, 'Remove');
+    if (!ok) return;
+    const clientId = ctx.objects.password ? ctx.objects.connectorApp?.appId : undefined;
+    const run = (async () => {
+      try {
+        await undoSetup(ctx, await this.host.directory(), (c) => this.host.state.save(c));
+        if (clientId) await this.host.secrets.delete?.(clientId);
+        this.notice = `Removed ${plan.length} object(s) this setup created.`;
+        this.page = 'review';
+      } catch (e) {
+        this.fail(e);
+      }
+    })();
+    this.running = run;
+    await this.render();
+    await run;
+    this.running = undefined;
   }
 
   private fail(e: unknown): void {

@@ -14,6 +14,7 @@ import {
   type SetupContext,
   type StepId,
 } from '../../setup/context';
+import { undoPlan } from '../../setup/summary';
 import {
   ANSWER_PAGES,
   GUID_PATTERN,
@@ -191,6 +192,7 @@ function summaryOf(ctx: SetupContext, input: ViewInput): WizardSummary {
     ...(o.password ? { secretExpires: o.password.endDateTime } : {}),
     files: input.files,
     nextCommand: NEXT_COMMAND,
+    undoPlan: undoPlan(ctx),
   };
 }
 

@@ -48,6 +48,7 @@ function fakeVsCode(user: string, dir: string, signedIn = true) {
   const posted: HostMessage[] = [];
   let account = signedIn ? { username: user, tenantId: ep.tenantId } : undefined;
   const signIns = { count: 0 };
+  const confirms: { answer: boolean; asked: string[] } = { answer: true, asked: [] };
   const secrets = new Map<string, string>();
   const drafts = new Map<string, WizardDraft>();
   const state = new MemoryStateStore();
@@ -91,6 +92,7 @@ function fakeVsCode(user: string, dir: string, signedIn = true) {
     secrets: {
       store: async (clientId, value) => void secrets.set(clientId, value),
       has: async (clientId) => secrets.has(clientId),
+      delete: async (clientId) => void secrets.delete(clientId),
       copyToClipboard: async (clientId) => {
         const v = secrets.get(clientId);
         if (v === undefined) return false;
@@ -99,10 +101,14 @@ function fakeVsCode(user: string, dir: string, signedIn = true) {
       },
     },
     copyText: async (t) => void (clipboard.text = t),
+    confirm: async (message, detail) => {
+      confirms.asked.push(`${message} ${detail}`);
+      return confirms.answer;
+    },
     adminCenterLink: (appId) => `https://entra.example/#app/${appId}`,
     displayPath: (p) => relative(join(dir, '..'), p) || '.',
   };
-  return { host, posted, secrets, drafts, state, logs, previews, clipboard, signIns };
+  return { host, posted, secrets, drafts, state, logs, previews, clipboard, signIns, confirms };
 }
 
 const fast = { sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, Math.min(ms, 20))) };
@@ -376,6 +382,32 @@ describe('wizard host logic against the emulated tenant', () => {
     assert.equal(v.steps.find((s) => s.id === 'secret')?.state, 'done');
     const n = await counts();
     assert.deepEqual([n.apps, n.sps, n.grants, n.passwords], [2, 2, 1, 1]);
+  });
+
+  it('Undo removes exactly what this setup created, only after confirmation, and forgets the stored secret', async () => {
+    const dir = connectorCopy();
+    const vs = fakeVsCode(ADMIN, dir);
+    const c = new WizardController(vs.host, { connectorDir: dir, ...fast });
+    assert.equal(await c.receive({ type: 'undo' }), false, 'nothing to undo yet');
+    for (const m of ANSWERS) await send(c, m);
+    await send(c, { type: 'run' });
+    await c.idle();
+    assert.equal(lastState(vs.posted).summary?.undoPlan.length, 5, 'grant, 2 service principals, 2 apps (the secret goes with its app)');
+    vs.confirms.answer = false;
+    await send(c, { type: 'undo' });
+    assert.equal(vs.confirms.asked.length, 1);
+    assert.match(vs.confirms.asked[0] ?? '', /the API app .*not touched/s);
+    assert.deepEqual(Object.values(await counts()).slice(0, 4), [2, 2, 1, 1], 'declined: nothing removed');
+    vs.confirms.answer = true;
+    await send(c, { type: 'undo' });
+    await c.idle();
+    const n = await counts();
+    assert.deepEqual([n.apps, n.sps, n.grants], [0, 0, 0]);
+    assert.equal(vs.secrets.size, 0, 'the stored secret is forgotten');
+    const v = lastState(vs.posted);
+    assert.equal(v.page, 'review');
+    assert.ok(v.steps.every((s) => s.state === 'pending'));
+    assert.match(v.notice ?? '', /Removed 5 object/);
   });
 
   it('registers the redirect URL pasted on the summary', async () => {
