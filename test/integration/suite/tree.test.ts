@@ -248,6 +248,14 @@ describe('Registrations tree (issue 7)', function () {
     assert.deepEqual(written, [c.clientId, c.apiObjectId, c.identifierUri]);
   });
 
+  it('"Open in Entra Admin Center" for a custom cloud (no known admin center) says so and gives the client ID', async () => {
+    const c = byName('Healthy Invoices');
+    const app = (await descendants(c.name)).find((s) => s.contextValue === 'app.connector')!;
+    const { asked } = await answering('showInformationMessage', () => undefined, () => vscode.commands.executeCommand('entraConnector.tree.openInPortal', app.node));
+    assert.equal(asked.length, 1);
+    assert.match(String(asked[0]![0]), new RegExp(`\\(Custom\\) has no known Microsoft Entra admin center.*${c.clientId}`));
+  });
+
   it('shows the last known state marked stale when Graph throttles, never an empty tree', async () => {
     await api.connectors.appRegistrations!.refresh();
     await admin(ep, 'PUT', '/faults', { rules: [{ match: { service: 'graph' }, fault: 'throttle', retryAfter: 0 }] });
