@@ -232,6 +232,30 @@ describe('Registrations tree (issue 7)', function () {
     assert.match(secrets[0]!.description, /^expires in 1[78]\d days .* · on this machine$/);
   });
 
+  it('from the command palette: Rotate Secret picks the connector app, and keeping the old secret keeps it', async () => {
+    const c = byName('Healthy Invoices');
+    const win = vscode.window as unknown as Record<string, unknown>;
+    const original = win.showQuickPick;
+    let offered: string[] = [];
+    win.showQuickPick = (items: readonly { label: string }[]) => {
+      offered = items.map((i) => i.label);
+      return Promise.resolve(items.find((i) => i.label === `${c.name} connector`));
+    };
+    try {
+      // The modal asks whether to remove the old secret: the user keeps it.
+      const { asked } = await answering('showWarningMessage', () => undefined, () => vscode.commands.executeCommand('entraConnector.tree.rotateSecret'));
+      assert.equal(asked.length, 1);
+    } finally {
+      win.showQuickPick = original;
+    }
+    assert.ok(offered.includes(`${c.name} connector`) && !offered.includes(`${c.name} API`), `connector apps offered: ${offered.join(', ')}`);
+    const creds = (await state(ep)).applications.find((a) => a.appId === c.clientId)!.passwordCredentials ?? [];
+    assert.equal(creds.length, 2, 'the old secret is kept, the new one added');
+    const secrets = (await descendants(c.name)).filter((s) => s.contextValue?.startsWith('secret.'));
+    assert.equal(secrets.length, 2);
+    assert.equal(secrets.filter((s) => s.description.endsWith('· on this machine')).length, 1, 'only the new one is held here');
+  });
+
   it('copies the client ID and the identifier URI', async () => {
     const c = byName('Healthy Invoices');
     const all = await descendants(c.name);
