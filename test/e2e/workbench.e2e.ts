@@ -1,6 +1,6 @@
 // The extension as it appears in the workbench: its activity-bar entry and Connectors view, and a command run from
 // the palette whose result is visible. (The guided setup's own E2E test is wizard.e2e.ts.)
-import { launchWorkbench, runCommand, type Workbench } from './support';
+import { launchWorkbench, runCommand, screenshot, webviewFrame, type Workbench } from './support';
 
 describe('Entra Connector in the workbench (E2E)', () => {
   let wb: Workbench;
@@ -24,5 +24,15 @@ describe('Entra Connector in the workbench (E2E)', () => {
     // The Output view shows the extension's channel, whose first line is written on activation
     // (the editor renders spaces as non-breaking spaces, hence \s).
     await panel.locator('.view-lines', { hasText: /Entra\sConnector\s\d+\.\d+\.\d+\sactivated/ }).first().waitFor({ timeout: 30_000 });
+  });
+
+  it('opens the guided setup from the palette beside the Connectors view', async () => {
+    await runCommand(wb.page, 'Entra Connector: Secure a Custom Connector…');
+    const checklist = webviewFrame(wb.page).getByRole('list', { name: 'Checklist' });
+    await checklist.waitFor({ timeout: 60_000 });
+    await checklist.getByRole('listitem').first().waitFor({ timeout: 30_000 });
+    await wb.page.keyboard.press('Escape');
+    await wb.page.waitForTimeout(500);
+    await screenshot('overview', wb.page); // test-results/overview.png: the extension at a glance, for reviewers
   });
 });
