@@ -173,7 +173,8 @@ export class RetryMiddleware extends Link {
       }
       const last = attempt >= this.policy.maxRetries;
       if (failure !== undefined) {
-        if (!idempotent || last) throw failure;
+        // A refused or cancelled sign-in is the user's answer: asking again would show the same prompt twice.
+        if (!idempotent || last || isSignInFailure(failure)) throw failure;
         await this.sleep(this.delay(attempt, undefined));
         continue;
       }
@@ -193,6 +194,10 @@ export class RetryMiddleware extends Link {
     const ms = Number.isFinite(seconds) ? seconds * 1000 : this.policy.baseDelayMs * 2 ** attempt;
     return Math.min(Math.max(ms, 0), this.policy.maxDelayMs);
   }
+}
+
+function isSignInFailure(error: unknown): boolean {
+  return error instanceof Error && error.name === SIGN_IN_REQUIRED;
 }
 
 function isBatchOfReads(context: Context): boolean {

@@ -155,6 +155,23 @@ describe('Graph client middleware', () => {
     assert.equal(seen.length, 0);
   });
 
+  it('does not retry a read whose sign-in was refused, so the user is asked once', async () => {
+    const { fetchFn, seen } = scripted([]);
+    let asked = 0;
+    const client = createGraphClient({
+      graphEndpoint: 'https://graph.microsoft.com',
+      getAccessToken: async () => {
+        asked++;
+        throw new Error('You declined the permission Application.ReadWrite.All.');
+      },
+      fetch: fetchFn,
+      sleep: async () => undefined,
+    });
+    await assert.rejects(client.api('/applications').get(), (e) => toDirectoryError(e).code === 'SignInRequired');
+    assert.equal(asked, 1);
+    assert.equal(seen.length, 0);
+  });
+
   it('maps permission by path', () => {
     assert.equal(permissionForPath('/applications(uniqueName=\'x\')'), 'Application.ReadWrite.All');
     assert.equal(permissionForPath('/servicePrincipals/1'), 'Application.ReadWrite.All');
