@@ -144,6 +144,12 @@ try {
   summary.memory = measured.memory;
   summary.check.perFile = measured.checkPerFile;
 
+  // The VS Code measures install dist/ as npm test does: build it the same way first.
+  if (!process.env.ENTRA_SKIP_BUILD) {
+    say('npm run build (the extension VS Code loads)…');
+    const built = await run(process.execPath, ['scripts/build.mjs']);
+    if (built.code !== 0) throw new Error(`build failed:\n${built.stderr}`);
+  }
   const vs = await import('./vscode.mjs').then((mod) => mod.measureInVsCode({ say, caPath, root: ROOT })).catch((e) => ({ error: e instanceof Error ? e.message : String(e) }));
   summary.vscode = vs;
 } finally {
