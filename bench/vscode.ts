@@ -5,7 +5,11 @@
 // - wizard first paint: from picking "Entra Connector: Secure a Custom Connector…" in the palette to the first step's
 //   heading visible in the webview; the wizard is closed between runs.
 // Prints one JSON line on stdout.
+import { copyFileSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { launchWorkbench, runCommand, webviewFrame, type Workbench } from '../test/e2e/support';
+
+const CORPUS = join(__dirname, '../test/fixtures/connectors/corpus');
 
 const STARTS = Number(process.env.ENTRA_BENCH_STARTS ?? 10);
 const PAINTS = Number(process.env.ENTRA_BENCH_PAINTS ?? 5);
@@ -57,6 +61,86 @@ async function firstPaint(wb: Workbench): Promise<number> {
   return ms;
 }
 
+function largestCorpusFile(): string {
+  let best = { path: '', size: -1 };
+  const walk = (d: string) => {
+    for (const n of readdirSync(d)) {
+      const p = join(d, n);
+      const st = statSync(p);
+      if (st.isDirectory()) walk(p);
+      else if (n === 'apiProperties.json' && st.size > best.size) best = { path: p, size: st.size };
+    }
+  };
+  walk(CORPUS);
+  return best.path;
+}
+
+/**
+ * Opens the largest corpus file in the editor, then alternately replaces its first `"oauth2"` identity provider by
+ * `"aad"` (one edit, which brings the Entra rules' diagnostics) and undoes it; each time, the clock runs from the edit to
+ * the status bar's problem count changing. Includes the extension's debounce, as a user sees it.
+ */
+async function diagnosticsWhileTyping(wb: Workbench, rounds: number): Promise<{ all: number[]; file: string }> {
+  const src = largestCorpusFile();
+  const dir = join(wb.workspaceDir, 'Largest');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'apiProperties.json');
+  copyFileSync(src, file);
+  const page = wb.page;
+  await page.locator('.monaco-workbench').click({ position: { x: 700, y: 5 } }).catch(() => {});
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.fill('Largest/apiProperties.json');
+  const pick = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Largest' }).first();
+  await pick.waitFor({ timeout: 30_000 });
+  await pick.click();
+  const editor = page.locator('.editor-instance .monaco-editor').first();
+  await editor.waitFor({ timeout: 30_000 });
+  const problems = page.locator('[id="status.problems"]').first();
+  await problems.waitFor({ timeout: 30_000 });
+  const count = async () => (await problems.getAttribute('aria-label').catch(() => null)) ?? (await problems.innerText());
+  // Let the opening diagnostics settle.
+  let settled = await count();
+  for (let i = 0; i < 20; i++) {
+    await page.waitForTimeout(500);
+    const now = await count();
+    if (now === settled && i > 4) break;
+    settled = now;
+  }
+  const line = (await import('node:fs')).readFileSync(file, 'utf8').split('\n').findIndex((l) => /"identityProvider":\s*"oauth2"/.test(l)) + 1;
+  if (line === 0) throw new Error('no "identityProvider": "oauth2" line in the largest corpus file');
+  await editor.click();
+  await page.keyboard.press('Control+G');
+  await page.keyboard.type(String(line));
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('End');
+  await page.keyboard.press('ArrowLeft');
+  await page.keyboard.press('ArrowLeft');
+  for (let i = 0; i < 6; i++) await page.keyboard.press('Shift+ArrowLeft');
+  const all: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    for (const step of ['edit', 'undo'] as const) {
+      const before = await count();
+      const t0 = Date.now();
+      if (step === 'edit') await page.keyboard.insertText('aad');
+      else await page.keyboard.press('Control+Z');
+      let after = before;
+      while (after === before && Date.now() - t0 < 15_000) {
+        await page.waitForTimeout(10);
+        after = await count();
+      }
+      if (after === before) throw new Error(`diagnostics did not change within 15 s after the ${step} (${before})`);
+      all.push(Date.now() - t0);
+      if (step === 'undo') {
+        for (let i = 0; i < 6; i++) await page.keyboard.press('Shift+ArrowLeft');
+      }
+      await page.waitForTimeout(300);
+    }
+  }
+  return { all, file: src.slice(CORPUS.length + 1) };
+}
+
 async function main() {
   const result: Record<string, unknown> = {};
   log('starting code-server…');
@@ -72,6 +156,16 @@ async function main() {
     } catch (e) {
       result.wizardNotMeasured = `failed after ${paints.length} run(s): ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`;
     }
+    try {
+      const d = await diagnosticsWhileTyping(wb, 5);
+      result.diagnosticsMs = { median: median(d.all), runs: d.all.length, all: d.all, file: d.file };
+      log(`diagnostics: ${d.all.join(', ')} ms`);
+    } catch (e) {
+      result.diagnosticsNotMeasured = `failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`;
+      if (process.env.ENTRA_BENCH_DEBUG) await wb.page.screenshot({ path: '/tmp/bench-diag.png' });
+      log(String(result.diagnosticsNotMeasured));
+    }
+    await runCommand(wb.page, 'View: Close All Editors').catch(() => undefined);
     const starts: number[] = [];
     try {
       for (let i = 0; i < STARTS; i++) {
