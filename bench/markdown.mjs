@@ -117,7 +117,7 @@ export function renderMarkdown(s) {
     L.push(`| heap every 10 refreshes | ${mem.heapMbEvery10Refreshes.join(', ')} MB |`);
     L.push(`| trend | ${mem.slopeMbPer10Refreshes} MB per 10 refreshes |`);
   }
-  L.push(`| extension host heap (inside VS Code) | ${vs.hostHeapMb ? JSON.stringify(vs.hostHeapMb) : nm(vs.heapNotMeasured ?? 'needs the in-host payload; the figures above are from plain Node')} |`);
+  L.push(`| extension host heap (inside VS Code) | ${vs.hostHeapMb ? JSON.stringify(vs.hostHeapMb) : nm(vs.heapNotMeasured ?? 'reading the extension host\'s heap needs an in-host payload (extensionTestsPath) or an inspector connection that runs a setup and 100 view refreshes there; not built yet — the figures above are a plain Node process running the same engine and tree code')} |`);
   L.push('');
   return `${L.join('\n')}\n`;
 }
