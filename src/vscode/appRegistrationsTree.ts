@@ -51,7 +51,7 @@ export class AppRegistrationsTreeProvider implements vscode.TreeDataProvider<Tre
       if (!state?.nextLink) return;
       const { listOwnedApplications } = await import('../graph/registrations');
       try {
-        const page = await listOwnedApplications(this.session.client(), { search: state.search, top: PAGE_SIZE }, state.nextLink);
+        const page = await listOwnedApplications(await this.session.client(), { search: state.search, top: PAGE_SIZE }, state.nextLink);
         state.apps.push(...page.apps.filter((a) => !state.apps.some((b) => b.id === a.id)));
         state.nextLink = page.nextLink;
         this.stale = false;
@@ -116,7 +116,7 @@ export class AppRegistrationsTreeProvider implements vscode.TreeDataProvider<Tre
     if (this.state && this.state.key !== account.key) this.state = undefined;
     try {
       const { listOwnedApplications } = await import('../graph/registrations');
-      const page = await listOwnedApplications(this.session.client(), { search: this.search, top: PAGE_SIZE });
+      const page = await listOwnedApplications(await this.session.client(), { search: this.search, top: PAGE_SIZE });
       this.state = { key: account.key, search: this.search, apps: [...page.apps], nextLink: page.nextLink, count: page.count };
       this.stale = false;
       this.failure = undefined;

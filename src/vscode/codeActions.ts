@@ -89,8 +89,8 @@ async function repairInDirectory(session: RegistrationsSession, repair: Director
   if (ok !== button) return false;
   try {
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `${button}…` }, async (): Promise<void> => {
-      if (repair.kind === 'add-redirect-uri') await registerRedirectUri(session.directory(), repair.appId, repair.redirectUri);
-      else await grantTenantConsent(session.directory(), repair.clientAppId, repair.resourceAppId, repair.scopes);
+      if (repair.kind === 'add-redirect-uri') await registerRedirectUri(await session.directory(), repair.appId, repair.redirectUri);
+      else await grantTenantConsent(await session.directory(), repair.clientAppId, repair.resourceAppId, repair.scopes);
     });
     return true;
   } catch (error) {

@@ -193,7 +193,7 @@ export class ConnectorsTreeProvider implements vscode.TreeDataProvider<TreeNode>
     const lookups = lookupsFor(this.connectors.map((c) => c.auth));
     try {
       const { fetchRegistrations } = await import('../graph/registrations');
-      const snapshot = await fetchRegistrations(this.session.client(), lookups);
+      const snapshot = await fetchRegistrations(await this.session.client(), lookups);
       this.known = { key: account.key, snapshot };
       this.knownLookups = JSON.stringify(lookups);
       this.declined = false;

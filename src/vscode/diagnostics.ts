@@ -102,7 +102,7 @@ export function registerDiagnostics(context: vscode.ExtensionContext, deps: Diag
     }
     const text = document.getText();
     try {
-      online.set(key, { text, diagnostics: await analyzeOnline(text, session.directory(), { now: new Date() }) });
+      online.set(key, { text, diagnostics: await analyzeOnline(text, (await session.directory()), { now: new Date() }) });
     } catch (error) {
       online.delete(key);
       deps.log.warn(`Checking ${document.uri.fsPath} against the directory failed: ${describeFailure(error)}`);

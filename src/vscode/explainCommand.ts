@@ -55,8 +55,8 @@ async function registerRedirect(session: RegistrationsSession, appId: string, re
   );
   if (ok !== 'Add Redirect URI') return;
   try {
-    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Adding the redirect URI…' }, () =>
-      registerRedirectUri(session.directory(), appId, redirectUri),
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Adding the redirect URI…' }, async () =>
+      registerRedirectUri(await session.directory(), appId, redirectUri),
     );
     void vscode.window.showInformationMessage(`The app ${appId} now has the redirect URI ${redirectUri}. Try the connection again.`);
   } catch (error) {

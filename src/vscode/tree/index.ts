@@ -112,7 +112,7 @@ class Actions {
     if (!app) return;
     const uri = target.redirect.uri;
     await this.act(`Registering ${uri} on ${app.displayName}`, async () => {
-      const result = await registerRedirectUri(this.session.directory(), app.appId, uri);
+      const result = await registerRedirectUri(await this.session.directory(), app.appId, uri);
       this.connectors.update((s) => withRedirectUris(s, result.objectId, result.redirectUris));
       void vscode.window.showInformationMessage(`Registered ${uri} as a Web redirect URI of ${app.displayName}.`);
     });
@@ -137,7 +137,7 @@ class Actions {
     );
     if (choice !== 'Grant Consent') return;
     await this.act(`Granting consent for ${app.displayName}`, async () => {
-      const result = await grantTenantConsent(this.session.directory(), app.appId, resourceAppId, scopes);
+      const result = await grantTenantConsent(await this.session.directory(), app.appId, resourceAppId, scopes);
       this.connectors.update((s) => withConsent(s, result));
       void vscode.window.showInformationMessage(`Consented to ${scopes.join(', ')} for all users of the tenant.`);
     }, (error) => {
@@ -161,7 +161,7 @@ class Actions {
     const target = node ?? (await this.pick((n) => n.kind === 'app' && n.role === 'connector' && !!n.entry.health.connectorApp, 'Rotate the secret of which connector app?'));
     const app = appOf(target);
     if (!app || app.role !== 'connector') return;
-    const dir = this.session.directory();
+    const dir = await this.session.directory();
     let created: Awaited<ReturnType<typeof addSecret>> | undefined;
     let old: string[] = [];
     await this.act(`Adding a new secret to ${app.displayName}`, async () => {
@@ -242,7 +242,7 @@ class Actions {
     });
     if (typed !== app.displayName) return;
     await this.act(`Deleting ${app.displayName}`, async () => {
-      await this.session.directory().deleteApplication(app.id);
+      await (await this.session.directory()).deleteApplication(app.id);
       this.connectors.update((s) => withoutApp(s, app.id));
       this.owned.removeApp(app.id);
       void vscode.window.showInformationMessage(`Deleted the app registration ${app.displayName}.`);

@@ -5,9 +5,8 @@
 import type * as vscode from 'vscode';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import type { Auth } from '../auth';
-import { createGraphClient } from '../../graph/client';
 import { DirectoryFailure, toDirectoryError, type DirectoryError } from '../../graph/errors';
-import { Directory } from '../../graph/operations';
+import type { Directory } from '../../graph/operations';
 
 export interface SignedInAccount {
   readonly username: string;
@@ -42,7 +41,9 @@ export class RegistrationsSession {
    * this client could not get (a declined consent) is not asked for again by the same client: retries and parallel
    * requests of one refresh or action prompt the user once at most.
    */
-  client(): Client {
+  async client(): Promise<Client> {
+    // Loaded on first use, not at activation: the Graph client is not needed until a view or command reads the tenant.
+    const { createGraphClient } = await import('../../graph/client');
     const settings = this.auth.settings();
     const refused = new Map<string, unknown>();
     return createGraphClient({
@@ -62,8 +63,9 @@ export class RegistrationsSession {
     });
   }
 
-  directory(): Directory {
-    return new Directory(this.client());
+  async directory(): Promise<Directory> {
+    const [{ Directory }, client] = await Promise.all([import('../../graph/operations'), this.client()]);
+    return new Directory(client);
   }
 }
 
