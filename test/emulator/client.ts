@@ -117,6 +117,11 @@ export async function resetEmulator(endpoints: Endpoints): Promise<void> {
   await admin(endpoints, 'POST', '/reset');
 }
 
+/** Every client secret and every token/code the tenant handed out since it started (a test observation hook). */
+export function getIssued(endpoints: Endpoints): Promise<{ secrets: string[]; tokens: string[] }> {
+  return admin(endpoints, 'GET', '/issued');
+}
+
 export async function clearRequests(endpoints: Endpoints): Promise<void> {
   await admin(endpoints, 'DELETE', '/requests');
 }

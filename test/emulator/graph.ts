@@ -25,6 +25,8 @@ export interface GraphConfig {
   recordInner?(method: string, path: string, status: number, start: number, end: number): void;
   onExchange?(ex: GraphExchange): void;
   validIssuers(): string[];
+  /** Test observation hook (GET /admin/issued): every client secret addPassword hands out. In memory only. */
+  onSecret?(secretText: string): void;
 }
 
 interface Ctx {
@@ -774,6 +776,7 @@ export class GraphService {
       return graphError(400, 'CredentialInvalidLifetimeAsPerAppPolicy', 'Credential lifetime exceeds the max value allowed as per assigned policy.');
     }
     const secret = makeSecret();
+    this.config.onSecret?.(secret);
     const stored = {
       customKeyIdentifier: null,
       displayName: (pc.displayName as string | undefined) ?? null,

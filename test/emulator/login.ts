@@ -16,6 +16,8 @@ export interface LoginConfig {
   armEndpoint: string;
   tokenLifetimeSeconds(): number;
   deviceCodeIntervalSeconds: number;
+  /** Test observation hook (GET /admin/issued): every token and code this service hands out. In memory only. */
+  onIssue?(kind: 'token' | 'code', value: string): void;
 }
 
 interface ResolvedScopes {
@@ -318,9 +320,11 @@ export class LoginService {
       ext_expires_in: lifetime,
       access_token: accessToken,
     };
+    this.config.onIssue?.('token', accessToken);
     if (opts.refresh && r.oidc.includes('offline_access')) {
       const rt = `1.${randomBytes(48).toString('base64url')}`;
       this.refreshTokens.set(rt, { clientId, userId: user.id });
+      this.config.onIssue?.('token', rt);
       body.refresh_token = rt;
     }
     if (opts.idToken && r.oidc.includes('openid')) {
@@ -339,6 +343,7 @@ export class LoginService {
       };
       if (opts.nonce) claims.nonce = opts.nonce;
       body.id_token = this.signer.sign(claims);
+      this.config.onIssue?.('token', body.id_token as string);
     }
     body.client_info = b64url(JSON.stringify({ uid: user.id, utid: this.dir.tenantId }));
     return json(200, body, { 'cache-control': 'no-store', pragma: 'no-cache' });
@@ -439,6 +444,8 @@ export class LoginService {
     const userCode = randomBytes(6).toString('hex').toUpperCase().replace(/[^A-Z0-9]/g, '').slice(0, 9);
     const expiresIn = 900;
     this.deviceCodes.set(deviceCode, { deviceCode, userCode, clientId, scopeRaw, status: 'pending', expires: Date.now() + expiresIn * 1000 });
+    // The device code only: the user code is meant to be shown to the user.
+    this.config.onIssue?.('code', deviceCode);
     const verificationUri = `${req.origin}/devicelogin`;
     return json(200, {
       user_code: userCode,
@@ -709,6 +716,7 @@ ${orgBox}
       return html(200, page('Signed in', `<h1>You have signed in</h1><p>You have signed in to ${escapeHtml(this.clientName(t.clientId))} on your device. You may now close this window.</p>`));
     }
     const code = `1.${randomBytes(48).toString('base64url')}`;
+    this.config.onIssue?.('code', code);
     this.codes.set(code, {
       clientId: t.clientId,
       redirectUri: t.redirectUri!,

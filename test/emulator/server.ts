@@ -67,12 +67,18 @@ export async function startEmulator(options: InProcessOptions = {}): Promise<Run
     accounts: dir.users.map((u) => ({ username: u.username, roles: [...u.roles] })),
   };
 
+  // Test observation hook (GET /admin/issued): every client secret, token and code handed out since start, so that
+  // the test runners can search their files and logs for each one. Kept in memory only, never written anywhere, and
+  // not cleared by POST /reset (a run's tests reset between cases; the scan at the end needs all of them).
+  const issued = { secrets: new Set<string>(), tokens: new Set<string>() };
+
   let currentBatch: number | undefined;
   const login = new LoginService(dir, signer, {
     graphEndpoint: endpoints.graphEndpoint,
     armEndpoint: endpoints.armEndpoint,
     tokenLifetimeSeconds: () => faults.tokenLifetimeSeconds(),
     deviceCodeIntervalSeconds: options.deviceCodeIntervalSeconds ?? 1,
+    onIssue: (_kind, value) => issued.tokens.add(value),
   });
   const graph = new GraphService(dir, signer, {
     graphEndpoint: endpoints.graphEndpoint,
@@ -89,6 +95,7 @@ export async function startEmulator(options: InProcessOptions = {}): Promise<Run
       record({ method, url: path, service: 'graph', path, status, start, end, batch: currentBatch });
     },
     onExchange: options.onGraphExchange,
+    onSecret: (secretText) => issued.secrets.add(secretText),
   });
 
   const arm = createArmHandler({ tenantId: dir.tenantId, verify: (t) => signer.verify(t), validIssuers: () => [login.issuer(origin)], userById: (id) => dir.userById(id), seed: options.seed?.arm });
@@ -114,6 +121,8 @@ export async function startEmulator(options: InProcessOptions = {}): Promise<Run
           criticalPath: criticalPath(log.filter((r) => r.service === 'graph')),
           arm: arm.state(),
         });
+      case 'GET /issued':
+        return json(200, { secrets: [...issued.secrets], tokens: [...issued.tokens] }, { 'cache-control': 'no-store' });
       case 'GET /requests':
         return json(200, { requests: log.filter((r) => r.service !== 'admin'), criticalPath: criticalPath(log.filter((r) => r.service === 'graph')) });
       case 'DELETE /requests':
