@@ -1,14 +1,24 @@
-/** `entra-connector check <file|dir>... [--json] [--fix] [--cloud <name>]`: the apiProperties.json diagnostics. */
+/**
+ * `entra-connector check <file|dir>... [--json] [--fix] [--cloud <name>] [--online]`: the apiProperties.json
+ * diagnostics; with --online, after a device-code sign-in, also the directory checks (the app registrations,
+ * service principals and grants the file names).
+ */
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { AuthFailure } from '../auth/errors';
 import { CLOUD_NAMES, isCloudName, knownCloud } from '../cloud/clouds';
 import { toJson, type ConnectorDiagnostic, type DiagnosticJson } from '../connector/diagnostic';
 import { applyTextEdits } from '../connector/edits';
 import { decodeFile } from '../connector/files';
 import type { TextEdit } from '../connector/jsonDocument';
+import { analyzeOnline, type DirectoryLookup } from '../connector/online';
 import { analyzeApiProperties, type AnalysisOptions } from '../connector/rules';
+import { createGraphClient, GraphPermission } from '../graph/client';
+import { DirectoryFailure, toDirectoryError } from '../graph/errors';
+import { Directory } from '../graph/operations';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliCommand, type CliIo } from './command';
+import { deviceCodeSignIn, parseSignInOptions, SIGN_IN_OPTIONS, SIGN_IN_USAGE, SignInUsageError, type CliSession, type SignInOptions } from './session';
 
 const FILE_NAME = 'apiProperties.json';
 const SWAGGER_NAME = 'apiDefinition.swagger.json';
@@ -53,7 +63,7 @@ export function fixText(text: string, options: AnalysisOptions): { text: string;
   return { text: current, applied };
 }
 
-const USAGE = `Usage: entra-connector check <file|dir>... [--json] [--fix] [--cloud <name>]
+const USAGE = `Usage: entra-connector check <file|dir>... [--json] [--fix] [--cloud <name>] [--online [sign-in options]]
 
 Checks apiProperties.json files (directories are searched recursively) and prints
   path:line:column severity code message
@@ -61,9 +71,14 @@ with the fixes available. Exits 1 when any error is found, 2 on a usage error.
   --json            print {files: [{path, diagnostics: [...]}], summary} instead
   --fix             apply the fixes that are safe without review, then report what is left
                     (secrets are never moved by the CLI: use the VS Code quick fix)
-  --cloud <name>    check loginUri against this cloud (${CLOUD_NAMES.filter((c) => c !== 'Custom').join(', ')})
-  --online          the directory checks need a signed-in account; the CLI cannot sign in yet
-`;
+  --cloud <name>    check loginUri against this cloud (${CLOUD_NAMES.join(', ')}); with --online, also the
+                    cloud to sign in to
+  --online          also check the files against the tenant (app registrations, redirect URIs, permissions,
+                    consent, secrets): signs in by device code (the code and URL are printed on stderr) and
+                    reads the directory only (Application.ReadWrite.All and DelegatedPermissionGrant.ReadWrite.All
+                    are the narrowest Graph permissions that read app registrations and grants with this client)
+Sign-in (with --online):
+${SIGN_IN_USAGE}`;
 
 async function run(argv: readonly string[], io: CliIo): Promise<number> {
   let parsed;
@@ -76,7 +91,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
         json: { type: 'boolean' },
         fix: { type: 'boolean' },
         online: { type: 'boolean' },
-        cloud: { type: 'string' },
+        ...SIGN_IN_OPTIONS,
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -89,19 +104,25 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     io.stdout.write(USAGE);
     return EXIT_OK;
   }
-  if (values.online) {
-    io.stderr.write(
-      'entra-connector check: --online needs a signed-in account to read the app registrations, and the command line cannot sign in yet. ' +
-        'Run without --online for the offline checks, or use the online checks in VS Code (Entra Connector: Sign In).\n',
-    );
-    return EXIT_USAGE;
-  }
   if (positionals.length === 0) {
     io.stderr.write(`entra-connector check: give a file or directory.\n\n${USAGE}`);
     return EXIT_USAGE;
   }
   const options: AnalysisOptions = {};
-  if (values.cloud !== undefined) {
+  let signInOptions: SignInOptions | undefined;
+  if (values.online) {
+    try {
+      signInOptions = parseSignInOptions(values);
+    } catch (error) {
+      if (!(error instanceof SignInUsageError)) throw error;
+      io.stderr.write(`entra-connector check: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    Object.assign(options, { cloud: { name: signInOptions.cloud.name, loginEndpoint: signInOptions.cloud.loginEndpoint } });
+  } else if (SIGN_IN_KEYS.some((k) => k !== 'cloud' && values[k] !== undefined)) {
+    io.stderr.write('entra-connector check: the sign-in options go with --online.\n');
+    return EXIT_USAGE;
+  } else if (values.cloud !== undefined) {
     if (!isCloudName(values.cloud) || values.cloud === 'Custom') {
       io.stderr.write(`entra-connector check: unknown cloud "${values.cloud}"; use one of ${CLOUD_NAMES.filter((c) => c !== 'Custom').join(', ')}.\n`);
       return EXIT_USAGE;
@@ -118,6 +139,34 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     collect(p, files);
   }
 
+  let session: CliSession | undefined;
+  let directory: DirectoryLookup | undefined;
+  if (signInOptions) {
+    const say = (line: string) => io.stderr.write(`${line}\n`);
+    try {
+      session = await deviceCodeSignIn(signInOptions, [GraphPermission.user, GraphPermission.apps, GraphPermission.grants], say);
+    } catch (error) {
+      const failure = error instanceof AuthFailure ? { message: error.cause_, next: error.nextStep } : toDirectoryError(error);
+      io.stderr.write(`entra-connector check: ${failure.message}\nNext: ${failure.next}\n`);
+      return EXIT_FAILED;
+    }
+    directory = new Directory(createGraphClient({ graphEndpoint: signInOptions.cloud.graphEndpoint, getAccessToken: session.getAccessToken }));
+  }
+  try {
+    return await checkFiles(files, options, { json: !!values.json, fix: !!values.fix }, directory, io);
+  } catch (error) {
+    const failure = error instanceof AuthFailure ? { message: error.cause_, next: error.nextStep } : error instanceof DirectoryFailure ? error.error : toDirectoryError(error);
+    io.stderr.write(`entra-connector check: the directory checks failed: ${failure.message}\nNext: ${failure.next}\n`);
+    return EXIT_FAILED;
+  } finally {
+    session?.dispose();
+  }
+}
+
+const SIGN_IN_KEYS = Object.keys(SIGN_IN_OPTIONS) as (keyof typeof SIGN_IN_OPTIONS)[];
+
+async function checkFiles(files: readonly string[], options: AnalysisOptions, flags: { json: boolean; fix: boolean }, directory: DirectoryLookup | undefined, io: CliIo): Promise<number> {
+  const values = flags;
   const report: Array<{ path: string; diagnostics: DiagnosticJson[]; fixed?: string[] }> = [];
   const totals = { files: files.length, error: 0, warning: 0, information: 0, fixed: 0 };
   for (const path of files) {
@@ -134,7 +183,10 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
         }
       }
     }
-    const { diagnostics } = analyzeFile(path, options);
+    const { text, diagnostics: offline } = analyzeFile(path, options);
+    // The directory checks run on what the file says now; a file that is not JSON has nothing to look up.
+    const online = directory && !offline.some((d) => d.code === 'invalid-json') ? await analyzeOnline(text, directory, { now: new Date() }) : [];
+    const diagnostics = [...offline, ...online].sort((a, b) => a.offset - b.offset);
     for (const d of diagnostics) totals[d.severity]++;
     report.push({ path, diagnostics: diagnostics.map(toJson), ...(fixed ? { fixed } : {}) });
   }
@@ -159,6 +211,6 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
 
 export const checkCommand: CliCommand = {
   name: 'check',
-  summary: 'check apiProperties.json files: <file|dir>... [--json] [--fix] [--cloud <name>]',
+  summary: 'check apiProperties.json files: <file|dir>... [--json] [--fix] [--cloud <name>] [--online]',
   run,
 };

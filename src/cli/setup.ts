@@ -9,9 +9,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AuthFailure } from '../auth/errors';
-import { SignInService, type Memento } from '../auth/signIn';
-import type { SecretStore } from '../auth/secretCache';
-import { CLOUD_NAMES, CloudConfigError, resolveCloud, type Cloud } from '../cloud/clouds';
+import type { Cloud } from '../cloud/clouds';
 import { createGraphClient, type GraphLogEntry } from '../graph/client';
 import { toDirectoryError } from '../graph/errors';
 import { Directory, MICROSOFT_GRAPH_APP_ID } from '../graph/operations';
@@ -32,9 +30,9 @@ import { findRedirectUrl } from '../setup/redirect';
 import { JsonFileStateStore } from '../setup/stateFile';
 import { summarize, undoPlan, undoSetup } from '../setup/summary';
 import type { CliCommand, CliIo } from './command';
+import { deviceCodeSignIn, parseSignInOptions, SIGN_IN_OPTIONS, SIGN_IN_USAGE, SignInUsageError } from './session';
 
-/** Microsoft Graph Command Line Tools: Microsoft's public client for delegated directory management (DOMAIN.md §6). */
-export const DEFAULT_CLI_CLIENT_ID = '14d82eec-204b-4c2f-b7e8-296a70dab67e';
+export { DEFAULT_CLI_CLIENT_ID } from './session';
 
 export const SETUP_USAGE = `Usage: entra-connector setup <connector-dir> [options]
 
@@ -56,11 +54,7 @@ Connector:
   --obo                          on-behalf-of login (pre-authorizes Azure API Connections)
   --print-secret                 print the new client secret once (it is never written to a file)
 Sign-in:
-  --tenant <tenant>              tenant ID or domain (default organizations)
-  --client-id <appId>            public client used to sign in (default ${DEFAULT_CLI_CLIENT_ID})
-  --cloud <${CLOUD_NAMES.join('|')}>
-  --login-endpoint <url> --graph-endpoint <url> --arm-endpoint <url>   with --cloud Custom
-Other:
+${SIGN_IN_USAGE}Other:
   --state <file>                 where the resumable state is kept (no secrets)
   --undo [--yes]                 remove what this setup created (asks for --yes)
   --json                         print the result as JSON
@@ -113,12 +107,7 @@ function parse(argv: readonly string[]): Parsed {
         'secret-days': { type: 'string' },
         obo: { type: 'boolean' },
         'print-secret': { type: 'boolean' },
-        tenant: { type: 'string' },
-        'client-id': { type: 'string' },
-        cloud: { type: 'string' },
-        'login-endpoint': { type: 'string' },
-        'graph-endpoint': { type: 'string' },
-        'arm-endpoint': { type: 'string' },
+        ...SIGN_IN_OPTIONS,
         state: { type: 'string' },
         undo: { type: 'boolean' },
         yes: { type: 'boolean' },
@@ -137,8 +126,6 @@ function parse(argv: readonly string[]): Parsed {
   if (!['admin', 'user', 'link'].includes(consent)) throw new UsageError('--consent must be admin, user or link.');
   const secretDays = values['secret-days'] === undefined ? DEFAULT_SECRET_DAYS : Number(values['secret-days']);
   if (!Number.isInteger(secretDays) || secretDays < 1 || secretDays > 3650) throw new UsageError('--secret-days must be a whole number of days between 1 and 3650.');
-  const clientId = values['client-id'] ?? DEFAULT_CLI_CLIENT_ID;
-  if (!GUID.test(clientId)) throw new UsageError('--client-id must be an application (client) ID, a GUID.');
   const existingConnector = values['existing-connector'];
   if (existingConnector !== undefined && !GUID.test(existingConnector)) throw new UsageError('--existing-connector must be the connector app’s appId (a GUID).');
   const redirectArg = values['redirect-url'];
@@ -149,14 +136,11 @@ function parse(argv: readonly string[]): Parsed {
     redirectUrl = findRedirectUrl(text);
     if (!redirectUrl) throw new UsageError('--redirect-url needs the connector’s https redirect URL, an AADSTS50011 message with it, or a downloaded apiProperties.json that has it.');
   }
-  let cloud: Cloud;
+  let signInOptions;
   try {
-    const name = values.cloud ?? 'AzureCloud';
-    const custom = { loginEndpoint: values['login-endpoint'], graphEndpoint: values['graph-endpoint'], armEndpoint: values['arm-endpoint'] };
-    if (name !== 'Custom' && (custom.loginEndpoint || custom.graphEndpoint || custom.armEndpoint)) throw new UsageError('--login-endpoint, --graph-endpoint and --arm-endpoint go with --cloud Custom.');
-    cloud = resolveCloud(name, custom);
+    signInOptions = parseSignInOptions(values);
   } catch (error) {
-    if (error instanceof CloudConfigError || error instanceof UsageError) throw new UsageError(error.message);
+    if (error instanceof SignInUsageError) throw new UsageError(error.message);
     throw error;
   }
   const uriOpt = values['identifier-uri'] ?? 'tenant';
@@ -164,9 +148,7 @@ function parse(argv: readonly string[]): Parsed {
   if (identifierUri.kind === 'custom' && !/^(api|https):\/\/\S+$/.test(identifierUri.uri)) throw new UsageError('--identifier-uri must be tenant, appId, or an api:// or https:// URI.');
   return {
     dir: resolve(positionals[0] as string),
-    cloud,
-    tenant: values.tenant ?? 'organizations',
-    clientId,
+    ...signInOptions,
     json: !!values.json,
     verbose: !!values.verbose,
     printSecret: !!values['print-secret'],
@@ -189,23 +171,6 @@ function defaultStatePath(dir: string, cloud: Cloud, env: NodeJS.ProcessEnv): st
   return join(base, 'entra-connector', `setup-${key}.json`);
 }
 
-/** Token cache and workspace memory for one CLI run: memory only, nothing on disk. */
-function memorySecrets(): SecretStore {
-  const map = new Map<string, string>();
-  return {
-    get: async (k) => map.get(k),
-    store: async (k, v) => void map.set(k, v),
-    delete: async (k) => void map.delete(k),
-    onDidChange: () => ({ dispose: () => undefined }),
-  };
-}
-
-function memoryMemento(): Memento {
-  const map = new Map<string, unknown>();
-  return { get: <T>(k: string) => map.get(k) as T | undefined, update: async (k, v) => void map.set(k, v) };
-}
-
-
 export async function runSetupCommand(argv: readonly string[], io: CliIo): Promise<number> {
   let p: Parsed;
   try {
@@ -222,26 +187,11 @@ export async function runSetupCommand(argv: readonly string[], io: CliIo): Promi
   try {
     const needsGrants = p.consent !== 'link' || p.undo;
     const scopes = ['User.Read', 'Application.ReadWrite.All', ...(needsGrants ? ['DelegatedPermissionGrant.ReadWrite.All'] : [])];
-    const signIn = await SignInService.create(
-      { cloud: p.cloud, clientId: p.clientId, tenant: p.tenant },
-      {
-        secrets: memorySecrets(),
-        memento: memoryMemento(),
-        prompter: { requestConsent: (_request, proceed) => proceed('deviceCode', new AbortController().signal) },
-        ui: {
-          openBrowser: async () => {
-            throw new Error('The command line signs in by device code only.');
-          },
-          showDeviceCode: (prompt) => say(`To sign in, open ${prompt.verificationUri} and enter the code ${prompt.userCode}`),
-        },
-        log: { info: () => undefined, warn: (m) => say(m) },
-      },
-    );
-    const account = await signIn.signIn('deviceCode', { scopes });
-    say(`Signed in as ${account.username} (tenant ${account.tenantId}).`);
+    const session = await deviceCodeSignIn(p, scopes, say);
+    const { account } = session;
     const client = createGraphClient({
       graphEndpoint: p.cloud.graphEndpoint,
-      getAccessToken: (s, o) => signIn.getAccessToken(s, o?.forceRefresh ? { forceRefresh: true } : {}),
+      getAccessToken: session.getAccessToken,
       ...(p.verbose
         ? { log: (e: GraphLogEntry) => say(`graph: ${e.method} ${e.path} ${e.status || e.networkError} ${e.durationMs}ms${e.requestId ? ` request-id ${e.requestId}` : ''}`) }
         : {}),

@@ -103,16 +103,22 @@ test('check --fix applies the unattended fixes byte-exactly and never moves a se
   }
 });
 
-test('check: the sibling swagger is read; --cloud checks loginUri; --online says it needs sign-in', async () => {
+test('check: the sibling swagger is read; --cloud checks loginUri; --online validates its sign-in options before signing in', async () => {
   const dir = workspace({ 'apiProperties.json': 'swagger-security-mismatch/apiProperties.json', 'apiDefinition.swagger.json': 'swagger-security-mismatch/apiDefinition.swagger.json' });
   try {
     assert.match((await cli('check', dir)).stdout, /warning swagger-security-mismatch/);
     const gov = await cli('check', dir, '--cloud', 'AzureUSGovernment');
     assert.match(gov.stdout, /warning login-uri-cloud .*AzureUSGovernment/);
     assert.equal((await cli('check', dir, '--cloud', 'Mars')).code, 2);
-    const online = await cli('check', dir, '--online');
-    assert.equal(online.code, 2);
-    assert.match(online.stderr, /needs a signed-in account/);
+    const badClient = await cli('check', dir, '--online', '--client-id', 'not-a-guid');
+    assert.equal(badClient.code, 2);
+    assert.match(badClient.stderr, /--client-id must be an application \(client\) ID/);
+    assert.doesNotMatch(badClient.stderr, /To sign in/);
+    const customWithout = await cli('check', dir, '--online', '--cloud', 'Custom');
+    assert.equal(customWithout.code, 2);
+    const endpointsWithoutCustom = await cli('check', dir, '--online', '--login-endpoint', 'https://login.example');
+    assert.equal(endpointsWithoutCustom.code, 2);
+    assert.match(endpointsWithoutCustom.stderr, /go with --cloud Custom/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
