@@ -1,2 +1,22 @@
 export const TOKEN_SHAPE: RegExp;
-export function scanForSecrets(options: { dirs?: string[]; texts?: { name: string; text: string }[]; needles?: string[]; tokenShape?: boolean }): string[];
+export const BINARY_IMAGE: RegExp;
+export interface Issued {
+  secrets: string[];
+  tokens: string[];
+}
+export function scanForSecrets(options: {
+  dirs?: string[];
+  texts?: { name: string; text: string }[];
+  needles?: string[];
+  labels?: string[];
+  tokenShape?: boolean;
+  skipFile?: (path: string) => boolean;
+  stats?: { files: number; texts: number };
+}): string[];
+export function fetchIssued(endpoints: { adminEndpoint: string; caCertPath: string }): Promise<Issued>;
+export function scanRunForSecrets(options: {
+  emulator?: { adminEndpoint: string; caCertPath: string };
+  issued?: Issued;
+  dirs?: string[];
+  texts?: { name: string; text: string }[];
+}): Promise<{ hits: string[]; summary: string }>;
