@@ -18,6 +18,7 @@ import {
   type StepStatus,
 } from './context';
 import { apiPropertiesChange, PropertiesError, swaggerChange, type FileChange, type TokenSettings } from './properties';
+import type { ServiceSecurer } from '../service/setupStep';
 
 /** Where the client secret goes: VS Code SecretStorage (`entraConnector.secret.<clientId>`) or the CLI's memory. */
 export interface SecretSink {
@@ -51,6 +52,8 @@ export interface SetupServices {
   readonly onProgress?: (step: StepId, status: StepStatus) => void;
   /** Times a failed task is re-run when its failure is transient (the task reconciles first). Default 3. */
   readonly taskRetries?: number;
+  /** Step 7: secures the API's App Service / Function App (src/service `serviceSecurer`); absent → the step is skipped. */
+  readonly service?: ServiceSecurer;
 }
 
 type TaskId = 'apiApp' | 'apiPatch' | 'apiSp' | 'connectorApp' | 'connectorSp' | 'password' | 'grant' | 'properties' | 'redirect' | 'cors';
@@ -430,12 +433,17 @@ const TASKS: readonly Task[] = [
     },
   },
   {
+    // Easy Auth v2 with the API app and CORS for Power Platform on the site the host chose (idempotent: reruns write nothing).
     id: 'cors',
     step: 'cors',
-    deps: [],
+    deps: ['apiApp', 'apiPatch'],
     needed: () => true,
-    async run() {
-      return { state: 'skipped', detail: 'CORS and securing the service are configured from the service step, not by this checklist yet.' };
+    async run(ctx, env) {
+      const api = ctx.objects.apiApp;
+      if (!env.svc.service) return { state: 'skipped', detail: 'No App Service or Function App was chosen for the API: run "Entra Connector: Secure the Service…" when the API is hosted there.' };
+      if (ctx.choices.service.kind === 'microsoft' || !api) return { state: 'skipped', detail: 'Microsoft services secure themselves: nothing to configure.' };
+      const identifierUris = [api.resourceUri, ...(api.identifierUri ? [api.identifierUri] : [])];
+      return { state: 'done', detail: await env.svc.service.secure({ apiAppId: api.appId, identifierUris, loginEndpoint: ctx.cloud.loginEndpoint, tenantId: ctx.tenantId }) };
     },
   },
 ];
