@@ -2,7 +2,11 @@
 // builds, starts the emulated tenant (when the checkout has one), starts code-server with a fresh user-data-dir and a
 // temp copy of the sample workspace, opens the workbench in headless Chromium with `extensionDevelopmentPath` and
 // `extensionTestsPath` in the URL payload, waits for the in-host mocha runner (suite/index.ts) to write its results,
-// prints them and `RESULT: N passed, N failed`. Always stops code-server and the emulator.
+// prints them and `RESULT: N passed, N failed`. Then the secrets scan (issue 6): every client secret and token/code the
+// emulated tenant issued during the run (its GET /admin/issued), and anything token-shaped, is searched for in every
+// file under the temp base (workspace, user-data with its logs, the results file) and in code-server's output and the
+// workbench console; it counts as one more test (a hit fails it, naming the file, never the secret).
+// Always stops code-server and the emulator.
 // Env: ENTRA_INTEGRATION_TIMEOUT_MS (default 600000), ENTRA_TEST_GREP (mocha grep), ENTRA_TEST_VERBOSE=1 (echo logs),
 //      ENTRA_SKIP_BUILD=1 (reuse out/ and dist/), ENTRA_CODE_SERVER_DIR (where the test VS Code is cached).
 import { spawnSync } from 'node:child_process';
@@ -22,6 +26,7 @@ import {
   startEmulatorProcess,
   workbenchUrl,
 } from '../../scripts/codeServer.mjs';
+import { scanRunForSecrets } from '../reliability/scan.mjs';
 
 const TIMEOUT_MS = Number(process.env.ENTRA_INTEGRATION_TIMEOUT_MS || 600_000);
 const verbose = process.env.ENTRA_TEST_VERBOSE === '1';
@@ -78,6 +83,36 @@ function extensionHostLogs() {
   };
   walk(logsDir);
   return out.map((f) => `--- ${f.slice(base.length + 1)}\n${readFileSync(f, 'utf8').slice(-4000)}`).join('\n');
+}
+
+const SCAN_TITLE = 'no secret or token in the workspace, user-data, logs, results or output (secrets scan)';
+
+/**
+ * Stops the browser and code-server (so every log is flushed), then scans the whole temp base and the captured output.
+ * SecretStorage is not under the base: code-server's workbench keeps it in the browser's localStorage
+ * ("secrets.provider"), AES-sealed with a key half of which only `user-data/serve-web-key-half` (random bytes) is on
+ * this side, so nothing needs excluding here. Returns 1 when the scan found something or could not run, else 0.
+ */
+async function secretsScan() {
+  await browser?.close().catch(() => {});
+  await server?.stop().catch(() => {});
+  try {
+    const { hits, summary } = await scanRunForSecrets({
+      emulator: emulator?.endpoints,
+      dirs: [base],
+      texts: [
+        { name: 'code-server output', text: server?.output() ?? '' },
+        { name: 'workbench console', text: hostLog.join('\n') },
+      ],
+    });
+    say(`secrets scan: ${summary}`);
+    console.log(`  ${hits.length ? '✘' : '✔'} ${SCAN_TITLE}`);
+    for (const h of hits) console.log(`      found: ${h}`);
+    return hits.length ? 1 : 0;
+  } catch (err) {
+    console.log(`  ✘ ${SCAN_TITLE}\n      the scan could not run: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  }
 }
 
 try {
@@ -148,13 +183,16 @@ try {
     console.log(extensionHostLogs());
     if (!verbose) console.log(hostLog.slice(-20).map((l) => `  [workbench] ${l}`).join('\n'));
   }
-  console.log(`RESULT: ${passed.length} passed, ${failures} failed`);
+  const scanFailed = await secretsScan();
+  failures += scanFailed;
+  console.log(`RESULT: ${passed.length + 1 - scanFailed} passed, ${failures} failed`);
   exitCode = failures > 0 ? 1 : 0;
 } catch (err) {
   console.log(`Integration run failed: ${err instanceof Error ? err.message : String(err)}`);
   console.log(extensionHostLogs());
   console.log(hostLog.slice(-20).map((l) => `  [workbench] ${l}`).join('\n'));
-  console.log('RESULT: 0 passed, 1 failed');
+  const scanFailed = await secretsScan();
+  console.log(`RESULT: 0 passed, ${1 + scanFailed} failed`);
   exitCode = 1;
 } finally {
   await cleanup();
