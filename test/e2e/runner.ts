@@ -1,10 +1,24 @@
 // Runs the E2E test files (test/e2e/**/*.e2e.ts, or the files given as arguments) with mocha (BDD) under tsx,
 // saves a screenshot of every open workbench when a test fails, and prints `RESULT: N passed, N failed`.
+// Secrets scan (issue 6): each workbench's temp folders are searched when it closes (support.ts); at the end the runner
+// searches test-results/ (text logs; screenshots are binary images and skipped) and its own output for every secret and
+// token the tenants issued during the run. It counts as one more test.
 // Started by test/e2e/run.mjs, which first builds and makes sure the test VS Code is installed.
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import Mocha from 'mocha';
-import { closeAll, screenshotOpenWorkbenches } from './support';
+import { scanRunForSecrets } from '../reliability/scan.mjs';
+import { closeAll, RESULTS_DIR, screenshotOpenWorkbenches, secretsScan } from './support';
+
+// The runner's own output, for the secrets scan.
+let output = '';
+for (const stream of [process.stdout, process.stderr]) {
+  const write = stream.write.bind(stream) as (...a: unknown[]) => boolean;
+  stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+    output += typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('latin1');
+    return write(chunk, ...rest);
+  }) as typeof stream.write;
+}
 
 function findE2e(dir: string): string[] {
   const out: string[] = [];
@@ -54,6 +68,24 @@ async function main(): Promise<void> {
   if (passed + failed === 0) {
     console.log('No E2E test ran.');
     failed = 1;
+  }
+  const title = 'no secret or token in the workspaces, user-data, logs, test-results or output (secrets scan)';
+  try {
+    const r = await scanRunForSecrets({
+      issued: secretsScan.issued,
+      dirs: existsSync(RESULTS_DIR) ? [RESULTS_DIR] : [],
+      texts: [{ name: 'E2E runner output', text: output }],
+    });
+    for (const s of secretsScan.summaries) console.log(`  secrets scan, ${s}`);
+    console.log(`  secrets scan, test-results and runner output: ${r.summary}`);
+    const hits = [...secretsScan.hits, ...r.hits.map((h) => `${h} (test-results/runner output)`)];
+    console.log(`  ${hits.length ? '✘' : '✔'} ${title}`);
+    for (const h of hits) console.log(`      found: ${h}`);
+    if (hits.length) failed++;
+    else passed++;
+  } catch (err) {
+    console.log(`  ✘ ${title}\n      the scan could not run: ${err instanceof Error ? err.message : String(err)}`);
+    failed++;
   }
   console.log(`RESULT: ${passed} passed, ${failed} failed`);
   process.exit(failed > 0 ? 1 : 0);

@@ -19,6 +19,7 @@ import {
   type EmulatorEndpoints,
   type EmulatorProcess,
 } from '../../scripts/codeServer.mjs';
+import { scanRunForSecrets, fetchIssued, type Issued } from '../reliability/scan.mjs';
 
 export const RESULTS_DIR = join(ROOT, 'test-results');
 
@@ -46,6 +47,32 @@ export interface LaunchOptions {
 const open = new Set<Workbench>();
 
 /**
+ * The secrets scan (issue 6), per workbench before its temp folder is deleted; the runner adds test-results/ and its
+ * own output at the end with every secret and token collected here. In memory only.
+ */
+export const secretsScan = { issued: { secrets: [], tokens: [] } as Issued, hits: [] as string[], summaries: [] as string[], launches: 0 };
+
+/**
+ * Asks the workbench's tenant for what it issued (before the tenant stops), then searches the workbench's temp base
+ * (workspace, user-data with its logs, extensions) and code-server's output. SecretStorage is not under the base:
+ * code-server's workbench keeps it AES-sealed in the browser's localStorage; only a random key half
+ * (user-data/serve-web-key-half) is on disk, so nothing needs excluding.
+ */
+async function scanWorkbench(base: string, emulator: EmulatorProcess | undefined, server: CodeServer | undefined): Promise<void> {
+  const label = `workbench #${++secretsScan.launches}`;
+  try {
+    const issued = emulator ? await fetchIssued(emulator.endpoints) : { secrets: [], tokens: [] };
+    secretsScan.issued.secrets.push(...issued.secrets);
+    secretsScan.issued.tokens.push(...issued.tokens);
+    const r = await scanRunForSecrets({ issued, dirs: [base], texts: [{ name: 'code-server output', text: server?.output() ?? '' }] });
+    secretsScan.summaries.push(`${label}: ${r.summary}`);
+    secretsScan.hits.push(...r.hits.map((h) => `${h} (${label})`));
+  } catch (err) {
+    secretsScan.hits.push(`${label}: the scan could not run: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/**
  * Starts the emulated tenant (when present), code-server with the built extension installed unpacked in its
  * --extensions-dir (the layout a .vsix install produces), opens the sample workspace in headless Chromium and
  * waits until the workbench shows the Entra Connector activity-bar entry.
@@ -58,6 +85,7 @@ export async function launchWorkbench(options: LaunchOptions = {}): Promise<Work
   const close = async () => {
     await browser?.close().catch(() => {});
     await server?.stop().catch(() => {});
+    await scanWorkbench(base, emulator, server);
     await emulator?.stop().catch(() => {});
     removeDir(base);
   };
