@@ -4,8 +4,6 @@
  */
 import * as vscode from 'vscode';
 import type { Auth } from '../auth';
-import { createGraphClient } from '../../graph/client';
-import { Directory } from '../../graph/operations';
 import { ApiTargetError, connectorResource, resolveApiTarget, swaggerHost } from '../../service/apiTarget';
 import { ArmClient } from '../../service/arm';
 import type { EasyAuthTarget } from '../../service/easyAuth';
@@ -132,7 +130,11 @@ export async function runSecureServiceFlow(ui: ServiceUi, deps: FlowDeps, args: 
   const doAuth = args.auth !== false;
   const tenantId = (await (await auth.service()).getActiveAccount())?.tenantId;
   if (doAuth && !tenantId) throw new Error('Sign in first ("Entra Connector: Sign In").');
-  const directory = async () => new Directory(createGraphClient({ graphEndpoint: cloud.graphEndpoint, getAccessToken, log: (e) => auth.logGraphRequest(e) }));
+  // The Graph client loads on first use, not when the extension activates.
+  const directory = async () => {
+    const [{ createGraphClient }, { Directory }] = await Promise.all([import('../../graph/client'), import('../../graph/operations')]);
+    return new Directory(createGraphClient({ graphEndpoint: cloud.graphEndpoint, getAccessToken, log: (e) => auth.logGraphRequest(e) }));
+  };
   let target: EasyAuthTarget | undefined;
   if (doAuth) {
     const context = { loginEndpoint: cloud.loginEndpoint, tenantId: tenantId!, directory };
