@@ -6,6 +6,7 @@ import { analyzeApiProperties, type AnalysisOptions } from '../connector/rules';
 import type { Auth } from './auth';
 import { registerCodeActions } from './codeActions';
 import { registerExplainCommand } from './explainCommand';
+import { registerHovers } from './hovers';
 import { describeFailure, RegistrationsSession } from './tree/session';
 
 export const DIAGNOSTIC_SOURCE = 'Entra Connector';
@@ -79,6 +80,7 @@ export function registerDiagnostics(context: vscode.ExtensionContext, deps: Diag
   // Online results per document, kept while the text they were computed on is unchanged (their ranges would move).
   const online = new Map<string, { text: string; diagnostics: ConnectorDiagnostic[] }>();
   const session = new RegistrationsSession(deps.auth, deps.log);
+  registerHovers(context, deps);
 
   const analyze = async (document: vscode.TextDocument) => {
     if (!isApiProperties(document) || document.isClosed) return;
