@@ -12,7 +12,7 @@ import { registerDiagnostics } from './vscode/diagnostics';
  * Activation wires things together and nothing else: heavy modules (MSAL, the Graph client) are loaded
  * only when a command first needs them, so that VS Code's start is not slowed down by this extension.
  */
-export function activate(context: vscode.ExtensionContext): ExtensionApi {
+export function activate(context: vscode.ExtensionContext): ExtensionApi | ExtensionTestApi {
   const log = createLog();
   context.subscriptions.push(log);
 
@@ -31,15 +31,20 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   // The registrations tree: connectors' app registrations, the user's own apps, and their actions (issue 7).
   registerRegistrationViews(context, { log, auth, connectors });
   log.info(`Entra Connector ${context.extension.packageJSON.version as string} activated.`);
-  return { connectors, auth };
+  // Other extensions get no token getter: the sign-in is exported only to this extension's own tests and development host.
+  return context.extensionMode === vscode.ExtensionMode.Production ? { connectors } : ({ connectors, auth } satisfies ExtensionTestApi);
 }
 
 export function deactivate(): void {
   // Nothing to release beyond context.subscriptions.
 }
 
-/** What the extension exports, for its own integration tests and for other extensions. */
+/** What the extension exports to other extensions. */
 export interface ExtensionApi {
   readonly connectors: ConnectorsTreeProvider;
+}
+
+/** In development and test hosts only (never in production): the sign-in, for the extension's own integration tests. */
+export interface ExtensionTestApi extends ExtensionApi {
   readonly auth: Auth;
 }

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { ExtensionApi } from '../../../src/extension';
+import type { ExtensionTestApi } from '../../../src/extension';
 
 const EXTENSION_ID = 'entra-connector.entra-connector';
 const WORKSPACE_ACTIVATION = 'workspaceContains:**/apiProperties.json';
@@ -10,8 +10,8 @@ interface Manifest {
   contributes: { commands: { command: string }[]; views: Record<string, { id: string }[]> };
 }
 
-function extension(): vscode.Extension<ExtensionApi> {
-  const ext = vscode.extensions.getExtension<ExtensionApi>(EXTENSION_ID);
+function extension(): vscode.Extension<ExtensionTestApi> {
+  const ext = vscode.extensions.getExtension<ExtensionTestApi>(EXTENSION_ID);
   assert.ok(ext, `extension ${EXTENSION_ID} is not installed in this VS Code`);
   return ext;
 }

@@ -4,7 +4,7 @@
 // WorkspaceEdit, and a second run changes nothing. The questions are answered by a scripted ServiceUi.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { ExtensionApi } from '../../../src/extension';
+import type { ExtensionTestApi } from '../../../src/extension';
 import { armScope } from '../../../src/service/arm';
 import { runSecureServiceFlow, type ServiceUi } from '../../../src/vscode/service/flow';
 
@@ -44,12 +44,12 @@ async function armSites(endpoints: EmulatorEndpoints): Promise<ArmSite[]> {
 describe('Secure the Service in the extension host', function () {
   this.timeout(90_000);
   const endpoints = emulator();
-  let api: ExtensionApi;
+  let api: ExtensionTestApi;
   let connector: vscode.Uri;
   let originalProperties: Uint8Array;
 
   before(async () => {
-    const ext = vscode.extensions.getExtension<ExtensionApi>(EXTENSION_ID);
+    const ext = vscode.extensions.getExtension<ExtensionTestApi>(EXTENSION_ID);
     assert.ok(ext);
     api = await ext.activate();
     const [properties] = await vscode.workspace.findFiles('**/Contoso Invoices/apiProperties.json');

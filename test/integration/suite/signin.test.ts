@@ -2,7 +2,7 @@
 // VS Code's SecretStorage, a fresh MSAL instance getting a token silently from it, and sign-out removing it.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { ExtensionApi } from '../../../src/extension';
+import type { ExtensionTestApi } from '../../../src/extension';
 
 const EXTENSION_ID = 'entra-connector.entra-connector';
 
@@ -36,13 +36,13 @@ function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
 
 describe('Sign-in in the extension host', function () {
   this.timeout(60_000);
-  let api: ExtensionApi;
+  let api: ExtensionTestApi;
   let seededTenant: string | undefined;
   const endpoints = emulator();
   const config = () => vscode.workspace.getConfiguration('entraConnector');
 
   before(async () => {
-    const ext = vscode.extensions.getExtension<ExtensionApi>(EXTENSION_ID);
+    const ext = vscode.extensions.getExtension<ExtensionTestApi>(EXTENSION_ID);
     assert.ok(ext);
     api = await ext.activate();
     const settings = api.auth.settings();

@@ -4,7 +4,7 @@
 // refresh (the emulator's request log), the stale state when Graph throttles, and signing out.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { ExtensionApi } from '../../../src/extension';
+import type { ExtensionTestApi } from '../../../src/extension';
 import type { TreeNode } from '../../../src/vscode/tree/nodes';
 import { THREE_STATES, treeSeed, type SeedConnector } from '../../unit/registrations/seed';
 
@@ -95,7 +95,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined> | T | 
 describe('Registrations tree (issue 7)', function () {
   this.timeout(120_000);
   const ep = emulator();
-  let api: ExtensionApi;
+  let api: ExtensionTestApi;
   const seed = treeSeed([...THREE_STATES, { name: 'Needs Consent', consented: false }], { owner: ADMIN, index: 700 });
   const byName = (name: string) => seed.connectors.find((c) => c.name === name) as SeedConnector;
 
@@ -117,7 +117,7 @@ describe('Registrations tree (issue 7)', function () {
   };
 
   before(async () => {
-    const ext = vscode.extensions.getExtension<ExtensionApi>(EXTENSION_ID);
+    const ext = vscode.extensions.getExtension<ExtensionTestApi>(EXTENSION_ID);
     assert.ok(ext);
     api = await ext.activate();
     if ((await api.auth.storedAccounts()).length === 0) {

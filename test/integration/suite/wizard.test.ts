@@ -4,7 +4,7 @@
 // file; closing the panel mid-way and opening it again resumes on the same page with the same answers.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { ExtensionApi } from '../../../src/extension';
+import type { ExtensionTestApi } from '../../../src/extension';
 import type { WebviewMessage, WizardViewState } from '../../../src/protocol';
 
 const EXTENSION_ID = 'entra-connector.entra-connector';
@@ -69,12 +69,12 @@ async function filesUnder(dir: vscode.Uri): Promise<vscode.Uri[]> {
 describe('The guided setup in the extension host', function () {
   this.timeout(120_000);
   const endpoints = emulator();
-  let api: ExtensionApi;
+  let api: ExtensionTestApi;
   let folder: vscode.Uri;
   let handle: PanelHandle | undefined;
 
   before(async () => {
-    const ext = vscode.extensions.getExtension<ExtensionApi>(EXTENSION_ID);
+    const ext = vscode.extensions.getExtension<ExtensionTestApi>(EXTENSION_ID);
     assert.ok(ext);
     api = await ext.activate();
     const root = vscode.workspace.workspaceFolders?.[0]?.uri;
