@@ -1,11 +1,17 @@
 import type { Cloud } from '../cloud/clouds';
 import { graphPermissionName } from '../cloud/clouds';
 
+/** Azure Resource Manager's only delegated permission, named as the consent screen names it. */
+const ARM_PERMISSION = 'Azure Resource Manager user_impersonation';
+const WHY_ARM =
+  "to read your App Service or Function App and turn on its Microsoft Entra authentication and the CORS origins Power Platform needs (only what your Azure role already allows)";
+
 /** Why the extension asks for each delegated Microsoft Graph permission — shown before the consent screen. */
 const WHY: Readonly<Record<string, string>> = {
   'User.Read': 'to show who is signed in and which tenant you are working in',
   'Application.ReadWrite.All': 'to register the API and connector apps, create their service principals and add the connector\'s client secret',
   'DelegatedPermissionGrant.ReadWrite.All': 'to grant the connector app delegated access to the API (the consent Power Platform needs); Application.ReadWrite.All does not cover grants',
+  [ARM_PERMISSION]: WHY_ARM,
 };
 
 /** The permissions a first sign-in asks for; everything else is asked for when a step needs it. */
@@ -34,8 +40,13 @@ export interface ConsentPrompter {
   requestConsent<T>(request: ConsentRequest, proceed: (method: InteractiveMethod, signal: AbortSignal) => Promise<T>): Promise<T | undefined>;
 }
 
+function permissionName(cloud: Cloud, scope: string): string {
+  const arm = `${cloud.armEndpoint.replace(/\/+$/, '')}/user_impersonation`;
+  return scope === arm || scope === 'https://management.azure.com/user_impersonation' ? ARM_PERMISSION : graphPermissionName(cloud, scope);
+}
+
 export function explainScopes(cloud: Cloud, scopes: readonly string[]): { permissions: string[]; explanation: string } {
-  const permissions = scopes.map((s) => graphPermissionName(cloud, s)).filter((p) => !['openid', 'profile', 'offline_access', 'email'].includes(p));
+  const permissions = scopes.map((s) => permissionName(cloud, s)).filter((p) => !['openid', 'profile', 'offline_access', 'email'].includes(p));
   const explanation = permissions.map((p) => `${p}: ${WHY[p] ?? 'needed by the step you started'}.`).join(' ');
   return { permissions, explanation };
 }

@@ -55,4 +55,12 @@ describe('sign-in error messages', () => {
     assert.deepEqual(permissions, ['Application.ReadWrite.All']);
     assert.match(explanation, /^Application\.ReadWrite\.All: to register the API and connector apps/);
   });
+
+  it('explains the Azure Resource Manager permission asked for when securing the service', () => {
+    const cloud = resolveCloud('AzureCloud');
+    const { permissions, explanation } = explainScopes(cloud, ['https://management.azure.com/user_impersonation']);
+    assert.deepEqual(permissions, ['Azure Resource Manager user_impersonation']);
+    assert.match(explanation, /App Service or Function App/);
+    assert.doesNotMatch(explanation, /needed by the step you started/);
+  });
 });
