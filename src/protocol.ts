@@ -11,11 +11,16 @@ export const CHECKLIST_STEPS = ['service', 'connector', 'consent', 'secret', 'pr
 export type ChecklistStepId = (typeof CHECKLIST_STEPS)[number];
 
 /** The wizard's pages, in order. `signIn` is shown only while nobody is signed in. */
-export const PAGES = ['signIn', 'service', 'connector', 'consent', 'secret', 'redirect', 'review', 'summary'] as const;
+export const PAGES = ['signIn', 'service', 'connector', 'consent', 'secret', 'redirect', 'site', 'review', 'summary'] as const;
 export type PageId = (typeof PAGES)[number];
 /** Pages whose answer the user gives in a form (and `answer` messages may name). */
-export const ANSWER_PAGES = ['service', 'connector', 'consent', 'secret', 'redirect'] as const;
+export const ANSWER_PAGES = ['service', 'connector', 'consent', 'secret', 'redirect', 'site'] as const;
 export type AnswerPageId = (typeof ANSWER_PAGES)[number];
+/**
+ * Pages that must be answered before the setup can run. `site` (step 7, securing the App Service / Function App)
+ * is optional: its answer starts as "skip".
+ */
+export const REQUIRED_PAGES = ['service', 'connector', 'consent', 'secret', 'redirect'] as const satisfies readonly AnswerPageId[];
 
 /** The page where each checklist step's answer is given (the checklist links there). */
 export const STEP_PAGE: Readonly<Record<ChecklistStepId, PageId>> = {
@@ -25,7 +30,7 @@ export const STEP_PAGE: Readonly<Record<ChecklistStepId, PageId>> = {
   secret: 'secret',
   properties: 'review',
   redirect: 'redirect',
-  cors: 'review',
+  cors: 'site',
 };
 
 export type StepState = 'done' | 'pending' | 'running' | 'failed' | 'skipped';
@@ -55,12 +60,29 @@ export interface RedirectPageAnswer {
   readonly redirectUrl: string;
 }
 
+/** Step 7: secure the API's App Service / Function App through ARM, or not. Only the site's resource ID is kept. */
+export type SiteAnswer = { readonly kind: 'skip' } | { readonly kind: 'site'; readonly siteId: string };
+
+/** One web or function app the signed-in user can see (for the site page's list). */
+export interface SiteChoice {
+  readonly id: string;
+  readonly name: string;
+  readonly resourceGroup: string;
+  readonly subscription: string;
+  /** `app`, `functionapp,linux`… */
+  readonly kind: string;
+  readonly defaultHostName?: string;
+  /** It serves the host named in the connector's swagger (`host`). */
+  readonly servesApi: boolean;
+}
+
 export interface AnswerValues {
   readonly service: ServiceAnswer;
   readonly connector: ConnectorAnswer;
   readonly consent: ConsentPageAnswer;
   readonly secret: SecretPageAnswer;
   readonly redirect: RedirectPageAnswer;
+  readonly site: SiteAnswer;
 }
 
 export type WizardAnswers = AnswerValues;
@@ -97,6 +119,8 @@ export interface WizardSummary {
   readonly nextCommand: string;
   /** What Undo would remove (only objects this setup created); empty when nothing. */
   readonly undoPlan: readonly string[];
+  /** Step 7 on the chosen site: its resource ID and what changed (Undo does not revert it). */
+  readonly site?: { readonly id: string; readonly state: StepState; readonly detail: string };
 }
 
 export interface SearchResult {
@@ -127,7 +151,9 @@ export interface WizardViewState {
 /** Host → webview. */
 export type HostMessage =
   | { readonly type: 'state'; readonly state: WizardViewState }
-  | { readonly type: 'searchResults'; readonly query: string; readonly results: readonly SearchResult[]; readonly error?: string };
+  | { readonly type: 'searchResults'; readonly query: string; readonly results: readonly SearchResult[]; readonly error?: string }
+  /** The answer to `findSites`: the sites serving the swagger host first; `error` says why the list is empty. */
+  | { readonly type: 'sites'; readonly sites: readonly SiteChoice[]; readonly host?: string; readonly error?: string };
 
 /** Webview → host. */
 export type WebviewMessage =
@@ -138,9 +164,12 @@ export type WebviewMessage =
   | { readonly type: 'answer'; readonly page: 'consent'; readonly value: ConsentPageAnswer }
   | { readonly type: 'answer'; readonly page: 'secret'; readonly value: SecretPageAnswer }
   | { readonly type: 'answer'; readonly page: 'redirect'; readonly value: RedirectPageAnswer }
+  | { readonly type: 'answer'; readonly page: 'site'; readonly value: SiteAnswer }
   | { readonly type: 'back' }
   | { readonly type: 'goTo'; readonly page: PageId }
   | { readonly type: 'search'; readonly query: string }
+  /** List the web and function apps the user can see through ARM (the ARM permission is asked for only now). */
+  | { readonly type: 'findSites' }
   | { readonly type: 'run' }
   | { readonly type: 'copySecret' }
   | { readonly type: 'copyAdminConsentLink' }
@@ -169,6 +198,8 @@ export const LIMITS = {
   query: 200,
   secretDaysMin: 1,
   secretDaysMax: 730,
+  /** A site's resource ID. */
+  siteId: 400,
 } as const;
 
 export const GUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -178,6 +209,13 @@ export const SCOPE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
 const NAME_PATTERN = {
   test: (v: string): boolean => [...v].every((ch) => ch.charCodeAt(0) >= 0x20 && ch !== '\u007f' && ch !== '<' && ch !== '>'),
 };
+
+/**
+ * A Microsoft.Web site's resource ID: `/subscriptions/{GUID}/resourceGroups/{rg}/providers/Microsoft.Web/sites/{name}`,
+ * nothing after it. Resource group: letters, digits, `._()-` (1–90, not ending in `.`); site: letters, digits, `-` (1–60).
+ */
+export const SITE_ID_PATTERN =
+  /^\/subscriptions\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\/resourceGroups\/[A-Za-z0-9._()-]{0,89}[A-Za-z0-9_()-]\/providers\/Microsoft\.Web\/sites\/[A-Za-z0-9][A-Za-z0-9-]{0,59}$/i;
 
 export type Parsed<T> = { readonly ok: true; readonly message: T } | { readonly ok: false; readonly reason: string };
 
@@ -292,6 +330,19 @@ function parseRedirect(value: unknown): RedirectPageAnswer {
   return { redirectUrl: checkUrl(v.redirectUrl, 'redirect.redirectUrl') };
 }
 
+export function parseSiteAnswer(value: unknown): SiteAnswer {
+  const v = record(value, 'site');
+  const kind = oneOf(v.kind, ['skip', 'site'] as const, 'site.kind');
+  if (kind === 'skip') {
+    only(v, ['kind'], 'site');
+    return { kind };
+  }
+  only(v, ['kind', 'siteId'], 'site');
+  const siteId = text(v.siteId, 'site.siteId', LIMITS.siteId);
+  if (!SITE_ID_PATTERN.test(siteId)) throw new Invalid('site.siteId must be a resource ID like /subscriptions/{id}/resourceGroups/{group}/providers/Microsoft.Web/sites/{name}');
+  return { kind, siteId };
+}
+
 function parseAnswer(page: AnswerPageId, value: unknown): WebviewMessage {
   switch (page) {
     case 'service':
@@ -304,10 +355,12 @@ function parseAnswer(page: AnswerPageId, value: unknown): WebviewMessage {
       return { type: 'answer', page, value: parseSecret(value) };
     case 'redirect':
       return { type: 'answer', page, value: parseRedirect(value) };
+    case 'site':
+      return { type: 'answer', page, value: parseSiteAnswer(value) };
   }
 }
 
-const BARE = ['ready', 'signIn', 'back', 'run', 'copySecret', 'copyAdminConsentLink', 'undo'] as const;
+const BARE = ['ready', 'signIn', 'back', 'run', 'copySecret', 'copyAdminConsentLink', 'undo', 'findSites'] as const;
 
 /** Returns the message if it is a well-formed webview message, or a reason why it is not. */
 export function parseWebviewMessage(value: unknown): Parsed<WebviewMessage> {

@@ -17,6 +17,7 @@ import {
   type PageId,
   type SearchResult,
   type ServiceAnswer,
+  type SiteChoice,
   type StepState,
   type WebviewMessage,
   type WebviewPersistedState,
@@ -41,7 +42,8 @@ const PAGE_TITLE: Record<PageId, string> = {
   consent: '3. Delegation and consent',
   secret: '4. The client secret',
   redirect: '5. The redirect URL',
-  review: '6. Review and run',
+  site: '6. Secure the service (App Service / Functions)',
+  review: '7. Review and run',
   summary: 'Summary',
 };
 
@@ -52,6 +54,9 @@ let draftPage: PageId | undefined;
 let searchResults: readonly SearchResult[] = [];
 let searchNote = '';
 let formError = '';
+let siteList: readonly SiteChoice[] = [];
+let siteNote = '';
+let sitesLoading = false;
 
 type Child = Node | string | undefined | false;
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string | boolean | undefined> = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
@@ -241,6 +246,52 @@ function redirectPage(a: WizardAnswers): Node[] {
   ];
 }
 
+function sitePage(a: WizardAnswers): Node[] {
+  const site = a.site;
+  const out: Node[] = [
+    el('p', {}, 'If the API runs on Azure App Service or Azure Functions, the setup can secure it too: App Service Authentication (Easy Auth) then accepts only tokens for the API app, and CORS allows the Power Platform origins. Your Azure permission (Azure Resource Manager) is asked for only when you press “Find sites”.'),
+    radios('siteKind', 'Secure the API’s site?', [
+      ['skip', 'Skip: the API is hosted elsewhere, or I secure it later (“Entra Connector: Secure the Service…”)'],
+      ['site', 'Secure a web app or function app'],
+    ], site.kind, (k) => {
+      if (k === site.kind) return;
+      draft = { ...a, site: k === 'skip' ? { kind: 'skip' } : { kind: 'site', siteId: '' } };
+      renderPage();
+    }),
+  ];
+  if (site.kind === 'site') {
+    const results = el('div', { id: 'siteResults', role: 'region', 'aria-label': 'Sites found' });
+    out.push(
+      el('div', { class: 'row' }, button(sitesLoading ? 'Finding sites…' : 'Find sites', () => {
+        sitesLoading = true;
+        siteNote = '';
+        send({ type: 'findSites' });
+        renderPage();
+      }, { secondary: true, id: 'findSites', disabled: sitesLoading })),
+      results,
+      textfield('siteId', 'Or paste the site’s resource ID', site.siteId, (v) => (draft = { ...(draft as WizardAnswers), site: { kind: 'site', siteId: v.trim().replace(/\/+$/, '') } }), {
+        placeholder: '/subscriptions/…/resourceGroups/…/providers/Microsoft.Web/sites/…',
+      }),
+      el('p', { class: 'help' }, 'Only the resource ID is kept. Undo does not change the site; its settings are shown in the summary.'),
+    );
+    fillSites(results, site.siteId);
+  }
+  return out;
+}
+
+function fillSites(container: HTMLElement, selected: string): void {
+  container.replaceChildren();
+  if (siteNote) container.append(el('p', { class: 'help' }, siteNote));
+  if (siteList.length === 0) return;
+  container.append(
+    radios('site', 'Web and function apps', siteList.map((x) => [x.id, `${x.name}${x.defaultHostName ? ` — ${x.defaultHostName}` : ''} (${x.kind.startsWith('functionapp') ? 'function app' : 'web app'}, ${x.resourceGroup}, ${x.subscription})${x.servesApi ? ' · serves the connector’s host' : ''}`] as [string, string]), selected, (siteId) => {
+      draft = { ...(draft as WizardAnswers), site: { kind: 'site', siteId } };
+      const field = document.querySelector('#siteId') as (HTMLElement & { value: string }) | null;
+      if (field) field.value = siteId;
+    }),
+  );
+}
+
 function describeAnswers(a: WizardAnswers): [string, string][] {
   const s = a.service;
   const service =
@@ -255,6 +306,7 @@ function describeAnswers(a: WizardAnswers): [string, string][] {
     ['Consent', `${{ admin: 'Whole tenant', user: 'My account', link: 'Admin-consent link' }[a.consent.consent]}${a.consent.obo ? ', on-behalf-of login' : ''}`],
     ['Secret lifetime', `${a.secret.secretDays} days`],
     ['Redirect URL', a.redirect.redirectUrl || 'later'],
+    ['Secure the service', a.site.kind === 'site' ? a.site.siteId : 'Skip'],
   ];
 }
 
@@ -282,6 +334,13 @@ function summaryPage(v: WizardViewState): Node[] {
   out.push(el('h3', {}, 'What exists now'), table);
   if (s.secretStored) out.push(el('div', { class: 'row' }, button('Copy secret', () => send({ type: 'copySecret' }), { id: 'copySecret' }), el('span', { class: 'help' }, `Stored in VS Code’s secret storage${s.secretExpires ? `; expires ${s.secretExpires.slice(0, 10)}` : ''}.`)));
   if (s.adminConsentUrl) out.push(el('div', { class: 'row' }, el('span', {}, 'An administrator must grant consent.'), button('Copy admin-consent link', () => send({ type: 'copyAdminConsentLink' }), { secondary: true, id: 'copyAdminLink' })));
+  if (s.site) {
+    out.push(
+      el('h3', {}, 'The service'),
+      el('p', { id: 'siteSummary', class: s.site.state === 'failed' ? 'error' : undefined }, s.site.detail),
+      el('p', { class: 'help' }, el('code', {}, s.site.id)),
+    );
+  }
   if (s.pending.length > 0) {
     out.push(el('h3', {}, 'Still pending'), el('ul', { class: 'pending' }, ...s.pending.map((p) => el('li', {}, el('strong', {}, `${v.steps.find((x) => x.id === p.step)?.title ?? p.step}: `), p.detail))));
   }
@@ -326,7 +385,7 @@ function renderPage(): void {
   const heading = el('h2', { tabindex: '-1', id: 'pageTitle' }, PAGE_TITLE[page]);
   let body: Node[] = [];
   const actions = el('div', { class: 'actions' });
-  const isAnswerPage = (['service', 'connector', 'consent', 'secret', 'redirect'] as const).includes(page as AnswerPageId);
+  const isAnswerPage = (['service', 'connector', 'consent', 'secret', 'redirect', 'site'] as const).includes(page as AnswerPageId);
   if (page !== 'signIn' && page !== 'service' && !v.running) actions.append(button('Back', () => send({ type: 'back' }), { secondary: true, id: 'back' }));
   switch (page) {
     case 'signIn':
@@ -347,6 +406,9 @@ function renderPage(): void {
       break;
     case 'redirect':
       body = redirectPage(a);
+      break;
+    case 'site':
+      body = sitePage(a);
       break;
     case 'review':
       body = reviewPage(a);
@@ -406,6 +468,12 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
     const container = document.getElementById('searchResults');
     const selected = (draft?.service as { appId?: string } | undefined)?.appId ?? '';
     if (container) fillResults(container, selected);
+  } else if (message.type === 'sites') {
+    sitesLoading = false;
+    siteList = message.sites;
+    const serving = message.sites.filter((x) => x.servesApi).length;
+    siteNote = message.error ?? `${message.sites.length} site(s) found${message.host ? `; ${serving} serve${serving === 1 ? 's' : ''} ${message.host}, listed first` : ''}. Pick one.`;
+    if (view?.page === 'site') renderPage();
   }
 });
 

@@ -165,6 +165,16 @@ export class WizardPanel {
       copyText: (text) => Promise.resolve(vscode.env.clipboard.writeText(text)),
       confirm: async (message, detail, action) => (await vscode.window.showWarningMessage(message, { modal: true, detail }, action)) === action,
       adminCenterLink: (appId) => adminCenterAppUrl(auth.settings().cloud, appId),
+      // Step 7: ARM tokens are asked for only when the site page lists sites or the setup secures one.
+      arm: () => ({
+        armEndpoint: auth.settings().cloud.armEndpoint,
+        getAccessToken: (scopes, o) => auth.getAccessToken(scopes, o?.forceRefresh ? { forceRefresh: true } : {}),
+        log: (e) => {
+          const line = `ARM ${e.method} ${e.path} → ${e.networkError ? `network error (${e.networkError})` : e.status} request-id ${e.requestId ?? '-'} ${Math.round(e.durationMs)} ms`;
+          if (e.networkError || e.status >= 400) log.warn(line);
+          else log.info(line);
+        },
+      }),
       displayPath: (p) => vscode.workspace.asRelativePath(p, false),
     };
   }

@@ -1,6 +1,6 @@
 // The guided setup as a person uses it, in a real VS Code (code-server) against the emulated tenant:
 // palette → wizard → sign in (device code) → every page → close and reopen mid-way (window reload) resumes →
-// run → diff preview "Write" → summary; apiProperties.json written; a screenshot of every page (two go in the README).
+// site page (Skip) → run → diff preview "Write" → summary; apiProperties.json written; a screenshot of every page (two go in the README).
 import * as assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -98,9 +98,16 @@ describe('Secure a Custom Connector (E2E)', function () {
     await heading(/The redirect URL/);
     await shot('redirect');
     await next();
-    // 6. Review and run.
+    // 6. Securing the App Service / Function App (step 7): optional, "Skip" by default, so Next goes on.
+    await heading(/Secure the service/);
+    assert.equal(await view().locator('vscode-radio#siteKind-skip').evaluate((e) => (e as HTMLInputElement).checked), true, 'Skip is the default');
+    await shot('site');
+    await next();
+    // 7. Review and run.
     await heading(/Review and run/);
-    assert.match(await view().locator('dl.review').innerText(), /90 days/);
+    const review = await view().locator('dl.review').innerText();
+    assert.match(review, /90 days/);
+    assert.match(review, /Secure the service\s+Skip/);
     await shot('review');
     await view().locator('vscode-button#run').click();
 

@@ -6,6 +6,8 @@ import { CHECKLIST_STEPS, LIMITS, PAGES, STEP_PAGE, parseWebviewMessage, validat
 import { STEP_IDS } from '../../src/setup/context';
 
 const APP_ID = '3f1c2b5e-8d7a-4e6f-9a0b-1c2d3e4f5a6b';
+const SITE_ID = '/subscriptions/5e7c0de0-a11c-4e55-8c0f-00000000c0de/resourceGroups/rg-contoso-invoices/providers/Microsoft.Web/sites/contoso-invoices';
+const SUB = '/subscriptions/5e7c0de0-a11c-4e55-8c0f-00000000c0de';
 
 const VALID: WebviewMessage[] = [
   { type: 'ready' },
@@ -31,6 +33,10 @@ const VALID: WebviewMessage[] = [
   { type: 'answer', page: 'secret', value: { secretDays: 180 } },
   { type: 'answer', page: 'redirect', value: { redirectUrl: '' } },
   { type: 'answer', page: 'redirect', value: { redirectUrl: 'https://global.consent.azure-apim.net/redirect/x' } },
+  { type: 'findSites' },
+  { type: 'answer', page: 'site', value: { kind: 'skip' } },
+  { type: 'answer', page: 'site', value: { kind: 'site', siteId: SITE_ID } },
+  { type: 'answer', page: 'site', value: { kind: 'site', siteId: `${SUB}/resourcegroups/Rg_(Prod).eu/providers/microsoft.web/sites/API-1` } },
 ];
 
 describe('wizard protocol', () => {
@@ -73,6 +79,23 @@ describe('wizard protocol', () => {
       [{ type: 'answer', page: 'connector', value: { kind: 'new', displayName: 'x'.repeat(LIMITS.displayName + 1) } }, /longer than/],
       [{ type: 'answer', page: 'connector', value: { kind: 'new', displayName: 'ok', secretText: 'leak' } }, /unexpected field/],
       [{ type: 'run', payload: 'x'.repeat(LIMITS.messageChars) }, /larger than/],
+      // Step 7's site: a Microsoft.Web/sites resource ID and nothing else.
+      [{ type: 'findSites', query: 'x' }, /unexpected field/],
+      [{ type: 'answer', page: 'site', value: { kind: 'all' } }, /site.kind/],
+      [{ type: 'answer', page: 'site', value: { kind: 'skip', siteId: SITE_ID } }, /unexpected field/],
+      [{ type: 'answer', page: 'site', value: { kind: 'site' } }, /site.siteId must be a string/],
+      [{ type: 'answer', page: 'site', value: { kind: 'site', siteId: '' } }, /site.siteId is empty/],
+      [{ type: 'answer', page: 'site', value: { kind: 'site', siteId: SITE_ID, token: 'eyJ' } }, /unexpected field/],
+      [{ type: 'answer', page: 'site', value: { kind: 'site', siteId: `${SITE_ID}/config/web` } }, /resource ID/],
+      [{ type: 'answer', page: 'site', value: { kind: 'site', siteId: `https://management.azure.com${SITE_ID}` } }, /resource ID/],
+      [{ type: 'answer', page: 'site', value: { kind: 'site', siteId: SITE_ID.replace('Microsoft.Web/sites', 'Microsoft.Storage/storageAccounts') } }, /resource ID/],
+      [{ type: 'answer', page: 'site', value: { kind: 'site', siteId: SITE_ID.replace('5e7c0de0-a11c-4e55-8c0f-00000000c0de', 'not-a-subscription') } }, /resource ID/],
+      [{ type: 'answer', page: 'site', value: { kind: 'site', siteId: `${SUB}/resourceGroups/rg./providers/Microsoft.Web/sites/x` } }, /resource ID/],
+      [{ type: 'answer', page: 'site', value: { kind: 'site', siteId: `${SUB}/resourceGroups/rg/providers/Microsoft.Web/sites/a b` } }, /resource ID/],
+      [{ type: 'answer', page: 'site', value: { kind: 'site', siteId: `${SUB}/resourceGroups/rg/providers/Microsoft.Web/sites/<script>` } }, /resource ID/],
+      [{ type: 'answer', page: 'site', value: { kind: 'site', siteId: `${SUB}/resourceGroups/rg/providers/Microsoft.Web/sites/${'a'.repeat(61)}` } }, /resource ID/],
+      [{ type: 'answer', page: 'site', value: { kind: 'site', siteId: `${SUB}/resourceGroups/${'r'.repeat(91)}/providers/Microsoft.Web/sites/a` } }, /resource ID/],
+      [{ type: 'answer', page: 'site', value: { kind: 'site', siteId: `${SITE_ID}${'/x'.repeat(LIMITS.siteId)}` } }, /longer than 400/],
     ];
     for (const [bad, reason] of cases) {
       const parsed = parseWebviewMessage(bad);
@@ -169,5 +192,7 @@ describe('wizard protocol', () => {
   it('validateAnswer gives the webview the same reason the host would', () => {
     assert.equal(validateAnswer('secret', { secretDays: 30 }), undefined);
     assert.match(validateAnswer('secret', { secretDays: 5000 }) ?? '', /secretDays/);
+    assert.equal(validateAnswer('site', { kind: 'site', siteId: SITE_ID }), undefined);
+    assert.match(validateAnswer('site', { kind: 'site', siteId: '/subscriptions/x' }) ?? '', /resource ID/);
   });
 });

@@ -7,22 +7,43 @@
  * Out-of-order messages (an answer or `run` while the setup runs, a page that is not reachable yet) are ignored with
  * a log line, never acted on.
  */
-import { toDirectoryError, type DirectoryError } from '../../graph/errors';
+import { DirectoryFailure, toDirectoryError, type DirectoryError } from '../../graph/errors';
 import type { Directory } from '../../graph/operations';
 import { createContext, sameTarget, type CloudEndpoints, type SetupContext } from '../../setup/context';
 import { resetStep, runSetup, type SetupFiles, type StateStore } from '../../setup/engine';
 import { undoPlan, undoSetup } from '../../setup/summary';
+import { swaggerHost } from '../../service/apiTarget';
+import { ArmClient, type ArmLogEntry } from '../../service/arm';
+import { ArmFailure } from '../../service/errors';
+import { serviceSecurer, type ServiceSecurer } from '../../service/setupStep';
+import { listSites, listSubscriptions, sitesForHost } from '../../service/sites';
 import {
+  REQUIRED_PAGES,
   parseWebviewMessage,
   type AnswerPageId,
   type HostMessage,
   type PageId,
   type SearchResult,
+  type SiteChoice,
   type WebviewMessage,
   type WizardAnswers,
   type WizardViewState,
 } from '../../protocol';
 import { choicesFromAnswers, defaultAnswers, deriveViewState, nextPage, previousPage, reachable, stepsToReset } from './model';
+
+/** How the wizard reaches Azure Resource Manager for step 7 (the token is asked for only when a request needs it). */
+export interface WizardArmAccess {
+  /** The cloud's ARM endpoint (`https://management.azure.com`, a sovereign or custom cloud's). */
+  readonly armEndpoint: string;
+  /** A token for exactly these (resource-qualified) scopes: `{armEndpoint}/user_impersonation`. */
+  getAccessToken(scopes: string[], options?: { forceRefresh?: boolean }): Promise<string>;
+  readonly log?: (entry: ArmLogEntry) => void;
+  /** Forwarded to the ArmClient (tests shorten backoff). */
+  readonly retry?: { maxRetries?: number; baseDelayMs?: number; maxDelayMs?: number };
+}
+
+/** At most this many sites are listed on the site page (the rest: paste the resource ID). */
+export const MAX_SITES_LISTED = 200;
 
 export interface WizardAccount {
   readonly username: string;
@@ -69,6 +90,8 @@ export interface WizardHost {
   adminCenterLink?(appId: string): string | undefined;
   /** A path for display: relative to the workspace when inside it. */
   displayPath(path: string): string;
+  /** Azure Resource Manager for step 7 (securing the site). Without it the site page can only skip. */
+  arm?(): WizardArmAccess;
 }
 
 export interface WizardOptions {
@@ -135,7 +158,9 @@ export class WizardController {
   private async load(): Promise<void> {
     const props = await this.host.files.read(joinPath(this.connectorDir, 'apiProperties.json')).catch(() => undefined);
     const draft = await this.host.loadDraft().catch(() => undefined);
-    this.answers = draft?.version === 1 ? draft.answers : defaultAnswers(folderName(this.connectorDir), props);
+    const defaults = defaultAnswers(folderName(this.connectorDir), props);
+    // A draft saved before the site page existed has no site answer: it starts as "skip".
+    this.answers = draft?.version === 1 ? { ...defaults, ...draft.answers } : defaults;
     this.answered = draft?.version === 1 ? [...draft.answered] : [];
     this.ctx = await this.host.state.load().catch(() => undefined);
     this.account = await this.host.account().catch(() => undefined);
@@ -149,7 +174,7 @@ export class WizardController {
   }
 
   private firstOpenPage(): PageId {
-    const order: AnswerPageId[] = ['service', 'connector', 'consent', 'secret', 'redirect'];
+    const order: AnswerPageId[] = [...REQUIRED_PAGES, 'site'];
     return order.find((p) => !this.answered.includes(p)) ?? 'review';
   }
 
@@ -190,10 +215,13 @@ export class WizardController {
         return reachable(m.page, this.answered, this.hasRun(), signedIn) ? undefined : `page ${m.page} is not reachable yet`;
       case 'search':
         return signedIn && this.page === 'service' ? undefined : 'search belongs to the service page';
+      case 'findSites':
+        return signedIn && this.page === 'site' ? undefined : 'finding sites belongs to the site page';
       case 'run':
         if (busy) return 'the setup is already running';
         if (!signedIn) return 'not signed in';
-        return this.page === 'review' || this.page === 'summary' ? undefined : 'answer every page first';
+        // The site page is optional (its answer starts as "skip"): the setup may run from it, as from review.
+        return this.page === 'review' || this.page === 'summary' || this.page === 'site' ? undefined : 'answer every page first';
       case 'copySecret':
         return this.ctx?.objects.password && this.ctx.objects.connectorApp ? undefined : 'no secret was created yet';
       case 'copyAdminConsentLink':
@@ -250,6 +278,9 @@ export class WizardController {
       case 'search':
         await this.search(m.query);
         return;
+      case 'findSites':
+        await this.findSites();
+        return;
       case 'run':
         this.error = undefined;
         this.startRun();
@@ -297,6 +328,76 @@ export class WizardController {
     }
   }
 
+  private armClient(): ArmClient | undefined {
+    const access = this.host.arm?.();
+    if (!access) return undefined;
+    return new ArmClient({
+      armEndpoint: access.armEndpoint,
+      getAccessToken: (scopes, o) => access.getAccessToken(scopes, o),
+      ...(access.log ? { log: access.log } : {}),
+      ...(access.retry ? { retry: access.retry } : {}),
+      ...(this.options.sleep ? { sleep: this.options.sleep } : {}),
+    });
+  }
+
+  /** Step 7's service for the engine: the chosen site secured through ARM; none when the user skipped it. */
+  private siteService(): { service?: ServiceSecurer } {
+    const site = this.answers.site;
+    if (site.kind !== 'site') return {};
+    const arm = this.armClient();
+    if (arm) return { service: serviceSecurer(arm, site.siteId) };
+    const unavailable: ServiceSecurer = {
+      secure: async () => {
+        throw new DirectoryFailure({ code: 'ArmUnavailable', status: 0, message: 'This window cannot reach Azure Resource Manager, so the chosen site was not secured.', next: 'Run “Entra Connector: Secure the Service…”, or choose “Skip” on the site page.' });
+      },
+    };
+    return { service: unavailable };
+  }
+
+  /**
+   * Lists the web and function apps of every subscription the user sees, those serving the swagger `host` first.
+   * The ARM permission is asked for here, not at sign-in (incremental consent).
+   */
+  private async findSites(): Promise<void> {
+    const arm = this.armClient();
+    if (!arm) {
+      this.host.post({ type: 'sites', sites: [], error: 'This window cannot reach Azure Resource Manager. Paste the site’s resource ID, or skip and run “Entra Connector: Secure the Service…” later.' });
+      return;
+    }
+    const swagger = await this.host.files.read(joinPath(this.connectorDir, 'apiDefinition.swagger.json')).catch(() => undefined);
+    let host: string | undefined;
+    try {
+      host = swagger ? swaggerHost(swagger) : undefined;
+    } catch {
+      host = undefined;
+    }
+    try {
+      const found: SiteChoice[] = [];
+      for (const sub of await listSubscriptions(arm)) {
+        const sites = await listSites(arm, sub.subscriptionId);
+        const serving = new Set(host ? sitesForHost(sites, host).map((s) => s.id.toLowerCase()) : []);
+        for (const s of sites) {
+          found.push({
+            id: s.id,
+            name: s.name,
+            resourceGroup: s.resourceGroup,
+            subscription: sub.displayName,
+            kind: s.kind,
+            ...(s.defaultHostName ? { defaultHostName: s.defaultHostName } : {}),
+            servesApi: serving.has(s.id.toLowerCase()),
+          });
+        }
+      }
+      found.sort((a, b) => Number(b.servesApi) - Number(a.servesApi) || a.name.localeCompare(b.name));
+      const error = found.length === 0 ? 'No web app or function app is visible to your account in this tenant. Skip this step, or paste the site’s resource ID.' : undefined;
+      this.host.post({ type: 'sites', sites: found.slice(0, MAX_SITES_LISTED), ...(host ? { host } : {}), ...(error ? { error } : {}) });
+    } catch (e) {
+      const { code, message, next } = e instanceof ArmFailure ? e.error : { code: 'Error', message: e instanceof Error ? e.message : String(e), next: 'Retry, or paste the site’s resource ID.' };
+      this.host.log('warn', `Wizard: listing the sites failed: ${code} ${message}`);
+      this.host.post({ type: 'sites', sites: [], ...(host ? { host } : {}), error: `${message} ${next}` });
+    }
+  }
+
   /** Builds or updates the context from the answers, then runs the engine in the background. */
   private startRun(): void {
     const account = this.account as WizardAccount;
@@ -324,6 +425,7 @@ export class WizardController {
       await this.host.state.save(ctx);
       const result = await runSetup(ctx, {
         directory: await this.host.directory(),
+        ...this.siteService(),
         secrets: { store: (clientId, value) => this.host.secrets.store(clientId, value) },
         state: this.host.state,
         files: this.host.files,

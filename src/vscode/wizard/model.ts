@@ -19,6 +19,7 @@ import {
   ANSWER_PAGES,
   GUID_PATTERN,
   PAGES,
+  REQUIRED_PAGES,
   type AnswerPageId,
   type ChecklistStep,
   type PageId,
@@ -35,7 +36,7 @@ export const STEP_TITLES: Readonly<Record<StepId, string>> = {
   secret: 'The client secret',
   properties: 'apiProperties.json',
   redirect: 'The redirect URL',
-  cors: 'CORS and the service',
+  cors: 'Secure the service and its CORS',
 };
 
 export const NEXT_COMMAND =
@@ -67,6 +68,7 @@ export function defaultAnswers(folderName: string, apiPropertiesText?: string): 
     consent: { consent: 'admin', obo: false },
     secret: { secretDays: DEFAULT_SECRET_DAYS },
     redirect: { redirectUrl: '' },
+    site: { kind: 'skip' },
   };
 }
 
@@ -122,13 +124,21 @@ export function previousPage(page: PageId): PageId {
   return i <= 1 ? 'service' : (PAGES[i - 1] as PageId);
 }
 
-/** Whether `page` may be shown now: answered pages, the first unanswered one, review once all are answered. */
+/** The first required page not answered yet, or undefined when the setup may run. */
+export function firstOpenRequired(answered: readonly AnswerPageId[]): AnswerPageId | undefined {
+  return REQUIRED_PAGES.find((p) => !answered.includes(p));
+}
+
+/**
+ * Whether `page` may be shown now: answered pages, the first unanswered one, and — once every required page is
+ * answered — the optional site page and review.
+ */
 export function reachable(page: PageId, answered: readonly AnswerPageId[], hasRun: boolean, signedIn: boolean): boolean {
   if (!signedIn) return page === 'signIn';
   if (page === 'signIn') return false;
   if (page === 'summary') return hasRun;
-  const firstOpen = ANSWER_PAGES.find((p) => !answered.includes(p));
-  if (page === 'review') return firstOpen === undefined;
+  const firstOpen = firstOpenRequired(answered);
+  if (page === 'review' || page === 'site') return firstOpen === undefined;
   return answered.includes(page as AnswerPageId) || page === firstOpen;
 }
 
@@ -193,7 +203,15 @@ function summaryOf(ctx: SetupContext, input: ViewInput): WizardSummary {
     files: input.files,
     nextCommand: NEXT_COMMAND,
     undoPlan: undoPlan(ctx),
+    ...siteSummary(ctx, input.answers),
   };
+}
+
+/** Step 7's outcome on the chosen site, once it ran (done or failed); nothing when the user skipped it. */
+function siteSummary(ctx: SetupContext, answers: WizardAnswers): Pick<WizardSummary, 'site'> {
+  const step = ctx.steps.cors;
+  if (answers.site.kind !== 'site' || (step.state !== 'done' && step.state !== 'failed')) return {};
+  return { site: { id: answers.site.siteId, state: step.state, detail: step.error ? `${step.error.message} ${step.error.next}` : (step.detail ?? '') } };
 }
 
 /** The whole view state. Built only from the inputs listed: the context holds ids, never a secret. */

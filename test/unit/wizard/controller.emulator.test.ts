@@ -1,20 +1,25 @@
 // The wizard's host logic (WizardController) driven with the messages the webview sends, against the emulated
 // tenant: a whole setup from the first page to the summary, resuming after "closing" mid-way, Back and changing an
 // answer, out-of-order and invalid messages ignored, the secret never posted to the webview, the admin-consent
-// fallback, and registering the redirect URL later.
+// fallback, registering the redirect URL later, and step 7: finding and securing the API's App Service site through
+// the emulated Azure Resource Manager (ARM asked for only then), or skipping it without touching ARM.
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { adminToken, getState, resetEmulator, seedObjects, setPolicy, startEmulator, type Endpoints, type RunningEmulator } from '../../emulator';
+import { adminToken, getIssued, getState, resetEmulator, seedObjects, setPolicy, startEmulator, type Endpoints, type RunningEmulator } from '../../emulator';
 import { createGraphClient } from '../../../src/graph/client';
 import { Directory } from '../../../src/graph/operations';
 import type { FileChange } from '../../../src/setup/properties';
 import { nodeFiles } from '../../../src/setup/nodeFiles';
 import { MemoryStateStore } from '../../../src/setup/stateFile';
 import type { HostMessage, WebviewMessage, WizardViewState } from '../../../src/protocol';
+import { armScope } from '../../../src/service/arm';
+import { POWER_PLATFORM_ORIGINS } from '../../../src/service/cors';
+import { getPath } from '../../../src/service/easyAuth';
 import { WizardController, type WizardDraft, type WizardHost } from '../../../src/vscode/wizard/controller';
+import { armSites, resetWithArmConsent, WEB_APP_ID } from '../service/emulatedArm';
 
 const SAMPLE = join(__dirname, '../../fixtures/workspaces/sample/Contoso Invoices');
 const ADMIN = 'admin@contoso.example';
@@ -56,6 +61,7 @@ function fakeVsCode(user: string, dir: string, signedIn = true) {
   const previews: FileChange[][] = [];
   const clipboard = { text: '' };
   const tokens = new Map<string, string>();
+  const armScopesAsked: string[][] = [];
   let directory: Directory | undefined;
   const host: WizardHost = {
     post: (m) => void posted.push(structuredClone(m)),
@@ -107,8 +113,16 @@ function fakeVsCode(user: string, dir: string, signedIn = true) {
     },
     adminCenterLink: (appId) => `https://entra.example/#app/${appId}`,
     displayPath: (p) => relative(join(dir, '..'), p) || '.',
+    arm: () => ({
+      armEndpoint: ep.armEndpoint,
+      getAccessToken: async (scopes) => {
+        armScopesAsked.push([...scopes]);
+        return adminToken(ep, user, scopes);
+      },
+      retry: { baseDelayMs: 1, maxDelayMs: 5 },
+    }),
   };
-  return { host, posted, secrets, drafts, state, logs, previews, clipboard, signIns, confirms };
+  return { host, posted, secrets, drafts, state, logs, previews, clipboard, signIns, confirms, armScopesAsked };
 }
 
 const fast = { sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, Math.min(ms, 20))) };
@@ -129,6 +143,7 @@ const ANSWERS: WebviewMessage[] = [
   { type: 'answer', page: 'consent', value: { consent: 'admin', obo: false } },
   { type: 'answer', page: 'secret', value: { secretDays: 90 } },
   { type: 'answer', page: 'redirect', value: { redirectUrl: '' } },
+  { type: 'answer', page: 'site', value: { kind: 'skip' } },
 ];
 
 async function counts() {
@@ -160,7 +175,7 @@ describe('wizard host logic against the emulated tenant', () => {
       await send(c, m);
       pages.push(lastState(vs.posted).page);
     }
-    assert.deepEqual(pages, ['connector', 'consent', 'secret', 'redirect', 'review']);
+    assert.deepEqual(pages, ['connector', 'consent', 'secret', 'redirect', 'site', 'review']);
     await send(c, { type: 'run' });
     assert.equal(lastState(vs.posted).running, true, 'progress while Graph work runs');
     await c.idle();
@@ -168,7 +183,7 @@ describe('wizard host logic against the emulated tenant', () => {
     assert.equal(v.page, 'summary');
     assert.equal(v.running, false);
     const byId = Object.fromEntries(v.steps.map((s) => [s.id, s.state]));
-    assert.deepEqual(byId, { service: 'done', connector: 'done', consent: 'done', secret: 'done', properties: 'done', redirect: 'pending', cors: 'skipped' });
+    assert.deepEqual(byId, { service: 'done', connector: 'done', consent: 'done', secret: 'done', properties: 'done', redirect: 'pending', cors: 'skipped' }, JSON.stringify(v.steps));
     assert.ok(v.summary);
     assert.equal(v.summary.objects.filter((o) => o.created).length, 6, JSON.stringify(v.summary.objects));
     assert.ok(v.summary.objects.some((o) => o.link?.startsWith('https://entra.example/#app/')), 'admin center links');
@@ -425,5 +440,126 @@ describe('wizard host logic against the emulated tenant', () => {
     assert.deepEqual(v.summary?.pending.map((p) => p.step), []);
     const app = (await counts()).applications.find((a) => a.appId === c.context?.objects.connectorApp?.appId) as { web?: { redirectUris?: string[] } };
     assert.deepEqual(app.web?.redirectUris, [url]);
+  });
+
+  describe('step 7: securing the service', () => {
+    beforeEach(() => resetWithArmConsent(ep));
+
+    const armRequests = async () => (await getState(ep)).requests.filter((r) => r.service === 'arm');
+
+    it('lists the sites (the one serving the swagger host first), secures the one picked and shows what changed', async () => {
+      const dir = connectorCopy();
+      const vs = fakeVsCode(ADMIN, dir);
+      const c = new WizardController(vs.host, { connectorDir: dir, ...fast });
+      for (const m of ANSWERS.slice(0, 5)) await send(c, m);
+      assert.equal(c.currentPage, 'site');
+      assert.deepEqual(lastState(vs.posted).answers.site, { kind: 'skip' }, 'Skip by default');
+      assert.deepEqual(vs.armScopesAsked, [], 'no ARM permission asked before “Find sites”');
+
+      await send(c, { type: 'findSites' });
+      const listed = vs.posted[vs.posted.length - 1];
+      assert.equal(listed?.type, 'sites');
+      if (listed?.type !== 'sites') return;
+      assert.equal(listed.error, undefined);
+      assert.equal(listed.host, 'contoso-invoices.azurewebsites.net');
+      assert.deepEqual(listed.sites.map((s) => [s.name, s.servesApi]), [['contoso-invoices', true], ['contoso-invoices-func', false]]);
+      assert.equal(listed.sites[0]?.id, WEB_APP_ID);
+      assert.equal(listed.sites[0]?.subscription, 'Contoso Production');
+      const asked: string[][] = vs.armScopesAsked;
+      assert.deepEqual([...new Set(asked.map((s) => s.join(' ')))], [armScope(ep.armEndpoint)], 'only the ARM scope, only now');
+
+      await send(c, { type: 'answer', page: 'site', value: { kind: 'site', siteId: WEB_APP_ID } });
+      assert.equal(c.currentPage, 'review');
+      assert.deepEqual([...vs.drafts.values()][0]?.answers.site, { kind: 'site', siteId: WEB_APP_ID }, 'the draft keeps the resource ID');
+      await send(c, { type: 'run' });
+      await c.idle();
+
+      const v = lastState(vs.posted);
+      const cors = v.steps.find((s) => s.id === 'cors');
+      assert.equal(cors?.state, 'done', JSON.stringify(cors));
+      assert.match(cors?.detail ?? '', /^contoso-invoices: authentication set \(\d+ fields?\); CORS now allows /);
+      assert.deepEqual(v.summary?.site, { id: WEB_APP_ID, state: 'done', detail: cors?.detail });
+
+      const api = c.context?.objects.apiApp;
+      assert.ok(api);
+      const site = (await armSites(ep)).find((s) => s.name === 'contoso-invoices');
+      assert.ok(site);
+      assert.equal(getPath(site.authV2, 'platform.enabled'), true);
+      assert.equal(getPath(site.authV2, 'identityProviders.azureActiveDirectory.enabled'), true);
+      assert.equal(getPath(site.authV2, 'identityProviders.azureActiveDirectory.registration.clientId'), api.appId);
+      assert.equal(getPath(site.authV2, 'globalValidation.unauthenticatedClientAction'), 'Return401');
+      const origins = getPath(site.web, 'cors.allowedOrigins') as string[];
+      for (const o of POWER_PLATFORM_ORIGINS) assert.ok(origins.includes(o), `${o} in ${JSON.stringify(origins)}`);
+      assert.ok(origins.includes('https://invoices.contoso.example'), 'the origins it had are kept');
+      const func = (await armSites(ep)).find((s) => s.name === 'contoso-invoices-func');
+      assert.deepEqual(getPath(func?.web, 'cors.allowedOrigins'), ['https://portal.azure.com'], 'the other site is untouched');
+
+      // Nothing secret-like is posted or kept: no bearer token in any message, draft or log.
+      const tokens = (await getIssued(ep)).tokens;
+      const everything = JSON.stringify([vs.posted, [...vs.drafts.values()], await vs.state.load(), vs.logs]);
+      for (const t of tokens) assert.ok(!everything.includes(t), 'no token in webview messages, drafts, saved context or logs');
+
+      // Run again: already secured, no ARM write.
+      const writes = (await armRequests()).filter((r) => r.method !== 'GET').length;
+      await send(c, { type: 'run' });
+      await c.idle();
+      assert.match(lastState(vs.posted).steps.find((s) => s.id === 'cors')?.detail ?? '', /authentication already set; CORS already allows Power Platform/);
+      assert.equal((await armRequests()).filter((r) => r.method !== 'GET').length, writes);
+    });
+
+    it('Skip runs the setup without asking for ARM or touching the site', async () => {
+      const before = await armSites(ep);
+      const dir = connectorCopy();
+      const vs = fakeVsCode(ADMIN, dir);
+      const c = new WizardController(vs.host, { connectorDir: dir, ...fast });
+      for (const m of ANSWERS) await send(c, m);
+      await send(c, { type: 'run' });
+      await c.idle();
+      const v = lastState(vs.posted);
+      assert.equal(v.steps.find((s) => s.id === 'cors')?.state, 'skipped');
+      assert.equal(v.summary?.site, undefined);
+      assert.deepEqual(vs.armScopesAsked, []);
+      assert.deepEqual(await armRequests(), [], 'no request reached ARM');
+      assert.deepEqual(await armSites(ep), before);
+    });
+
+    it('a user who may only read the subscription sees step 7 failed with the cause and the role to ask for', async () => {
+      const dir = connectorCopy();
+      const vs = fakeVsCode(MAKER, dir);
+      const c = new WizardController(vs.host, { connectorDir: dir, ...fast });
+      const before = await armSites(ep);
+      for (const m of ANSWERS.slice(0, 5)) await send(c, m);
+      await send(c, { type: 'findSites' });
+      const listed = vs.posted[vs.posted.length - 1];
+      assert.ok(listed?.type === 'sites' && listed.sites.length === 2, 'a Reader may list the sites');
+      await send(c, { type: 'answer', page: 'site', value: { kind: 'site', siteId: WEB_APP_ID } }, { type: 'run' });
+      await c.idle();
+      const cors = lastState(vs.posted).steps.find((s) => s.id === 'cors');
+      assert.equal(cors?.state, 'failed', JSON.stringify(cors));
+      assert.equal(cors?.error?.code, 'AuthorizationFailed');
+      assert.match(`${cors?.error?.message} ${cors?.error?.next}`, /Website Contributor|Contributor/);
+      assert.equal(lastState(vs.posted).summary?.site?.state, 'failed');
+      assert.deepEqual(await armSites(ep), before, 'nothing was written');
+    });
+
+    it('“Find sites” belongs to the site page; a draft saved before the page existed starts with Skip', async () => {
+      const dir = connectorCopy();
+      const vs = fakeVsCode(ADMIN, dir);
+      const old = { version: 1, page: 'review', answered: ['service', 'connector', 'consent', 'secret', 'redirect'], answers: {} as Record<string, unknown> };
+      const fresh = new WizardController(vs.host, { connectorDir: dir, ...fast });
+      const { site: _site, ...withoutSite } = (await fresh.view()).answers;
+      old.answers = withoutSite;
+      vs.drafts.set(dir, old as unknown as WizardDraft);
+      const c = new WizardController(vs.host, { connectorDir: dir, ...fast });
+      const v = await c.view();
+      assert.equal(v.page, 'review');
+      assert.deepEqual(v.answers.site, { kind: 'skip' });
+      assert.equal(await c.receive({ type: 'findSites' }), false, 'not on the site page');
+      assert.match(vs.logs[vs.logs.length - 1] ?? '', /finding sites belongs to the site page/);
+      await send(c, { type: 'back' });
+      assert.equal(c.currentPage, 'site');
+      assert.equal(await c.receive({ type: 'answer', page: 'site', value: { kind: 'site', siteId: '/subscriptions/x/resourceGroups/y' } }), false, 'not a site resource ID');
+      assert.deepEqual(vs.armScopesAsked, []);
+    });
   });
 });

@@ -28,7 +28,8 @@ describe('wizard model', () => {
 
   it('every default answer passes the host’s own validation', () => {
     const a = defaultAnswers('Contoso Invoices');
-    for (const page of ['service', 'connector', 'consent', 'secret', 'redirect'] as const) {
+    assert.deepEqual(a.site, { kind: 'skip' }, 'step 7 starts as Skip');
+    for (const page of ['service', 'connector', 'consent', 'secret', 'redirect', 'site'] as const) {
       assert.equal(parseWebviewMessage({ type: 'answer', page, value: a[page] }).ok, true, page);
     }
   });
@@ -56,7 +57,14 @@ describe('wizard model', () => {
   it('orders pages and says which are reachable', () => {
     assert.equal(nextPage('service', false), 'signIn');
     assert.equal(nextPage('signIn', true), 'service');
-    assert.equal(nextPage('redirect', true), 'review');
+    assert.equal(nextPage('redirect', true), 'site');
+    assert.equal(nextPage('site', true), 'review');
+    assert.equal(previousPage('review'), 'site');
+    const required = ['service', 'connector', 'consent', 'secret', 'redirect'] as const;
+    // The site page (step 7) is optional: it and review open once the required pages are answered.
+    assert.equal(reachable('site', ['service', 'connector'], false, true), false);
+    assert.equal(reachable('site', required, false, true), true);
+    assert.equal(reachable('review', required, false, true), true);
     assert.equal(previousPage('connector'), 'service');
     assert.equal(previousPage('service'), 'service');
     assert.equal(reachable('review', ['service'], false, true), false);
@@ -79,6 +87,12 @@ describe('wizard model', () => {
     assert.equal(v.steps.find((s) => s.id === 'consent')?.error?.next, 'Ask an admin.');
     assert.deepEqual(v.summary?.objects.map((o) => [o.id, o.created, !!o.link]), [['a1', true, true], ['a2', false, true], ['k1', true, false]]);
     assert.equal(v.summary?.secretStored, true);
+    assert.equal(v.summary?.site, undefined, 'no site chosen: nothing about step 7 in the summary');
+    const siteId = '/subscriptions/5e7c0de0-a11c-4e55-8c0f-00000000c0de/resourceGroups/rg/providers/Microsoft.Web/sites/api';
+    ctx.steps.cors = { state: 'done', detail: 'api: authentication set (5 fields); CORS now allows https://*.azure-apim.net.' };
+    const withSite = deriveViewState({ connectorName: 'c', connectorPath: 'c', page: 'summary', answers: { ...defaultAnswers('c'), site: { kind: 'site', siteId } }, answered: [], ctx, running: false, secretStored: false, files: [] });
+    assert.deepEqual(withSite.summary?.site, { id: siteId, state: 'done', detail: ctx.steps.cors.detail });
+    assert.equal(withSite.steps.find((s) => s.id === 'cors')?.detail, ctx.steps.cors.detail);
     const walk = (x: unknown, path: string): void => {
       if (x && typeof x === 'object') for (const [k, val] of Object.entries(x)) {
         assert.ok(!/secretText|password$|token$|^value$/i.test(k), `secret-like field ${path}.${k}`);
