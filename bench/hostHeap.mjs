@@ -34,7 +34,7 @@ export async function measureHostHeap({ say, root }) {
     const payload = join(base, 'payload', 'heap.js');
     await esbuild.build({ absWorkingDir: root, entryPoints: [join(root, 'bench', 'host', 'heap.ts')], outfile: payload, bundle: true, platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], logLevel: 'silent' });
 
-    say(`extension host heap (code-server, a full setup + ${process.env.ENTRA_BENCH_HEAP_REFRESHES ?? 100} Connectors-view refreshes, up to ${LIMIT_MS / 1000} s)…`);
+    say(`extension host heap (code-server, a full setup + ${process.env.ENTRA_BENCH_HEAP_REFRESHES ?? 300} Connectors-view refreshes, up to ${LIMIT_MS / 1000} s)…`);
     emulator = await startEmulatorProcess();
     if (!emulator) return { notMeasured: 'no emulated tenant in this checkout (test/emulator/cli.ts)' };
     const workspaceDir = copySampleWorkspace(base);

@@ -3,6 +3,11 @@
 // printed as "not measured" with the reason — never an estimate.
 //   node bench/run.mjs            everything (a few minutes on 2 cores)
 //   node bench/run.mjs --no-write  print the JSON only, leave BENCHMARKS.md alone
+//   node bench/run.mjs --only host-heap
+//                                  only the extension host's heap (code-server, ~1 min); its figures replace those in
+//                                  bench/last-run.json (the previous full run's summary) and BENCHMARKS.md is re-rendered
+//                                  from it — without a previous full run, nothing is written
+// Every full run also writes its summary to bench/last-run.json.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -12,6 +17,14 @@ import { CODE_SERVER_DIR } from '../scripts/codeServer.mjs';
 
 const ROOT = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
 const write = !process.argv.includes('--no-write');
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt > 0 ? process.argv[onlyAt + 1] : undefined;
+const ONLY = ['host-heap'];
+if (onlyAt > 0 && !ONLY.includes(only)) {
+  console.error(`bench: --only takes one of: ${ONLY.join(', ')}`);
+  process.exit(2);
+}
+const LAST_RUN = join(ROOT, 'bench', 'last-run.json');
 const say = (s) => process.stderr.write(`bench: ${s}\n`);
 const round = (n, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
 const median = (xs) => {
@@ -103,6 +116,36 @@ function eagerGraph(meta) {
   };
 }
 
+async function buildDist() {
+  if (process.env.ENTRA_SKIP_BUILD) return;
+  say('npm run build (the extension VS Code loads)…');
+  const built = await run(process.execPath, ['scripts/build.mjs']);
+  if (built.code !== 0) throw new Error(`build failed:\n${built.stderr}`);
+}
+
+async function hostHeap() {
+  const { measureHostHeap } = await import('./hostHeap.mjs');
+  const r = await measureHostHeap({ say, root: ROOT });
+  return r.notMeasured ? { heapNotMeasured: r.notMeasured } : { hostHeapMb: r };
+}
+
+if (only === 'host-heap') {
+  await buildDist();
+  const heap = await hostHeap();
+  console.log(JSON.stringify(heap, null, 2));
+  if (write && existsSync(LAST_RUN)) {
+    const last = JSON.parse(readFileSync(LAST_RUN, 'utf8'));
+    last.vscode = { ...(last.vscode ?? {}), hostHeapMb: undefined, heapNotMeasured: undefined, ...heap, hostHeapDate: new Date().toISOString() };
+    writeFileSync(LAST_RUN, `${JSON.stringify(last, null, 2)}\n`);
+    const { renderMarkdown } = await import('./markdown.mjs');
+    writeFileSync(join(ROOT, 'BENCHMARKS.md'), renderMarkdown(last));
+    say('wrote BENCHMARKS.md (extension host heap replaced; the other figures are from the previous full run)');
+  } else if (write) {
+    say('no bench/last-run.json (run the whole bench once); BENCHMARKS.md left alone');
+  }
+  process.exit(0);
+}
+
 // ---- main -------------------------------------------------------------------------------------------------------
 const started = Date.now();
 const summary = {
@@ -145,12 +188,10 @@ try {
   summary.check.perFile = measured.checkPerFile;
 
   // The VS Code measures install dist/ as npm test does: build it the same way first.
-  if (!process.env.ENTRA_SKIP_BUILD) {
-    say('npm run build (the extension VS Code loads)…');
-    const built = await run(process.execPath, ['scripts/build.mjs']);
-    if (built.code !== 0) throw new Error(`build failed:\n${built.stderr}`);
-  }
+  await buildDist();
   const vs = await import('./vscode.mjs').then((mod) => mod.measureInVsCode({ say, caPath, root: ROOT })).catch((e) => ({ error: e instanceof Error ? e.message : String(e) }));
+  // The extension host's own heap: a separate code-server session with an in-host payload (bench/host/heap.ts).
+  Object.assign(vs, await hostHeap().catch((e) => ({ heapNotMeasured: `failed: ${e instanceof Error ? e.message : String(e)}` })));
   summary.vscode = vs;
 } finally {
   rmSync(out, { recursive: true, force: true });
@@ -159,6 +200,7 @@ summary.benchSeconds = round((Date.now() - started) / 1000);
 
 console.log(JSON.stringify(summary, null, 2));
 if (write) {
+  writeFileSync(LAST_RUN, `${JSON.stringify(summary, null, 2)}\n`);
   const { renderMarkdown } = await import('./markdown.mjs');
   writeFileSync(join(ROOT, 'BENCHMARKS.md'), renderMarkdown(summary));
   say(`wrote ${relative(process.cwd(), join(ROOT, 'BENCHMARKS.md')) || 'BENCHMARKS.md'}`);
