@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../../scripts/codeServer.mjs';
-import { approveDevice, type Endpoints } from '../emulator';
+import { approveDevice, getState, type Endpoints } from '../emulator';
 import { launchWorkbench, runCommand, screenshot, webviewFrame, type Workbench } from './support';
 
 const ADMIN = 'admin@contoso.example';
@@ -187,5 +187,85 @@ describe('Secure a Custom Connector in a high-contrast light theme (E2E)', funct
     const focused = await view.locator(':focus').evaluate((e) => (e as HTMLElement).dataset.step ?? e.tagName);
     assert.equal(focused, 'connector', 'Tab moves to the next checklist step');
     await screenshot('wizard-high-contrast-light', wb.page);
+  });
+});
+
+describe('Secure the service from the guided setup (E2E)', function () {
+  // Sign-in and the ARM consent by device code, a whole setup, on a shared 2-core machine.
+  this.timeout(600_000);
+  let wb: Workbench;
+  before(async () => {
+    wb = await launchWorkbench();
+  });
+  after(async () => {
+    await wb?.close();
+  });
+
+  it('site page: Find sites (ARM consent asked only then) → the site serving the swagger host, first → run → Easy Auth and CORS set', async () => {
+    const emulator = wb.emulator as unknown as Endpoints;
+    assert.ok(emulator, 'the emulated tenant is running');
+    const view = () => webviewFrame(wb.page);
+    const heading = (text: RegExp, timeout = 90_000) => view().locator('h2#pageTitle', { hasText: text }).waitFor({ timeout });
+    const next = () => view().locator('vscode-button#next').click();
+    const approve = async () => {
+      let approved = 0;
+      for (let i = 0; i < 100 && approved === 0; i++) {
+        await wb.page.waitForTimeout(200);
+        approved = (await approveDevice(emulator, ADMIN)).approved;
+      }
+      assert.equal(approved, 1, 'one device code waited for approval');
+    };
+
+    await runCommand(wb.page, 'Entra Connector: Secure a Custom Connector…');
+    await heading(/Sign in/);
+    await view().locator('vscode-button#signIn').click();
+    const deviceRow = wb.page.locator('.quick-input-list .monaco-list-row', { hasText: 'device code' }).first();
+    await deviceRow.waitFor({ timeout: 30_000 });
+    await deviceRow.click();
+    await approve();
+    await heading(/The API your connector calls/);
+    await runCommand(wb.page, 'Notifications: Clear All Notifications');
+    for (const title of [/The API your connector calls/, /The connector app/, /Delegation and consent/, /The client secret/, /The redirect URL/]) {
+      await heading(title);
+      await next();
+    }
+
+    await heading(/Secure the service/);
+    await view().locator('vscode-radio#siteKind-site').click();
+    await view().locator('vscode-button#findSites').click();
+    // Incremental consent: the ARM permission is asked for only now; a web window uses a device code.
+    const dialog = wb.page.locator('.monaco-dialog-box');
+    await dialog.getByText(/user_impersonation/).first().waitFor({ timeout: 30_000 });
+    await dialog.getByRole('button', { name: 'Continue' }).click();
+    await wb.page.locator('.notifications-toasts', { hasText: 'enter the code' }).first().waitFor({ timeout: 30_000 });
+    await approve();
+    const first = view().locator('#siteResults vscode-radio').first();
+    await first.waitFor({ timeout: 60_000 });
+    assert.match((await first.getAttribute('label')) ?? '', /^contoso-invoices — .*serves the connector’s host/);
+    assert.equal(await view().locator('#siteResults vscode-radio').count(), 2, 'the web app and the function app');
+    await first.click();
+    await screenshot('wizard-site-found', wb.page);
+    await next();
+
+    await heading(/Review and run/);
+    assert.match(await view().locator('dl.review').innerText(), /Microsoft\.Web\/sites\/contoso-invoices/);
+    await view().locator('vscode-button#run').click();
+    const write = wb.page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Write$/ });
+    await write.waitFor({ timeout: 90_000 });
+    await write.click();
+
+    await heading(/Summary/);
+    await view().locator('button.step-done[data-step="cors"]').waitFor({ timeout: 90_000 });
+    const secured = await view().locator('#siteSummary').innerText();
+    assert.match(secured, /^contoso-invoices: authentication set .*; CORS now allows /);
+    await screenshot('wizard-summary-site', wb.page);
+
+    const state = (await getState(emulator)) as unknown as { applications: { appId: string; displayName: string }[]; arm: { sites: { name: string; web: { cors: { allowedOrigins: string[] } }; authV2: { platform: { enabled: boolean }; identityProviders: { azureActiveDirectory: { registration: { clientId: string } } } } }[] } };
+    const site = state.arm.sites.find((s) => s.name === 'contoso-invoices');
+    assert.ok(site);
+    assert.equal(site.authV2.platform.enabled, true);
+    const apiApp = state.applications.find((a) => a.appId === site.authV2.identityProviders.azureActiveDirectory.registration.clientId);
+    assert.equal(apiApp?.displayName, 'Contoso Invoices API', 'Easy Auth accepts tokens for the API app the setup registered');
+    for (const o of ['https://*.azure-apim.net', 'https://make.powerapps.com', 'https://make.powerautomate.com']) assert.ok(site.web.cors.allowedOrigins.includes(o), o);
   });
 });
