@@ -7,9 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AuthFailure } from '../auth/errors';
-import { SignInService, type Memento } from '../auth/signIn';
-import type { SecretStore } from '../auth/secretCache';
-import { CLOUD_NAMES, CloudConfigError, resolveCloud, type Cloud } from '../cloud/clouds';
+import type { Cloud } from '../cloud/clouds';
 import { createGraphClient } from '../graph/client';
 import { DirectoryFailure } from '../graph/errors';
 import { Directory } from '../graph/operations';
@@ -22,8 +20,9 @@ import { addLocalCorsOrigins } from '../service/localSettings';
 import { applySecureService, describePlan, hasChanges, planSecureService } from '../service/secure';
 import { resolveSite } from '../service/sites';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliCommand, type CliIo } from './command';
+import { deviceCodeSignIn, parseSignInOptions, SIGN_IN_OPTIONS, SIGN_IN_USAGE, SignInUsageError } from './session';
 
-export const DEFAULT_CLI_CLIENT_ID = '14d82eec-204b-4c2f-b7e8-296a70dab67e';
+export { DEFAULT_CLI_CLIENT_ID } from './session';
 
 export const SECURE_SERVICE_USAGE = `Usage: entra-connector secure-service <connector-dir> [--site <resourceId|url>] [options]
 
@@ -43,9 +42,7 @@ Files:
   --origin-policy [<origin>]     add the setheader Origin policy to apiProperties.json (default ${TEST_CONSOLE_ORIGINS[1]})
   --functions-project <dir>      add the origins to <dir>/local.settings.json Host.CORS
 Sign-in:
-  --tenant <tenant>  --client-id <appId>  --cloud <${CLOUD_NAMES.join('|')}>
-  --login-endpoint <url> --graph-endpoint <url> --arm-endpoint <url>   with --cloud Custom
-Other:
+${SIGN_IN_USAGE}Other:
   --dry-run                      show the change, write nothing
   --json                         print the result as JSON
 Exit codes: 0 done, 1 failed (the message says what to do next), 2 bad usage.
@@ -94,12 +91,7 @@ function parse(argv: readonly string[]): Parsed {
         'api-uri': { type: 'string' },
         'origin-policy': { type: 'string' },
         'functions-project': { type: 'string' },
-        tenant: { type: 'string' },
-        'client-id': { type: 'string' },
-        cloud: { type: 'string' },
-        'login-endpoint': { type: 'string' },
-        'graph-endpoint': { type: 'string' },
-        'arm-endpoint': { type: 'string' },
+        ...SIGN_IN_OPTIONS,
         'dry-run': { type: 'boolean' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -116,16 +108,11 @@ function parse(argv: readonly string[]): Parsed {
   if (bad.length > 0) throw new UsageError(`Not an origin (scheme://host[:port]): ${bad.join(', ')}.`);
   const apiAppId = values['api-app-id'];
   if (apiAppId !== undefined && !GUID.test(apiAppId)) throw new UsageError('--api-app-id must be the API app’s application (client) ID, a GUID.');
-  const clientId = values['client-id'] ?? DEFAULT_CLI_CLIENT_ID;
-  if (!GUID.test(clientId)) throw new UsageError('--client-id must be an application (client) ID, a GUID.');
-  let cloud: Cloud;
+  let signInOptions;
   try {
-    const name = values.cloud ?? 'AzureCloud';
-    const custom = { loginEndpoint: values['login-endpoint'], graphEndpoint: values['graph-endpoint'], armEndpoint: values['arm-endpoint'] };
-    if (name !== 'Custom' && (custom.loginEndpoint || custom.graphEndpoint || custom.armEndpoint)) throw new UsageError('--login-endpoint, --graph-endpoint and --arm-endpoint go with --cloud Custom.');
-    cloud = resolveCloud(name, custom);
+    signInOptions = parseSignInOptions(values);
   } catch (error) {
-    if (error instanceof CloudConfigError || error instanceof UsageError) throw new UsageError(error.message);
+    if (error instanceof SignInUsageError) throw new UsageError(error.message);
     throw error;
   }
   return {
@@ -138,9 +125,7 @@ function parse(argv: readonly string[]): Parsed {
     ...(values['api-uri'] ? { apiUri: values['api-uri'] } : {}),
     ...(values['origin-policy'] ? { originPolicy: values['origin-policy'] } : {}),
     ...(values['functions-project'] ? { functionsProject: resolve(values['functions-project']) } : {}),
-    cloud,
-    tenant: values.tenant ?? 'organizations',
-    clientId,
+    ...signInOptions,
     dryRun: !!values['dry-run'],
     json: !!values.json,
   };
@@ -153,21 +138,6 @@ async function readOptional(path: string): Promise<string | undefined> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
-}
-
-function memorySecrets(): SecretStore {
-  const map = new Map<string, string>();
-  return {
-    get: async (k) => map.get(k),
-    store: async (k, v) => void map.set(k, v),
-    delete: async (k) => void map.delete(k),
-    onDidChange: () => ({ dispose: () => undefined }),
-  };
-}
-
-function memoryMemento(): Memento {
-  const map = new Map<string, unknown>();
-  return { get: <T>(k: string) => map.get(k) as T | undefined, update: async (k, v) => void map.set(k, v) };
 }
 
 export async function runSecureService(argv: readonly string[], io: CliIo): Promise<number> {
@@ -190,25 +160,10 @@ export async function runSecureService(argv: readonly string[], io: CliIo): Prom
     const siteInput = p.site ?? (swaggerText ? swaggerHost(swaggerText) : undefined);
     if (!siteInput) throw new UsageError('Give the site with --site (its resource ID or the API’s URL): the connector has no swagger host to find it by.');
 
-    const signIn = await SignInService.create(
-      { cloud: p.cloud, clientId: p.clientId, tenant: p.tenant },
-      {
-        secrets: memorySecrets(),
-        memento: memoryMemento(),
-        prompter: { requestConsent: (_request, proceed) => proceed('deviceCode', new AbortController().signal) },
-        ui: {
-          openBrowser: async () => {
-            throw new Error('The command line signs in by device code only.');
-          },
-          showDeviceCode: (prompt) => say(`To sign in, open ${prompt.verificationUri} and enter the code ${prompt.userCode}`),
-        },
-        log: { info: () => undefined, warn: (m) => say(m) },
-      },
-    );
+    const session = await deviceCodeSignIn(p, [armScope(p.cloud.armEndpoint)], say);
     try {
-      const account = await signIn.signIn('deviceCode', { scopes: [armScope(p.cloud.armEndpoint)] });
-      say(`Signed in as ${account.username} (tenant ${account.tenantId}).`);
-      const getAccessToken = (s: string[], o?: { forceRefresh?: boolean }) => signIn.getAccessToken(s, o?.forceRefresh ? { forceRefresh: true } : {});
+      const { account } = session;
+      const { getAccessToken } = session;
       const arm = new ArmClient({ armEndpoint: p.cloud.armEndpoint, getAccessToken });
       const site = await resolveSite(arm, siteInput);
       const target = p.auth
@@ -250,7 +205,7 @@ export async function runSecureService(argv: readonly string[], io: CliIo): Prom
       }
       return EXIT_OK;
     } finally {
-      signIn.dispose();
+      session.dispose();
     }
   } catch (error) {
     if (error instanceof UsageError) {
