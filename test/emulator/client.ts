@@ -87,6 +87,28 @@ export async function adminToken(endpoints: Endpoints, user: string, scopes: str
   return res.body.access_token;
 }
 
+/**
+ * A `getAccessToken` for the product's Graph client in tests: tokens minted through the admin shortcut for `user`,
+ * kept per scope set like MSAL's cache, and minted anew when the client asks for a fresh one (after a 401).
+ */
+export function adminTokenSource(
+  endpoints: Endpoints,
+  user: string,
+  onIssued?: (token: string) => void,
+): (scopes: string[], options?: { forceRefresh?: boolean }) => Promise<string> {
+  const tokens = new Map<string, string>();
+  return async (scopes, options) => {
+    const key = scopes.join(' ');
+    let token = tokens.get(key);
+    if (options?.forceRefresh || token === undefined) {
+      token = await adminToken(endpoints, user, scopes);
+      tokens.set(key, token);
+      onIssued?.(token);
+    }
+    return token;
+  };
+}
+
 export interface EmulatorState {
   tenantId: string;
   policy: TenantPolicy;

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { adminToken, getState, type Endpoints } from '../emulator';
+import { adminTokenSource, getState, type Endpoints } from '../emulator';
 import { createGraphClient } from '../../src/graph/client';
 import { Directory } from '../../src/graph/operations';
 import { createContext, type SetupChoices, type SetupContext } from '../../src/setup/context';
@@ -58,20 +58,11 @@ export interface HarnessOptions {
 export function harness(ep: Endpoints, options: HarnessOptions = {}) {
   const user = options.user ?? ADMIN;
   const secrets = new Map<string, string>();
-  const tokens = new Map<string, string>();
   const issuedTokens: string[] = [];
   const log: string[] = [];
   const client = createGraphClient({
     graphEndpoint: ep.graphEndpoint,
-    getAccessToken: async (scopes, opts) => {
-      const key = scopes.join(' ');
-      if (opts?.forceRefresh || !tokens.has(key)) {
-        const token = await adminToken(ep, user, scopes);
-        issuedTokens.push(token);
-        tokens.set(key, token);
-      }
-      return tokens.get(key) as string;
-    },
+    getAccessToken: adminTokenSource(ep, user, (token) => issuedTokens.push(token)),
     log: (e) => log.push(`${e.method} ${e.path} ${e.status}`),
     retry: { maxDelayMs: 20 },
     ...(options.fetch ? { fetch: options.fetch } : {}),

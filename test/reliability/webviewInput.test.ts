@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { adminToken, clearRequests, getState, resetEmulator, startEmulator, type Endpoints, type RunningEmulator } from '../emulator';
+import { adminTokenSource, clearRequests, getState, resetEmulator, startEmulator, type Endpoints, type RunningEmulator } from '../emulator';
 import { createGraphClient } from '../../src/graph/client';
 import { Directory } from '../../src/graph/operations';
 import { nodeFiles } from '../../src/setup/nodeFiles';
@@ -39,7 +39,6 @@ function host(dir: string) {
   const drafts: WizardDraft[] = [];
   const secrets = new Map<string, string>();
   const state = new MemoryStateStore();
-  const tokens = new Map<string, string>();
   let directory: Directory | undefined;
   const h: WizardHost = {
     post: (m) => void posted.push(structuredClone(m)),
@@ -51,11 +50,7 @@ function host(dir: string) {
       (directory ??= new Directory(
         createGraphClient({
           graphEndpoint: ep.graphEndpoint,
-          getAccessToken: async (scopes, o) => {
-            const key = scopes.join(' ');
-            if (o?.forceRefresh || !tokens.has(key)) tokens.set(key, await adminToken(ep, ADMIN, scopes));
-            return tokens.get(key) as string;
-          },
+          getAccessToken: adminTokenSource(ep, ADMIN),
           retry: { maxDelayMs: 20 },
         }),
         { replication: { attempts: 30, delayMs: 50 } },

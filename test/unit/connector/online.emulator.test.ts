@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { adminToken, startEmulator, type Endpoints, type RunningEmulator } from '../../emulator';
+import { adminTokenSource, startEmulator, type Endpoints, type RunningEmulator } from '../../emulator';
 import { createGraphClient } from '../../../src/graph/client';
 import { Directory } from '../../../src/graph/operations';
 import { analyzeOnline, type DirectoryLookup } from '../../../src/connector/online';
@@ -28,15 +28,10 @@ function apiProperties(clientId: string, resource: string): string {
 before(async () => {
   emu = await startEmulator({ port: 0 });
   ep = emu.endpoints;
-  const tokens = new Map<string, string>();
   directory = new Directory(
     createGraphClient({
       graphEndpoint: ep.graphEndpoint,
-      getAccessToken: async (scopes) => {
-        const key = scopes.join(' ');
-        if (!tokens.has(key)) tokens.set(key, await adminToken(ep, ADMIN, scopes));
-        return tokens.get(key)!;
-      },
+      getAccessToken: adminTokenSource(ep, ADMIN),
       retry: { maxRetries: 1, maxDelayMs: 10 },
     }),
     { sleep: async () => {}, replication: { attempts: 3, delayMs: 0 } },

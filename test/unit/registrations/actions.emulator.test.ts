@@ -1,7 +1,7 @@
 // The tree's directory changes against the emulated tenant, and the snapshot each one leaves the tree with.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { adminToken, getState, seedObjects, startEmulator, type Endpoints, type RunningEmulator } from '../../emulator';
+import { adminTokenSource, getState, seedObjects, startEmulator, type Endpoints, type RunningEmulator } from '../../emulator';
 import { createGraphClient } from '../../../src/graph/client';
 import { Directory } from '../../../src/graph/operations';
 import { fetchRegistrations } from '../../../src/graph/registrations';
@@ -16,15 +16,10 @@ let emu: RunningEmulator;
 let ep: Endpoints;
 
 function directory(user = ADMIN): Directory {
-  const tokens = new Map<string, string>();
   return new Directory(
     createGraphClient({
       graphEndpoint: ep.graphEndpoint,
-      getAccessToken: async (scopes) => {
-        const key = scopes.join(' ');
-        if (!tokens.has(key)) tokens.set(key, await adminToken(ep, user, scopes));
-        return tokens.get(key)!;
-      },
+      getAccessToken: adminTokenSource(ep, user),
       retry: { maxRetries: 0 },
     }),
     { replication: { attempts: 5, delayMs: 20 } },

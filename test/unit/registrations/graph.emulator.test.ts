@@ -2,7 +2,7 @@
 // how many round trips they cost (from the emulator's request log).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { adminToken, clearRequests, getState, seedObjects, setFaults, startEmulator, type Endpoints, type RecordedRequest, type RunningEmulator } from '../../emulator';
+import { adminToken, adminTokenSource, clearRequests, getState, seedObjects, setFaults, startEmulator, type Endpoints, type RecordedRequest, type RunningEmulator } from '../../emulator';
 import { createGraphClient } from '../../../src/graph/client';
 import { DirectoryFailure } from '../../../src/graph/errors';
 import { fetchRegistrations, listOwnedApplications } from '../../../src/graph/registrations';
@@ -24,14 +24,9 @@ const specs: ConnectorSpec[] = [
 const seed = treeSeed(specs, { owner: ADMIN });
 
 function client() {
-  const tokens = new Map<string, string>();
   return createGraphClient({
     graphEndpoint: ep.graphEndpoint,
-    getAccessToken: async (scopes, options) => {
-      const key = scopes.join(' ');
-      if (options?.forceRefresh || !tokens.has(key)) tokens.set(key, await adminToken(ep, ADMIN, scopes));
-      return tokens.get(key)!;
-    },
+    getAccessToken: adminTokenSource(ep, ADMIN),
     retry: { maxRetries: 1, maxDelayMs: 10 },
   });
 }

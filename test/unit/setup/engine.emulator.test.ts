@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import {
-  adminToken,
+  adminTokenSource,
   clearRequests,
   getState,
   resetEmulator,
@@ -60,15 +60,10 @@ function connectorCopy(): string {
 
 function harness(user: string) {
   const secrets = new Map<string, string>();
-  const tokens = new Map<string, string>();
   const log: string[] = [];
   const client = createGraphClient({
     graphEndpoint: ep.graphEndpoint,
-    getAccessToken: async (scopes, options) => {
-      const key = scopes.join(' ');
-      if (options?.forceRefresh || !tokens.has(key)) tokens.set(key, await adminToken(ep, user, scopes));
-      return tokens.get(key) as string;
-    },
+    getAccessToken: adminTokenSource(ep, user),
     log: (e) => log.push(`${e.method} ${e.path} ${e.status}`),
     retry: { maxDelayMs: 20 },
   });

@@ -8,7 +8,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { adminToken, getIssued, getState, resetEmulator, seedObjects, setPolicy, startEmulator, type Endpoints, type RunningEmulator } from '../../emulator';
+import { adminToken, adminTokenSource, getIssued, getState, resetEmulator, seedObjects, setPolicy, startEmulator, type Endpoints, type RunningEmulator } from '../../emulator';
 import { createGraphClient } from '../../../src/graph/client';
 import { Directory } from '../../../src/graph/operations';
 import type { FileChange } from '../../../src/setup/properties';
@@ -60,7 +60,6 @@ function fakeVsCode(user: string, dir: string, signedIn = true) {
   const logs: string[] = [];
   const previews: FileChange[][] = [];
   const clipboard = { text: '' };
-  const tokens = new Map<string, string>();
   const armScopesAsked: string[][] = [];
   let directory: Directory | undefined;
   const host: WizardHost = {
@@ -76,11 +75,7 @@ function fakeVsCode(user: string, dir: string, signedIn = true) {
       (directory ??= new Directory(
         createGraphClient({
           graphEndpoint: ep.graphEndpoint,
-          getAccessToken: async (scopes, o) => {
-            const key = scopes.join(' ');
-            if (o?.forceRefresh || !tokens.has(key)) tokens.set(key, await adminToken(ep, user, scopes));
-            return tokens.get(key) as string;
-          },
+          getAccessToken: adminTokenSource(ep, user),
           retry: { maxDelayMs: 20 },
         }),
         { replication: { attempts: 30, delayMs: 50 } },
