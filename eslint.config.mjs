@@ -20,7 +20,7 @@ export default tseslint.config(
   },
   {
     // The engine, connector model, CLI and emulator must not depend on VS Code.
-    files: ['src/connector/**', 'src/setup/**', 'src/graph/**', 'src/cloud/**', 'src/cli/**', 'src/service/**', 'test/emulator/**', 'test/unit/**'],
+    files: ['src/connector/**', 'src/setup/**', 'src/graph/**', 'src/cloud/**', 'src/cli/**', 'src/service/**', 'emulator/**', 'test/unit/**'],
     rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'Keep this layer free of VS Code.' }] }] },
   },
 );

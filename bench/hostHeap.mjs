@@ -36,7 +36,7 @@ export async function measureHostHeap({ say, root }) {
 
     say(`extension host heap (code-server, a full setup + ${process.env.ENTRA_BENCH_HEAP_REFRESHES ?? 300} Connectors-view refreshes, up to ${LIMIT_MS / 1000} s)…`);
     emulator = await startEmulatorProcess();
-    if (!emulator) return { notMeasured: 'no emulated tenant in this checkout (test/emulator/cli.ts)' };
+    if (!emulator) return { notMeasured: 'no emulated tenant in this checkout (emulator/src/cli.ts)' };
     const workspaceDir = copySampleWorkspace(base);
     seedUserSettings(join(base, 'user-data'), emulator.endpoints);
     server = await startCodeServer({

@@ -4,7 +4,7 @@
 import { readdirSync, statSync, cpSync, mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { adminToken, clearRequests, criticalPath, getState, resetEmulator, seedObjects, setFaults, startEmulator, type Endpoints, type RecordedRequest } from '../test/emulator';
+import { adminToken, clearRequests, criticalPath, getState, resetEmulator, seedObjects, setFaults, startEmulator, type Endpoints, type RecordedRequest } from '../emulator/src';
 import { createGraphClient } from '../src/graph/client';
 import { Directory } from '../src/graph/operations';
 import { fetchRegistrations } from '../src/graph/registrations';
@@ -16,7 +16,7 @@ import { nodeFiles } from '../src/setup/nodeFiles';
 import { MemoryStateStore } from '../src/setup/stateFile';
 import { runCli } from '../src/cli/run';
 import { startEmulatorProcess } from '../scripts/codeServer.mjs';
-import { treeSeed, THREE_STATES, type ConnectorSpec } from '../test/unit/registrations/seed';
+import { treeSeed, THREE_STATES, type ConnectorSpec } from '../emulator/src/seeds/connectors';
 
 const ROOT = join(__dirname, '..');
 const SAMPLE = join(ROOT, 'test/fixtures/workspaces/sample/Contoso Invoices');
@@ -225,7 +225,7 @@ async function main() {
   if (all || what.has('setup')) {
     // The tenant in its own process, as Graph is: the engine's event loop is not shared with the server's.
     const emu = await startEmulatorProcess();
-    if (!emu) throw new Error('the emulated tenant is missing (test/emulator/cli.ts)');
+    if (!emu) throw new Error('the emulated tenant is missing (emulator/src/cli.ts)');
     const work = mkdtempSync(join(tmpdir(), 'entra-bench-'));
     try {
       result.setup = await setupFigures(emu.endpoints, work);

@@ -153,7 +153,7 @@ const summary = {
   machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGb: round(totalmem() / 1024 ** 3, 1), node: process.version, vscode: vscodeVersion(), platform: `${process.platform} ${process.arch}` },
 };
 
-const ca = spawnSync(process.execPath, ['--import', 'tsx', 'test/emulator/ensure-ca.ts'], { cwd: ROOT, encoding: 'utf8' });
+const ca = spawnSync(process.execPath, ['--import', 'tsx', 'emulator/src/ensure-ca.ts'], { cwd: ROOT, encoding: 'utf8' });
 const caPath = ca.stdout.trim().split('\n').pop();
 if (ca.status !== 0 || !caPath) {
   console.error(`bench: could not create the emulated tenant's CA:\n${ca.stderr}`);

@@ -24,7 +24,7 @@ export const CHROMIUM_ARGS = [
   '--no-first-run',
 ];
 export const SAMPLE_WORKSPACE = join(ROOT, 'test', 'fixtures', 'workspaces', 'sample');
-export const EMULATOR_CLI = join(ROOT, 'test', 'emulator', 'cli.ts');
+export const EMULATOR_CLI = join(ROOT, 'emulator', 'src', 'cli.ts');
 
 export function readManifest() {
   return JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
@@ -110,7 +110,7 @@ function waitForExit(child, ms) {
 }
 
 /**
- * Starts the emulated tenant when the project has it (test/emulator/cli.ts) and returns
+ * Starts the emulated tenant when the project has it (emulator/src/cli.ts) and returns
  * `{ endpoints, line, stop() }`, or undefined when there is no emulator in this checkout.
  */
 export async function startEmulatorProcess({ log = () => {}, timeoutMs = 60_000 } = {}) {

@@ -57,8 +57,8 @@ if (build.code !== 0) {
 
 // Every test process trusts the emulated tenant's CA (made once, kept in the ignored .emulator/ folder).
 const caEnv = {};
-if (existsSync('test/emulator/ensure-ca.ts')) {
-  const ca = await run(process.execPath, ['--import', 'tsx', 'test/emulator/ensure-ca.ts']);
+if (existsSync('emulator/src/ensure-ca.ts')) {
+  const ca = await run(process.execPath, ['--import', 'tsx', 'emulator/src/ensure-ca.ts']);
   const caPath = ca.output.trim().split('\n').pop();
   if (ca.code !== 0 || !caPath || !existsSync(caPath)) {
     console.log('Could not create the emulated tenant\'s CA.');
@@ -71,7 +71,7 @@ if (existsSync('test/emulator/ensure-ca.ts')) {
 for (const layer of layers) {
   let result;
   if (layer === 'unit' || layer === 'contract' || layer === 'reliability') {
-    const dirs = layer === 'unit' ? ['test/unit', 'test/emulator', 'test/contract', 'test/reliability'] : [`test/${layer}`];
+    const dirs = layer === 'unit' ? ['test/unit', 'emulator/test', 'test/contract', 'test/reliability'] : [`test/${layer}`];
     const files = [...new Set(dirs.flatMap(findTests))];
     if (files.length === 0) continue;
     const r = await run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files], caEnv);

@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
 import { registerCommands } from './vscode/commands';
-import { ConnectorsTreeProvider } from './vscode/connectorsTree';
+import { ConnectorsTreeProvider } from './vscode/tree/connectorsTree';
 import { createLog } from './vscode/log';
 import { registerAuth, type Auth } from './vscode/auth';
 import { registerRegistrationViews } from './vscode/tree';
-import { registerWizard } from './vscode/wizardPanel';
+import { registerWizard } from './vscode/wizard/panel';
 import { registerServiceCommands } from './vscode/service';
 import { registerDiagnostics } from './vscode/diagnostics';
 

@@ -5,7 +5,7 @@ import { analyzeApiProperties } from '../connector/rules';
 import { secretStorageKey } from '../connector/secrets';
 import { grantTenantConsent, registerRedirectUri } from '../registrations/actions';
 import { analysisOptions, DIAGNOSTIC_SOURCE, isApiProperties, type DiagnosticsDeps } from './diagnostics';
-import { describeFailure, RegistrationsSession } from './tree/session';
+import { describeFailure, RegistrationsSession } from './session';
 
 export const MOVE_SECRET_COMMAND = 'entraConnector.moveSecretToStorage';
 export const DIRECTORY_FIX_COMMAND = 'entraConnector.repairInDirectory';

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import type { ConnectorsTreeProvider } from './connectorsTree';
-import { WizardPanel } from './wizardPanel';
+import type { ConnectorsTreeProvider } from './tree/connectorsTree';
+import { WizardPanel } from './wizard/panel';
 
 export interface CommandDeps {
   readonly log: vscode.LogOutputChannel;

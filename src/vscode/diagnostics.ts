@@ -7,7 +7,7 @@ import type { Auth } from './auth';
 import { registerCodeActions } from './codeActions';
 import { registerExplainCommand } from './explainCommand';
 import { registerHovers } from './hovers';
-import { describeFailure, RegistrationsSession } from './tree/session';
+import { describeFailure, RegistrationsSession } from './session';
 
 export const DIAGNOSTIC_SOURCE = 'Entra Connector';
 const FILE_NAME = 'apiproperties.json';

@@ -3,7 +3,7 @@ import { resolveCloud } from '../cloud/clouds';
 import { explainSignInError, findRelatedConnectors, type Explanation, type RelatedConnector } from '../connector/explain';
 import { registerRedirectUri } from '../registrations/actions';
 import type { DiagnosticsDeps } from './diagnostics';
-import { describeFailure, RegistrationsSession } from './tree/session';
+import { describeFailure, RegistrationsSession } from './session';
 
 export const EXPLAIN_COMMAND = 'entraConnector.explainSignInError';
 

@@ -15,7 +15,7 @@ import { isGuid } from '../connector/values';
 import type { Directory } from '../graph/operations';
 import type { Auth } from './auth';
 import { isApiProperties } from './diagnostics';
-import { describeFailure, RegistrationsSession } from './tree/session';
+import { describeFailure, RegistrationsSession } from './session';
 
 export interface HoverDeps {
   readonly log: vscode.LogOutputChannel;

@@ -2,7 +2,7 @@
 // the in-process hook, must conform; and the validator itself must catch what breaks the contract.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { adminToken, httpsJson, startEmulator, type Endpoints, type RunningEmulator } from '../emulator';
+import { adminToken, httpsJson, startEmulator, type Endpoints, type RunningEmulator } from '../../emulator/src';
 import { ContractRecorder, graphContract, validateGraphRequest, validateGraphResponse } from './graph-contract';
 
 const GRAPH = 'https://graph.microsoft.com';

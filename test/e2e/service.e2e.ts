@@ -5,7 +5,7 @@
 import * as assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { ROOT } from '../../scripts/codeServer.mjs';
-import { httpsJson } from '../emulator/client';
+import { httpsJson } from '../../emulator/src/client';
 import { launchWorkbench, runCommand, screenshot, type Workbench } from './support';
 
 const ADMIN = 'admin@contoso.example';

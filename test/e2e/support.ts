@@ -29,7 +29,7 @@ export interface Workbench {
   readonly browser: Browser;
   /** A temp copy of test/fixtures/workspaces/sample, opened as the workspace folder; tests may write to it. */
   readonly workspaceDir: string;
-  /** The emulated tenant, when the checkout has one (test/emulator/cli.ts). */
+  /** The emulated tenant, when the checkout has one (emulator/src/cli.ts). */
   readonly emulator: EmulatorEndpoints | undefined;
   readonly server: CodeServer;
   close(): Promise<void>;

@@ -5,8 +5,8 @@ import * as assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../../scripts/codeServer.mjs';
-import { approveDevice, seedObjects, type Endpoints } from '../emulator';
-import { THREE_STATES, treeSeed } from '../unit/registrations/seed';
+import { approveDevice, seedObjects, type Endpoints } from '../../emulator/src';
+import { THREE_STATES, treeSeed } from '../../emulator/src/seeds/connectors';
 import { launchWorkbench, runCommand, screenshot, type Workbench } from './support';
 
 const ADMIN = 'admin@contoso.example';

@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../../scripts/codeServer.mjs';
-import { approveDevice, getState, type Endpoints } from '../emulator';
+import { approveDevice, getState, type Endpoints } from '../../emulator/src';
 import { launchWorkbench, runCommand, screenshot, webviewFrame, type Workbench } from './support';
 
 const ADMIN = 'admin@contoso.example';

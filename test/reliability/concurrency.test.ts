@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { approveDevice, clearRequests, getState, resetEmulator, setFaults, startEmulator, type Endpoints, type RunningEmulator } from '../emulator';
+import { approveDevice, clearRequests, getState, resetEmulator, setFaults, startEmulator, type Endpoints, type RunningEmulator } from '../../emulator/src';
 import { ADMIN, connectorCopy, counts } from './support';
 
 const ROOT = join(__dirname, '../..');

@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { clearRequests, getState, resetEmulator, setFaults, startEmulator, type Endpoints, type FaultRule, type RunningEmulator } from '../emulator';
+import { clearRequests, getState, resetEmulator, setFaults, startEmulator, type Endpoints, type FaultRule, type RunningEmulator } from '../../emulator/src';
 import { runSetup, type RunResult } from '../../src/setup/engine';
 import { JsonFileStateStore } from '../../src/setup/stateFile';
 import { assertPropertiesMatch, connectorCopy, counts, harness, newContext, rng } from './support';

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { approveDevice, startEmulator, type Endpoints, type RunningEmulator } from '../emulator';
+import { approveDevice, startEmulator, type Endpoints, type RunningEmulator } from '../../emulator/src';
 import type { GraphExchange } from '../contract/graph-contract';
 import { runCli } from '../../src/cli/run';
 import { runSetup } from '../../src/setup/engine';

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { adminTokenSource, getState, type Endpoints } from '../emulator';
+import { adminTokenSource, getState, type Endpoints } from '../../emulator/src';
 import { createGraphClient } from '../../src/graph/client';
 import { Directory } from '../../src/graph/operations';
 import { createContext, type SetupChoices, type SetupContext } from '../../src/setup/context';

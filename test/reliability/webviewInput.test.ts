@@ -7,13 +7,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { adminTokenSource, clearRequests, getState, resetEmulator, startEmulator, type Endpoints, type RunningEmulator } from '../emulator';
+import { adminTokenSource, clearRequests, getState, resetEmulator, startEmulator, type Endpoints, type RunningEmulator } from '../../emulator/src';
 import { createGraphClient } from '../../src/graph/client';
 import { Directory } from '../../src/graph/operations';
 import { nodeFiles } from '../../src/setup/nodeFiles';
 import { MemoryStateStore } from '../../src/setup/stateFile';
 import type { HostMessage, WebviewMessage } from '../../src/protocol';
-import { WizardController, type WizardDraft, type WizardHost } from '../../src/vscode/wizard/controller';
+import { WizardController, type WizardDraft, type WizardHost } from '../../src/wizard/controller';
 import { ADMIN, connectorCopy, counts, rng } from './support';
 
 const SEED = Number(process.env.ENTRA_RELIABILITY_SEED ?? 20261127);

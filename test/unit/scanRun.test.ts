@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { adminToken, httpsJson, startEmulator, type Endpoints, type RunningEmulator } from '../emulator';
+import { adminToken, httpsJson, startEmulator, type Endpoints, type RunningEmulator } from '../../emulator/src';
 import { fetchIssued, scanRunForSecrets } from '../reliability/scan.mjs';
 
 let emu: RunningEmulator;

@@ -5,9 +5,9 @@
  */
 import * as vscode from 'vscode';
 import type { Auth } from '../auth';
-import type { ConnectorsTreeProvider } from '../connectorsTree';
-import { AppRegistrationsTreeProvider } from '../appRegistrationsTree';
-import { RegistrationsSession, describeFailure, asDirectoryError } from './session';
+import type { ConnectorsTreeProvider } from './connectorsTree';
+import { AppRegistrationsTreeProvider } from './appRegistrationsTree';
+import { RegistrationsSession, describeFailure, asDirectoryError } from '../session';
 import { childrenOf, treeItem, type TreeNode } from './nodes';
 import { secretStorageKey } from '../../connector/secrets';
 import { DEFAULT_SECRET_DAYS } from '../../setup/context';

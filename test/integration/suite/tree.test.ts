@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { ExtensionTestApi } from '../../../src/extension';
 import type { TreeNode } from '../../../src/vscode/tree/nodes';
-import { THREE_STATES, treeSeed, type SeedConnector } from '../../unit/registrations/seed';
+import { THREE_STATES, treeSeed, type SeedConnector } from '../../../emulator/src/seeds/connectors';
 
 const EXTENSION_ID = 'entra-connector.entra-connector';
 const ADMIN = 'admin@contoso.example';

@@ -2,7 +2,7 @@
 // tokens from a cache persisted in a SecretStore, incremental consent, refused consent, and bad inputs.
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEmulator } from '../../emulator';
+import { startEmulator } from '../../../emulator/src';
 import { resolveCloud, type Cloud } from '../../../src/cloud/clouds';
 import { AuthFailure } from '../../../src/auth/errors';
 import { SignInService, type DeviceCodePrompt } from '../../../src/auth/signIn';

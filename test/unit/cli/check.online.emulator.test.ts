@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { adminToken, approveDevice, startEmulator, type Endpoints, type RunningEmulator } from '../../emulator';
+import { adminToken, approveDevice, startEmulator, type Endpoints, type RunningEmulator } from '../../../emulator/src';
 import { runCli } from '../../../src/cli/run';
 import { createGraphClient } from '../../../src/graph/client';
 import { Directory } from '../../../src/graph/operations';

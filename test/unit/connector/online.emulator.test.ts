@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { adminTokenSource, startEmulator, type Endpoints, type RunningEmulator } from '../../emulator';
+import { adminTokenSource, startEmulator, type Endpoints, type RunningEmulator } from '../../../emulator/src';
 import { createGraphClient } from '../../../src/graph/client';
 import { Directory } from '../../../src/graph/operations';
 import { analyzeOnline, type DirectoryLookup } from '../../../src/connector/online';

@@ -1,14 +1,14 @@
 // The tree's directory changes against the emulated tenant, and the snapshot each one leaves the tree with.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { adminTokenSource, getState, seedObjects, startEmulator, type Endpoints, type RunningEmulator } from '../../emulator';
+import { adminTokenSource, getState, seedObjects, startEmulator, type Endpoints, type RunningEmulator } from '../../../emulator/src';
 import { createGraphClient } from '../../../src/graph/client';
 import { Directory } from '../../../src/graph/operations';
 import { fetchRegistrations } from '../../../src/graph/registrations';
 import { addSecret, grantTenantConsent, registerRedirectUri, withConsent, withoutApp, withRedirectUris, withSecrets } from '../../../src/registrations/actions';
 import { readConnectorAuth } from '../../../src/registrations/connectorAuth';
 import { computeHealth, lookupsFor, type DirectorySnapshot } from '../../../src/registrations/health';
-import { treeSeed } from './seed';
+import { treeSeed } from '../../../emulator/src/seeds/connectors';
 
 const ADMIN = 'admin@contoso.example';
 const MAKER = 'maker@contoso.example';

@@ -2,13 +2,13 @@
 // how many round trips they cost (from the emulator's request log).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { adminToken, adminTokenSource, clearRequests, getState, seedObjects, setFaults, startEmulator, type Endpoints, type RecordedRequest, type RunningEmulator } from '../../emulator';
+import { adminToken, adminTokenSource, clearRequests, getState, seedObjects, setFaults, startEmulator, type Endpoints, type RecordedRequest, type RunningEmulator } from '../../../emulator/src';
 import { createGraphClient } from '../../../src/graph/client';
 import { DirectoryFailure } from '../../../src/graph/errors';
 import { fetchRegistrations, listOwnedApplications } from '../../../src/graph/registrations';
 import { readConnectorAuth } from '../../../src/registrations/connectorAuth';
 import { computeHealth, lookupsFor } from '../../../src/registrations/health';
-import { THREE_STATES, treeSeed, type ConnectorSpec } from './seed';
+import { THREE_STATES, treeSeed, type ConnectorSpec } from '../../../emulator/src/seeds/connectors';
 
 const ADMIN = 'admin@contoso.example';
 const TOTAL_APPS = 5000;

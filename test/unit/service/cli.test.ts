@@ -6,11 +6,11 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
-import { approveDevice, getState, seedObjects, startEmulator, type Endpoints, type RunningEmulator } from '../../emulator';
+import { approveDevice, getState, seedObjects, startEmulator, type Endpoints, type RunningEmulator } from '../../../emulator/src';
 import { runSecureService } from '../../../src/cli/secureService';
 import { POWER_PLATFORM_ORIGINS } from '../../../src/service/cors';
 import { getPath } from '../../../src/service/easyAuth';
-import { armSites, resetWithArmConsent, WEB_APP_ID } from './emulatedArm';
+import { armSites, resetWithArmConsent, WEB_APP_ID } from '../../support/emulatedArm';
 
 const SAMPLE = join(import.meta.dirname, '../../fixtures/workspaces/sample/Contoso Invoices');
 const API_APP_ID = '6a3e2b1c-0d4f-4e5a-8b7c-9d0e1f2a3b4c';

@@ -5,7 +5,7 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { adminToken, getState, startEmulator, type Endpoints, type RunningEmulator } from '../../emulator';
+import { adminToken, getState, startEmulator, type Endpoints, type RunningEmulator } from '../../../emulator/src';
 import { createGraphClient } from '../../../src/graph/client';
 import { Directory } from '../../../src/graph/operations';
 import { createContext, type SetupContext } from '../../../src/setup/context';
@@ -14,7 +14,7 @@ import { nodeFiles } from '../../../src/setup/nodeFiles';
 import { MemoryStateStore } from '../../../src/setup/stateFile';
 import { getPath } from '../../../src/service/easyAuth';
 import { serviceSecurer } from '../../../src/service/setupStep';
-import { armClientFor, armSites, resetWithArmConsent, WEB_APP_ID } from './emulatedArm';
+import { armClientFor, armSites, resetWithArmConsent, WEB_APP_ID } from '../../support/emulatedArm';
 
 const SAMPLE = join(import.meta.dirname, '../../fixtures/workspaces/sample/Contoso Invoices');
 const ADMIN = 'admin@contoso.example';

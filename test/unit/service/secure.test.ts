@@ -2,7 +2,7 @@
 // RBAC, throttling, and settings changed between preview and apply.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { clearRequests, getState, setFaults, startEmulator, type Endpoints, type RunningEmulator } from '../../emulator';
+import { clearRequests, getState, setFaults, startEmulator, type Endpoints, type RunningEmulator } from '../../../emulator/src';
 import { armScope, WEB_API_VERSION } from '../../../src/service/arm';
 import { POWER_PLATFORM_ORIGINS } from '../../../src/service/cors';
 import { EASY_AUTH_FIELDS, getPath, tenantIssuer, type EasyAuthTarget } from '../../../src/service/easyAuth';
@@ -11,7 +11,7 @@ import { applySecureService, hasChanges, planSecureService } from '../../../src/
 import { secureServiceStep, serviceSecurer } from '../../../src/service/setupStep';
 import { DirectoryFailure } from '../../../src/graph/errors';
 import { getSite, listSites, listSubscriptions, parseSiteId, resolveSite } from '../../../src/service/sites';
-import { armClientFor, armSites, FUNCTION_APP_ID, resetWithArmConsent, SUBSCRIPTION, WEB_APP_ID } from './emulatedArm';
+import { armClientFor, armSites, FUNCTION_APP_ID, resetWithArmConsent, SUBSCRIPTION, WEB_APP_ID } from '../../support/emulatedArm';
 
 const API_APP_ID = '3f1d6a52-7c1b-4c55-9a43-1a2b3c4d5e6f';
 const ADMIN = 'admin@contoso.example';
@@ -178,7 +178,7 @@ describe('secure the service (emulated ARM)', () => {
 
   it('a token for another audience is refused by ARM and reported as such', async () => {
     const { ArmClient } = await import('../../../src/service/arm');
-    const { adminToken } = await import('../../emulator');
+    const { adminToken } = await import('../../../emulator/src');
     const client = new ArmClient({ armEndpoint: ep.armEndpoint, getAccessToken: () => adminToken(ep, ADMIN, ['https://graph.microsoft.com/User.Read']), retry: { baseDelayMs: 1 } });
     await assert.rejects(listSubscriptions(client), (e: unknown) => e instanceof ArmFailure && e.error.code === 'InvalidAuthenticationTokenAudience' && /cloud/.test(e.error.next));
   });

@@ -3,9 +3,9 @@
 // before the change it did neither.
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
-import { Signer } from '../../emulator/jwt';
-import type { Req } from '../../emulator/http';
-import { ARM_RESOURCE_GROUP, ARM_SUBSCRIPTION_ID, createArmHandler, originAllowed, type ArmHandler } from '../../emulator/arm';
+import { Signer } from '../../../emulator/src/jwt';
+import type { Req } from '../../../emulator/src/http';
+import { ARM_RESOURCE_GROUP, ARM_SUBSCRIPTION_ID, createArmHandler, originAllowed, type ArmHandler } from '../../../emulator/src/arm';
 import { planCors, readCors } from '../../../src/service/cors';
 import { planEasyAuth, tenantIssuer } from '../../../src/service/easyAuth';
 

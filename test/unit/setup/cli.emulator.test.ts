@@ -5,7 +5,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, sta
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { approveDevice, getState, startEmulator, type Endpoints, type RunningEmulator } from '../../emulator';
+import { approveDevice, getState, startEmulator, type Endpoints, type RunningEmulator } from '../../../emulator/src';
 import { runCli } from '../../../src/cli/run';
 
 const SAMPLE = join(__dirname, '../../fixtures/workspaces/sample/Contoso Invoices');

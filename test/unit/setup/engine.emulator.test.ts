@@ -17,7 +17,7 @@ import {
   type Endpoints,
   type FaultRule,
   type RunningEmulator,
-} from '../../emulator';
+} from '../../../emulator/src';
 import { ContractRecorder, validateGraphRequest } from '../../contract/graph-contract';
 import { createGraphClient } from '../../../src/graph/client';
 import { AZURE_API_CONNECTIONS_APP_ID, Directory, MICROSOFT_GRAPH_APP_ID } from '../../../src/graph/operations';

@@ -8,7 +8,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { adminToken, adminTokenSource, getIssued, getState, resetEmulator, seedObjects, setPolicy, startEmulator, type Endpoints, type RunningEmulator } from '../../emulator';
+import { adminToken, adminTokenSource, getIssued, getState, resetEmulator, seedObjects, setPolicy, startEmulator, type Endpoints, type RunningEmulator } from '../../../emulator/src';
 import { createGraphClient } from '../../../src/graph/client';
 import { Directory } from '../../../src/graph/operations';
 import type { FileChange } from '../../../src/setup/properties';
@@ -18,8 +18,8 @@ import type { HostMessage, WebviewMessage, WizardViewState } from '../../../src/
 import { armScope } from '../../../src/service/arm';
 import { POWER_PLATFORM_ORIGINS } from '../../../src/service/cors';
 import { getPath } from '../../../src/service/easyAuth';
-import { WizardController, type WizardDraft, type WizardHost } from '../../../src/vscode/wizard/controller';
-import { armSites, resetWithArmConsent, WEB_APP_ID } from '../service/emulatedArm';
+import { WizardController, type WizardDraft, type WizardHost } from '../../../src/wizard/controller';
+import { armSites, resetWithArmConsent, WEB_APP_ID } from '../../support/emulatedArm';
 
 const SAMPLE = join(__dirname, '../../fixtures/workspaces/sample/Contoso Invoices');
 const ADMIN = 'admin@contoso.example';

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { MICROSOFT_GRAPH_APP_ID } from '../../../src/graph/operations';
 import { createContext } from '../../../src/setup/context';
 import { parseWebviewMessage } from '../../../src/protocol';
-import { choicesFromAnswers, defaultAnswers, deriveViewState, existingClientId, nextPage, previousPage, reachable, stepsToReset } from '../../../src/vscode/wizard/model';
+import { choicesFromAnswers, defaultAnswers, deriveViewState, existingClientId, nextPage, previousPage, reachable, stepsToReset } from '../../../src/wizard/model';
 
 const CORPUS = join(__dirname, '../../fixtures/setup/aad-corpus');
 const SAMPLE = join(__dirname, '../../fixtures/workspaces/sample/Contoso Invoices/apiProperties.json');

@@ -3,7 +3,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { declaredProperties, graphContract, unknownProperties, type GraphExchange } from '../contract/graph-contract';
+import { declaredProperties, graphContract, unknownProperties, type GraphExchange } from '../../test/contract/graph-contract';
 import {
   APP_ADMIN_ROLES, applicationDefaults, Directory, GRAPH_RESOURCE, newGrantId, spFromApp, TENANT_DOMAIN,
 } from './directory';
@@ -12,7 +12,7 @@ import { contentType, graphError, json, type Reply, type Req } from './http';
 import type { Signer } from './jwt';
 import type { Account, DirectoryObject } from './types';
 
-const PERMISSIONS_PATH = resolve(__dirname, '..', 'fixtures', 'graph', 'graph-permissions.json');
+const PERMISSIONS_PATH = resolve(__dirname, '..', 'data', 'graph-permissions.json');
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DENIED = 'Insufficient privileges to complete the operation.';
 

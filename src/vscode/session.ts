@@ -4,9 +4,9 @@
  */
 import type * as vscode from 'vscode';
 import type { Client } from '@microsoft/microsoft-graph-client';
-import type { Auth } from '../auth';
-import { DirectoryFailure, toDirectoryError, type DirectoryError } from '../../graph/errors';
-import type { Directory } from '../../graph/operations';
+import type { Auth } from './auth';
+import { DirectoryFailure, toDirectoryError, type DirectoryError } from '../graph/errors';
+import type { Directory } from '../graph/operations';
 
 export interface SignedInAccount {
   readonly username: string;
@@ -43,7 +43,7 @@ export class RegistrationsSession {
    */
   async client(): Promise<Client> {
     // Loaded on first use, not at activation: the Graph client is not needed until a view or command reads the tenant.
-    const { createGraphClient } = await import('../../graph/client');
+    const { createGraphClient } = await import('../graph/client');
     const settings = this.auth.settings();
     const refused = new Map<string, unknown>();
     return createGraphClient({
@@ -64,7 +64,7 @@ export class RegistrationsSession {
   }
 
   async directory(): Promise<Directory> {
-    const [{ Directory }, client] = await Promise.all([import('../../graph/operations'), this.client()]);
+    const [{ Directory }, client] = await Promise.all([import('../graph/operations'), this.client()]);
     return new Directory(client);
   }
 }

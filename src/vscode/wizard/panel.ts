@@ -1,15 +1,15 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { Auth } from './auth';
-import type { WizardController, WizardDraft, WizardHost } from './wizard/controller';
-import type { SetupContext } from '../setup/context';
-import type { FileChange } from '../setup/properties';
-import type { HostMessage } from '../protocol';
-import type { Directory } from '../graph/operations';
-import { secretStorageKey } from '../connector/secrets';
-import { adminCenterAppUrl } from '../cloud/clouds';
-import { registerConnectorCodeLens } from './codeLens';
+import type { Auth } from '../auth';
+import type { WizardController, WizardDraft, WizardHost } from '../../wizard/controller';
+import type { SetupContext } from '../../setup/context';
+import type { FileChange } from '../../setup/properties';
+import type { HostMessage } from '../../protocol';
+import type { Directory } from '../../graph/operations';
+import { secretStorageKey } from '../../connector/secrets';
+import { adminCenterAppUrl } from '../../cloud/clouds';
+import { registerConnectorCodeLens } from '../codeLens';
 
 /**
  * The wizard's webview panel: a thin VS Code adapter around {@link WizardController} (host logic in
@@ -95,7 +95,7 @@ export class WizardPanel {
 
   private async open(dir: string): Promise<void> {
     await this.context.workspaceState.update(LAST_FOLDER_KEY, dir);
-    const { WizardController } = await import('./wizard/controller');
+    const { WizardController } = await import('../../wizard/controller');
     this.controller = new WizardController(this.host(dir), { connectorDir: dir });
     this.panel.title = `Secure ${path.basename(dir)}`;
     await this.controller.whenReady();
@@ -124,7 +124,7 @@ export class WizardPanel {
       },
       // The Graph client is loaded on first use, not at activation.
       directory: () =>
-        (directory ??= Promise.all([import('../graph/client'), import('../graph/operations')]).then(
+        (directory ??= Promise.all([import('../../graph/client'), import('../../graph/operations')]).then(
           ([graph, ops]) =>
             new ops.Directory(
               graph.createGraphClient({

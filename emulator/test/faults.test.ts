@@ -1,9 +1,9 @@
 // Each fault kind: the exact status and body a client sees; the request log and critical path.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { validateGraphResponse } from '../contract/graph-contract';
-import { criticalPath } from './faults';
-import { adminToken, clearRequests, getState, httpsJson, resetEmulator, setFaults, startEmulator, type Endpoints, type RunningEmulator } from './index';
+import { validateGraphResponse } from '../../test/contract/graph-contract';
+import { criticalPath } from '../src/faults';
+import { adminToken, clearRequests, getState, httpsJson, resetEmulator, setFaults, startEmulator, type Endpoints, type RunningEmulator } from '../src/index';
 
 const GRAPH = 'https://graph.microsoft.com';
 const MAKER = 'maker@contoso.example';

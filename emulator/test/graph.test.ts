@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { adminToken, getState, httpsJson, resetEmulator, seedObjects, setPolicy, startEmulator, type Endpoints, type RunningEmulator } from './index';
-import { validateGraphResponse } from '../contract/graph-contract';
+import { adminToken, getState, httpsJson, resetEmulator, seedObjects, setPolicy, startEmulator, type Endpoints, type RunningEmulator } from '../src/index';
+import { validateGraphResponse } from '../../test/contract/graph-contract';
 
 const GRAPH = 'https://graph.microsoft.com';
 const MAKER = 'maker@contoso.example';

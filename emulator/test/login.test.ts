@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { adminToken, getState, httpsJson, resetEmulator, seedObjects, signInAsBrowser, startEmulator, type Endpoints, type RunningEmulator } from './index';
+import { adminToken, getState, httpsJson, resetEmulator, seedObjects, signInAsBrowser, startEmulator, type Endpoints, type RunningEmulator } from '../src/index';
 
 const CLI = '14d82eec-204b-4c2f-b7e8-296a70dab67e';
 const GRAPH = 'https://graph.microsoft.com';

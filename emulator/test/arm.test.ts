@@ -1,10 +1,10 @@
 // The emulated Azure Resource Manager: tokens, RBAC, error shape, config semantics (PATCH merges, PUT replaces).
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { Signer } from '../jwt';
-import type { Req } from '../http';
-import { ARM_RESOURCE_GROUP, ARM_SUBSCRIPTION_ID, createArmHandler, DEFAULT_ARM_SEED, type ArmHandler } from './index';
-import { adminToken, getState, httpsJson, resetEmulator, seedObjects, startEmulator, type Endpoints, type RunningEmulator } from '../index';
+import { Signer } from '../src/jwt';
+import type { Req } from '../src/http';
+import { ARM_RESOURCE_GROUP, ARM_SUBSCRIPTION_ID, createArmHandler, DEFAULT_ARM_SEED, type ArmHandler } from '../src/arm/index';
+import { adminToken, getState, httpsJson, resetEmulator, seedObjects, startEmulator, type Endpoints, type RunningEmulator } from '../src/index';
 
 const TENANT = 'c0ffee00-7e57-4a11-9e55-000000c0ffee';
 const ISSUER = `https://127.0.0.2:1/${TENANT}/v2.0`;

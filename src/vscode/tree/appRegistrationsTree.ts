@@ -4,9 +4,9 @@
  * app's children (redirect URIs, identifier URIs, secrets) come from that page, nothing more is fetched.
  */
 import * as vscode from 'vscode';
-import type { OwnedApp } from '../graph/registrations';
-import { childrenOf, treeItem, type TreeNode } from './tree/nodes';
-import { asDirectoryError, type RegistrationsSession } from './tree/session';
+import type { OwnedApp } from '../../graph/registrations';
+import { childrenOf, treeItem, type TreeNode } from './nodes';
+import { asDirectoryError, type RegistrationsSession } from '../session';
 
 export const PAGE_SIZE = 50;
 
@@ -49,7 +49,7 @@ export class AppRegistrationsTreeProvider implements vscode.TreeDataProvider<Tre
     return this.run(async () => {
       const state = this.state;
       if (!state?.nextLink) return;
-      const { listOwnedApplications } = await import('../graph/registrations');
+      const { listOwnedApplications } = await import('../../graph/registrations');
       try {
         const page = await listOwnedApplications(await this.session.client(), { search: state.search, top: PAGE_SIZE }, state.nextLink);
         state.apps.push(...page.apps.filter((a) => !state.apps.some((b) => b.id === a.id)));
@@ -115,7 +115,7 @@ export class AppRegistrationsTreeProvider implements vscode.TreeDataProvider<Tre
     }
     if (this.state && this.state.key !== account.key) this.state = undefined;
     try {
-      const { listOwnedApplications } = await import('../graph/registrations');
+      const { listOwnedApplications } = await import('../../graph/registrations');
       const page = await listOwnedApplications(await this.session.client(), { search: this.search, top: PAGE_SIZE });
       this.state = { key: account.key, search: this.search, apps: [...page.apps], nextLink: page.nextLink, count: page.count };
       this.stale = false;

@@ -7,16 +7,16 @@
  * Out-of-order messages (an answer or `run` while the setup runs, a page that is not reachable yet) are ignored with
  * a log line, never acted on.
  */
-import { DirectoryFailure, toDirectoryError, type DirectoryError } from '../../graph/errors';
-import type { Directory } from '../../graph/operations';
-import { createContext, sameTarget, type CloudEndpoints, type SetupContext } from '../../setup/context';
-import { resetStep, runSetup, type SetupFiles, type StateStore } from '../../setup/engine';
-import { undoPlan, undoSetup } from '../../setup/summary';
-import { swaggerHost } from '../../service/apiTarget';
-import { ArmClient, type ArmLogEntry } from '../../service/arm';
-import { ArmFailure } from '../../service/errors';
-import { serviceSecurer, type ServiceSecurer } from '../../service/setupStep';
-import { listSites, listSubscriptions, sitesForHost } from '../../service/sites';
+import { DirectoryFailure, toDirectoryError, type DirectoryError } from '../graph/errors';
+import type { Directory } from '../graph/operations';
+import { createContext, sameTarget, type CloudEndpoints, type SetupContext } from '../setup/context';
+import { resetStep, runSetup, type SetupFiles, type StateStore } from '../setup/engine';
+import { undoPlan, undoSetup } from '../setup/summary';
+import { swaggerHost } from '../service/apiTarget';
+import { ArmClient, type ArmLogEntry } from '../service/arm';
+import { ArmFailure } from '../service/errors';
+import { serviceSecurer, type ServiceSecurer } from '../service/setupStep';
+import { listSites, listSubscriptions, sitesForHost } from '../service/sites';
 import {
   REQUIRED_PAGES,
   parseWebviewMessage,
@@ -28,7 +28,7 @@ import {
   type WebviewMessage,
   type WizardAnswers,
   type WizardViewState,
-} from '../../protocol';
+} from '../protocol';
 import { choicesFromAnswers, defaultAnswers, deriveViewState, nextPage, previousPage, reachable, stepsToReset } from './model';
 
 /** How the wizard reaches Azure Resource Manager for step 7 (the token is asked for only when a request needs it). */

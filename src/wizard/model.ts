@@ -3,9 +3,9 @@
  * which engine steps an changed answer invalidates, page order, and the view state the webview renders — derived
  * from the SetupContext, which never holds a secret, and nothing else secret-bearing.
  */
-import { readApiProperties } from '../../connector/model';
-import { stringValue, valueAt } from '../../connector/jsonDocument';
-import { MICROSOFT_GRAPH_APP_ID } from '../../graph/operations';
+import { readApiProperties } from '../connector/model';
+import { stringValue, valueAt } from '../connector/jsonDocument';
+import { MICROSOFT_GRAPH_APP_ID } from '../graph/operations';
 import {
   DEFAULT_SCOPE,
   DEFAULT_SECRET_DAYS,
@@ -13,8 +13,8 @@ import {
   type SetupChoices,
   type SetupContext,
   type StepId,
-} from '../../setup/context';
-import { undoPlan } from '../../setup/summary';
+} from '../setup/context';
+import { undoPlan } from '../setup/summary';
 import {
   ANSWER_PAGES,
   GUID_PATTERN,
@@ -27,7 +27,7 @@ import {
   type WizardAnswers,
   type WizardSummary,
   type WizardViewState,
-} from '../../protocol';
+} from '../protocol';
 
 export const STEP_TITLES: Readonly<Record<StepId, string>> = {
   service: 'The API (service) app',

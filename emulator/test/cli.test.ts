@@ -3,13 +3,13 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { describe, it } from 'node:test';
-import { parseArgs, UsageError } from './cli-args';
-import { httpsJson } from './index';
+import { parseArgs, UsageError } from '../src/cli-args';
+import { httpsJson } from '../src/index';
 
 const ROOT = resolve(__dirname, '..', '..');
 
 function run(args: string[]): Promise<{ line: string; extra: string; stop(): Promise<number | null> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/emulator/cli.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'emulator/src/cli.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   // Never leave an emulator behind, even if this test process is torn down mid-test.
   const killChild = () => child.kill('SIGKILL');
   process.once('exit', killChild);

@@ -4,8 +4,8 @@
 import { Client, HTTPMessageHandler, RetryHandler, RetryHandlerOptions, type Context, type Middleware } from '@microsoft/microsoft-graph-client';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ContractRecorder } from '../contract/graph-contract';
-import { adminToken, getState, setFaults, startEmulator, type Endpoints, type RunningEmulator } from './index';
+import { ContractRecorder } from '../../test/contract/graph-contract';
+import { adminToken, getState, setFaults, startEmulator, type Endpoints, type RunningEmulator } from '../src/index';
 
 const GRAPH = 'https://graph.microsoft.com';
 

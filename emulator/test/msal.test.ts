@@ -3,7 +3,7 @@
 import { InteractionRequiredAuthError, PublicClientApplication, type AuthenticationResult } from '@azure/msal-node';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { approveDevice, getState, httpsJson, signInAsBrowser, startEmulator, type Endpoints, type RunningEmulator } from './index';
+import { approveDevice, getState, httpsJson, signInAsBrowser, startEmulator, type Endpoints, type RunningEmulator } from '../src/index';
 
 const CLI = '14d82eec-204b-4c2f-b7e8-296a70dab67e';
 const GRAPH = 'https://graph.microsoft.com';

@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { dirname } from 'node:path';
-import { adminToken, approveDevice, getIssued, httpsJson, resetEmulator, signInAsBrowser, startEmulator, type Endpoints, type RunningEmulator } from './index';
-import { scanForSecrets } from '../reliability/scan.mjs';
+import { adminToken, approveDevice, getIssued, httpsJson, resetEmulator, signInAsBrowser, startEmulator, type Endpoints, type RunningEmulator } from '../src/index';
+import { scanForSecrets } from '../../test/reliability/scan.mjs';
 
 const CLI = '14d82eec-204b-4c2f-b7e8-296a70dab67e';
 const GRAPH = 'https://graph.microsoft.com';

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { GraphExchange } from '../contract/graph-contract';
+import type { GraphExchange } from '../../test/contract/graph-contract';
 import { ensureTls } from './certs';
 import { applicationDefaults, CLI_CLIENT_ID, Directory, newGrantId, spFromApp } from './directory';
 import { criticalPath, FaultEngine, validateFaults } from './faults';

@@ -7,11 +7,11 @@
  */
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import { secretStorageKey } from '../connector/secrets';
-import { readConnectorAuth, type ConnectorAuth } from '../registrations/connectorAuth';
-import { computeHealth, lookupsFor, type DirectorySnapshot } from '../registrations/health';
-import { childrenOf, treeItem, type ConnectorEntry, type TreeNode } from './tree/nodes';
-import { asDirectoryError, isTransient, type RegistrationsSession } from './tree/session';
+import { secretStorageKey } from '../../connector/secrets';
+import { readConnectorAuth, type ConnectorAuth } from '../../registrations/connectorAuth';
+import { computeHealth, lookupsFor, type DirectorySnapshot } from '../../registrations/health';
+import { childrenOf, treeItem, type ConnectorEntry, type TreeNode } from './nodes';
+import { asDirectoryError, isTransient, type RegistrationsSession } from '../session';
 import type { AppRegistrationsTreeProvider } from './appRegistrationsTree';
 
 /** A connector folder of the workspace: one that holds apiProperties.json or apiDefinition.swagger.json. */
@@ -192,7 +192,7 @@ export class ConnectorsTreeProvider implements vscode.TreeDataProvider<TreeNode>
     if (this.known && this.known.key !== account.key) this.known = undefined;
     const lookups = lookupsFor(this.connectors.map((c) => c.auth));
     try {
-      const { fetchRegistrations } = await import('../graph/registrations');
+      const { fetchRegistrations } = await import('../../graph/registrations');
       const snapshot = await fetchRegistrations(await this.session.client(), lookups);
       this.known = { key: account.key, snapshot };
       this.knownLookups = JSON.stringify(lookups);
