@@ -4,7 +4,7 @@ import type { ConsentPrompter, ConsentRequest, InteractiveMethod } from '../../a
 import type { AuthFailure } from '../../auth/errors';
 import type { GraphLogEntry } from '../../graph/client';
 import { cacheKey } from '../../auth/secretCache';
-import { CloudConfigError } from '../../cloud/clouds';
+import type { CloudConfigError } from '../../cloud/clouds';
 import { graphLogLine } from './graphLog';
 import { accountsInCache, secretStoreFrom } from './secretStorage';
 import { readAuthSettings, settingsKey, type AuthSettings } from './settings';
@@ -27,6 +27,8 @@ export interface Auth {
   logGraphRequest(entry: GraphLogEntry): void;
   /** The accounts whose tokens are in VS Code's SecretStorage for the current settings (read without loading MSAL). */
   storedAccounts(): Promise<{ homeAccountId: string; username: string; tenantId: string }[]>;
+  /** The workspace's active account as the status bar shows it (read from SecretStorage without loading MSAL). */
+  activeAccount(): Promise<{ homeAccountId: string; username: string; tenantId: string } | undefined>;
   /** Shows an AuthFailure with its next step (and the admin-consent link when there is one). */
   showFailure(error: unknown): Promise<void>;
   readonly onDidChange: vscode.Event<void>;
@@ -106,6 +108,14 @@ class AuthController implements Auth, vscode.Disposable {
 
   async storedAccounts(settings: AuthSettings = readAuthSettings()): Promise<{ homeAccountId: string; username: string; tenantId: string }[]> {
     return accountsInCache(await this.context.secrets.get(cacheKey(settings.cloud.name, settings.clientId)));
+  }
+
+  /** The account chosen in this workspace if it is still in the cache, else the first cached one (as MSAL's sign-in service picks it). */
+  async activeAccount(settings: AuthSettings = readAuthSettings()): Promise<{ homeAccountId: string; username: string; tenantId: string } | undefined> {
+    const accounts = await this.storedAccounts(settings);
+    const entry = this.context.workspaceState.get<{ homeAccountId: string; tenantId: string }>(`entraConnector.activeAccount.${settings.cloud.name}.${settings.clientId}`);
+    const chosen = (entry && accounts.find((a) => a.homeAccountId === entry.homeAccountId)) || accounts[0];
+    return chosen && { ...chosen, tenantId: entry?.homeAccountId === chosen.homeAccountId ? entry.tenantId : chosen.tenantId };
   }
 
   async getAccessToken(scopes: string[], options: { forceRefresh?: boolean } = {}): Promise<string> {
@@ -222,9 +232,11 @@ class AuthController implements Auth, vscode.Disposable {
   }
 
   async showFailure(error: unknown): Promise<void> {
-    if (error instanceof CloudConfigError) {
+    // By name, as for AuthFailure: the sign-in service (MSAL's side, dist/signIn.js) has its own copy of the class.
+    if (error instanceof Error && error.name === 'CloudConfigError') {
+      const setting = (error as CloudConfigError).setting;
       const choice = await vscode.window.showErrorMessage(error.message, OPEN_SETTINGS);
-      if (choice) await vscode.commands.executeCommand('workbench.action.openSettings', error.setting);
+      if (choice) await vscode.commands.executeCommand('workbench.action.openSettings', setting);
       return;
     }
     const failure = asAuthFailure(error);
@@ -327,10 +339,7 @@ class AuthController implements Auth, vscode.Disposable {
       this.render(undefined, error instanceof Error ? error.message : String(error));
       return;
     }
-    const accounts = await this.storedAccounts(settings);
-    const entry = this.context.workspaceState.get<{ homeAccountId: string; tenantId: string }>(`entraConnector.activeAccount.${settings.cloud.name}.${settings.clientId}`);
-    const chosen = (entry && accounts.find((a) => a.homeAccountId === entry.homeAccountId)) || accounts[0];
-    this.render(chosen && { username: chosen.username, tenantId: entry?.homeAccountId === chosen.homeAccountId ? entry.tenantId : chosen.tenantId });
+    this.render(await this.activeAccount(settings));
     this.changed.fire();
   }
 
