@@ -12,13 +12,16 @@
 //   once per extension-host start (window reloads); floor: an empty extension (bench/fixtures/empty-extension,
 //   `activate() {}`, the same activation event) in the same host start.
 // ENTRA_BENCH_VSCODE lists what to run (first-paint,diagnostics,activation; default all). Prints one JSON line.
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { launchWorkbench, runCommand, webviewFrame, type Workbench } from '../test/e2e/support';
 
 const CORPUS = join(__dirname, '../test/fixtures/connectors/corpus');
 const EMPTY_EXTENSION = join(__dirname, 'fixtures/empty-extension');
 const EMPTY_VSCODE_EXTENSION = join(__dirname, 'fixtures/empty-vscode-extension');
+const PROFILER_EXTENSION = join(__dirname, 'fixtures/profiler-extension');
+const PROFILE = join(mkdtempSync(join(tmpdir(), 'entra-bench-prof-')), 'exthost.cpuprofile');
 const FLOOR_KEY = 'Control+Alt+Shift+8';
 const WIZARD_KEY = 'Control+Alt+Shift+9';
 const DEBOUNCE_MS = 300;
@@ -55,7 +58,7 @@ function extensionLog(wb: Workbench): string {
   return newest ? readFileSync(newest.path, 'utf8') : '';
 }
 
-const HOST_LINE = /Wizard: first page set ([\d.]+) ms after the command \(connector folder known at ([\d.]+) ms, panel created at ([\d.]+) ms\)/g;
+const HOST_LINE = /Wizard: first page set ([\d.]+) ms after the command \(connector folder known at ([\d.]+) ms, panel created at ([\d.]+) ms, saved state read at ([\d.]+) ms\)/g;
 
 interface Timeline {
   /** ms after the key press, as seen by the webview document (same machine clock). */
@@ -108,7 +111,7 @@ async function firstPaint(wb: Workbench) {
     }
     log(`first paint ${i + 1}: floor ${floor[i]} ms, wizard ${wizard[i]} ms`);
   }
-  const host = [...extensionLog(wb).matchAll(HOST_LINE)].map((m) => ({ htmlSet: Number(m[1]), folderKnown: Number(m[2]), panelCreated: Number(m[3]) }));
+  const host = [...extensionLog(wb).matchAll(HOST_LINE)].map((m) => ({ htmlSet: Number(m[1]), folderKnown: Number(m[2]), panelCreated: Number(m[3]), stateRead: Number(m[4]) }));
   const hostRuns = host.slice(1); // the first line is the warm-up's
   const med = (xs: (number | undefined)[]) => {
     const v = xs.filter((x): x is number => x !== undefined);
@@ -128,7 +131,7 @@ async function firstPaint(wb: Workbench) {
     ratios: wizard.map((w, i) => round(w / (floor[i] as number), 2)),
     firstOpen: { floor: firstFloor.ms, wizard: firstWizard.ms, wizardHost: host[0] },
     host: hostRuns.length
-      ? { htmlSet: stats(hostRuns.map((h) => h.htmlSet)), folderKnown: stats(hostRuns.map((h) => h.folderKnown)), panelCreated: stats(hostRuns.map((h) => h.panelCreated)) }
+      ? { htmlSet: stats(hostRuns.map((h) => h.htmlSet)), folderKnown: stats(hostRuns.map((h) => h.folderKnown)), panelCreated: stats(hostRuns.map((h) => h.panelCreated)), stateRead: stats(hostRuns.map((h) => h.stateRead)) }
       : { notMeasured: 'no "Wizard: first page set" line in the extension log' },
     timeline: { floor: timelineMedian(timelines.floor), wizard: timelineMedian(timelines.wizard) },
     method: 'key bound to the command → h2#pageTitle visible in the webview (Playwright); floor and wizard alternate; a first open of each after start is reported apart',
@@ -273,16 +276,23 @@ async function activation(wb: Workbench) {
   const ours: number[] = [];
   const empty: number[] = [];
   const emptyApi: number[] = [];
+  const own: number[] = [];
+  // The window's first host start ran under the profiler (bench/fixtures/profiler-extension): read, not timed.
+  const profile = await profileSummary();
   for (let i = 0; i < RUNS; i++) {
-    if (i > 0) await reload(wb);
+    await reload(wb);
     await runCommand(wb.page, 'Developer: Show Running Extensions');
     ours.push(await rowActivation(wb, 'Entra Connector'));
     empty.push(await rowActivation(wb, 'Bench Empty Extension'));
     emptyApi.push(await rowActivation(wb, 'Bench Empty Extension (vscode API)'));
     await runCommand(wb.page, 'View: Close All Editors');
-    log(`activation ${i + 1}: ours ${ours[i]} ms, empty extension ${empty[i]} ms, empty + require('vscode') ${emptyApi[i]} ms`);
+    const self = [...extensionLog(wb).matchAll(/activated \(activate\(\) took ([\d.]+) ms\)/g)].pop();
+    if (self) own.push(Number(self[1]));
+    log(`activation ${i + 1}: ours ${ours[i]} ms (activate() itself ${own[own.length - 1]} ms), empty extension ${empty[i]} ms, empty + require('vscode') ${emptyApi[i]} ms`);
   }
   return {
+    activateCallOwnMs: own.length ? stats(own) : undefined,
+    profile,
     ours: stats(ours),
     empty: stats(empty),
     emptyWithApi: stats(emptyApi),
@@ -293,13 +303,51 @@ async function activation(wb: Workbench) {
   };
 }
 
+/**
+ * The profile of the first host start: time in samples whose stack holds a frame of this extension's bundles
+ * (inclusive: VS Code API work it called included), and the functions with the most self time among them.
+ */
+async function profileSummary() {
+  const deadline = Date.now() + 30_000;
+  while (!(existsSync(PROFILE) && statSync(PROFILE).size > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+  if (!existsSync(PROFILE) || statSync(PROFILE).size === 0) return { notMeasured: 'the profiler extension wrote no profile' };
+  interface Node { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
+  const p = JSON.parse(readFileSync(PROFILE, 'utf8')) as { nodes: Node[]; samples: number[]; timeDeltas: number[] };
+  rmSync(dirname(PROFILE), { recursive: true, force: true });
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const ours = (n: Node) => /entra-connector\.entra-connector-[^/]*\/dist\//.test(n.callFrame.url);
+  const name = (n: Node) => `${n.callFrame.functionName || '(top level)'} ${n.callFrame.url.split('/').slice(-2).join('/') || '(native)'}:${n.callFrame.lineNumber + 1}`;
+  let inclusive = 0;
+  let loading = 0;
+  const self = new Map<string, number>();
+  for (let i = 0; i < p.samples.length; i++) {
+    const dt = (p.timeDeltas[i + 1] ?? 0) / 1000;
+    const leaf = byId.get(p.samples[i] as number) as Node;
+    let hit: Node | undefined;
+    for (let id: number | undefined = leaf.id; id !== undefined; id = parent.get(id)) {
+      const n = byId.get(id) as Node;
+      if (ours(n)) hit = n;
+    }
+    if (!hit) continue;
+    inclusive += dt;
+    if (hit.callFrame.functionName === '' && hit.callFrame.lineNumber === 0) loading += dt;
+    self.set(name(leaf), (self.get(name(leaf)) ?? 0) + dt);
+  }
+  const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([fn, ms]) => ({ fn, ms: round(ms, 2) }));
+  return { inclusiveMs: round(inclusive, 1), topLevelMs: round(loading, 1), topSelf: top, note: 'profiled start, 100 µs sampling (the profiler slows the host)' };
+}
+
 async function main() {
   const result: Record<string, unknown> = {};
   log('starting code-server…');
   const wb = await launchWorkbench({
     emulator: false,
-    env: { ENTRA_BENCH_FLOOR: '1' },
-    extensions: [EMPTY_EXTENSION, EMPTY_VSCODE_EXTENSION],
+    env: { ENTRA_BENCH_FLOOR: '1', ...(WHAT.has('activation') ? { ENTRA_BENCH_PROFILE: PROFILE } : {}) },
+    // Disables JSON schema validation in this window: the problem count then moves with this extension's diagnostics only.
+    settings: { 'json.validate.enable': false },
+    extensions: [EMPTY_EXTENSION, EMPTY_VSCODE_EXTENSION, ...(WHAT.has('activation') ? [PROFILER_EXTENSION] : [])],
     keybindings: [
       { key: 'ctrl+alt+shift+8', command: 'entraConnector.bench.minimalWebview' },
       { key: 'ctrl+alt+shift+9', command: 'entraConnector.secureConnector' },
@@ -330,6 +378,7 @@ async function main() {
         result.activation = await activation(wb);
       } catch (e) {
         result.activation = { notMeasured: `failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}` };
+        if (process.env.ENTRA_BENCH_DEBUG) await wb.page.screenshot({ path: '/tmp/bench-activation.png' });
         log(String((result.activation as { notMeasured: string }).notMeasured));
       }
     }

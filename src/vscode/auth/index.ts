@@ -52,6 +52,7 @@ const SHOW_LOG = 'Show Log';
 
 class AuthController implements Auth, vscode.Disposable {
   private current: { key: string; service: Promise<SignInService> } | undefined;
+  private active: Promise<{ homeAccountId: string; username: string; tenantId: string } | undefined> | undefined;
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
   private readonly status: vscode.StatusBarItem;
@@ -110,8 +111,15 @@ class AuthController implements Auth, vscode.Disposable {
     return accountsInCache(await this.context.secrets.get(cacheKey(settings.cloud.name, settings.clientId)));
   }
 
-  /** The account chosen in this workspace if it is still in the cache, else the first cached one (as MSAL's sign-in service picks it). */
-  async activeAccount(settings: AuthSettings = readAuthSettings()): Promise<{ homeAccountId: string; username: string; tenantId: string } | undefined> {
+  /**
+   * The account chosen in this workspace if it is still in the cache, else the first cached one (as MSAL's sign-in
+   * service picks it). Kept from the last refresh, which runs at activation and whenever the cache or the settings change.
+   */
+  activeAccount(): Promise<{ homeAccountId: string; username: string; tenantId: string } | undefined> {
+    return (this.active ??= this.readActiveAccount(readAuthSettings()));
+  }
+
+  private async readActiveAccount(settings: AuthSettings): Promise<{ homeAccountId: string; username: string; tenantId: string } | undefined> {
     const accounts = await this.storedAccounts(settings);
     const entry = this.context.workspaceState.get<{ homeAccountId: string; tenantId: string }>(`entraConnector.activeAccount.${settings.cloud.name}.${settings.clientId}`);
     const chosen = (entry && accounts.find((a) => a.homeAccountId === entry.homeAccountId)) || accounts[0];
@@ -336,10 +344,14 @@ class AuthController implements Auth, vscode.Disposable {
     try {
       settings = readAuthSettings();
     } catch (error) {
+      this.active = undefined;
       this.render(undefined, error instanceof Error ? error.message : String(error));
       return;
     }
-    this.render(await this.activeAccount(settings));
+    // Synchronously, before any await: the sign-in service fires its change after writing the cache, so a caller of
+    // activeAccount() after a sign-in, sign-out or switch reads the new state.
+    this.active = this.readActiveAccount(settings);
+    this.render(await this.active);
     this.changed.fire();
   }
 

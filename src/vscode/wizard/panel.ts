@@ -32,7 +32,15 @@ const previews = new Map<string, string>();
 /** Wires the wizard to sign-in, the CodeLens on apiProperties.json and the diff-preview documents. */
 export function registerWizard(context: vscode.ExtensionContext, wizardDeps: WizardDeps): void {
   deps = wizardDeps;
+  // The connector folders, found once and forgotten when such a file appears or goes: the wizard opens without a search.
+  const watcher = vscode.workspace.createFileSystemWatcher(CONNECTOR_FILES, false, true, false);
+  const forget = () => (connectorFolders = undefined);
+  void findConnectorFolders();
   context.subscriptions.push(
+    watcher,
+    watcher.onDidCreate(forget),
+    watcher.onDidDelete(forget),
+    vscode.workspace.onDidChangeWorkspaceFolders(forget),
     vscode.workspace.registerTextDocumentContentProvider(PREVIEW_SCHEME, { provideTextDocumentContent: (uri) => previews.get(uri.toString()) ?? '' }),
     registerConnectorCodeLens(),
   );
@@ -101,11 +109,12 @@ export class WizardPanel {
     this.controller = new WizardController(this.host(dir), { connectorDir: dir });
     this.panel.title = `Secure ${path.basename(dir)}`;
     await this.controller.whenReady();
+    const ready = performance.now();
     this.panel.webview.html = this.html(await this.controller.view());
     if (timing) {
       const ms = (n: number) => (n - timing.started).toFixed(1);
       // What the command did before the webview could start drawing; the wizard's first paint is this plus the webview's own work.
-      this.log.info(`Wizard: first page set ${ms(performance.now())} ms after the command (connector folder known at ${ms(timing.picked)} ms, panel created at ${ms(timing.created)} ms).`);
+      this.log.info(`Wizard: first page set ${ms(performance.now())} ms after the command (connector folder known at ${ms(timing.picked)} ms, panel created at ${ms(timing.created)} ms, saved state read at ${ms(ready)} ms).`);
     }
     await this.context.workspaceState.update(LAST_FOLDER_KEY, dir);
   }
@@ -227,10 +236,21 @@ function webviewOptions(context: vscode.ExtensionContext): vscode.WebviewPanelOp
   };
 }
 
-/** The folders of the workspace's connectors (apiProperties.json or apiDefinition.swagger.json); asks when several. */
+const CONNECTOR_FILES = '**/{apiProperties.json,apiDefinition.swagger.json}';
+let connectorFolders: Promise<vscode.Uri[]> | undefined;
+
+/** The folders of the workspace's connectors (apiProperties.json or apiDefinition.swagger.json). */
+function findConnectorFolders(): Promise<vscode.Uri[]> {
+  const found = (connectorFolders ??= Promise.resolve(vscode.workspace.findFiles(CONNECTOR_FILES, '**/node_modules/**', 200)).then((files) => [
+    ...new Map(files.map((f) => [path.dirname(f.fsPath), vscode.Uri.file(path.dirname(f.fsPath))])).values(),
+  ]));
+  found.catch(() => (connectorFolders = connectorFolders === found ? undefined : connectorFolders));
+  return found;
+}
+
+/** The connector folder to secure; asks when there are several or none. */
 async function pickConnectorFolder(): Promise<vscode.Uri | undefined> {
-  const files = await vscode.workspace.findFiles('**/{apiProperties.json,apiDefinition.swagger.json}', '**/node_modules/**', 200);
-  const folders = [...new Map(files.map((f) => [path.dirname(f.fsPath), vscode.Uri.file(path.dirname(f.fsPath))])).values()];
+  const folders = await findConnectorFolders();
   if (folders.length === 1) return folders[0];
   if (folders.length > 1) {
     const pick = await vscode.window.showQuickPick(
