@@ -165,8 +165,9 @@ export interface WebviewPersistedState {
 
 export type Parsed<T> = { readonly ok: true; readonly message: T } | { readonly ok: false; readonly reason: string };
 
-function parseAnswer<K extends AnswerStepId>(page: K, value: unknown): WebviewMessage {
-  return { type: 'answer', page, value: parseAnswerOf(page, value) } as AnswerMessage;
+/** The `answer` message for one step (TypeScript cannot narrow a generic key into the union on its own). */
+export function answerMessage<K extends AnswerStepId>(page: K, value: Answers[K]): AnswerMessage {
+  return { type: 'answer', page, value } as AnswerMessage;
 }
 
 const BARE = ['ready', 'signIn', 'back', 'run', 'copySecret', 'copyAdminConsentLink', 'undo', 'findSites'] as const;
@@ -192,7 +193,7 @@ export function parseWebviewMessage(value: unknown): Parsed<WebviewMessage> {
       case 'answer': {
         only(v, ['type', 'page', 'value'], 'answer');
         const page = oneOf(v.page, ANSWER_PAGES, 'answer.page');
-        return { ok: true, message: parseAnswer(page, v.value) };
+        return { ok: true, message: answerMessage(page, parseAnswerOf(page, v.value)) };
       }
       case 'goTo':
         only(v, ['type', 'page'], 'goTo');
