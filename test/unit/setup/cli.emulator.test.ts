@@ -159,16 +159,18 @@ describe('entra-connector setup', () => {
     assert.deepEqual(stepsToReset(before, recorded().choices).map((s) => stepForEngine(s).title), wizardResets);
     assert.equal(JSON.parse(second.stdout).grant.consentType, 'AllPrincipals');
 
-    // Another API name: the wizard starts the API step again (and every later one); so does the CLI — the app is
-    // found again by its unique name and renamed, not duplicated.
-    const wizardApiResets = stepsToReset(wizard({}), wizard({ api: { kind: 'new', displayName: 'Invoices API v2', identifierUri: 'tenant', scope: 'user_impersonation', audience: 'single' } })).map((s) => stepForEngine(s).title);
+    // A multi-tenant API: the wizard starts the API step again (and every later one); so does the CLI — the apps
+    // are found again by their unique names and updated, not duplicated.
+    const multi = { api: { kind: 'new', displayName: 'Contoso Invoices API', identifierUri: 'tenant', scope: 'user_impersonation', audience: 'multi' } } as const;
+    const wizardApiResets = stepsToReset(wizard({}), wizard(multi)).map((s) => stepForEngine(s).title);
     assert.deepEqual(wizardApiResets, ['The API app']);
-    const third = await cli(['setup', dir, ...cloudArgs(), '--state', stateFile, '--api-name', 'Invoices API v2', '--json']);
-    assert.equal(third.code, 0, third.stderr);
+    const third = await cli(['setup', dir, ...cloudArgs(), '--state', stateFile, '--multi-tenant', '--json']);
+    assert.equal(third.code, 0, third.stderr + third.stdout);
     assert.deepEqual(resetNotes(third.stderr), wizardApiResets);
+    assert.deepEqual(recorded().choices, wizard(multi));
     const apps = (await getState(ep)).applications;
     assert.equal(apps.length, appsBefore);
-    assert.ok(apps.some((a) => a.displayName === 'Invoices API v2'));
+    assert.equal(apps.find((a) => a.appId === recorded().objects.apiApp?.appId)?.signInAudience, 'AzureADMultipleOrgs');
 
     // Run again without API options: the recorded API stays (an option not given means "as recorded").
     const fourth = await cli(['setup', dir, ...cloudArgs(), '--state', stateFile, '--json']);
