@@ -20,7 +20,7 @@ import { findRedirectUrl } from '../setup/redirect';
 import { JsonFileStateStore } from '../setup/stateFile';
 import { summarize, undoPlan, undoSetup } from '../setup/summary';
 import { applyChoices, choicesFromAnswers } from '../wizard/model';
-import { stepForEngine, type Answers, type ApiAnswer, type ConsentAnswer, type IdentifierUriKind } from '../wizard/steps';
+import { defaultAnswers, stepForEngine, type Answers, type ApiAnswer, type ConsentAnswer, type IdentifierUriKind } from '../wizard/steps';
 import type { CliCommand, CliIo } from './command';
 import { deviceCodeSignIn, parseSignInOptions, SIGN_IN_OPTIONS, SIGN_IN_USAGE, SignInUsageError } from './session';
 
@@ -302,14 +302,14 @@ async function resolveChoices(p: Parsed, directory: Directory) {
       api = { kind: 'existing', appId: (found[0] as { appId: string }).appId, ...(p.scopes?.[0] ? { scope: p.scopes[0] } : {}) };
     }
   }
+  // Steps without a CLI option take the wizard's default (the site: secured with `secure-service` instead).
   const answers: Answers = {
+    ...defaultAnswers({ connectorName: folder }),
     api,
     connector: p.connector ? { kind: 'existing', appId: p.connector } : { kind: 'new', displayName: `${folder} connector` },
     consent: { consent: p.consent, obo: p.obo },
     secret: { secretDays: p.secretDays },
     redirect: { redirectUrl: p.redirectUrl ?? '' },
-    // The CLI secures a site with its own command (`secure-service`).
-    site: { kind: 'skip' },
   };
   return choicesFromAnswers(answers, graphResource);
 }
