@@ -5,12 +5,13 @@
 import { checkCommand } from './check';
 import { EXIT_OK, EXIT_USAGE, type CliCommand, type CliIo } from './command';
 import { explainCommand } from './explain';
+import { rotateCommand } from './rotate';
 import { secureServiceCommand } from './secureService';
 import { setupCommand } from './setup';
 
 export { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliCommand, type CliIo } from './command';
 
-export const COMMANDS: readonly CliCommand[] = [checkCommand, explainCommand, secureServiceCommand, setupCommand];
+export const COMMANDS: readonly CliCommand[] = [checkCommand, explainCommand, rotateCommand, secureServiceCommand, setupCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length), 9) + 2;
