@@ -258,4 +258,21 @@ describe('entra-connector rotate with a workload identity', () => {
     const noFile = await cli(['rotate', join(work, 'empty'), '--print-secret', ...cloud()], {});
     assert.equal(noFile.code, 2);
   });
+
+  it('check --online as the same pipeline (exactly OwnedBy) checks the connector app it owns and names the permission on another', async () => {
+    const t = await connectors();
+    const pipeline = await pipelineApp(t);
+    const { secretText } = await addPassword(ep, pipeline.id, 'pipeline credential');
+    const env = { AZURE_TENANT_ID: ep.tenantId, AZURE_CLIENT_ID: pipeline.appId, AZURE_CLIENT_SECRET: secretText };
+    const owned = await cli(['check', join(t.dir, 'apiProperties.json'), '--online', '--json', ...cloud()], env);
+    const report = JSON.parse(owned.stdout) as { files: { diagnostics: { code: string }[] }[] };
+    const codes = report.files[0]!.diagnostics.map((d) => d.code);
+    // The app is single-tenant and the file signs in through "common": only a read of the app itself can tell.
+    assert.ok(codes.includes('tenant-common-single-tenant'), `${codes.join(', ')}\n${owned.stderr}`);
+    assert.match(owned.stderr, /App-only sign-in: checking the connector app itself/);
+    const other = await cli(['check', join(t.otherDir, 'apiProperties.json'), '--online', ...cloud()], env);
+    assert.equal(other.code, 1);
+    assert.match(other.stderr, /Application\.ReadWrite\.OwnedBy/);
+    assert.match(other.stderr, /owner/);
+  });
 });
