@@ -43,7 +43,8 @@ const ROUTE_PERMISSIONS = {
   ownersRead: { delegated: ['Application.Read.All', APPS_ALL, 'Directory.Read.All'], application: READ },
   ownersWrite: { delegated: [APPS_ALL, 'Directory.ReadWrite.All'], application: WRITE },
   roleRead: { delegated: ['Application.Read.All', APPS_ALL, 'Directory.Read.All'], application: ['Application.Read.All', APPS_ALL, 'Directory.Read.All'] },
-  roleWrite: { delegated: ['AppRoleAssignment.ReadWrite.All'], application: ['AppRoleAssignment.ReadWrite.All'] },
+  // "AppRoleAssignment.ReadWrite.All and Application.Read.All" (or Directory.Read.All, or a higher one).
+  roleWrite: { delegated: ['AppRoleAssignment.ReadWrite.All'], application: ['AppRoleAssignment.ReadWrite.All'], and: ['Application.Read.All', APPS_ALL, 'Directory.Read.All'] },
 } as const;
 
 /** Directory roles that may assign Microsoft Graph's app roles (others may assign only other APIs' roles). */
@@ -71,8 +72,9 @@ export function ownedOnly(ctx: WorkloadCtx): boolean {
   return r.has(OWNED_BY) && !r.has(APPS_ALL) && !r.has('Application.Read.All') && !r.has('Directory.Read.All');
 }
 
-function allowed(ctx: WorkloadCtx, need: { delegated: readonly string[]; application: readonly string[] }): boolean {
-  return ctx.app ? need.application.some((p) => ctx.app!.roles.has(p)) : need.delegated.some((p) => ctx.scp.has(p));
+function allowed(ctx: WorkloadCtx, need: { delegated: readonly string[]; application: readonly string[]; and?: readonly string[] }): boolean {
+  const held = ctx.app ? ctx.app.roles : ctx.scp;
+  return (ctx.app ? need.application : need.delegated).some((p) => held.has(p)) && (!need.and || need.and.some((p) => held.has(p)));
 }
 
 function denied(): Reply {
