@@ -8,12 +8,13 @@ import type { Auth } from '../auth';
 import type { ConnectorsTreeProvider } from './connectorsTree';
 import { AppRegistrationsTreeProvider } from './appRegistrationsTree';
 import { RegistrationsSession, describeFailure, asDirectoryError } from '../session';
-import { childrenOf, treeItem, type TreeNode } from './nodes';
+import { childrenOf, nodeId, treeItem, type TreeNode } from './nodes';
 import { secretStorageKey } from '../../connector/secrets';
 import { DEFAULT_SECRET_DAYS } from '../../setup/context';
 import { adminCenterAppUrl, adminConsentUrl } from '../../cloud/clouds';
 import { addSecret, grantTenantConsent, registerRedirectUri, withConsent, withoutApp, withRedirectUris, withSecrets } from '../../registrations/actions';
 import type { AppRef } from '../../registrations/health';
+import { openHttpsUrl } from '../openExternal';
 
 export interface RegistrationViewsDeps {
   readonly log: vscode.LogOutputChannel;
@@ -53,16 +54,19 @@ export function registerRegistrationViews(context: vscode.ExtensionContext, deps
 
   const actions = new Actions(session, connectors, owned, context.secrets, log);
   const register = (id: string, run: (...args: unknown[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, run));
-  const asNode = (arg: unknown) => (arg && typeof arg === 'object' && 'kind' in arg ? (arg as TreeNode) : undefined);
-  register('entraConnector.tree.secure', (n) => actions.secure(asNode(n)));
-  register('entraConnector.tree.registerRedirectUri', (n) => actions.registerRedirect(asNode(n)));
-  register('entraConnector.tree.grantConsent', (n) => actions.grantConsent(asNode(n)));
-  register('entraConnector.tree.rotateSecret', (n) => actions.rotateSecret(asNode(n)));
-  register('entraConnector.tree.openInPortal', (n) => actions.openInPortal(asNode(n)));
-  register('entraConnector.tree.copyClientId', (n) => actions.copy(asNode(n), 'clientId'));
-  register('entraConnector.tree.copyObjectId', (n) => actions.copy(asNode(n), 'objectId'));
-  register('entraConnector.tree.copyIdentifierUri', (n) => actions.copy(asNode(n), 'identifierUri'));
-  register('entraConnector.tree.deleteApp', (n) => actions.deleteApp(asNode(n)));
+  // Any extension can run these commands with any argument: a node is only a hint of which of the views' own nodes
+  // was clicked. It is looked up again by its id in the views' current state; an unknown one counts as none (the
+  // command then asks which), so an app, URI or secret the views do not show is never acted on.
+  const on = (run: (node: TreeNode | undefined) => unknown) => async (arg: unknown) => run(await actions.resolve(arg));
+  register('entraConnector.tree.secure', on((n) => actions.secure(n)));
+  register('entraConnector.tree.registerRedirectUri', on((n) => actions.registerRedirect(n)));
+  register('entraConnector.tree.grantConsent', on((n) => actions.grantConsent(n)));
+  register('entraConnector.tree.rotateSecret', on((n) => actions.rotateSecret(n)));
+  register('entraConnector.tree.openInPortal', on((n) => actions.openInPortal(n)));
+  register('entraConnector.tree.copyClientId', on((n) => actions.copy(n, 'clientId')));
+  register('entraConnector.tree.copyObjectId', on((n) => actions.copy(n, 'objectId')));
+  register('entraConnector.tree.copyIdentifierUri', on((n) => actions.copy(n, 'identifierUri')));
+  register('entraConnector.tree.deleteApp', on((n) => actions.deleteApp(n)));
   register('entraConnector.appRegistrations.refresh', () => owned.refresh());
   register('entraConnector.appRegistrations.loadMore', () => owned.loadMore());
   register('entraConnector.appRegistrations.clearSearch', () => owned.setSearch(undefined));
@@ -213,7 +217,7 @@ class Actions {
       void vscode.window.showInformationMessage(`The configured cloud (${cloud.name}) has no known Microsoft Entra admin center. Client ID of ${app.displayName}: ${app.appId}`);
       return;
     }
-    await vscode.env.openExternal(vscode.Uri.parse(url, true));
+    await openHttpsUrl(url);
   }
 
   async copy(node: TreeNode | undefined, what: 'clientId' | 'objectId' | 'identifierUri'): Promise<void> {
@@ -247,6 +251,22 @@ class Actions {
       this.owned.removeApp(app.id);
       void vscode.window.showInformationMessage(`Deleted the app registration ${app.displayName}.`);
     });
+  }
+
+  /** The views' own node with the same id as `arg`, or undefined (see the command registrations). */
+  async resolve(arg: unknown): Promise<TreeNode | undefined> {
+    if (!arg || typeof arg !== 'object' || typeof (arg as { kind?: unknown }).kind !== 'string') return undefined;
+    let id: string;
+    try {
+      id = nodeId(arg as TreeNode);
+    } catch {
+      return undefined;
+    }
+    const owned = this.owned.apps().flatMap((app): TreeNode[] => {
+      const node: TreeNode = { kind: 'ownedApp', app, stale: false };
+      return [node, ...childrenOf(node)];
+    });
+    return [...(await this.allNodes()), ...owned].find((n) => nodeId(n) === id);
   }
 
   // ---- helpers ------------------------------------------------------------------------------------------------

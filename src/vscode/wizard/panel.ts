@@ -10,6 +10,7 @@ import type { Directory } from '../../graph/operations';
 import { secretStorageKey } from '../../connector/secrets';
 import { adminCenterAppUrl } from '../../cloud/clouds';
 import { registerConnectorCodeLens } from '../codeLens';
+import { userSetting } from '../auth/settings';
 
 /**
  * The wizard's webview panel: a thin VS Code adapter around {@link WizardController} (host logic in
@@ -274,7 +275,8 @@ function fileError(message: string): Error {
 
 /** Shows each change as a diff (current ↔ proposed) and asks before writing; `entraConnector.setup.previewChanges` off skips it. */
 async function previewChanges(changes: readonly FileChange[]): Promise<boolean> {
-  if (!vscode.workspace.getConfiguration('entraConnector').get<boolean>('setup.previewChanges', true)) return true;
+  // The user's own setting only: a workspace must not switch off the look before the setup writes its files.
+  if (userSetting<boolean>('setup.previewChanges') === false) return true;
   const stamp = Date.now().toString(36);
   for (const change of changes) {
     const name = path.basename(change.path);
