@@ -12,7 +12,8 @@ import { childrenOf, nodeId, treeItem, type TreeNode } from './nodes';
 import { secretStorageKey } from '../../connector/secrets';
 import { DEFAULT_SECRET_DAYS } from '../../setup/context';
 import { adminCenterAppUrl, adminConsentUrl } from '../../cloud/clouds';
-import { addSecret, grantTenantConsent, registerRedirectUri, withConsent, withoutApp, withRedirectUris, withSecrets } from '../../registrations/actions';
+import { addSecret, deleteAppRegistration, grantTenantConsent, registerRedirectUri, removeSecrets, secretRemovalChoices, withConsent, withoutApp, withRedirectUris, withSecrets } from '../../registrations/actions';
+import type { PasswordCredential } from '../../graph/operations';
 import type { AppRef } from '../../registrations/health';
 import { openHttpsUrl } from '../openExternal';
 
@@ -167,9 +168,8 @@ class Actions {
     if (!app || app.role !== 'connector') return;
     const dir = await this.session.directory();
     let created: Awaited<ReturnType<typeof addSecret>> | undefined;
-    let old: string[] = [];
+    let old: PasswordCredential[] = [];
     await this.act(`Adding a new secret to ${app.displayName}`, async () => {
-      old = (await dir.listPasswords(app.id)).map((c) => c.keyId);
       const secret = await addSecret(dir, app.id, DEFAULT_SECRET_DAYS);
       try {
         await this.secrets.store(secretStorageKey(app.appId), secret.secretText);
@@ -179,32 +179,37 @@ class Actions {
         throw error;
       }
       created = { ...secret, secretText: '' };
+      // Read after adding: the list then holds every other secret, including one added meanwhile elsewhere.
+      old = (await dir.listPasswords(app.id)).filter((c) => c.keyId !== secret.keyId);
       this.connectors.update((s) => withSecrets(s, app.id, [secret], []));
       await this.connectors.secretsChanged();
     });
     if (!created) return;
     const until = created.endDateTime?.slice(0, 10);
-    if (old.length === 0) {
-      void vscode.window.showInformationMessage(`A new secret of ${app.displayName} (valid until ${until}) is in VS Code's secret storage.`);
+    const choices = secretRemovalChoices(old, created.keyId);
+    if (choices.length === 0) {
+      void vscode.window.showInformationMessage(`A new secret of ${app.displayName} (valid until ${until}) is in VS Code's secret storage. Update the deployed connector with it.`);
       return;
     }
-    const remove = `Remove ${old.length === 1 ? 'Old Secret' : `${old.length} Old Secrets`}`;
-    const choice = await vscode.window.showWarningMessage(
-      `A new secret of ${app.displayName} (valid until ${until}) is in VS Code's secret storage. Remove the ${old.length === 1 ? 'old secret' : `${old.length} old secrets`} now?`,
-      { modal: true, detail: 'Connections that still use an old secret stop working when it is removed. Update the connector with the new secret first (the setup uploads it from secret storage), or keep the old ones for now and remove them later.' },
-      remove,
+    const picked = await vscode.window.showQuickPick(
+      choices.map((c) => ({ label: c.label, description: c.description, detail: c.detail, picked: c.picked, keyId: c.keyId })),
+      {
+        canPickMany: true,
+        ignoreFocusOut: true,
+        title: `New secret of ${app.displayName} (valid until ${until}) is in VS Code's secret storage. Remove which old secrets?`,
+        placeHolder:
+          'A deployed connector keeps the secret it was given: once that secret is removed, its connections fail to sign in until the connector is updated with the new secret. Unpicked secrets stay. Esc keeps them all.',
+      },
     );
-    if (choice !== remove) return;
+    if (!picked || picked.length === 0) {
+      void vscode.window.showInformationMessage(`Kept the ${choices.length === 1 ? 'old secret' : `${choices.length} old secrets`} of ${app.displayName}. Remove them from the tree once the connector uses the new secret.`);
+      return;
+    }
     await this.act(`Removing old secrets of ${app.displayName}`, async () => {
-      const removed: string[] = [];
-      try {
-        for (const keyId of old) {
-          await dir.removePassword(app.id, keyId);
-          removed.push(keyId);
-        }
-      } finally {
-        this.connectors.update((s) => withSecrets(s, app.id, [], removed));
-      }
+      const { removed, error } = await removeSecrets(dir, app.id, picked.map((p) => p.keyId), choices);
+      this.connectors.update((s) => withSecrets(s, app.id, [], removed));
+      if (error) throw error;
+      void vscode.window.showInformationMessage(`Removed ${removed.length} old secret${removed.length === 1 ? '' : 's'} of ${app.displayName}; ${choices.length - removed.length} kept. A connector deployed with a removed secret needs the new one now.`);
     });
   }
 
@@ -246,7 +251,7 @@ class Actions {
     });
     if (typed !== app.displayName) return;
     await this.act(`Deleting ${app.displayName}`, async () => {
-      await (await this.session.directory()).deleteApplication(app.id);
+      await deleteAppRegistration(await this.session.directory(), this.secrets, app);
       this.connectors.update((s) => withoutApp(s, app.id));
       this.owned.removeApp(app.id);
       void vscode.window.showInformationMessage(`Deleted the app registration ${app.displayName}.`);
