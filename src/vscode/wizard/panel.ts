@@ -11,6 +11,7 @@ import { secretStorageKey } from '../../connector/secrets';
 import { adminCenterAppUrl } from '../../cloud/clouds';
 import { registerConnectorCodeLens } from '../codeLens';
 import { userSetting } from '../auth/settings';
+import { PreviewTexts } from '../../wizard/previews';
 
 /**
  * The wizard's webview panel: a thin VS Code adapter around {@link WizardController} (host logic in
@@ -28,13 +29,16 @@ interface WizardDeps {
   readonly log: vscode.LogOutputChannel;
 }
 let deps: WizardDeps | undefined;
-const previews = new Map<string, string>();
+const previews = new PreviewTexts();
 
 /** Wires the wizard to sign-in, the CodeLens on apiProperties.json and the diff-preview documents. */
 export function registerWizard(context: vscode.ExtensionContext, wizardDeps: WizardDeps): void {
   deps = wizardDeps;
   context.subscriptions.push(
     vscode.workspace.registerTextDocumentContentProvider(PREVIEW_SCHEME, { provideTextDocumentContent: (uri) => previews.get(uri.toString()) ?? '' }),
+    vscode.workspace.onDidCloseTextDocument((doc) => {
+      if (doc.uri.scheme === PREVIEW_SCHEME) previews.delete(doc.uri.toString());
+    }),
     registerConnectorCodeLens(),
   );
 }
@@ -183,8 +187,9 @@ export class WizardPanel {
   private html(initial: unknown): string {
     const webview = this.panel.webview;
     const nonce = randomBytes(16).toString('base64');
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'webview.js'));
-    const style = webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, 'media', 'wizard.css'));
+    const [scriptFile, styleFile] = webviewFiles(this.context.extensionUri);
+    const script = webview.asWebviewUri(scriptFile);
+    const style = webview.asWebviewUri(styleFile);
     const state = JSON.stringify(initial).replace(/</g, '\\u003c');
     const csp = [
       "default-src 'none'",
@@ -215,8 +220,14 @@ function webviewOptions(context: vscode.ExtensionContext): vscode.WebviewPanelOp
   return {
     enableScripts: true,
     retainContextWhenHidden: false,
-    localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist'), vscode.Uri.joinPath(context.extensionUri, 'media')],
+    // Exactly the files the page loads: not the extension's bundle, source maps or anything else under dist/ and media/.
+    localResourceRoots: webviewFiles(context.extensionUri),
   };
+}
+
+/** The webview's script and stylesheet. */
+function webviewFiles(extensionUri: vscode.Uri): [vscode.Uri, vscode.Uri] {
+  return [vscode.Uri.joinPath(extensionUri, 'dist', 'webview.js'), vscode.Uri.joinPath(extensionUri, 'media', 'wizard.css')];
 }
 
 /** The folders of the workspace's connectors (apiProperties.json or apiDefinition.swagger.json); asks when several. */

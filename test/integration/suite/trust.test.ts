@@ -149,6 +149,18 @@ describe('Trust boundaries (issue 14)', function () {
       assert.ok(!everything.includes(api.auth), 'the sign-in is not reachable from the provider');
     });
 
+    it("the wizard's webview may load exactly its script and stylesheet, nothing else of the extension", async () => {
+      const folder = vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0]!.uri, 'Contoso Invoices');
+      const handle = (await vscode.commands.executeCommand('entraConnector.secureConnector', folder)) as { panel: vscode.WebviewPanel } | undefined;
+      assert.ok(handle?.panel);
+      try {
+        const roots = (handle.panel.webview.options.localResourceRoots ?? []).map((u) => u.path.split('/').slice(-2).join('/'));
+        assert.deepEqual(roots, ['dist/webview.js', 'media/wizard.css']);
+      } finally {
+        handle.panel.dispose();
+      }
+    });
+
     it("a tree command run with a forged node acts on the views' own nodes only (the forged app ID is never copied)", async () => {
       await vscode.env.clipboard.writeText('unchanged');
       const forged = { kind: 'ownedApp', app: { id: 'forged-object-id', appId: 'forged-app-id', displayName: 'Forged' }, stale: false };
