@@ -44,7 +44,11 @@ export interface SetupFiles {
 
 export interface SetupServices {
   readonly directory: Directory;
-  readonly secrets: SecretSink;
+  /**
+   * Where a new client secret goes. `unavailable` (the CLI without --print-secret or --secret-file): no secret is
+   * created at all, because its value could not be handed to anyone; the step stays pending with that sentence.
+   */
+  readonly secrets: SecretSink | { readonly unavailable: string };
   readonly state: StateStore;
   readonly files: SetupFiles;
   readonly log?: (line: string) => void;
@@ -387,6 +391,8 @@ const TASKS: readonly Task[] = [
     needed: (ctx) => !ctx.objects.password,
     async run(ctx, { dir, svc, checkpoint, now }) {
       const app = ctx.objects.connectorApp as NonNullable<SetupContext['objects']['connectorApp']>;
+      const sink = svc.secrets;
+      if ('unavailable' in sink) return { state: 'pending', detail: sink.unavailable };
       const marker = `Entra Connector setup ${ctx.runId}`;
       if (ctx.intents.passwordMarker) {
         // A previous attempt may have added the password and lost the answer: its value is unknown, so replace it.
@@ -399,7 +405,7 @@ const TASKS: readonly Task[] = [
       const added = await dir.addPassword(app.id, marker, end);
       const secret = added.secretText;
       if (!secret) fail('NoSecretReturned', 'Microsoft Graph did not return the new secret’s value.', 'Run the step again; the unusable secret is replaced.');
-      await svc.secrets.store(app.appId, secret);
+      await sink.store(app.appId, secret);
       ctx.objects.password = { keyId: added.keyId, endDateTime: added.endDateTime ?? end, displayName: marker, created: true };
       delete ctx.intents.passwordMarker;
       return { state: 'done', detail: `Added a client secret valid until ${(added.endDateTime ?? end).slice(0, 10)}; its value is in secret storage.` };
