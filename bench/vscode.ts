@@ -363,6 +363,7 @@ async function main() {
         result.firstPaint = await firstPaint(wb);
       } catch (e) {
         result.firstPaint = { notMeasured: `failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}` };
+        if (process.env.ENTRA_BENCH_DEBUG) await wb.page.screenshot({ path: '/tmp/bench-first-paint.png' });
         log(String((result.firstPaint as { notMeasured: string }).notMeasured));
       }
     }

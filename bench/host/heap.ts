@@ -165,9 +165,13 @@ async function measure() {
   const every10: number[] = [];
   let items = 0;
   const t0 = Date.now();
+  // Heap snapshots at the start and the end of the later window (ENTRA_BENCH_HEAP_SNAPSHOTS, a folder): what grows
+  // between them, by constructor, names the cause of a slope (bench/hostHeap.mjs diffs them). Taken right after a sample.
+  const snapshots = process.env.ENTRA_BENCH_HEAP_SNAPSHOTS;
   for (let i = 1; i <= REFRESHES; i++) {
     items = await refreshAndDraw(api.connectors);
     if (i % 10 === 0) every10.push(await heapUsed());
+    if (snapshots && (i === FIRST + 10 || i === REFRESHES)) v8.writeHeapSnapshot(`${snapshots}/after-${i}.heapsnapshot`);
   }
   const refreshMs = Date.now() - t0;
   await (await api.auth.service()).signOut().catch(() => undefined);
