@@ -41,7 +41,7 @@ interface CliRun {
 }
 
 function startCli(dir: string, stateFile: string): CliRun {
-  const args = ['--import', 'tsx', CLI, 'setup', dir, '--cloud', 'Custom', '--login-endpoint', ep.loginEndpoint, '--graph-endpoint', ep.graphEndpoint, '--arm-endpoint', ep.armEndpoint, '--tenant', ep.tenantId, '--state', stateFile, '--json'];
+  const args = ['--import', 'tsx', CLI, 'setup', dir, '--cloud', 'Custom', '--login-endpoint', ep.loginEndpoint, '--graph-endpoint', ep.graphEndpoint, '--arm-endpoint', ep.armEndpoint, '--tenant', ep.tenantId, '--state', stateFile, '--json', '--auth', 'device'];
   const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, NODE_EXTRA_CA_CERTS: ep.caCertPath }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   let stdout = '';
