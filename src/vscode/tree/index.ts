@@ -14,6 +14,7 @@ import { DEFAULT_SECRET_DAYS } from '../../setup/context';
 import { adminCenterAppUrl, adminConsentUrl } from '../../cloud/clouds';
 import { addSecret, grantTenantConsent, registerRedirectUri, withConsent, withoutApp, withRedirectUris, withSecrets } from '../../registrations/actions';
 import type { AppRef } from '../../registrations/health';
+import { automateRotation, pickConnector } from './automate';
 
 export interface RegistrationViewsDeps {
   readonly log: vscode.LogOutputChannel;
@@ -58,6 +59,7 @@ export function registerRegistrationViews(context: vscode.ExtensionContext, deps
   register('entraConnector.tree.registerRedirectUri', (n) => actions.registerRedirect(asNode(n)));
   register('entraConnector.tree.grantConsent', (n) => actions.grantConsent(asNode(n)));
   register('entraConnector.tree.rotateSecret', (n) => actions.rotateSecret(asNode(n)));
+  register('entraConnector.tree.automateRotation', async (n) => automateRotation(session, asNode(n) ?? (await pickConnector(connectors)), log));
   register('entraConnector.tree.openInPortal', (n) => actions.openInPortal(asNode(n)));
   register('entraConnector.tree.copyClientId', (n) => actions.copy(asNode(n), 'clientId'));
   register('entraConnector.tree.copyObjectId', (n) => actions.copy(asNode(n), 'objectId'));
