@@ -244,6 +244,7 @@ export async function runRotate(argv: readonly string[], io: CliIo, deps: Rotate
         handovers,
         ...(deps.updateDeployedSecret ? { updateDeployedSecret: deps.updateDeployedSecret } : {}),
         caller: session.principal,
+        callerIsPerson: session.kind === 'device',
         verify: async (id, secret) => {
           const problem = await trySecret(p.signIn.cloud, tenantId, id, secret, { ...(deps.fetch ? { fetch: deps.fetch } : {}) });
           return problem && { message: problem.cause_, next: problem.next };
