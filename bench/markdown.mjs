@@ -51,7 +51,7 @@ function findings(s) {
     const fl = f.timeline.floor;
     F.push(`- **Wizard first paint.** The host's part (command → \`webview.html\` set) is ${f.host?.htmlSet?.median ?? '—'} ms of ${f.wizard.median} ms. The webview`);
     F.push(`  document starts ${w.documentStart} ms after the key press (the floor's: ${fl.documentStart} ms: VS Code creating the webview);`);
-    F.push(`  \`webview.js\` has arrived at ${w.scriptEnd ?? '—'} ms, through the webview's resource loading (the floor's stylesheet alone:`);
+    F.push(`  its script (\`dist/webview/main.js\`) has arrived at ${w.scriptEnd ?? '—'} ms, through the webview's resource loading (the floor's stylesheet alone:`);
     F.push(`  first contentful paint at ${fl.firstContentfulPaint ?? '—'} ms). The wizard's own work in the webview — evaluating the module (its imports`);
     F.push(`  define the @vscode-elements controls it uses; it loads no fonts or codicons) and the first render from the state in the HTML — is`);
     F.push(`  ${w.firstRender !== undefined && w.scriptEnd !== undefined ? Math.round((w.firstRender - w.scriptEnd) * 10) / 10 : '—'} ms. So the first paint is the platform's webview start and resource loading, which the floor pays too.`);
@@ -184,12 +184,12 @@ export function renderMarkdown(s) {
       if (f.host.stateRead) L.push(`| … saved state, draft, apiProperties.json and account read | ${f.host.stateRead.median} ms | ${f.host.stateRead.min}–${f.host.stateRead.max} | |`);
     }
     L.push(`| first open after start: floor / wizard | ${f.firstOpen.floor} / ${f.firstOpen.wizard} ms | | 1 |`);
-    if (bb) L.push(`| webview bundle \`webview.js\` (minified) | ${kb(bb.bytes['webview.js'])} | | |`);
+    if (bb) L.push(`| webview bundle \`webview/main.js\` (minified) | ${kb(bb.bytes['webview/main.js'])} | | |`);
     L.push('');
     const t = f.timeline;
     const cell = (v) => (v === undefined ? '—' : `${v}`);
     L.push('Timeline (medians, ms after the key press):', '');
-    L.push('| | host: html set | document start | webview.js received | module evaluated | first render | first contentful paint | visible (Playwright) |', '|---|---|---|---|---|---|---|---|');
+    L.push('| | host: html set | document start | script received | module evaluated | first render | first contentful paint | visible (Playwright) |', '|---|---|---|---|---|---|---|---|');
     L.push(`| wizard | ${cell(f.host?.htmlSet?.median)} | ${cell(t.wizard.documentStart)} | ${cell(t.wizard.scriptEnd)} | ${cell(t.wizard.moduleEvaluated)} | ${cell(t.wizard.firstRender)} | ${cell(t.wizard.firstContentfulPaint)} | ${f.wizard.median} |`);
     L.push(`| floor | — | ${cell(t.floor.documentStart)} | — | — | — | ${cell(t.floor.firstContentfulPaint)} | ${f.floor.median} |`);
   } else L.push(`| wizard first paint | ${nm(f?.notMeasured ?? vs.notMeasured ?? 'no result')} |`);

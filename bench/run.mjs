@@ -66,9 +66,9 @@ async function bundles(out) {
   // As scripts/build.mjs splits it: extension.js is what activation loads; features.js and signIn.js load on first use.
   const host = await esbuild.build({ ...common, entryPoints: { extension: 'src/extension.ts', ...Object.fromEntries(LAZY_HOST_FILES.map((l) => [l.file, l.entry])) }, outdir: out, platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], plugins: [...common.plugins, lazyHostFiles], supported: { 'dynamic-import': false } });
   const cli = await esbuild.build({ ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir: out, platform: 'node', format: 'cjs', target: 'node20' });
-  const web = await esbuild.build({ ...common, entryPoints: { webview: 'webview-ui/main.ts' }, outdir: out, platform: 'browser', format: 'esm', target: 'es2022' });
+  const web = await esbuild.build({ ...common, entryPoints: { 'webview/main': 'webview-ui/main.ts' }, outdir: out, platform: 'browser', format: 'esm', target: 'es2022' });
   const size = (f) => statSync(join(out, f)).size;
-  return { host: host.metafile, cli: cli.metafile, web: web.metafile, sizes: { 'extension.js': size('extension.js'), ...Object.fromEntries(LAZY_HOST_FILES.map((l) => [`${l.file}.js`, size(`${l.file}.js`)])), 'cli.js': size('cli.js'), 'webview.js': size('webview.js') } };
+  return { host: host.metafile, cli: cli.metafile, web: web.metafile, sizes: { 'extension.js': size('extension.js'), ...Object.fromEntries(LAZY_HOST_FILES.map((l) => [`${l.file}.js`, size(`${l.file}.js`)])), 'cli.js': size('cli.js'), 'webview/main.js': size('webview/main.js') } };
 }
 
 /**

@@ -80,7 +80,7 @@ async function openOnce(wb: Workbench, key: string): Promise<{ ms: number; timel
   // A string, not a function: the bench runs under tsx, whose helpers do not exist inside the webview.
   const raw = (await heading.evaluate(`(() => {
     const at = (name) => performance.getEntriesByName(name)[0]?.startTime;
-    const script = performance.getEntriesByType('resource').find((r) => r.name.includes('webview.js'));
+    const script = performance.getEntriesByType('resource').find((r) => r.name.includes('/webview/main.js'));
     return { origin: performance.timeOrigin, scriptEnd: script?.responseEnd, moduleEvaluated: at('entra:module-evaluated'), firstRender: at('entra:first-render'), firstContentfulPaint: at('first-contentful-paint') };
   })()`)) as { origin: number; scriptEnd?: number; moduleEvaluated?: number; firstRender?: number; firstContentfulPaint?: number };
   const rel = (v: number | undefined) => (v === undefined ? undefined : round(raw.origin + v - t0));

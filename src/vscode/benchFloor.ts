@@ -28,11 +28,11 @@ export function registerBenchFloor(context: vscode.ExtensionContext): void {
       }, DIAGNOSTICS_DEBOUNCE_MS);
     }),
     vscode.commands.registerCommand(FLOOR_COMMAND, () => {
-      const roots = [vscode.Uri.joinPath(context.extensionUri, 'dist'), vscode.Uri.joinPath(context.extensionUri, 'media')];
+      const roots = [vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(context.extensionUri, 'media', 'webview')];
       const panel = vscode.window.createWebviewPanel('entraConnector.benchFloor', 'Minimal webview', vscode.ViewColumn.Active, { enableScripts: true, retainContextWhenHidden: false, localResourceRoots: roots });
       const webview = panel.webview;
       const nonce = randomBytes(16).toString('base64');
-      const style = webview.asWebviewUri(vscode.Uri.joinPath(context.extensionUri, 'media', 'wizard.css'));
+      const style = webview.asWebviewUri(vscode.Uri.joinPath(context.extensionUri, 'media', 'webview', 'wizard.css'));
       const csp = ["default-src 'none'", `style-src ${webview.cspSource}`, `font-src ${webview.cspSource}`, `img-src ${webview.cspSource} data:`, `script-src 'nonce-${nonce}'`].join('; ');
       webview.html = `<!DOCTYPE html>
 <html lang="en">
