@@ -286,7 +286,6 @@ async function activation(wb: Workbench) {
     empty.push(await rowActivation(wb, 'Bench Empty Extension'));
     emptyApi.push(await rowActivation(wb, 'Bench Empty Extension (vscode API)'));
     await runCommand(wb.page, 'View: Close All Editors');
-    if (process.env.ENTRA_BENCH_DEBUG) log([...extensionLog(wb).matchAll(/marks .*/g)].pop()?.[0] ?? 'no marks');
     const self = [...extensionLog(wb).matchAll(/activated \(activate\(\) took ([\d.]+) ms\)/g)].pop();
     if (self) own.push(Number(self[1]));
     log(`activation ${i + 1}: ours ${ours[i]} ms (activate() itself ${own[own.length - 1]} ms), empty extension ${empty[i]} ms, empty + require('vscode') ${emptyApi[i]} ms`);
