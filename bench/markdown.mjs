@@ -78,6 +78,17 @@ function findings(s) {
     F.push(`  the same ${d.debounceMs} ms debounce: the platform's share (keystroke → extension host → markers → status bar) is the`);
     F.push(`  floor minus the debounce, ${Math.round((d.floor.median - d.debounceMs) * 10) / 10} ms here; the rules' own compute is the CPU figure in section 4.`);
   }
+  const h = vs.hostHeapMb;
+  const g = h?.growth;
+  const late = h?.trend?.[1];
+  if (g && late) {
+    const jit = g.top.filter((r) => r.kind === '(code)' || /WeakArrayList|FeedbackVector|FeedbackMetadata|BytecodeArray/.test(r.kind));
+    const jitBytes = Math.round(jit.reduce((n, r) => n + r.bytesPerRefresh, 0));
+    F.push(`- **Connectors view heap.** heapUsed grows ${Math.round(late.slopeMbPer10Refreshes * 1024 * 100) / 1000} KB per refresh over refreshes ${late.fromRefresh}–${late.toRefresh}. Heap snapshots`);
+    F.push(`  after refreshes ${g.fromRefresh} and ${g.toRefresh} put ${g.totalBytesPerRefresh} B per refresh on reachable objects, ${jitBytes} B of it V8's compiled code and its`);
+    F.push(`  bookkeeping (${jit.map((r) => `\`${r.kind}\``).join(', ')}): functions reaching the next JIT tier as the refreshes make them hot,`);
+    F.push('  bounded by the code that runs, not by the number of refreshes. The rest (section 6) is spread over small kinds.');
+  }
   F.push('');
   return F;
 }
