@@ -86,8 +86,9 @@ function findings(s) {
     const jitBytes = Math.round(jit.reduce((n, r) => n + r.bytesPerRefresh, 0));
     F.push(`- **Connectors view heap.** heapUsed grows ${Math.round(late.slopeMbPer10Refreshes * 1024 * 100) / 1000} KB per refresh over refreshes ${late.fromRefresh}–${late.toRefresh}. Heap snapshots`);
     F.push(`  after refreshes ${g.fromRefresh} and ${g.toRefresh} put ${g.totalBytesPerRefresh} B per refresh on reachable objects, ${jitBytes} B of it V8's compiled code and its`);
-    F.push(`  bookkeeping (${jit.map((r) => `\`${r.kind}\``).join(', ')}): functions reaching the next JIT tier as the refreshes make them hot,`);
-    F.push('  bounded by the code that runs, not by the number of refreshes. The rest (section 6) is spread over small kinds.');
+    F.push(`  bookkeeping (${jit.map((r) => `\`${r.kind}\``).join(', ')}): functions compiled again at higher JIT tiers as the refreshes`);
+    F.push('  make them hot — compiled code, not objects the extension keeps. Whether it levels off would take more than 300');
+    F.push('  refreshes to show. The rest (section 6) is spread over small kinds.');
   }
   F.push('');
   return F;
