@@ -86,7 +86,10 @@ export interface SetupObjects {
   grant?: ObjectRef & { consentType: 'AllPrincipals' | 'Principal'; scope: string };
   /** The password this setup added: id and expiry only; the value is in secret storage. */
   password?: { keyId: string; endDateTime: string; displayName: string; created: boolean };
-  /** Azure API Connections is pre-authorized on the API app (on-behalf-of). */
+  /**
+   * On-behalf-of: the connector app has its own Application ID URI and scope, and Azure API Connections is
+   * pre-authorized for that scope.
+   */
   oboPreauthorized?: boolean;
   /** Redirect URI registered on the connector app. */
   redirectUri?: string;

@@ -56,7 +56,7 @@ export interface SetupServices {
   readonly service?: ServiceSecurer;
 }
 
-type TaskId = 'apiApp' | 'apiPatch' | 'apiSp' | 'connectorApp' | 'connectorSp' | 'password' | 'grant' | 'properties' | 'redirect' | 'cors';
+type TaskId = 'apiApp' | 'apiPatch' | 'apiSp' | 'connectorApp' | 'oboConnector' | 'connectorSp' | 'password' | 'grant' | 'properties' | 'redirect' | 'cors';
 
 /** What a task reports: done, or still pending on the user / an administrator (with the reason). */
 type TaskOutcome = { state: 'done'; detail?: string } | { state: 'pending'; detail: string } | { state: 'skipped'; detail: string };
@@ -73,6 +73,10 @@ interface Task {
 interface TaskEnv {
   readonly svc: SetupServices;
   readonly dir: Directory;
+  /** The app with this uniqueName as it is now (read once per run, started before any task). */
+  existing(uniqueName: string): Promise<Application | undefined>;
+  /** appIds of apps this run created: they cannot have a service principal yet, so it is created without a read. */
+  readonly fresh: Set<string>;
   /** Saves the context now (write-ahead before a POST that cannot be upserted). */
   checkpoint(): Promise<void>;
   now(): Date;
@@ -108,9 +112,50 @@ function pickScopes(app: Application, wanted: string | undefined): PermissionSco
   return chosen.length > 0 ? chosen : wanted ? [] : scopes.slice(0, 1);
 }
 
-function preAuthorized(app: Pick<Application, 'api'>, scopeIds: readonly string[]): boolean {
-  const entry = app.api?.preAuthorizedApplications?.find((p) => p.appId === AZURE_API_CONNECTIONS_APP_ID);
-  return !!entry && scopeIds.every((id) => entry.delegatedPermissionIds.includes(id));
+/** The scope the connector app exposes for on-behalf-of (Azure API Connections is pre-authorized for it). */
+export const OBO_SCOPE = 'user_impersonation';
+
+function union(current: readonly string[] | undefined, add: readonly string[]): string[] {
+  const out = [...(current ?? [])];
+  for (const v of add) if (!out.some((x) => x.replace(/\/+$/, '').toLowerCase() === v.replace(/\/+$/, '').toLowerCase())) out.push(v);
+  return out;
+}
+
+/** `requiredResourceAccess` with `access` added to what is there (nothing dropped). */
+function mergeAccess(current: Application['requiredResourceAccess'], access: NonNullable<Application['requiredResourceAccess']>[number]): NonNullable<Application['requiredResourceAccess']> {
+  const rra = current ?? [];
+  const entry = rra.find((r) => r.resourceAppId === access.resourceAppId);
+  const missing = access.resourceAccess.filter((a) => !entry?.resourceAccess.some((x) => x.id === a.id));
+  if (missing.length === 0) return rra;
+  return entry ? rra.map((r) => (r === entry ? { ...r, resourceAccess: [...r.resourceAccess, ...missing] } : r)) : [...rra, access];
+}
+
+/**
+ * The PATCH that brings an app this setup made before (found by uniqueName) up to date without dropping anything
+ * someone else added since: identifier URIs, scopes, redirect URIs and permissions are merged, never replaced.
+ * Undefined when nothing needs writing.
+ */
+function mergedUpdate(app: Application, wanted: { identifierUris?: string[]; scope?: PermissionScope; redirectUris?: string[]; access?: NonNullable<Application['requiredResourceAccess']>[number] }): Partial<Application> | undefined {
+  const body: Partial<Application> = {};
+  if (wanted.identifierUris) {
+    const uris = union(app.identifierUris, wanted.identifierUris);
+    if (uris.length !== (app.identifierUris ?? []).length) body.identifierUris = uris;
+  }
+  if (wanted.scope) {
+    const scopes = app.api?.oauth2PermissionScopes ?? [];
+    if (!scopes.some((x) => x.value === wanted.scope?.value && x.isEnabled !== false)) {
+      body.api = { ...(app.api ?? {}), oauth2PermissionScopes: [...scopes, wanted.scope] };
+    }
+  }
+  if (wanted.redirectUris) {
+    const uris = union(app.web?.redirectUris, wanted.redirectUris);
+    if (uris.length !== (app.web?.redirectUris ?? []).length) body.web = { redirectUris: uris };
+  }
+  if (wanted.access) {
+    const rra = mergeAccess(app.requiredResourceAccess, wanted.access);
+    if (rra !== (app.requiredResourceAccess ?? [])) body.requiredResourceAccess = rra;
+  }
+  return Object.keys(body).length > 0 ? body : undefined;
 }
 
 const TASKS: readonly Task[] = [
@@ -119,17 +164,30 @@ const TASKS: readonly Task[] = [
     step: 'service',
     deps: [],
     needed: (ctx) => !ctx.objects.apiApp,
-    async run(ctx, { dir }) {
+    async run(ctx, env) {
+      const { dir } = env;
       const s = ctx.choices.service;
       if (s.kind === 'new') {
-        const scope = scopeFor(ctx) as PermissionScope;
+        let scope = scopeFor(ctx) as PermissionScope;
         const uri = identifierUriFor(s.identifierUri, ctx.tenantId, s.displayName);
-        const { value, created } = await dir.upsertApplication(ctx.uniqueNames.api, {
-          displayName: s.displayName,
-          signInAudience: s.audience,
-          ...(uri ? { identifierUris: [uri] } : {}),
-          api: { requestedAccessTokenVersion: 2, oauth2PermissionScopes: [scope] },
-        });
+        const found = await env.existing(ctx.uniqueNames.api);
+        let value: Application;
+        let created = false;
+        if (found) {
+          // Made by an earlier setup of this connector: read, merge, write (an upsert would replace collections).
+          const update = mergedUpdate(found, { ...(uri ? { identifierUris: [uri] } : {}), scope });
+          if (update) await dir.updateApplication(found.id, update);
+          value = { ...found, ...update };
+          scope = (value.api?.oauth2PermissionScopes ?? []).find((x) => x.value === scope.value && x.isEnabled !== false) ?? scope;
+        } else {
+          ({ value, created } = await dir.upsertApplication(ctx.uniqueNames.api, {
+            displayName: s.displayName,
+            signInAudience: s.audience,
+            ...(uri ? { identifierUris: [uri] } : {}),
+            api: { requestedAccessTokenVersion: 2, oauth2PermissionScopes: [scope] },
+          }));
+          if (created) env.fresh.add(value.appId);
+        }
         const identifierUri = uri ?? value.identifierUris?.[0];
         // An app with this setup's uniqueName can only have been made by a setup of this connector in this tenant
         // (perhaps by an attempt whose answer was lost), so it is this setup's to undo.
@@ -190,44 +248,26 @@ const TASKS: readonly Task[] = [
     },
   },
   {
-    // api://{appId} needs the server-made appId; OBO pre-authorizes Azure API Connections for the scope.
+    // api://{appId} needs the server-made appId.
     id: 'apiPatch',
     step: 'service',
     deps: ['apiApp'],
     needed: (ctx) => {
       const s = ctx.choices.service;
       const api = ctx.objects.apiApp;
-      if (s.kind === 'microsoft' || !api) return false;
-      const uriMissing = s.kind === 'new' && s.identifierUri.kind === 'appId' && !api.identifierUri;
-      return uriMissing || (ctx.choices.obo && !ctx.objects.oboPreauthorized);
+      return s.kind === 'new' && !!api && s.identifierUri.kind === 'appId' && !api.identifierUri;
     },
     async run(ctx, { dir }) {
-      const s = ctx.choices.service;
       const api = ctx.objects.apiApp as NonNullable<SetupContext['objects']['apiApp']>;
-      const body: Partial<Application> = {};
-      let identifierUri = api.identifierUri;
-      if (s.kind === 'new' && s.identifierUri.kind === 'appId' && !identifierUri) {
-        identifierUri = `api://${api.appId}`;
-        body.identifierUris = [identifierUri];
-      }
-      if (ctx.choices.obo && !ctx.objects.oboPreauthorized) {
-        // `api` is replaced as a whole: send the scopes unchanged with the pre-authorization.
-        const current: Pick<Application, 'api'> | undefined =
-          s.kind === 'new' ? { api: { oauth2PermissionScopes: [scopeFor(ctx) as PermissionScope] } } : await dir.getApplicationByAppId(api.appId);
-        if (!current) fail('ApiAppNotFound', `The API app ${api.appId} is gone.`, 'Run the setup again to recreate it, or choose another API.');
-        if (!preAuthorized(current, api.scopeIds)) {
-          const others = (current.api?.preAuthorizedApplications ?? []).filter((p) => p.appId !== AZURE_API_CONNECTIONS_APP_ID);
-          body.api = {
-            ...(current.api ?? {}),
-            oauth2PermissionScopes: current.api?.oauth2PermissionScopes ?? [],
-            preAuthorizedApplications: [...others, { appId: AZURE_API_CONNECTIONS_APP_ID, delegatedPermissionIds: [...api.scopeIds] }],
-          };
-          if (s.kind === 'new') body.api.requestedAccessTokenVersion = 2;
-        }
-      }
-      if (Object.keys(body).length > 0) await dir.updateApplication(api.id, body);
-      ctx.objects.apiApp = { ...api, ...(identifierUri ? { identifierUri, resourceUri: identifierUri } : {}) };
-      if (ctx.choices.obo) ctx.objects.oboPreauthorized = true;
+      const identifierUri = `api://${api.appId}`;
+      const current = await dir.afterCreate(async () => {
+        const app = await dir.getApplicationByAppId(api.appId);
+        if (!app) throw { statusCode: 404, body: JSON.stringify({ code: 'Request_ResourceNotFound' }) };
+        return app;
+      });
+      const update = mergedUpdate(current, { identifierUris: [identifierUri] });
+      if (update) await dir.updateApplication(api.id, update);
+      ctx.objects.apiApp = { ...api, identifierUri, resourceUri: identifierUri };
       return { state: 'done' };
     },
   },
@@ -236,15 +276,10 @@ const TASKS: readonly Task[] = [
     step: 'consent',
     deps: ['apiApp'],
     needed: (ctx) => !ctx.objects.apiSp,
-    async run(ctx, { dir }) {
+    async run(ctx, { dir, fresh }) {
       const api = ctx.objects.apiApp as NonNullable<SetupContext['objects']['apiApp']>;
-      const existing = api.created ? undefined : await dir.getServicePrincipalByAppId(api.appId);
-      if (existing) {
-        ctx.objects.apiSp = { id: existing.id, created: false };
-      } else {
-        const { value, created } = await dir.upsertServicePrincipal(api.appId);
-        ctx.objects.apiSp = { id: value.id, created: created || api.created };
-      }
+      const { value, created } = await dir.ensureServicePrincipal(api.appId, { appIsNew: fresh.has(api.appId) });
+      ctx.objects.apiSp = { id: value.id, created: created || api.created };
       return { state: 'done' };
     },
   },
@@ -253,34 +288,38 @@ const TASKS: readonly Task[] = [
     step: 'connector',
     deps: ['apiApp'],
     needed: (ctx) => !ctx.objects.connectorApp,
-    async run(ctx, { dir }) {
+    async run(ctx, env) {
+      const { dir } = env;
       const api = ctx.objects.apiApp as NonNullable<SetupContext['objects']['apiApp']>;
       const access = { resourceAppId: api.appId, resourceAccess: api.scopeIds.map((id) => ({ id, type: 'Scope' })) };
       const c = ctx.choices.connector;
       const redirectUrl = ctx.choices.redirectUrl;
       if (c.kind === 'new') {
-        const { value, created } = await dir.upsertApplication(ctx.uniqueNames.client, {
-          displayName: c.displayName,
-          signInAudience: connectorAudience(ctx),
-          // Without a known URL `web` is left alone, so an upsert never drops a redirect URI registered later.
-          ...(redirectUrl ? { web: { redirectUris: [redirectUrl] } } : {}),
-          requiredResourceAccess: [access],
-        });
+        const found = await env.existing(ctx.uniqueNames.client);
+        let value: Application;
+        let created = false;
+        if (found) {
+          // Made by an earlier setup: keep the redirect URIs and permissions someone added since.
+          const update = mergedUpdate(found, { ...(redirectUrl ? { redirectUris: [redirectUrl] } : {}), access });
+          if (update) await dir.updateApplication(found.id, update);
+          value = found;
+        } else {
+          ({ value, created } = await dir.upsertApplication(ctx.uniqueNames.client, {
+            displayName: c.displayName,
+            signInAudience: connectorAudience(ctx),
+            ...(redirectUrl ? { web: { redirectUris: [redirectUrl] } } : {}),
+            requiredResourceAccess: [access],
+          }));
+          if (created) env.fresh.add(value.appId);
+        }
         ctx.objects.connectorApp = { id: value.id, appId: value.appId, displayName: value.displayName, created: true, signInAudience: connectorAudience(ctx) };
         if (redirectUrl) ctx.objects.redirectUri = redirectUrl;
         return { state: 'done', detail: `${created ? 'Created' : 'Found'} the connector app “${value.displayName}” (${value.appId}).` };
       }
       const app = await dir.getApplicationByAppId(c.appId);
       if (!app) fail('ConnectorAppNotFound', `No application with appId ${c.appId} is registered in tenant ${ctx.tenantId}.`, 'Check the client ID, or choose “new connector app”.');
-      const rra = app.requiredResourceAccess ?? [];
-      const entry = rra.find((r) => r.resourceAppId === api.appId);
-      const missing = access.resourceAccess.filter((a) => !entry?.resourceAccess.some((x) => x.id === a.id));
-      if (missing.length > 0) {
-        const merged = entry
-          ? rra.map((r) => (r === entry ? { ...r, resourceAccess: [...r.resourceAccess, ...missing] } : r))
-          : [...rra, access];
-        await dir.updateApplication(app.id, { requiredResourceAccess: merged });
-      }
+      const update = mergedUpdate(app, { access });
+      if (update) await dir.updateApplication(app.id, update);
       ctx.objects.connectorApp = {
         id: app.id,
         appId: app.appId,
@@ -294,13 +333,63 @@ const TASKS: readonly Task[] = [
     },
   },
   {
+    // On-behalf-of (Microsoft Learn, "Configure OBO authentication for custom connectors"): the connector app gets an
+    // Application ID URI and a scope of its own, and pre-authorizes Azure API Connections for that scope. Read,
+    // merge, write: nothing already on the app is dropped.
+    id: 'oboConnector',
+    step: 'connector',
+    deps: ['connectorApp'],
+    needed: (ctx) => ctx.choices.obo && !ctx.objects.oboPreauthorized,
+    async run(ctx, { dir }) {
+      const ref = ctx.objects.connectorApp as NonNullable<SetupContext['objects']['connectorApp']>;
+      const app = await dir.afterCreate(async () => {
+        const found = await dir.getApplicationByAppId(ref.appId);
+        if (!found) throw { statusCode: 404, body: JSON.stringify({ code: 'Request_ResourceNotFound' }) };
+        return found;
+      });
+      const body: Partial<Application> = {};
+      if ((app.identifierUris ?? []).length === 0) body.identifierUris = [`api://${app.appId}`];
+      const scopes = app.api?.oauth2PermissionScopes ?? [];
+      let scope = scopes.find((x) => x.value === OBO_SCOPE && x.isEnabled !== false);
+      const addScope = !scope;
+      if (!scope) {
+        scope = {
+          id: stableGuid(ctx.uniqueNames.client, 'obo-scope', OBO_SCOPE),
+          value: OBO_SCOPE,
+          type: 'User',
+          isEnabled: true,
+          adminConsentDisplayName: `Access ${app.displayName}`,
+          adminConsentDescription: `Allows Power Platform to call ${app.displayName} on behalf of the signed-in user.`,
+          userConsentDisplayName: `Access ${app.displayName}`,
+          userConsentDescription: `Allows Power Platform to call ${app.displayName} on your behalf.`,
+        };
+      }
+      const pre = app.api?.preAuthorizedApplications ?? [];
+      const entry = pre.find((p) => p.appId === AZURE_API_CONNECTIONS_APP_ID);
+      const preNeeded = !entry?.delegatedPermissionIds.includes(scope.id);
+      if (addScope || preNeeded) {
+        body.api = {
+          ...(app.api ?? {}),
+          oauth2PermissionScopes: addScope ? [...scopes, scope] : scopes,
+          preAuthorizedApplications: entry
+            ? pre.map((p) => (p === entry ? { ...p, delegatedPermissionIds: [...p.delegatedPermissionIds, scope.id] } : p))
+            : [...pre, { appId: AZURE_API_CONNECTIONS_APP_ID, delegatedPermissionIds: [scope.id] }],
+        };
+      }
+      if (Object.keys(body).length > 0) await dir.updateApplication(app.id, body);
+      ctx.objects.oboPreauthorized = true;
+      const uri = (app.identifierUris ?? [])[0] ?? `api://${app.appId}`;
+      return { state: 'done', detail: `On-behalf-of: the connector app exposes ${uri}/${scope.value} with Azure API Connections pre-authorized.` };
+    },
+  },
+  {
     id: 'connectorSp',
     step: 'consent',
     deps: ['connectorApp'],
     needed: (ctx) => !ctx.objects.connectorSp,
-    async run(ctx, { dir }) {
+    async run(ctx, { dir, fresh }) {
       const app = ctx.objects.connectorApp as NonNullable<SetupContext['objects']['connectorApp']>;
-      const { value, created } = await dir.upsertServicePrincipal(app.appId);
+      const { value, created } = await dir.ensureServicePrincipal(app.appId, { appIsNew: fresh.has(app.appId) });
       ctx.objects.connectorSp = { id: value.id, created: created || app.created };
       return { state: 'done' };
     },
@@ -559,7 +648,21 @@ export async function runSetup(ctx: SetupContext, svc: SetupServices): Promise<R
   const taskErrors = new Map<TaskId, DirectoryError>();
   let saving: Promise<void> = Promise.resolve();
   const save = () => (saving = saving.then(() => svc.state.save(ctx)));
-  const env: TaskEnv = { svc, dir: svc.directory, checkpoint: save, now };
+  // Apps this setup may have made before (same uniqueName) are read at once, in parallel, so that creating or
+  // updating them merges with what is there without adding a round trip to the critical path.
+  const lookups = new Map<string, Promise<Application | undefined>>();
+  const existing = (uniqueName: string) => {
+    let p = lookups.get(uniqueName);
+    if (!p) {
+      p = svc.directory.getApplicationByUniqueName(uniqueName);
+      p.catch(() => undefined);
+      lookups.set(uniqueName, p);
+    }
+    return p;
+  };
+  if (ctx.choices.service.kind === 'new' && !ctx.objects.apiApp) void existing(ctx.uniqueNames.api);
+  if (ctx.choices.connector.kind === 'new' && !ctx.objects.connectorApp) void existing(ctx.uniqueNames.client);
+  const env: TaskEnv = { svc, dir: svc.directory, existing, fresh: new Set(), checkpoint: save, now };
   // A run that was killed mid-step left it "running": it is pending until this run gets to it.
   for (const step of STEP_IDS) if (ctx.steps[step].state === 'running') ctx.steps[step] = { state: 'pending' };
   if (Object.keys(ctx.objects).length > 0) {
@@ -665,6 +768,7 @@ export function resetStep(ctx: SetupContext, step: StepId): void {
     delete o.oboPreauthorized;
   }
   if (step === 'service' || step === 'connector') {
+    delete o.oboPreauthorized;
     delete o.connectorApp;
     delete o.connectorSp;
     delete o.password;
