@@ -19,6 +19,7 @@ import {
 } from './context';
 import { apiPropertiesChange, PropertiesError, swaggerChange, type FileChange, type TokenSettings } from './properties';
 import type { ServiceSecurer } from '../service/setupStep';
+import { appAdminConsentUrl, isCloudName, knownCloud, type Cloud } from '../cloud/clouds';
 
 /** Where the client secret goes: VS Code SecretStorage (`entraConnector.secret.<clientId>`) or the CLI's memory. */
 export interface SecretSink {
@@ -537,16 +538,23 @@ const TASKS: readonly Task[] = [
   },
 ];
 
-/** The admin-consent link for the connector app's scopes on the API (DOMAIN.md §4). */
+/**
+ * The admin-consent link for the connector app's scopes on the API: `/adminconsent` with a reply URL registered on
+ * the connector app, else the admin center's API-permissions page (`/adminconsent` without one is AADSTS500113).
+ */
 export function adminConsentLink(ctx: SetupContext): string {
   const api = ctx.objects.apiApp;
   const app = ctx.objects.connectorApp;
-  const url = new URL(`${ctx.cloud.loginEndpoint.replace(/\/+$/, '')}/${encodeURIComponent(ctx.tenantId)}/v2.0/adminconsent`);
-  url.searchParams.set('client_id', app?.appId ?? '');
   const resource = (api?.resourceUri ?? '').replace(/\/+$/, '');
-  url.searchParams.set('scope', (api?.scopeValues ?? []).map((v) => `${resource}/${v}`).join(' '));
-  if (ctx.choices.redirectUrl) url.searchParams.set('redirect_uri', ctx.choices.redirectUrl);
-  return url.toString();
+  const replyUrl = ctx.objects.redirectUri ?? app?.redirectUris?.[0];
+  const known = isCloudName(ctx.cloud.name) && ctx.cloud.name !== 'Custom' ? knownCloud(ctx.cloud.name) : undefined;
+  const cloud: Cloud = { name: 'Custom', armEndpoint: '', ...known, loginEndpoint: ctx.cloud.loginEndpoint, graphEndpoint: ctx.cloud.graphEndpoint };
+  return appAdminConsentUrl(cloud, {
+    tenant: ctx.tenantId,
+    clientId: app?.appId ?? '',
+    scopes: (api?.scopeValues ?? []).map((v) => `${resource}/${v}`),
+    ...(replyUrl ? { replyUrl } : {}),
+  });
 }
 
 /** The token settings the connector files get from the context. */

@@ -9,10 +9,12 @@ import {
   adminTokenSource,
   clearRequests,
   getState,
+  httpsJson,
   resetEmulator,
   seedObjects,
   setFaults,
   setPolicy,
+  signInAsBrowser,
   startEmulator,
   type Endpoints,
   type FaultRule,
@@ -22,7 +24,7 @@ import { ContractRecorder, validateGraphRequest } from '../../contract/graph-con
 import { createGraphClient } from '../../../src/graph/client';
 import { AZURE_API_CONNECTIONS_APP_ID, Directory, MICROSOFT_GRAPH_APP_ID } from '../../../src/graph/operations';
 import { createContext, type SetupChoices, type SetupContext } from '../../../src/setup/context';
-import { mergeChoices, resetStep, runSetup, type RunResult } from '../../../src/setup/engine';
+import { adminConsentLink, mergeChoices, resetStep, runSetup, type RunResult } from '../../../src/setup/engine';
 import { nodeFiles } from '../../../src/setup/nodeFiles';
 import { MemoryStateStore } from '../../../src/setup/stateFile';
 import { summarize, undoSetup } from '../../../src/setup/summary';
@@ -284,6 +286,32 @@ describe('setup engine against the emulated tenant', () => {
     assert.equal(link.searchParams.get('client_id'), ctx.objects.connectorApp?.appId);
     assert.equal(link.searchParams.get('scope'), `${ctx.objects.apiApp?.resourceUri}/user_impersonation`);
     assertPropertiesMatch(dir, ctx);
+  });
+
+  it('the admin-consent path works before any reply URL exists (admin center page) and ends, once the redirect URL is registered, in an /adminconsent link the tenant accepts', async () => {
+    const h = harness(MAKER);
+    const ctx = newContext(connectorCopy());
+    assert.equal((await runSetup(ctx, h.services)).ok, true);
+    // No reply URL on the connector app yet: /adminconsent would fail with AADSTS500113.
+    const bare = new URL(ctx.objects.adminConsentUrl ?? '');
+    const refused = await httpsJson<string>(bare.toString(), { ca: ep.caCertPath });
+    assert.match(refused.text, /AADSTS500113/, 'the emulated tenant refuses /adminconsent without a reply URL');
+    // In a cloud with an admin center, the link is its API-permissions page instead.
+    const publicCtx = { ...ctx, cloud: { name: 'AzureCloud', loginEndpoint: 'https://login.microsoftonline.com', graphEndpoint: 'https://graph.microsoft.com' } } as SetupContext;
+    assert.equal(adminConsentLink(publicCtx), `https://entra.microsoft.com/#view/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/~/CallAnAPI/appId/${ctx.objects.connectorApp?.appId}`);
+    // The user registers the connector's redirect URL; the link now names it and an administrator can use it.
+    const url = 'https://global.consent.azure-apim.net/redirect/contoso-20invoices-5f0123456789abcdef-0123456789abcdef';
+    mergeChoices(ctx, { ...ctx.choices, redirectUrl: url });
+    delete ctx.objects.adminConsentUrl;
+    delete ctx.objects.grant;
+    await runSetup(ctx, h.services);
+    const link = new URL(adminConsentLink(ctx));
+    assert.equal(link.searchParams.get('redirect_uri'), url);
+    const admin = await signInAsBrowser(link.toString(), { username: ADMIN, ca: ep.caCertPath });
+    assert.equal(admin.delivered?.params.admin_consent, 'True', admin.page);
+    const state = await getState(ep);
+    const connectorSp = state.servicePrincipals.find((sp) => sp.appId === ctx.objects.connectorApp?.appId);
+    assert.ok(state.oauth2PermissionGrants.some((g) => g.clientId === connectorSp?.id && g.consentType === 'AllPrincipals' && String(g.scope).includes('user_impersonation')));
   });
 
   it('a user who may not register apps gets the cause and the next step, and nothing is created', async () => {
