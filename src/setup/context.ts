@@ -79,7 +79,7 @@ export interface AppRef extends ObjectRef {
 }
 
 export interface SetupObjects {
-  apiApp?: AppRef & { identifierUri?: string; scopeIds: string[]; scopeValues: string[]; resourceUri: string };
+  apiApp?: AppRef & { identifierUri?: string; scopeIds: string[]; scopeValues: string[]; resourceUri: string; /** Its access tokens' version (null → 1). */ tokenVersion?: 1 | 2 };
   apiSp?: ObjectRef;
   connectorApp?: AppRef & { signInAudience?: string; redirectUris?: string[] };
   connectorSp?: ObjectRef;

@@ -19,6 +19,7 @@ import {
 } from './context';
 import { apiPropertiesChange, PropertiesError, swaggerChange, type FileChange, type TokenSettings } from './properties';
 import type { ServiceSecurer } from '../service/setupStep';
+import { tokenVersionOf } from '../service/easyAuth';
 import { appAdminConsentUrl, isCloudName, knownCloud, type Cloud } from '../cloud/clouds';
 
 /** Where the client secret goes: VS Code SecretStorage (`entraConnector.secret.<clientId>`) or the CLI's memory. */
@@ -201,6 +202,7 @@ const TASKS: readonly Task[] = [
           scopeValues: [scope.value],
           resourceUri: identifierUri ?? `api://${value.appId}`,
           ...(identifierUri ? { identifierUri } : {}),
+          tokenVersion: found ? tokenVersionOf(found) : 2,
         };
         return { state: 'done', detail: `${created ? 'Created' : 'Found'} the API app “${value.displayName}” (${value.appId}).` };
       }
@@ -223,6 +225,7 @@ const TASKS: readonly Task[] = [
           scopeValues: scopes.map((x) => x.value),
           resourceUri: identifierUri ?? app.appId,
           ...(identifierUri ? { identifierUri } : {}),
+          tokenVersion: tokenVersionOf(app),
         };
         return { state: 'done', detail: `Using the existing API app “${app.displayName}” (${app.appId}).` };
       }
@@ -526,14 +529,25 @@ const TASKS: readonly Task[] = [
     // Easy Auth v2 with the API app and CORS for Power Platform on the site the host chose (idempotent: reruns write nothing).
     id: 'cors',
     step: 'cors',
-    deps: ['apiApp', 'apiPatch'],
+    deps: ['apiApp', 'apiPatch', 'connectorApp'],
     needed: () => true,
     async run(ctx, env) {
       const api = ctx.objects.apiApp;
       if (!env.svc.service) return { state: 'skipped', detail: 'No App Service or Function App was chosen for the API: run "Entra Connector: Secure the Service…" when the API is hosted there.' };
       if (ctx.choices.service.kind === 'microsoft' || !api) return { state: 'skipped', detail: 'Microsoft services secure themselves: nothing to configure.' };
       const identifierUris = [api.resourceUri, ...(api.identifierUri ? [api.identifierUri] : [])];
-      return { state: 'done', detail: await env.svc.service.secure({ apiAppId: api.appId, identifierUris, loginEndpoint: ctx.cloud.loginEndpoint, tenantId: ctx.tenantId }) };
+      const connectorAppId = ctx.objects.connectorApp?.appId;
+      return {
+        state: 'done',
+        detail: await env.svc.service.secure({
+          apiAppId: api.appId,
+          identifierUris,
+          loginEndpoint: ctx.cloud.loginEndpoint,
+          tenantId: ctx.tenantId,
+          apiTokenVersion: api.tokenVersion ?? 2,
+          ...(connectorAppId ? { connectorAppId } : {}),
+        }),
+      };
     },
   },
 ];
