@@ -269,6 +269,13 @@ export class Directory {
     }
   }
 
+  /** Service principals that answer to a name (`servicePrincipalNames`: an Application ID URI or resource URL). */
+  async findServicePrincipalsByName(name: string): Promise<ServicePrincipal[]> {
+    return this.list<ServicePrincipal>(
+      `/servicePrincipals?$filter=servicePrincipalNames/any(n:n eq ${quote(name)})&$select=id,appId,displayName,oauth2PermissionScopes`,
+    );
+  }
+
   async deleteServicePrincipal(id: string): Promise<void> {
     await this.deleteOrGone(`/servicePrincipals/${id}`);
   }

@@ -137,8 +137,10 @@ function mergeAccess(current: Application['requiredResourceAccess'], access: Non
  * someone else added since: identifier URIs, scopes, redirect URIs and permissions are merged, never replaced.
  * Undefined when nothing needs writing.
  */
-function mergedUpdate(app: Application, wanted: { identifierUris?: string[]; scope?: PermissionScope; redirectUris?: string[]; access?: NonNullable<Application['requiredResourceAccess']>[number] }): Partial<Application> | undefined {
+function mergedUpdate(app: Application, wanted: { displayName?: string; identifierUris?: string[]; scope?: PermissionScope; redirectUris?: string[]; access?: NonNullable<Application['requiredResourceAccess']>[number] }): Partial<Application> | undefined {
   const body: Partial<Application> = {};
+  // The user renamed it (went Back and changed the answer): a name is not a collection, it is simply set.
+  if (wanted.displayName && wanted.displayName !== app.displayName) body.displayName = wanted.displayName;
   if (wanted.identifierUris) {
     const uris = union(app.identifierUris, wanted.identifierUris);
     if (uris.length !== (app.identifierUris ?? []).length) body.identifierUris = uris;
@@ -177,7 +179,7 @@ const TASKS: readonly Task[] = [
         let created = false;
         if (found) {
           // Made by an earlier setup of this connector: read, merge, write (an upsert would replace collections).
-          const update = mergedUpdate(found, { ...(uri ? { identifierUris: [uri] } : {}), scope });
+          const update = mergedUpdate(found, { displayName: s.displayName, ...(uri ? { identifierUris: [uri] } : {}), scope });
           if (update) await dir.updateApplication(found.id, update);
           value = { ...found, ...update };
           scope = (value.api?.oauth2PermissionScopes ?? []).find((x) => x.value === scope.value && x.isEnabled !== false) ?? scope;
@@ -304,9 +306,9 @@ const TASKS: readonly Task[] = [
         let created = false;
         if (found) {
           // Made by an earlier setup: keep the redirect URIs and permissions someone added since.
-          const update = mergedUpdate(found, { ...(redirectUrl ? { redirectUris: [redirectUrl] } : {}), access });
+          const update = mergedUpdate(found, { displayName: c.displayName, ...(redirectUrl ? { redirectUris: [redirectUrl] } : {}), access });
           if (update) await dir.updateApplication(found.id, update);
-          value = found;
+          value = { ...found, ...update };
         } else {
           ({ value, created } = await dir.upsertApplication(ctx.uniqueNames.client, {
             displayName: c.displayName,
