@@ -28,8 +28,10 @@ export interface Auth {
   getAccessToken(scopes: string[], options?: { forceRefresh?: boolean }): Promise<string>;
   /** A token for a named API through the client that can get it (src/auth/tokens.ts). */
   getAccessTokenFor(resource: TokenResource, scopes: string[], options?: { forceRefresh?: boolean }): Promise<string>;
-  /** The sign-in service for the current settings. */
+  /** The sign-in service for the current settings (Microsoft Graph's client). */
   service(): Promise<SignInService>;
+  /** The sign-in service of the client that reaches this API (Azure CLI for Resource Manager and Power Platform by default). */
+  serviceFor(resource: TokenResource): Promise<SignInService>;
   /** The current (validated) cloud and sign-in settings. */
   settings(): AuthSettings;
   /** For the Graph client factory: one log line per Graph request, never a token or header. */
@@ -90,7 +92,11 @@ class AuthController implements Auth, vscode.Disposable {
   }
 
   service(): Promise<SignInService> {
-    return this.tokens().then((t) => t.service('graph'));
+    return this.serviceFor('graph');
+  }
+
+  serviceFor(resource: TokenResource): Promise<SignInService> {
+    return this.tokens().then((t) => t.service(resource));
   }
 
   /** One sign-in service per client for the current settings: Graph CLI Tools for Graph, Azure CLI for ARM and Power Platform. */
