@@ -36,6 +36,18 @@ interface Ctx {
 
 type Coll = 'applications' | 'servicePrincipals' | 'oauth2PermissionGrants';
 
+/**
+ * Built-in role template IDs (Microsoft Learn, "Microsoft Entra built-in roles",
+ * https://learn.microsoft.com/entra/identity/role-based-access-control/permissions-reference).
+ */
+export const ROLE_TEMPLATE_IDS: Readonly<Record<string, string>> = {
+  'Global Administrator': '62e90394-69f5-4237-9190-012177145e10',
+  'Application Administrator': '9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3',
+  'Cloud Application Administrator': '158c047a-c907-4556-b7ef-446551a6b5f7',
+  'Application Developer': 'cf1c38e5-3621-4004-a7cb-879624dced7c',
+  'Privileged Role Administrator': 'e8611ab8-c189-46e8-94e1-60213ab1f814',
+};
+
 const FILTERABLE: Record<Coll | 'ownedObjects', string[]> = {
   applications: ['id', 'appid', 'displayname', 'identifieruris', 'uniquename', 'publisherdomain', 'signinaudience', 'tags', 'web/redirecturis', 'publicclient/redirecturis', 'spa/redirecturis', 'createddatetime'],
   servicePrincipals: ['id', 'appid', 'displayname', 'serviceprincipalnames', 'serviceprincipaltype', 'tags', 'accountenabled', 'appownerorganizationid'],
@@ -149,6 +161,8 @@ export class GraphService {
     if (/^\/me$/i.test(path) && method === 'GET') return this.requireScope(ctx, 'GET /me') ?? this.me(req, ctx);
     const owned = /^\/me\/ownedObjects(\/microsoft\.graph\.(application|servicePrincipal))?$/i.exec(path);
     if (owned && method === 'GET') return this.requireScope(ctx, 'GET /me') ?? this.ownedObjects(req, ctx, owned[2]);
+    const memberOf = /^\/me\/memberOf(\/microsoft\.graph\.directoryRole)?$/i.exec(path);
+    if (memberOf && method === 'GET') return this.requireScope(ctx, 'GET /me') ?? this.memberOf(req, ctx);
     if (/^\/organization$/i.test(path) && method === 'GET') return this.requireScope(ctx, 'GET /organization') ?? this.organization(req);
 
     const m = /^\/(applications|servicePrincipals|oauth2PermissionGrants)(?:\/([^/()]+)|(\([^/]*\)))?(?:\/(addPassword|removePassword))?$/i.exec(path);
@@ -290,6 +304,29 @@ export class GraphService {
     if (denied) return denied;
     const items = [...this.store(coll).values()].filter((o) => this.visible(o.id));
     return this.page(req, coll, items.map((o) => this.present(o)), SCHEMA[coll], FILTERABLE[coll], RESOURCE_NAME[coll]);
+  }
+
+  /**
+   * `GET /me/memberOf[/microsoft.graph.directoryRole]` (User.Read): the signed-in user's directory roles, each with
+   * its `roleTemplateId` (the emulated tenant has no groups or administrative units, so both forms list the roles).
+   */
+  private memberOf(req: Req, ctx: Ctx): Reply {
+    const roles = ctx.user.roles.map((name) => ({
+      '@odata.type': '#microsoft.graph.directoryRole',
+      id: `role-${ROLE_TEMPLATE_IDS[name] ?? name}`,
+      displayName: name,
+      description: null,
+      roleTemplateId: ROLE_TEMPLATE_IDS[name] ?? null,
+    }));
+    // directoryRole's properties (Microsoft Learn, directoryRole resource type); the app-registration OpenAPI
+    // subset the emulator validates other selects against does not describe it.
+    const declared = ['id', 'deletedDateTime', 'description', 'displayName', 'roleTemplateId'];
+    const raw = req.query.get('$select');
+    const select = raw === null ? undefined : raw.split(',').map((p) => p.trim()).filter(Boolean);
+    const bad = select?.find((p) => !declared.includes(p));
+    if (bad) return graphError(400, 'BadRequest', `Parsing OData Select and Expand failed: Could not find a property named '${bad}' on type 'microsoft.graph.directoryObject'.`);
+    const value = roles.map((r) => (select ? { '@odata.type': r['@odata.type'], ...project(r, select) } : r));
+    return json(200, { '@odata.context': `${this.base()}/$metadata#directoryObjects`, value });
   }
 
   private ownedObjects(req: Req, ctx: Ctx, cast: string | undefined): Reply {
