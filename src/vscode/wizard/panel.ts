@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { connectorFolderItems } from '../folderPick';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Auth } from '../auth';
@@ -224,10 +225,7 @@ async function pickConnectorFolder(): Promise<vscode.Uri | undefined> {
   const folders = [...new Map(files.map((f) => [path.dirname(f.fsPath), vscode.Uri.file(path.dirname(f.fsPath))])).values()];
   if (folders.length === 1) return folders[0];
   if (folders.length > 1) {
-    const pick = await vscode.window.showQuickPick(
-      folders.map((uri) => ({ label: path.basename(uri.fsPath), description: vscode.workspace.asRelativePath(uri, false), uri })),
-      { title: 'Secure which custom connector?' },
-    );
+    const pick = await vscode.window.showQuickPick(connectorFolderItems(folders), { title: 'Secure which custom connector?', matchOnDescription: true });
     return pick?.uri;
   }
   const chosen = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Secure this connector', title: 'The connector folder (apiProperties.json is created in it)' });
