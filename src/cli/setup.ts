@@ -5,7 +5,6 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AuthFailure } from '../auth/errors';
@@ -27,7 +26,7 @@ import {
 import { mergeChoices, runSetup } from '../setup/engine';
 import { nodeFiles } from '../setup/nodeFiles';
 import { findRedirectUrl } from '../setup/redirect';
-import { JsonFileStateStore } from '../setup/stateFile';
+import { cliStateDirectory, JsonFileStateStore } from '../setup/stateFile';
 import { summarize, undoPlan, undoSetup } from '../setup/summary';
 import type { CliCommand, CliIo } from './command';
 import { deviceCodeSignIn, parseSignInOptions, SIGN_IN_OPTIONS, SIGN_IN_USAGE, SignInUsageError } from './session';
@@ -166,9 +165,8 @@ function parse(argv: readonly string[]): Parsed {
 }
 
 function defaultStatePath(dir: string, cloud: Cloud, env: NodeJS.ProcessEnv): string {
-  const base = env.XDG_STATE_HOME || join(homedir(), '.local', 'state');
   const key = createHash('sha256').update(`${dir}\n${cloud.graphEndpoint}`).digest('hex').slice(0, 16);
-  return join(base, 'entra-connector', `setup-${key}.json`);
+  return join(cliStateDirectory(env), `setup-${key}.json`);
 }
 
 export async function runSetupCommand(argv: readonly string[], io: CliIo): Promise<number> {

@@ -7,6 +7,7 @@ import { credentialsMatching, describeCredentials, hintOf, type CredentialHint }
 import { grantTenantConsent, registerRedirectUri } from '../registrations/actions';
 import { analysisOptions, DIAGNOSTIC_SOURCE, isApiProperties, type DiagnosticsDeps } from './diagnostics';
 import { describeFailure, RegistrationsSession } from './session';
+import { directoryWritten } from './directoryEvents';
 
 export const MOVE_SECRET_COMMAND = 'entraConnector.moveSecretToStorage';
 export const DIRECTORY_FIX_COMMAND = 'entraConnector.repairInDirectory';
@@ -98,6 +99,7 @@ async function repairInDirectory(session: RegistrationsSession, repair: Director
       if (repair.kind === 'add-redirect-uri') await registerRedirectUri(await session.directory(), repair.appId, repair.redirectUri);
       else await grantTenantConsent(await session.directory(), repair.clientAppId, repair.resourceAppId, repair.scopes);
     });
+    directoryWritten({ by: 'quickFix' });
     return true;
   } catch (error) {
     void vscode.window.showErrorMessage(`The repair failed: ${describeFailure(error)}`);

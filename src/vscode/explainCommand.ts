@@ -5,6 +5,7 @@ import { checkInTenant, type ConsentOffer, type TenantFindings } from '../connec
 import { grantTenantConsent, registerRedirectUri } from '../registrations/actions';
 import type { DiagnosticsDeps } from './diagnostics';
 import { describeFailure, RegistrationsSession } from './session';
+import { directoryWritten } from './directoryEvents';
 
 export const EXPLAIN_COMMAND = 'entraConnector.explainSignInError';
 
@@ -51,7 +52,11 @@ async function grantConsent(session: RegistrationsSession, offer: ConsentOffer):
   try {
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Granting consent…') }, async () => {
       const dir = await session.directory();
-      for (const g of offer.grants) await grantTenantConsent(dir, offer.clientAppId, g.resourceAppId, g.scopes);
+      try {
+        for (const g of offer.grants) await grantTenantConsent(dir, offer.clientAppId, g.resourceAppId, g.scopes);
+      } finally {
+        directoryWritten({ by: 'explainer' });
+      }
     });
     void vscode.window.showInformationMessage(vscode.l10n.t('Consent granted for every user of the tenant. Try the connection again.'));
   } catch (error) {
@@ -73,6 +78,7 @@ async function registerRedirect(session: RegistrationsSession, appId: string, re
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Adding the redirect URI…' }, async () =>
       registerRedirectUri(await session.directory(), appId, redirectUri),
     );
+    directoryWritten({ by: 'explainer' });
     void vscode.window.showInformationMessage(`The app ${appId} now has the redirect URI ${redirectUri}. Try the connection again.`);
   } catch (error) {
     void vscode.window.showErrorMessage(`Could not add the redirect URI: ${describeFailure(error)}`);

@@ -14,6 +14,8 @@ import { DEFAULT_SECRET_DAYS } from '../../setup/context';
 import { adminCenterAppUrl, adminConsentUrl } from '../../cloud/clouds';
 import { addSecret, grantTenantConsent, registerRedirectUri, withConsent, withoutApp, withRedirectUris, withSecrets } from '../../registrations/actions';
 import type { AppRef } from '../../registrations/health';
+import { cliStateDirectory } from '../../setup/stateFile';
+import { directoryWritten, onDidWriteDirectory } from '../directoryEvents';
 
 export interface RegistrationViewsDeps {
   readonly log: vscode.LogOutputChannel;
@@ -22,6 +24,18 @@ export interface RegistrationViewsDeps {
 }
 
 const SHOW_LOG = 'Show Log';
+/** When a second read after a write sees what replication hid from the first. */
+const SETTLE_MS = 5000;
+
+/**
+ * The CLI (`entra-connector setup`) in a terminal of this workspace saves its progress in its state directory
+ * after every write: a change there is a change to the tenant.
+ */
+function watchCliState(): vscode.Disposable {
+  const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(cliStateDirectory(process.env)), 'setup-*.json'));
+  const changed = () => directoryWritten({ by: 'cli' });
+  return vscode.Disposable.from(watcher, watcher.onDidChange(changed), watcher.onDidCreate(changed), watcher.onDidDelete(changed));
+}
 
 export function registerRegistrationViews(context: vscode.ExtensionContext, deps: RegistrationViewsDeps): AppRegistrationsTreeProvider {
   const { connectors, auth, log } = deps;
@@ -49,6 +63,26 @@ export function registerRegistrationViews(context: vscode.ExtensionContext, deps
       }, 250);
     }),
     { dispose: () => timer && clearTimeout(timer) },
+  );
+
+  // Every write the product makes refreshes both views at once, and once more when Graph's replicas have caught up
+  // (a read right after a create can still miss the new object).
+  let soon: NodeJS.Timeout | undefined;
+  let settled: NodeJS.Timeout | undefined;
+  const reread = (connectorsToo: boolean) => {
+    if (connectorsToo) void connectors.refresh({ automatic: true });
+    void owned.refresh();
+  };
+  context.subscriptions.push(
+    onDidWriteDirectory((write) => {
+      log.info(`Refreshing the registration views after a change by the ${write.by}.`);
+      clearTimeout(soon);
+      soon = setTimeout(() => reread(!write.connectorsShown), 100);
+      clearTimeout(settled);
+      settled = setTimeout(() => reread(true), SETTLE_MS);
+    }),
+    { dispose: () => [soon, settled].forEach((t) => t && clearTimeout(t)) },
+    watchCliState(),
   );
 
   const actions = new Actions(session, connectors, owned, context.secrets, log);
@@ -253,7 +287,12 @@ class Actions {
 
   private async act(title: string, work: () => Promise<void>, extra?: (error: unknown) => { label: string; run: () => Promise<void> } | undefined): Promise<void> {
     try {
-      await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `${title}…` }, work);
+      try {
+        await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `${title}…` }, work);
+      } finally {
+        // Also after a failure: part of the work (a secret added before a removal failed) may have been done.
+        directoryWritten({ by: 'tree', connectorsShown: true });
+      }
     } catch (error) {
       const message = describeFailure(error);
       this.log.error(`${title}: ${message}`);

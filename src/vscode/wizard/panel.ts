@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { connectorFolderItems } from '../folderPick';
+import { directoryWritten } from '../directoryEvents';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Auth } from '../auth';
@@ -137,7 +138,11 @@ export class WizardPanel {
         )),
       state: {
         load: async () => context.workspaceState.get<SetupContext>(stateKey(dir)),
-        save: async (ctx) => context.workspaceState.update(stateKey(dir), JSON.parse(JSON.stringify(ctx)) as SetupContext),
+        // The setup saves its state after every write to the tenant (and Undo after every removal): the views follow.
+        save: async (ctx) => {
+          await context.workspaceState.update(stateKey(dir), JSON.parse(JSON.stringify(ctx)) as SetupContext);
+          directoryWritten({ by: 'wizard' });
+        },
         clear: async () => context.workspaceState.update(stateKey(dir), undefined),
       },
       loadDraft: async () => context.workspaceState.get<WizardDraft>(draftKey(dir)),
