@@ -7,6 +7,7 @@ import { registerRegistrationViews } from './vscode/tree';
 import { registerWizard } from './vscode/wizard/panel';
 import { registerServiceCommands } from './vscode/service';
 import { registerDiagnostics } from './vscode/diagnostics';
+import { openWalkthroughOnce } from './vscode/walkthrough';
 
 /**
  * Activation wires things together and nothing else: heavy modules (MSAL, the Graph client) are loaded
@@ -31,6 +32,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi | Exten
   // The registrations tree: connectors' app registrations, the user's own apps, and their actions (issue 7).
   registerRegistrationViews(context, { log, auth, connectors });
   log.info(`Entra Connector ${context.extension.packageJSON.version as string} activated.`);
+  openWalkthroughOnce(context);
   // Other extensions get no token getter: the sign-in is exported only to this extension's own tests and development host.
   return context.extensionMode === vscode.ExtensionMode.Production ? { connectors } : ({ connectors, auth } satisfies ExtensionTestApi);
 }

@@ -37,6 +37,59 @@ interface Ctx {
 type Coll = 'applications' | 'servicePrincipals' | 'oauth2PermissionGrants';
 
 /**
+ * `$search` on directory objects, as Microsoft Learn describes it ("Use the $search query parameter", section on
+ * directory object collections, https://learn.microsoft.com/graph/search-query-parameter): clauses
+ * `"property:value"` joined by AND / OR; `displayName` and `description` are tokenized — split on spaces, symbols and
+ * casing changes — and a clause matches when each token of the value starts a token of the property (so "API"
+ * finds "Contoso Invoices API", "inv" finds it too). Returns a predicate, or an error message.
+ */
+const SEARCHABLE = ['displayName', 'description'];
+
+function tokens(text: string): string[] {
+  return text
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean)
+    .map((t) => t.toLowerCase());
+}
+
+export function compileSearch(raw: string): ((item: Record<string, unknown>) => boolean) | string {
+  const clauses: Array<{ property: string; words: string[] }> = [];
+  const operators: string[] = [];
+  let rest = raw.trim();
+  for (;;) {
+    const m = /^"((?:[^"\\]|\\.)*)"\s*/.exec(rest);
+    if (!m) return `Invalid $search syntax: clauses must be "property:value" in double quotes (${raw}).`;
+    const clause = m[1]!.replace(/\\(.)/g, '$1');
+    const colon = clause.indexOf(':');
+    if (colon < 1) return `Invalid $search clause "${clause}": expected "property:value".`;
+    const property = clause.slice(0, colon);
+    if (!SEARCHABLE.includes(property)) return `Search on property '${property}' is not supported.`;
+    clauses.push({ property, words: tokens(clause.slice(colon + 1)) });
+    rest = rest.slice(m[0].length);
+    if (rest === '') break;
+    const op = /^(AND|OR)\s+/.exec(rest);
+    if (!op) return `Invalid $search syntax near '${rest.slice(0, 20)}': clauses are joined by AND or OR.`;
+    operators.push(op[1]!);
+    rest = rest.slice(op[0].length);
+  }
+  const test = (c: { property: string; words: string[] }, item: Record<string, unknown>) => {
+    const value = item[c.property];
+    if (typeof value !== 'string') return false;
+    const have = tokens(value);
+    return c.words.length > 0 && c.words.every((w) => have.some((t) => t.startsWith(w)));
+  };
+  return (item) => {
+    let result = test(clauses[0]!, item);
+    operators.forEach((op, i) => {
+      const next = test(clauses[i + 1]!, item);
+      result = op === 'AND' ? result && next : result || next;
+    });
+    return result;
+  };
+}
+
+/**
  * Built-in role template IDs (Microsoft Learn, "Microsoft Entra built-in roles",
  * https://learn.microsoft.com/entra/identity/role-based-access-control/permissions-reference).
  */
@@ -344,11 +397,13 @@ export class GraphService {
   private page(req: Req, contextName: string, items: Record<string, unknown>[], schema: string, filterable: string[], resourceName: string, openSelect = false): Reply {
     const q = req.query;
     const eventual = String(req.headers.consistencylevel ?? '').toLowerCase() === 'eventual';
+    let filtered = items;
     if (q.has('$search')) {
       if (!eventual) return graphError(400, 'Request_BadRequest', "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'");
-      return graphError(400, 'Request_UnsupportedQuery', 'The emulated tenant does not support $search.');
+      const match = compileSearch(q.get('$search') ?? '');
+      if (typeof match === 'string') return graphError(400, 'Request_UnsupportedQuery', match);
+      filtered = filtered.filter(match);
     }
-    let filtered = items;
     const filter = q.get('$filter');
     if (filter !== null) {
       try {

@@ -92,7 +92,7 @@ async function repairInDirectory(session: RegistrationsSession, repair: Director
   const [question, button] = repair.kind === 'add-redirect-uri'
     ? [`Add ${repair.redirectUri} as a Web redirect URI of the app ${repair.appId}?`, 'Add Redirect URI']
     : [`Grant tenant-wide (admin) consent for ${repair.scopes.join(', ')} of ${repair.resourceAppId} to the app ${repair.clientAppId}?`, 'Grant Consent'];
-  const ok = await vscode.window.showWarningMessage(question, { modal: true, detail: `Tenant ${account.tenantId}, signed in as ${account.username}.` }, button);
+  const ok = await vscode.window.showWarningMessage(question, { modal: true, detail: `Tenant ${await session.tenantName(account)}, signed in as ${account.username}.` }, button);
   if (ok !== button) return false;
   try {
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `${button}…` }, async (): Promise<void> => {

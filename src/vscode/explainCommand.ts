@@ -70,7 +70,7 @@ async function registerRedirect(session: RegistrationsSession, appId: string, re
   if (!account) return;
   const ok = await vscode.window.showWarningMessage(
     `Add ${redirectUri} as a Web redirect URI of the app ${appId}?`,
-    { modal: true, detail: `Tenant ${account.tenantId}, signed in as ${account.username}. Existing redirect URIs are kept.` },
+    { modal: true, detail: `Tenant ${await session.tenantName(account)}, signed in as ${account.username}. Existing redirect URIs are kept.` },
     'Add Redirect URI',
   );
   if (ok !== 'Add Redirect URI') return;

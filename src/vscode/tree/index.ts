@@ -12,7 +12,7 @@ import { childrenOf, treeItem, type TreeNode } from './nodes';
 import { secretStorageKey } from '../../connector/secrets';
 import { DEFAULT_SECRET_DAYS } from '../../setup/context';
 import { adminCenterAppUrl, adminConsentUrl } from '../../cloud/clouds';
-import { addSecret, grantTenantConsent, registerRedirectUri, withConsent, withoutApp, withRedirectUris, withSecrets } from '../../registrations/actions';
+import { addSecret, grantTenantConsent, registerRedirectUri, removeRedirectUri, withConsent, withoutApp, withRedirectUris, withSecrets } from '../../registrations/actions';
 import type { AppRef } from '../../registrations/health';
 import { cliStateDirectory } from '../../setup/stateFile';
 import { directoryWritten, onDidWriteDirectory } from '../directoryEvents';
@@ -24,6 +24,22 @@ export interface RegistrationViewsDeps {
 }
 
 const SHOW_LOG = 'Show Log';
+/** Rotate's lifetime choices (days); the setup's default first. Tenant policies may cap the lifetime. */
+const SECRET_LIFETIMES = [DEFAULT_SECRET_DAYS, 90, 365, 730];
+
+async function askSecretLifetime(appName: string): Promise<number | undefined> {
+  const picked = await vscode.window.showQuickPick(
+    SECRET_LIFETIMES.map((days) => ({
+      label: vscode.l10n.t('{0} days', days),
+      description: days === DEFAULT_SECRET_DAYS ? vscode.l10n.t('recommended') : undefined,
+      detail: vscode.l10n.t('Expires on {0}', new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10)),
+      days,
+    })),
+    { title: vscode.l10n.t('Rotate the secret of {0}: how long should the new secret be valid?', appName), placeHolder: vscode.l10n.t('The old secret is kept until you remove it') },
+  );
+  return picked?.days;
+}
+
 /** When a second read after a write sees what replication hid from the first. */
 const SETTLE_MS = 5000;
 
@@ -57,6 +73,7 @@ export function registerRegistrationViews(context: vscode.ExtensionContext, deps
         void session.account().then((account) => {
           if (account?.key === shown) return;
           shown = account?.key;
+          if (account) void session.tenantName(account).then((name) => name !== account.tenantId && auth.nameTenant(account.tenantId, name));
           void connectors.refresh();
           void owned.refresh();
         });
@@ -97,11 +114,13 @@ export function registerRegistrationViews(context: vscode.ExtensionContext, deps
   register('entraConnector.tree.copyObjectId', (n) => actions.copy(asNode(n), 'objectId'));
   register('entraConnector.tree.copyIdentifierUri', (n) => actions.copy(asNode(n), 'identifierUri'));
   register('entraConnector.tree.deleteApp', (n) => actions.deleteApp(asNode(n)));
+  register('entraConnector.tree.copyValue', (n) => actions.copyValue(asNode(n)));
+  register('entraConnector.tree.removeRedirectUri', (n) => actions.removeRedirect(asNode(n)));
   register('entraConnector.appRegistrations.refresh', () => owned.refresh());
   register('entraConnector.appRegistrations.loadMore', () => owned.loadMore());
   register('entraConnector.appRegistrations.clearSearch', () => owned.setSearch(undefined));
   register('entraConnector.appRegistrations.search', async () => {
-    const text = await vscode.window.showInputBox({ title: 'Search the app registrations you own', prompt: 'The start of a display name', value: owned.searchText ?? '' });
+    const text = await vscode.window.showInputBox({ title: 'Search the app registrations you own', prompt: 'Words of the display name ("API" finds "Contoso Invoices API")', value: owned.searchText ?? '' });
     if (text !== undefined) await owned.setSearch(text);
   });
   return owned;
@@ -122,6 +141,34 @@ function appOf(node: TreeNode | undefined): (AppRef & { role: 'connector' | 'api
     return app && { ...app, role: 'connector' };
   }
   return undefined;
+}
+
+/** The value a node stands for, as a person would paste it. */
+function valueOf(node: TreeNode): string | undefined {
+  switch (node.kind) {
+    case 'connector':
+      return node.entry.health.connectorApp?.appId;
+    case 'app':
+      return (node.role === 'connector' ? node.entry.health.connectorApp : node.entry.health.apiApp)?.appId;
+    case 'resource':
+      return node.entry.health.resource?.uri;
+    case 'redirectUri':
+      return node.redirect.uri;
+    case 'scope':
+      return node.scope.value;
+    case 'secret':
+      return node.secret.keyId;
+    case 'identifierUri':
+      return node.uri;
+    case 'preAuthorized':
+      return node.client.appId;
+    case 'ownedApp':
+      return node.app.appId;
+    case 'ownedDetail':
+      return node.value;
+    default:
+      return undefined;
+  }
 }
 
 class Actions {
@@ -195,12 +242,14 @@ class Actions {
     const target = node ?? (await this.pick((n) => n.kind === 'app' && n.role === 'connector' && !!n.entry.health.connectorApp, 'Rotate the secret of which connector app?'));
     const app = appOf(target);
     if (!app || app.role !== 'connector') return;
+    const days = await askSecretLifetime(app.displayName);
+    if (days === undefined) return;
     const dir = await this.session.directory();
     let created: Awaited<ReturnType<typeof addSecret>> | undefined;
     let old: string[] = [];
     await this.act(`Adding a new secret to ${app.displayName}`, async () => {
       old = (await dir.listPasswords(app.id)).map((c) => c.keyId);
-      const secret = await addSecret(dir, app.id, DEFAULT_SECRET_DAYS);
+      const secret = await addSecret(dir, app.id, days);
       try {
         await this.secrets.store(secretStorageKey(app.appId), secret.secretText);
       } catch (error) {
@@ -214,10 +263,14 @@ class Actions {
     });
     if (!created) return;
     const until = created.endDateTime?.slice(0, 10);
+    const current = `${created.hint ? `${created.hint}… ` : ''}key ${created.keyId}`;
     if (old.length === 0) {
-      void vscode.window.showInformationMessage(`A new secret of ${app.displayName} (valid until ${until}) is in VS Code's secret storage.`);
+      void vscode.window.showInformationMessage(vscode.l10n.t("The current secret of {0} is {1}, valid until {2}; its value is in VS Code's secret storage.", app.displayName, current, until ?? '?'));
       return;
     }
+    void vscode.window.showInformationMessage(
+      vscode.l10n.t("The current secret of {0} is {1}, valid until {2}; its value is in VS Code's secret storage. Update the connector with it before removing the old ones.", app.displayName, current, until ?? '?'),
+    );
     const remove = `Remove ${old.length === 1 ? 'Old Secret' : `${old.length} Old Secrets`}`;
     const choice = await vscode.window.showWarningMessage(
       `A new secret of ${app.displayName} (valid until ${until}) is in VS Code's secret storage. Remove the ${old.length === 1 ? 'old secret' : `${old.length} old secrets`} now?`,
@@ -262,6 +315,35 @@ class Actions {
     if (!value) return;
     await vscode.env.clipboard.writeText(value);
     vscode.window.setStatusBarMessage(`Copied ${value}`, 3000);
+  }
+
+  /** Copies what a node shows: a redirect or identifier URI, a scope, a secret's key ID, a client or resource ID. */
+  async copyValue(node: TreeNode | undefined): Promise<void> {
+    const value = node && valueOf(node);
+    if (!value) return;
+    await vscode.env.clipboard.writeText(value);
+    vscode.window.setStatusBarMessage(vscode.l10n.t('Copied {0}', value), 3000);
+  }
+
+  /** Removes a Web redirect URI from the connector app (or an app the user owns), after a modal confirmation. */
+  async removeRedirect(node: TreeNode | undefined): Promise<void> {
+    const target = node?.kind === 'redirectUri' && node.entry.health.connectorApp
+      ? { app: node.entry.health.connectorApp, uri: node.redirect.uri }
+      : node?.kind === 'ownedDetail' && node.contextValue === 'ownedRedirectUri'
+        ? { app: { appId: node.app.appId, displayName: node.app.displayName }, uri: node.value }
+        : undefined;
+    if (!target) return;
+    const remove = vscode.l10n.t('Remove Redirect URI');
+    const choice = await vscode.window.showWarningMessage(
+      vscode.l10n.t('Remove {0} from the redirect URIs of {1}?', target.uri, target.app.displayName),
+      { modal: true, detail: vscode.l10n.t('Sign-ins that use this redirect URI fail with AADSTS50011 afterwards. The other redirect URIs are kept.') },
+      remove,
+    );
+    if (choice !== remove) return;
+    await this.act(`Removing ${target.uri} from ${target.app.displayName}`, async () => {
+      const result = await removeRedirectUri(await this.session.directory(), target.app.appId, target.uri);
+      this.connectors.update((s) => withRedirectUris(s, result.objectId, result.redirectUris));
+    });
   }
 
   async deleteApp(node: TreeNode | undefined): Promise<void> {

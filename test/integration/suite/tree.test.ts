@@ -67,7 +67,7 @@ async function children(provider: vscode.TreeDataProvider<TreeNode>, node?: Tree
 }
 
 /** Replaces a `vscode.window` prompt for the duration of `run` (the test answers like a user would). */
-async function answering<T>(name: 'showWarningMessage' | 'showInputBox' | 'showInformationMessage', answer: (...args: unknown[]) => unknown, run: () => Thenable<T>): Promise<{ result: T; asked: unknown[][] }> {
+async function answering<T>(name: 'showWarningMessage' | 'showInputBox' | 'showInformationMessage' | 'showQuickPick', answer: (...args: unknown[]) => unknown, run: () => Thenable<T>): Promise<{ result: T; asked: unknown[][] }> {
   const win = vscode.window as unknown as Record<string, unknown>;
   const original = win[name];
   const asked: unknown[][] = [];
@@ -217,8 +217,11 @@ describe('Registrations tree (issue 7)', function () {
   it('rotates a secret: adds one, keeps its value in SecretStorage, removes the old one after confirmation', async () => {
     const c = byName('Expiring Secret');
     const app = (await descendants(c.name)).find((s) => s.contextValue === 'app.connector')!;
-    const { asked } = await answering('showWarningMessage', (message) => (String(message).includes('Remove the old secret') ? 'Remove Old Secret' : undefined), () =>
-      vscode.commands.executeCommand('entraConnector.tree.rotateSecret', app.node),
+    // The lifetime: the recommended one (first). Then the modal about the old secret: remove it.
+    const { result: { asked } } = await answering('showQuickPick', (items) => (items as unknown[])[0], () =>
+      answering('showWarningMessage', (message) => (String(message).includes('Remove the old secret') ? 'Remove Old Secret' : undefined), () =>
+        vscode.commands.executeCommand('entraConnector.tree.rotateSecret', app.node),
+      ),
     );
     assert.equal(asked.length, 1, 'one modal confirmation before removing the old secret');
     const creds = (await state(ep)).applications.find((a) => a.appId === c.clientId)!.passwordCredentials ?? [];
@@ -237,7 +240,9 @@ describe('Registrations tree (issue 7)', function () {
     const win = vscode.window as unknown as Record<string, unknown>;
     const original = win.showQuickPick;
     let offered: string[] = [];
-    win.showQuickPick = (items: readonly { label: string }[]) => {
+    win.showQuickPick = (items: readonly { label: string; days?: number }[]) => {
+      // The second pick is the new secret's lifetime: the recommended one (first).
+      if (items.some((i) => i.days !== undefined)) return Promise.resolve(items[0]);
       offered = items.map((i) => i.label);
       return Promise.resolve(items.find((i) => i.label === `${c.name} connector`));
     };

@@ -19,7 +19,7 @@ describe('Trust: quick fixes and the explainer check before they act (issue 17)'
   this.timeout(180_000);
   const ep = emulator();
   let api: ExtensionTestApi;
-  const seed = treeSeed([{ name: 'Stored Secret' }, { name: 'Junk Secret' }, { name: 'Wrong Resource' }, { name: 'Needs Grant', consented: false }], { owner: ADMIN, index: 1700 });
+  const seed = treeSeed([{ name: 'Stored Secret' }, { name: 'Junk Secret' }, { name: 'Wrong Resource' }, { name: 'Needs Grant', consented: false }, { name: 'Rotate Me' }], { owner: ADMIN, index: 1700 });
   const byName = (name: string) => seed.connectors.find((c) => c.name === name) as SeedConnector;
   const root = () => vscode.workspace.workspaceFolders![0]!.uri;
   const fileOf = (c: SeedConnector) => vscode.Uri.joinPath(root(), 'trust-tests', c.name, 'apiProperties.json');
@@ -191,5 +191,33 @@ describe('Trust: quick fixes and the explainer check before they act (issue 17)'
     assert.doesNotMatch(dialog.detail, /See Microsoft's description/);
     const unknown = await explain(`Something failed for ${c.clientId}`, () => undefined);
     assert.match(unknown.dialog.detail, new RegExp(`${c.clientId} is the client ID of "Stored Secret connector" in Contoso`));
+  });
+
+  it('Rotate asks for the lifetime, keeps the old secret unless told otherwise, and names the current key in its summary (item 11)', async () => {
+    const c = byName('Rotate Me');
+    await write(c, c.apiProperties);
+    await api.connectors.refresh();
+    const node = (await children(api.connectors)).find((s) => s.label === c.name)!;
+    const app = (await descendants(api.connectors, node)).find((s) => s.contextValue === 'app.connector')!;
+    const { asked } = await answering(
+      {
+        showQuickPick: (items) => (items as Array<{ days: number }>).find((i) => i.days === 90),
+        // The question about the old secret is dismissed: the old secret stays.
+        showWarningMessage: () => undefined,
+        showInformationMessage: () => undefined,
+      },
+      () => vscode.commands.executeCommand('entraConnector.tree.rotateSecret', app.node),
+    );
+    const lifetime = asked.find((a) => a.prompt === 'showQuickPick')!;
+    assert.deepEqual((lifetime.args[0] as Array<{ label: string; days: number }>).map((i) => i.days), [180, 90, 365, 730]);
+    assert.match((lifetime.args[1] as { title: string }).title, /how long should the new secret be valid/);
+    const creds = (await admin<{ applications: { appId: string; passwordCredentials?: { keyId: string; hint?: string; endDateTime?: string }[] }[] }>(ep, 'GET', '/state')).applications.find((a) => a.appId === c.clientId)!.passwordCredentials ?? [];
+    assert.equal(creds.length, 2, 'the old secret is kept');
+    const added = creds.find((k) => k.keyId !== c.secretKeyId)!;
+    const days = (Date.parse(added.endDateTime!) - Date.now()) / 86_400_000;
+    assert.ok(days > 89 && days < 91, `the new secret lasts 90 days (${days.toFixed(1)})`);
+    const summary = asked.find((a) => a.prompt === 'showInformationMessage' && String(a.args[0]).startsWith('The current secret'));
+    assert.ok(summary, `a summary: ${asked.map((a) => String(a.args[0])).join(' | ')}`);
+    assert.ok(String(summary.args[0]).includes(`key ${added.keyId}`), String(summary.args[0]));
   });
 });
