@@ -1,0 +1,104 @@
+// Issue 17 as a new user meets it, in a real VS Code (code-server) against the emulated tenant: the walkthrough on
+// the first activation (once), the tenant shown by its name, a device code that stays in view until the sign-in is
+// done, and a change made outside the tree (the sign-in error explainer) showing in the Connectors view at once.
+import * as assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { httpsJson } from '../../emulator/src/client';
+import { treeSeed } from '../../emulator/src/seeds/connectors';
+import { launchWorkbench, runCommand, type Workbench } from './support';
+
+const ADMIN = 'admin@contoso.example';
+
+describe('First run and trust (issue 17, E2E)', () => {
+  let wb: Workbench;
+  before(async () => {
+    // A user who keeps VS Code's default: walkthroughs open on install.
+    wb = await launchWorkbench({ settings: { 'workbench.welcomePage.walkthroughs.openOnInstall': true } });
+  });
+  after(async () => {
+    await wb?.close();
+  });
+
+  const adminApi = async <T>(method: string, path: string, body?: unknown) => {
+    const emulator = wb.emulator!;
+    const r = await httpsJson<T>(`${emulator.adminEndpoint}${path}`, { method, ...(body === undefined ? {} : { body }), ca: emulator.caCertPath });
+    assert.ok(r.status < 400, `admin ${method} ${path}: ${r.status}`);
+    return r.body;
+  };
+  const editor = () => wb.page.locator('.part.editor');
+
+  it('opens the walkthrough on the first activation, and only then', async () => {
+    await editor().getByText('Get Started with Entra Connector').first().waitFor({ timeout: 60_000 });
+    for (const step of ['Sign in to Microsoft Entra ID', 'Secure a custom connector', 'Check the Problems', 'Deploy the connector']) {
+      await editor().getByText(step).first().waitFor({ timeout: 10_000 });
+    }
+    await runCommand(wb.page, 'View: Close All Editors');
+    await wb.page.reload();
+    await wb.page.locator('.activitybar [aria-label^="Entra Connector"]').first().waitFor({ timeout: 60_000 });
+    // The extension activates again (the workspace has an apiProperties.json); give it time to (not) open the walkthrough.
+    await wb.page.waitForTimeout(8000);
+    assert.equal(await editor().getByText('Get Started with Entra Connector').count(), 0, 'not opened a second time');
+  });
+
+  it('keeps the device code and Copy & Open in view until the sign-in is done; then names the tenant', async () => {
+    const { page, context } = wb;
+    await runCommand(page, 'Entra Connector: Sign In');
+    const deviceRow = page.locator('.quick-input-list .monaco-list-row', { hasText: 'device code' }).first();
+    await deviceRow.waitFor({ timeout: 30_000 });
+    await deviceRow.click();
+    const code = page.locator('.statusbar-item[aria-label^="Sign-in code"]').first();
+    await code.waitFor({ timeout: 30_000 });
+    // Longer than a notification stays on screen by itself.
+    await page.waitForTimeout(15_000);
+    assert.ok(await code.isVisible(), 'the code is still in the status bar');
+    assert.ok(await page.locator('.notifications-toasts', { hasText: 'enter the code' }).first().isVisible(), 'the waiting notification with the code is still shown');
+    const userCode = /Sign-in code (\S+):/.exec((await code.getAttribute('aria-label')) ?? '')?.[1];
+    assert.ok(userCode, 'the code is readable');
+
+    const newTab = context.waitForEvent('page', { timeout: 60_000 });
+    await code.click();
+    await page.getByRole('button', { name: 'Open', exact: true }).click({ timeout: 30_000 });
+    const devicePage = await newTab;
+    assert.match(devicePage.url(), /devicelogin/);
+    await devicePage.close();
+
+    let approved = 0;
+    for (let i = 0; i < 50 && approved === 0; i++) {
+      approved = (await adminApi<{ approved: number }>('POST', '/device/approve', { user: ADMIN })).approved;
+      if (!approved) await page.waitForTimeout(200);
+    }
+    assert.equal(approved, 1);
+    await page.locator('.statusbar-item', { hasText: ADMIN }).first().waitFor({ timeout: 30_000 });
+    await code.waitFor({ state: 'detached', timeout: 30_000 });
+
+    // The tenant by its name, not only its GUID, in the Connectors view's header.
+    const sidebar = page.locator('.part.sidebar');
+    if (!(await sidebar.locator('.pane-header', { hasText: 'Connectors' }).isVisible().catch(() => false))) {
+      await page.locator('.activitybar [aria-label^="Entra Connector"]').first().click();
+    }
+    await sidebar.locator('.pane-header', { hasText: 'Contoso (contoso.example)' }).first().waitFor({ timeout: 30_000 });
+  });
+
+  it('a change made by the sign-in error explainer shows in the Connectors view as soon as Graph accepts it', async () => {
+    const { page } = wb;
+    const seed = treeSeed([{ name: 'Explained Redirect', redirectRegistered: false }], { owner: ADMIN, index: 1800 });
+    await adminApi('POST', '/seed', seed.objects);
+    const c = seed.connectors[0]!;
+    mkdirSync(join(wb.workspaceDir, c.name), { recursive: true });
+    writeFileSync(join(wb.workspaceDir, c.name, 'apiProperties.json'), c.apiProperties);
+    const row = page.locator('.monaco-list-row', { has: page.locator('.label-name', { hasText: /^Explained Redirect$/ }) }).first();
+    await row.locator('.label-description', { hasText: 'redirect URI not registered' }).waitFor({ timeout: 60_000 });
+
+    await runCommand(page, 'Entra Connector: Explain a Sign-in Error…');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ timeout: 30_000 });
+    await input.fill(`AADSTS50011: The redirect URI '${c.redirectUrl}' specified in the request does not match the redirect URIs configured for the application '${c.clientId}'.`);
+    await input.press('Enter');
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.getByRole('button', { name: 'Register Redirect URI on the App' }).click({ timeout: 30_000 });
+    await dialog.getByRole('button', { name: 'Add Redirect URI' }).click({ timeout: 30_000 });
+    // No refresh is clicked: the view follows the change.
+    await row.locator('.label-description', { hasText: /^healthy$/ }).waitFor({ timeout: 15_000 });
+  });
+});
