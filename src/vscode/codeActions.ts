@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { ConnectorDiagnostic, DirectoryRepair, Fix } from '../connector/diagnostic';
 import type { TextEdit } from '../connector/jsonDocument';
 import { analyzeApiProperties } from '../connector/rules';
-import { secretStorageKey } from '../connector/secrets';
+import { moveSecretToStorage, secretStorageKey } from '../connector/secrets';
 import { credentialsMatching, describeCredentials, hintOf, type CredentialHint } from '../connector/secretMatch';
 import { grantTenantConsent, registerRedirectUri } from '../registrations/actions';
 import { analysisOptions, DIAGNOSTIC_SOURCE, isApiProperties, type DiagnosticsDeps } from './diagnostics';
@@ -197,7 +197,8 @@ export function registerCodeActions(context: vscode.ExtensionContext, deps: Diag
       }
       const decision = await decideSecretMove(session, context.secrets, fix.moveSecret.clientId, fix.moveSecret.value);
       if (decision === 'cancel') return false;
-      if (decision === 'store') await context.secrets.store(secretStorageKey(fix.moveSecret.clientId), fix.moveSecret.value);
+      // The user already chose (or nothing was stored): no second question.
+      if (decision === 'store') await moveSecretToStorage(context.secrets, fix.moveSecret.clientId, fix.moveSecret.value, async () => true);
       const applied = await vscode.workspace.applyEdit(workspaceEdit(document, fix.edits));
       // Only the client ID is logged, never the value.
       deps.log.info(

@@ -1,11 +1,12 @@
 import * as vscode from 'vscode';
-import { resolveCloud } from '../cloud/clouds';
+import { readCloud } from './auth/settings';
 import { explainSignInError, findRelatedConnectors, type Explanation, type RelatedConnector } from '../connector/explain';
 import { checkInTenant, type ConsentOffer, type TenantFindings } from '../connector/explainTenant';
 import { grantTenantConsent, registerRedirectUri } from '../registrations/actions';
 import type { DiagnosticsDeps } from './diagnostics';
 import { describeFailure, RegistrationsSession } from './session';
 import { directoryWritten } from './directoryEvents';
+import { openHttpsUrl } from './openExternal';
 
 export const EXPLAIN_COMMAND = 'entraConnector.explainSignInError';
 
@@ -17,9 +18,8 @@ const BLADES = {
 } as const;
 
 function adminCenter(): string {
-  const config = vscode.workspace.getConfiguration('entraConnector');
   try {
-    return resolveCloud(config.get('cloud'), config.get('customCloud')).adminCenter ?? 'https://entra.microsoft.com';
+    return readCloud().adminCenter ?? 'https://entra.microsoft.com';
   } catch {
     return 'https://entra.microsoft.com';
   }
@@ -116,7 +116,7 @@ async function show(e: Explanation, related: readonly RelatedConnector[], uris: 
       if (offer?.canGrant) buttons.push({ title: 'Grant Consent', run: () => grantConsent(session, offer) });
     } else if (action.kind === 'open-app-registration') {
       const url = `${adminCenter()}/#view/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/~/${BLADES[action.blade]}/appId/${encodeURIComponent(action.appId)}`;
-      buttons.push({ title: 'Open App Registration', run: () => vscode.env.openExternal(vscode.Uri.parse(url)) });
+      buttons.push({ title: 'Open App Registration', run: () => openHttpsUrl(url) });
     }
   }
   const first = related[0] ? uris.get(related[0].path) : undefined;
