@@ -360,7 +360,9 @@ export class SignInService {
       return result;
     } finally {
       signal?.removeEventListener('abort', onAbort);
-      shown.handle?.dispose();
+      // A UI may show the code without returning a handle (the CLI prints it).
+      const handle = shown.handle as { dispose?: unknown } | undefined;
+      if (handle && typeof handle.dispose === 'function') (handle as { dispose(): void }).dispose();
     }
   }
 

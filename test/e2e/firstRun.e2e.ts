@@ -6,9 +6,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { httpsJson } from '../../emulator/src/client';
 import { treeSeed } from '../../emulator/src/seeds/connectors';
-import { launchWorkbench, runCommand, type Workbench } from './support';
+import { ROOT } from '../../scripts/codeServer.mjs';
+import { launchWorkbench, runCommand, screenshot, type Workbench } from './support';
 
 const ADMIN = 'admin@contoso.example';
+const update = process.env.ENTRA_UPDATE_SCREENSHOTS === '1';
 
 describe('First run and trust (issue 17, E2E)', () => {
   let wb: Workbench;
@@ -33,6 +35,7 @@ describe('First run and trust (issue 17, E2E)', () => {
     for (const step of ['Sign in to Microsoft Entra ID', 'Secure a custom connector', 'Check the Problems', 'Deploy the connector']) {
       await editor().getByText(step).first().waitFor({ timeout: 10_000 });
     }
+    await screenshot('walkthrough', wb.page, update ? join(ROOT, 'media', 'screenshots', 'walkthrough.png') : undefined);
     await runCommand(wb.page, 'View: Close All Editors');
     for (let i = 0; i < 50 && (await editor().getByText('Get Started with Entra Connector').count()) > 0; i++) await wb.page.waitForTimeout(200);
     assert.equal(await editor().getByText('Get Started with Entra Connector').count(), 0, 'closed');
@@ -57,6 +60,7 @@ describe('First run and trust (issue 17, E2E)', () => {
     await page.waitForTimeout(15_000);
     assert.ok(await code.isVisible(), 'the code is still in the status bar');
     assert.ok(await page.locator('.notifications-toasts', { hasText: 'enter the code' }).first().isVisible(), 'the waiting notification with the code is still shown');
+    await screenshot('device-code', page, update ? join(ROOT, 'media', 'screenshots', 'device-code.png') : undefined);
     const userCode = /Sign-in code (\S+):/.exec((await code.getAttribute('aria-label')) ?? '')?.[1];
     assert.ok(userCode, 'the code is readable');
 

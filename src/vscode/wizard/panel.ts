@@ -104,6 +104,9 @@ export class WizardPanel {
     await this.context.workspaceState.update(LAST_FOLDER_KEY, dir);
     const { WizardController } = await import('../../wizard/controller');
     this.controller = new WizardController(this.host(dir), { connectorDir: dir });
+    // Sign-out, another account or tenant: the open wizard's header and pages follow.
+    const auth = deps?.auth;
+    if (auth) this.disposables.push(auth.onDidChange(() => void this.controller?.accountChanged()));
     this.panel.title = `Secure ${path.basename(dir)}`;
     await this.controller.whenReady();
     this.panel.webview.html = this.html(await this.controller.view());
@@ -115,12 +118,28 @@ export class WizardPanel {
     if (!wizardDeps) throw new Error('The wizard was opened before the extension finished activating.');
     const { auth } = wizardDeps;
     let directory: Promise<Directory> | undefined;
+    // The Graph client is loaded on first use, not at activation.
+    const directoryFor = () =>
+      (directory ??= Promise.all([import('../../graph/client'), import('../../graph/operations')]).then(
+        ([graph, ops]) =>
+          new ops.Directory(
+            graph.createGraphClient({
+              graphEndpoint: auth.settings().cloud.graphEndpoint,
+              getAccessToken: (scopes, o) => auth.getAccessToken(scopes, o?.forceRefresh ? { forceRefresh: true } : {}),
+              log: (entry) => auth.logGraphRequest(entry),
+            }),
+          ),
+      ));
     return {
       post: (message: HostMessage) => void this.panel.webview.postMessage(message),
       log: (level, line) => log[level](line),
       account: async () => {
         const active = await (await auth.service()).getActiveAccount();
         return active && { username: active.username, tenantId: active.tenantId };
+      },
+      consentAbility: async () => {
+        const [{ consentAbility }, dir] = await Promise.all([import('../../graph/roles'), directoryFor()]);
+        return consentAbility(await dir.myDirectoryRoles());
       },
       signIn: async () => {
         await vscode.commands.executeCommand('entraConnector.signIn');
@@ -129,18 +148,7 @@ export class WizardPanel {
         const cloud = auth.settings().cloud;
         return { name: cloud.name, loginEndpoint: cloud.loginEndpoint, graphEndpoint: cloud.graphEndpoint, graphResource: cloud.graphEndpoint };
       },
-      // The Graph client is loaded on first use, not at activation.
-      directory: () =>
-        (directory ??= Promise.all([import('../../graph/client'), import('../../graph/operations')]).then(
-          ([graph, ops]) =>
-            new ops.Directory(
-              graph.createGraphClient({
-                graphEndpoint: auth.settings().cloud.graphEndpoint,
-                getAccessToken: (scopes, o) => auth.getAccessToken(scopes, o?.forceRefresh ? { forceRefresh: true } : {}),
-                log: (entry) => auth.logGraphRequest(entry),
-              }),
-            ),
-        )),
+      directory: directoryFor,
       state: {
         load: async () => context.workspaceState.get<SetupContext>(stateKey(dir)),
         // The setup saves its state after every write to the tenant (and Undo after every removal): the views follow.
