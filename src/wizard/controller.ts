@@ -213,13 +213,14 @@ export class WizardController {
     await this.ready;
     const account = await this.host.account().catch(() => undefined);
     if (account?.username === this.account?.username && account?.tenantId === this.account?.tenantId) return;
-    this.account = account;
+    // The proposal first, so that no view shows the new account with the old one's proposal.
     this.consentHint = undefined;
+    if (account) await this.proposeConsent();
+    this.account = account;
     if (!this.running) {
       if (!account) this.page = 'signIn';
       else if (this.page === 'signIn') this.page = this.firstOpenPage();
     }
-    if (account) await this.proposeConsent();
     await this.render();
   }
 

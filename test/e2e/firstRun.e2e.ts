@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { httpsJson } from '../../emulator/src/client';
 import { treeSeed } from '../../emulator/src/seeds/connectors';
 import { ROOT } from '../../scripts/codeServer.mjs';
-import { launchWorkbench, runCommand, screenshot, type Workbench } from './support';
+import { launchWorkbench, runCommand, screenshot, webviewFrame, type Workbench } from './support';
 
 const ADMIN = 'admin@contoso.example';
 const update = process.env.ENTRA_UPDATE_SCREENSHOTS === '1';
@@ -108,5 +108,30 @@ describe('First run and trust (issue 17, E2E)', () => {
     await dialog.getByRole('button', { name: 'Add Redirect URI' }).click({ timeout: 30_000 });
     // No refresh is clicked: the view follows the change.
     await row.locator('.label-description', { hasText: /^healthy$/ }).waitFor({ timeout: 15_000 });
+  });
+
+  it('the guided setup: consent proposed from the roles with the reason, the OBO label once, a warning for a redirect URL off Power Platform', async () => {
+    const { page } = wb;
+    const view = () => webviewFrame(page);
+    const heading = (text: RegExp) => view().locator('h2#pageTitle', { hasText: text }).waitFor({ timeout: 90_000 });
+    const next = () => view().locator('vscode-button#next').click();
+    await runCommand(page, 'Entra Connector: Secure a Custom Connector…');
+    const pick = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Contoso Invoices' }).first();
+    if (await pick.isVisible({ timeout: 10_000 }).catch(() => false)) await pick.click();
+    await heading(/The API your connector calls/);
+    await next();
+    await heading(/The connector app/);
+    await next();
+    await heading(/Delegation and consent/);
+    await view().locator('#consentHint', { hasText: /Application Administrator, a role that may consent for the whole organization/ }).waitFor({ timeout: 30_000 });
+    assert.equal(await view().getByText(/On-behalf-of login/).count(), 1, 'the OBO label is printed once');
+    await next();
+    await heading(/The client secret/);
+    await next();
+    await heading(/The redirect URL/);
+    await view().locator('#redirectUrl input').fill('https://example.com/callback');
+    await view().locator('#redirectWarning', { hasText: "example.com is not Power Platform's consent service" }).waitFor({ timeout: 10_000 });
+    await view().locator('#redirectUrl input').fill('https://global.consent.azure-apim.net/redirect/contoso-20invoices-5f1');
+    await view().locator('#redirectWarning').waitFor({ state: 'hidden', timeout: 10_000 });
   });
 });

@@ -48,6 +48,7 @@ describe('The open wizard follows the account (issue 17)', function () {
       const v = await handle!.controller.view();
       return v.account?.username === MAKER ? v : undefined;
     });
+    assert.ok(view.consentHint, 'a reason is given');
     assert.equal(view.answers.consent.consent, 'user', 'a maker is proposed consent for their own account');
     assert.match(view.consentHint ?? '', /may consent for the whole organization \(Application Administrator, Cloud Application Administrator or Global Administrator can\)/);
     assert.match(view.consentHint ?? '', /For my account only/);
