@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { httpsJson } from '../../emulator/src/client';
 import { treeSeed } from '../../emulator/src/seeds/connectors';
 import { ROOT } from '../../scripts/codeServer.mjs';
-import { launchWorkbench, runCommand, screenshot, webviewFrame, type Workbench } from './support';
+import { confirmLoginHost, launchWorkbench, runCommand, screenshot, webviewFrame, type Workbench } from './support';
 
 const ADMIN = 'admin@contoso.example';
 const update = process.env.ENTRA_UPDATE_SCREENSHOTS === '1';
@@ -51,6 +51,7 @@ describe('First run and trust (issue 17, E2E)', () => {
   it('keeps the device code and Copy & Open in view until the sign-in is done; then names the tenant', async () => {
     const { page, context } = wb;
     await runCommand(page, 'Entra Connector: Sign In');
+    await confirmLoginHost(page);
     const deviceRow = page.locator('.quick-input-list .monaco-list-row', { hasText: 'device code' }).first();
     await deviceRow.waitFor({ timeout: 30_000 });
     await deviceRow.click();
@@ -117,7 +118,8 @@ describe('First run and trust (issue 17, E2E)', () => {
     const next = () => view().locator('vscode-button#next').click();
     await runCommand(page, 'Entra Connector: Secure a Custom Connector…');
     const pick = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Contoso Invoices' }).first();
-    if (await pick.isVisible({ timeout: 10_000 }).catch(() => false)) await pick.click();
+    // Several connectors in the workspace: the picker (each folder named once) asks which.
+    if (await pick.waitFor({ timeout: 15_000 }).then(() => true, () => false)) await pick.click();
     await heading(/The API your connector calls/);
     await next();
     await heading(/The connector app/);
