@@ -5,7 +5,6 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import { writeFileAtomic } from '../setup/atomicWrite';
 import { parseArgs } from 'node:util';
@@ -17,7 +16,7 @@ import { createContext, DEFAULT_SCOPE, DEFAULT_SECRET_DAYS, sameTarget, type Set
 import { runSetup } from '../setup/engine';
 import { nodeFiles } from '../setup/nodeFiles';
 import { findRedirectUrl } from '../setup/redirect';
-import { JsonFileStateStore } from '../setup/stateFile';
+import { cliStateDirectory, JsonFileStateStore } from '../setup/stateFile';
 import { summarize, undoPlan, undoSetup } from '../setup/summary';
 import { applyChoices, choicesFromAnswers } from '../wizard/model';
 import { defaultAnswers, stepForEngine, type Answers, type ApiAnswer, type ConsentAnswer, type IdentifierUriKind } from '../wizard/steps';
@@ -176,9 +175,8 @@ function parse(argv: readonly string[]): Parsed {
 }
 
 function defaultStatePath(dir: string, cloud: Cloud, env: NodeJS.ProcessEnv): string {
-  const base = env.XDG_STATE_HOME || join(homedir(), '.local', 'state');
   const key = createHash('sha256').update(`${dir}\n${cloud.graphEndpoint}`).digest('hex').slice(0, 16);
-  return join(base, 'entra-connector', `setup-${key}.json`);
+  return join(cliStateDirectory(env), `setup-${key}.json`);
 }
 
 export async function runSetupCommand(argv: readonly string[], io: CliIo): Promise<number> {

@@ -5,12 +5,13 @@ import { readApiProperties } from '../connector/model';
 export const SECURE_TITLE = 'Secure with Entra ID…';
 export const OPEN_TITLE = 'Open setup';
 
-/** Whether the file has an Entra (`aad`) OAuth token parameter. An unreadable file counts as "not yet". */
-function signsInWithEntra(text: string): boolean {
+/** Whether the file has an Entra (`aad`) OAuth token parameter; undefined while it is not valid JSON. */
+function signsInWithEntra(text: string): boolean | undefined {
   try {
-    return readApiProperties(text).tokens.some((t) => t.isEntra);
+    const model = readApiProperties(text);
+    return model.doc.root ? model.tokens.some((t) => t.isEntra) : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
 
@@ -19,10 +20,16 @@ function signsInWithEntra(text: string): boolean {
  * "Open setup" when it has one. Both open the guided setup for the file's folder.
  */
 export class ConnectorCodeLensProvider implements vscode.CodeLensProvider {
+  /** The last answer per document: while the JSON is briefly invalid (typing), the lens keeps it instead of flipping. */
+  private readonly last = new Map<string, boolean>();
+
   provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
     if (!/(^|[\\/])apiProperties\.json$/i.test(document.uri.path)) return [];
     const folder = vscode.Uri.joinPath(document.uri, '..');
-    const title = signsInWithEntra(document.getText()) ? OPEN_TITLE : SECURE_TITLE;
+    const key = document.uri.toString();
+    const now = signsInWithEntra(document.getText());
+    if (now !== undefined) this.last.set(key, now);
+    const title = (now ?? this.last.get(key) ?? false) ? OPEN_TITLE : SECURE_TITLE;
     return [
       new vscode.CodeLens(new vscode.Range(0, 0, 0, 0), {
         title,

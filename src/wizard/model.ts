@@ -133,6 +133,7 @@ export interface ViewInput {
   readonly adminCenterLink?: (appId: string) => string | undefined;
   /** The connector files, workspace-relative. */
   readonly files: readonly string[];
+  readonly consentHint?: string;
 }
 
 function checklist(ctx: SetupContext | undefined, running: boolean): ChecklistStep[] {
@@ -203,5 +204,6 @@ export function deriveViewState(input: ViewInput): WizardViewState {
     ...(input.error ? { error: { message: input.error.message, next: input.error.next } } : {}),
     ...(input.notice ? { notice: input.notice } : {}),
     ...(input.ctx && hasRun ? { summary: summaryOf(input.ctx, input) } : {}),
+    ...(input.consentHint ? { consentHint: input.consentHint } : {}),
   };
 }
