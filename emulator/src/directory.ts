@@ -1,6 +1,6 @@
 // The emulated tenant's directory: users, applications, service principals, delegated permission grants.
 // Consent is modelled the way Entra stores it: as oauth2PermissionGrant objects.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Account, DirectoryObject, SeedOptions, TenantPolicy } from './types';
 
 export const DEFAULT_TENANT_ID = 'c0ffee00-7e57-4a11-9e55-000000c0ffee';
@@ -12,6 +12,11 @@ export const ARM_APP_ID = '797f4846-ba00-4fd7-ba43-dac1f8f63013';
 export const ARM_RESOURCE = 'https://management.azure.com';
 export const CLI_CLIENT_ID = '14d82eec-204b-4c2f-b7e8-296a70dab67e';
 export const API_CONNECTIONS_APP_ID = 'fe053c5f-3692-4f14-aef2-ee34fc081cae';
+/** Azure CLI: Microsoft's public client paconn signs in with (pre-authorized for ARM, Power Apps and API Hub). */
+export const AZURE_CLI_CLIENT_ID = '04b07795-8ddb-461a-bbee-02f9e1bf7b46';
+export const POWER_APPS_APP_ID = '475226c6-020e-4fb2-8a90-7a972cbfc1d4';
+export const POWER_APPS_RESOURCE = 'https://service.powerapps.com/';
+export const API_HUB_RESOURCE = 'https://apihub.azure.com';
 
 /** Directory roles that may register apps regardless of the user setting, and that may consent tenant-wide. */
 export const APP_ADMIN_ROLES = ['Global Administrator', 'Application Administrator', 'Cloud Application Administrator'];
@@ -42,6 +47,14 @@ export const GRAPH_SCOPES: ScopeDef[] = [
 
 const ARM_SCOPES: ScopeDef[] = [
   { value: 'user_impersonation', id: '41094075-9dad-400e-a0bd-54e686782033', admin: false, description: 'Access Azure Service Management as organization users' },
+];
+
+const POWER_APPS_SCOPES: ScopeDef[] = [
+  { value: 'user_impersonation', id: '0eb56b90-a7b5-43b5-9402-8f3a6e6b0d4c', admin: false, description: 'Access the PowerApps Service API' },
+];
+
+const API_HUB_SCOPES: ScopeDef[] = [
+  { value: 'user_impersonation', id: '4c8ff8c3-6c55-4b57-9cd1-4e2a1b3ae0a2', admin: false, description: 'Access the connections of Power Platform' },
 ];
 
 export const DEFAULT_POLICY: TenantPolicy = {
@@ -128,6 +141,10 @@ export class Directory {
   servicePrincipals = new Map<string, DirectoryObject>();
   grants = new Map<string, DirectoryObject>();
   meta = new Map<string, ObjectMeta>();
+  /** sha256 of every client secret Graph handed out, by keyId (Entra keeps the secret, not the value we show). */
+  secretDigests = new Map<string, string>();
+  /** First-party clients pre-authorized on first-party resources: client appId → resource appId → scopes. */
+  preAuthorized = new Map<string, Map<string, string[]>>();
 
   constructor(private readonly seedOptions: SeedOptions = {}) {
     this.tenantId = seedOptions.tenantId ?? DEFAULT_TENANT_ID;
@@ -142,6 +159,8 @@ export class Directory {
     this.servicePrincipals.clear();
     this.grants.clear();
     this.meta.clear();
+    this.secretDigests.clear();
+    this.preAuthorized.clear();
     const accounts = s.accounts ?? [
       { username: `admin@${TENANT_DOMAIN}`, displayName: 'Adele Admin', roles: ['Application Administrator'] },
       { username: `maker@${TENANT_DOMAIN}`, displayName: 'Megan Maker', roles: [] },
@@ -155,7 +174,11 @@ export class Directory {
     // First-party service principals (their applications live in Microsoft's tenant).
     this.addFirstPartySp(GRAPH_APP_ID, 'Microsoft Graph', permissionScopes(GRAPH_SCOPES), [GRAPH_RESOURCE, `${GRAPH_RESOURCE}/`, GRAPH_APP_ID]);
     this.addFirstPartySp(ARM_APP_ID, 'Windows Azure Service Management API', permissionScopes(ARM_SCOPES), [ARM_RESOURCE, `${ARM_RESOURCE}/`, 'https://management.core.windows.net/', ARM_APP_ID]);
-    this.addFirstPartySp(API_CONNECTIONS_APP_ID, 'Azure API Connections', [], [API_CONNECTIONS_APP_ID]);
+    this.addFirstPartySp(API_CONNECTIONS_APP_ID, 'Azure API Connections', permissionScopes(API_HUB_SCOPES), [API_CONNECTIONS_APP_ID, API_HUB_RESOURCE, `${API_HUB_RESOURCE}/`]);
+    this.addFirstPartySp(POWER_APPS_APP_ID, 'PowerApps Service', permissionScopes(POWER_APPS_SCOPES), [POWER_APPS_APP_ID, POWER_APPS_RESOURCE, POWER_APPS_RESOURCE.replace(/\/$/, '')]);
+    this.addFirstPartySp(AZURE_CLI_CLIENT_ID, 'Microsoft Azure CLI', [], [AZURE_CLI_CLIENT_ID]);
+    // Microsoft pre-authorizes its own CLI on these resources: no consent prompt, no grant object.
+    this.preAuthorized.set(AZURE_CLI_CLIENT_ID, new Map([[ARM_APP_ID, ['user_impersonation']], [POWER_APPS_APP_ID, ['user_impersonation']], [API_CONNECTIONS_APP_ID, ['user_impersonation']]]));
     const cli = this.addFirstPartySp(CLI_CLIENT_ID, 'Microsoft Graph Command Line Tools', [], [CLI_CLIENT_ID]);
     cli.publicClientRedirectUris = ['http://localhost'];
     const consent = s.cliTenantConsent ?? DEFAULT_CLI_CONSENT;
@@ -267,6 +290,27 @@ export class Directory {
       }
     }
     return out;
+  }
+
+  /** Scopes a first-party client is pre-authorized for on a resource (empty for everything else). */
+  preAuthorizedScopes(clientAppId: string, resourceAppId: string): string[] {
+    return this.preAuthorized.get(clientAppId)?.get(resourceAppId) ?? [];
+  }
+
+  /** Remembers a new client secret's digest (called when Graph's addPassword hands it out). */
+  rememberSecret(keyId: string, secretText: string): void {
+    this.secretDigests.set(keyId, createHash('sha256').update(secretText).digest('hex'));
+  }
+
+  /** Checks a confidential client's secret: 'ok', 'expired' (the value matches an expired credential) or 'invalid'. */
+  checkClientSecret(appId: string, secretText: string): 'ok' | 'expired' | 'invalid' {
+    const app = this.appByAppId(appId);
+    if (!app) return 'invalid';
+    const digest = createHash('sha256').update(secretText).digest('hex');
+    const creds = (app.passwordCredentials as { keyId?: string; endDateTime?: string }[] | undefined) ?? [];
+    const match = creds.find((c) => c.keyId && this.secretDigests.get(c.keyId) === digest);
+    if (!match) return 'invalid';
+    return match.endDateTime && new Date(match.endDateTime).getTime() <= Date.now() ? 'expired' : 'ok';
   }
 
   /** Records consent as Entra does: creates or extends an oauth2PermissionGrant. */

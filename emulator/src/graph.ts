@@ -788,6 +788,7 @@ export class GraphService {
     };
     creds.push(stored);
     app.passwordCredentials = creds;
+    this.dir.rememberSecret(stored.keyId, secret);
     return json(200, { '@odata.context': `${this.base()}/$metadata#microsoft.graph.passwordCredential`, ...stored, secretText: secret });
   }
 
