@@ -3,6 +3,7 @@
  * To add a command, write a `CliCommand` in its own module and add it to COMMANDS.
  */
 import { checkCommand } from './check';
+import { deployCommand, testConnectionCommand } from './deploy';
 import { EXIT_OK, EXIT_USAGE, type CliCommand, type CliIo } from './command';
 import { explainCommand } from './explain';
 import { secureServiceCommand } from './secureService';
@@ -10,7 +11,7 @@ import { setupCommand } from './setup';
 
 export { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliCommand, type CliIo } from './command';
 
-export const COMMANDS: readonly CliCommand[] = [checkCommand, explainCommand, secureServiceCommand, setupCommand];
+export const COMMANDS: readonly CliCommand[] = [checkCommand, deployCommand, explainCommand, secureServiceCommand, setupCommand, testConnectionCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length), 9) + 2;

@@ -9,7 +9,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AuthFailure } from '../auth/errors';
-import type { Cloud } from '../cloud/clouds';
+import { CloudConfigError, powerPlatformOf, type Cloud } from '../cloud/clouds';
 import { createGraphClient, type GraphLogEntry } from '../graph/client';
 import { toDirectoryError } from '../graph/errors';
 import { Directory, MICROSOFT_GRAPH_APP_ID } from '../graph/operations';
@@ -29,7 +29,9 @@ import { nodeFiles } from '../setup/nodeFiles';
 import { findRedirectUrl } from '../setup/redirect';
 import { JsonFileStateStore } from '../setup/stateFile';
 import { summarize, undoPlan, undoSetup } from '../setup/summary';
+import { PowerPlatformFailure } from '../powerplatform/client';
 import type { CliCommand, CliIo } from './command';
+import { deployAndRegister, powerPlatformSession, printDeploy, reportFailure, type DeployAndRegisterResult } from './deploy';
 import { deviceCodeSignIn, parseSignInOptions, SIGN_IN_OPTIONS, SIGN_IN_USAGE, SignInUsageError } from './session';
 
 export { DEFAULT_CLI_CLIENT_ID } from './session';
@@ -53,6 +55,10 @@ Connector:
   --secret-days <n>              client secret lifetime in days (default ${DEFAULT_SECRET_DAYS})
   --obo                          on-behalf-of login (pre-authorizes Azure API Connections)
   --print-secret                 print the new client secret once (it is never written to a file)
+Power Platform:
+  --deploy                       then create or update the connector in Power Platform (the new secret goes there
+                                 from memory), read back its redirect URL and register it: nothing left pending
+  --environment <name>           the environment to deploy to (default: settings.json's, else the default one)
 Sign-in:
 ${SIGN_IN_USAGE}Other:
   --state <file>                 where the resumable state is kept (no secrets)
@@ -85,6 +91,8 @@ interface Parsed {
   secretDays: number;
   obo: boolean;
   redirectUrl?: string;
+  deploy: boolean;
+  environment?: string;
 }
 
 function parse(argv: readonly string[]): Parsed {
@@ -107,6 +115,8 @@ function parse(argv: readonly string[]): Parsed {
         'secret-days': { type: 'string' },
         obo: { type: 'boolean' },
         'print-secret': { type: 'boolean' },
+        deploy: { type: 'boolean' },
+        environment: { type: 'string' },
         ...SIGN_IN_OPTIONS,
         state: { type: 'string' },
         undo: { type: 'boolean' },
@@ -136,11 +146,13 @@ function parse(argv: readonly string[]): Parsed {
     redirectUrl = findRedirectUrl(text);
     if (!redirectUrl) throw new UsageError('--redirect-url needs the connector’s https redirect URL, an AADSTS50011 message with it, or a downloaded apiProperties.json that has it.');
   }
+  if (values.environment !== undefined && !values.deploy) throw new UsageError('--environment goes with --deploy.');
   let signInOptions;
   try {
     signInOptions = parseSignInOptions(values);
+    if (values.deploy) powerPlatformOf(signInOptions.cloud);
   } catch (error) {
-    if (error instanceof SignInUsageError) throw new UsageError(error.message);
+    if (error instanceof SignInUsageError || error instanceof CloudConfigError) throw new UsageError(error.message);
     throw error;
   }
   const uriOpt = values['identifier-uri'] ?? 'tenant';
@@ -162,6 +174,8 @@ function parse(argv: readonly string[]): Parsed {
     secretDays,
     obo: !!values.obo,
     ...(redirectUrl ? { redirectUrl } : {}),
+    deploy: !!values.deploy,
+    ...(values.environment ? { environment: values.environment } : {}),
   };
 }
 
@@ -228,7 +242,7 @@ export async function runSetupCommand(argv: readonly string[], io: CliIo): Promi
       for (const note of mergeChoices(resumable, choices)) say(note);
     }
     const secrets = new Map<string, string>();
-    const result = await runSetup(ctx, {
+    let result = await runSetup(ctx, {
       directory,
       state,
       files: nodeFiles,
@@ -237,15 +251,42 @@ export async function runSetupCommand(argv: readonly string[], io: CliIo): Promi
         if (!p.json && status.state !== 'running') say(`${status.state.padEnd(7)} ${step}${status.detail ? `: ${status.detail}` : ''}`);
       },
     });
-    const summary = summarize(result.ctx);
     const secret = result.ctx.objects.connectorApp ? secrets.get(result.ctx.objects.connectorApp.appId) : undefined;
+    let deployment: DeployAndRegisterResult | undefined;
+    const onlyRedirectLeft = result.failures.every((f) => f.step === 'redirect');
+    if (p.deploy && onlyRedirectLeft) {
+      const pp = await powerPlatformSession(p, say);
+      try {
+        deployment = await deployAndRegister({ dir: p.dir, client: pp.client, objectId: pp.objectId, directory, ...(p.environment ? { environment: p.environment } : {}), ...(secret ? { secret } : {}), say });
+      } finally {
+        pp.session.dispose();
+      }
+      if (deployment.redirectUrl) {
+        // The engine records the registered URL, so the summary's pending list is empty.
+        for (const note of mergeChoices(result.ctx, { ...result.ctx.choices, redirectUrl: deployment.redirectUrl })) say(note);
+        result = await runSetup(result.ctx, {
+          directory,
+          state,
+          files: nodeFiles,
+          secrets: { store: async (clientId, value) => void secrets.set(clientId, value) },
+          onProgress: (step, status) => {
+            if (!p.json && status.state !== 'running') say(`${status.state.padEnd(7)} ${step}${status.detail ? `: ${status.detail}` : ''}`);
+          },
+        });
+      }
+    }
+    const summary = summarize(result.ctx);
+    const deploymentJson = deployment
+      ? { connectorId: deployment.connectorId, environment: deployment.environment, redirectUrl: deployment.redirectUrl, redirectRegistered: deployment.redirectRegistered, created: deployment.created, secretSent: deployment.secretSent }
+      : undefined;
     if (p.json) {
-      io.stdout.write(`${JSON.stringify({ ok: result.ok, ...summary, failures: result.failures, ...(p.printSecret && secret ? { clientSecret: secret } : {}) }, null, 2)}\n`);
+      io.stdout.write(`${JSON.stringify({ ok: result.ok, ...summary, failures: result.failures, ...(deploymentJson ? { deployment: deploymentJson } : {}), ...(p.printSecret && secret ? { clientSecret: secret } : {}) }, null, 2)}\n`);
     } else {
       for (const f of result.failures) io.stdout.write(`Failed: ${f.step}: ${f.error.message}\nNext: ${f.error.next}\n`);
       if (summary.connectorApp) io.stdout.write(`Connector app (client ID): ${summary.connectorApp.appId}\n`);
       if (summary.resourceUri) io.stdout.write(`Resource URL: ${summary.resourceUri}\n`);
       if (summary.adminConsentUrl) io.stdout.write(`Admin consent needed: ${summary.adminConsentUrl}\n`);
+      if (deployment) printDeploy(io, false, deployment);
       for (const item of summary.pending) if (!result.failures.some((f) => f.step === item.step)) io.stdout.write(`Pending ${item.step}: ${item.detail}\n`);
       if (p.printSecret && secret) io.stdout.write(`Client secret (shown once, store it now): ${secret}\n`);
       else if (secret) io.stdout.write('A client secret was created; run with --print-secret to see it (it is not saved anywhere).\n');
@@ -260,6 +301,7 @@ export async function runSetupCommand(argv: readonly string[], io: CliIo): Promi
       io.stderr.write(`entra-connector setup: ${error.cause_}\nNext: ${error.nextStep}\n`);
       return 1;
     }
+    if (error instanceof PowerPlatformFailure) return reportFailure(io, 'setup', error);
     const own = error as { message?: string; next?: string };
     const e = own.next ? { message: own.message ?? '', next: own.next } : toDirectoryError(error);
     io.stderr.write(`entra-connector setup: ${e.message}\nNext: ${e.next}\n`);
