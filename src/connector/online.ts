@@ -53,6 +53,11 @@ export interface OnlineOptions {
   readonly now: Date;
   /** A secret that ends within this many days is `secret-expiring` (default 30). */
   readonly expiringDays?: number;
+  /**
+   * The redirect URL Power Platform reports for the deployed connector (settings.json's connectorId), used when the
+   * file has none — as certified connectors with `redirectMode: GlobalPerConnector` do not.
+   */
+  readonly deployedRedirectUrl?: string;
 }
 
 /** Well-known resources named by URL whose appId is fixed (others are looked up by identifier URI). */
@@ -127,7 +132,7 @@ async function checkToken(token: OAuthToken, directory: DirectoryLookup, options
 
   const redirectNode = valueOf(token.prop('redirectUrl'));
   const mode = scalar(valueOf(token.prop('redirectMode')));
-  const redirectUrl = stringValue(redirectNode) ?? (mode === undefined || (typeof mode === 'string' && mode.toLowerCase() === 'global') ? SHARED_REDIRECT_URL : undefined);
+  const redirectUrl = stringValue(redirectNode) ?? options.deployedRedirectUrl ?? (mode === undefined || (typeof mode === 'string' && mode.toLowerCase() === 'global') ? SHARED_REDIRECT_URL : undefined);
   if (redirectUrl && !isPlaceholder(redirectUrl)) {
     const registered = (app.web?.redirectUris ?? []).map(norm);
     if (!registered.includes(norm(redirectUrl))) {

@@ -36,7 +36,7 @@ interface Run {
 }
 
 /** Runs the CLI; approves every device code as `user`, and signs in to every connection link in the "browser". */
-async function cli(args: string[], user = ADMIN): Promise<Run> {
+async function cli(args: string[], user = ADMIN, browserOptions: { accept?: boolean } = {}): Promise<Run> {
   let stdout = '';
   let stderr = '';
   const pending: Promise<unknown>[] = [];
@@ -49,7 +49,7 @@ async function cli(args: string[], user = ADMIN): Promise<Run> {
         const device = /enter the code (\S+)/.exec(t);
         if (device) pending.push(approveDevice(ep, user, { userCode: device[1] }));
         const link = /Sign in to the connection: open (\S+)/.exec(t);
-        if (link) pending.push(signInAsBrowser(link[1]!, { username: user, ca: ep.caCertPath }).then((r) => browser.push(r)));
+        if (link) pending.push(signInAsBrowser(link[1]!, { username: user, ca: ep.caCertPath, ...browserOptions }).then((r) => browser.push(r)));
         return true;
       },
     },
@@ -164,31 +164,59 @@ describe('entra-connector setup --deploy, deploy and test-connection (emulated P
     assert.match(denied.stderr, /Next: /);
   });
 
-  it('test-connection explains each seeded misconfiguration like a pasted AADSTS message', async () => {
+  it('each seeded misconfiguration: check --online names the cause before anyone tries, and test-connection fails with the real error, explained', async () => {
     const { dir, out } = await deployedConnector('Contoso Broken');
-    const appObject = (await getState(ep)).applications.find((a) => a.appId === out.connectorApp.appId)!;
+    const state = await getState(ep);
+    const appObject = state.applications.find((a) => a.appId === out.connectorApp.appId)!;
+    const checkCodes = async (): Promise<string[]> => {
+      const c = await cli(['check', dir, '--online', ...cloudArgs(), '--json']);
+      return (JSON.parse(c.stdout) as { files: { diagnostics: { code: string }[] }[] }).files[0]!.diagnostics.map((d) => d.code);
+    };
+    assert.deepEqual((await checkCodes()).filter((c) => ['redirect-uri-not-registered', 'resource-not-found', 'consent-missing'].includes(c)), [], 'a healthy deployment has none');
 
-    // Wrong secret deployed → AADSTS7000215, explained.
+    // The redirect URL removed from the connector app: predicted from the deployed connector's URL, then AADSTS50011.
+    assert.equal((await graph('PATCH', `/applications/${appObject.id}`, { web: { redirectUris: [] } })).status, 204);
+    assert.ok((await checkCodes()).includes('redirect-uri-not-registered'));
+    const unregistered = await cli(['test-connection', dir, ...cloudArgs(), '--json', '--timeout', '5']);
+    assert.equal(unregistered.code, 1);
+    assert.match(unregistered.browser[0]?.page ?? '', /AADSTS50011/);
+    assert.equal(JSON.parse(unregistered.stdout).failure.code, 'AADSTS50011');
+    assert.equal((await cli(['deploy', dir, ...cloudArgs()])).code, 0, 'deploy registers it again');
+
+    // An unknown resource in apiProperties.json: resource-not-found, then AADSTS500011.
+    const propsPath = join(dir, 'apiProperties.json');
+    const good = readFileSync(propsPath, 'utf8');
+    const resource = JSON.parse(good).properties.connectionParameters.token.oAuthSettings.customParameters.resourceUri.value as string;
+    writeFileSync(propsPath, good.split(resource).join('api://contoso.example/no-such-api'));
+    assert.ok((await checkCodes()).includes('resource-not-found'));
+    assert.equal((await cli(['deploy', dir, ...cloudArgs()])).code, 0);
+    const unknown = await cli(['test-connection', dir, ...cloudArgs(), '--json', '--timeout', '20']);
+    assert.equal(unknown.code, 1);
+    assert.equal(JSON.parse(unknown.stdout).failure.code, 'AADSTS500011');
+    writeFileSync(propsPath, good);
+    assert.equal((await cli(['deploy', dir, ...cloudArgs()])).code, 0);
+
+    // Consent withdrawn: consent-missing; the user meets the consent prompt and declining fails the connection.
+    const connectorSp = state.servicePrincipals.find((sp) => sp.appId === out.connectorApp.appId)!;
+    for (const g of state.oauth2PermissionGrants.filter((x) => x.clientId === connectorSp.id)) assert.equal((await graph('DELETE', `/oauth2PermissionGrants/${g.id}`)).status, 204);
+    assert.ok((await checkCodes()).includes('consent-missing'));
+    const declined = await cli(['test-connection', dir, ...cloudArgs(), '--json', '--timeout', '20'], ADMIN, { accept: false });
+    assert.equal(declined.code, 1);
+    assert.equal(JSON.parse(declined.stdout).failure.code, 'AADSTS65004');
+
+    // A wrong secret deployed (the secret's ID pasted instead of its value) → AADSTS7000215, explained. No check can
+    // predict this one: the deployed secret cannot be read back from Power Platform.
     const pp = await adminToken(ep, ADMIN, ['https://service.powerapps.com/.default'], '04b07795-8ddb-461a-bbee-02f9e1bf7b46');
     const settings = JSON.parse(readFileSync(join(dir, 'settings.json'), 'utf8'));
     const url = `${ep.powerAppsEndpoint}/providers/Microsoft.PowerApps/apis/${settings.connectorId}?api-version=2016-11-01&$filter=${encodeURIComponent(`environment eq '${settings.environment}'`)}`;
     const connector = await httpsJson<{ properties: { connectionParameters: { token: { oAuthSettings: Record<string, unknown> } } } }>(url, { headers: { authorization: `Bearer ${pp}` }, ca: ep.caCertPath });
     const withSecret = structuredClone(connector.body.properties);
-    withSecret.connectionParameters.token.oAuthSettings.clientSecret = 'secret-id-pasted-instead-of-value';
-    const patched = await httpsJson(url, { method: 'PATCH', headers: { authorization: `Bearer ${pp}` }, body: { properties: withSecret }, ca: ep.caCertPath });
-    assert.equal(patched.status, 200, patched.text);
+    withSecret.connectionParameters.token.oAuthSettings.clientSecret = (appObject.passwordCredentials as { keyId: string }[])[0]!.keyId;
+    assert.equal((await httpsJson(url, { method: 'PATCH', headers: { authorization: `Bearer ${pp}` }, body: { properties: withSecret }, ca: ep.caCertPath })).status, 200);
     const wrongSecret = await cli(['test-connection', dir, ...cloudArgs(), '--json', '--timeout', '20']);
     assert.equal(wrongSecret.code, 1, wrongSecret.stdout);
     const ws = JSON.parse(wrongSecret.stdout);
     assert.equal(ws.failure.code, 'AADSTS7000215');
     assert.match(ws.failure.cause, /secret/i);
-
-    // Redirect URL removed from the connector app → the sign-in stops at AADSTS50011; test-connection names it.
-    assert.equal((await graph('PATCH', `/applications/${appObject.id}`, { web: { redirectUris: [] } })).status, 204);
-    const unregistered = await cli(['test-connection', dir, ...cloudArgs(), '--json', '--timeout', '5']);
-    assert.equal(unregistered.code, 1);
-    assert.match(unregistered.browser[0]?.page ?? '', /AADSTS50011/);
-    const un = JSON.parse(unregistered.stdout);
-    assert.equal(un.failure.code, 'AADSTS50011');
   });
 });
