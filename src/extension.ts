@@ -6,6 +6,7 @@ import { registerAuth, type Auth } from './vscode/auth';
 import { registerRegistrationViews } from './vscode/tree';
 import { registerWizard } from './vscode/wizard/panel';
 import { registerServiceCommands } from './vscode/service';
+import { registerPowerPlatform } from './vscode/powerplatform';
 import { registerDiagnostics } from './vscode/diagnostics';
 
 /**
@@ -30,6 +31,8 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi | Exten
   registerServiceCommands(context, { log, auth });
   // The registrations tree: connectors' app registrations, the user's own apps, and their actions (issue 7).
   registerRegistrationViews(context, { log, auth, connectors });
+  // Deploy to Power Platform, Test Connection, the Connectors view's deployment node (issue 15).
+  registerPowerPlatform(context, { log, auth, connectors });
   log.info(`Entra Connector ${context.extension.packageJSON.version as string} activated.`);
   // Other extensions get no token getter: the sign-in is exported only to this extension's own tests and development host.
   return context.extensionMode === vscode.ExtensionMode.Production ? { connectors } : ({ connectors, auth } satisfies ExtensionTestApi);

@@ -15,7 +15,7 @@ import { toDirectoryError } from '../graph/errors';
 import { Directory } from '../graph/operations';
 import { AZURE_CLI_CLIENT_ID, PowerPlatformClient, PowerPlatformFailure } from '../powerplatform/client';
 import { deployConnector, objectIdOf, oauthSettingsOf, type ConnectorFiles, type DeployResult } from '../powerplatform/deploy';
-import { isLegacySharedRedirect, isRedirectRegistered, registerRedirectUrl } from '../powerplatform/redirect';
+import { isRedirectRegistered, registerDeployedRedirect } from '../powerplatform/redirect';
 import { startReturnPage } from '../powerplatform/returnPage';
 import { readSettings, SETTINGS_FILE } from '../powerplatform/settings';
 import { testConnection, type TestConnectionResult } from '../powerplatform/testConnection';
@@ -80,8 +80,6 @@ export async function deployAndRegister(o: {
   connectorId?: string;
   secret?: string;
   say: (line: string) => void;
-  /** Registers through the caller instead (setup --deploy lets its engine record it). */
-  register?: (appId: string, url: string) => Promise<void>;
 }): Promise<DeployAndRegisterResult> {
   const result = await deployConnector({ dir: o.dir, files: diskConnectorFiles, client: o.client, objectId: o.objectId, ...(o.environment ? { environment: o.environment } : {}), ...(o.connectorId ? { connectorId: o.connectorId } : {}), ...(o.secret ? { secret: o.secret } : {}), onProgress: o.say });
   const settings = readSettings(await diskConnectorFiles.readText(join(o.dir, SETTINGS_FILE)));
@@ -89,9 +87,7 @@ export async function deployAndRegister(o: {
   const props = propsText ? (JSON.parse(propsText.replace(/^\uFEFF/, '')) as { properties?: Record<string, unknown> }) : {};
   const appId = oauthSettingsOf(props.properties ?? {})?.clientId;
   if (!result.redirectUrl || typeof appId !== 'string') return { ...result, redirectRegistered: false };
-  const moved = !!result.previousRedirectUrl && isLegacySharedRedirect(result.previousRedirectUrl) && !isLegacySharedRedirect(result.redirectUrl);
-  if (o.register) await o.register(appId, result.redirectUrl);
-  const reg = await registerRedirectUrl(o.directory, appId, result.redirectUrl, moved ? { previous: result.previousRedirectUrl!, removePrevious: true } : {});
+  const reg = (await registerDeployedRedirect(o.directory, appId, result))!;
   o.say(reg.added ? `Registered the redirect URL ${result.redirectUrl} on the connector app.` : `The redirect URL ${result.redirectUrl} is registered on the connector app.`);
   if (reg.removed) o.say(`Removed the shared legacy redirect URL ${reg.removed} (the connector now uses its own).`);
   return { ...result, connectorAppId: appId, redirectRegistered: true, ...(reg.removed ? { redirectRemoved: reg.removed } : {}) };

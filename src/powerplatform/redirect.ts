@@ -61,3 +61,13 @@ export async function isRedirectRegistered(directory: Directory, appId: string, 
   const app = await directory.getApplicationByAppId(appId);
   return !!app?.web?.redirectUris?.includes(redirectUrl);
 }
+
+/**
+ * After a deployment: registers the redirect URL Power Platform reported; when the connector moved from the shared
+ * legacy URL to its own, the legacy URL is removed after the new one is in place.
+ */
+export async function registerDeployedRedirect(directory: Directory, appId: string, deployed: { redirectUrl?: string; previousRedirectUrl?: string }): Promise<RedirectRegistration | undefined> {
+  if (!deployed.redirectUrl) return undefined;
+  const moved = !!deployed.previousRedirectUrl && isLegacySharedRedirect(deployed.previousRedirectUrl) && !isLegacySharedRedirect(deployed.redirectUrl);
+  return registerRedirectUrl(directory, appId, deployed.redirectUrl, moved ? { previous: deployed.previousRedirectUrl!, removePrevious: true } : {});
+}
