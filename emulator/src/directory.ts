@@ -1,7 +1,8 @@
 // The emulated tenant's directory: users, applications, service principals, delegated permission grants.
 // Consent is modelled the way Entra stores it: as oauth2PermissionGrant objects.
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Account, DirectoryObject, SeedOptions, TenantPolicy } from './types';
+import { graphAppRoles, secretHash } from './workload';
 
 export const DEFAULT_TENANT_ID = 'c0ffee00-7e57-4a11-9e55-000000c0ffee';
 export const TENANT_DOMAIN = 'contoso.example';
@@ -42,6 +43,7 @@ export const GRAPH_SCOPES: ScopeDef[] = [
   { value: 'DelegatedPermissionGrant.ReadWrite.All', id: '41ce6ca6-6826-4807-84f1-1c82854f7ee5', admin: true, description: 'Manage all delegated permission grants' },
   { value: 'Directory.Read.All', id: '06da0dbc-49e2-44d2-8312-53f166ab848a', admin: true, description: 'Read directory data' },
   { value: 'Directory.ReadWrite.All', id: 'c5366453-9fb0-48a5-a156-24f0c49a4b84', admin: true, description: 'Read and write directory data' },
+  { value: 'AppRoleAssignment.ReadWrite.All', id: '84bccea3-f856-4a8a-967b-dbe0a3d53a64', admin: true, description: 'Manage app permission grants and app role assignments' },
   { value: 'Organization.Read.All', id: '4908d5b9-3fb2-4b1e-9336-1888b7937185', admin: true, description: 'Read organization information' },
 ];
 
@@ -141,10 +143,14 @@ export class Directory {
   servicePrincipals = new Map<string, DirectoryObject>();
   grants = new Map<string, DirectoryObject>();
   meta = new Map<string, ObjectMeta>();
-  /** sha256 of every client secret Graph handed out, by keyId (Entra keeps the secret, not the value we show). */
-  secretDigests = new Map<string, string>();
   /** First-party clients pre-authorized on first-party resources: client appId → resource appId → scopes. */
   preAuthorized = new Map<string, Map<string, string[]>>();
+  /** App role assignments (application permissions): principalId (a service principal) → appRoleId on resourceId. */
+  appRoleAssignments = new Map<string, DirectoryObject>();
+  /** federatedIdentityCredentials per application object id (a navigation property in Graph, not on the app). */
+  federatedCredentials = new Map<string, DirectoryObject[]>();
+  /** SHA-256 of each client secret by keyId, so that the token endpoint can check `client_secret`. */
+  secretHashes = new Map<string, string>();
 
   constructor(private readonly seedOptions: SeedOptions = {}) {
     this.tenantId = seedOptions.tenantId ?? DEFAULT_TENANT_ID;
@@ -159,8 +165,10 @@ export class Directory {
     this.servicePrincipals.clear();
     this.grants.clear();
     this.meta.clear();
-    this.secretDigests.clear();
     this.preAuthorized.clear();
+    this.appRoleAssignments.clear();
+    this.federatedCredentials.clear();
+    this.secretHashes.clear();
     const accounts = s.accounts ?? [
       { username: `admin@${TENANT_DOMAIN}`, displayName: 'Adele Admin', roles: ['Application Administrator'] },
       { username: `maker@${TENANT_DOMAIN}`, displayName: 'Megan Maker', roles: [] },
@@ -172,7 +180,8 @@ export class Directory {
       roles: a.roles ?? [],
     }));
     // First-party service principals (their applications live in Microsoft's tenant).
-    this.addFirstPartySp(GRAPH_APP_ID, 'Microsoft Graph', permissionScopes(GRAPH_SCOPES), [GRAPH_RESOURCE, `${GRAPH_RESOURCE}/`, GRAPH_APP_ID]);
+    const graph = this.addFirstPartySp(GRAPH_APP_ID, 'Microsoft Graph', permissionScopes(GRAPH_SCOPES), [GRAPH_RESOURCE, `${GRAPH_RESOURCE}/`, GRAPH_APP_ID]);
+    graph.appRoles = graphAppRoles();
     this.addFirstPartySp(ARM_APP_ID, 'Windows Azure Service Management API', permissionScopes(ARM_SCOPES), [ARM_RESOURCE, `${ARM_RESOURCE}/`, 'https://management.core.windows.net/', ARM_APP_ID]);
     this.addFirstPartySp(API_CONNECTIONS_APP_ID, 'Azure API Connections', permissionScopes(API_HUB_SCOPES), [API_CONNECTIONS_APP_ID, API_HUB_RESOURCE, `${API_HUB_RESOURCE}/`]);
     this.addFirstPartySp(POWER_APPS_APP_ID, 'PowerApps Service', permissionScopes(POWER_APPS_SCOPES), [POWER_APPS_APP_ID, POWER_APPS_RESOURCE, POWER_APPS_RESOURCE.replace(/\/$/, '')]);
@@ -297,20 +306,15 @@ export class Directory {
     return this.preAuthorized.get(clientAppId)?.get(resourceAppId) ?? [];
   }
 
-  /** Remembers a new client secret's digest (called when Graph's addPassword hands it out). */
-  rememberSecret(keyId: string, secretText: string): void {
-    this.secretDigests.set(keyId, createHash('sha256').update(secretText).digest('hex'));
-  }
-
-  /** Checks a confidential client's secret: 'ok', 'expired' (the value matches an expired credential) or 'invalid'. */
+  /** Checks a confidential client's secret: 'ok', 'expired' (the value matches only expired credentials) or 'invalid'. */
   checkClientSecret(appId: string, secretText: string): 'ok' | 'expired' | 'invalid' {
     const app = this.appByAppId(appId);
     if (!app) return 'invalid';
-    const digest = createHash('sha256').update(secretText).digest('hex');
+    const digest = secretHash(secretText);
     const creds = (app.passwordCredentials as { keyId?: string; endDateTime?: string }[] | undefined) ?? [];
-    const match = creds.find((c) => c.keyId && this.secretDigests.get(c.keyId) === digest);
-    if (!match) return 'invalid';
-    return match.endDateTime && new Date(match.endDateTime).getTime() <= Date.now() ? 'expired' : 'ok';
+    const matching = creds.filter((c) => c.keyId && this.secretHashes.get(c.keyId) === digest);
+    if (matching.length === 0) return 'invalid';
+    return matching.every((c) => c.endDateTime && new Date(c.endDateTime).getTime() <= Date.now()) ? 'expired' : 'ok';
   }
 
   /** Records consent as Entra does: creates or extends an oauth2PermissionGrant. */

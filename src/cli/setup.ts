@@ -13,23 +13,15 @@ import { CloudConfigError, powerPlatformOf, type Cloud } from '../cloud/clouds';
 import { createGraphClient, type GraphLogEntry } from '../graph/client';
 import { toDirectoryError } from '../graph/errors';
 import { Directory, MICROSOFT_GRAPH_APP_ID } from '../graph/operations';
-import {
-  createContext,
-  DEFAULT_SCOPE,
-  DEFAULT_SECRET_DAYS,
-  sameTarget,
-  type ConsentChoice,
-  type IdentifierUriChoice,
-  type ServiceChoice,
-  type SetupChoices,
-  type SetupContext,
-} from '../setup/context';
-import { mergeChoices, runSetup } from '../setup/engine';
+import { createContext, DEFAULT_SCOPE, DEFAULT_SECRET_DAYS, sameTarget, type SetupContext } from '../setup/context';
+import { runSetup } from '../setup/engine';
 import { nodeFiles } from '../setup/nodeFiles';
 import { findRedirectUrl } from '../setup/redirect';
 import { JsonFileStateStore } from '../setup/stateFile';
 import { summarize, undoPlan, undoSetup } from '../setup/summary';
 import { PowerPlatformFailure } from '../powerplatform/client';
+import { applyChoices, choicesFromAnswers } from '../wizard/model';
+import { defaultAnswers, stepForEngine, type Answers, type ApiAnswer, type ConsentAnswer, type IdentifierUriKind } from '../wizard/steps';
 import type { CliCommand, CliIo } from './command';
 import { deployAndRegister, powerPlatformSession, printDeploy, reportFailure, type DeployAndRegisterResult } from './deploy';
 import { deviceCodeSignIn, parseSignInOptions, SIGN_IN_OPTIONS, SIGN_IN_USAGE, SignInUsageError } from './session';
@@ -84,10 +76,12 @@ interface Parsed {
   undo: boolean;
   yes: boolean;
   statePath?: string;
-  service: { kind: 'new'; name?: string; identifierUri: IdentifierUriChoice; multi: boolean } | { kind: 'existing'; query: string };
+  /** An option about the API app was given (resuming without one keeps the recorded API). */
+  apiGiven: boolean;
+  service: { kind: 'new'; name?: string; identifierUri: IdentifierUriKind; customUri?: string; multi: boolean } | { kind: 'existing'; query: string };
   scopes?: string[];
   connector?: string;
-  consent: ConsentChoice;
+  consent: ConsentAnswer;
   secretDays: number;
   obo: boolean;
   redirectUrl?: string;
@@ -132,7 +126,7 @@ function parse(argv: readonly string[]): Parsed {
   if (values.help) throw new UsageError('');
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'Missing <connector-dir>.' : `Unexpected argument "${positionals[1]}".`);
   if (values['api-name'] !== undefined && values['existing-api'] !== undefined) throw new UsageError('Use either --api-name or --existing-api, not both.');
-  const consent = (values.consent ?? 'admin') as ConsentChoice;
+  const consent = (values.consent ?? 'admin') as ConsentAnswer;
   if (!['admin', 'user', 'link'].includes(consent)) throw new UsageError('--consent must be admin, user or link.');
   const secretDays = values['secret-days'] === undefined ? DEFAULT_SECRET_DAYS : Number(values['secret-days']);
   if (!Number.isInteger(secretDays) || secretDays < 1 || secretDays > 3650) throw new UsageError('--secret-days must be a whole number of days between 1 and 3650.');
@@ -156,8 +150,8 @@ function parse(argv: readonly string[]): Parsed {
     throw error;
   }
   const uriOpt = values['identifier-uri'] ?? 'tenant';
-  const identifierUri: IdentifierUriChoice = uriOpt === 'tenant' ? { kind: 'tenant' } : uriOpt === 'appId' ? { kind: 'appId' } : { kind: 'custom', uri: uriOpt };
-  if (identifierUri.kind === 'custom' && !/^(api|https):\/\/\S+$/.test(identifierUri.uri)) throw new UsageError('--identifier-uri must be tenant, appId, or an api:// or https:// URI.');
+  const identifierUri: IdentifierUriKind = uriOpt === 'tenant' || uriOpt === 'appId' ? uriOpt : 'custom';
+  if (identifierUri === 'custom' && !/^(api|https):\/\/\S+$/.test(uriOpt)) throw new UsageError('--identifier-uri must be tenant, appId, or an api:// or https:// URI.');
   return {
     dir: resolve(positionals[0] as string),
     ...signInOptions,
@@ -167,7 +161,8 @@ function parse(argv: readonly string[]): Parsed {
     undo: !!values.undo,
     yes: !!values.yes,
     ...(values.state ? { statePath: resolve(values.state) } : {}),
-    service: values['existing-api'] !== undefined ? { kind: 'existing', query: values['existing-api'] } : { kind: 'new', ...(values['api-name'] ? { name: values['api-name'] } : {}), identifierUri, multi: !!values['multi-tenant'] },
+    apiGiven: ['api-name', 'existing-api', 'scope', 'identifier-uri', 'multi-tenant'].some((k) => values[k as keyof typeof values] !== undefined),
+    service: values['existing-api'] !== undefined ? { kind: 'existing', query: values['existing-api'] } : { kind: 'new', ...(values['api-name'] ? { name: values['api-name'] } : {}), identifierUri, ...(identifierUri === 'custom' ? { customUri: uriOpt } : {}), multi: !!values['multi-tenant'] },
     ...(values.scope ? { scopes: values.scope.split(/[\s,]+/).filter(Boolean) } : {}),
     ...(existingConnector ? { connector: existingConnector } : {}),
     consent,
@@ -235,11 +230,21 @@ export async function runSetupCommand(argv: readonly string[], io: CliIo): Promi
       return 0;
     }
 
-    const choices = await resolveChoices(p, directory);
+    const wanted = await resolveChoices(p, directory);
+    // Resuming, an option not given means "as recorded", not "the default".
+    const choices = resumable
+      ? {
+          ...wanted,
+          ...(p.apiGiven ? {} : { service: resumable.choices.service }),
+          ...(p.connector ? {} : { connector: resumable.choices.connector }),
+          ...(wanted.redirectUrl || !resumable.choices.redirectUrl ? {} : { redirectUrl: resumable.choices.redirectUrl }),
+        }
+      : wanted;
     const ctx: SetupContext = resumable ?? createContext({ ...target, choices });
     if (resumable) {
       say('Continuing the setup recorded for this connector.');
-      for (const note of mergeChoices(resumable, choices)) say(note);
+      const reset = applyChoices(resumable, choices);
+      for (const step of reset) say(`Your options changed “${stepForEngine(step).title}”: that step and the ones after it run again (apps this setup created are found again by their unique name, not duplicated).`);
     }
     const secrets = new Map<string, string>();
     let result = await runSetup(ctx, {
@@ -263,7 +268,7 @@ export async function runSetupCommand(argv: readonly string[], io: CliIo): Promi
       }
       if (deployment.redirectUrl) {
         // The engine records the registered URL, so the summary's pending list is empty.
-        for (const note of mergeChoices(result.ctx, { ...result.ctx.choices, redirectUrl: deployment.redirectUrl })) say(note);
+        applyChoices(result.ctx, { ...result.ctx.choices, redirectUrl: deployment.redirectUrl });
         result = await runSetup(result.ctx, {
           directory,
           state,
@@ -309,22 +314,26 @@ export async function runSetupCommand(argv: readonly string[], io: CliIo): Promi
   }
 }
 
-async function resolveChoices(p: Parsed, directory: Directory): Promise<SetupChoices> {
+/** The options as the wizard's answers (one answer shape), then the engine's choices through the same step table. */
+async function resolveChoices(p: Parsed, directory: Directory) {
   const folder = p.dir.split(/[\\/]/).pop() ?? 'Connector';
-  let service: ServiceChoice;
+  let api: ApiAnswer;
+  let graphResource = 'https://graph.microsoft.com';
   if (p.service.kind === 'new') {
-    service = {
+    api = {
       kind: 'new',
       displayName: p.service.name ?? `${folder} API`,
       identifierUri: p.service.identifierUri,
+      ...(p.service.customUri ? { customUri: p.service.customUri } : {}),
       scope: p.scopes?.[0] ?? DEFAULT_SCOPE,
-      audience: p.service.multi ? 'AzureADMultipleOrgs' : 'AzureADMyOrg',
+      audience: p.service.multi ? 'multi' : 'single',
     };
   } else {
     const q = p.service.query.replace(/\/+$/, '');
     if (GRAPH_URIS.has(q.toLowerCase()) || q.toLowerCase() === MICROSOFT_GRAPH_APP_ID) {
       if (!p.scopes?.length) throw new UsageError('With Microsoft Graph, name its delegated scopes with --scope (e.g. --scope "User.Read").');
-      service = { kind: 'microsoft', appId: MICROSOFT_GRAPH_APP_ID, resourceUri: GRAPH_URIS.has(q.toLowerCase()) ? q : 'https://graph.microsoft.com', scopes: p.scopes };
+      if (GRAPH_URIS.has(q.toLowerCase())) graphResource = q;
+      api = { kind: 'microsoft', scopes: p.scopes };
     } else {
       const found = await directory.findApplications(q);
       if (found.length !== 1) {
@@ -332,17 +341,19 @@ async function resolveChoices(p: Parsed, directory: Directory): Promise<SetupCho
           next: 'Pass the API app’s appId or its exact Application ID URI to --existing-api.',
         });
       }
-      service = { kind: 'existing', appId: (found[0] as { appId: string }).appId, ...(p.scopes?.[0] ? { scope: p.scopes[0] } : {}) };
+      api = { kind: 'existing', appId: (found[0] as { appId: string }).appId, ...(p.scopes?.[0] ? { scope: p.scopes[0] } : {}) };
     }
   }
-  return {
-    service,
+  // Steps without a CLI option take the wizard's default (the site: secured with `secure-service` instead).
+  const answers: Answers = {
+    ...defaultAnswers({ connectorName: folder }),
+    api,
     connector: p.connector ? { kind: 'existing', appId: p.connector } : { kind: 'new', displayName: `${folder} connector` },
-    consent: p.consent,
-    secretDays: p.secretDays,
-    obo: p.obo,
-    ...(p.redirectUrl ? { redirectUrl: p.redirectUrl } : {}),
+    consent: { consent: p.consent, obo: p.obo },
+    secret: { secretDays: p.secretDays },
+    redirect: { redirectUrl: p.redirectUrl ?? '' },
   };
+  return choicesFromAnswers(answers, graphResource);
 }
 
 export const setupCommand: CliCommand = {
