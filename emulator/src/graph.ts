@@ -192,7 +192,7 @@ export class GraphService {
     if (owned && method === 'GET') return this.requireScope(ctx, 'GET /me') ?? this.ownedObjects(req, ctx, owned[2]);
     if (/^\/organization$/i.test(path) && method === 'GET') return this.requireScope(ctx, 'GET /organization') ?? this.organization(req);
 
-    const m = /^\/(applications|servicePrincipals|oauth2PermissionGrants)(?:\/([^/()]+)|(\([^/]*\)))?(?:\/(addPassword|removePassword))?$/i.exec(path);
+    const m = /^\/(applications|servicePrincipals|oauth2PermissionGrants)(?:\/([^/()]+)|(\([^/]*\)))?(?:\/(addPassword|removePassword|owners))?$/i.exec(path);
     if (!m) return graphError(400, 'BadRequest', `Resource not found for the segment '${path.split('/')[1] ?? ''}'.`);
     const coll = (['applications', 'servicePrincipals', 'oauth2PermissionGrants'] as Coll[]).find((c) => c.toLowerCase() === m[1]!.toLowerCase())!;
     const action = m[4]?.toLowerCase();
@@ -204,6 +204,10 @@ export class GraphService {
     }
     const key = parseKey(keySeg, coll);
     if ('status' in key) return key;
+    if (action === 'owners') {
+      if (method !== 'GET' || coll !== 'applications') return graphError(405, 'Request_BadRequest', `The HTTP method '${method}' is not allowed.`);
+      return this.owners(key, ctx);
+    }
     if (action) {
       if (method !== 'POST' || coll === 'oauth2PermissionGrants') return graphError(405, 'Request_BadRequest', `The HTTP method '${method}' is not allowed.`);
       if (coll === 'servicePrincipals') return graphError(400, 'Request_BadRequest', 'Service principal credentials are not managed by the emulated tenant.');
@@ -319,6 +323,22 @@ export class GraphService {
     const select = this.parseSelect(req, SCHEMA[coll]);
     if (select && 'status' in select) return select;
     return json(200, { '@odata.context': `${this.base()}/$metadata#${coll}/$entity`, ...project(this.present(obj), select as string[] | undefined) });
+  }
+
+  /**
+   * `GET /applications/{id}/owners`: the owners as directoryObjects (users with `@odata.type`, displayName and
+   * userPrincipalName). Same permission as reading the application (Microsoft Learn, "List owners of an application").
+   */
+  private owners(key: Key, ctx: Ctx): Reply {
+    const denied = this.requireScope(ctx, 'GET /applications/{id}');
+    if (denied) return denied;
+    const obj = this.lookup('applications', key);
+    if (!obj) return notFound(key.value);
+    const value = (this.dir.meta.get(obj.id)?.owners ?? []).flatMap((id) => {
+      const user = this.dir.userById(id);
+      return user ? [{ '@odata.type': '#microsoft.graph.user', id: user.id, displayName: user.displayName, userPrincipalName: user.username }] : [];
+    });
+    return json(200, { '@odata.context': `${this.base()}/$metadata#directoryObjects`, value });
   }
 
   /** What Graph shows of a stored object (service principals mirror their application). */

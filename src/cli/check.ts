@@ -3,7 +3,8 @@
  * diagnostics; with --online, after a device-code sign-in, also the directory checks (the app registrations,
  * service principals and grants the file names).
  */
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { keepLineEndings, writeFileAtomic } from '../setup/atomicWrite';
 import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AuthFailure } from '../auth/errors';
@@ -223,7 +224,7 @@ async function checkFiles(
         const swagger = join(dirname(path), SWAGGER_NAME);
         const result = fixText(first.text, { ...options, swaggerText: existsSync(swagger) ? readFileSync(swagger, 'utf8') : undefined });
         if (result.text !== first.text) {
-          writeFileSync(path, result.text, 'utf8');
+          await writeFileAtomic(path, keepLineEndings(first.text, result.text));
           fixed = result.applied;
           totals.fixed += result.applied.length;
         }

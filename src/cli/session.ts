@@ -8,6 +8,7 @@ import { SignInService, type AccountSummary, type Memento } from '../auth/signIn
 import { createWorkloadTokenSource, CREDENTIAL_KINDS, isCredentialKind, resolveCredential, WorkloadConfigError, WorkloadSignInError, type CredentialKind } from '../auth/workload';
 import type { SecretStore } from '../auth/secretCache';
 import { CLOUD_NAMES, CloudConfigError, resolveCloud, type Cloud } from '../cloud/clouds';
+import { isValidTenant } from '../auth/settings';
 
 /** Microsoft Graph Command Line Tools: Microsoft's public client for delegated directory management (DOMAIN.md §6). */
 export const DEFAULT_CLI_CLIENT_ID = '14d82eec-204b-4c2f-b7e8-296a70dab67e';
@@ -67,7 +68,10 @@ export function parseSignInOptions(values: SignInValues): SignInOptions {
     if (error instanceof CloudConfigError) throw new SignInUsageError(error.message);
     throw error;
   }
-  return { cloud, tenant: values.tenant ?? 'organizations', clientId };
+  // The tenant goes into the authority URL: the same rule as the extension's entraConnector.signIn.tenant setting.
+  const tenant = values.tenant?.trim() || 'organizations';
+  if (!isValidTenant(tenant)) throw new SignInUsageError(`--tenant "${tenant.slice(0, 80)}" is not a tenant ID, a domain, "organizations" or "common".`);
+  return { cloud, tenant, clientId };
 }
 
 /** A token cache for one run: memory only, nothing on disk. */

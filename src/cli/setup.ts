@@ -6,7 +6,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, resolve, sep } from 'node:path';
+import { writeFileAtomic } from '../setup/atomicWrite';
 import { parseArgs } from 'node:util';
 import { AuthFailure } from '../auth/errors';
 import { CloudConfigError, powerPlatformOf, type Cloud } from '../cloud/clouds';
@@ -46,7 +47,9 @@ Connector:
   --consent admin|user|link      tenant-wide grant, a grant for you only, or an admin-consent link (default admin)
   --secret-days <n>              client secret lifetime in days (default ${DEFAULT_SECRET_DAYS})
   --obo                          on-behalf-of login (pre-authorizes Azure API Connections)
-  --print-secret                 print the new client secret once (it is never written to a file)
+  --print-secret                 print the new client secret once
+  --secret-file <file>           write the new client secret to this file (mode 0600; not inside the connector folder)
+                                 Without one of these two (or --deploy) no client secret is created: its value would be lost.
 Power Platform:
   --deploy                       then create or update the connector in Power Platform (the new secret goes there
                                  from memory), read back its redirect URL and register it: nothing left pending
@@ -73,6 +76,7 @@ interface Parsed {
   json: boolean;
   verbose: boolean;
   printSecret: boolean;
+  secretFile?: string;
   undo: boolean;
   yes: boolean;
   statePath?: string;
@@ -111,6 +115,7 @@ function parse(argv: readonly string[]): Parsed {
         'print-secret': { type: 'boolean' },
         deploy: { type: 'boolean' },
         environment: { type: 'string' },
+        'secret-file': { type: 'string' },
         ...SIGN_IN_OPTIONS,
         state: { type: 'string' },
         undo: { type: 'boolean' },
@@ -149,15 +154,19 @@ function parse(argv: readonly string[]): Parsed {
     if (error instanceof SignInUsageError || error instanceof CloudConfigError) throw new UsageError(error.message);
     throw error;
   }
+  const secretFile = values['secret-file'] === undefined ? undefined : resolve(values['secret-file']);
+  const dir = resolve(positionals[0] as string);
+  if (secretFile && (secretFile === dir || secretFile.startsWith(`${dir}${sep}`))) throw new UsageError('--secret-file must not be inside the connector folder: a secret there ends up committed. Choose a path outside it.');
   const uriOpt = values['identifier-uri'] ?? 'tenant';
   const identifierUri: IdentifierUriKind = uriOpt === 'tenant' || uriOpt === 'appId' ? uriOpt : 'custom';
   if (identifierUri === 'custom' && !/^(api|https):\/\/\S+$/.test(uriOpt)) throw new UsageError('--identifier-uri must be tenant, appId, or an api:// or https:// URI.');
   return {
-    dir: resolve(positionals[0] as string),
+    dir,
     ...signInOptions,
     json: !!values.json,
     verbose: !!values.verbose,
     printSecret: !!values['print-secret'],
+    ...(secretFile ? { secretFile } : {}),
     undo: !!values.undo,
     yes: !!values.yes,
     ...(values.state ? { statePath: resolve(values.state) } : {}),
@@ -251,7 +260,16 @@ export async function runSetupCommand(argv: readonly string[], io: CliIo): Promi
       directory,
       state,
       files: nodeFiles,
-      secrets: { store: async (clientId, value) => void secrets.set(clientId, value) },
+      // --deploy hands the secret to Power Platform (in the create request), so it may be created for that too.
+      secrets:
+        p.printSecret || p.secretFile || p.deploy
+          ? {
+              store: async (clientId, value) => {
+                if (p.secretFile) await writeFileAtomic(p.secretFile, `${value}\n`, { mode: 0o600 });
+                secrets.set(clientId, value);
+              },
+            }
+          : { unavailable: 'No client secret was created: its value would have been lost. Run again with --deploy (it goes to the deployed connector), --print-secret (shown once) or --secret-file <file> (written with mode 0600) to receive it.' },
       onProgress: (step, status) => {
         if (!p.json && status.state !== 'running') say(`${status.state.padEnd(7)} ${step}${status.detail ? `: ${status.detail}` : ''}`);
       },
@@ -294,7 +312,7 @@ export async function runSetupCommand(argv: readonly string[], io: CliIo): Promi
       if (deployment) printDeploy(io, false, deployment);
       for (const item of summary.pending) if (!result.failures.some((f) => f.step === item.step)) io.stdout.write(`Pending ${item.step}: ${item.detail}\n`);
       if (p.printSecret && secret) io.stdout.write(`Client secret (shown once, store it now): ${secret}\n`);
-      else if (secret) io.stdout.write('A client secret was created; run with --print-secret to see it (it is not saved anywhere).\n');
+      if (p.secretFile && secret) io.stdout.write(`Client secret written to ${p.secretFile} (mode 0600).\n`);
     }
     return result.ok ? 0 : 1;
   } catch (error) {

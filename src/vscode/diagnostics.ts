@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { resolveCloud } from '../cloud/clouds';
+import { readCloud } from './auth/settings';
 import type { ConnectorDiagnostic, Severity } from '../connector/diagnostic';
 import { analyzeOnline } from '../connector/online';
 import { analyzeApiProperties, type AnalysisOptions } from '../connector/rules';
@@ -43,9 +43,8 @@ export function toVsDiagnostic(document: vscode.TextDocument, d: ConnectorDiagno
 
 /** The configured cloud for `login-uri-cloud`; an unusable setting is reported by sign-in, so it is ignored here. */
 function configuredCloud(): AnalysisOptions['cloud'] {
-  const config = vscode.workspace.getConfiguration('entraConnector');
   try {
-    const cloud = resolveCloud(config.get('cloud'), config.get('customCloud'));
+    const cloud = readCloud();
     return { name: cloud.name, loginEndpoint: cloud.loginEndpoint };
   } catch {
     return undefined;

@@ -1,11 +1,11 @@
 // `entra-connector setup` end to end against the emulated tenant: device-code sign-in (approved through the admin
 // API), JSON result, rerun, exit codes, --print-secret, undo, and no secret on disk.
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { approveDevice, getState, startEmulator, type Endpoints, type RunningEmulator } from '../../../emulator/src';
+import { approveDevice, getState, seedObjects, startEmulator, type Endpoints, type RunningEmulator } from '../../../emulator/src';
 import { runCli } from '../../../src/cli/run';
 import type { SetupContext } from '../../../src/setup/context';
 import { choicesFromAnswers, defaultAnswers, stepsToReset } from '../../../src/wizard/model';
@@ -120,7 +120,9 @@ describe('entra-connector setup', () => {
     assert.match(r.stdout, /Connector app \(client ID\): [0-9a-f-]{36}/);
     assert.match(r.stdout, /Admin consent needed: https:\/\/\S+\/v2\.0\/adminconsent\?client_id=/);
     assert.match(r.stdout, /Pending redirect:/);
-    assert.match(r.stdout, /run with --print-secret/);
+    assert.match(r.stdout, /Pending secret: No client secret was created: .*--print-secret .*--secret-file/);
+    const made = (await getState(ep)).applications.filter((a) => String(a.uniqueName ?? '').endsWith('-client'));
+    assert.ok(made.every((a) => ((a.passwordCredentials as unknown[] | undefined) ?? []).length === 0), 'no secret was created that nobody could receive');
 
     // Later: the user pastes the AADSTS50011 message; the URL is registered and nothing else changes.
     const url = 'https://global.consent.azure-apim.net/redirect/invoices-5f0123456789abcdef-0123456789abcdef';
@@ -129,7 +131,7 @@ describe('entra-connector setup', () => {
     assert.equal(later.code, 0, later.stderr);
     const out = JSON.parse(later.stdout);
     assert.equal(out.redirectUri, url);
-    assert.deepEqual(out.pending.map((p: { step: string }) => p.step), ['consent']);
+    assert.deepEqual(out.pending.map((p: { step: string }) => p.step), ['consent', 'secret']);
     const app = (await getState(ep)).applications.find((a) => a.appId === out.connectorApp.appId) as unknown as { web: { redirectUris: string[] } };
     assert.deepEqual(app.web.redirectUris, [url]);
   });
@@ -176,6 +178,66 @@ describe('entra-connector setup', () => {
     const fourth = await cli(['setup', dir, ...cloudArgs(), '--state', stateFile, '--json']);
     assert.equal(fourth.code, 0, fourth.stderr);
     assert.deepEqual(resetNotes(fourth.stderr), []);
+  });
+
+  it('--secret-file receives the new secret with mode 0600 (never inside the connector folder); a CRLF apiProperties.json stays CRLF', async () => {
+    const ws = mkdtempSync(join(work, 'ws-'));
+    const dir = join(ws, 'Crlf Invoices');
+    cpSync(SAMPLE, dir, { recursive: true });
+    const props = join(dir, 'apiProperties.json');
+    writeFileSync(props, readFileSync(props, 'utf8').replace(/\r?\n/g, '\r\n'));
+    const inside = await cli(['setup', dir, ...cloudArgs(), '--state', join(ws, 's.json'), '--secret-file', join(dir, 'secret.txt')]);
+    assert.equal(inside.code, 2);
+    assert.match(inside.stderr, /must not be inside the connector folder/);
+    const secretFile = join(ws, 'out', 'secret.txt');
+    mkdirSync(join(ws, 'out'));
+    const r = await cli(['setup', dir, ...cloudArgs(), '--state', join(ws, 's.json'), '--secret-file', secretFile]);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    const secret = readFileSync(secretFile, 'utf8').trim();
+    assert.ok(secret.length >= 16);
+    assert.equal(statSync(secretFile).mode & 0o777, 0o600);
+    assert.ok(!r.stdout.includes(secret), 'not printed without --print-secret');
+    const text = readFileSync(props, 'utf8');
+    assert.ok(text.includes('"clientId"'), 'the file was written');
+    assert.doesNotMatch(text, /(^|[^\r])\n/, 'every line still ends in CRLF');
+    assert.deepEqual(readdirSync(dir).filter((n) => n.endsWith('.tmp')), [], 'no temporary file left');
+  });
+
+  it('refuses a state file that this tool did not write (a foreign object ID, uniqueNames not its own) before acting on it', async () => {
+    const ws = mkdtempSync(join(work, 'ws-'));
+    const dir = join(ws, 'Tampered');
+    cpSync(SAMPLE, dir, { recursive: true });
+    const stateFile = join(ws, 's.json');
+    const r = await cli(['setup', dir, ...cloudArgs(), '--state', stateFile, '--consent', 'link']);
+    assert.equal(r.code, 0, r.stderr);
+    const saved = JSON.parse(readFileSync(stateFile, 'utf8'));
+    const victim = (await seedObjects(ep, { owner: ADMIN, applications: [{ displayName: 'Victim' }] })).applications[0] as { id: string; appId: string };
+    for (const [change, problem] of [
+      [(s: typeof saved) => void (s.objects.apiApp.id = "x') or true or ('"), /objects\.apiApp\.id is not an object ID/],
+      [(s: typeof saved) => void (s.uniqueNames.api = 'someone-elses-app'), /uniqueNames are not the ones this tool derives/],
+    ] as const) {
+      const copy = JSON.parse(JSON.stringify(saved));
+      change(copy);
+      writeFileSync(stateFile, JSON.stringify(copy), { mode: 0o600 });
+      const undo = await cli(['setup', dir, ...cloudArgs(), '--state', stateFile, '--undo', '--yes']);
+      assert.equal(undo.code, 1);
+      assert.match(undo.stderr, problem);
+      assert.match(undo.stderr, /Next: Delete /);
+    }
+    writeFileSync(stateFile, JSON.stringify(saved), { mode: 0o666 });
+    chmodSync(stateFile, 0o666);
+    const shared = await cli(['setup', dir, ...cloudArgs(), '--state', stateFile, '--undo', '--yes']);
+    assert.equal(shared.code, 1);
+    assert.match(shared.stderr, /other users may write to it/);
+    assert.ok((await getState(ep)).applications.some((a) => a.id === victim.id));
+  });
+
+  it('validates --tenant like the extension does', async () => {
+    for (const tenant of ['evil.example/../../x', 'a b', 'https://login.attacker.example']) {
+      const r = await cli(['setup', 'x', '--tenant', tenant]);
+      assert.equal(r.code, 2, tenant);
+      assert.match(r.stderr, /--tenant .* is not a tenant ID/);
+    }
   });
 
   it('exits 2 on bad usage', async () => {

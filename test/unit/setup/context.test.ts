@@ -22,12 +22,16 @@ function ctx(over: Partial<SetupChoices> = {}) {
 }
 
 describe('setup context', () => {
-  it('derives stable uniqueNames from folder and tenant, so two runs converge on the same apps', () => {
-    assert.deepEqual(uniqueNamesFor('Contoso Invoices', TENANT), uniqueNamesFor('contoso invoices ', TENANT.toUpperCase()));
-    assert.notDeepEqual(uniqueNamesFor('Contoso Invoices', TENANT), uniqueNamesFor('Other', TENANT));
+  it('derives uniqueNames from folder, tenant and the setup\'s random identity: runs of one setup converge, another setup of a same-named folder does not', () => {
+    const id = 'b7c2d1e0-0000-4000-8000-000000000001';
+    assert.deepEqual(uniqueNamesFor('Contoso Invoices', TENANT, id), uniqueNamesFor('contoso invoices ', TENANT.toUpperCase(), id));
+    assert.notDeepEqual(uniqueNamesFor('Contoso Invoices', TENANT, id), uniqueNamesFor('Other', TENANT, id));
     assert.match(ctx().uniqueNames.api, /^entra-connector-[0-9a-f]{20}-api$/);
-    assert.equal(ctx().uniqueNames.api, ctx().uniqueNames.api);
-    assert.notEqual(ctx().runId, ctx().runId);
+    const a = ctx();
+    const b = ctx();
+    assert.notEqual(a.runId, b.runId);
+    assert.notEqual(a.uniqueNames.api, b.uniqueNames.api, 'two setups of folders named alike get different apps');
+    assert.deepEqual(createContext({ connectorDir: '/other/Contoso Invoices', tenantId: TENANT, cloud: CLOUD, choices: CHOICES, runId: a.runId }).uniqueNames, a.uniqueNames);
   });
 
   it('makes GUID-shaped, deterministic scope ids', () => {
