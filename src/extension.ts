@@ -6,7 +6,7 @@ import { registerAuth, type Auth } from './vscode/auth';
 import { registerRegistrationViews } from './vscode/tree';
 import { registerWizard } from './vscode/wizard/panel';
 import { registerServiceCommands } from './vscode/service';
-import { registerPowerPlatform } from './vscode/powerplatform';
+import { registerPowerPlatform, type PowerPlatformSignIn } from './vscode/powerplatform';
 import { registerDiagnostics } from './vscode/diagnostics';
 
 /**
@@ -32,11 +32,11 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi | Exten
   // The registrations tree: connectors' app registrations, the user's own apps, and their actions (issue 7).
   registerRegistrationViews(context, { log, auth, connectors });
   // Deploy to Power Platform, Test Connection, the Connectors view's deployment node (issue 15).
-  registerPowerPlatform(context, { log, auth, connectors });
+  const powerPlatform = registerPowerPlatform(context, { log, auth, connectors });
   log.info(`Entra Connector ${context.extension.packageJSON.version as string} activated.`);
   // Other extensions get a frozen facade that reaches nothing: no token getter, no SecretStorage, no tree provider.
   // The views and the sign-in are exported only to this extension's own tests and development host.
-  return context.extensionMode === vscode.ExtensionMode.Production ? productionApi() : ({ ...productionApi(), connectors, auth } satisfies ExtensionTestApi);
+  return context.extensionMode === vscode.ExtensionMode.Production ? productionApi() : ({ ...productionApi(), connectors, auth, powerPlatform } satisfies ExtensionTestApi);
 }
 
 export function deactivate(): void {
@@ -57,4 +57,6 @@ export function productionApi(): ExtensionApi {
 export interface ExtensionTestApi extends ExtensionApi {
   readonly connectors: ConnectorsTreeProvider;
   readonly auth: Auth;
+  /** The Power Platform sign-in (Azure CLI client), so a test can sign in by device code before running a command. */
+  readonly powerPlatform: PowerPlatformSignIn;
 }

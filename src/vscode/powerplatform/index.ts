@@ -117,6 +117,12 @@ class PowerPlatformAuth implements vscode.Disposable {
     return this.current.service;
   }
 
+  /** Signs in to Power Platform (the extension's own tests: by device code, approved through the emulator). */
+  async signIn(method: 'browser' | 'deviceCode'): Promise<string> {
+    const pp = powerPlatformOf(this.deps.auth.settings().cloud);
+    return (await (await this.service()).signIn(method, { scopes: [pp.powerAppsScope] })).username;
+  }
+
   /** A token for `scope`; signs in first (after asking) when this window has no Power Platform account yet. */
   async token(scope: string): Promise<string> {
     const service = await this.service();
@@ -141,7 +147,15 @@ interface Record_ {
   readonly lastDeployed?: string;
 }
 
-export function registerPowerPlatform(context: vscode.ExtensionContext, deps: PowerPlatformDeps): void {
+/** The Power Platform sign-in, exported to the extension's own tests only (ExtensionTestApi). */
+export interface PowerPlatformSignIn {
+  signIn(method: 'browser' | 'deviceCode'): Promise<string>;
+}
+
+/** What a caller may pass to the commands: the folder (or a file in it, or a Connectors view node), and the environment. */
+export type PowerPlatformCommandArg = vscode.Uri | TreeNode | { readonly folder: vscode.Uri; readonly environment?: string };
+
+export function registerPowerPlatform(context: vscode.ExtensionContext, deps: PowerPlatformDeps): PowerPlatformSignIn {
   const ppAuth = new PowerPlatformAuth(context, deps);
   context.subscriptions.push(ppAuth);
   const fromSettings = new Map<string, DeploymentInfo | null>();
@@ -196,14 +210,16 @@ export function registerPowerPlatform(context: vscode.ExtensionContext, deps: Po
   };
 
   context.subscriptions.push(
-    vscode.commands.registerCommand(DEPLOY_COMMAND, async (arg?: vscode.Uri | TreeNode) => {
+    vscode.commands.registerCommand(DEPLOY_COMMAND, async (arg?: PowerPlatformCommandArg) => {
       const folder = await connectorFolder(arg);
       if (!folder) return undefined;
       try {
         const c = client();
         const settings = readSettings(await workspaceFiles.readText(vscode.Uri.joinPath(folder, SETTINGS_FILE).fsPath));
         const environments = await c.listEnvironments();
-        const pick = environments.length === 1 ? { env: environments[0]! } : await vscode.window.showQuickPick(
+        const given = arg && 'folder' in arg && arg.environment ? environments.find((e) => e.name === arg.environment || e.displayName === arg.environment) : undefined;
+        if (arg && 'folder' in arg && arg.environment && !given) throw new PowerPlatformFailure('EnvironmentNotAvailable', 403, `The environment "${arg.environment}" is not one you can deploy to.`, 'Pick one of your environments.');
+        const pick = given ? { env: given } : environments.length === 1 ? { env: environments[0]! } : await vscode.window.showQuickPick(
           environments.map((env) => ({ label: env.displayName, description: `${env.isDefault ? 'default · ' : ''}${env.name}`, picked: env.name === settings.environment, env })).sort((a, b) => Number(b.picked) - Number(a.picked)),
           { title: 'Deploy to which Power Platform environment?', matchOnDescription: true },
         );
@@ -231,11 +247,13 @@ export function registerPowerPlatform(context: vscode.ExtensionContext, deps: Po
         fromSettings.set(key, { connectorId: result.connectorId, environment: result.environment });
         void deps.connectors.refresh?.();
         deps.connectors.deploymentsChanged();
-        const action = await vscode.window.showInformationMessage(
-          `${result.created ? 'Created' : 'Updated'} the connector in ${result.environmentDisplayName ?? result.environment}${result.registered ? '; its redirect URL is registered on the connector app' : ''}.${result.created || result.secretSent ? '' : ' The deployed client secret was kept.'}`,
-          'Test Connection',
-        );
-        if (action) await vscode.commands.executeCommand(TEST_CONNECTION_COMMAND, folder);
+        // Not awaited: the command is done; the notification stays until the user answers it.
+        void vscode.window
+          .showInformationMessage(
+            `${result.created ? 'Created' : 'Updated'} the connector in ${result.environmentDisplayName ?? result.environment}${result.registered ? '; its redirect URL is registered on the connector app' : ''}.${result.created || result.secretSent ? '' : ' The deployed client secret was kept.'}`,
+            'Test Connection',
+          )
+          .then((action) => (action ? vscode.commands.executeCommand(TEST_CONNECTION_COMMAND, folder) : undefined));
         return result;
       } catch (error) {
         await fail('Deploy to Power Platform', error);
@@ -243,7 +261,7 @@ export function registerPowerPlatform(context: vscode.ExtensionContext, deps: Po
       }
     }),
 
-    vscode.commands.registerCommand(TEST_CONNECTION_COMMAND, async (arg?: vscode.Uri | TreeNode) => {
+    vscode.commands.registerCommand(TEST_CONNECTION_COMMAND, async (arg?: PowerPlatformCommandArg) => {
       const folder = await connectorFolder(arg);
       if (!folder) return undefined;
       const settings = readSettings(await workspaceFiles.readText(vscode.Uri.joinPath(folder, SETTINGS_FILE).fsPath));
@@ -313,7 +331,7 @@ export function registerPowerPlatform(context: vscode.ExtensionContext, deps: Po
       }
     }),
 
-    vscode.commands.registerCommand(OPEN_MAKER_PORTAL_COMMAND, async (arg?: vscode.Uri | TreeNode) => {
+    vscode.commands.registerCommand(OPEN_MAKER_PORTAL_COMMAND, async (arg?: PowerPlatformCommandArg) => {
       const folder = await connectorFolder(arg);
       if (!folder) return;
       const settings = readSettings(await workspaceFiles.readText(vscode.Uri.joinPath(folder, SETTINGS_FILE).fsPath));
@@ -325,12 +343,14 @@ export function registerPowerPlatform(context: vscode.ExtensionContext, deps: Po
       await vscode.env.openExternal(vscode.Uri.parse(`${portal}/environments/${encodeURIComponent(settings.environment)}/customconnectors`));
     }),
   );
+  return { signIn: (method) => ppAuth.signIn(method) };
 }
 
 /** The connector folder a command is for: the argument (folder, a file in it, a Connectors view node), else a pick. */
-async function connectorFolder(arg: vscode.Uri | TreeNode | undefined): Promise<vscode.Uri | undefined> {
+async function connectorFolder(arg: PowerPlatformCommandArg | undefined): Promise<vscode.Uri | undefined> {
   if (arg instanceof vscode.Uri) return /\.json$/i.test(arg.path) ? vscode.Uri.joinPath(arg, '..') : arg;
   if (arg && 'entry' in arg) return arg.entry.folder;
+  if (arg && 'folder' in arg && arg.folder instanceof vscode.Uri) return arg.folder;
   const files = await vscode.workspace.findFiles('**/apiProperties.json', '**/node_modules/**', 200);
   if (files.length === 0) {
     void vscode.window.showWarningMessage('No apiProperties.json in this workspace. Run the guided setup first.');
