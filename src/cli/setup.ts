@@ -9,7 +9,6 @@ import { homedir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import { writeFileAtomic } from '../setup/atomicWrite';
 import { parseArgs } from 'node:util';
-import { AuthFailure } from '../auth/errors';
 import { CloudConfigError, powerPlatformOf, type Cloud } from '../cloud/clouds';
 import { createGraphClient, type GraphLogEntry } from '../graph/client';
 import { toDirectoryError } from '../graph/errors';
@@ -25,7 +24,9 @@ import { applyChoices, choicesFromAnswers } from '../wizard/model';
 import { defaultAnswers, stepForEngine, type Answers, type ApiAnswer, type ConsentAnswer, type IdentifierUriKind } from '../wizard/steps';
 import type { CliCommand, CliIo } from './command';
 import { deployAndRegister, powerPlatformSession, printDeploy, reportFailure, type DeployAndRegisterResult } from './deploy';
-import { deviceCodeSignIn, parseSignInOptions, SIGN_IN_OPTIONS, SIGN_IN_USAGE, SignInUsageError } from './session';
+import type { CredentialKind } from '../auth/workload';
+import { assertDeployableWith } from '../auth/powerPlatform';
+import { AUTH_OPTIONS, AUTH_USAGE, parseAuthOption, parseSignInOptions, SIGN_IN_OPTIONS, SIGN_IN_USAGE, signInFailure, signInForCommand, SignInUsageError } from './session';
 
 export { DEFAULT_CLI_CLIENT_ID } from './session';
 
@@ -55,7 +56,7 @@ Power Platform:
                                  from memory), read back its redirect URL and register it: nothing left pending
   --environment <name>           the environment to deploy to (default: settings.json's, else the default one)
 Sign-in:
-${SIGN_IN_USAGE}Other:
+${AUTH_USAGE}${SIGN_IN_USAGE}Other:
   --state <file>                 where the resumable state is kept (no secrets)
   --undo [--yes]                 remove what this setup created (asks for --yes)
   --json                         print the result as JSON
@@ -73,6 +74,9 @@ interface Parsed {
   cloud: Cloud;
   tenant: string;
   clientId: string;
+  /** `--auth`; without it, the environment decides (a workload identity, else device code). */
+  auth?: CredentialKind;
+  tenantGiven: boolean;
   json: boolean;
   verbose: boolean;
   printSecret: boolean;
@@ -116,6 +120,7 @@ function parse(argv: readonly string[]): Parsed {
         deploy: { type: 'boolean' },
         environment: { type: 'string' },
         'secret-file': { type: 'string' },
+        ...AUTH_OPTIONS,
         ...SIGN_IN_OPTIONS,
         state: { type: 'string' },
         undo: { type: 'boolean' },
@@ -148,7 +153,7 @@ function parse(argv: readonly string[]): Parsed {
   if (values.environment !== undefined && !values.deploy) throw new UsageError('--environment goes with --deploy.');
   let signInOptions;
   try {
-    signInOptions = parseSignInOptions(values);
+    signInOptions = { ...parseSignInOptions(values), auth: parseAuthOption(values.auth), tenantGiven: values.tenant !== undefined };
     if (values.deploy) powerPlatformOf(signInOptions.cloud);
   } catch (error) {
     if (error instanceof SignInUsageError || error instanceof CloudConfigError) throw new UsageError(error.message);
@@ -205,8 +210,8 @@ export async function runSetupCommand(argv: readonly string[], io: CliIo): Promi
   try {
     const needsGrants = p.consent !== 'link' || p.undo;
     const scopes = ['User.Read', 'Application.ReadWrite.All', ...(needsGrants ? ['DelegatedPermissionGrant.ReadWrite.All'] : [])];
-    const session = await deviceCodeSignIn(p, scopes, say);
-    const { account } = session;
+    const session = await signInForCommand(p, scopes, { env: io.env, say });
+    const account = { tenantId: session.tenantId ?? p.tenant };
     const client = createGraphClient({
       graphEndpoint: p.cloud.graphEndpoint,
       getAccessToken: session.getAccessToken,
@@ -278,6 +283,8 @@ export async function runSetupCommand(argv: readonly string[], io: CliIo): Promi
     let deployment: DeployAndRegisterResult | undefined;
     const onlyRedirectLeft = result.failures.every((f) => f.step === 'redirect');
     if (p.deploy && onlyRedirectLeft) {
+      // The Power Apps connector API takes a user's token only: a pipeline identity stops here with the supported pattern.
+      assertDeployableWith(session.kind);
       const pp = await powerPlatformSession(p, say);
       try {
         deployment = await deployAndRegister({ dir: p.dir, client: pp.client, objectId: pp.objectId, directory, ...(p.environment ? { environment: p.environment } : {}), ...(secret ? { secret } : {}), say });
@@ -303,6 +310,7 @@ export async function runSetupCommand(argv: readonly string[], io: CliIo): Promi
       ? { connectorId: deployment.connectorId, environment: deployment.environment, redirectUrl: deployment.redirectUrl, redirectRegistered: deployment.redirectRegistered, created: deployment.created, secretSent: deployment.secretSent }
       : undefined;
     if (p.json) {
+      if (p.printSecret && secret && io.env.GITHUB_ACTIONS === 'true') io.stdout.write(`::add-mask::${secret}\n`);
       io.stdout.write(`${JSON.stringify({ ok: result.ok, ...summary, failures: result.failures, ...(deploymentJson ? { deployment: deploymentJson } : {}), ...(p.printSecret && secret ? { clientSecret: secret } : {}) }, null, 2)}\n`);
     } else {
       for (const f of result.failures) io.stdout.write(`Failed: ${f.step}: ${f.error.message}\nNext: ${f.error.next}\n`);
@@ -311,7 +319,11 @@ export async function runSetupCommand(argv: readonly string[], io: CliIo): Promi
       if (summary.adminConsentUrl) io.stdout.write(`Admin consent needed: ${summary.adminConsentUrl}\n`);
       if (deployment) printDeploy(io, false, deployment);
       for (const item of summary.pending) if (!result.failures.some((f) => f.step === item.step)) io.stdout.write(`Pending ${item.step}: ${item.detail}\n`);
-      if (p.printSecret && secret) io.stdout.write(`Client secret (shown once, store it now): ${secret}\n`);
+      if (p.printSecret && secret) {
+        // GitHub hides a value from the rest of the job's log once it has seen it in an add-mask command.
+        if (io.env.GITHUB_ACTIONS === 'true') io.stdout.write(`::add-mask::${secret}\n`);
+        io.stdout.write(`Client secret (shown once, store it now): ${secret}\n`);
+      }
       if (p.secretFile && secret) io.stdout.write(`Client secret written to ${p.secretFile} (mode 0600).\n`);
     }
     return result.ok ? 0 : 1;
@@ -320,8 +332,9 @@ export async function runSetupCommand(argv: readonly string[], io: CliIo): Promi
       io.stderr.write(`entra-connector setup: ${error.message}\n`);
       return 2;
     }
-    if (error instanceof AuthFailure) {
-      io.stderr.write(`entra-connector setup: ${error.cause_}\nNext: ${error.nextStep}\n`);
+    const signIn = signInFailure(error);
+    if (signIn) {
+      io.stderr.write(`entra-connector setup: ${signIn.message}\nNext: ${signIn.next}\n`);
       return 1;
     }
     if (error instanceof PowerPlatformFailure) return reportFailure(io, 'setup', error);
