@@ -88,7 +88,8 @@ async function easyAuth(o: { clientId: string; audiences: string[]; allowedAppli
       identityProviders: {
         azureActiveDirectory: {
           enabled: true,
-          registration: { clientId: o.clientId, openIdIssuer: `${ep.loginEndpoint}/${ep.tenantId}/v2.0` },
+          // The API app asks for no token version: its tokens are v1, from the v1 issuer.
+          registration: { clientId: o.clientId, openIdIssuer: `https://sts.windows.net/${ep.tenantId}/` },
           validation: { allowedAudiences: o.audiences, ...(o.allowedApplications ? { defaultAuthorizationPolicy: { allowedApplications: o.allowedApplications } } : {}) },
         },
       },
