@@ -110,7 +110,7 @@ describe('Deploy Connector to Power Platform in the extension host', function ()
       const node = roots.find((n) => n.kind === 'connector' && n.entry.name === 'Contoso Invoices');
       const children = node ? await api.connectors.getChildren(node) : [];
       const deployment = children.find((n) => n.kind === 'deployment');
-      const item = deployment ? api.connectors.getTreeItem(deployment) : undefined;
+      const item = deployment ? await api.connectors.getTreeItem(deployment) : undefined;
       if (item && item.contextValue !== 'deployment.none') found = item;
       else await new Promise((r) => setTimeout(r, 200));
     }
