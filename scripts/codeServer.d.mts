@@ -16,6 +16,8 @@ export interface EmulatorEndpoints {
   graphEndpoint: string;
   armEndpoint: string;
   adminEndpoint: string;
+  powerAppsEndpoint: string;
+  flowEndpoint: string;
   tenantId: string;
   caCertPath: string;
   accounts: { username: string; roles: string[] }[];

@@ -213,6 +213,7 @@ export function seedUserSettings(userDataDir, endpoints, extra = {}) {
             loginEndpoint: endpoints.loginEndpoint,
             graphEndpoint: endpoints.graphEndpoint,
             armEndpoint: endpoints.armEndpoint,
+            ...(endpoints.powerAppsEndpoint ? { powerAppsEndpoint: endpoints.powerAppsEndpoint, flowEndpoint: endpoints.flowEndpoint } : {}),
           },
           ...(endpoints.tenantId ? { 'entraConnector.signIn.tenant': endpoints.tenantId } : {}),
         }

@@ -62,6 +62,11 @@ export interface OnlineOptions {
   /** A secret that ends within this many days is `secret-expiring` (default 30). */
   readonly expiringDays?: number;
   /**
+   * The redirect URL Power Platform reports for the deployed connector (settings.json's connectorId), used when the
+   * file has none — as certified connectors with `redirectMode: GlobalPerConnector` do not.
+   */
+  readonly deployedRedirectUrl?: string;
+  /**
    * The signed-in identity can read only the connector app (an app-only sign-in with Application.ReadWrite.OwnedBy):
    * check the app itself and skip the resource, permission and consent checks, which would read other objects.
    */
@@ -172,7 +177,7 @@ async function checkToken(token: OAuthToken, directory: DirectoryLookup, options
 
   const redirectNode = valueOf(token.prop('redirectUrl'));
   const mode = scalar(valueOf(token.prop('redirectMode')));
-  const redirectUrl = stringValue(redirectNode) ?? (mode === undefined || (typeof mode === 'string' && mode.toLowerCase() === 'global') ? SHARED_REDIRECT_URL : undefined);
+  const redirectUrl = stringValue(redirectNode) ?? options.deployedRedirectUrl ?? (mode === undefined || (typeof mode === 'string' && mode.toLowerCase() === 'global') ? SHARED_REDIRECT_URL : undefined);
   if (redirectUrl && !isPlaceholder(redirectUrl)) {
     const registered = (app.web?.redirectUris ?? []).map(norm);
     if (!registered.includes(norm(redirectUrl))) {

@@ -27,7 +27,7 @@ import { GUID_PATTERN } from './validate';
 export { stepsToReset } from './steps';
 
 export const NEXT_COMMAND =
-  'Deploy the connector from its folder: pac connector create --api-definition-file ./apiDefinition.swagger.json --api-properties-file ./apiProperties.json — then paste its redirect URL above to register it, and give the client secret (Copy secret) on the connector’s Security tab.';
+  'Deploy the connector: “Entra Connector: Deploy Connector to Power Platform…” (or entra-connector deploy) creates it with the client secret from this editor’s secret storage, reads its redirect URL back and registers it; then “Test Connection” proves a sign-in reaches the API.';
 
 /** The client ID of an Entra-secured connector's `token` parameter, when apiProperties.json has one. */
 export function existingClientId(apiPropertiesText: string | undefined): string | undefined {
