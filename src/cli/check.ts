@@ -6,7 +6,6 @@
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { AuthFailure } from '../auth/errors';
 import { CLOUD_NAMES, isCloudName, knownCloud } from '../cloud/clouds';
 import { toJson, type ConnectorDiagnostic, type DiagnosticJson } from '../connector/diagnostic';
 import { applyTextEdits } from '../connector/edits';
@@ -15,7 +14,8 @@ import type { TextEdit } from '../connector/jsonDocument';
 import { analyzeOnline, type DirectoryLookup } from '../connector/online';
 import { analyzeApiProperties, type AnalysisOptions } from '../connector/rules';
 import { createGraphClient, GraphPermission } from '../graph/client';
-import { DirectoryFailure, toDirectoryError } from '../graph/errors';
+import { asUserFailure } from '../errors';
+import { toDirectoryError } from '../graph/errors';
 import { Directory } from '../graph/operations';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliCommand, type CliIo } from './command';
 import { deviceCodeSignIn, parseSignInOptions, SIGN_IN_OPTIONS, SIGN_IN_USAGE, SignInUsageError, type CliSession, type SignInOptions } from './session';
@@ -146,7 +146,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     try {
       session = await deviceCodeSignIn(signInOptions, [GraphPermission.user, GraphPermission.apps, GraphPermission.grants], say);
     } catch (error) {
-      const failure = error instanceof AuthFailure ? { message: error.cause_, next: error.nextStep } : toDirectoryError(error);
+      const failure = asUserFailure(error) ?? toDirectoryError(error);
       io.stderr.write(`entra-connector check: ${failure.message}\nNext: ${failure.next}\n`);
       return EXIT_FAILED;
     }
@@ -155,7 +155,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
   try {
     return await checkFiles(files, options, { json: !!values.json, fix: !!values.fix }, directory, io);
   } catch (error) {
-    const failure = error instanceof AuthFailure ? { message: error.cause_, next: error.nextStep } : error instanceof DirectoryFailure ? error.error : toDirectoryError(error);
+    const failure = asUserFailure(error) ?? toDirectoryError(error);
     io.stderr.write(`entra-connector check: the directory checks failed: ${failure.message}\nNext: ${failure.next}\n`);
     return EXIT_FAILED;
   } finally {

@@ -5,7 +5,8 @@
  */
 import { SignInService, type AccountSummary, type Memento } from '../auth/signIn';
 import type { SecretStore } from '../auth/secretCache';
-import { CLOUD_NAMES, CloudConfigError, resolveCloud, type Cloud } from '../cloud/clouds';
+import { asSettingFailure, CLOUD_NAMES, resolveCloud, type Cloud } from '../cloud/clouds';
+import { describeError } from '../errors';
 
 /** Microsoft Graph Command Line Tools: Microsoft's public client for delegated directory management (DOMAIN.md §6). */
 export const DEFAULT_CLI_CLIENT_ID = '14d82eec-204b-4c2f-b7e8-296a70dab67e';
@@ -53,7 +54,8 @@ export function parseSignInOptions(values: SignInValues): SignInOptions {
   try {
     cloud = resolveCloud(name, custom);
   } catch (error) {
-    if (error instanceof CloudConfigError) throw new SignInUsageError(error.message);
+    const setting = asSettingFailure(error);
+    if (setting) throw new SignInUsageError(describeError(setting));
     throw error;
   }
   return { cloud, tenant: values.tenant ?? 'organizations', clientId };

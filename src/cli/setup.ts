@@ -8,10 +8,10 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { AuthFailure } from '../auth/errors';
 import type { Cloud } from '../cloud/clouds';
 import { createGraphClient, type GraphLogEntry } from '../graph/client';
 import { toDirectoryError } from '../graph/errors';
+import { asUserFailure, fail } from '../errors';
 import { Directory, MICROSOFT_GRAPH_APP_ID } from '../graph/operations';
 import {
   createContext,
@@ -256,12 +256,7 @@ export async function runSetupCommand(argv: readonly string[], io: CliIo): Promi
       io.stderr.write(`entra-connector setup: ${error.message}\n`);
       return 2;
     }
-    if (error instanceof AuthFailure) {
-      io.stderr.write(`entra-connector setup: ${error.cause_}\nNext: ${error.nextStep}\n`);
-      return 1;
-    }
-    const own = error as { message?: string; next?: string };
-    const e = own.next ? { message: own.message ?? '', next: own.next } : toDirectoryError(error);
+    const e = asUserFailure(error) ?? toDirectoryError(error);
     io.stderr.write(`entra-connector setup: ${e.message}\nNext: ${e.next}\n`);
     return 1;
   }
@@ -286,9 +281,11 @@ async function resolveChoices(p: Parsed, directory: Directory): Promise<SetupCho
     } else {
       const found = await directory.findApplications(q);
       if (found.length !== 1) {
-        throw Object.assign(new Error(found.length === 0 ? `No app matching "${q}" is registered in this tenant.` : `${found.length} apps match "${q}".`), {
-          next: 'Pass the API app’s appId or its exact Application ID URI to --existing-api.',
-        });
+        fail(
+          found.length === 0 ? 'ApiAppNotFound' : 'ApiAppAmbiguous',
+          found.length === 0 ? `No app matching "${q}" is registered in this tenant.` : `${found.length} apps match "${q}".`,
+          'Pass the API app’s appId or its exact Application ID URI to --existing-api.',
+        );
       }
       service = { kind: 'existing', appId: (found[0] as { appId: string }).appId, ...(p.scopes?.[0] ? { scope: p.scopes[0] } : {}) };
     }

@@ -5,6 +5,8 @@
  * Chain: retry → auth → logging → HTTP. Retry is outermost so that every attempt gets a current token and is logged.
  */
 import { Client, type Context, type Middleware } from '@microsoft/microsoft-graph-client';
+import { SIGN_IN_REQUIRED } from '../auth/errors';
+import { asUserFailure, describeError } from '../errors';
 
 /** One line per HTTP attempt. Never receives a token, an Authorization header or a body. */
 export interface GraphLogEntry {
@@ -48,8 +50,6 @@ export interface RetryPolicy {
   readonly maxDelayMs: number;
 }
 
-/** Error name (and DirectoryError code) of a failure to get a token for a request. */
-export const SIGN_IN_REQUIRED = 'SignInRequired';
 
 const DEFAULT_RETRY: RetryPolicy = { maxRetries: 4, baseDelayMs: 1000, maxDelayMs: 30_000 };
 
@@ -137,7 +137,8 @@ export class AuthMiddleware extends Link {
     try {
       return await this.getAccessToken(scopes, options);
     } catch (error) {
-      const wrapped = new Error(error instanceof Error ? error.message : String(error), { cause: error });
+      const failure = asUserFailure(error);
+      const wrapped = new Error(failure ? describeError(failure) : error instanceof Error ? error.message : String(error), { cause: error });
       wrapped.name = SIGN_IN_REQUIRED;
       throw wrapped;
     }

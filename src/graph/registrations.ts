@@ -7,7 +7,8 @@
  */
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { GraphPermission, GraphScopes } from './client';
-import { DirectoryFailure, toDirectoryError } from './errors';
+import { UserFailure } from '../errors';
+import { toDirectoryError } from './errors';
 import type { AppRecord, DirectorySnapshot, GrantRecord, SpRecord } from '../registrations/health';
 
 /** The application fields the Connectors view shows. */
@@ -48,7 +49,7 @@ async function call<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (thrown) {
-    throw new DirectoryFailure(toDirectoryError(thrown));
+    throw new UserFailure(toDirectoryError(thrown));
   }
 }
 
@@ -65,10 +66,10 @@ async function batchLists<T>(client: Client, urls: readonly string[], permission
         const byId = new Map(answer.responses.map((r) => [r.id, r]));
         return group.map((_, i) => {
           const r = byId.get(String(i + 1));
-          if (!r) throw new DirectoryFailure(toDirectoryError({ statusCode: 500, body: JSON.stringify({ code: 'BatchResponseMissing', message: 'A $batch answer lacks a response.' }) }));
+          if (!r) throw new UserFailure(toDirectoryError({ statusCode: 500, body: JSON.stringify({ code: 'BatchResponseMissing', message: 'A $batch answer lacks a response.' }) }));
           if (r.status >= 400) {
             const err = (r.body as { error?: object } | undefined)?.error ?? {};
-            throw new DirectoryFailure(toDirectoryError({ statusCode: r.status, body: JSON.stringify(err) }));
+            throw new UserFailure(toDirectoryError({ statusCode: r.status, body: JSON.stringify(err) }));
           }
           return r.body as ListPage<T>;
         });

@@ -1,9 +1,11 @@
 /**
  * A small Azure Resource Manager client over `fetch`: bearer from the sign-in service (scope
  * `{armEndpoint}/user_impersonation`, asked for when first needed), the same bounded retry policy as the Graph
- * client, one log line per attempt, errors as ArmFailure values. See README.md for why not `@azure/arm-appservice`.
+ * client, one log line per attempt, errors as `UserFailure` values. See README.md for why not `@azure/arm-appservice`.
  */
-import { armErrorFrom, ArmFailure } from './errors';
+import { asAuthFailure } from '../auth/errors';
+import { UserFailure } from '../errors';
+import { armErrorFrom } from './errors';
 
 export interface ArmLogEntry {
   readonly method: string;
@@ -101,7 +103,7 @@ export class ArmClient {
     const next = new URL(link);
     const base = new URL(this.endpoint);
     if (next.origin !== base.origin || !next.pathname.startsWith(base.pathname.replace(/\/$/, ''))) {
-      throw new ArmFailure({ code: 'UnexpectedNextLink', status: 0, message: `Azure Resource Manager sent a next-page link to another host (${next.host}).`, next: 'Check the armEndpoint setting; the list was not completed.' });
+      throw new UserFailure({ code: 'UnexpectedNextLink', status: 0, message: `Azure Resource Manager sent a next-page link to another host (${next.host}).`, next: 'Check the armEndpoint setting; the list was not completed.' });
     }
     return next.toString();
   }
@@ -128,7 +130,7 @@ export class ArmClient {
           await this.sleep(this.delay(attempt, null));
           continue;
         }
-        throw new ArmFailure({ code: 'NetworkError', status: 0, message: `The connection to Azure Resource Manager failed (${code}).`, next: 'Check your network connection and the armEndpoint setting, then retry.' });
+        throw new UserFailure({ code: 'NetworkError', status: 0, message: `The connection to Azure Resource Manager failed (${code}).`, next: 'Check your network connection and the armEndpoint setting, then retry.' });
       }
       const requestId = response.headers.get('x-ms-request-id') ?? undefined;
       this.options.log?.({ method, path, status: response.status, durationMs: Date.now() - started, ...(requestId ? { requestId } : {}) });
@@ -150,7 +152,7 @@ export class ArmClient {
       } catch {
         parsed = undefined;
       }
-      if (!response.ok) throw new ArmFailure(armErrorFrom(response.status, parsed, requestId));
+      if (!response.ok) throw new UserFailure(armErrorFrom(response.status, parsed, requestId));
       return parsed as T;
     }
   }
@@ -159,8 +161,8 @@ export class ArmClient {
     try {
       return await this.options.getAccessToken([this.scope], forceRefresh ? { forceRefresh: true } : undefined);
     } catch (error) {
-      if (error instanceof Error && error.name === 'AuthFailure') throw error;
-      throw new ArmFailure({ code: 'SignInRequired', status: 0, message: error instanceof Error ? error.message : String(error), next: 'Sign in and retry.' });
+      if (asAuthFailure(error)) throw error;
+      throw new UserFailure({ code: 'SignInRequired', status: 0, message: error instanceof Error ? error.message : String(error), next: 'Sign in and retry.' });
     }
   }
 

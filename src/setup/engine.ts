@@ -5,7 +5,8 @@
  * the context do not run, and tasks that POST reconcile with the directory first (write-ahead intents).
  * No VS Code here: the host passes {@link SetupServices}.
  */
-import { DirectoryFailure, toDirectoryError, type DirectoryError } from '../graph/errors';
+import { isTransient, UserFailure } from '../errors';
+import { toDirectoryError, type DirectoryError } from '../graph/errors';
 import type { PasswordCredential } from '../graph/operations';
 import { AZURE_API_CONNECTIONS_APP_ID, type Application, type Directory, type PermissionScope } from '../graph/operations';
 import {
@@ -17,7 +18,7 @@ import {
   type StepId,
   type StepStatus,
 } from './context';
-import { apiPropertiesChange, PropertiesError, swaggerChange, type FileChange, type TokenSettings } from './properties';
+import { apiPropertiesChange, swaggerChange, type FileChange, type TokenSettings } from './properties';
 import type { ServiceSecurer } from '../service/setupStep';
 
 /** Where the client secret goes: VS Code SecretStorage (`entraConnector.secret.<clientId>`) or the CLI's memory. */
@@ -80,7 +81,7 @@ interface TaskEnv {
 
 
 function fail(code: string, message: string, next: string): never {
-  throw new DirectoryFailure({ code, status: 0, message, next });
+  throw new UserFailure({ code, status: 0, message, next });
 }
 
 function scopeFor(ctx: SetupContext): PermissionScope | undefined {
@@ -483,20 +484,9 @@ export async function propertiesChanges(ctx: SetupContext, files: Pick<SetupFile
   const propsPath = `${dir}${sep}apiProperties.json`;
   const swaggerPath = `${dir}${sep}apiDefinition.swagger.json`;
   const settings = tokenSettingsFor(ctx);
-  try {
-    const props = apiPropertiesChange(propsPath, await files.read(propsPath), settings);
-    const swagger = swaggerChange(swaggerPath, await files.read(swaggerPath), settings);
-    return swagger ? [props, swagger] : [props];
-  } catch (error) {
-    if (error instanceof PropertiesError) fail('ConnectorFileInvalid', error.message, error.next);
-    throw error;
-  }
-}
-
-/** Worth re-running the (reconciling) task: lost connections, throttling, server trouble. Not our own refusals. */
-function isTransient(error: DirectoryError): boolean {
-  if (error.status === 0) return /^(E[A-Z]+|UND_ERR|NetworkError)/.test(error.code);
-  return [408, 429, 500, 502, 503, 504].includes(error.status) || error.code === 'Directory_ConcurrencyViolation';
+  const props = apiPropertiesChange(propsPath, await files.read(propsPath), settings);
+  const swagger = swaggerChange(swaggerPath, await files.read(swaggerPath), settings);
+  return swagger ? [props, swagger] : [props];
 }
 
 /**

@@ -4,6 +4,7 @@
  * that already matches is not touched, so an unchanged run produces no edit at all. Never writes a secret.
  */
 import { applyEdits, findNodeAtLocation, getNodeValue, modify, parseTree, type Edit, type FormattingOptions, type JSONPath, type Node, type ParseError, printParseErrorCode } from 'jsonc-parser';
+import { fail } from '../errors';
 
 /** What the connector's `token` parameter must say (DOMAIN.md §2). */
 export interface TokenSettings {
@@ -28,15 +29,6 @@ export interface FileChange {
   readonly edits: readonly Edit[];
 }
 
-export class PropertiesError extends Error {
-  constructor(
-    message: string,
-    readonly next: string,
-  ) {
-    super(message);
-    this.name = 'PropertiesError';
-  }
-}
 
 export function detectFormatting(text: string): FormattingOptions {
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
@@ -51,13 +43,14 @@ function parse(text: string, file: string): Node {
   if (!root || errors.length > 0) {
     const first = errors[0];
     const line = first ? text.slice(0, first.offset).split('\n').length : 1;
-    throw new PropertiesError(
+    fail(
+      'ConnectorFileInvalid',
       `${file} is not valid JSON (${first ? printParseErrorCode(first.error) : 'empty'} at line ${line}), so the setup cannot edit it.`,
       `Fix the JSON syntax in ${file} (the Problems view shows where), then run the step again.`,
     );
   }
   if (root.type !== 'object') {
-    throw new PropertiesError(`${file} does not hold a JSON object.`, `Replace ${file} with a connector definition, or delete it and run the step again to create one.`);
+    fail('ConnectorFileInvalid', `${file} does not hold a JSON object.`, `Replace ${file} with a connector definition, or delete it and run the step again to create one.`);
   }
   return root;
 }
@@ -165,7 +158,7 @@ export function apiPropertiesChange(path: string, before: string | undefined, s:
     return { path, before, after, edits: [{ offset: 0, length: before?.length ?? 0, content: after }] };
   }
   if (before.charCodeAt(0) === 0xfeff) {
-    throw new PropertiesError('apiProperties.json starts with a byte-order mark, which breaks paconn.', 'Save the file as UTF-8 without BOM, then run the step again.');
+    fail('ConnectorFileInvalid', 'apiProperties.json starts with a byte-order mark, which breaks paconn.', 'Save the file as UTF-8 without BOM, then run the step again.');
   }
   parse(before, 'apiProperties.json');
   const e = new Editor(before, detectFormatting(before));

@@ -1,10 +1,11 @@
 import * as vscode from 'vscode';
 import type { AccountSummary, SignInService } from '../../auth/signIn';
 import type { ConsentPrompter, ConsentRequest, InteractiveMethod } from '../../auth/consent';
-import type { AuthFailure } from '../../auth/errors';
+import { asAuthFailure } from '../../auth/errors';
+import { describeError } from '../../errors';
 import type { GraphLogEntry } from '../../graph/client';
 import { cacheKey } from '../../auth/secretCache';
-import { CloudConfigError } from '../../cloud/clouds';
+import { asSettingFailure } from '../../cloud/clouds';
 import { graphLogLine } from './graphLog';
 import { accountsInCache, secretStoreFrom } from './secretStorage';
 import { readAuthSettings, settingsKey, type AuthSettings } from './settings';
@@ -27,7 +28,7 @@ export interface Auth {
   logGraphRequest(entry: GraphLogEntry): void;
   /** The accounts whose tokens are in VS Code's SecretStorage for the current settings (read without loading MSAL). */
   storedAccounts(): Promise<{ homeAccountId: string; username: string; tenantId: string }[]>;
-  /** Shows an AuthFailure with its next step (and the admin-consent link when there is one). */
+  /** Shows a sign-in or settings failure with its next step (and the admin-consent link when there is one). */
   showFailure(error: unknown): Promise<void>;
   readonly onDidChange: vscode.Event<void>;
 }
@@ -222,9 +223,10 @@ class AuthController implements Auth, vscode.Disposable {
   }
 
   async showFailure(error: unknown): Promise<void> {
-    if (error instanceof CloudConfigError) {
-      const choice = await vscode.window.showErrorMessage(error.message, OPEN_SETTINGS);
-      if (choice) await vscode.commands.executeCommand('workbench.action.openSettings', error.setting);
+    const setting = asSettingFailure(error);
+    if (setting) {
+      const choice = await vscode.window.showErrorMessage(describeError(setting), OPEN_SETTINGS);
+      if (choice) await vscode.commands.executeCommand('workbench.action.openSettings', setting.error.setting);
       return;
     }
     const failure = asAuthFailure(error);
@@ -234,17 +236,17 @@ class AuthController implements Auth, vscode.Disposable {
       if (choice) this.deps.log.show();
       return;
     }
-    if (failure.kind === 'cancelled') {
-      void vscode.window.showInformationMessage(failure.message);
+    if (failure.error.kind === 'cancelled') {
+      void vscode.window.showInformationMessage(describeError(failure));
       return;
     }
-    const actions = failure.details.adminConsentUrl ? [ADMIN_LINK] : failure.details.setting ? [OPEN_SETTINGS] : [SHOW_LOG];
-    const choice = await vscode.window.showErrorMessage(failure.message, ...actions);
-    if (choice === ADMIN_LINK && failure.details.adminConsentUrl) {
-      await vscode.env.clipboard.writeText(failure.details.adminConsentUrl);
+    const actions = failure.error.details.adminConsentUrl ? [ADMIN_LINK] : failure.error.details.setting ? [OPEN_SETTINGS] : [SHOW_LOG];
+    const choice = await vscode.window.showErrorMessage(describeError(failure), ...actions);
+    if (choice === ADMIN_LINK && failure.error.details.adminConsentUrl) {
+      await vscode.env.clipboard.writeText(failure.error.details.adminConsentUrl);
       void vscode.window.showInformationMessage('The admin-consent link is on the clipboard. Send it to a Microsoft Entra administrator.');
     } else if (choice === OPEN_SETTINGS) {
-      await vscode.commands.executeCommand('workbench.action.openSettings', failure.details.setting);
+      await vscode.commands.executeCommand('workbench.action.openSettings', failure.error.details.setting);
     } else if (choice === SHOW_LOG) {
       this.deps.log.show();
     }
@@ -279,7 +281,7 @@ class AuthController implements Auth, vscode.Disposable {
       return await attempt(first);
     } catch (error) {
       const failure = asAuthFailure(error);
-      const retryable = !failure || ['other', 'timedOut', 'sessionExpired'].includes(failure.kind);
+      const retryable = !failure || ['other', 'timedOut', 'sessionExpired'].includes(failure.error.kind);
       if (!retryable) throw error;
       const other: InteractiveMethod = first === 'browser' ? 'deviceCode' : 'browser';
       const label = other === 'deviceCode' ? 'Use a Device Code' : 'Use the Browser';
@@ -356,10 +358,6 @@ class AuthController implements Auth, vscode.Disposable {
     void this.current?.service.then((s) => s.dispose(), () => undefined);
     for (const d of this.disposables) d.dispose();
   }
-}
-
-function asAuthFailure(error: unknown): AuthFailure | undefined {
-  return error instanceof Error && error.name === 'AuthFailure' ? (error as AuthFailure) : undefined;
 }
 
 function abortSignal(token: vscode.CancellationToken): AbortSignal {

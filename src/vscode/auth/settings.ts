@@ -3,7 +3,7 @@ import { parseAuthSettings, type AuthSettings } from '../../auth/settings';
 
 export { settingsKey, type AuthSettings } from '../../auth/settings';
 
-/** Reads and validates the sign-in settings; throws a CloudConfigError naming the setting to fix. */
+/** Reads and validates the sign-in settings; throws a setting failure naming the setting to fix. */
 export function readAuthSettings(): AuthSettings {
   const config = vscode.workspace.getConfiguration('entraConnector');
   return parseAuthSettings({

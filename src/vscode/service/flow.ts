@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import type { Auth } from '../auth';
-import { ApiTargetError, connectorResource, resolveApiTarget, swaggerHost } from '../../service/apiTarget';
+import { connectorResource, isApiAppUnknown, resolveApiTarget, swaggerHost } from '../../service/apiTarget';
 import { ArmClient } from '../../service/arm';
 import type { EasyAuthTarget } from '../../service/easyAuth';
 import { addOriginPolicy } from '../../service/connectorPolicy';
@@ -141,7 +141,7 @@ export async function runSecureServiceFlow(ui: ServiceUi, deps: FlowDeps, args: 
     try {
       target = await ui.progress('Reading the API app', () => resolveApiTarget({ ...(propertiesText ? { resource: connectorResource(propertiesText) } : {}) }, context));
     } catch (error) {
-      if (!(error instanceof ApiTargetError)) throw error;
+      if (!isApiAppUnknown(error)) throw error;
       const answer = await ui.askApiApp(error.message);
       if (!answer) return { files: [], cancelled: true };
       const isGuid = /^[0-9a-f-]{36}$/i.test(answer.trim());

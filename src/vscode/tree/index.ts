@@ -7,7 +7,8 @@ import * as vscode from 'vscode';
 import type { Auth } from '../auth';
 import type { ConnectorsTreeProvider } from './connectorsTree';
 import { AppRegistrationsTreeProvider } from './appRegistrationsTree';
-import { RegistrationsSession, describeFailure, asDirectoryError } from '../session';
+import { toDirectoryError } from '../../graph/errors';
+import { RegistrationsSession, describeFailure } from '../session';
 import { childrenOf, treeItem, type TreeNode } from './nodes';
 import { secretStorageKey } from '../../connector/secrets';
 import { DEFAULT_SECRET_DAYS } from '../../setup/context';
@@ -141,7 +142,7 @@ class Actions {
       this.connectors.update((s) => withConsent(s, result));
       void vscode.window.showInformationMessage(`Consented to ${scopes.join(', ')} for all users of the tenant.`);
     }, (error) => {
-      const e = asDirectoryError(error);
+      const e = toDirectoryError(error);
       if (e.status !== 403) return undefined;
       const settings = this.session.auth.settings();
       const resourceUri = h.resource!.uri.replace(/\/+$/, '');

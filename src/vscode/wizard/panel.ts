@@ -9,6 +9,7 @@ import type { HostMessage } from '../../protocol';
 import type { Directory } from '../../graph/operations';
 import { secretStorageKey } from '../../connector/secrets';
 import { adminCenterAppUrl } from '../../cloud/clouds';
+import { UserFailure } from '../../errors';
 import { registerConnectorCodeLens } from '../codeLens';
 
 /**
@@ -268,8 +269,8 @@ async function applyChange(change: FileChange): Promise<void> {
   await doc.save();
 }
 
-function fileError(message: string): Error {
-  return Object.assign(new Error(message), { code: 'ConnectorFileChanged', next: 'Run the setup again: it recomputes the edit from the current file (Ctrl+Z in the editor undoes an applied edit).' });
+function fileError(message: string): UserFailure {
+  return new UserFailure({ code: 'ConnectorFileChanged', message, next: 'Run the setup again: it recomputes the edit from the current file (Ctrl+Z in the editor undoes an applied edit).' });
 }
 
 /** Shows each change as a diff (current ↔ proposed) and asks before writing; `entraConnector.setup.previewChanges` off skips it. */

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_CLIENT_ID, parseAuthSettings, settingsKey } from '../../../src/auth/settings';
-import { CloudConfigError } from '../../../src/cloud/clouds';
+import { asSettingFailure } from '../../../src/cloud/clouds';
 import { graphLogLine } from '../../../src/vscode/auth/graphLog';
 
 describe('sign-in settings', () => {
@@ -13,8 +13,8 @@ describe('sign-in settings', () => {
   });
 
   it('rejects a client ID that is not a GUID and a tenant that is not an ID or domain, naming the setting', () => {
-    assert.throws(() => parseAuthSettings({ clientId: 'my-app' }), (e: unknown) => e instanceof CloudConfigError && e.setting === 'entraConnector.signIn.clientId' && /not an application \(client\) ID/.test(e.message));
-    assert.throws(() => parseAuthSettings({ tenant: 'contoso.example/../x' }), (e: unknown) => e instanceof CloudConfigError && e.setting === 'entraConnector.signIn.tenant');
+    assert.throws(() => parseAuthSettings({ clientId: 'my-app' }), (e: unknown) => asSettingFailure(e)?.error.setting === 'entraConnector.signIn.clientId' && /not an application \(client\) ID/.test(String(e)));
+    assert.throws(() => parseAuthSettings({ tenant: 'contoso.example/../x' }), (e: unknown) => asSettingFailure(e)?.error.setting === 'entraConnector.signIn.tenant');
     assert.equal(parseAuthSettings({ tenant: 'contoso.onmicrosoft.com' }).tenant, 'contoso.onmicrosoft.com');
   });
 

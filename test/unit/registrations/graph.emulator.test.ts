@@ -4,11 +4,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { adminToken, adminTokenSource, clearRequests, getState, seedObjects, setFaults, startEmulator, type Endpoints, type RecordedRequest, type RunningEmulator } from '../../../emulator/src';
 import { createGraphClient } from '../../../src/graph/client';
-import { DirectoryFailure } from '../../../src/graph/errors';
 import { fetchRegistrations, listOwnedApplications } from '../../../src/graph/registrations';
 import { readConnectorAuth } from '../../../src/registrations/connectorAuth';
 import { computeHealth, lookupsFor } from '../../../src/registrations/health';
 import { THREE_STATES, treeSeed, type ConnectorSpec } from '../../../emulator/src/seeds/connectors';
+import { UserFailure } from '../../../src/errors';
 
 const ADMIN = 'admin@contoso.example';
 const TOTAL_APPS = 5000;
@@ -82,7 +82,7 @@ describe('fetchRegistrations (the Connectors view)', () => {
     await setFaults(ep, { rules: [{ match: { service: 'graph', path: '^/v1.0/applications$' }, fault: 'throttle', retryAfter: 0 }] });
     try {
       await assert.rejects(fetchRegistrations(graph, lookupsFor(seed.connectors.map((c) => readConnectorAuth(c.apiProperties)))), (e: unknown) => {
-        assert.ok(e instanceof DirectoryFailure);
+        assert.ok(e instanceof UserFailure);
         assert.equal(e.error.status, 429);
         return true;
       });
