@@ -9,7 +9,8 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Cloud } from '../cloud/clouds';
-import { createGraphClient, type GraphLogEntry } from '../graph/client';
+import { createGraphClient } from '../graph/client';
+import { requestLogLine } from '../http/policy';
 import { toDirectoryError } from '../graph/errors';
 import { asUserFailure, fail } from '../errors';
 import { Directory, MICROSOFT_GRAPH_APP_ID } from '../graph/operations';
@@ -193,7 +194,7 @@ export async function runSetupCommand(argv: readonly string[], io: CliIo): Promi
       graphEndpoint: p.cloud.graphEndpoint,
       getAccessToken: session.getAccessToken,
       ...(p.verbose
-        ? { log: (e: GraphLogEntry) => say(`graph: ${e.method} ${e.path} ${e.status || e.networkError} ${e.durationMs}ms${e.requestId ? ` request-id ${e.requestId}` : ''}`) }
+        ? { log: (e) => say(requestLogLine('Graph', e).line) }
         : {}),
     });
     const directory = new Directory(client);

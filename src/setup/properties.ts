@@ -5,6 +5,7 @@
  */
 import { applyEdits, findNodeAtLocation, getNodeValue, modify, parseTree, type Edit, type FormattingOptions, type JSONPath, type Node, type ParseError, printParseErrorCode } from 'jsonc-parser';
 import { fail } from '../errors';
+import { detectFormatting, minimalEdit } from '../connector/edits';
 
 /** What the connector's `token` parameter must say (DOMAIN.md §2). */
 export interface TokenSettings {
@@ -29,13 +30,6 @@ export interface FileChange {
   readonly edits: readonly Edit[];
 }
 
-
-export function detectFormatting(text: string): FormattingOptions {
-  const eol = text.includes('\r\n') ? '\r\n' : '\n';
-  const indented = /^([ \t]+)\S/m.exec(text)?.[1];
-  if (indented?.startsWith('\t')) return { insertSpaces: false, tabSize: 4, eol };
-  return { insertSpaces: true, tabSize: indented ? Math.min(indented.length, 8) : 2, eol };
-}
 
 function parse(text: string, file: string): Node {
   const errors: ParseError[] = [];
@@ -94,19 +88,6 @@ class Editor {
   edits(): Edit[] {
     return minimalEdit(this.original, this.text);
   }
-}
-
-export function minimalEdit(before: string, after: string): Edit[] {
-  if (before === after) return [];
-  let start = 0;
-  while (start < before.length && start < after.length && before[start] === after[start]) start++;
-  let endB = before.length;
-  let endA = after.length;
-  while (endB > start && endA > start && before[endB - 1] === after[endA - 1]) {
-    endB--;
-    endA--;
-  }
-  return [{ offset: start, length: endB - start, content: after.slice(start, endA) }];
 }
 
 function deepEqual(a: unknown, b: unknown): boolean {

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { ConnectorDiagnostic, DirectoryRepair, Fix } from '../connector/diagnostic';
-import type { TextEdit } from '../connector/jsonDocument';
+import { toWorkspaceEdit } from './files';
 import { analyzeApiProperties } from '../connector/rules';
 import { secretStorageKey } from '../connector/secrets';
 import { grantTenantConsent, registerRedirectUri } from '../registrations/actions';
@@ -14,14 +14,6 @@ export const DIRECTORY_FIX_COMMAND = 'entraConnector.repairInDirectory';
 export interface OnlineResults {
   current(document: vscode.TextDocument): readonly ConnectorDiagnostic[];
   recheck(document: vscode.TextDocument): Promise<unknown>;
-}
-
-function workspaceEdit(document: vscode.TextDocument, edits: readonly TextEdit[]): vscode.WorkspaceEdit {
-  const edit = new vscode.WorkspaceEdit();
-  for (const e of edits) {
-    edit.replace(document.uri, new vscode.Range(document.positionAt(e.offset), document.positionAt(e.offset + e.length)), e.content);
-  }
-  return edit;
 }
 
 /** The rule-table diagnostic behind a VS Code diagnostic: same code, same start. */
@@ -57,7 +49,7 @@ class ConnectorCodeActions implements vscode.CodeActionProvider {
         } else if (fix.moveSecret) {
           action.command = { command: MOVE_SECRET_COMMAND, title: fix.title, arguments: [document.uri, source.code, source.offset, index] };
         } else {
-          action.edit = workspaceEdit(document, fix.edits);
+          action.edit = toWorkspaceEdit(document, fix.edits);
         }
         actions.push(action);
       });
@@ -126,7 +118,7 @@ export function registerCodeActions(context: vscode.ExtensionContext, deps: Diag
         return false;
       }
       await context.secrets.store(secretStorageKey(fix.moveSecret.clientId), fix.moveSecret.value);
-      const applied = await vscode.workspace.applyEdit(workspaceEdit(document, fix.edits));
+      const applied = await vscode.workspace.applyEdit(toWorkspaceEdit(document, fix.edits));
       // Only the client ID is logged, never the value.
       deps.log.info(`Moved the client secret of ${fix.moveSecret.clientId} from ${uri.fsPath} into secret storage${applied ? '' : ' (the file edit was not applied)'}.`);
       return applied;

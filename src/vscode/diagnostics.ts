@@ -4,6 +4,7 @@ import type { ConnectorDiagnostic, Severity } from '../connector/diagnostic';
 import { analyzeOnline } from '../connector/online';
 import { analyzeApiProperties, type AnalysisOptions } from '../connector/rules';
 import type { Auth } from './auth';
+import { readText } from './files';
 import { registerCodeActions } from './codeActions';
 import { registerExplainCommand } from './explainCommand';
 import { registerHovers } from './hovers';
@@ -54,13 +55,7 @@ function configuredCloud(): AnalysisOptions['cloud'] {
 
 async function siblingSwagger(document: vscode.TextDocument): Promise<string | undefined> {
   const uri = vscode.Uri.joinPath(document.uri, '..', SWAGGER_NAME);
-  const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
-  if (open) return open.getText();
-  try {
-    return new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
-  } catch {
-    return undefined;
-  }
+  return readText(uri).catch(() => undefined);
 }
 
 /** The analysis options for a document: the configured cloud and its sibling swagger. */

@@ -14,7 +14,8 @@ import { createContext, sameTarget, type CloudEndpoints, type SetupContext } fro
 import { resetStep, runSetup, type SetupFiles, type StateStore } from '../setup/engine';
 import { undoPlan, undoSetup } from '../setup/summary';
 import { swaggerHost } from '../service/apiTarget';
-import { ArmClient, type ArmLogEntry } from '../service/arm';
+import type { RequestLogEntry } from '../http/policy';
+import { ArmClient } from '../service/arm';
 import { serviceSecurer, type ServiceSecurer } from '../service/setupStep';
 import { listSites, listSubscriptions, sitesForHost } from '../service/sites';
 import {
@@ -37,7 +38,7 @@ export interface WizardArmAccess {
   readonly armEndpoint: string;
   /** A token for exactly these (resource-qualified) scopes: `{armEndpoint}/user_impersonation`. */
   getAccessToken(scopes: string[], options?: { forceRefresh?: boolean }): Promise<string>;
-  readonly log?: (entry: ArmLogEntry) => void;
+  readonly log?: (entry: RequestLogEntry) => void;
   /** Forwarded to the ArmClient (tests shorten backoff). */
   readonly retry?: { maxRetries?: number; baseDelayMs?: number; maxDelayMs?: number };
 }

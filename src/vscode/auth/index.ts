@@ -3,10 +3,10 @@ import type { AccountSummary, SignInService } from '../../auth/signIn';
 import type { ConsentPrompter, ConsentRequest, InteractiveMethod } from '../../auth/consent';
 import { asAuthFailure } from '../../auth/errors';
 import { describeError } from '../../errors';
-import type { GraphLogEntry } from '../../graph/client';
+import type { RequestLogEntry } from '../../http/policy';
+import { logRequest } from '../log';
 import { cacheKey } from '../../auth/secretCache';
 import { asSettingFailure } from '../../cloud/clouds';
-import { graphLogLine } from './graphLog';
 import { accountsInCache, secretStoreFrom } from './secretStorage';
 import { readAuthSettings, settingsKey, type AuthSettings } from './settings';
 
@@ -25,7 +25,7 @@ export interface Auth {
   /** The current (validated) cloud and sign-in settings. */
   settings(): AuthSettings;
   /** For the Graph client factory: one log line per Graph request, never a token or header. */
-  logGraphRequest(entry: GraphLogEntry): void;
+  logGraphRequest(entry: RequestLogEntry): void;
   /** The accounts whose tokens are in VS Code's SecretStorage for the current settings (read without loading MSAL). */
   storedAccounts(): Promise<{ homeAccountId: string; username: string; tenantId: string }[]>;
   /** Shows a sign-in or settings failure with its next step (and the admin-consent link when there is one). */
@@ -113,10 +113,8 @@ class AuthController implements Auth, vscode.Disposable {
     return (await this.service()).getAccessToken(scopes, options);
   }
 
-  logGraphRequest(entry: GraphLogEntry): void {
-    const { line, problem } = graphLogLine(entry);
-    if (problem) this.deps.log.warn(line);
-    else this.deps.log.info(line);
+  logGraphRequest(entry: RequestLogEntry): void {
+    logRequest(this.deps.log, 'Graph', entry);
   }
 
   async signInCommand(): Promise<AccountSummary | undefined> {

@@ -2,7 +2,8 @@
 // only, errors as values, nothing secret in the log.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ArmClient, type ArmLogEntry } from '../../../src/service/arm';
+import type { RequestLogEntry } from '../../../src/http/policy';
+import { ArmClient } from '../../../src/service/arm';
 import { armErrorFrom, roleFor } from '../../../src/service/errors';
 import { UserFailure } from '../../../src/errors';
 
@@ -24,7 +25,7 @@ function scripted(steps: Step[]) {
 function client(steps: Step[], tokens: string[] = ['t1', 't2', 't3']) {
   const { fetchImpl, calls } = scripted(steps);
   const sleeps: number[] = [];
-  const log: ArmLogEntry[] = [];
+  const log: RequestLogEntry[] = [];
   const forced: boolean[] = [];
   const c = new ArmClient({
     armEndpoint: 'https://management.azure.com/',

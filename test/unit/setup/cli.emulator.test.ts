@@ -112,7 +112,7 @@ describe('entra-connector setup', () => {
     cpSync(SAMPLE, dir, { recursive: true });
     const r = await cli(['setup', dir, ...cloudArgs(), '--state', join(ws, 's.json'), '--consent', 'link', '--verbose']);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, /graph: PATCH \/applications\(uniqueName='entra-connector-[0-9a-f]+-api'\) 201 \d+ms/);
+    assert.match(r.stderr, /Graph PATCH \/applications\(uniqueName='entra-connector-[0-9a-f]+-api'\) → 201 request-id \S+ \d+ ms/);
     assert.doesNotMatch(r.stderr, /Bearer|eyJ/);
     assert.match(r.stdout, /Connector app \(client ID\): [0-9a-f-]{36}/);
     assert.match(r.stdout, /Admin consent needed: https:\/\/\S+\/v2\.0\/adminconsent\?client_id=/);

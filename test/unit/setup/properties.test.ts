@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { applyEdits, parse, parseTree, type ParseError } from 'jsonc-parser';
 import { UserFailure } from '../../../src/errors';
-import { apiPropertiesChange, detectFormatting, swaggerChange, type TokenSettings } from '../../../src/setup/properties';
+import { detectFormatting } from '../../../src/connector/edits';
+import { apiPropertiesChange, swaggerChange, type TokenSettings } from '../../../src/setup/properties';
 
 const CORPUS = join(__dirname, '../../fixtures/setup/aad-corpus');
 const SAMPLE = join(__dirname, '../../fixtures/workspaces/sample/Contoso Invoices');
