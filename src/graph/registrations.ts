@@ -9,7 +9,44 @@ import type { Client } from '@microsoft/microsoft-graph-client';
 import { GraphPermission, GraphScopes } from './client';
 import { UserFailure } from '../errors';
 import { toDirectoryError } from './errors';
-import type { AppRecord, DirectorySnapshot, GrantRecord, SpRecord } from '../registrations/health';
+
+/** What the directory holds: the fields the trees show, nothing more. */
+export interface AppRecord {
+  readonly id: string;
+  readonly appId: string;
+  readonly displayName: string;
+  readonly identifierUris?: readonly string[];
+  readonly web?: { readonly redirectUris?: readonly string[] } | null;
+  readonly api?: {
+    readonly oauth2PermissionScopes?: readonly { readonly id: string; readonly value: string; readonly isEnabled?: boolean }[];
+    readonly preAuthorizedApplications?: readonly { readonly appId: string; readonly delegatedPermissionIds: readonly string[] }[];
+  } | null;
+  readonly requiredResourceAccess?: readonly { readonly resourceAppId: string; readonly resourceAccess: readonly { readonly id: string; readonly type: string }[] }[];
+  readonly passwordCredentials?: readonly { readonly keyId: string; readonly displayName?: string | null; readonly endDateTime?: string | null; readonly hint?: string | null }[];
+}
+
+export interface SpRecord {
+  readonly id: string;
+  readonly appId: string;
+  readonly displayName?: string | null;
+  readonly servicePrincipalNames?: readonly string[];
+  readonly oauth2PermissionScopes?: readonly { readonly id: string; readonly value: string }[];
+}
+
+export interface GrantRecord {
+  readonly id: string;
+  readonly clientId: string;
+  readonly resourceId: string;
+  readonly consentType: string;
+  readonly principalId?: string | null;
+  readonly scope: string;
+}
+
+export interface DirectorySnapshot {
+  readonly applications: readonly AppRecord[];
+  readonly servicePrincipals: readonly SpRecord[];
+  readonly grants: readonly GrantRecord[];
+}
 
 /** The application fields the Connectors view shows. */
 export const TREE_APP_SELECT = 'id,appId,displayName,identifierUris,web,api,requiredResourceAccess,passwordCredentials';

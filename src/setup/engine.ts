@@ -9,6 +9,7 @@ import { isTransient, UserFailure } from '../errors';
 import { toDirectoryError, type DirectoryError } from '../graph/errors';
 import type { PasswordCredential } from '../graph/operations';
 import { AZURE_API_CONNECTIONS_APP_ID, type Application, type Directory, type PermissionScope } from '../graph/operations';
+import { addSecret, extendGrant, registerRedirectUri } from '../registrations/actions';
 import {
   identifierUriFor,
   stableGuid,
@@ -321,14 +322,11 @@ const TASKS: readonly Task[] = [
       }
       ctx.intents.passwordMarker = marker;
       await checkpoint();
-      const end = new Date(now().getTime() + ctx.choices.secretDays * 86_400_000).toISOString();
-      const added = await dir.addPassword(app.id, marker, end);
-      const secret = added.secretText;
-      if (!secret) fail('NoSecretReturned', 'Microsoft Graph did not return the new secret’s value.', 'Run the step again; the unusable secret is replaced.');
-      await svc.secrets.store(app.appId, secret);
-      ctx.objects.password = { keyId: added.keyId, endDateTime: added.endDateTime ?? end, displayName: marker, created: true };
+      const added = await addSecret(dir, app.id, ctx.choices.secretDays, { now: now(), label: marker, nextWithoutValue: 'Run the step again; the unusable secret is replaced.' });
+      await svc.secrets.store(app.appId, added.secretText);
+      ctx.objects.password = { keyId: added.keyId, endDateTime: added.endDateTime, displayName: marker, created: true };
       delete ctx.intents.passwordMarker;
-      return { state: 'done', detail: `Added a client secret valid until ${(added.endDateTime ?? end).slice(0, 10)}; its value is in secret storage.` };
+      return { state: 'done', detail: `Added a client secret valid until ${added.endDateTime.slice(0, 10)}; its value is in secret storage.` };
     },
   },
   {
@@ -354,10 +352,8 @@ const TASKS: readonly Task[] = [
         const grants = await dir.listGrants(client.id, resource.id);
         const mine = grants.find((g) => g.consentType === consentType && (consentType === 'AllPrincipals' || g.principalId === me?.id));
         if (mine) {
-          const have = new Set(mine.scope.split(' ').filter(Boolean));
-          const need = api.scopeValues.filter((v) => !have.has(v));
-          if (need.length > 0) await dir.updateGrantScope(mine.id, [...have, ...need].join(' '));
-          ctx.objects.grant = { id: mine.id, created: !!ctx.intents.grant, consentType, scope: [...have, ...need].join(' ') };
+          const widened = await extendGrant(dir, mine, api.scopeValues);
+          ctx.objects.grant = { id: mine.id, created: !!ctx.intents.grant, consentType, scope: widened };
           delete ctx.intents.grant;
           delete ctx.objects.adminConsentUrl;
           return { state: 'done' };
@@ -427,8 +423,7 @@ const TASKS: readonly Task[] = [
         };
       }
       const app = ctx.objects.connectorApp as NonNullable<SetupContext['objects']['connectorApp']>;
-      const current = (await dir.getApplicationByAppId(app.appId))?.web?.redirectUris ?? [];
-      if (!current.includes(url)) await dir.updateApplication(app.id, { web: { redirectUris: [...current, url] } });
+      await registerRedirectUri(dir, app.appId, url);
       ctx.objects.redirectUri = url;
       return { state: 'done', detail: `Registered the redirect URL ${url}.` };
     },

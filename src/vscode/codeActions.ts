@@ -4,7 +4,7 @@ import { toWorkspaceEdit } from './files';
 import { analyzeApiProperties } from '../connector/rules';
 import { secretStorageKey } from '../connector/secrets';
 import { grantTenantConsent, registerRedirectUri } from '../registrations/actions';
-import { analysisOptions, DIAGNOSTIC_SOURCE, isApiProperties, type DiagnosticsDeps } from './diagnostics';
+import { analysisOptions, DIAGNOSTIC_SOURCE, isApiProperties, type DiagnosticsDeps } from './apiPropertiesDocument';
 import { describeFailure, RegistrationsSession } from './session';
 
 export const MOVE_SECRET_COMMAND = 'entraConnector.moveSecretToStorage';

@@ -1,32 +1,16 @@
 import * as vscode from 'vscode';
-import { resolveCloud } from '../cloud/clouds';
 import type { ConnectorDiagnostic, Severity } from '../connector/diagnostic';
 import { analyzeOnline } from '../connector/online';
-import { analyzeApiProperties, type AnalysisOptions } from '../connector/rules';
-import type { Auth } from './auth';
-import { readText } from './files';
+import { analyzeApiProperties } from '../connector/rules';
+import { analysisOptions, DIAGNOSTIC_SOURCE, isApiProperties, SWAGGER_NAME, type DiagnosticsDeps } from './apiPropertiesDocument';
 import { registerCodeActions } from './codeActions';
 import { registerExplainCommand } from './explainCommand';
 import { registerHovers } from './hovers';
 import { describeFailure, RegistrationsSession } from './session';
 
-export const DIAGNOSTIC_SOURCE = 'Entra Connector';
-const FILE_NAME = 'apiproperties.json';
-const SWAGGER_NAME = 'apiDefinition.swagger.json';
 const DEBOUNCE_MS = 300;
 
-export interface DiagnosticsDeps {
-  readonly log: vscode.LogOutputChannel;
-  /** For the online rules: they run only when an account is already signed in (never prompting). */
-  readonly auth: Auth;
-}
-
 export const CHECK_ONLINE_COMMAND = 'entraConnector.checkOnline';
-
-export function isApiProperties(document: vscode.TextDocument): boolean {
-  const path = document.uri.path;
-  return path.slice(path.lastIndexOf('/') + 1).toLowerCase() === FILE_NAME;
-}
 
 const SEVERITY: Record<Severity, vscode.DiagnosticSeverity> = {
   error: vscode.DiagnosticSeverity.Error,
@@ -40,27 +24,6 @@ export function toVsDiagnostic(document: vscode.TextDocument, d: ConnectorDiagno
   diagnostic.code = d.code;
   diagnostic.source = DIAGNOSTIC_SOURCE;
   return diagnostic;
-}
-
-/** The configured cloud for `login-uri-cloud`; an unusable setting is reported by sign-in, so it is ignored here. */
-function configuredCloud(): AnalysisOptions['cloud'] {
-  const config = vscode.workspace.getConfiguration('entraConnector');
-  try {
-    const cloud = resolveCloud(config.get('cloud'), config.get('customCloud'));
-    return { name: cloud.name, loginEndpoint: cloud.loginEndpoint };
-  } catch {
-    return undefined;
-  }
-}
-
-async function siblingSwagger(document: vscode.TextDocument): Promise<string | undefined> {
-  const uri = vscode.Uri.joinPath(document.uri, '..', SWAGGER_NAME);
-  return readText(uri).catch(() => undefined);
-}
-
-/** The analysis options for a document: the configured cloud and its sibling swagger. */
-export async function analysisOptions(document: vscode.TextDocument): Promise<AnalysisOptions> {
-  return { cloud: configuredCloud(), swaggerText: await siblingSwagger(document) };
 }
 
 /**

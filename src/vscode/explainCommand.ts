@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { resolveCloud } from '../cloud/clouds';
 import { explainSignInError, findRelatedConnectors, type Explanation, type RelatedConnector } from '../connector/explain';
 import { registerRedirectUri } from '../registrations/actions';
-import type { DiagnosticsDeps } from './diagnostics';
+import type { DiagnosticsDeps } from './apiPropertiesDocument';
 import { describeFailure, RegistrationsSession } from './session';
 
 export const EXPLAIN_COMMAND = 'entraConnector.explainSignInError';

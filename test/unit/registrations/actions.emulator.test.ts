@@ -7,7 +7,8 @@ import { Directory } from '../../../src/graph/operations';
 import { fetchRegistrations } from '../../../src/graph/registrations';
 import { addSecret, grantTenantConsent, registerRedirectUri, withConsent, withoutApp, withRedirectUris, withSecrets } from '../../../src/registrations/actions';
 import { readConnectorAuth } from '../../../src/registrations/connectorAuth';
-import { computeHealth, lookupsFor, type DirectorySnapshot } from '../../../src/registrations/health';
+import type { DirectorySnapshot } from '../../../src/graph/registrations';
+import { computeHealth, lookupsFor } from '../../../src/registrations/health';
 import { treeSeed } from '../../../emulator/src/seeds/connectors';
 
 const ADMIN = 'admin@contoso.example';
