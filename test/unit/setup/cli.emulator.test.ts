@@ -1,30 +1,19 @@
 // `entra-connector setup` end to end against the emulated tenant: device-code sign-in (approved through the admin
 // API), JSON result, rerun, exit codes, --print-secret, undo, and no secret on disk.
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { approveDevice, getState, startEmulator, type Endpoints, type RunningEmulator } from '../../../emulator/src';
+import { describe, it } from 'node:test';
+import { approveDevice, getState, type Endpoints } from '../../../emulator/src';
 import { runCli } from '../../../src/cli/run';
+import { useTenant } from '../../support/tenant';
 
 const SAMPLE = join(__dirname, '../../fixtures/workspaces/sample/Contoso Invoices');
 const ADMIN = 'admin@contoso.example';
 
-let emu: RunningEmulator;
 let ep: Endpoints;
 let work: string;
-
-before(async () => {
-  emu = await startEmulator({ port: 0, deviceCodeIntervalSeconds: 1 });
-  ep = emu.endpoints;
-  work = mkdtempSync(join(tmpdir(), 'entra-cli-'));
-});
-
-after(async () => {
-  await emu.stop();
-  rmSync(work, { recursive: true, force: true });
-});
+useTenant({ temp: 'entra-cli-', emulator: { deviceCodeIntervalSeconds: 1 } }, (t) => ({ ep, work } = t));
 
 /** Runs the CLI; approves the device code as `user` as soon as it is shown on stderr. */
 async function cli(args: string[], user = ADMIN): Promise<{ code: number; stdout: string; stderr: string }> {
