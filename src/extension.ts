@@ -22,13 +22,13 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi | Exten
 
   registerCommands(context, { log, connectors });
   const auth = registerAuth(context, { log, view: connectorsView });
-  // The guided setup's sign-in, CodeLens on apiProperties.json and diff previews (issue 4).
+  // The guided setup, its CodeLens on apiProperties.json and the diff previews.
   registerWizard(context, { log, auth });
-  // apiProperties.json problems, quick fixes and the sign-in error explainer (issue 5).
+  // apiProperties.json problems, quick fixes and the sign-in error explainer.
   registerDiagnostics(context, { log, auth });
-  // Secure the Service: App Service / Functions authentication and CORS through Azure Resource Manager (issue 8).
+  // Secure the Service: App Service / Functions authentication and CORS through Azure Resource Manager.
   registerServiceCommands(context, { log, auth });
-  // The registrations tree: connectors' app registrations, the user's own apps, and their actions (issue 7).
+  // The registrations tree: connectors' app registrations, the user's own apps, and their actions.
   registerRegistrationViews(context, { log, auth, connectors });
   log.info(`Entra Connector ${context.extension.packageJSON.version as string} activated.`);
   // Other extensions get no token getter: the sign-in is exported only to this extension's own tests and development host.

@@ -1,6 +1,6 @@
 import { resolveCloud, settingFailure, type Cloud, type CustomCloudSettings } from '../cloud/clouds';
 
-/** Microsoft Graph Command Line Tools: Microsoft's public client for delegated directory management (DOMAIN.md §6). */
+/** Microsoft Graph Command Line Tools: Microsoft's public client for delegated directory management (the app the Microsoft Graph PowerShell SDK signs in with; https://learn.microsoft.com/powershell/microsoftgraph/authentication-commands). */
 export const DEFAULT_CLIENT_ID = '14d82eec-204b-4c2f-b7e8-296a70dab67e';
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TENANT = /^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/;

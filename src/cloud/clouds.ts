@@ -1,6 +1,7 @@
 /**
  * The Microsoft clouds the extension can sign in to, and the custom cloud a user (or the emulated tenant) configures.
- * Endpoints per DOMAIN.md §7; nothing here knows about VS Code.
+ * Endpoints per https://learn.microsoft.com/entra/identity-platform/authentication-national-cloud and
+ * https://learn.microsoft.com/graph/deployments; nothing here knows about VS Code.
  */
 import { asUserFailure, UserFailure, type UserError } from '../errors';
 
@@ -185,7 +186,8 @@ export function adminCenterAppUrl(cloud: Cloud, appId: string): string | undefin
 
 /**
  * The link an administrator opens to grant tenant-wide consent for `clientId` to `scopes`
- * (`{login}/{tenant}/v2.0/adminconsent?client_id=…&scope=…&redirect_uri=…`, DOMAIN.md §4).
+ * (`{login}/{tenant}/v2.0/adminconsent?client_id=…&scope=…&redirect_uri=…`,
+ * https://learn.microsoft.com/entra/identity-platform/v2-admin-consent).
  */
 export function adminConsentUrl(
   cloud: Cloud,

@@ -444,7 +444,7 @@ const TASKS: readonly Task[] = [
   },
 ];
 
-/** The admin-consent link for the connector app's scopes on the API (DOMAIN.md §4). */
+/** The admin-consent link for the connector app's scopes on the API (https://learn.microsoft.com/entra/identity-platform/v2-admin-consent). */
 export function adminConsentLink(ctx: SetupContext): string {
   const api = ctx.objects.apiApp;
   const app = ctx.objects.connectorApp;

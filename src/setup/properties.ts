@@ -7,7 +7,10 @@ import { applyEdits, findNodeAtLocation, getNodeValue, modify, parseTree, type E
 import { fail } from '../errors';
 import { detectFormatting, minimalEdit } from '../connector/edits';
 
-/** What the connector's `token` parameter must say (DOMAIN.md §2). */
+/**
+ * What the connector's `token` parameter must say (`oAuthSettings` with `identityProvider: "aad"`; the format of
+ * apiProperties.json: https://learn.microsoft.com/connectors/custom-connectors/paconn-cli).
+ */
 export interface TokenSettings {
   readonly clientId: string;
   /** `oAuthSettings.scopes`: empty for an API app (the resource decides), the chosen scopes for a Microsoft service. */
