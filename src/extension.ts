@@ -31,20 +31,27 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi | Exten
   // The registrations tree: connectors' app registrations, the user's own apps, and their actions.
   registerRegistrationViews(context, { log, auth, connectors });
   log.info(`Entra Connector ${context.extension.packageJSON.version as string} activated.`);
-  // Other extensions get no token getter: the sign-in is exported only to this extension's own tests and development host.
-  return context.extensionMode === vscode.ExtensionMode.Production ? { connectors } : ({ connectors, auth } satisfies ExtensionTestApi);
+  // Other extensions get a frozen facade that reaches nothing: no token getter, no SecretStorage, no tree provider.
+  // The views and the sign-in are exported only to this extension's own tests and development host.
+  return context.extensionMode === vscode.ExtensionMode.Production ? productionApi() : ({ ...productionApi(), connectors, auth } satisfies ExtensionTestApi);
 }
 
 export function deactivate(): void {
   // Nothing to release beyond context.subscriptions.
 }
 
-/** What the extension exports to other extensions. */
+/** What the extension exports to other extensions: its API version and nothing that reaches tokens, secrets or the tenant. */
 export interface ExtensionApi {
-  readonly connectors: ConnectorsTreeProvider;
+  readonly apiVersion: 1;
 }
 
-/** In development and test hosts only (never in production): the sign-in, for the extension's own integration tests. */
+/** The production API object: plain data, frozen, holding no reference to the extension's state. */
+export function productionApi(): ExtensionApi {
+  return Object.freeze({ apiVersion: 1 as const });
+}
+
+/** In development and test hosts only (never in production): the views and the sign-in, for the extension's own integration tests. */
 export interface ExtensionTestApi extends ExtensionApi {
+  readonly connectors: ConnectorsTreeProvider;
   readonly auth: Auth;
 }

@@ -57,6 +57,8 @@ export class SignInNetwork implements INetworkModule {
         headers: options?.headers ?? {},
         ...(method === 'POST' ? { body: options?.body ?? '' } : {}),
         ...(timeout ? { signal: AbortSignal.timeout(timeout) } : {}),
+        // A followed redirect would carry an authorization code or a refresh token to wherever it points.
+        redirect: 'manual',
       });
     } catch (error) {
       this.record(options?.correlationId, { kind: 'network', error });

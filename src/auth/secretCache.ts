@@ -85,7 +85,10 @@ export class SecretCachePlugin implements ICachePlugin {
   }
 }
 
-/** The SecretStorage key of one token cache. */
-export function cacheKey(cloudName: string, clientId: string): string {
-  return `entraConnector.msal.${cloudName}.${clientId}`;
+/**
+ * The SecretStorage key of one token cache: per cloud, login host and client. Tokens issued by one login host are
+ * never handed to a client configured for another (a custom cloud whose endpoint changed starts a fresh cache).
+ */
+export function cacheKey(cloud: { readonly name: string; readonly loginEndpoint: string }, clientId: string): string {
+  return `entraConnector.msal.${cloud.name}.${new URL(cloud.loginEndpoint).host}.${clientId}`;
 }

@@ -19,6 +19,11 @@ export interface RawAuthSettings {
   readonly tenant?: unknown;
 }
 
+/** A tenant ID, a verified domain, `organizations` or `common`: what the extension's setting and the CLI's --tenant accept. */
+export function isValidTenant(tenant: string): boolean {
+  return TENANT.test(tenant);
+}
+
 /** Validates the sign-in settings; throws a setting failure naming the setting to fix. Empty values mean the default. */
 export function parseAuthSettings(raw: RawAuthSettings): AuthSettings {
   const cloud = resolveCloud(raw.cloud, raw.customCloud);

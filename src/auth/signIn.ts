@@ -96,7 +96,7 @@ export class SignInService {
   ) {
     const { cloud, clientId } = settings;
     this.fetchImpl = deps.fetch ?? fetch;
-    this.plugin = new SecretCachePlugin(deps.secrets, cacheKey(cloud.name, clientId));
+    this.plugin = new SecretCachePlugin(deps.secrets, cacheKey(cloud, clientId));
     this.plugin.onDidChange(() => this.fire());
     this.activeKey = `entraConnector.activeAccount.${cloud.name}.${clientId}`;
     this.network = new SignInNetwork(this.fetchImpl, deps.log && ((line) => deps.log?.info(line)));

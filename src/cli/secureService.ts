@@ -3,7 +3,8 @@
  * (Easy Auth v2 with the API app, unauthenticated → 401) and CORS for Power Platform, through Azure Resource
  * Manager. Signs in by device code (code and URL on stderr), prints the change field by field, applies it.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { keepLineEndings, writeFileAtomic } from '../setup/atomicWrite';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { asAuthFailure } from '../auth/errors';
@@ -183,16 +184,18 @@ export async function runSecureService(argv: readonly string[], io: CliIo): Prom
         if (edit.problem) say(edit.problem);
         else if (edit.existing !== undefined) files.push({ path: propertiesPath, change: `already has an Origin policy (${edit.existing}); left as it is` });
         else if (edit.text) {
-          if (!p.dryRun) await writeFile(propertiesPath, edit.text, 'utf8');
+          if (!p.dryRun) await writeFileAtomic(propertiesPath, keepLineEndings(propertiesText, edit.text));
           files.push({ path: propertiesPath, change: `setheader Origin ${p.originPolicy}` });
         }
       } else if (p.originPolicy) say(`No apiProperties.json in ${p.dir}: the Origin policy was not added.`);
       if (p.functionsProject && p.cors) {
         const path = join(p.functionsProject, 'local.settings.json');
-        const edit = addLocalCorsOrigins(await readOptional(path), origins);
+        const current = await readOptional(path);
+        const edit = addLocalCorsOrigins(current, origins);
         for (const w of edit.warnings) say(w);
         if (edit.text) {
-          if (!p.dryRun) await writeFile(path, edit.text, 'utf8');
+          // local.settings.json holds connection strings: replaced atomically, its mode kept (a new one is 0600).
+          if (!p.dryRun) await writeFileAtomic(path, keepLineEndings(current, edit.text), current === undefined ? { mode: 0o600 } : {});
           files.push({ path, change: `Host.CORS + ${edit.added.join(', ')}` });
         } else if (edit.added.length === 0 && edit.warnings.length === 0) files.push({ path, change: 'Host.CORS already allows every origin' });
       }

@@ -6,7 +6,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, resolve, sep } from 'node:path';
+import { writeFileAtomic } from '../setup/atomicWrite';
 import { parseArgs } from 'node:util';
 import type { Cloud } from '../cloud/clouds';
 import { createGraphClient } from '../graph/client';
@@ -14,22 +15,14 @@ import { requestLogLine } from '../http/policy';
 import { toDirectoryError } from '../graph/errors';
 import { asUserFailure, fail } from '../errors';
 import { Directory, MICROSOFT_GRAPH_APP_ID } from '../graph/operations';
-import {
-  createContext,
-  DEFAULT_SCOPE,
-  DEFAULT_SECRET_DAYS,
-  sameTarget,
-  type ConsentChoice,
-  type IdentifierUriChoice,
-  type ServiceChoice,
-  type SetupChoices,
-  type SetupContext,
-} from '../setup/context';
-import { mergeChoices, runSetup } from '../setup/engine';
+import { createContext, DEFAULT_SCOPE, DEFAULT_SECRET_DAYS, sameTarget, type SetupContext } from '../setup/context';
+import { runSetup } from '../setup/engine';
 import { nodeFiles } from '../setup/nodeFiles';
 import { findRedirectUrl } from '../setup/redirect';
 import { JsonFileStateStore } from '../setup/stateFile';
 import { summarize, undoPlan, undoSetup } from '../setup/summary';
+import { applyChoices, choicesFromAnswers } from '../wizard/model';
+import { defaultAnswers, stepForEngine, type Answers, type ApiAnswer, type ConsentAnswer, type IdentifierUriKind } from '../wizard/steps';
 import type { CliCommand, CliIo } from './command';
 import { deviceCodeSignIn, parseSignInOptions, SIGN_IN_OPTIONS, SIGN_IN_USAGE, SignInUsageError } from './session';
 
@@ -53,7 +46,9 @@ Connector:
   --consent admin|user|link      tenant-wide grant, a grant for you only, or an admin-consent link (default admin)
   --secret-days <n>              client secret lifetime in days (default ${DEFAULT_SECRET_DAYS})
   --obo                          on-behalf-of login (pre-authorizes Azure API Connections)
-  --print-secret                 print the new client secret once (it is never written to a file)
+  --print-secret                 print the new client secret once
+  --secret-file <file>           write the new client secret to this file (mode 0600; not inside the connector folder)
+                                 Without one of these two no client secret is created: its value would be lost.
 Sign-in:
 ${SIGN_IN_USAGE}Other:
   --state <file>                 where the resumable state is kept (no secrets)
@@ -76,13 +71,16 @@ interface Parsed {
   json: boolean;
   verbose: boolean;
   printSecret: boolean;
+  secretFile?: string;
   undo: boolean;
   yes: boolean;
   statePath?: string;
-  service: { kind: 'new'; name?: string; identifierUri: IdentifierUriChoice; multi: boolean } | { kind: 'existing'; query: string };
+  /** An option about the API app was given (resuming without one keeps the recorded API). */
+  apiGiven: boolean;
+  service: { kind: 'new'; name?: string; identifierUri: IdentifierUriKind; customUri?: string; multi: boolean } | { kind: 'existing'; query: string };
   scopes?: string[];
   connector?: string;
-  consent: ConsentChoice;
+  consent: ConsentAnswer;
   secretDays: number;
   obo: boolean;
   redirectUrl?: string;
@@ -108,6 +106,7 @@ function parse(argv: readonly string[]): Parsed {
         'secret-days': { type: 'string' },
         obo: { type: 'boolean' },
         'print-secret': { type: 'boolean' },
+        'secret-file': { type: 'string' },
         ...SIGN_IN_OPTIONS,
         state: { type: 'string' },
         undo: { type: 'boolean' },
@@ -123,7 +122,7 @@ function parse(argv: readonly string[]): Parsed {
   if (values.help) throw new UsageError('');
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'Missing <connector-dir>.' : `Unexpected argument "${positionals[1]}".`);
   if (values['api-name'] !== undefined && values['existing-api'] !== undefined) throw new UsageError('Use either --api-name or --existing-api, not both.');
-  const consent = (values.consent ?? 'admin') as ConsentChoice;
+  const consent = (values.consent ?? 'admin') as ConsentAnswer;
   if (!['admin', 'user', 'link'].includes(consent)) throw new UsageError('--consent must be admin, user or link.');
   const secretDays = values['secret-days'] === undefined ? DEFAULT_SECRET_DAYS : Number(values['secret-days']);
   if (!Number.isInteger(secretDays) || secretDays < 1 || secretDays > 3650) throw new UsageError('--secret-days must be a whole number of days between 1 and 3650.');
@@ -144,19 +143,24 @@ function parse(argv: readonly string[]): Parsed {
     if (error instanceof SignInUsageError) throw new UsageError(error.message);
     throw error;
   }
+  const secretFile = values['secret-file'] === undefined ? undefined : resolve(values['secret-file']);
+  const dir = resolve(positionals[0] as string);
+  if (secretFile && (secretFile === dir || secretFile.startsWith(`${dir}${sep}`))) throw new UsageError('--secret-file must not be inside the connector folder: a secret there ends up committed. Choose a path outside it.');
   const uriOpt = values['identifier-uri'] ?? 'tenant';
-  const identifierUri: IdentifierUriChoice = uriOpt === 'tenant' ? { kind: 'tenant' } : uriOpt === 'appId' ? { kind: 'appId' } : { kind: 'custom', uri: uriOpt };
-  if (identifierUri.kind === 'custom' && !/^(api|https):\/\/\S+$/.test(identifierUri.uri)) throw new UsageError('--identifier-uri must be tenant, appId, or an api:// or https:// URI.');
+  const identifierUri: IdentifierUriKind = uriOpt === 'tenant' || uriOpt === 'appId' ? uriOpt : 'custom';
+  if (identifierUri === 'custom' && !/^(api|https):\/\/\S+$/.test(uriOpt)) throw new UsageError('--identifier-uri must be tenant, appId, or an api:// or https:// URI.');
   return {
-    dir: resolve(positionals[0] as string),
+    dir,
     ...signInOptions,
     json: !!values.json,
     verbose: !!values.verbose,
     printSecret: !!values['print-secret'],
+    ...(secretFile ? { secretFile } : {}),
     undo: !!values.undo,
     yes: !!values.yes,
     ...(values.state ? { statePath: resolve(values.state) } : {}),
-    service: values['existing-api'] !== undefined ? { kind: 'existing', query: values['existing-api'] } : { kind: 'new', ...(values['api-name'] ? { name: values['api-name'] } : {}), identifierUri, multi: !!values['multi-tenant'] },
+    apiGiven: ['api-name', 'existing-api', 'scope', 'identifier-uri', 'multi-tenant'].some((k) => values[k as keyof typeof values] !== undefined),
+    service: values['existing-api'] !== undefined ? { kind: 'existing', query: values['existing-api'] } : { kind: 'new', ...(values['api-name'] ? { name: values['api-name'] } : {}), identifierUri, ...(identifierUri === 'custom' ? { customUri: uriOpt } : {}), multi: !!values['multi-tenant'] },
     ...(values.scope ? { scopes: values.scope.split(/[\s,]+/).filter(Boolean) } : {}),
     ...(existingConnector ? { connector: existingConnector } : {}),
     consent,
@@ -222,18 +226,36 @@ export async function runSetupCommand(argv: readonly string[], io: CliIo): Promi
       return 0;
     }
 
-    const choices = await resolveChoices(p, directory);
+    const wanted = await resolveChoices(p, directory);
+    // Resuming, an option not given means "as recorded", not "the default".
+    const choices = resumable
+      ? {
+          ...wanted,
+          ...(p.apiGiven ? {} : { service: resumable.choices.service }),
+          ...(p.connector ? {} : { connector: resumable.choices.connector }),
+          ...(wanted.redirectUrl || !resumable.choices.redirectUrl ? {} : { redirectUrl: resumable.choices.redirectUrl }),
+        }
+      : wanted;
     const ctx: SetupContext = resumable ?? createContext({ ...target, choices });
     if (resumable) {
       say('Continuing the setup recorded for this connector.');
-      for (const note of mergeChoices(resumable, choices)) say(note);
+      const reset = applyChoices(resumable, choices);
+      for (const step of reset) say(`Your options changed “${stepForEngine(step).title}”: that step and the ones after it run again (apps this setup created are found again by their unique name, not duplicated).`);
     }
     const secrets = new Map<string, string>();
     const result = await runSetup(ctx, {
       directory,
       state,
       files: nodeFiles,
-      secrets: { store: async (clientId, value) => void secrets.set(clientId, value) },
+      secrets:
+        p.printSecret || p.secretFile
+          ? {
+              store: async (clientId, value) => {
+                if (p.secretFile) await writeFileAtomic(p.secretFile, `${value}\n`, { mode: 0o600 });
+                secrets.set(clientId, value);
+              },
+            }
+          : { unavailable: 'No client secret was created: its value would have been lost. Run again with --print-secret (shown once) or --secret-file <file> (written with mode 0600) to receive it.' },
       onProgress: (step, status) => {
         if (!p.json && status.state !== 'running') say(`${status.state.padEnd(7)} ${step}${status.detail ? `: ${status.detail}` : ''}`);
       },
@@ -249,7 +271,7 @@ export async function runSetupCommand(argv: readonly string[], io: CliIo): Promi
       if (summary.adminConsentUrl) io.stdout.write(`Admin consent needed: ${summary.adminConsentUrl}\n`);
       for (const item of summary.pending) if (!result.failures.some((f) => f.step === item.step)) io.stdout.write(`Pending ${item.step}: ${item.detail}\n`);
       if (p.printSecret && secret) io.stdout.write(`Client secret (shown once, store it now): ${secret}\n`);
-      else if (secret) io.stdout.write('A client secret was created; run with --print-secret to see it (it is not saved anywhere).\n');
+      if (p.secretFile && secret) io.stdout.write(`Client secret written to ${p.secretFile} (mode 0600).\n`);
     }
     return result.ok ? 0 : 1;
   } catch (error) {
@@ -263,22 +285,26 @@ export async function runSetupCommand(argv: readonly string[], io: CliIo): Promi
   }
 }
 
-async function resolveChoices(p: Parsed, directory: Directory): Promise<SetupChoices> {
+/** The options as the wizard's answers (one answer shape), then the engine's choices through the same step table. */
+async function resolveChoices(p: Parsed, directory: Directory) {
   const folder = p.dir.split(/[\\/]/).pop() ?? 'Connector';
-  let service: ServiceChoice;
+  let api: ApiAnswer;
+  let graphResource = 'https://graph.microsoft.com';
   if (p.service.kind === 'new') {
-    service = {
+    api = {
       kind: 'new',
       displayName: p.service.name ?? `${folder} API`,
       identifierUri: p.service.identifierUri,
+      ...(p.service.customUri ? { customUri: p.service.customUri } : {}),
       scope: p.scopes?.[0] ?? DEFAULT_SCOPE,
-      audience: p.service.multi ? 'AzureADMultipleOrgs' : 'AzureADMyOrg',
+      audience: p.service.multi ? 'multi' : 'single',
     };
   } else {
     const q = p.service.query.replace(/\/+$/, '');
     if (GRAPH_URIS.has(q.toLowerCase()) || q.toLowerCase() === MICROSOFT_GRAPH_APP_ID) {
       if (!p.scopes?.length) throw new UsageError('With Microsoft Graph, name its delegated scopes with --scope (e.g. --scope "User.Read").');
-      service = { kind: 'microsoft', appId: MICROSOFT_GRAPH_APP_ID, resourceUri: GRAPH_URIS.has(q.toLowerCase()) ? q : 'https://graph.microsoft.com', scopes: p.scopes };
+      if (GRAPH_URIS.has(q.toLowerCase())) graphResource = q;
+      api = { kind: 'microsoft', scopes: p.scopes };
     } else {
       const found = await directory.findApplications(q);
       if (found.length !== 1) {
@@ -288,17 +314,19 @@ async function resolveChoices(p: Parsed, directory: Directory): Promise<SetupCho
           'Pass the API app’s appId or its exact Application ID URI to --existing-api.',
         );
       }
-      service = { kind: 'existing', appId: (found[0] as { appId: string }).appId, ...(p.scopes?.[0] ? { scope: p.scopes[0] } : {}) };
+      api = { kind: 'existing', appId: (found[0] as { appId: string }).appId, ...(p.scopes?.[0] ? { scope: p.scopes[0] } : {}) };
     }
   }
-  return {
-    service,
+  // Steps without a CLI option take the wizard's default (the site: secured with `secure-service` instead).
+  const answers: Answers = {
+    ...defaultAnswers({ connectorName: folder }),
+    api,
     connector: p.connector ? { kind: 'existing', appId: p.connector } : { kind: 'new', displayName: `${folder} connector` },
-    consent: p.consent,
-    secretDays: p.secretDays,
-    obo: p.obo,
-    ...(p.redirectUrl ? { redirectUrl: p.redirectUrl } : {}),
+    consent: { consent: p.consent, obo: p.obo },
+    secret: { secretDays: p.secretDays },
+    redirect: { redirectUrl: p.redirectUrl ?? '' },
   };
+  return choicesFromAnswers(answers, graphResource);
 }
 
 export const setupCommand: CliCommand = {

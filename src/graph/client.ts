@@ -90,15 +90,37 @@ abstract class Link implements Middleware {
   abstract execute(context: Context): Promise<void>;
 }
 
-/** Adds the bearer for the scopes the request needs; on one 401 asks for a fresh token and tries once more. */
+/** Error name (and DirectoryError code) of a request this client refused to send with the bearer. */
+export const FOREIGN_HOST = 'ForeignHost';
+/** Error name of a redirect this client did not follow. */
+export const REDIRECT_REFUSED = 'RedirectRefused';
+
+/** True when `url` is on the configured Graph endpoint (same origin, under its path). */
+export function isOnEndpoint(url: URL, endpoint: string): boolean {
+  const base = new URL(endpoint.replace(/\/+$/, '') + '/');
+  return url.origin === base.origin && url.pathname.startsWith(base.pathname);
+}
+
+/**
+ * Adds the bearer for the scopes the request needs; on one 401 asks for a fresh token and tries once more. A request
+ * to any other host than the configured Graph endpoint (an `@odata.nextLink` pointing elsewhere, an absolute URL from
+ * a response) is refused before a token is even asked for: the bearer never leaves Graph.
+ */
 export class AuthMiddleware extends Link {
   constructor(
     private readonly getAccessToken: GraphClientOptions['getAccessToken'],
     private readonly scopeResource: string,
+    private readonly graphEndpoint: string,
   ) {
     super();
   }
   async execute(context: Context): Promise<void> {
+    const target = urlOf(context.request);
+    if (!isOnEndpoint(target, this.graphEndpoint)) {
+      const refused = new Error(`Microsoft Graph answered with a link to another host (${target.host}); it was not followed and no token was sent there. Check the graphEndpoint setting.`);
+      refused.name = FOREIGN_HOST;
+      throw Object.assign(refused, { code: FOREIGN_HOST });
+    }
     const override = context.middlewareControl?.getMiddlewareOptions(GraphScopes) as GraphScopes | undefined;
     const names = override?.names ?? [permissionForPath(urlOf(context.request).pathname.replace(/^.*?\/(v1\.0|beta)\//, '/'))];
     const scopes = qualifyScopes(names, this.scopeResource);
@@ -147,8 +169,9 @@ export class RetryMiddleware extends Link {
       }
       const last = attempt >= this.policy.maxRetries;
       if (failure !== undefined) {
-        // A refused or cancelled sign-in is the user's answer: asking again would show the same prompt twice.
-        if (!idempotent || last || isSignInFailure(failure)) throw failure;
+        // A refused or cancelled sign-in is the user's answer: asking again would show the same prompt twice. A refused
+        // host or redirect would be refused again.
+        if (!idempotent || last || isSignInFailure(failure) || isRefusal(failure)) throw failure;
         await this.sleep(retryDelay(this.policy, attempt, undefined));
         continue;
       }
@@ -159,6 +182,10 @@ export class RetryMiddleware extends Link {
       await this.sleep(retryDelay(this.policy, attempt, response.headers.get('Retry-After')));
     }
   }
+}
+
+function isRefusal(error: unknown): boolean {
+  return error instanceof Error && (error.name === FOREIGN_HOST || error.name === REDIRECT_REFUSED);
 }
 
 function isSignInFailure(error: unknown): boolean {
@@ -214,19 +241,27 @@ export class LoggingMiddleware extends Link {
 
 /**
  * The last link: performs the request with the injected fetch. A failure without an answer is rethrown with the
- * network code as its `name`, because the Graph client keeps only an error's name and message.
+ * network code as its `name`, because the Graph client keeps only an error's name and message. Redirects are not
+ * followed (a redirect would carry the Authorization header to wherever it points): a 3xx is an error.
  */
 export class FetchHandler implements Middleware {
   constructor(private readonly doFetch: typeof fetch) {}
   async execute(context: Context): Promise<void> {
+    let response: Response;
     try {
-      context.response = await this.doFetch(context.request, context.options as RequestInit);
+      response = await this.doFetch(context.request, { ...(context.options as RequestInit), redirect: 'manual' });
     } catch (error) {
       const code = networkCode(error);
       const wrapped = new Error(`The connection to Microsoft Graph failed (${code}).`, { cause: error });
       wrapped.name = code;
       throw Object.assign(wrapped, { code });
     }
+    if ((response.status >= 300 && response.status < 400) || response.type === 'opaqueredirect') {
+      const refused = new Error(`Microsoft Graph answered with a redirect (HTTP ${response.status}); it was not followed. Check the graphEndpoint setting.`);
+      refused.name = REDIRECT_REFUSED;
+      throw Object.assign(refused, { code: REDIRECT_REFUSED });
+    }
+    context.response = response;
   }
 }
 
@@ -236,7 +271,7 @@ export function createGraphClient(options: GraphClientOptions): Client {
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const chain: Middleware[] = [
     new RetryMiddleware(retry, sleep),
-    new AuthMiddleware(options.getAccessToken, options.scopeResource ?? options.graphEndpoint.replace(/\/$/, '')),
+    new AuthMiddleware(options.getAccessToken, options.scopeResource ?? options.graphEndpoint.replace(/\/$/, ''), options.graphEndpoint),
     new LoggingMiddleware(options.log ?? (() => undefined)),
     new FetchHandler(options.fetch ?? ((...args) => fetch(...args))),
   ];

@@ -37,6 +37,8 @@ export interface Application {
   appId: string;
   displayName: string;
   uniqueName?: string | null;
+  /** Free-form strings; the setup marks the apps it makes with one (see src/setup/context.ts `setupMarker`). */
+  tags?: string[];
   identifierUris?: string[];
   signInAudience?: string;
   api?: {
@@ -83,7 +85,7 @@ export interface DirectoryOptions {
 }
 
 const APP_SELECT =
-  'id,appId,displayName,uniqueName,identifierUris,signInAudience,api,web,requiredResourceAccess,passwordCredentials';
+  'id,appId,displayName,uniqueName,identifierUris,signInAudience,api,web,requiredResourceAccess,passwordCredentials,tags';
 
 /**
  * An OData string literal for a URL. Only the characters that would change the URL's meaning are escaped; the
@@ -206,6 +208,11 @@ export class Directory {
       });
       return { value: existing, created: false };
     });
+  }
+
+  /** The owners of an application (users show their name and user principal name). */
+  async listOwners(appObjectId: string): Promise<{ id: string; displayName?: string; userPrincipalName?: string }[]> {
+    return this.list(`/applications/${appObjectId}/owners`);
   }
 
   async updateApplication(id: string, body: Partial<Application>): Promise<void> {

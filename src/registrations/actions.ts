@@ -7,6 +7,7 @@
  */
 import { fail, UserFailure } from '../errors';
 import type { Directory, PasswordCredential } from '../graph/operations';
+import { secretStorageKey, type ClientSecretStore } from '../connector/secrets';
 import type { AppRecord, DirectorySnapshot, GrantRecord, SpRecord } from '../graph/registrations';
 
 /** Adds `uri` as a Web redirect URI, keeping the ones registered now (read fresh, not from the tree). */
@@ -72,6 +73,64 @@ export async function addSecret(dir: Directory, appObjectId: string, days: numbe
     });
   }
   return { ...created, secretText: created.secretText, endDateTime: created.endDateTime ?? end };
+}
+
+/** Secrets this tool added: the tree's (`Entra Connector 2025-01-31`) and the setup's (`Entra Connector setup <id>`). */
+export function isToolSecret(credential: Pick<PasswordCredential, 'displayName'>): boolean {
+  return /^Entra Connector(\s|$)/.test(credential.displayName ?? '');
+}
+
+/** One old secret offered for removal after a rotation. */
+export interface SecretRemovalChoice {
+  readonly keyId: string;
+  readonly label: string;
+  readonly description: string;
+  readonly detail: string;
+  /** Preselected: only secrets this tool added. */
+  readonly picked: boolean;
+}
+
+/**
+ * The secrets a rotation may remove: every password of the app except the new one, each with its name, hint and
+ * expiry; only the ones this tool added are preselected (another tool's or a person's secret is never picked for them).
+ */
+export function secretRemovalChoices(credentials: readonly PasswordCredential[], newKeyId: string, now = new Date()): SecretRemovalChoice[] {
+  return credentials
+    .filter((c) => c.keyId !== newKeyId)
+    .map((c) => {
+      const end = c.endDateTime ? Date.parse(c.endDateTime) : NaN;
+      const expiry = Number.isNaN(end) ? 'no expiry date' : end < now.getTime() ? `expired ${c.endDateTime!.slice(0, 10)}` : `expires ${c.endDateTime!.slice(0, 10)}`;
+      const tool = isToolSecret(c);
+      return {
+        keyId: c.keyId,
+        label: c.displayName || '(no description)',
+        description: [c.hint ? `${c.hint}…` : undefined, expiry].filter(Boolean).join(' · '),
+        detail: tool ? 'Added by Entra Connector' : 'Not added by Entra Connector: another tool or a person may use it',
+        picked: tool,
+      };
+    });
+}
+
+/** Removes the picked secrets, and only ones that were offered; returns the key IDs removed (also when one fails). */
+export async function removeSecrets(dir: Directory, appObjectId: string, picked: readonly string[], offered: readonly SecretRemovalChoice[]): Promise<{ removed: string[]; error?: unknown }> {
+  const allowed = new Set(offered.map((c) => c.keyId));
+  const removed: string[] = [];
+  try {
+    for (const keyId of picked) {
+      if (!allowed.has(keyId)) continue;
+      await dir.removePassword(appObjectId, keyId);
+      removed.push(keyId);
+    }
+  } catch (error) {
+    return { removed, error };
+  }
+  return { removed };
+}
+
+/** Deletes an app registration and forgets its client secret held in secret storage (no use once the app is gone). */
+export async function deleteAppRegistration(dir: Directory, secrets: Pick<ClientSecretStore, 'delete'>, app: { readonly id: string; readonly appId: string }): Promise<void> {
+  await dir.deleteApplication(app.id);
+  await secrets.delete(secretStorageKey(app.appId));
 }
 
 // ---- the snapshot after a change -----------------------------------------------------------------------------

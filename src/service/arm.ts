@@ -103,6 +103,8 @@ export class ArmClient {
           method,
           headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
           ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+          // A followed redirect would carry the bearer to wherever it points.
+          redirect: 'manual',
         });
       } catch (error) {
         const code = networkCode(error);
@@ -115,6 +117,9 @@ export class ArmClient {
       }
       const requestId = response.headers.get('x-ms-request-id') ?? undefined;
       this.options.log?.({ method, path, status: response.status, durationMs: Date.now() - started, ...(requestId ? { requestId } : {}) });
+      if ((response.status >= 300 && response.status < 400) || response.type === 'opaqueredirect') {
+        throw new UserFailure({ code: 'RedirectRefused', status: response.status, message: `Azure Resource Manager answered with a redirect (HTTP ${response.status}); it was not followed and no token was sent on.`, next: 'Check the armEndpoint setting.' });
+      }
       if (response.status === 401 && !forced) {
         forced = true;
         attempt--;

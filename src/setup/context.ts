@@ -103,31 +103,41 @@ export interface SetupIntents {
 
 export interface SetupContext {
   readonly version: typeof CONTEXT_VERSION;
-  /** Random id of this setup; marks the password it adds. */
+  /**
+   * Random identity of this connector's setup, stored with it: part of the apps' uniqueNames (two folders with the
+   * same name, or two teams, never share apps), in the marker tag on the apps it makes, and on the password it adds.
+   */
   readonly runId: string;
   /** Absolute path of the connector folder (holding apiProperties.json). */
   readonly connectorDir: string;
   readonly cloud: CloudEndpoints;
   readonly tenantId: string;
   readonly choices: SetupChoices;
-  /** Stable per connector folder + tenant: `entra-connector-<hash>-api` / `-client`. */
+  /** Stable per connector setup (tenant, folder name and `runId`): `entra-connector-<hash>-api` / `-client`. */
   readonly uniqueNames: { readonly api: string; readonly client: string };
   objects: SetupObjects;
   intents: SetupIntents;
   steps: Record<StepId, StepStatus>;
 }
 
-export const DEFAULT_SCOPE = 'user_impersonation';
-export const DEFAULT_SECRET_DAYS = 180;
+export { DEFAULT_SCOPE, DEFAULT_SECRET_DAYS } from './defaults';
 
 function stableHash(...parts: string[]): string {
   return createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 20);
 }
 
-/** `uniqueName`s for the two apps: the same folder name in the same tenant converges on the same objects. */
-export function uniqueNamesFor(connectorFolderName: string, tenantId: string): { api: string; client: string } {
-  const h = stableHash(tenantId.toLowerCase(), connectorFolderName.trim().toLowerCase());
+/**
+ * `uniqueName`s for the two apps of one setup. The setup's random identity is part of them: runs of the same setup
+ * (a retry, a resumed run) converge on the same apps, while another folder with the same name gets its own.
+ */
+export function uniqueNamesFor(connectorFolderName: string, tenantId: string, setupId: string): { api: string; client: string } {
+  const h = stableHash(tenantId.toLowerCase(), connectorFolderName.trim().toLowerCase(), setupId);
   return { api: `entra-connector-${h}-api`, client: `entra-connector-${h}-client` };
+}
+
+/** The tag this setup puts on the apps it makes; an app with its uniqueName but without this tag is someone else's. */
+export function setupMarker(ctx: Pick<SetupContext, 'runId'>): string {
+  return `EntraConnectorSetup:${ctx.runId}`;
 }
 
 /** A GUID derived from a name, so a re-sent app body carries the same scope id (changing it needs two PATCHes). */
@@ -148,14 +158,15 @@ export interface NewContextOptions {
 export function createContext(options: NewContextOptions): SetupContext {
   const folder = options.connectorDir.replace(/[\\/]+$/, '').split(/[\\/]/).pop() ?? options.connectorDir;
   const steps = Object.fromEntries(STEP_IDS.map((id) => [id, { state: 'pending' } as StepStatus])) as Record<StepId, StepStatus>;
+  const runId = options.runId ?? randomUUID();
   return {
     version: CONTEXT_VERSION,
-    runId: options.runId ?? randomUUID(),
+    runId,
     connectorDir: options.connectorDir,
     cloud: options.cloud,
     tenantId: options.tenantId,
     choices: options.choices,
-    uniqueNames: uniqueNamesFor(folder, options.tenantId),
+    uniqueNames: uniqueNamesFor(folder, options.tenantId, runId),
     objects: {},
     intents: {},
     steps,

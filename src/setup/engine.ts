@@ -12,9 +12,9 @@ import { AZURE_API_CONNECTIONS_APP_ID, type Application, type Directory, type Pe
 import { addSecret, extendGrant, registerRedirectUri } from '../registrations/actions';
 import {
   identifierUriFor,
+  setupMarker,
   stableGuid,
   STEP_IDS,
-  type SetupChoices,
   type SetupContext,
   type StepId,
   type StepStatus,
@@ -45,7 +45,11 @@ export interface SetupFiles {
 
 export interface SetupServices {
   readonly directory: Directory;
-  readonly secrets: SecretSink;
+  /**
+   * Where a new client secret goes. `unavailable` (the CLI without --print-secret or --secret-file): no secret is
+   * created at all, because its value could not be handed to anyone; the step stays pending with that sentence.
+   */
+  readonly secrets: SecretSink | { readonly unavailable: string };
   readonly state: StateStore;
   readonly files: SetupFiles;
   readonly log?: (line: string) => void;
@@ -56,6 +60,20 @@ export interface SetupServices {
   readonly taskRetries?: number;
   /** Step 7: secures the API's App Service / Function App (src/service `serviceSecurer`); absent → the step is skipped. */
   readonly service?: ServiceSecurer;
+  /**
+   * An app already holds this setup's uniqueName but does not carry its marker: it was not made by this setup. Shown
+   * with its name, owners and appId; `true` uses it as an existing app (never deleted by Undo). Absent or `false`:
+   * the step fails and nothing is written to that app.
+   */
+  readonly adoptExisting?: (app: UnmarkedApp) => Promise<boolean>;
+}
+
+/** An app with the setup's uniqueName that this setup did not make. */
+export interface UnmarkedApp {
+  readonly role: 'api' | 'connector';
+  readonly displayName: string;
+  readonly appId: string;
+  readonly owners: readonly string[];
 }
 
 type TaskId = 'apiApp' | 'apiPatch' | 'apiSp' | 'connectorApp' | 'connectorSp' | 'password' | 'grant' | 'properties' | 'redirect' | 'cors';
@@ -78,6 +96,8 @@ interface TaskEnv {
   /** Saves the context now (write-ahead before a POST that cannot be upserted). */
   checkpoint(): Promise<void>;
   now(): Date;
+  /** Reads of apps by uniqueName started early (in parallel with another read), each used once; a retry reads again. */
+  readonly early: Map<string, Promise<Application | undefined>>;
 }
 
 
@@ -115,26 +135,89 @@ function preAuthorized(app: Pick<Application, 'api'>, scopeIds: readonly string[
   return !!entry && scopeIds.every((id) => entry.delegatedPermissionIds.includes(id));
 }
 
+function isMarked(app: Pick<Application, 'tags'>, ctx: SetupContext): boolean {
+  return (app.tags ?? []).includes(setupMarker(ctx));
+}
+
+/** The app's tags with this setup's marker added (a PATCH replaces the whole collection). */
+function markedTags(ctx: SetupContext, existing?: Pick<Application, 'tags'>): string[] {
+  const tags = existing?.tags ?? [];
+  return tags.includes(setupMarker(ctx)) ? [...tags] : [...tags, setupMarker(ctx)];
+}
+
+/**
+ * Looks up the app with one of this setup's uniqueNames before anything is written to it. Returns undefined when
+ * there is none, the app when this setup made it (it carries the marker), and `adopted` when it is someone else's
+ * and the user agreed to use it as an existing app. Otherwise the step fails without touching it.
+ */
+async function claimUniqueName(ctx: SetupContext, env: TaskEnv, role: 'api' | 'connector'): Promise<{ app: Application; adopted: boolean } | undefined> {
+  const uniqueName = role === 'api' ? ctx.uniqueNames.api : ctx.uniqueNames.client;
+  const early = env.early.get(uniqueName);
+  env.early.delete(uniqueName);
+  const app = await (early ?? env.dir.getApplicationByUniqueName(uniqueName));
+  if (!app) return undefined;
+  if (isMarked(app, ctx)) return { app, adopted: false };
+  const owners = (await env.dir.listOwners(app.id).catch(() => [])).map((o) => o.userPrincipalName ?? o.displayName ?? o.id);
+  const what = role === 'api' ? 'API app' : 'connector app';
+  if (await env.svc.adoptExisting?.({ role, displayName: app.displayName, appId: app.appId, owners })) return { app, adopted: true };
+  fail(
+    'AppNotMadeBySetup',
+    `The app registration “${app.displayName}” (${app.appId}, owned by ${owners.length > 0 ? owners.join(', ') : 'nobody listed'}) already has this setup's unique name ${uniqueName} but was not made by it. Nothing was changed on it.`,
+    `Choose it as an existing ${what} if it is yours, or ask its owner; Undo never removes it.`,
+  );
+}
+
+/** Uses an existing API app: its enabled scope (or the one asked for); nothing is written to it. */
+function useExistingApi(ctx: SetupContext, app: Application, wanted: string | undefined): TaskOutcome {
+  const scopes = pickScopes(app, wanted);
+  if (scopes.length === 0) {
+    fail('ApiScopeNotFound', `The app “${app.displayName}” exposes no enabled delegated scope${wanted ? ` named “${wanted}”` : ''}.`, 'Add a scope under “Expose an API” on that app, or pick one of its scopes.');
+  }
+  const identifierUri = app.identifierUris?.[0];
+  ctx.objects.apiApp = {
+    id: app.id,
+    appId: app.appId,
+    displayName: app.displayName,
+    created: false,
+    scopeIds: scopes.map((x) => x.id),
+    scopeValues: scopes.map((x) => x.value),
+    resourceUri: identifierUri ?? app.appId,
+    ...(identifierUri ? { identifierUri } : {}),
+  };
+  return { state: 'done', detail: `Using the existing API app “${app.displayName}” (${app.appId}).` };
+}
+
 const TASKS: readonly Task[] = [
   {
     id: 'apiApp',
     step: 'service',
     deps: [],
     needed: (ctx) => !ctx.objects.apiApp,
-    async run(ctx, { dir }) {
+    async run(ctx, env) {
+      const { dir } = env;
       const s = ctx.choices.service;
       if (s.kind === 'new') {
         const scope = scopeFor(ctx) as PermissionScope;
         const uri = identifierUriFor(s.identifierUri, ctx.tenantId, s.displayName);
+        // The connector app's uniqueName is read alongside, so checking both apps costs one round trip, not two.
+        if (ctx.choices.connector.kind === 'new' && !ctx.objects.connectorApp && !env.early.has(ctx.uniqueNames.client)) {
+          const early = dir.getApplicationByUniqueName(ctx.uniqueNames.client);
+          early.catch(() => undefined);
+          env.early.set(ctx.uniqueNames.client, early);
+        }
+        const claimed = await claimUniqueName(ctx, env, 'api');
+        if (claimed?.adopted) return useExistingApi(ctx, claimed.app, s.scope);
         const { value, created } = await dir.upsertApplication(ctx.uniqueNames.api, {
           displayName: s.displayName,
           signInAudience: s.audience,
+          tags: markedTags(ctx, claimed?.app),
           ...(uri ? { identifierUris: [uri] } : {}),
           api: { requestedAccessTokenVersion: 2, oauth2PermissionScopes: [scope] },
         });
         const identifierUri = uri ?? value.identifierUris?.[0];
-        // An app with this setup's uniqueName can only have been made by a setup of this connector in this tenant
-        // (perhaps by an attempt whose answer was lost), so it is this setup's to undo.
+        // Created means Graph answered 201, or the app carries this setup's marker (an attempt whose 201 was lost):
+        // only then is it this setup's to undo.
+        if (!created && !isMarked(value, ctx)) fail('AppNotMadeBySetup', `The app registration “${value.displayName}” (${value.appId}) appeared with this setup's unique name while it ran, without its marker.`, 'Run the setup again: it asks before using that app.');
         ctx.objects.apiApp = {
           id: value.id,
           appId: value.appId,
@@ -152,22 +235,7 @@ const TASKS: readonly Task[] = [
         if (!app) {
           fail('ApiAppNotFound', `No application with appId ${s.appId} is registered in tenant ${ctx.tenantId}.`, 'Check the appId or Application ID URI, or choose “new API app”.');
         }
-        const scopes = pickScopes(app, s.scope);
-        if (scopes.length === 0) {
-          fail('ApiScopeNotFound', `The app “${app.displayName}” exposes no enabled delegated scope${s.scope ? ` named “${s.scope}”` : ''}.`, 'Add a scope under “Expose an API” on that app, or pick one of its scopes.');
-        }
-        const identifierUri = app.identifierUris?.[0];
-        ctx.objects.apiApp = {
-          id: app.id,
-          appId: app.appId,
-          displayName: app.displayName,
-          created: false,
-          scopeIds: scopes.map((x) => x.id),
-          scopeValues: scopes.map((x) => x.value),
-          resourceUri: identifierUri ?? app.appId,
-          ...(identifierUri ? { identifierUri } : {}),
-        };
-        return { state: 'done', detail: `Using the existing API app “${app.displayName}” (${app.appId}).` };
+        return useExistingApi(ctx, app, s.scope);
       }
       const sp = await dir.getServicePrincipalByAppId(s.appId);
       if (!sp) {
@@ -255,25 +323,35 @@ const TASKS: readonly Task[] = [
     step: 'connector',
     deps: ['apiApp'],
     needed: (ctx) => !ctx.objects.connectorApp,
-    async run(ctx, { dir }) {
+    async run(ctx, env) {
+      const { dir } = env;
       const api = ctx.objects.apiApp as NonNullable<SetupContext['objects']['apiApp']>;
       const access = { resourceAppId: api.appId, resourceAccess: api.scopeIds.map((id) => ({ id, type: 'Scope' })) };
       const c = ctx.choices.connector;
       const redirectUrl = ctx.choices.redirectUrl;
+      let app: Application | undefined;
       if (c.kind === 'new') {
-        const { value, created } = await dir.upsertApplication(ctx.uniqueNames.client, {
-          displayName: c.displayName,
-          signInAudience: connectorAudience(ctx),
-          // Without a known URL `web` is left alone, so an upsert never drops a redirect URI registered later.
-          ...(redirectUrl ? { web: { redirectUris: [redirectUrl] } } : {}),
-          requiredResourceAccess: [access],
-        });
-        ctx.objects.connectorApp = { id: value.id, appId: value.appId, displayName: value.displayName, created: true, signInAudience: connectorAudience(ctx) };
-        if (redirectUrl) ctx.objects.redirectUri = redirectUrl;
-        return { state: 'done', detail: `${created ? 'Created' : 'Found'} the connector app “${value.displayName}” (${value.appId}).` };
+        const claimed = await claimUniqueName(ctx, env, 'connector');
+        if (claimed?.adopted) {
+          app = claimed.app;
+        } else {
+          const { value, created } = await dir.upsertApplication(ctx.uniqueNames.client, {
+            displayName: c.displayName,
+            signInAudience: connectorAudience(ctx),
+            tags: markedTags(ctx, claimed?.app),
+            // Without a known URL `web` is left alone, so an upsert never drops a redirect URI registered later.
+            ...(redirectUrl ? { web: { redirectUris: [redirectUrl] } } : {}),
+            requiredResourceAccess: [access],
+          });
+          if (!created && !isMarked(value, ctx)) fail('AppNotMadeBySetup', `The app registration “${value.displayName}” (${value.appId}) appeared with this setup's unique name while it ran, without its marker.`, 'Run the setup again: it asks before using that app.');
+          ctx.objects.connectorApp = { id: value.id, appId: value.appId, displayName: value.displayName, created: true, signInAudience: connectorAudience(ctx) };
+          if (redirectUrl) ctx.objects.redirectUri = redirectUrl;
+          return { state: 'done', detail: `${created ? 'Created' : 'Found'} the connector app “${value.displayName}” (${value.appId}).` };
+        }
+      } else {
+        app = await dir.getApplicationByAppId(c.appId);
+        if (!app) fail('ConnectorAppNotFound', `No application with appId ${c.appId} is registered in tenant ${ctx.tenantId}.`, 'Check the client ID, or choose “new connector app”.');
       }
-      const app = await dir.getApplicationByAppId(c.appId);
-      if (!app) fail('ConnectorAppNotFound', `No application with appId ${c.appId} is registered in tenant ${ctx.tenantId}.`, 'Check the client ID, or choose “new connector app”.');
       const rra = app.requiredResourceAccess ?? [];
       const entry = rra.find((r) => r.resourceAppId === api.appId);
       const missing = access.resourceAccess.filter((a) => !entry?.resourceAccess.some((x) => x.id === a.id));
@@ -314,6 +392,8 @@ const TASKS: readonly Task[] = [
     needed: (ctx) => !ctx.objects.password,
     async run(ctx, { dir, svc, checkpoint, now }) {
       const app = ctx.objects.connectorApp as NonNullable<SetupContext['objects']['connectorApp']>;
+      const sink = svc.secrets;
+      if ('unavailable' in sink) return { state: 'pending', detail: sink.unavailable };
       const marker = `Entra Connector setup ${ctx.runId}`;
       if (ctx.intents.passwordMarker) {
         // A previous attempt may have added the password and lost the answer: its value is unknown, so replace it.
@@ -323,7 +403,7 @@ const TASKS: readonly Task[] = [
       ctx.intents.passwordMarker = marker;
       await checkpoint();
       const added = await addSecret(dir, app.id, ctx.choices.secretDays, { now: now(), label: marker, nextWithoutValue: 'Run the step again; the unusable secret is replaced.' });
-      await svc.secrets.store(app.appId, added.secretText);
+      await sink.store(app.appId, added.secretText);
       ctx.objects.password = { keyId: added.keyId, endDateTime: added.endDateTime, displayName: marker, created: true };
       delete ctx.intents.passwordMarker;
       return { state: 'done', detail: `Added a client secret valid until ${added.endDateTime.slice(0, 10)}; its value is in secret storage.` };
@@ -544,7 +624,7 @@ export async function runSetup(ctx: SetupContext, svc: SetupServices): Promise<R
   const taskErrors = new Map<TaskId, DirectoryError>();
   let saving: Promise<void> = Promise.resolve();
   const save = () => (saving = saving.then(() => svc.state.save(ctx)));
-  const env: TaskEnv = { svc, dir: svc.directory, checkpoint: save, now };
+  const env: TaskEnv = { svc, dir: svc.directory, checkpoint: save, now, early: new Map() };
   // A run that was killed mid-step left it "running": it is pending until this run gets to it.
   for (const step of STEP_IDS) if (ctx.steps[step].state === 'running') ctx.steps[step] = { state: 'pending' };
   if (Object.keys(ctx.objects).length > 0) {
@@ -662,27 +742,4 @@ export function resetStep(ctx: SetupContext, step: StepId): void {
   if (step === 'secret') delete o.password;
   const from = LATER_STEPS.indexOf(step);
   for (const id of from < 0 ? [step] : LATER_STEPS.slice(from)) ctx.steps[id] = { state: 'pending' };
-}
-
-/**
- * Applies a resumed run's answers to a saved context. Answers that only affect steps still to come (consent,
- * secret lifetime, redirect URL, on-behalf-of) are taken; a different service or connector app is not (the saved
- * objects stay tracked for undo) and is returned as a sentence for the user.
- */
-export function mergeChoices(ctx: SetupContext, next: SetupChoices): string[] {
-  const notes: string[] = [];
-  const cur = ctx.choices;
-  if (JSON.stringify(cur.service) !== JSON.stringify(next.service) || JSON.stringify(cur.connector) !== JSON.stringify(next.connector)) {
-    notes.push('This connector’s recorded setup used another service or connector app; it continues with the recorded ones. Undo it first to start over with other apps.');
-  }
-  const merged: SetupChoices = {
-    ...cur,
-    consent: next.consent,
-    secretDays: next.secretDays,
-    obo: next.obo,
-    ...(next.redirectUrl ? { redirectUrl: next.redirectUrl } : {}),
-  };
-  if (merged.consent !== cur.consent && !ctx.objects.grant) delete ctx.objects.adminConsentUrl;
-  (ctx as { choices: SetupChoices }).choices = merged;
-  return notes;
 }

@@ -1,7 +1,8 @@
-/** Connector files on the local disk, for the CLI: edits are applied to the text read and the file is rewritten. */
-import { readFile, writeFile } from 'node:fs/promises';
+/** Connector files on the local disk, for the CLI: edits are applied to the text read and the file is replaced atomically. */
+import { readFile } from 'node:fs/promises';
 import { applyEdits } from 'jsonc-parser';
 import type { SetupFiles } from './engine';
+import { keepLineEndings, writeFileAtomic } from './atomicWrite';
 
 export const nodeFiles: SetupFiles = {
   async read(path) {
@@ -13,7 +14,7 @@ export const nodeFiles: SetupFiles = {
     }
   },
   async apply(change) {
-    const text = change.before === undefined ? change.after : applyEdits(change.before, [...change.edits]);
-    await writeFile(change.path, text, 'utf8');
+    const text = change.before === undefined ? change.after : keepLineEndings(change.before, applyEdits(change.before, [...change.edits]));
+    await writeFileAtomic(change.path, text);
   },
 };

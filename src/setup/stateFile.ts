@@ -2,9 +2,10 @@
  * The CLI's saved setup context: a JSON file (written atomically, mode 0600) that never holds a secret. The
  * extension keeps the same context in workspaceState instead.
  */
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { CONTEXT_VERSION, type SetupContext } from './context';
+import { CONTEXT_VERSION, STEP_IDS, connectorName, uniqueNamesFor, type SetupContext } from './context';
+import { isValidTenant } from '../auth/settings';
 import type { StateStore } from './engine';
 
 /** Keys that must never reach a state file, whatever a caller put in the context. */
@@ -20,6 +21,60 @@ function assertNoSecret(value: unknown, path = ''): void {
   }
 }
 
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const GRANT_ID = /^[A-Za-z0-9_-]{1,200}$/;
+
+/** A state file that is not one this tool wrote: the message names the field, `next` says what to do. */
+export class StateFileError extends Error {
+  constructor(
+    readonly path: string,
+    problem: string,
+    readonly next = `Delete ${path} (the setup then starts afresh and finds nothing to undo), or pass another --state file.`,
+  ) {
+    super(`The setup state file ${path} was not used: ${problem}.`);
+    this.name = 'StateFileError';
+  }
+}
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => !!v && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * Checks a parsed state file before anything acts on it (Undo deletes the objects it names): the shape this tool
+ * writes, object IDs that are GUIDs, and uniqueNames that are the ones this tool derives from the folder, tenant and
+ * setup identity. Returns the problem, or undefined when the file is sound.
+ */
+export function stateProblem(value: unknown): string | undefined {
+  if (!isObject(value)) return 'it is not a JSON object';
+  if (typeof value.runId !== 'string' || !GUID.test(value.runId)) return 'runId is not a GUID';
+  if (typeof value.connectorDir !== 'string' || value.connectorDir === '') return 'connectorDir is missing';
+  if (typeof value.tenantId !== 'string' || !isValidTenant(value.tenantId)) return 'tenantId is not a tenant ID or domain';
+  const cloud = value.cloud;
+  if (!isObject(cloud) || typeof cloud.name !== 'string' || typeof cloud.loginEndpoint !== 'string' || typeof cloud.graphEndpoint !== 'string') return 'cloud is incomplete';
+  if (!isObject(value.choices) || !isObject(value.choices.service) || !isObject(value.choices.connector)) return 'choices are incomplete';
+  const names = value.uniqueNames;
+  const expected = uniqueNamesFor(connectorName({ connectorDir: value.connectorDir }), value.tenantId, value.runId);
+  if (!isObject(names) || names.api !== expected.api || names.client !== expected.client) return 'its uniqueNames are not the ones this tool derives for that folder, tenant and setup';
+  if (!isObject(value.objects) || !isObject(value.intents) || !isObject(value.steps)) return 'objects, intents or steps are missing';
+  if (!STEP_IDS.every((id) => isObject((value.steps as Json)[id]))) return 'a step is missing';
+  const o = value.objects;
+  const microsoft = (value.choices.service as Json).kind === 'microsoft';
+  const ids: Array<[string, unknown, RegExp]> = [];
+  for (const key of ['apiApp', 'connectorApp'] as const) {
+    const app = o[key];
+    if (app === undefined) continue;
+    if (!isObject(app)) return `objects.${key} is not an object`;
+    if (!(key === 'apiApp' && microsoft && app.id === '')) ids.push([`objects.${key}.id`, app.id, GUID]);
+    ids.push([`objects.${key}.appId`, app.appId, GUID]);
+    if (typeof app.created !== 'boolean') return `objects.${key}.created is not true or false`;
+  }
+  for (const key of ['apiSp', 'connectorSp'] as const) if (o[key] !== undefined) ids.push([`objects.${key}.id`, isObject(o[key]) ? o[key].id : undefined, GUID]);
+  if (o.grant !== undefined) ids.push(['objects.grant.id', isObject(o.grant) ? o.grant.id : undefined, GRANT_ID]);
+  if (o.password !== undefined) ids.push(['objects.password.keyId', isObject(o.password) ? o.password.keyId : undefined, GUID]);
+  for (const [name, id, pattern] of ids) if (typeof id !== 'string' || !pattern.test(id)) return `${name} is not an object ID this tool records`;
+  return undefined;
+}
+
 export class JsonFileStateStore implements StateStore {
   constructor(readonly path: string) {}
 
@@ -31,8 +86,19 @@ export class JsonFileStateStore implements StateStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
     }
-    const parsed = JSON.parse(text) as SetupContext;
-    return parsed.version === CONTEXT_VERSION ? parsed : undefined;
+    // The file decides which objects Undo deletes: one that others may write, or of another shape, is not used.
+    const { mode } = await stat(this.path);
+    if (process.platform !== 'win32' && (mode & 0o022) !== 0) throw new StateFileError(this.path, 'other users may write to it');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new StateFileError(this.path, 'it is not JSON');
+    }
+    if (isObject(parsed) && parsed.version !== CONTEXT_VERSION) return undefined;
+    const problem = stateProblem(parsed);
+    if (problem) throw new StateFileError(this.path, problem);
+    return parsed as unknown as SetupContext;
   }
 
   async save(ctx: SetupContext): Promise<void> {

@@ -4,9 +4,9 @@
  * those modules import it, not each other.
  */
 import * as vscode from 'vscode';
-import { resolveCloud } from '../cloud/clouds';
 import type { AnalysisOptions } from '../connector/rules';
 import type { Auth } from './auth';
+import { readCloud } from './auth/settings';
 import { readText } from './files';
 
 export const DIAGNOSTIC_SOURCE = 'Entra Connector';
@@ -26,9 +26,8 @@ export function isApiProperties(document: vscode.TextDocument): boolean {
 
 /** The configured cloud for `login-uri-cloud`; an unusable setting is reported by sign-in, so it is ignored here. */
 function configuredCloud(): AnalysisOptions['cloud'] {
-  const config = vscode.workspace.getConfiguration('entraConnector');
   try {
-    const cloud = resolveCloud(config.get('cloud'), config.get('customCloud'));
+    const cloud = readCloud();
     return { name: cloud.name, loginEndpoint: cloud.loginEndpoint };
   } catch {
     return undefined;

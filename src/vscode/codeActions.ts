@@ -1,8 +1,9 @@
 import * as vscode from 'vscode';
+import * as path from 'node:path';
 import type { ConnectorDiagnostic, DirectoryRepair, Fix } from '../connector/diagnostic';
 import { toWorkspaceEdit } from './files';
 import { analyzeApiProperties } from '../connector/rules';
-import { secretStorageKey } from '../connector/secrets';
+import { moveSecretToStorage } from '../connector/secrets';
 import { grantTenantConsent, registerRedirectUri } from '../registrations/actions';
 import { analysisOptions, DIAGNOSTIC_SOURCE, isApiProperties, type DiagnosticsDeps } from './apiPropertiesDocument';
 import { describeFailure, RegistrationsSession } from './session';
@@ -117,7 +118,16 @@ export function registerCodeActions(context: vscode.ExtensionContext, deps: Diag
         void vscode.window.showWarningMessage('The file changed since the fix was offered; run the quick fix again.');
         return false;
       }
-      await context.secrets.store(secretStorageKey(fix.moveSecret.clientId), fix.moveSecret.value);
+      // Secret storage may already hold another secret for this client (a rotated one, perhaps the only valid one).
+      const replace = 'Replace Stored Secret';
+      const moved = await moveSecretToStorage(context.secrets, fix.moveSecret.clientId, fix.moveSecret.value, async () =>
+        (await vscode.window.showWarningMessage(
+          `VS Code's secret storage already holds a different client secret for ${fix.moveSecret!.clientId}. Replace it with the one from ${path.basename(uri.fsPath)}?`,
+          { modal: true, detail: 'The stored secret is lost if you replace it. Choose Cancel to keep it; the secret in the file is then left where it is.' },
+          replace,
+        )) === replace,
+      );
+      if (!moved) return false;
       const applied = await vscode.workspace.applyEdit(toWorkspaceEdit(document, fix.edits));
       // Only the client ID is logged, never the value.
       deps.log.info(`Moved the client secret of ${fix.moveSecret.clientId} from ${uri.fsPath} into secret storage${applied ? '' : ' (the file edit was not applied)'}.`);

@@ -11,9 +11,13 @@ export function registerCommands(context: vscode.ExtensionContext, deps: Command
   const register = (id: string, run: (...args: unknown[]) => unknown) =>
     context.subscriptions.push(vscode.commands.registerCommand(id, run));
 
-  register('entraConnector.secureConnector', (folder?: unknown) =>
-    WizardPanel.show(context, deps.log, folder instanceof vscode.Uri ? folder : undefined),
-  );
+  register('entraConnector.secureConnector', async (folder?: unknown) => {
+    // Any extension can run this command: a folder outside the workspace counts as none (the wizard then asks), and
+    // the panel (which reaches the sign-in and secret storage) is handed back only to this extension's own tests.
+    const inWorkspace = folder instanceof vscode.Uri && vscode.workspace.getWorkspaceFolder(folder) ? folder : undefined;
+    const panel = await WizardPanel.show(context, deps.log, inWorkspace);
+    return context.extensionMode === vscode.ExtensionMode.Production ? undefined : panel;
+  });
   register('entraConnector.refresh', () => deps.connectors.refresh());
   register('entraConnector.showLog', () => deps.log.show());
 

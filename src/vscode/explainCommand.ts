@@ -1,9 +1,10 @@
 import * as vscode from 'vscode';
-import { resolveCloud } from '../cloud/clouds';
+import { readCloud } from './auth/settings';
 import { explainSignInError, findRelatedConnectors, type Explanation, type RelatedConnector } from '../connector/explain';
 import { registerRedirectUri } from '../registrations/actions';
 import type { DiagnosticsDeps } from './apiPropertiesDocument';
 import { describeFailure, RegistrationsSession } from './session';
+import { openHttpsUrl } from './openExternal';
 
 export const EXPLAIN_COMMAND = 'entraConnector.explainSignInError';
 
@@ -15,9 +16,8 @@ const BLADES = {
 } as const;
 
 function adminCenter(): string {
-  const config = vscode.workspace.getConfiguration('entraConnector');
   try {
-    return resolveCloud(config.get('cloud'), config.get('customCloud')).adminCenter ?? 'https://entra.microsoft.com';
+    return readCloud().adminCenter ?? 'https://entra.microsoft.com';
   } catch {
     return 'https://entra.microsoft.com';
   }
@@ -91,7 +91,7 @@ async function show(e: Explanation, related: readonly RelatedConnector[], uris: 
       });
     } else if (action.kind === 'open-app-registration') {
       const url = `${adminCenter()}/#view/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/~/${BLADES[action.blade]}/appId/${encodeURIComponent(action.appId)}`;
-      buttons.push({ title: 'Open App Registration', run: () => vscode.env.openExternal(vscode.Uri.parse(url)) });
+      buttons.push({ title: 'Open App Registration', run: () => openHttpsUrl(url) });
     }
   }
   const first = related[0] ? uris.get(related[0].path) : undefined;

@@ -107,7 +107,7 @@ export function registerHovers(context: vscode.ExtensionContext, deps: HoverDeps
     if ((await deps.auth.storedAccounts()).length === 0) return 'signedOut';
     const active = await (await deps.auth.service()).getActiveAccount();
     if (!active) return 'signedOut';
-    const cache = await context.secrets.get(cacheKey(cloud.name, clientId));
+    const cache = await context.secrets.get(cacheKey(cloud, clientId));
     return hasCachedToken(cache, active, graphScope(cloud, READ_APPS), Date.now()) ? active : 'noToken';
   };
 

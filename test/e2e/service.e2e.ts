@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { ROOT } from '../../scripts/codeServer.mjs';
 import { httpsJson } from '../../emulator/src/client';
-import { launchWorkbench, runCommand, screenshot, type Workbench } from './support';
+import { launchWorkbench, runCommand, screenshot, type Workbench, confirmLoginHost } from './support';
 
 const ADMIN = 'admin@contoso.example';
 const API_APP_ID = '4c2d9e7f-1a3b-4c5d-8e6f-7a8b9c0d1e2f';
@@ -35,6 +35,7 @@ describe('Secure the Service (E2E)', () => {
 
     // Sign in (the browser way), as in the sign-in E2E test.
     await runCommand(page, 'Entra Connector: Sign In');
+    await confirmLoginHost(page);
     const browserRow = page.locator('.quick-input-list .monaco-list-row', { hasText: 'with the browser' }).first();
     await browserRow.waitFor({ timeout: 30_000 });
     const newTab = context.waitForEvent('page', { timeout: 60_000 });

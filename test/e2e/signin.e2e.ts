@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../../scripts/codeServer.mjs';
-import { launchWorkbench, runCommand, screenshot, type Workbench } from './support';
+import { launchWorkbench, runCommand, screenshot, type Workbench, confirmLoginHost } from './support';
 
 const ADMIN = 'admin@contoso.example';
 const update = process.env.ENTRA_UPDATE_SCREENSHOTS === '1';
@@ -47,6 +47,7 @@ describe('Sign In (E2E)', () => {
     await page.locator('.statusbar-item', { hasText: 'Sign in to Entra' }).first().waitFor({ timeout: 30_000 });
 
     await runCommand(page, 'Entra Connector: Sign In');
+    await confirmLoginHost(page);
     // A web window offers both ways; the browser way runs MSAL's loopback flow.
     const browserRow = page.locator('.quick-input-list .monaco-list-row', { hasText: 'with the browser' }).first();
     await browserRow.waitFor({ timeout: 30_000 });

@@ -148,6 +148,20 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   await row.click();
 }
 
+/**
+ * The first sign-in to a custom cloud (the emulated tenant) asks once, in a modal, whether to sign in at its login
+ * host: confirms it when it shows, and returns as soon as the sign-in's quick pick shows instead.
+ */
+export async function confirmLoginHost(page: Page): Promise<void> {
+  const button = page.getByRole('button', { name: /^Sign In at / });
+  const pick = page.locator('.quick-input-list .monaco-list-row').first();
+  const shown = await Promise.race([
+    button.waitFor({ timeout: 30_000 }).then(() => 'dialog', () => undefined),
+    pick.waitFor({ timeout: 30_000 }).then(() => 'pick', () => undefined),
+  ]);
+  if (shown === 'dialog') await button.click();
+}
+
 /** The content of the (first) webview: two iframes deep. Re-locate it rather than hold it; the outer frame may be replaced. */
 export function webviewFrame(page: Page): FrameLocator {
   return page.frameLocator('iframe.webview.ready').first().frameLocator('#active-frame');

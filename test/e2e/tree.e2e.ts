@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { ROOT } from '../../scripts/codeServer.mjs';
 import { approveDevice, seedObjects, type Endpoints } from '../../emulator/src';
 import { THREE_STATES, treeSeed } from '../../emulator/src/seeds/connectors';
-import { launchWorkbench, runCommand, screenshot, type Workbench } from './support';
+import { launchWorkbench, runCommand, screenshot, type Workbench, confirmLoginHost } from './support';
 
 const ADMIN = 'admin@contoso.example';
 const update = process.env.ENTRA_UPDATE_SCREENSHOTS === '1';
@@ -36,6 +36,7 @@ describe('Registrations tree (E2E)', () => {
 
     // Sign in by device code, approved for the administrator.
     await runCommand(wb.page, 'Entra Connector: Sign In');
+    await confirmLoginHost(wb.page);
     const deviceRow = wb.page.locator('.quick-input-list .monaco-list-row', { hasText: 'device code' }).first();
     await deviceRow.waitFor({ timeout: 30_000 });
     await deviceRow.click();

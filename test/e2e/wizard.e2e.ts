@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../../scripts/codeServer.mjs';
 import { approveDevice, getState, type Endpoints } from '../../emulator/src';
-import { launchWorkbench, runCommand, screenshot, webviewFrame, type Workbench } from './support';
+import { launchWorkbench, runCommand, screenshot, webviewFrame, type Workbench, confirmLoginHost } from './support';
 
 const ADMIN = 'admin@contoso.example';
 
@@ -56,6 +56,7 @@ describe('Secure a Custom Connector (E2E)', function () {
     await heading(/Sign in/);
     await shot('signin');
     await view().locator('vscode-button#signIn').click();
+    await confirmLoginHost(wb.page);
     const deviceRow = wb.page.locator('.quick-input-list .monaco-list-row', { hasText: 'device code' }).first();
     await deviceRow.waitFor({ timeout: 30_000 });
     await deviceRow.click();
@@ -219,6 +220,7 @@ describe('Secure the service from the guided setup (E2E)', function () {
     await runCommand(wb.page, 'Entra Connector: Secure a Custom Connector…');
     await heading(/Sign in/);
     await view().locator('vscode-button#signIn').click();
+    await confirmLoginHost(wb.page);
     const deviceRow = wb.page.locator('.quick-input-list .monaco-list-row', { hasText: 'device code' }).first();
     await deviceRow.waitFor({ timeout: 30_000 });
     await deviceRow.click();
@@ -255,7 +257,7 @@ describe('Secure the service from the guided setup (E2E)', function () {
     await write.click();
 
     await heading(/Summary/);
-    await view().locator('button.step-done[data-step="cors"]').waitFor({ timeout: 90_000 });
+    await view().locator('button.step-done[data-step="site"]').waitFor({ timeout: 90_000 });
     const secured = await view().locator('#siteSummary').innerText();
     assert.match(secured, /^contoso-invoices: authentication set .*; CORS now allows /);
     await screenshot('wizard-summary-site', wb.page);

@@ -7,6 +7,8 @@ import type { RequestLogEntry } from '../../http/policy';
 import { logRequest } from '../log';
 import { cacheKey } from '../../auth/secretCache';
 import { asSettingFailure } from '../../cloud/clouds';
+import { openHttpsUrl } from '../openExternal';
+import { confirmLoginHost } from '../../auth/loginHost';
 import { accountsInCache, secretStoreFrom } from './secretStorage';
 import { readAuthSettings, settingsKey, type AuthSettings } from './settings';
 
@@ -106,7 +108,7 @@ class AuthController implements Auth, vscode.Disposable {
   }
 
   async storedAccounts(settings: AuthSettings = readAuthSettings()): Promise<{ homeAccountId: string; username: string; tenantId: string }[]> {
-    return accountsInCache(await this.context.secrets.get(cacheKey(settings.cloud.name, settings.clientId)));
+    return accountsInCache(await this.context.secrets.get(cacheKey(settings.cloud, settings.clientId)));
   }
 
   async getAccessToken(scopes: string[], options: { forceRefresh?: boolean } = {}): Promise<string> {
@@ -125,6 +127,7 @@ class AuthController implements Auth, vscode.Disposable {
       await this.showFailure(error);
       return undefined;
     }
+    if (!(await this.confirmHost(service.settings.cloud))) return undefined;
     const method = await this.chooseFirstMethod();
     if (!method) return undefined;
     try {
@@ -263,6 +266,7 @@ class AuthController implements Auth, vscode.Disposable {
       const continueLabel = request.reason === 'sessionExpired' ? 'Sign In' : 'Continue';
       const choice = await vscode.window.showInformationMessage(title, { modal: true, detail }, continueLabel);
       if (choice !== continueLabel) return undefined;
+      if (!(await this.confirmHost(readAuthSettings().cloud))) return undefined;
       const method = this.isRemote() ? 'deviceCode' : 'browser';
       return this.withFallback(method, request.reason === 'sessionExpired' ? 'Signing in again' : `Asking for ${request.permissions.join(', ')}`, proceed);
     },
@@ -289,6 +293,22 @@ class AuthController implements Auth, vscode.Disposable {
     }
   }
 
+  /** Once per custom login host (remembered in the user's global state): name the host that will receive the sign-in. */
+  private confirmHost(cloud: AuthSettings['cloud']): Promise<boolean> {
+    return confirmLoginHost(cloud, this.context.globalState, async (host) => {
+      const label = `Sign In at ${host}`;
+      const choice = await vscode.window.showWarningMessage(
+        `Sign in to Microsoft Entra at ${host}?`,
+        {
+          modal: true,
+          detail: `Your user settings set entraConnector.cloud to "Custom" with the sign-in endpoint https://${host}. Your sign-in, its authorization code and your tokens go to that host. Continue only if you set up this cloud yourself and trust it. You are asked once per host.`,
+        },
+        label,
+      );
+      return choice === label;
+    });
+  }
+
   private async chooseFirstMethod(): Promise<InteractiveMethod | undefined> {
     if (!this.isRemote()) return 'browser';
     const pick = await vscode.window.showQuickPick(
@@ -306,7 +326,7 @@ class AuthController implements Auth, vscode.Disposable {
   }
 
   private async openBrowser(url: string): Promise<void> {
-    const opened = await vscode.env.openExternal(vscode.Uri.parse(url, true));
+    const opened = await openHttpsUrl(url);
     if (!opened) throw new Error('The browser could not be opened for sign-in.');
   }
 
@@ -315,7 +335,7 @@ class AuthController implements Auth, vscode.Disposable {
     const choice = await vscode.window.showInformationMessage(`To sign in, open ${verificationUri} and enter the code ${userCode}.`, copyAndOpen);
     if (choice !== copyAndOpen) return;
     await vscode.env.clipboard.writeText(userCode);
-    await vscode.env.openExternal(vscode.Uri.parse(verificationUri, true));
+    await openHttpsUrl(verificationUri);
   }
 
   /** Updates the status bar, the view header and the `entraConnector.signedIn` context without loading MSAL. */

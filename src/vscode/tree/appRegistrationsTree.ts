@@ -28,7 +28,12 @@ export class AppRegistrationsTreeProvider implements vscode.TreeDataProvider<Tre
   private failure: string | undefined;
   private loading: Promise<void> | undefined;
 
-  constructor(private readonly session: RegistrationsSession) {}
+  // ECMAScript-private: this provider is reachable from the test API and VS Code; the sign-in must not be.
+  readonly #session: RegistrationsSession;
+
+  constructor(session: RegistrationsSession) {
+    this.#session = session;
+  }
 
   /** The display-name prefix searched for, if any. */
   get searchText(): string | undefined {
@@ -52,7 +57,7 @@ export class AppRegistrationsTreeProvider implements vscode.TreeDataProvider<Tre
       if (!state?.nextLink) return;
       const { listOwnedApplications } = await import('../../graph/registrations');
       try {
-        const page = await listOwnedApplications(await this.session.client(), { search: state.search, top: PAGE_SIZE }, state.nextLink);
+        const page = await listOwnedApplications(await this.#session.client(), { search: state.search, top: PAGE_SIZE }, state.nextLink);
         state.apps.push(...page.apps.filter((a) => !state.apps.some((b) => b.id === a.id)));
         state.nextLink = page.nextLink;
         this.stale = false;
@@ -107,7 +112,7 @@ export class AppRegistrationsTreeProvider implements vscode.TreeDataProvider<Tre
   }
 
   private async firstPage(): Promise<void> {
-    const account = await this.session.account();
+    const account = await this.#session.account();
     if (!account) {
       this.state = undefined;
       this.stale = false;
@@ -117,7 +122,7 @@ export class AppRegistrationsTreeProvider implements vscode.TreeDataProvider<Tre
     if (this.state && this.state.key !== account.key) this.state = undefined;
     try {
       const { listOwnedApplications } = await import('../../graph/registrations');
-      const page = await listOwnedApplications(await this.session.client(), { search: this.search, top: PAGE_SIZE });
+      const page = await listOwnedApplications(await this.#session.client(), { search: this.search, top: PAGE_SIZE });
       this.state = { key: account.key, search: this.search, apps: [...page.apps], nextLink: page.nextLink, count: page.count };
       this.stale = false;
       this.failure = undefined;
@@ -128,7 +133,7 @@ export class AppRegistrationsTreeProvider implements vscode.TreeDataProvider<Tre
 
   private failed(error: unknown): void {
     const e = toDirectoryError(error);
-    this.session.log.warn(`App registrations view: ${e.message}`);
+    this.#session.log.warn(`App registrations view: ${e.message}`);
     this.failure = `${e.message} ${e.next}`;
     this.stale = !!this.state;
   }

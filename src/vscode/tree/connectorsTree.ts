@@ -39,8 +39,9 @@ export class ConnectorsTreeProvider implements vscode.TreeDataProvider<TreeNode>
   private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly disposables: vscode.Disposable[] = [];
-  private session: RegistrationsSession | undefined;
-  private secrets: vscode.SecretStorage | undefined;
+  // ECMAScript-private: the provider reaches tests' hands and VS Code's; the sign-in and SecretStorage must not.
+  #session: RegistrationsSession | undefined;
+  #secrets: vscode.SecretStorage | undefined;
   private loading: Promise<void> | undefined;
   private queued: { directory: boolean; promise: Promise<void> } | undefined;
   private connectors: Loaded[] = [];
@@ -73,8 +74,8 @@ export class ConnectorsTreeProvider implements vscode.TreeDataProvider<TreeNode>
 
   /** Connects the view to sign-in and the directory; until then it lists the connector folders only. */
   attach(session: RegistrationsSession, secrets: vscode.SecretStorage): void {
-    this.session = session;
-    this.secrets = secrets;
+    this.#session = session;
+    this.#secrets = secrets;
     this.disposables.push(
       secrets.onDidChange((e) => {
         if (e.key.startsWith('entraConnector.secret.')) void this.refresh({ directory: false, automatic: true });
@@ -142,7 +143,7 @@ export class ConnectorsTreeProvider implements vscode.TreeDataProvider<TreeNode>
     await this.ensureLoaded();
     const roots: TreeNode[] = this.entries.map((entry) => ({ kind: 'connector', entry }));
     if (roots.length === 0) return [];
-    if (!this.signedIn && this.session && this.connectors.some((c) => c.auth.kind === 'entra')) {
+    if (!this.signedIn && this.#session && this.connectors.some((c) => c.auth.kind === 'entra')) {
       roots.unshift({ kind: 'message', id: 'signIn', label: 'Sign in to check the app registrations…', icon: 'sign-in', command: { command: 'entraConnector.signIn', title: 'Sign In' }, tooltip: 'Signed out: the connectors below are read from their files only.' });
     } else if (this.failure) {
       const label = this.declined ? 'Allow reading the app registrations…' : this.stale ? 'Showing the last known state' : 'The app registrations could not be read';
@@ -181,8 +182,8 @@ export class ConnectorsTreeProvider implements vscode.TreeDataProvider<TreeNode>
   }
 
   private async readDirectory(): Promise<void> {
-    if (!this.session) return;
-    const account = await this.session.account();
+    if (!this.#session) return;
+    const account = await this.#session.account();
     this.signedIn = !!account;
     if (!account) {
       // Another account's or tenant's objects are never shown.
@@ -196,7 +197,7 @@ export class ConnectorsTreeProvider implements vscode.TreeDataProvider<TreeNode>
     const lookups = lookupsFor(this.connectors.map((c) => c.auth));
     try {
       const { fetchRegistrations } = await import('../../graph/registrations');
-      const snapshot = await fetchRegistrations(await this.session.client(), lookups);
+      const snapshot = await fetchRegistrations(await this.#session.client(), lookups);
       this.known = { key: account.key, snapshot };
       this.knownLookups = JSON.stringify(lookups);
       this.declined = false;
@@ -204,7 +205,7 @@ export class ConnectorsTreeProvider implements vscode.TreeDataProvider<TreeNode>
       this.failure = undefined;
     } catch (error) {
       const e = toDirectoryError(error);
-      this.session.log.warn(`Connectors view: the app registrations could not be read: ${e.message}`);
+      this.#session.log.warn(`Connectors view: the app registrations could not be read: ${e.message}`);
       this.failure = `${e.message} ${e.next}`;
       // Whatever the cause, a view that had data keeps it (marked stale) rather than going empty.
       this.stale = !!this.known;
@@ -215,10 +216,10 @@ export class ConnectorsTreeProvider implements vscode.TreeDataProvider<TreeNode>
 
   private async readSecretsHere(): Promise<void> {
     const here = new Map<string, string | undefined>();
-    if (this.secrets) {
+    if (this.#secrets) {
       for (const c of this.connectors) {
         if (c.auth.kind !== 'entra' || !c.auth.clientId) continue;
-        const value = await this.secrets.get(secretStorageKey(c.auth.clientId));
+        const value = await this.#secrets.get(secretStorageKey(c.auth.clientId));
         // Only the first 3 characters (Graph's `hint`) are kept, to tell which secret this machine holds.
         if (value) here.set(c.auth.clientId.toLowerCase(), value.slice(0, 3));
       }
@@ -231,7 +232,7 @@ export class ConnectorsTreeProvider implements vscode.TreeDataProvider<TreeNode>
     const snapshot = this.known?.snapshot;
     this.entries = this.connectors.map(({ folder, auth }) => {
       const health = computeHealth({ name: folder.name, auth, directory: snapshot ?? { applications: [], servicePrincipals: [], grants: [] }, secretsHere: this.secretsHere, now });
-      const unchecked = auth.kind !== 'entra' || snapshot ? undefined : !this.session || !this.signedIn ? 'sign in to check' : this.failure ? 'app registrations unavailable' : 'checking…';
+      const unchecked = auth.kind !== 'entra' || snapshot ? undefined : !this.#session || !this.signedIn ? 'sign in to check' : this.failure ? 'app registrations unavailable' : 'checking…';
       return { name: folder.name, folder: folder.uri, health, stale: this.stale && !!snapshot, ...(unchecked ? { unchecked } : {}) };
     });
   }

@@ -9,12 +9,14 @@ import type { ConnectorsTreeProvider } from './connectorsTree';
 import { AppRegistrationsTreeProvider } from './appRegistrationsTree';
 import { toDirectoryError } from '../../graph/errors';
 import { RegistrationsSession, describeFailure } from '../session';
-import { childrenOf, treeItem, type TreeNode } from './nodes';
+import { childrenOf, nodeId, treeItem, type TreeNode } from './nodes';
 import { secretStorageKey } from '../../connector/secrets';
 import { DEFAULT_SECRET_DAYS } from '../../setup/context';
 import { adminCenterAppUrl, adminConsentUrl } from '../../cloud/clouds';
-import { addSecret, grantTenantConsent, registerRedirectUri, withConsent, withoutApp, withRedirectUris, withSecrets } from '../../registrations/actions';
+import { addSecret, deleteAppRegistration, grantTenantConsent, registerRedirectUri, removeSecrets, secretRemovalChoices, withConsent, withoutApp, withRedirectUris, withSecrets } from '../../registrations/actions';
+import type { PasswordCredential } from '../../graph/operations';
 import type { AppRef } from '../../registrations/health';
+import { openHttpsUrl } from '../openExternal';
 
 export interface RegistrationViewsDeps {
   readonly log: vscode.LogOutputChannel;
@@ -54,16 +56,19 @@ export function registerRegistrationViews(context: vscode.ExtensionContext, deps
 
   const actions = new Actions(session, connectors, owned, context.secrets, log);
   const register = (id: string, run: (...args: unknown[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, run));
-  const asNode = (arg: unknown) => (arg && typeof arg === 'object' && 'kind' in arg ? (arg as TreeNode) : undefined);
-  register('entraConnector.tree.secure', (n) => actions.secure(asNode(n)));
-  register('entraConnector.tree.registerRedirectUri', (n) => actions.registerRedirect(asNode(n)));
-  register('entraConnector.tree.grantConsent', (n) => actions.grantConsent(asNode(n)));
-  register('entraConnector.tree.rotateSecret', (n) => actions.rotateSecret(asNode(n)));
-  register('entraConnector.tree.openInPortal', (n) => actions.openInPortal(asNode(n)));
-  register('entraConnector.tree.copyClientId', (n) => actions.copy(asNode(n), 'clientId'));
-  register('entraConnector.tree.copyObjectId', (n) => actions.copy(asNode(n), 'objectId'));
-  register('entraConnector.tree.copyIdentifierUri', (n) => actions.copy(asNode(n), 'identifierUri'));
-  register('entraConnector.tree.deleteApp', (n) => actions.deleteApp(asNode(n)));
+  // Any extension can run these commands with any argument: a node is only a hint of which of the views' own nodes
+  // was clicked. It is looked up again by its id in the views' current state; an unknown one counts as none (the
+  // command then asks which), so an app, URI or secret the views do not show is never acted on.
+  const on = (run: (node: TreeNode | undefined) => unknown) => async (arg: unknown) => run(await actions.resolve(arg));
+  register('entraConnector.tree.secure', on((n) => actions.secure(n)));
+  register('entraConnector.tree.registerRedirectUri', on((n) => actions.registerRedirect(n)));
+  register('entraConnector.tree.grantConsent', on((n) => actions.grantConsent(n)));
+  register('entraConnector.tree.rotateSecret', on((n) => actions.rotateSecret(n)));
+  register('entraConnector.tree.openInPortal', on((n) => actions.openInPortal(n)));
+  register('entraConnector.tree.copyClientId', on((n) => actions.copy(n, 'clientId')));
+  register('entraConnector.tree.copyObjectId', on((n) => actions.copy(n, 'objectId')));
+  register('entraConnector.tree.copyIdentifierUri', on((n) => actions.copy(n, 'identifierUri')));
+  register('entraConnector.tree.deleteApp', on((n) => actions.deleteApp(n)));
   register('entraConnector.appRegistrations.refresh', () => owned.refresh());
   register('entraConnector.appRegistrations.loadMore', () => owned.loadMore());
   register('entraConnector.appRegistrations.clearSearch', () => owned.setSearch(undefined));
@@ -164,9 +169,8 @@ class Actions {
     if (!app || app.role !== 'connector') return;
     const dir = await this.session.directory();
     let created: Awaited<ReturnType<typeof addSecret>> | undefined;
-    let old: string[] = [];
+    let old: PasswordCredential[] = [];
     await this.act(`Adding a new secret to ${app.displayName}`, async () => {
-      old = (await dir.listPasswords(app.id)).map((c) => c.keyId);
       const secret = await addSecret(dir, app.id, DEFAULT_SECRET_DAYS);
       try {
         await this.secrets.store(secretStorageKey(app.appId), secret.secretText);
@@ -176,32 +180,37 @@ class Actions {
         throw error;
       }
       created = { ...secret, secretText: '' };
+      // Read after adding: the list then holds every other secret, including one added meanwhile elsewhere.
+      old = (await dir.listPasswords(app.id)).filter((c) => c.keyId !== secret.keyId);
       this.connectors.update((s) => withSecrets(s, app.id, [secret], []));
       await this.connectors.secretsChanged();
     });
     if (!created) return;
     const until = created.endDateTime?.slice(0, 10);
-    if (old.length === 0) {
-      void vscode.window.showInformationMessage(`A new secret of ${app.displayName} (valid until ${until}) is in VS Code's secret storage.`);
+    const choices = secretRemovalChoices(old, created.keyId);
+    if (choices.length === 0) {
+      void vscode.window.showInformationMessage(`A new secret of ${app.displayName} (valid until ${until}) is in VS Code's secret storage. Update the deployed connector with it.`);
       return;
     }
-    const remove = `Remove ${old.length === 1 ? 'Old Secret' : `${old.length} Old Secrets`}`;
-    const choice = await vscode.window.showWarningMessage(
-      `A new secret of ${app.displayName} (valid until ${until}) is in VS Code's secret storage. Remove the ${old.length === 1 ? 'old secret' : `${old.length} old secrets`} now?`,
-      { modal: true, detail: 'Connections that still use an old secret stop working when it is removed. Update the connector with the new secret first (the setup uploads it from secret storage), or keep the old ones for now and remove them later.' },
-      remove,
+    const picked = await vscode.window.showQuickPick(
+      choices.map((c) => ({ label: c.label, description: c.description, detail: c.detail, picked: c.picked, keyId: c.keyId })),
+      {
+        canPickMany: true,
+        ignoreFocusOut: true,
+        title: `New secret of ${app.displayName} (valid until ${until}) is in VS Code's secret storage. Remove which old secrets?`,
+        placeHolder:
+          'A deployed connector keeps the secret it was given: once that secret is removed, its connections fail to sign in until the connector is updated with the new secret. Unpicked secrets stay. Esc keeps them all.',
+      },
     );
-    if (choice !== remove) return;
+    if (!picked || picked.length === 0) {
+      void vscode.window.showInformationMessage(`Kept the ${choices.length === 1 ? 'old secret' : `${choices.length} old secrets`} of ${app.displayName}. Remove them from the tree once the connector uses the new secret.`);
+      return;
+    }
     await this.act(`Removing old secrets of ${app.displayName}`, async () => {
-      const removed: string[] = [];
-      try {
-        for (const keyId of old) {
-          await dir.removePassword(app.id, keyId);
-          removed.push(keyId);
-        }
-      } finally {
-        this.connectors.update((s) => withSecrets(s, app.id, [], removed));
-      }
+      const { removed, error } = await removeSecrets(dir, app.id, picked.map((p) => p.keyId), choices);
+      this.connectors.update((s) => withSecrets(s, app.id, [], removed));
+      if (error) throw error;
+      void vscode.window.showInformationMessage(`Removed ${removed.length} old secret${removed.length === 1 ? '' : 's'} of ${app.displayName}; ${choices.length - removed.length} kept. A connector deployed with a removed secret needs the new one now.`);
     });
   }
 
@@ -214,7 +223,7 @@ class Actions {
       void vscode.window.showInformationMessage(`The configured cloud (${cloud.name}) has no known Microsoft Entra admin center. Client ID of ${app.displayName}: ${app.appId}`);
       return;
     }
-    await vscode.env.openExternal(vscode.Uri.parse(url, true));
+    await openHttpsUrl(url);
   }
 
   async copy(node: TreeNode | undefined, what: 'clientId' | 'objectId' | 'identifierUri'): Promise<void> {
@@ -243,11 +252,27 @@ class Actions {
     });
     if (typed !== app.displayName) return;
     await this.act(`Deleting ${app.displayName}`, async () => {
-      await (await this.session.directory()).deleteApplication(app.id);
+      await deleteAppRegistration(await this.session.directory(), this.secrets, app);
       this.connectors.update((s) => withoutApp(s, app.id));
       this.owned.removeApp(app.id);
       void vscode.window.showInformationMessage(`Deleted the app registration ${app.displayName}.`);
     });
+  }
+
+  /** The views' own node with the same id as `arg`, or undefined (see the command registrations). */
+  async resolve(arg: unknown): Promise<TreeNode | undefined> {
+    if (!arg || typeof arg !== 'object' || typeof (arg as { kind?: unknown }).kind !== 'string') return undefined;
+    let id: string;
+    try {
+      id = nodeId(arg as TreeNode);
+    } catch {
+      return undefined;
+    }
+    const owned = this.owned.apps().flatMap((app): TreeNode[] => {
+      const node: TreeNode = { kind: 'ownedApp', app, stale: false };
+      return [node, ...childrenOf(node)];
+    });
+    return [...(await this.allNodes()), ...owned].find((n) => nodeId(n) === id);
   }
 
   // ---- helpers ------------------------------------------------------------------------------------------------

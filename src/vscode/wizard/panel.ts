@@ -12,6 +12,8 @@ import { adminCenterAppUrl } from '../../cloud/clouds';
 import { readText, writeText } from '../files';
 import { logRequest } from '../log';
 import { registerConnectorCodeLens } from '../codeLens';
+import { userSetting } from '../auth/settings';
+import { PreviewTexts } from '../../wizard/previews';
 
 /**
  * The wizard's webview panel: a thin VS Code adapter around {@link WizardController} (host logic in
@@ -29,13 +31,16 @@ interface WizardDeps {
   readonly log: vscode.LogOutputChannel;
 }
 let deps: WizardDeps | undefined;
-const previews = new Map<string, string>();
+const previews = new PreviewTexts();
 
 /** Wires the wizard to sign-in, the CodeLens on apiProperties.json and the diff-preview documents. */
 export function registerWizard(context: vscode.ExtensionContext, wizardDeps: WizardDeps): void {
   deps = wizardDeps;
   context.subscriptions.push(
     vscode.workspace.registerTextDocumentContentProvider(PREVIEW_SCHEME, { provideTextDocumentContent: (uri) => previews.get(uri.toString()) ?? '' }),
+    vscode.workspace.onDidCloseTextDocument((doc) => {
+      if (doc.uri.scheme === PREVIEW_SCHEME) previews.delete(doc.uri.toString());
+    }),
     registerConnectorCodeLens(),
   );
 }
@@ -180,8 +185,9 @@ export class WizardPanel {
   private html(initial: unknown): string {
     const webview = this.panel.webview;
     const nonce = randomBytes(16).toString('base64');
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'webview.js'));
-    const style = webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, 'media', 'wizard.css'));
+    const [scriptFile, styleFile] = webviewFiles(this.context.extensionUri);
+    const script = webview.asWebviewUri(scriptFile);
+    const style = webview.asWebviewUri(styleFile);
     const state = JSON.stringify(initial).replace(/</g, '\\u003c');
     const csp = [
       "default-src 'none'",
@@ -212,8 +218,14 @@ function webviewOptions(context: vscode.ExtensionContext): vscode.WebviewPanelOp
   return {
     enableScripts: true,
     retainContextWhenHidden: false,
-    localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist'), vscode.Uri.joinPath(context.extensionUri, 'media')],
+    // Exactly the files the page loads: not the extension's bundle, source maps or anything else under dist/ and media/.
+    localResourceRoots: webviewFiles(context.extensionUri),
   };
+}
+
+/** The webview's script and stylesheet. */
+function webviewFiles(extensionUri: vscode.Uri): [vscode.Uri, vscode.Uri] {
+  return [vscode.Uri.joinPath(extensionUri, 'dist', 'webview.js'), vscode.Uri.joinPath(extensionUri, 'media', 'wizard.css')];
 }
 
 /** The folders of the workspace's connectors (apiProperties.json or apiDefinition.swagger.json); asks when several. */
@@ -235,7 +247,8 @@ async function pickConnectorFolder(): Promise<vscode.Uri | undefined> {
 
 /** Shows each change as a diff (current ↔ proposed) and asks before writing; `entraConnector.setup.previewChanges` off skips it. */
 async function previewChanges(changes: readonly FileChange[]): Promise<boolean> {
-  if (!vscode.workspace.getConfiguration('entraConnector').get<boolean>('setup.previewChanges', true)) return true;
+  // The user's own setting only: a workspace must not switch off the look before the setup writes its files.
+  if (userSetting<boolean>('setup.previewChanges') === false) return true;
   const stamp = Date.now().toString(36);
   for (const change of changes) {
     const name = path.basename(change.path);

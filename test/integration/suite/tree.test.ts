@@ -214,40 +214,67 @@ describe('Registrations tree (issue 7)', function () {
     assert.ok((await descendants(c.name)).some((s) => s.contextValue === 'scope.tenant'));
   });
 
-  it('rotates a secret: adds one, keeps its value in SecretStorage, removes the old one after confirmation', async () => {
+  it('rotates a secret: adds one, keeps its value in SecretStorage, and removes only the old secrets the user picks (preselected: the ones this tool added)', async () => {
     const c = byName('Expiring Secret');
+    // Another tool's secret on the same app: offered, never preselected.
+    const token = await api.auth.getAccessToken([`${ep.graphEndpoint.replace(/\/$/, '')}/Application.ReadWrite.All`]);
+    const added = await fetch(`${ep.graphEndpoint.replace(/\/$/, '')}/v1.0/applications/${c.connectorAppId}/addPassword`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ passwordCredential: { displayName: 'CI pipeline' } }),
+    });
+    assert.equal(added.status, 200);
+    await api.connectors.refresh();
     const app = (await descendants(c.name)).find((s) => s.contextValue === 'app.connector')!;
-    const { asked } = await answering('showWarningMessage', (message) => (String(message).includes('Remove the old secret') ? 'Remove Old Secret' : undefined), () =>
-      vscode.commands.executeCommand('entraConnector.tree.rotateSecret', app.node),
-    );
-    assert.equal(asked.length, 1, 'one modal confirmation before removing the old secret');
+    const win = vscode.window as unknown as Record<string, unknown>;
+    const original = win.showQuickPick;
+    let offered: { label: string; description?: string; detail?: string; picked?: boolean }[] = [];
+    let options: vscode.QuickPickOptions | undefined;
+    win.showQuickPick = (items: readonly { label: string; picked?: boolean }[], o?: vscode.QuickPickOptions) => {
+      offered = [...items];
+      options = o;
+      return Promise.resolve(items.filter((i) => i.picked));
+    };
+    try {
+      await answering('showInformationMessage', () => undefined, () => vscode.commands.executeCommand('entraConnector.tree.rotateSecret', app.node));
+    } finally {
+      win.showQuickPick = original;
+    }
+    assert.equal(options?.canPickMany, true, 'a multi-select list');
+    assert.match(String(options?.placeHolder), /deployed connector/);
+    assert.deepEqual(offered.map((i) => [i.label, i.picked]).sort(), [['CI pipeline', false], ['Entra Connector', true]]);
+    assert.match(String(offered.find((i) => i.label === 'Entra Connector')?.description), /^sEd… · expires \d{4}-\d\d-\d\d$/);
     const creds = (await state(ep)).applications.find((a) => a.appId === c.clientId)!.passwordCredentials ?? [];
-    assert.equal(creds.length, 1, 'the old secret was removed, the new one added');
-    assert.notEqual(creds[0]!.keyId, c.secretKeyId);
-    assert.ok(Date.parse(creds[0]!.endDateTime!) - Date.now() > 170 * 86_400_000);
-    const after = await connectorNode(c.name);
-    assert.equal(after.description, 'healthy');
+    assert.equal(creds.length, 2, 'the picked old secret was removed, the new one added, the unpicked one kept');
+    assert.ok(!creds.some((x) => x.keyId === c.secretKeyId));
+    assert.ok(creds.some((x) => (x as { displayName?: string }).displayName === 'CI pipeline'));
+    const fresh = creds.find((x) => (x as { displayName?: string }).displayName !== 'CI pipeline')!;
+    assert.ok(Date.parse(fresh.endDateTime!) - Date.now() > 170 * 86_400_000);
     const secrets = (await descendants(c.name)).filter((s) => s.contextValue?.startsWith('secret.'));
-    assert.equal(secrets.length, 1);
-    assert.match(secrets[0]!.description, /^expires in 1[78]\d days .* · on this machine$/);
+    assert.equal(secrets.length, 2);
+    assert.equal(secrets.filter((s) => /^expires in 1[78]\d days .* · on this machine$/.test(s.description)).length, 1);
   });
 
-  it('from the command palette: Rotate Secret picks the connector app, and keeping the old secret keeps it', async () => {
+  it('from the command palette: Rotate Secret picks the connector app, and Esc on the list keeps every old secret', async () => {
     const c = byName('Healthy Invoices');
     const win = vscode.window as unknown as Record<string, unknown>;
     const original = win.showQuickPick;
     let offered: string[] = [];
-    win.showQuickPick = (items: readonly { label: string }[]) => {
+    let lists = 0;
+    win.showQuickPick = (items: readonly { label: string }[], o?: vscode.QuickPickOptions) => {
+      if (o?.canPickMany) {
+        lists++;
+        return Promise.resolve(undefined);
+      }
       offered = items.map((i) => i.label);
       return Promise.resolve(items.find((i) => i.label === `${c.name} connector`));
     };
     try {
-      // The modal asks whether to remove the old secret: the user keeps it.
-      const { asked } = await answering('showWarningMessage', () => undefined, () => vscode.commands.executeCommand('entraConnector.tree.rotateSecret'));
-      assert.equal(asked.length, 1);
+      await answering('showInformationMessage', () => undefined, () => vscode.commands.executeCommand('entraConnector.tree.rotateSecret'));
     } finally {
       win.showQuickPick = original;
     }
+    assert.equal(lists, 1, 'the old secrets were offered once');
     assert.ok(offered.includes(`${c.name} connector`) && !offered.includes(`${c.name} API`), `connector apps offered: ${offered.join(', ')}`);
     const creds = (await state(ep)).applications.find((a) => a.appId === c.clientId)!.passwordCredentials ?? [];
     assert.equal(creds.length, 2, 'the old secret is kept, the new one added');

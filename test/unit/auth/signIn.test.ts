@@ -75,7 +75,7 @@ describe('sign-in against the emulated tenant', () => {
     assert.equal(account.tenantId, emu.endpoints.tenantId);
     assert.equal(first.codes.length, 1);
     assert.match(first.codes[0]!.verificationUri, /\/devicelogin$/);
-    const key = `entraConnector.msal.Custom.${CLI_CLIENT}`;
+    const key = `entraConnector.msal.Custom.${new URL(emu.endpoints.loginEndpoint).host}.${CLI_CLIENT}`;
     assert.deepEqual([...secrets.values.keys()], [key]);
     assert.equal(first.service.secretKey, key);
 
@@ -229,7 +229,7 @@ describe('an expired sign-in', () => {
     const first = await window(emu, secrets, { deviceUser: 'maker@contoso.example' });
     await first.service.signIn('deviceCode');
     first.service.dispose();
-    expireStoredAccessTokens(secrets, `entraConnector.msal.Custom.${CLI_CLIENT}`);
+    expireStoredAccessTokens(secrets, `entraConnector.msal.Custom.${new URL(emu.endpoints.loginEndpoint).host}.${CLI_CLIENT}`);
     await admin(emu, '/reset', {}); // the tenant forgets every refresh token it issued
 
     const declining = new ScriptedPrompter('decline');

@@ -8,6 +8,7 @@ import { Directory } from '../../../src/graph/operations';
 interface Seen {
   method: string;
   url: string;
+  redirect?: string;
   auth: string | null;
   prefer: string | null;
   body: string | undefined;
@@ -24,6 +25,7 @@ function scripted(answers: ((req: Seen) => Response | Promise<Response>)[]) {
       auth: headers.get('Authorization'),
       prefer: headers.get('Prefer'),
       body: typeof init?.body === 'string' ? init.body : undefined,
+      ...(init?.redirect ? { redirect: init.redirect } : {}),
     };
     seen.push(req);
     const next = answers.shift();
@@ -173,6 +175,23 @@ describe('Graph client middleware', () => {
     assert.equal(seen.length, 0);
   });
 
+  it('follows @odata.nextLink only on the Graph host the request went to: a link elsewhere is refused before a token is asked for', async () => {
+    const t = setup([() => json(200, { value: [{ id: 'o1' }], '@odata.nextLink': 'https://collector.example/v1.0/applications/x/owners?$skiptoken=1' })]);
+    await assert.rejects(t.dir.listOwners('x'), (e: unknown) => /collector\.example/.test(String((e as Error).message ?? e)) || /collector\.example/.test(JSON.stringify(e)));
+    assert.equal(t.seen.length, 1, 'the link was not followed');
+    assert.equal(t.asked.length, 1, 'no token was asked for the other host');
+    await assert.rejects(t.client.api('https://127.0.0.2:4444/graph/v1.0/applications').get(), 'another port is another host');
+    await assert.rejects(t.client.api('https://127.0.0.2:4443/other/v1.0/applications').get(), 'another path is not Graph');
+    assert.equal(t.seen.length, 1);
+  });
+
+  it('refuses redirects: fetch is told not to follow them and a 3xx is an error', async () => {
+    const t = setup([() => new Response(null, { status: 302, headers: { location: 'https://collector.example/' } })]);
+    await assert.rejects(t.client.api('/applications').get());
+    assert.equal(t.seen.length, 1);
+    assert.equal(t.seen[0]?.redirect, 'manual');
+  });
+
   it('maps permission by path', () => {
     assert.equal(permissionForPath('/applications(uniqueName=\'x\')'), 'Application.ReadWrite.All');
     assert.equal(permissionForPath('/servicePrincipals/1'), 'Application.ReadWrite.All');
@@ -215,7 +234,7 @@ describe('Directory operations', () => {
   it('escapes identifier URIs in filters so the client does not mistake them for a host', async () => {
     const t = setup([() => json(200, { value: [] })]);
     await t.dir.findApplications("https://contoso.example/api's");
-    assert.equal(t.seen[0]?.url, "https://127.0.0.2:4443/graph/v1.0/applications?$filter=identifierUris/any(u:u eq 'https%3A//contoso.example/api''s')&$select=id,appId,displayName,uniqueName,identifierUris,signInAudience,api,web,requiredResourceAccess,passwordCredentials");
+    assert.equal(t.seen[0]?.url, "https://127.0.0.2:4443/graph/v1.0/applications?$filter=identifierUris/any(u:u eq 'https%3A//contoso.example/api''s')&$select=id,appId,displayName,uniqueName,identifierUris,signInAudience,api,web,requiredResourceAccess,passwordCredentials,tags");
   });
 
   it('reads several objects in one $batch, 404 as undefined', async () => {

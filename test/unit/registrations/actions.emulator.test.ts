@@ -4,7 +4,8 @@ import { after, before, describe, it } from 'node:test';
 import { getState, seedObjects, startEmulator, type Endpoints, type RunningEmulator } from '../../../emulator/src';
 import { Directory } from '../../../src/graph/operations';
 import { fetchRegistrations } from '../../../src/graph/registrations';
-import { addSecret, grantTenantConsent, registerRedirectUri, withConsent, withoutApp, withRedirectUris, withSecrets } from '../../../src/registrations/actions';
+import { addSecret, deleteAppRegistration, grantTenantConsent, registerRedirectUri, removeSecrets, secretRemovalChoices, withConsent, withoutApp, withRedirectUris, withSecrets } from '../../../src/registrations/actions';
+import { moveSecretToStorage, secretStorageKey } from '../../../src/connector/secrets';
 import { readConnectorAuth } from '../../../src/registrations/connectorAuth';
 import type { DirectorySnapshot } from '../../../src/graph/registrations';
 import { computeHealth, lookupsFor } from '../../../src/registrations/health';
@@ -109,5 +110,73 @@ describe('registrations actions', () => {
     assert.ok(!after.servicePrincipals.some((s) => s.appId === noConsent.clientId));
     assert.ok(!after.grants.some((g) => g.clientId === noConsent.connectorSpId));
     assert.equal(health(after, noConsent).worst?.code, 'connector-app-not-found');
+  });
+
+  it('after a rotation only the secrets this tool added are preselected for removal; a secret not offered is never removed', async () => {
+    const seeded = await seedObjects(ep, {
+      owner: ADMIN,
+      applications: [
+        {
+          displayName: 'Shared secrets app',
+          passwordCredentials: [
+            { keyId: '7a000000-0000-4000-8000-000000000001', displayName: 'Entra Connector 2025-01-01', hint: 'aB1', endDateTime: '2030-01-01T00:00:00Z' },
+            { keyId: '7a000000-0000-4000-8000-000000000002', displayName: 'CI pipeline', hint: 'xY9', endDateTime: '2030-06-01T00:00:00Z' },
+            { keyId: '7a000000-0000-4000-8000-000000000003', displayName: 'Entra Connector setup 0b4c2a1e-0000-4000-8000-000000000000', hint: 'q7Z', endDateTime: '2020-01-01T00:00:00Z' },
+          ],
+        },
+      ],
+    });
+    const app = seeded.applications[0] as { id: string; appId: string };
+    const created = await addSecret(directory(), app.id, 180);
+    const others = (await directory().listPasswords(app.id)).filter((c) => c.keyId !== created.keyId);
+    const choices = secretRemovalChoices(others, created.keyId, new Date('2026-01-01T00:00:00Z'));
+    assert.deepEqual(
+      choices.map((c) => [c.label, c.description, c.picked]).sort(),
+      [
+        ['CI pipeline', 'xY9… · expires 2030-06-01', false],
+        ['Entra Connector 2025-01-01', 'aB1… · expires 2030-01-01', true],
+        ['Entra Connector setup 0b4c2a1e-0000-4000-8000-000000000000', 'q7Z… · expired 2020-01-01', true],
+      ],
+    );
+    assert.ok(!choices.some((c) => c.keyId === created.keyId), 'the new secret is never offered');
+    const defaults = choices.filter((c) => c.picked).map((c) => c.keyId);
+    const { removed } = await removeSecrets(directory(), app.id, [...defaults, created.keyId], choices);
+    assert.deepEqual(removed.sort(), defaults.sort(), 'the new secret (not offered) was not removed');
+    const left = ((await getState(ep)).applications.find((a) => a.id === app.id)!.passwordCredentials as { displayName: string }[]).map((c) => c.displayName).sort();
+    assert.deepEqual(left, ['CI pipeline', created.displayName].sort());
+  });
+
+  it('deleting an app registration also forgets its client secret in secret storage', async () => {
+    const seeded = await seedObjects(ep, { owner: ADMIN, applications: [{ displayName: 'To be deleted' }] });
+    const app = seeded.applications[0] as { id: string; appId: string };
+    const store = new Map<string, string>([[secretStorageKey(app.appId), 'value'], [secretStorageKey('other'), 'kept']]);
+    await deleteAppRegistration(directory(), { delete: async (key) => void store.delete(key) }, app);
+    assert.ok(!(await getState(ep)).applications.some((a) => a.id === app.id));
+    assert.deepEqual([...store.keys()], [secretStorageKey('other')]);
+  });
+});
+
+describe('moving a secret from a file into secret storage', () => {
+  const store = (initial: Record<string, string>) => {
+    const values = new Map(Object.entries(initial));
+    return { values, get: async (k: string) => values.get(k), store: async (k: string, v: string) => void values.set(k, v), delete: async (k: string) => void values.delete(k) };
+  };
+  const key = secretStorageKey('11111111-2222-3333-4444-555555555555');
+
+  it('asks before replacing a different stored secret, and keeps it when the user says no', async () => {
+    const s = store({ [key]: 'rotated-secret' });
+    let asked = 0;
+    assert.equal(await moveSecretToStorage(s, '11111111-2222-3333-4444-555555555555', 'file-secret', async () => (asked++, false)), false);
+    assert.equal(s.values.get(key), 'rotated-secret');
+    assert.equal(await moveSecretToStorage(s, '11111111-2222-3333-4444-555555555555', 'file-secret', async () => (asked++, true)), true);
+    assert.equal(s.values.get(key), 'file-secret');
+    assert.equal(asked, 2);
+  });
+
+  it('does not ask when nothing, or the same secret, is stored', async () => {
+    const s = store({});
+    const never = async () => assert.fail('asked');
+    assert.equal(await moveSecretToStorage(s, '11111111-2222-3333-4444-555555555555', 'v', never), true);
+    assert.equal(await moveSecretToStorage(s, '11111111-2222-3333-4444-555555555555', 'v', never), true);
   });
 });

@@ -10,10 +10,10 @@ import { UserFailure } from '../../../src/errors';
 type Step = { status: number; body?: unknown; headers?: Record<string, string> } | 'network';
 
 function scripted(steps: Step[]) {
-  const calls: { url: string; method: string; auth: string; body?: string }[] = [];
+  const calls: { url: string; method: string; auth: string; body?: string; redirect?: string }[] = [];
   const fetchImpl = (async (input: string | URL | Request, init?: RequestInit) => {
     const headers = new Headers(init?.headers);
-    calls.push({ url: String(input), method: init?.method ?? 'GET', auth: headers.get('authorization') ?? '', ...(typeof init?.body === 'string' ? { body: init.body } : {}) });
+    calls.push({ url: String(input), method: init?.method ?? 'GET', auth: headers.get('authorization') ?? '', ...(typeof init?.body === 'string' ? { body: init.body } : {}), ...(init?.redirect ? { redirect: init.redirect } : {}) });
     const step = steps.shift();
     if (!step) throw new Error('unexpected request');
     if (step === 'network') throw Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNRESET' } });
@@ -85,6 +85,13 @@ describe('ARM client', () => {
     const evil = client([{ status: 200, body: { value: [1], nextLink: 'https://attacker.example/steal' } }]);
     await assert.rejects(evil.c.list('/subscriptions', '2022-12-01'), (e: unknown) => e instanceof UserFailure && e.error.code === 'UnexpectedNextLink');
     assert.equal(evil.calls.length, 1);
+  });
+
+  it('refuses a redirect: fetch is told not to follow it, and the bearer goes nowhere else', async () => {
+    const { c, calls } = client([{ status: 307, headers: { location: 'https://collector.example/steal' } }]);
+    await assert.rejects(c.get('/subscriptions', '2022-12-01'), (e: unknown) => e instanceof UserFailure && e.error.code === 'RedirectRefused');
+    assert.equal(calls.length, 1);
+    assert.equal(calls[0]?.redirect, 'manual');
   });
 
   it('logs method, path, status and request-id, never the token or the query', async () => {

@@ -1,11 +1,14 @@
 // `entra-connector setup` end to end against the emulated tenant: device-code sign-in (approved through the admin
 // API), JSON result, rerun, exit codes, --print-secret, undo, and no secret on disk.
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { approveDevice, getState, type Endpoints } from '../../../emulator/src';
+import { approveDevice, getState, seedObjects, type Endpoints } from '../../../emulator/src';
 import { runCli } from '../../../src/cli/run';
+import type { SetupContext } from '../../../src/setup/context';
+import { choicesFromAnswers, defaultAnswers, stepsToReset } from '../../../src/wizard/model';
+import { stepForEngine, type Answers } from '../../../src/wizard/steps';
 import { useTenant } from '../../support/tenant';
 
 const SAMPLE = join(__dirname, '../../fixtures/workspaces/sample/Contoso Invoices');
@@ -106,7 +109,9 @@ describe('entra-connector setup', () => {
     assert.match(r.stdout, /Connector app \(client ID\): [0-9a-f-]{36}/);
     assert.match(r.stdout, /Admin consent needed: https:\/\/\S+\/v2\.0\/adminconsent\?client_id=/);
     assert.match(r.stdout, /Pending redirect:/);
-    assert.match(r.stdout, /run with --print-secret/);
+    assert.match(r.stdout, /Pending secret: No client secret was created: .*--print-secret .*--secret-file/);
+    const made = (await getState(ep)).applications.filter((a) => String(a.uniqueName ?? '').endsWith('-client'));
+    assert.ok(made.every((a) => ((a.passwordCredentials as unknown[] | undefined) ?? []).length === 0), 'no secret was created that nobody could receive');
 
     // Later: the user pastes the AADSTS50011 message; the URL is registered and nothing else changes.
     const url = 'https://global.consent.azure-apim.net/redirect/invoices-5f0123456789abcdef-0123456789abcdef';
@@ -115,9 +120,113 @@ describe('entra-connector setup', () => {
     assert.equal(later.code, 0, later.stderr);
     const out = JSON.parse(later.stdout);
     assert.equal(out.redirectUri, url);
-    assert.deepEqual(out.pending.map((p: { step: string }) => p.step), ['consent']);
+    assert.deepEqual(out.pending.map((p: { step: string }) => p.step), ['consent', 'secret']);
     const app = (await getState(ep)).applications.find((a) => a.appId === out.connectorApp.appId) as unknown as { web: { redirectUris: string[] } };
     assert.deepEqual(app.web.redirectUris, [url]);
+  });
+
+  it('records the wizard’s answer shape, and run again with other options starts again exactly the steps the wizard would (one rule)', async () => {
+    const ws = mkdtempSync(join(work, 'ws-'));
+    const dir = join(ws, 'Contoso Invoices');
+    cpSync(SAMPLE, dir, { recursive: true });
+    const stateFile = join(ws, 's.json');
+    const recorded = () => JSON.parse(readFileSync(stateFile, 'utf8')) as SetupContext;
+    const wizard = (change: Partial<Answers>) => choicesFromAnswers({ ...defaultAnswers('Contoso Invoices'), ...change }, ep.graphEndpoint);
+    const resetNotes = (stderr: string) => [...stderr.matchAll(/Your options changed “([^”]+)”/g)].map((m) => m[1]);
+
+    const first = await cli(['setup', dir, ...cloudArgs(), '--state', stateFile, '--consent', 'link', '--json']);
+    assert.equal(first.code, 0, first.stderr);
+    const linkAnswers: Partial<Answers> = { consent: { consent: 'link', obo: false } };
+    assert.deepEqual(recorded().choices, wizard(linkAnswers), 'the CLI records what the wizard records for the same answers');
+    const appsBefore = (await getState(ep)).applications.length;
+
+    // Consent link → admin: the wizard starts the consent step again; so does the CLI, and now grants.
+    const before = recorded().choices;
+    const wizardResets = stepsToReset(wizard(linkAnswers), wizard({ consent: { consent: 'admin', obo: false } })).map((s) => stepForEngine(s).title);
+    assert.deepEqual(wizardResets, ['Delegation and consent']);
+    const second = await cli(['setup', dir, ...cloudArgs(), '--state', stateFile, '--consent', 'admin', '--json']);
+    assert.equal(second.code, 0, second.stderr);
+    assert.deepEqual(resetNotes(second.stderr), wizardResets);
+    assert.deepEqual(stepsToReset(before, recorded().choices).map((s) => stepForEngine(s).title), wizardResets);
+    assert.equal(JSON.parse(second.stdout).grant.consentType, 'AllPrincipals');
+
+    // A multi-tenant API: the wizard starts the API step again (and every later one); so does the CLI — the apps
+    // are found again by their unique names and updated, not duplicated.
+    const multi = { api: { kind: 'new', displayName: 'Contoso Invoices API', identifierUri: 'tenant', scope: 'user_impersonation', audience: 'multi' } } as const;
+    const wizardApiResets = stepsToReset(wizard({}), wizard(multi)).map((s) => stepForEngine(s).title);
+    assert.deepEqual(wizardApiResets, ['The API app']);
+    const third = await cli(['setup', dir, ...cloudArgs(), '--state', stateFile, '--multi-tenant', '--json']);
+    assert.equal(third.code, 0, third.stderr + third.stdout);
+    assert.deepEqual(resetNotes(third.stderr), wizardApiResets);
+    assert.deepEqual(recorded().choices, wizard(multi));
+    const apps = (await getState(ep)).applications;
+    assert.equal(apps.length, appsBefore);
+    assert.equal(apps.find((a) => a.appId === recorded().objects.apiApp?.appId)?.signInAudience, 'AzureADMultipleOrgs');
+
+    // Run again without API options: the recorded API stays (an option not given means "as recorded").
+    const fourth = await cli(['setup', dir, ...cloudArgs(), '--state', stateFile, '--json']);
+    assert.equal(fourth.code, 0, fourth.stderr);
+    assert.deepEqual(resetNotes(fourth.stderr), []);
+  });
+
+  it('--secret-file receives the new secret with mode 0600 (never inside the connector folder); a CRLF apiProperties.json stays CRLF', async () => {
+    const ws = mkdtempSync(join(work, 'ws-'));
+    const dir = join(ws, 'Crlf Invoices');
+    cpSync(SAMPLE, dir, { recursive: true });
+    const props = join(dir, 'apiProperties.json');
+    writeFileSync(props, readFileSync(props, 'utf8').replace(/\r?\n/g, '\r\n'));
+    const inside = await cli(['setup', dir, ...cloudArgs(), '--state', join(ws, 's.json'), '--secret-file', join(dir, 'secret.txt')]);
+    assert.equal(inside.code, 2);
+    assert.match(inside.stderr, /must not be inside the connector folder/);
+    const secretFile = join(ws, 'out', 'secret.txt');
+    mkdirSync(join(ws, 'out'));
+    const r = await cli(['setup', dir, ...cloudArgs(), '--state', join(ws, 's.json'), '--secret-file', secretFile]);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    const secret = readFileSync(secretFile, 'utf8').trim();
+    assert.ok(secret.length >= 16);
+    assert.equal(statSync(secretFile).mode & 0o777, 0o600);
+    assert.ok(!r.stdout.includes(secret), 'not printed without --print-secret');
+    const text = readFileSync(props, 'utf8');
+    assert.ok(text.includes('"clientId"'), 'the file was written');
+    assert.doesNotMatch(text, /(^|[^\r])\n/, 'every line still ends in CRLF');
+    assert.deepEqual(readdirSync(dir).filter((n) => n.endsWith('.tmp')), [], 'no temporary file left');
+  });
+
+  it('refuses a state file that this tool did not write (a foreign object ID, uniqueNames not its own) before acting on it', async () => {
+    const ws = mkdtempSync(join(work, 'ws-'));
+    const dir = join(ws, 'Tampered');
+    cpSync(SAMPLE, dir, { recursive: true });
+    const stateFile = join(ws, 's.json');
+    const r = await cli(['setup', dir, ...cloudArgs(), '--state', stateFile, '--consent', 'link']);
+    assert.equal(r.code, 0, r.stderr);
+    const saved = JSON.parse(readFileSync(stateFile, 'utf8'));
+    const victim = (await seedObjects(ep, { owner: ADMIN, applications: [{ displayName: 'Victim' }] })).applications[0] as { id: string; appId: string };
+    for (const [change, problem] of [
+      [(s: typeof saved) => void (s.objects.apiApp.id = "x') or true or ('"), /objects\.apiApp\.id is not an object ID/],
+      [(s: typeof saved) => void (s.uniqueNames.api = 'someone-elses-app'), /uniqueNames are not the ones this tool derives/],
+    ] as const) {
+      const copy = JSON.parse(JSON.stringify(saved));
+      change(copy);
+      writeFileSync(stateFile, JSON.stringify(copy), { mode: 0o600 });
+      const undo = await cli(['setup', dir, ...cloudArgs(), '--state', stateFile, '--undo', '--yes']);
+      assert.equal(undo.code, 1);
+      assert.match(undo.stderr, problem);
+      assert.match(undo.stderr, /Next: Delete /);
+    }
+    writeFileSync(stateFile, JSON.stringify(saved), { mode: 0o666 });
+    chmodSync(stateFile, 0o666);
+    const shared = await cli(['setup', dir, ...cloudArgs(), '--state', stateFile, '--undo', '--yes']);
+    assert.equal(shared.code, 1);
+    assert.match(shared.stderr, /other users may write to it/);
+    assert.ok((await getState(ep)).applications.some((a) => a.id === victim.id));
+  });
+
+  it('validates --tenant like the extension does', async () => {
+    for (const tenant of ['evil.example/../../x', 'a b', 'https://login.attacker.example']) {
+      const r = await cli(['setup', 'x', '--tenant', tenant]);
+      assert.equal(r.code, 2, tenant);
+      assert.match(r.stderr, /--tenant .* is not a tenant ID/);
+    }
   });
 
   it('exits 2 on bad usage', async () => {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createContext, identifierUriFor, stableGuid, uniqueNamesFor, type SetupChoices } from '../../../src/setup/context';
-import { adminConsentLink, mergeChoices, resetStep, tokenSettingsFor } from '../../../src/setup/engine';
+import { adminConsentLink, resetStep, tokenSettingsFor } from '../../../src/setup/engine';
+import { applyChoices } from '../../../src/wizard/model';
 import { findRedirectUrl } from '../../../src/setup/redirect';
 import { MemoryStateStore } from '../../../src/setup/stateFile';
 import { summarize, undoPlan } from '../../../src/setup/summary';
@@ -21,12 +22,16 @@ function ctx(over: Partial<SetupChoices> = {}) {
 }
 
 describe('setup context', () => {
-  it('derives stable uniqueNames from folder and tenant, so two runs converge on the same apps', () => {
-    assert.deepEqual(uniqueNamesFor('Contoso Invoices', TENANT), uniqueNamesFor('contoso invoices ', TENANT.toUpperCase()));
-    assert.notDeepEqual(uniqueNamesFor('Contoso Invoices', TENANT), uniqueNamesFor('Other', TENANT));
+  it('derives uniqueNames from folder, tenant and the setup\'s random identity: runs of one setup converge, another setup of a same-named folder does not', () => {
+    const id = 'b7c2d1e0-0000-4000-8000-000000000001';
+    assert.deepEqual(uniqueNamesFor('Contoso Invoices', TENANT, id), uniqueNamesFor('contoso invoices ', TENANT.toUpperCase(), id));
+    assert.notDeepEqual(uniqueNamesFor('Contoso Invoices', TENANT, id), uniqueNamesFor('Other', TENANT, id));
     assert.match(ctx().uniqueNames.api, /^entra-connector-[0-9a-f]{20}-api$/);
-    assert.equal(ctx().uniqueNames.api, ctx().uniqueNames.api);
-    assert.notEqual(ctx().runId, ctx().runId);
+    const a = ctx();
+    const b = ctx();
+    assert.notEqual(a.runId, b.runId);
+    assert.notEqual(a.uniqueNames.api, b.uniqueNames.api, 'two setups of folders named alike get different apps');
+    assert.deepEqual(createContext({ connectorDir: '/other/Contoso Invoices', tenantId: TENANT, cloud: CLOUD, choices: CHOICES, runId: a.runId }).uniqueNames, a.uniqueNames);
   });
 
   it('makes GUID-shaped, deterministic scope ids', () => {
@@ -54,17 +59,18 @@ describe('setup context', () => {
     assert.equal(link.searchParams.get('scope'), 'api://x/user_impersonation');
   });
 
-  it('merges later-step answers on resume and refuses to swap apps silently', () => {
+  it('takes later-step answers on resume without a reset, and starts the consent step again when consent changed', () => {
     const c = ctx();
     c.objects.adminConsentUrl = 'https://login.microsoftonline.com/x';
-    assert.deepEqual(mergeChoices(c, { ...CHOICES, consent: 'user', secretDays: 30, redirectUrl: 'https://r.example/x' }), []);
-    assert.equal(c.choices.consent, 'user');
+    c.steps.consent = { state: 'done' };
+    assert.deepEqual(applyChoices(c, { ...CHOICES, secretDays: 30, redirectUrl: 'https://r.example/x' }), []);
     assert.equal(c.choices.secretDays, 30);
     assert.equal(c.choices.redirectUrl, 'https://r.example/x');
+    assert.equal(c.objects.adminConsentUrl, 'https://login.microsoftonline.com/x');
+    assert.deepEqual(applyChoices(c, { ...c.choices, consent: 'user' }), ['consent']);
+    assert.equal(c.choices.consent, 'user');
     assert.equal(c.objects.adminConsentUrl, undefined);
-    const notes = mergeChoices(c, { ...CHOICES, connector: { kind: 'existing', appId: '11111111-1111-4111-8111-111111111111' } });
-    assert.equal(notes.length, 1);
-    assert.equal(c.choices.connector.kind, 'new');
+    assert.equal(c.steps.consent.state, 'pending');
   });
 
   it('Back resets the step and everything after it', () => {

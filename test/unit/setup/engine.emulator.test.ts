@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import {
   adminTokenSource,
@@ -22,10 +23,11 @@ import { ContractRecorder, validateGraphRequest } from '../../contract/graph-con
 import { createGraphClient } from '../../../src/graph/client';
 import { AZURE_API_CONNECTIONS_APP_ID, Directory, MICROSOFT_GRAPH_APP_ID } from '../../../src/graph/operations';
 import { createContext, type SetupChoices, type SetupContext } from '../../../src/setup/context';
-import { mergeChoices, runSetup, type RunResult } from '../../../src/setup/engine';
+import { runSetup, type RunResult } from '../../../src/setup/engine';
 import { nodeFiles } from '../../../src/setup/nodeFiles';
 import { MemoryStateStore } from '../../../src/setup/stateFile';
 import { summarize, undoSetup } from '../../../src/setup/summary';
+import { applyChoices } from '../../../src/wizard/model';
 
 const SAMPLE = join(__dirname, '../../fixtures/workspaces/sample/Contoso Invoices');
 const ADMIN = 'admin@contoso.example';
@@ -90,8 +92,8 @@ function choices(over: Partial<SetupChoices> = {}): SetupChoices {
   };
 }
 
-function newContext(dir: string, over: Partial<SetupChoices> = {}): SetupContext {
-  return createContext({ connectorDir: dir, tenantId: ep.tenantId, cloud: { name: 'Custom', loginEndpoint: ep.loginEndpoint, graphEndpoint: ep.graphEndpoint }, choices: choices(over) });
+function newContext(dir: string, over: Partial<SetupChoices> = {}, runId?: string): SetupContext {
+  return createContext({ connectorDir: dir, tenantId: ep.tenantId, cloud: { name: 'Custom', loginEndpoint: ep.loginEndpoint, graphEndpoint: ep.graphEndpoint }, choices: choices(over), ...(runId ? { runId } : {}) });
 }
 
 async function counts() {
@@ -352,7 +354,7 @@ describe('setup engine against the emulated tenant', () => {
     assert.match(first.failures[0]?.error.next ?? '', /--secret-days/);
     assert.equal(ctx.steps.consent.state, 'done');
     assert.equal(ctx.steps.properties.state, 'done');
-    assert.deepEqual(mergeChoices(ctx, { ...ctx.choices, secretDays: 60 }), []);
+    assert.deepEqual(applyChoices(ctx, { ...ctx.choices, secretDays: 60 }), []);
     const second = await runSetup(ctx, h.services);
     assert.deepEqual(second.failures, []);
     const c = await counts();
@@ -379,11 +381,12 @@ describe('setup engine against the emulated tenant', () => {
     assert.deepEqual({ apps: c.apps, sps: c.sps, grants: c.grants, passwords: c.passwords }, { apps: 2, sps: 2, grants: 1, passwords: 1 });
   });
 
-  it('two setups of the same connector at the same time converge on the same apps, service principals and grant', async () => {
+  it('two setups of the same connector (one stored setup identity) at the same time converge on the same apps, service principals and grant', async () => {
     const dir = connectorCopy();
     const a = harness(ADMIN);
     const b = harness(ADMIN);
-    const [ra, rb] = await Promise.all([runToEnd(newContext(dir), a.services), runToEnd(newContext(dir), b.services)]);
+    const runId = randomUUID();
+    const [ra, rb] = await Promise.all([runToEnd(newContext(dir, {}, runId), a.services), runToEnd(newContext(dir, {}, runId), b.services)]);
     assert.deepEqual([...ra.failures, ...rb.failures], []);
     assert.equal(ra.ctx.objects.apiApp?.appId, rb.ctx.objects.apiApp?.appId);
     assert.equal(ra.ctx.objects.connectorApp?.appId, rb.ctx.objects.connectorApp?.appId);
@@ -391,6 +394,60 @@ describe('setup engine against the emulated tenant', () => {
     const c = await counts();
     // Each run keeps its own secret (a value cannot be shared across processes), everything else is one.
     assert.deepEqual({ apps: c.apps, sps: c.sps, grants: c.grants, passwords: c.passwords }, { apps: 2, sps: 2, grants: 1, passwords: 2 });
+  });
+
+  it('two connector folders with the same name (two teams) get two sets of apps, and undoing one leaves the other', async () => {
+    const first = harness(ADMIN);
+    const second = harness(ADMIN);
+    const a = newContext(connectorCopy());
+    // The same App ID URI cannot belong to two apps: the second team's API takes the api://{appId} form.
+    const b = newContext(connectorCopy(), { service: { kind: 'new', displayName: 'Contoso Invoices API', identifierUri: { kind: 'appId' }, scope: 'user_impersonation', audience: 'AzureADMyOrg' } });
+    assert.equal((await runSetup(a, first.services)).ok, true);
+    assert.deepEqual((await runSetup(b, second.services)).failures, []);
+    assert.notEqual(a.objects.apiApp?.appId, b.objects.apiApp?.appId);
+    assert.notEqual(a.objects.connectorApp?.appId, b.objects.connectorApp?.appId);
+    assert.deepEqual([b.objects.apiApp?.created, b.objects.connectorApp?.created], [true, true]);
+    const c = await counts();
+    assert.deepEqual([c.apps, c.sps], [4, 4]);
+    const tagged = c.state.applications.filter((app) => (app.tags as string[] | undefined)?.includes(`EntraConnectorSetup:${a.runId}`));
+    assert.deepEqual(tagged.map((app) => app.appId).sort(), [a.objects.apiApp?.appId, a.objects.connectorApp?.appId].sort(), "the setup's marker is on exactly its two apps");
+    await undoSetup(b, second.directory, (x) => second.state.save(x));
+    const left = (await getState(ep)).applications.map((app) => app.appId);
+    assert.ok(left.includes(a.objects.apiApp!.appId) && left.includes(a.objects.connectorApp!.appId), "the other team's apps stay");
+  });
+
+  it('an app with the setup\'s uniqueName but without its marker is never modified or deleted: the step stops, or the user adopts it read-only', async () => {
+    const dir = connectorCopy();
+    const ctx = newContext(dir);
+    const scopeId = '5e0f1a52-7d0e-4c6a-9f1e-2a5b8c9d0e22';
+    await seedObjects(ep, {
+      owner: MAKER,
+      applications: [{ displayName: 'Someone else’s API', uniqueName: ctx.uniqueNames.api, identifierUris: ['api://someone-else'], api: { oauth2PermissionScopes: [{ id: scopeId, value: 'user_impersonation', type: 'User', isEnabled: true, adminConsentDisplayName: 'Access', adminConsentDescription: 'Access' }] } }],
+    });
+    const theirs = () => getState(ep).then((s) => JSON.stringify(s.applications.find((app) => app.uniqueName === ctx.uniqueNames.api)));
+    const before = await theirs();
+    await clearRequests(ep);
+
+    const h = harness(ADMIN);
+    const refused = await runSetup(ctx, h.services);
+    assert.equal(refused.ok, false);
+    assert.equal(refused.failures[0]?.error.code, 'AppNotMadeBySetup');
+    assert.match(refused.failures[0]!.error.message, /Someone else’s API.*maker@contoso\.example/);
+    assert.equal(await theirs(), before, 'not modified');
+    const writes = (await getState(ep)).requests.filter((r) => r.service === 'graph' && r.method !== 'GET');
+    assert.deepEqual(writes.map((r) => `${r.method} ${r.path}`), [], 'nothing was written at all');
+
+    const asked: unknown[] = [];
+    const adopting = { ...h.services, adoptExisting: async (app: unknown) => (asked.push(app), true) };
+    const adopted = await runToEnd(ctx, adopting);
+    assert.deepEqual(adopted.failures, []);
+    const shown = asked[0] as { role: string; displayName: string; appId: string; owners: string[] };
+    assert.deepEqual([shown.role, shown.displayName, shown.owners], ['api', 'Someone else’s API', [MAKER]]);
+    assert.equal(ctx.objects.apiApp?.created, false, 'adopted, not created');
+    assert.equal(ctx.objects.apiApp?.appId, shown.appId);
+    assert.equal(await theirs(), before, 'adopted read-only: still not modified');
+    await undoSetup(ctx, h.directory, (x) => h.state.save(x));
+    assert.equal(await theirs(), before, 'undo never deletes it');
   });
 
   it('an existing API app (found by its identifier URI) is used, never changed or removed', async () => {

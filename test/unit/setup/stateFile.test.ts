@@ -23,7 +23,7 @@ describe('the CLI state file', () => {
     const store = new JsonFileStateStore(path);
     assert.equal(await store.load(), undefined);
     const c = ctx();
-    c.objects.password = { keyId: 'k', endDateTime: '2027-01-01T00:00:00Z', displayName: 'marker', created: true };
+    c.objects.password = { keyId: '0f0e0d0c-0000-4000-8000-000000000001', endDateTime: '2027-01-01T00:00:00Z', displayName: 'marker', created: true };
     await store.save(c);
     assert.deepEqual(await store.load(), JSON.parse(JSON.stringify(c)));
     assert.equal(statSync(path).mode & 0o777, 0o600);
