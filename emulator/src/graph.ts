@@ -334,9 +334,13 @@ export class GraphService {
     if (denied) return denied;
     const obj = this.lookup('applications', key);
     if (!obj) return notFound(key.value);
-    const value = (this.dir.meta.get(obj.id)?.owners ?? []).flatMap((id) => {
+    if (this.hiddenFrom(ctx, 'applications', obj)) return graphError(403, 'Authorization_RequestDenied', DENIED);
+    // Owners are users or service principals (a pipeline's identity that `entra-connector automate` added).
+    const value = (this.dir.meta.get(obj.id)?.owners ?? []).flatMap((id): Record<string, unknown>[] => {
       const user = this.dir.userById(id);
-      return user ? [{ '@odata.type': '#microsoft.graph.user', id: user.id, displayName: user.displayName, userPrincipalName: user.username }] : [];
+      if (user) return [{ '@odata.type': '#microsoft.graph.user', id: user.id, displayName: user.displayName, userPrincipalName: user.username }];
+      const sp = this.dir.servicePrincipals.get(id);
+      return sp ? [{ '@odata.type': '#microsoft.graph.servicePrincipal', id: sp.id, appId: sp.appId, displayName: sp.displayName, servicePrincipalType: sp.servicePrincipalType }] : [];
     });
     return json(200, { '@odata.context': `${this.base()}/$metadata#directoryObjects`, value });
   }

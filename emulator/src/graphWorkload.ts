@@ -40,7 +40,6 @@ export const APP_PERMISSIONS: Readonly<Record<string, readonly string[]>> = {
 const ROUTE_PERMISSIONS = {
   ficRead: { delegated: ['Application.Read.All', APPS_ALL], application: READ },
   ficWrite: { delegated: [APPS_ALL], application: WRITE },
-  ownersRead: { delegated: ['Application.Read.All', APPS_ALL, 'Directory.Read.All'], application: READ },
   ownersWrite: { delegated: [APPS_ALL, 'Directory.ReadWrite.All'], application: WRITE },
   roleRead: { delegated: ['Application.Read.All', APPS_ALL, 'Directory.Read.All'], application: ['Application.Read.All', APPS_ALL, 'Directory.Read.All'] },
   // "AppRoleAssignment.ReadWrite.All and Application.Read.All" (or Directory.Read.All, or a higher one).
@@ -110,6 +109,8 @@ export function workloadRoute(host: GraphHost, req: Req, path: string, ctx: Work
   const rest = m[4];
   if (!GUID.test(id)) return graphError(400, 'Request_BadRequest', `Invalid object identifier '${id}'.`);
   if (coll === 'applications' && nav === 'federatedidentitycredentials') return fic(host, req, id, rest, ctx);
+  // GET …/owners is GraphService's own route; the reference (owners/$ref) is served here.
+  if (coll === 'applications' && nav === 'owners' && rest === undefined && req.method === 'GET') return undefined;
   if (coll === 'applications' && nav === 'owners') return owners(host, req, id, rest, ctx);
   if (coll === 'serviceprincipals' && (nav === 'approleassignedto' || nav === 'approleassignments') && rest === undefined) return roleAssignments(host, req, id, nav, ctx);
   return graphError(400, 'BadRequest', `Resource not found for the segment '${m[3]}'.`);
@@ -181,15 +182,10 @@ function directoryObject(host: GraphHost, id: string): Record<string, unknown> |
 
 function owners(host: GraphHost, req: Req, id: string, rest: string | undefined, ctx: WorkloadCtx): Reply {
   const a = app(host, id);
-  const write = req.method !== 'GET';
-  if (!allowed(ctx, write ? ROUTE_PERMISSIONS.ownersWrite : ROUTE_PERMISSIONS.ownersRead)) return denied();
+  if (!allowed(ctx, ROUTE_PERMISSIONS.ownersWrite)) return denied();
   if (!a) return notFound(id);
   const meta = host.dir.meta.get(a.id);
   if (!meta) return notFound(id);
-  if (req.method === 'GET' && rest === undefined) {
-    if (!mayRead(host, ctx, a)) return denied();
-    return json(200, { '@odata.context': `${host.base()}/$metadata#directoryObjects`, value: meta.owners.map((o) => directoryObject(host, o)).filter(Boolean) });
-  }
   if (req.method === 'POST' && rest === '$ref') {
     if (!mayWrite(host, ctx, a)) return denied();
     const read = readJson(req);

@@ -198,7 +198,7 @@ async function federatedToken(source: FederatedSource, fetchImpl: typeof fetch):
     throw new WorkloadConfigError('ACTIONS_ID_TOKEN_REQUEST_URL must be an https URL.', ['ACTIONS_ID_TOKEN_REQUEST_URL']);
   }
   url.searchParams.set('audience', FEDERATED_AUDIENCE);
-  const response = await fetchImpl(url, { headers: { authorization: `bearer ${source.github.token}`, accept: 'application/json' } });
+  const response = await fetchImpl(url, { headers: { authorization: `bearer ${source.github.token}`, accept: 'application/json' }, redirect: 'error' });
   const body = (await response.json().catch(() => ({}))) as { value?: unknown };
   if (!response.ok || typeof body.value !== 'string') {
     throw new WorkloadSignInError(

@@ -238,6 +238,10 @@ export async function runAutomate(argv: readonly string[], io: CliIo): Promise<n
   if (p.github && !root) return fail(`${p.dir} is not inside a git repository, so there is no place for .github/workflows.`, 'Give --repo-root <dir>.');
   if (root && relative(root, p.dir).startsWith('..')) return fail(`${p.dir} is not inside --repo-root ${root}.`, 'Give the repository that holds the connector.');
 
+  if (p.dryRun) {
+    io.stdout.write(`Would set up a pipeline app trusting ${p.subject} (issuer ${p.issuer}), make it an owner of connector app ${connectorAppId} and grant it Application.ReadWrite.OwnedBy${root ? `; would write ${join(root, workflowPath(name))}` : ''}. Nothing was changed.\n`);
+    return EXIT_OK;
+  }
   let session;
   try {
     session = await signInForCommand(p.signIn, [GraphPermission.user, GraphPermission.apps], { env: io.env, say });
@@ -250,10 +254,6 @@ export async function runAutomate(argv: readonly string[], io: CliIo): Promise<n
     const tenantId = session.tenantId ?? p.signIn.tenant;
     const client = createGraphClient({ graphEndpoint: p.signIn.cloud.graphEndpoint, getAccessToken: session.getAccessToken });
     const directory = new Directory(client);
-    if (p.dryRun) {
-      io.stdout.write(`Would set up a pipeline app trusting ${p.subject} (issuer ${p.issuer}), make it an owner of ${connectorAppId} and grant it Application.ReadWrite.OwnedBy${root ? `; would write ${join(root, workflowPath(name))}` : ''}.\n`);
-      return EXIT_OK;
-    }
     const result = await automateRotation({ connectorAppId, connectorName: name, tenantId, issuer: p.issuer, subject: p.subject, pipelineLabel: p.label, cloud: p.signIn.cloud }, { directory, graph: client });
 
     let workflow: { path: string; state: 'written' | 'unchanged' | 'differs' } | undefined;
@@ -286,8 +286,8 @@ export async function runAutomate(argv: readonly string[], io: CliIo): Promise<n
       else if (before !== undefined && !p.force) workflow = { path, state: 'differs' };
       else {
         await mkdir(dirname(path), { recursive: true });
-        // Same atomic write as a secret file; the workflow holds no secret, only IDs.
-        await writeSecretFile(path, content);
+        // Atomic like a secret file, but readable: the workflow holds no secret, only IDs.
+        await writeSecretFile(path, content, 0o644);
         workflow = { path, state: 'written' };
       }
     }

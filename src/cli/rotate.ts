@@ -65,11 +65,11 @@ export function connectorClientId(text: string): string | undefined {
   return undefined;
 }
 
-/** Writes `text` to `path` atomically with mode 0600 (a temporary file in the same folder, then a rename). */
-export async function writeSecretFile(path: string, text: string): Promise<void> {
+/** Writes `text` to `path` atomically (a temporary file in the same folder, then a rename), by default with mode 0600. */
+export async function writeSecretFile(path: string, text: string, mode = 0o600): Promise<void> {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
   try {
-    await writeFile(tmp, text, { mode: 0o600, flag: 'wx' });
+    await writeFile(tmp, text, { mode, flag: 'wx' });
     await rename(tmp, path);
   } catch (error) {
     await rm(tmp, { force: true });
@@ -244,6 +244,7 @@ export async function runRotate(argv: readonly string[], io: CliIo, deps: Rotate
         handovers,
         ...(deps.updateDeployedSecret ? { updateDeployedSecret: deps.updateDeployedSecret } : {}),
         caller: session.principal,
+        callerIsPerson: session.kind === 'device',
         verify: async (id, secret) => {
           const problem = await trySecret(p.signIn.cloud, tenantId, id, secret, { ...(deps.fetch ? { fetch: deps.fetch } : {}) });
           return problem && { message: problem.cause_, next: problem.next };

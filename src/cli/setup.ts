@@ -24,7 +24,8 @@ import { summarize, undoPlan, undoSetup } from '../setup/summary';
 import { applyChoices, choicesFromAnswers } from '../wizard/model';
 import { defaultAnswers, stepForEngine, type Answers, type ApiAnswer, type ConsentAnswer, type IdentifierUriKind } from '../wizard/steps';
 import type { CliCommand, CliIo } from './command';
-import { deviceCodeSignIn, parseSignInOptions, SIGN_IN_OPTIONS, SIGN_IN_USAGE, SignInUsageError } from './session';
+import type { CredentialKind } from '../auth/workload';
+import { AUTH_OPTIONS, AUTH_USAGE, parseAuthOption, parseSignInOptions, SIGN_IN_OPTIONS, SIGN_IN_USAGE, signInFailure, signInForCommand, SignInUsageError } from './session';
 
 export { DEFAULT_CLI_CLIENT_ID } from './session';
 
@@ -50,7 +51,7 @@ Connector:
   --secret-file <file>           write the new client secret to this file (mode 0600; not inside the connector folder)
                                  Without one of these two no client secret is created: its value would be lost.
 Sign-in:
-${SIGN_IN_USAGE}Other:
+${AUTH_USAGE}${SIGN_IN_USAGE}Other:
   --state <file>                 where the resumable state is kept (no secrets)
   --undo [--yes]                 remove what this setup created (asks for --yes)
   --json                         print the result as JSON
@@ -68,6 +69,9 @@ interface Parsed {
   cloud: Cloud;
   tenant: string;
   clientId: string;
+  /** `--auth`; without it, the environment decides (a workload identity, else device code). */
+  auth?: CredentialKind;
+  tenantGiven: boolean;
   json: boolean;
   verbose: boolean;
   printSecret: boolean;
@@ -107,6 +111,7 @@ function parse(argv: readonly string[]): Parsed {
         obo: { type: 'boolean' },
         'print-secret': { type: 'boolean' },
         'secret-file': { type: 'string' },
+        ...AUTH_OPTIONS,
         ...SIGN_IN_OPTIONS,
         state: { type: 'string' },
         undo: { type: 'boolean' },
@@ -138,7 +143,7 @@ function parse(argv: readonly string[]): Parsed {
   }
   let signInOptions;
   try {
-    signInOptions = parseSignInOptions(values);
+    signInOptions = { ...parseSignInOptions(values), auth: parseAuthOption(values.auth), tenantGiven: values.tenant !== undefined };
   } catch (error) {
     if (error instanceof SignInUsageError) throw new UsageError(error.message);
     throw error;
@@ -192,8 +197,8 @@ export async function runSetupCommand(argv: readonly string[], io: CliIo): Promi
   try {
     const needsGrants = p.consent !== 'link' || p.undo;
     const scopes = ['User.Read', 'Application.ReadWrite.All', ...(needsGrants ? ['DelegatedPermissionGrant.ReadWrite.All'] : [])];
-    const session = await deviceCodeSignIn(p, scopes, say);
-    const { account } = session;
+    const session = await signInForCommand(p, scopes, { env: io.env, say });
+    const account = { tenantId: session.tenantId ?? p.tenant };
     const client = createGraphClient({
       graphEndpoint: p.cloud.graphEndpoint,
       getAccessToken: session.getAccessToken,
@@ -263,6 +268,7 @@ export async function runSetupCommand(argv: readonly string[], io: CliIo): Promi
     const summary = summarize(result.ctx);
     const secret = result.ctx.objects.connectorApp ? secrets.get(result.ctx.objects.connectorApp.appId) : undefined;
     if (p.json) {
+      if (p.printSecret && secret && io.env.GITHUB_ACTIONS === 'true') io.stdout.write(`::add-mask::${secret}\n`);
       io.stdout.write(`${JSON.stringify({ ok: result.ok, ...summary, failures: result.failures, ...(p.printSecret && secret ? { clientSecret: secret } : {}) }, null, 2)}\n`);
     } else {
       for (const f of result.failures) io.stdout.write(`Failed: ${f.step}: ${f.error.message}\nNext: ${f.error.next}\n`);
@@ -270,7 +276,11 @@ export async function runSetupCommand(argv: readonly string[], io: CliIo): Promi
       if (summary.resourceUri) io.stdout.write(`Resource URL: ${summary.resourceUri}\n`);
       if (summary.adminConsentUrl) io.stdout.write(`Admin consent needed: ${summary.adminConsentUrl}\n`);
       for (const item of summary.pending) if (!result.failures.some((f) => f.step === item.step)) io.stdout.write(`Pending ${item.step}: ${item.detail}\n`);
-      if (p.printSecret && secret) io.stdout.write(`Client secret (shown once, store it now): ${secret}\n`);
+      if (p.printSecret && secret) {
+        // GitHub hides a value from the rest of the job's log once it has seen it in an add-mask command.
+        if (io.env.GITHUB_ACTIONS === 'true') io.stdout.write(`::add-mask::${secret}\n`);
+        io.stdout.write(`Client secret (shown once, store it now): ${secret}\n`);
+      }
       if (p.secretFile && secret) io.stdout.write(`Client secret written to ${p.secretFile} (mode 0600).\n`);
     }
     return result.ok ? 0 : 1;
@@ -278,6 +288,11 @@ export async function runSetupCommand(argv: readonly string[], io: CliIo): Promi
     if (error instanceof UsageError) {
       io.stderr.write(`entra-connector setup: ${error.message}\n`);
       return 2;
+    }
+    const signIn = signInFailure(error);
+    if (signIn) {
+      io.stderr.write(`entra-connector setup: ${signIn.message}\nNext: ${signIn.next}\n`);
+      return 1;
     }
     const e = asUserFailure(error) ?? toDirectoryError(error);
     io.stderr.write(`entra-connector setup: ${e.message}\nNext: ${e.next}\n`);

@@ -42,8 +42,10 @@ export interface RotateServices {
   readonly updateDeployedSecret?: UpdateDeployedSecret;
   /** A token request with the new secret; undefined when it works, else why not. */
   verify(appId: string, secret: string): Promise<{ message: string; next: string } | undefined>;
-  /** Who rotates, for the refusal message (e.g. "app 1234… (the pipeline)"). */
+  /** Who rotates, for the refusal message (e.g. "app 1234… (secret)"). */
   readonly caller?: string;
+  /** A person signed in (delegated permissions) rather than an app (application permissions). */
+  readonly callerIsPerson?: boolean;
   readonly now?: () => Date;
   readonly sleep?: (ms: number) => Promise<void>;
   /** A new secret can take a few seconds to be accepted everywhere; tries and the wait between them. */
@@ -94,9 +96,16 @@ function summary(p: PasswordCredential): SecretSummary {
 }
 
 /** What Graph's refusal means for an app-only caller: the permission and the ownership rotation needs. */
-export function refusal(appId: string, caller: string | undefined, error: DirectoryError): DirectoryError {
+export function refusal(appId: string, caller: string | undefined, error: DirectoryError, person = false): DirectoryError {
   if (error.status !== 403 && error.code !== 'Authorization_RequestDenied') return error;
   const who = caller ?? 'the signed-in identity';
+  if (person) {
+    return {
+      ...error,
+      message: `Microsoft Graph refused ${who} access to the connector app ${appId} (${error.code}): rotating its secret needs the delegated permission Application.ReadWrite.All and ${who} must own that app or be an Application Administrator.`,
+      next: `Ask an owner of app ${appId} to add you as an owner (App registrations → Owners), or an Application Administrator to rotate it.`,
+    };
+  }
   return {
     ...error,
     message: `Microsoft Graph refused ${who} access to the connector app ${appId} (${error.code}): rotating its secret needs the Microsoft Graph application permission ${ROTATE_PERMISSION} (admin-consented) and ${who} must be an owner of that app.`,
@@ -141,7 +150,7 @@ export async function rotateSecret(request: RotateRequest, services: RotateServi
   try {
     app = await dir.getApplicationByAppId(request.appId);
   } catch (thrown) {
-    return fail(refusal(request.appId, services.caller, toDirectoryError(thrown)));
+    return fail(refusal(request.appId, services.caller, toDirectoryError(thrown), services.callerIsPerson));
   }
   if (!app) {
     return fail({ code: 'Request_ResourceNotFound', status: 404, message: `The connector app ${request.appId} (clientId in apiProperties.json) is not in this tenant.`, next: 'Check the tenant (AZURE_TENANT_ID or --tenant) and the clientId in apiProperties.json.' });
@@ -152,7 +161,7 @@ export async function rotateSecret(request: RotateRequest, services: RotateServi
   try {
     added = await dir.addPassword(app.id, label, new Date(start.getTime() + request.days * 86_400_000).toISOString());
   } catch (thrown) {
-    return fail(refusal(request.appId, services.caller, toDirectoryError(thrown)));
+    return fail(refusal(request.appId, services.caller, toDirectoryError(thrown), services.callerIsPerson));
   }
   if (!added.secretText) return fail({ code: 'NoSecretReturned', status: 0, message: 'Microsoft Graph did not return the new secret’s value.', next: 'Run rotate again.' });
   const secret: NewSecret = { appId: app.appId, keyId: added.keyId, endDateTime: added.endDateTime ?? '', value: added.secretText };
@@ -200,7 +209,7 @@ export async function rotateSecret(request: RotateRequest, services: RotateServi
         const e = toDirectoryError(thrown);
         if (e.status === 404) continue;
         // The new secret works and is handed over: keep it, and say which old one is left.
-        return { ok: false, app: { id: app.id, appId: app.appId, displayName: app.displayName }, added: summary(added), handedOver, verified: true, removed, kept: [...kept, ...replaceable.filter((r) => !removed.some((x) => x.keyId === r.keyId)).map(summary)], error: { ...refusal(request.appId, services.caller, e), next: `The new secret is in place; remove the old secret ${p.keyId} later (rotate again, or the Entra admin center).` } };
+        return { ok: false, app: { id: app.id, appId: app.appId, displayName: app.displayName }, added: summary(added), handedOver, verified: true, removed, kept: [...kept, ...replaceable.filter((r) => !removed.some((x) => x.keyId === r.keyId)).map(summary)], error: { ...refusal(request.appId, services.caller, e, services.callerIsPerson), next: `The new secret is in place; remove the old secret ${p.keyId} later (rotate again, or the Entra admin center).` } };
       }
     }
   }

@@ -25,7 +25,7 @@ export function readAuthSettings(): AuthSettings {
   });
 }
 
-/** The configured cloud from the user's settings; throws a CloudConfigError naming the setting to fix. */
+/** The configured cloud from the user's settings; throws a setting failure naming the setting to fix. */
 export function readCloud(): Cloud {
   return resolveCloud(userSetting('cloud'), userSetting('customCloud'));
 }
