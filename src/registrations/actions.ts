@@ -61,7 +61,7 @@ export interface SecretOptions {
 }
 
 /** A new client secret valid `days` days; the caller stores `secretText` and drops it. */
-export async function addSecret(dir: Directory, appObjectId: string, days: number, options: SecretOptions = {}): Promise<PasswordCredential & { secretText: string; endDateTime: string }> {
+export async function addSecret(dir: Pick<Directory, 'addPassword'>, appObjectId: string, days: number, options: SecretOptions = {}): Promise<PasswordCredential & { secretText: string; endDateTime: string }> {
   const now = options.now ?? new Date();
   const end = new Date(now.getTime() + days * 86_400_000).toISOString();
   const created = await dir.addPassword(appObjectId, options.label ?? `Entra Connector ${now.toISOString().slice(0, 10)}`, end);
