@@ -1,4 +1,5 @@
-// The layering stays a tree: no module of src/ reaches itself again through its imports (static or dynamic).
+// The layering stays a tree: no module of src/ reaches itself again through the imports that load code (static
+// or dynamic).
 import { strict as assert } from 'node:assert';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -20,9 +21,12 @@ function resolveImport(from: string, spec: string): string | undefined {
   return [`${base}.ts`, `${base}.tsx`, join(base, 'index.ts'), base].find((p) => existsSync(p) && statSync(p).isFile());
 }
 
-/** Relative imports of a file: `import … from`, `export … from`, `import('…')`. Type-only imports count too. */
+/**
+ * Relative imports of a file that load code: `import … from`, `export … from`, `import('…')`. `import type` is
+ * erased by the compiler, so it cannot make a load-order cycle and is not followed.
+ */
 export function importsOf(file: string, text = readFileSync(file, 'utf8')): string[] {
-  const specs = [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'";]*?from\s*['"]([^'"]+)['"]/g), ...text.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1]!);
+  const specs = [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s(?!type\s)[^'";]*?from\s*['"]([^'"]+)['"]/g), ...text.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1]!);
   return [...new Set(specs.map((s) => resolveImport(file, s)).filter((p): p is string => !!p))];
 }
 

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import type { Auth } from '../auth';
 import { readText, writeText } from '../files';
 import { logRequest } from '../log';
-import { connectorResource, isApiAppUnknown, resolveApiTarget, swaggerHost } from '../../service/apiTarget';
+import { connectorClientId, connectorResource, isApiAppUnknown, resolveApiTarget, swaggerHost } from '../../service/apiTarget';
 import { ArmClient } from '../../service/arm';
 import type { EasyAuthTarget } from '../../service/easyAuth';
 import { addOriginPolicy } from '../../service/connectorPolicy';
@@ -104,7 +104,7 @@ export async function runSecureServiceFlow(ui: ServiceUi, deps: FlowDeps, args: 
   if (doAuth) {
     const context = { loginEndpoint: cloud.loginEndpoint, tenantId: tenantId!, directory };
     try {
-      target = await ui.progress('Reading the API app', () => resolveApiTarget({ ...(propertiesText ? { resource: connectorResource(propertiesText) } : {}) }, context));
+      target = await ui.progress('Reading the API app', () => resolveApiTarget({ ...(propertiesText ? { resource: connectorResource(propertiesText), connectorClientId: connectorClientId(propertiesText) } : {}) }, context));
     } catch (error) {
       if (!isApiAppUnknown(error)) throw error;
       const answer = await ui.askApiApp(error.message);
