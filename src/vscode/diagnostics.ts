@@ -4,11 +4,11 @@ import { analyzeOnline } from '../connector/online';
 import { analyzeApiProperties } from '../connector/rules';
 import { analysisOptions, DIAGNOSTIC_SOURCE, isApiProperties, SWAGGER_NAME, type DiagnosticsDeps } from './apiPropertiesDocument';
 import { registerCodeActions } from './codeActions';
+import { DIAGNOSTICS_DEBOUNCE_MS } from './debounce';
 import { registerExplainCommand } from './explainCommand';
 import { registerHovers } from './hovers';
 import { describeFailure, RegistrationsSession } from './session';
 
-const DEBOUNCE_MS = 300;
 
 export const CHECK_ONLINE_COMMAND = 'entraConnector.checkOnline';
 
@@ -83,7 +83,7 @@ export function registerDiagnostics(context: vscode.ExtensionContext, deps: Diag
     timers.set(key, setTimeout(() => {
       timers.delete(key);
       void run(document);
-    }, DEBOUNCE_MS));
+    }, DIAGNOSTICS_DEBOUNCE_MS));
   };
 
   context.subscriptions.push(

@@ -39,6 +39,8 @@ export interface Auth {
   logGraphRequest(entry: RequestLogEntry): void;
   /** The accounts whose tokens are in VS Code's SecretStorage for the current settings (read without loading MSAL). */
   storedAccounts(): Promise<{ homeAccountId: string; username: string; tenantId: string }[]>;
+  /** The workspace's active account as the status bar shows it (read from SecretStorage without loading MSAL). */
+  activeAccount(): Promise<{ homeAccountId: string; username: string; tenantId: string } | undefined>;
   /** Shows a sign-in or settings failure with its next step (and the admin-consent link when there is one). */
   showFailure(error: unknown): Promise<void>;
   readonly onDidChange: vscode.Event<void>;
@@ -62,6 +64,7 @@ const SHOW_LOG = 'Show Log';
 
 class AuthController implements Auth, vscode.Disposable {
   private current: { key: string; tokens: Promise<ResourceTokens> } | undefined;
+  private active: Promise<{ homeAccountId: string; username: string; tenantId: string } | undefined> | undefined;
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
   private readonly status: vscode.StatusBarItem;
@@ -138,6 +141,21 @@ class AuthController implements Auth, vscode.Disposable {
 
   async storedAccounts(settings: AuthSettings = readAuthSettings()): Promise<{ homeAccountId: string; username: string; tenantId: string }[]> {
     return accountsInCache(await this.context.secrets.get(cacheKey(settings.cloud, settings.clientId)));
+  }
+
+  /**
+   * The account chosen in this workspace if it is still in the cache, else the first cached one (as MSAL's sign-in
+   * service picks it). Kept from the last refresh, which runs at activation and whenever the cache or the settings change.
+   */
+  activeAccount(): Promise<{ homeAccountId: string; username: string; tenantId: string } | undefined> {
+    return (this.active ??= this.readActiveAccount(readAuthSettings()));
+  }
+
+  private async readActiveAccount(settings: AuthSettings): Promise<{ homeAccountId: string; username: string; tenantId: string } | undefined> {
+    const accounts = await this.storedAccounts(settings);
+    const entry = this.context.workspaceState.get<{ homeAccountId: string; tenantId: string }>(`entraConnector.activeAccount.${settings.cloud.name}.${settings.clientId}`);
+    const chosen = (entry && accounts.find((a) => a.homeAccountId === entry.homeAccountId)) || accounts[0];
+    return chosen && { ...chosen, tenantId: entry?.homeAccountId === chosen.homeAccountId ? entry.tenantId : chosen.tenantId };
   }
 
   async getAccessToken(scopes: string[], options: { forceRefresh?: boolean } = {}): Promise<string> {
@@ -381,13 +399,14 @@ class AuthController implements Auth, vscode.Disposable {
     try {
       settings = readAuthSettings();
     } catch (error) {
+      this.active = undefined;
       this.render(undefined, error instanceof Error ? error.message : String(error));
       return;
     }
-    const accounts = await this.storedAccounts(settings);
-    const entry = this.context.workspaceState.get<{ homeAccountId: string; tenantId: string }>(`entraConnector.activeAccount.${settings.cloud.name}.${settings.clientId}`);
-    const chosen = (entry && accounts.find((a) => a.homeAccountId === entry.homeAccountId)) || accounts[0];
-    this.render(chosen && { username: chosen.username, tenantId: entry?.homeAccountId === chosen.homeAccountId ? entry.tenantId : chosen.tenantId });
+    // Synchronously, before any await: the sign-in service fires its change after writing the cache, so a caller of
+    // activeAccount() after a sign-in, sign-out or switch reads the new state.
+    this.active = this.readActiveAccount(settings);
+    this.render(await this.active);
     this.changed.fire();
   }
 
