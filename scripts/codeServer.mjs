@@ -30,29 +30,7 @@ export function readManifest() {
   return JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
 }
 
-/** A prerequisite from Debian: a command that must be on PATH (or an absolute file) and the package that provides it. */
-const PREREQUISITES = {
-  chromium: { probe: () => existsSync(CHROMIUM), pkg: 'chromium' },
-  rg: { probe: () => onPath('rg'), pkg: 'ripgrep' },
-  'g++': { probe: () => onPath('g++'), pkg: 'g++ (or build-essential)' },
-  make: { probe: () => onPath('make'), pkg: 'make (or build-essential)' },
-  python3: { probe: () => onPath('python3'), pkg: 'python3' },
-};
-
-function onPath(cmd) {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
-}
-
-/** Exits with one clear line per missing prerequisite naming the Debian package to install. */
-export function requirePrerequisites(names) {
-  const missing = names.filter((n) => !PREREQUISITES[n].probe());
-  if (missing.length === 0) return;
-  const pkgs = missing.map((n) => PREREQUISITES[n].pkg.split(' ')[0]);
-  console.error(
-    `Missing prerequisite: ${missing.join(', ')} — install it with: apt-get install -y ${pkgs.join(' ')}`,
-  );
-  process.exit(2);
-}
+export { requirePrerequisites } from './prerequisites.mjs';
 
 export function codeServerInstalled() {
   return existsSync(CODE_SERVER_MARKER) && readFileSync(CODE_SERVER_MARKER, 'utf8').trim() === CODE_SERVER_VERSION

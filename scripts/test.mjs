@@ -1,10 +1,12 @@
-// Runs every test layer and prints one closing line: "N passed, N failed".
-// Usage: node scripts/test.mjs [unit|contract|integration|e2e ...]  (default: all layers, in that order)
+// Runs the gates and every test layer and prints one closing line: "N passed, N failed".
+// Usage: node scripts/test.mjs [typecheck|lint|unit|contract|integration|e2e ...]  (default: all, in that order)
+// The gates (typecheck: `tsc --noEmit`; lint: `eslint .`, which also enforces the layering) count as one check each.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-const LAYERS = ['unit', 'integration', 'e2e'];
+const GATES = { typecheck: ['node_modules/typescript/bin/tsc', '-p', '.', '--noEmit'], lint: ['node_modules/eslint/bin/eslint.js', '.'] };
+const LAYERS = [...Object.keys(GATES), 'unit', 'integration', 'e2e'];
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const layers = wanted.length > 0 ? wanted : LAYERS;
 
@@ -48,10 +50,21 @@ function countResultLine(output) {
 let passed = 0;
 let failed = 0;
 const summary = [];
+
+for (const gate of layers.filter((l) => l in GATES)) {
+  const r = await run(process.execPath, GATES[gate]);
+  const ok = r.code === 0;
+  if (ok) passed++;
+  else failed++;
+  summary.push(`${gate}: ${ok ? '1 passed, 0 failed' : '0 passed, 1 failed'}`);
+}
+const testLayers = layers.filter((l) => !(l in GATES));
+if (testLayers.length === 0) finish();
+
 const build = await run('node', ['scripts/build.mjs', '--tests']);
 if (build.code !== 0) {
   console.log('Build failed.');
-  console.log('0 passed, 1 failed');
+  console.log(`${passed} passed, ${failed + 1} failed`);
   process.exit(1);
 }
 
@@ -62,13 +75,13 @@ if (existsSync('emulator/src/ensure-ca.ts')) {
   const caPath = ca.output.trim().split('\n').pop();
   if (ca.code !== 0 || !caPath || !existsSync(caPath)) {
     console.log('Could not create the emulated tenant\'s CA.');
-    console.log('0 passed, 1 failed');
+    console.log(`${passed} passed, ${failed + 1} failed`);
     process.exit(1);
   }
   caEnv.NODE_EXTRA_CA_CERTS = caPath;
 }
 
-for (const layer of layers) {
+for (const layer of testLayers) {
   let result;
   if (layer === 'unit' || layer === 'contract' || layer === 'reliability') {
     const dirs = layer === 'unit' ? ['test/unit', 'emulator/test', 'test/contract', 'test/reliability'] : [`test/${layer}`];
@@ -91,6 +104,10 @@ for (const layer of layers) {
   summary.push(`${layer}: ${result.pass} passed, ${result.fail} failed`);
 }
 
-console.log('\n' + summary.join('\n'));
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed > 0 || passed === 0 ? 1 : 0);
+finish();
+
+function finish() {
+  console.log('\n' + summary.join('\n'));
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed > 0 || passed === 0 ? 1 : 0);
+}

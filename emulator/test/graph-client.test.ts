@@ -1,6 +1,6 @@
 // @microsoft/microsoft-graph-client itself creates an app, adds a password, creates service principals and a grant
 // through the emulated Graph (custom middleware chain: its AuthenticationHandler would drop the bearer on a
-// non-Microsoft host — DOMAIN.md §5). Every exchange is checked against the Graph contract by the recording hook.
+// non-Microsoft host — microsoftgraph/msgraph-sdk-javascript, src/middleware/AuthenticationHandler.ts). Every exchange is checked against the Graph contract by the recording hook.
 import { Client, HTTPMessageHandler, RetryHandler, RetryHandlerOptions, type Context, type Middleware } from '@microsoft/microsoft-graph-client';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

@@ -2,6 +2,7 @@
  * Sign-in failures as values the user can act on: one sentence with the cause and one with the next step.
  * Messages never contain a token, a code or a secret — only endpoints, IDs and AADSTS codes.
  */
+import { asUserFailure, UserFailure, type UserError } from '../errors';
 
 import { aadstsEntry, aadstsNumber, preAuthorizationParties } from './aadsts';
 import { CLIENT_NAMES } from './tokens';
@@ -20,18 +21,38 @@ export type AuthFailureKind =
   | 'configuration'
   | 'other';
 
-export class AuthFailure extends Error {
-  constructor(
-    readonly kind: AuthFailureKind,
-    /** What went wrong, in one sentence. */
-    readonly cause_: string,
-    /** What the user can do about it. */
-    readonly nextStep: string,
-    readonly details: { aadsts?: string; adminConsentUrl?: string; setting?: string; endpoint?: string } = {},
-  ) {
-    super(`${cause_} ${nextStep}`.trim());
-    this.name = 'AuthFailure';
-  }
+export interface AuthDetails {
+  readonly aadsts?: string;
+  readonly adminConsentUrl?: string;
+  /** The setting to open, e.g. `entraConnector.signIn.clientId`. */
+  readonly setting?: string;
+  readonly endpoint?: string;
+}
+
+/** A sign-in failure: code `SignInRequired` (to Graph, ARM and the CLI alike), what kind it is, and where to go. */
+export interface AuthError extends UserError {
+  readonly code: typeof SIGN_IN_REQUIRED;
+  readonly kind: AuthFailureKind;
+  readonly details: AuthDetails;
+}
+
+export type AuthFailure = UserFailure<AuthError>;
+
+export const SIGN_IN_REQUIRED = 'SignInRequired';
+
+/** A sign-in failure: what went wrong in one sentence, and what the user can do about it. */
+export function authFailure(kind: AuthFailureKind, message: string, next: string, details: AuthDetails = {}): AuthFailure {
+  return new UserFailure<AuthError>({ code: SIGN_IN_REQUIRED, kind, message, next, details });
+}
+
+export function isAuthFailure(thrown: unknown): thrown is AuthFailure {
+  return asAuthFailure(thrown) !== undefined;
+}
+
+/** The sign-in failure inside anything thrown, or undefined. */
+export function asAuthFailure(thrown: unknown): AuthFailure | undefined {
+  const failure = asUserFailure(thrown);
+  return failure && typeof (failure.error as Partial<AuthError>).kind === 'string' ? (failure as AuthFailure) : undefined;
 }
 
 /** Microsoft resources an AADSTS65002 can name, by appId. */
@@ -90,14 +111,14 @@ export function networkErrorCode(error: unknown): string | undefined {
 export function networkFailure(code: string, endpoint: string): AuthFailure {
   const host = safeHost(endpoint);
   if (CERT_CODES.has(code)) {
-    return new AuthFailure(
+    return authFailure(
       'untrustedCertificate',
       `The certificate of ${host} is not trusted (${code}).`,
       'If your organisation inspects TLS traffic, install its root certificate in the system store or point NODE_EXTRA_CA_CERTS at it; otherwise check entraConnector.cloud / entraConnector.customCloud.',
       { endpoint: host },
     );
   }
-  return new AuthFailure(
+  return authFailure(
     'unreachable',
     `Could not reach the sign-in endpoint ${host} (${code}).`,
     'Check your network or proxy, and that entraConnector.cloud (or entraConnector.customCloud.loginEndpoint) names the right cloud.',
@@ -110,7 +131,8 @@ export function networkFailure(code: string, endpoint: string): AuthFailure {
  * errors, because MSAL reports them without the underlying cause.
  */
 export function toAuthFailure(error: unknown, context: FailureContext, probedCode?: string): AuthFailure {
-  if (error instanceof AuthFailure) return error;
+  const known = asAuthFailure(error);
+  if (known) return known;
   const e = (error ?? {}) as MsalLikeError;
   const errorCode = typeof e.errorCode === 'string' ? e.errorCode : '';
   const subError = typeof e.subError === 'string' ? e.subError : '';
@@ -123,7 +145,7 @@ export function toAuthFailure(error: unknown, context: FailureContext, probedCod
   if (direct) return networkFailure(direct, context.loginEndpoint);
   if (errorCode === 'network_error' || errorCode === 'endpoints_resolution_error' || errorCode === 'openid_config_error') {
     if (probedCode) return networkFailure(probedCode, context.loginEndpoint);
-    return new AuthFailure(
+    return authFailure(
       'unreachable',
       `The sign-in endpoint ${safeHost(context.loginEndpoint)} did not answer as a Microsoft Entra sign-in service (${errorCode}).`,
       'Check entraConnector.cloud and entraConnector.customCloud.loginEndpoint, and your network or proxy.',
@@ -131,10 +153,10 @@ export function toAuthFailure(error: unknown, context: FailureContext, probedCod
     );
   }
   if (errorCode === 'user_cancelled' || errorCode === 'device_code_polling_cancelled' || errorCode === 'access_denied' && /cancel/i.test(text)) {
-    return new AuthFailure('cancelled', 'Sign-in was cancelled.', 'Run "Entra Connector: Sign In" when you are ready.');
+    return authFailure('cancelled', 'Sign-in was cancelled.', 'Run "Entra Connector: Sign In" when you are ready.');
   }
   if (category === 'appNotFound' || errorCode === 'unauthorized_client' && /not found/i.test(text)) {
-    return new AuthFailure(
+    return authFailure(
       'appNotFound',
       `The sign-in app ${context.clientId} was not found in tenant "${context.tenant}" (AADSTS700016).`,
       'Check entraConnector.signIn.clientId (clear it to use the default) and entraConnector.signIn.tenant.',
@@ -146,7 +168,7 @@ export function toAuthFailure(error: unknown, context: FailureContext, probedCod
     const clientId = parties.clientId ?? context.clientId;
     const client = CLIENT_NAMES[clientId] ? `${CLIENT_NAMES[clientId]} (${clientId})` : clientId;
     const resource = parties.resourceAppId ? (RESOURCE_NAMES[parties.resourceAppId] ?? parties.resourceAppId) : 'this API';
-    return new AuthFailure(
+    return authFailure(
       'notPreAuthorized',
       `The sign-in client ${client} is a Microsoft app that is not pre-authorized for ${resource} (AADSTS65002); no consent can fix that.`,
       'Clear entraConnector.signIn.clientId (CLI: leave out --client-id) so Entra Connector reaches Azure Resource Manager and Power Platform through Microsoft Azure CLI and Microsoft Graph through Graph Command Line Tools, or set it to your organisation’s own public client that has these API permissions.',
@@ -156,7 +178,7 @@ export function toAuthFailure(error: unknown, context: FailureContext, probedCod
   if (category === 'consentRefused' || /user (is )?not allowed|needs? (admin|administrator) (approval|consent)/i.test(text)) {
     const link = context.adminConsentUrl?.();
     const declined = aadsts === '65004';
-    return new AuthFailure(
+    return authFailure(
       'consentRefused',
       declined
         ? 'The permissions were not granted: the consent screen was declined (AADSTS65004).'
@@ -166,7 +188,7 @@ export function toAuthFailure(error: unknown, context: FailureContext, probedCod
     );
   }
   if (category === 'blockedByPolicy') {
-    return new AuthFailure(
+    return authFailure(
       'blockedByPolicy',
       `A Conditional Access policy of your tenant blocked this sign-in (AADSTS${aadsts}).`,
       'Ask your administrator which app is allowed, then set entraConnector.signIn.clientId to your organisation\'s own public client.',
@@ -182,13 +204,13 @@ export function toAuthFailure(error: unknown, context: FailureContext, probedCod
     subError === 'bad_token' ||
     category === 'sessionExpired'
   ) {
-    return new AuthFailure('sessionExpired', `Your sign-in has expired or is no longer valid${aadsts ? ` (AADSTS${aadsts})` : ''}.`, 'Run "Entra Connector: Sign In" to sign in again.', detail);
+    return authFailure('sessionExpired', `Your sign-in has expired or is no longer valid${aadsts ? ` (AADSTS${aadsts})` : ''}.`, 'Run "Entra Connector: Sign In" to sign in again.', detail);
   }
   if (errorCode === 'expired_token' || errorCode === 'device_code_expired' || /device code expired/i.test(text)) {
-    return new AuthFailure('timedOut', 'The device code expired before the sign-in was completed.', 'Run "Entra Connector: Sign In" again and enter the new code within its time limit.');
+    return authFailure('timedOut', 'The device code expired before the sign-in was completed.', 'Run "Entra Connector: Sign In" again and enter the new code within its time limit.');
   }
   if (errorCode === 'authority_uri_insecure' || errorCode === 'url_parse_error' || errorCode === 'untrusted_authority') {
-    return new AuthFailure(
+    return authFailure(
       'configuration',
       `The sign-in endpoint ${safeHost(context.loginEndpoint)} cannot be used (${errorCode}).`,
       'Fix entraConnector.customCloud.loginEndpoint: an https URL of your cloud\'s sign-in service.',
@@ -196,7 +218,7 @@ export function toAuthFailure(error: unknown, context: FailureContext, probedCod
     );
   }
   const code = aadsts ? `AADSTS${aadsts}` : errorCode || (error instanceof Error ? error.name : 'unknown error');
-  return new AuthFailure('other', `Sign-in failed (${code}): ${firstSentence(text) || 'no details were given'}.`, 'Try again; if it keeps failing, run "Entra Connector: Show Log" and check the cloud and sign-in settings.', detail);
+  return authFailure('other', `Sign-in failed (${code}): ${firstSentence(text) || 'no details were given'}.`, 'Try again; if it keeps failing, run "Entra Connector: Show Log" and check the cloud and sign-in settings.', detail);
 }
 
 function safeHost(endpoint: string): string {

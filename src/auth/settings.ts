@@ -1,6 +1,6 @@
-import { CloudConfigError, resolveCloud, type Cloud, type CustomCloudSettings } from '../cloud/clouds';
+import { resolveCloud, settingFailure, type Cloud, type CustomCloudSettings } from '../cloud/clouds';
 
-/** Microsoft Graph Command Line Tools: Microsoft's public client for delegated directory management (DOMAIN.md §6). */
+/** Microsoft Graph Command Line Tools: Microsoft's public client for delegated directory management (the app the Microsoft Graph PowerShell SDK signs in with; https://learn.microsoft.com/powershell/microsoftgraph/authentication-commands). */
 export const DEFAULT_CLIENT_ID = '14d82eec-204b-4c2f-b7e8-296a70dab67e';
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TENANT = /^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/;
@@ -24,22 +24,16 @@ export function isValidTenant(tenant: string): boolean {
   return TENANT.test(tenant);
 }
 
-/** Validates the sign-in settings; throws a CloudConfigError naming the setting to fix. Empty values mean the default. */
+/** Validates the sign-in settings; throws a setting failure naming the setting to fix. Empty values mean the default. */
 export function parseAuthSettings(raw: RawAuthSettings): AuthSettings {
   const cloud = resolveCloud(raw.cloud, raw.customCloud);
   const clientId = (typeof raw.clientId === 'string' ? raw.clientId.trim() : '') || DEFAULT_CLIENT_ID;
   if (!GUID.test(clientId)) {
-    throw new CloudConfigError(
-      `entraConnector.signIn.clientId "${clientId}" is not an application (client) ID. Give the GUID of a public client app, or clear the setting to use the default.`,
-      'entraConnector.signIn.clientId',
-    );
+    throw settingFailure('entraConnector.signIn.clientId', `entraConnector.signIn.clientId "${clientId}" is not an application (client) ID.`, `Give the GUID of a public client app, or clear the setting to use the default.`);
   }
   const tenant = (typeof raw.tenant === 'string' ? raw.tenant.trim() : '') || 'organizations';
   if (!TENANT.test(tenant)) {
-    throw new CloudConfigError(
-      `entraConnector.signIn.tenant "${tenant}" is not a tenant ID, a domain, "organizations" or "common".`,
-      'entraConnector.signIn.tenant',
-    );
+    throw settingFailure('entraConnector.signIn.tenant', `entraConnector.signIn.tenant "${tenant}" is not a tenant ID, a domain, "organizations" or "common".`, 'Give a tenant ID or a verified domain, or clear the setting to use "organizations".');
   }
   return { cloud, clientId, tenant };
 }

@@ -2,7 +2,8 @@ import type * as Msal from '@azure/msal-node';
 import type { AccountInfo, AuthenticationResult, DeviceCodeRequest, PublicClientApplication } from '@azure/msal-node';
 import { adminConsentUrl, authorityFor, authorityHost, graphScope, type Cloud } from '../cloud/clouds';
 import { explainScopes, SIGN_IN_SCOPES, type ConsentPrompter, type ConsentReason, type InteractiveMethod } from './consent';
-import { AuthFailure, aadstsCode, networkErrorCode, toAuthFailure } from './errors';
+import { describeError } from '../errors';
+import { authFailure, aadstsCode, networkErrorCode, toAuthFailure, type AuthFailure } from './errors';
 import { SignInNetwork } from './network';
 import { cacheKey, SecretCachePlugin, type SecretStore } from './secretCache';
 
@@ -158,7 +159,7 @@ export class SignInService {
 
   async setActiveAccount(homeAccountId: string, tenantId?: string): Promise<AccountSummary> {
     const account = (await this.pca.getAllAccounts()).find((a) => a.homeAccountId === homeAccountId);
-    if (!account) throw new AuthFailure('notSignedIn', 'That account is no longer signed in.', 'Run "Entra Connector: Sign In" to add it again.');
+    if (!account) throw authFailure('notSignedIn', 'That account is no longer signed in.', 'Run "Entra Connector: Sign In" to add it again.');
     const entry: ActiveEntry = { homeAccountId, tenantId: tenantId ?? account.tenantId };
     await this.deps.memento.update(this.activeKey, entry);
     this.fire();
@@ -172,7 +173,7 @@ export class SignInService {
   async signIn(method: InteractiveMethod, options: { signal?: AbortSignal; scopes?: readonly string[] } = {}): Promise<AccountSummary> {
     const scopes = (options.scopes ?? SIGN_IN_SCOPES).map((s) => graphScope(this.settings.cloud, s));
     const result = await this.acquireInteractively(method, scopes, this.settings.tenant, options.signal);
-    if (!result.account) throw new AuthFailure('other', 'The sign-in service returned no account.', 'Try again; if it keeps failing, check entraConnector.signIn.tenant.');
+    if (!result.account) throw authFailure('other', 'The sign-in service returned no account.', 'Try again; if it keeps failing, check entraConnector.signIn.tenant.');
     const signedIn = await this.setActiveAccount(result.account.homeAccountId, result.account.tenantId);
     this.deps.log?.info(`Signed in as ${signedIn.username} (tenant ${signedIn.tenantId}).`);
     return signedIn;
@@ -188,7 +189,7 @@ export class SignInService {
     const active = await this.activeAccountInfo();
     if (!active) {
       const hint = await this.deps.accountHint?.();
-      if (!hint) throw new AuthFailure('notSignedIn', 'You are not signed in to Microsoft Entra.', 'Run "Entra Connector: Sign In".');
+      if (!hint) throw authFailure('notSignedIn', 'You are not signed in to Microsoft Entra.', 'Run "Entra Connector: Sign In".');
       return this.signInAs(hint, qualified, options.signal);
     }
     const authority = authorityFor(this.settings.cloud, active.tenantId);
@@ -227,7 +228,7 @@ export class SignInService {
     );
     if (!result) {
       if (reason === 'sessionExpired') throw silentFailure;
-      throw new AuthFailure('cancelled', `${permissions.join(', ')} was not granted, so this step cannot continue.`, 'Run the step again and accept the consent screen, or ask an administrator to grant admin consent.', {
+      throw authFailure('cancelled', `${permissions.join(', ')} was not granted, so this step cannot continue.`, 'Run the step again and accept the consent screen, or ask an administrator to grant admin consent.', {
         adminConsentUrl: this.adminConsentLink(qualified, active.tenantId),
       });
     }
@@ -250,7 +251,7 @@ export class SignInService {
           (method, promptSignal) => this.acquireInteractively(method, qualified, hint.tenantId, promptSignal ?? signal, undefined, hint.username),
         );
         if (!result) {
-          throw new AuthFailure('cancelled', `${client.name} did not sign in, so ${permissions.join(', ') || 'this step'} is not available.`, 'Run the step again and complete the sign-in.');
+          throw authFailure('cancelled', `${client.name} did not sign in, so ${permissions.join(', ') || 'this step'} is not available.`, 'Run the step again and complete the sign-in.');
         }
         if (result.account) await this.setActiveAccount(result.account.homeAccountId, hint.tenantId);
         return result.accessToken;
@@ -293,7 +294,7 @@ export class SignInService {
   /** Makes `tenantId` the tenant tokens are requested for, asking to sign in there if needed. */
   async switchTenant(tenantId: string, options: { signal?: AbortSignal } = {}): Promise<AccountSummary> {
     const active = await this.activeAccountInfo();
-    if (!active) throw new AuthFailure('notSignedIn', 'You are not signed in to Microsoft Entra.', 'Run "Entra Connector: Sign In".');
+    if (!active) throw authFailure('notSignedIn', 'You are not signed in to Microsoft Entra.', 'Run "Entra Connector: Sign In".');
     const previous = active.tenantId;
     await this.deps.memento.update(this.activeKey, { homeAccountId: active.account.homeAccountId, tenantId } satisfies ActiveEntry);
     try {
@@ -396,7 +397,7 @@ export class SignInService {
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       const result = await this.pca.acquireTokenByDeviceCode(request);
-      if (!result) throw new AuthFailure('other', 'The device code sign-in returned no token.', 'Try again, or sign in with the browser.');
+      if (!result) throw authFailure('other', 'The device code sign-in returned no token.', 'Try again, or sign in with the browser.');
       return result;
     } finally {
       signal?.removeEventListener('abort', onAbort);
@@ -439,7 +440,7 @@ export class SignInService {
       probed = await this.probe(`${authorityFor(this.settings.cloud, tenant)}/v2.0/.well-known/openid-configuration`);
     }
     const failure = toAuthFailure(subject, context, probed);
-    this.deps.log?.warn(`Sign-in problem (${failure.kind}): ${failure.message}`);
+    this.deps.log?.warn(`Sign-in problem (${failure.error.kind}): ${describeError(failure)}`);
     return failure;
   }
 
@@ -488,7 +489,7 @@ function summary(account: AccountInfo, tenantId?: string): AccountSummary {
 }
 
 function cancelled(): AuthFailure {
-  return new AuthFailure('cancelled', 'Sign-in was cancelled.', 'Run "Entra Connector: Sign In" when you are ready.');
+  return authFailure('cancelled', 'Sign-in was cancelled.', 'Run "Entra Connector: Sign In" when you are ready.');
 }
 
 /** Whether a silent failure can be fixed by the user interacting, and why. */

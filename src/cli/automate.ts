@@ -9,7 +9,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createGraphClient, GraphPermission } from '../graph/client';
-import { DirectoryFailure, toDirectoryError } from '../graph/errors';
+import { toDirectoryError } from '../graph/errors';
 import { Directory } from '../graph/operations';
 import { automateRotation, type AutomateResult } from '../setup/automate';
 import { GITHUB_ISSUER, githubRotationWorkflow, githubSubject, isCron, parseKeyVault, WorkflowInputError, workflowPath, type KeyVaultTarget } from '../setup/workflow';
@@ -304,7 +304,7 @@ export async function runAutomate(argv: readonly string[], io: CliIo): Promise<n
     }
     return EXIT_OK;
   } catch (error) {
-    const e = error instanceof DirectoryFailure ? error.error : toDirectoryError(error);
+    const e = toDirectoryError(error);
     return fail(e.message, e.next);
   } finally {
     session.dispose();

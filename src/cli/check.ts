@@ -7,7 +7,6 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { keepLineEndings, writeFileAtomic } from '../setup/atomicWrite';
 import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { AuthFailure } from '../auth/errors';
 import { CLOUD_NAMES, isCloudName, knownCloud } from '../cloud/clouds';
 import { toJson, type ConnectorDiagnostic, type DiagnosticJson } from '../connector/diagnostic';
 import { applyTextEdits } from '../connector/edits';
@@ -19,7 +18,8 @@ import { readSettings, SETTINGS_FILE } from '../powerplatform/settings';
 import { powerPlatformSession } from './deploy';
 import { analyzeApiProperties, type AnalysisOptions } from '../connector/rules';
 import { createGraphClient, GraphPermission } from '../graph/client';
-import { DirectoryFailure, toDirectoryError } from '../graph/errors';
+import { asAuthFailure } from '../auth/errors';
+import { toDirectoryError } from '../graph/errors';
 import { Directory } from '../graph/operations';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliCommand, type CliIo } from './command';
 import { refusal, ROTATE_PERMISSION } from '../setup/rotate';
@@ -172,7 +172,8 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
       deployed?.dispose();
     }
   } catch (error) {
-    const raw = error instanceof AuthFailure ? { message: error.cause_, next: error.nextStep } : error instanceof DirectoryFailure ? error.error : toDirectoryError(error);
+    const signIn = asAuthFailure(error);
+    const raw = signIn ? { message: signIn.message, next: signIn.next } : toDirectoryError(error);
     const failure = appOnly && 'status' in raw ? refusal('named in apiProperties.json', session?.principal, raw) : raw;
     io.stderr.write(`entra-connector check: the directory checks failed: ${failure.message}\nNext: ${failure.next}\n`);
     return EXIT_FAILED;

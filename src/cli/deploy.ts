@@ -8,8 +8,9 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { AuthFailure } from '../auth/errors';
-import { CloudConfigError, powerPlatformOf } from '../cloud/clouds';
+import { asAuthFailure } from '../auth/errors';
+import { asSettingFailure, powerPlatformOf } from '../cloud/clouds';
+import { describeError } from '../errors';
 import { createGraphClient } from '../graph/client';
 import { toDirectoryError } from '../graph/errors';
 import { Directory } from '../graph/operations';
@@ -154,7 +155,9 @@ function parse(name: 'deploy' | 'test-connection', argv: readonly string[]) {
     signIn = parseSignInOptions(values);
     powerPlatformOf(signIn.cloud);
   } catch (error) {
-    if (error instanceof SignInUsageError || error instanceof CloudConfigError) throw new UsageError(error.message);
+    if (error instanceof SignInUsageError) throw new UsageError(error.message);
+    const setting = asSettingFailure(error);
+    if (setting) throw new UsageError(describeError(setting));
     throw error;
   }
   return {
@@ -170,8 +173,9 @@ function parse(name: 'deploy' | 'test-connection', argv: readonly string[]) {
 
 /** Errors of these commands as the two lines every command prints: the cause, then the next step. */
 export function reportFailure(io: CliIo, command: string, error: unknown): number {
-  if (error instanceof AuthFailure) {
-    io.stderr.write(`entra-connector ${command}: ${error.cause_}\nNext: ${error.nextStep}\n`);
+  const auth = asAuthFailure(error);
+  if (auth) {
+    io.stderr.write(`entra-connector ${command}: ${auth.message}\nNext: ${auth.next}\n`);
     return 1;
   }
   if (error instanceof PowerPlatformFailure) {

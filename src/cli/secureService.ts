@@ -7,12 +7,12 @@ import { readFile } from 'node:fs/promises';
 import { keepLineEndings, writeFileAtomic } from '../setup/atomicWrite';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { AuthFailure } from '../auth/errors';
+import { asAuthFailure } from '../auth/errors';
+import { asUserFailure } from '../errors';
 import type { Cloud } from '../cloud/clouds';
 import { createGraphClient } from '../graph/client';
-import { DirectoryFailure } from '../graph/errors';
 import { Directory } from '../graph/operations';
-import { ApiTargetError, connectorClientId, connectorResource, resolveApiTarget, swaggerHost } from '../service/apiTarget';
+import { connectorClientId, connectorResource, isApiAppUnknown, resolveApiTarget, swaggerHost } from '../service/apiTarget';
 import { ArmClient, armScope } from '../service/arm';
 import { addOriginPolicy } from '../service/connectorPolicy';
 import { isValidOrigin, POWER_PLATFORM_ORIGINS, TEST_CONSOLE_ORIGINS } from '../service/cors';
@@ -215,15 +215,12 @@ export async function runSecureService(argv: readonly string[], io: CliIo): Prom
       io.stderr.write(`entra-connector secure-service: ${error.message}\n`);
       return EXIT_USAGE;
     }
-    if (error instanceof ApiTargetError) {
-      io.stderr.write(`entra-connector secure-service: ${error.message}\nNext: ${error.next}\n`);
+    if (isApiAppUnknown(error) || asAuthFailure(error)) {
+      const { message, next } = error as { message: string; next: string };
+      io.stderr.write(`entra-connector secure-service: ${message}\nNext: ${next}\n`);
       return EXIT_FAILED;
     }
-    if (error instanceof AuthFailure) {
-      io.stderr.write(`entra-connector secure-service: ${error.cause_}\nNext: ${error.nextStep}\n`);
-      return EXIT_FAILED;
-    }
-    const e = error instanceof DirectoryFailure ? error.error : toArmError(error);
+    const e = asUserFailure(error)?.error ?? toArmError(error);
     io.stderr.write(`entra-connector secure-service: ${e.message}\nNext: ${e.next}\n`);
     if (p.json) io.stdout.write(`${JSON.stringify({ ok: false, error: e }, null, 2)}\n`);
     return EXIT_FAILED;

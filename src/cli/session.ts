@@ -3,15 +3,16 @@
  * `check --online`): the cloud and sign-in options, an in-memory token cache (nothing on disk), and device-code
  * sign-in through SignInService with the code and URL on stderr.
  */
-import { AuthFailure } from '../auth/errors';
+import { asAuthFailure } from '../auth/errors';
 import { SignInService, type AccountSummary, type Memento } from '../auth/signIn';
 import { CLIENT_NAMES, RESOURCE_NAMES, ResourceTokens, resourceOfScopes, whyClient } from '../auth/tokens';
 import { createWorkloadTokenSource, CREDENTIAL_KINDS, isCredentialKind, resolveCredential, WorkloadConfigError, WorkloadSignInError, type CredentialKind } from '../auth/workload';
 import type { SecretStore } from '../auth/secretCache';
-import { CLOUD_NAMES, CloudConfigError, resolveCloud, type Cloud } from '../cloud/clouds';
+import { asSettingFailure, CLOUD_NAMES, resolveCloud, type Cloud } from '../cloud/clouds';
+import { describeError } from '../errors';
 import { isValidTenant } from '../auth/settings';
 
-/** Microsoft Graph Command Line Tools: Microsoft's public client for delegated directory management (DOMAIN.md §6). */
+/** Microsoft Graph Command Line Tools: Microsoft's public client for delegated directory management (the app the Microsoft Graph PowerShell SDK signs in with; https://learn.microsoft.com/powershell/microsoftgraph/authentication-commands). */
 export const DEFAULT_CLI_CLIENT_ID = '14d82eec-204b-4c2f-b7e8-296a70dab67e';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -71,7 +72,8 @@ export function parseSignInOptions(values: SignInValues): SignInOptions {
   try {
     cloud = resolveCloud(name, custom);
   } catch (error) {
-    if (error instanceof CloudConfigError) throw new SignInUsageError(error.message);
+    const setting = asSettingFailure(error);
+    if (setting) throw new SignInUsageError(describeError(setting));
     throw error;
   }
   // The tenant goes into the authority URL: the same rule as the extension's entraConnector.signIn.tenant setting.
@@ -220,6 +222,7 @@ export async function signInForCommand(
 export function signInFailure(error: unknown): { message: string; next: string } | undefined {
   if (error instanceof WorkloadConfigError) return { message: error.message, next: `Set ${error.missing.join(', ') || 'the credential variables'}, or choose another --auth.` };
   if (error instanceof WorkloadSignInError) return { message: error.cause_, next: error.next };
-  if (error instanceof AuthFailure) return { message: error.cause_, next: error.nextStep };
+  const signIn = asAuthFailure(error);
+  if (signIn) return { message: signIn.message, next: signIn.next };
   return undefined;
 }

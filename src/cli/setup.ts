@@ -8,9 +8,11 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { writeFileAtomic } from '../setup/atomicWrite';
 import { parseArgs } from 'node:util';
-import { CloudConfigError, powerPlatformOf, type Cloud } from '../cloud/clouds';
-import { createGraphClient, type GraphLogEntry } from '../graph/client';
+import { asSettingFailure, powerPlatformOf, type Cloud } from '../cloud/clouds';
+import { createGraphClient } from '../graph/client';
+import { requestLogLine } from '../http/policy';
 import { toDirectoryError } from '../graph/errors';
+import { asUserFailure, describeError, fail } from '../errors';
 import { Directory, MICROSOFT_GRAPH_APP_ID } from '../graph/operations';
 import { createContext, DEFAULT_SCOPE, DEFAULT_SECRET_DAYS, sameTarget, type SetupContext } from '../setup/context';
 import { runSetup } from '../setup/engine';
@@ -157,7 +159,9 @@ function parse(argv: readonly string[]): Parsed {
     signInOptions = { ...parseSignInOptions(values), auth: parseAuthOption(values.auth), tenantGiven: values.tenant !== undefined };
     if (values.deploy) powerPlatformOf(signInOptions.cloud);
   } catch (error) {
-    if (error instanceof SignInUsageError || error instanceof CloudConfigError) throw new UsageError(error.message);
+    if (error instanceof SignInUsageError) throw new UsageError(error.message);
+    const setting = asSettingFailure(error);
+    if (setting) throw new UsageError(describeError(setting));
     throw error;
   }
   const secretFile = values['secret-file'] === undefined ? undefined : resolve(values['secret-file']);
@@ -216,7 +220,7 @@ export async function runSetupCommand(argv: readonly string[], io: CliIo): Promi
       graphEndpoint: p.cloud.graphEndpoint,
       getAccessToken: session.getAccessToken,
       ...(p.verbose
-        ? { log: (e: GraphLogEntry) => say(`graph: ${e.method} ${e.path} ${e.status || e.networkError} ${e.durationMs}ms${e.requestId ? ` request-id ${e.requestId}` : ''}`) }
+        ? { log: (e) => say(requestLogLine('Graph', e).line) }
         : {}),
     });
     const directory = new Directory(client);
@@ -338,8 +342,7 @@ export async function runSetupCommand(argv: readonly string[], io: CliIo): Promi
       return 1;
     }
     if (error instanceof PowerPlatformFailure) return reportFailure(io, 'setup', error);
-    const own = error as { message?: string; next?: string };
-    const e = own.next ? { message: own.message ?? '', next: own.next } : toDirectoryError(error);
+    const e = asUserFailure(error) ?? toDirectoryError(error);
     io.stderr.write(`entra-connector setup: ${e.message}\nNext: ${e.next}\n`);
     return 1;
   }
@@ -368,9 +371,11 @@ async function resolveChoices(p: Parsed, directory: Directory) {
     } else {
       const found = await directory.findApplications(q);
       if (found.length !== 1) {
-        throw Object.assign(new Error(found.length === 0 ? `No app matching "${q}" is registered in this tenant.` : `${found.length} apps match "${q}".`), {
-          next: 'Pass the API app’s appId or its exact Application ID URI to --existing-api.',
-        });
+        fail(
+          found.length === 0 ? 'ApiAppNotFound' : 'ApiAppAmbiguous',
+          found.length === 0 ? `No app matching "${q}" is registered in this tenant.` : `${found.length} apps match "${q}".`,
+          'Pass the API app’s appId or its exact Application ID URI to --existing-api.',
+        );
       }
       api = { kind: 'existing', appId: (found[0] as { appId: string }).appId, ...(p.scopes?.[0] ? { scope: p.scopes[0] } : {}) };
     }

@@ -1,7 +1,9 @@
 /**
  * The Microsoft clouds the extension can sign in to, and the custom cloud a user (or the emulated tenant) configures.
- * Endpoints per DOMAIN.md §7; nothing here knows about VS Code.
+ * Endpoints per https://learn.microsoft.com/entra/identity-platform/authentication-national-cloud and
+ * https://learn.microsoft.com/graph/deployments; nothing here knows about VS Code.
  */
+import { asUserFailure, UserFailure, type UserError } from '../errors';
 
 export const CLOUD_NAMES = ['AzureCloud', 'AzureUSGovernment', 'AzureUSGovernmentDoD', 'AzureChinaCloud', 'Custom'] as const;
 export type CloudName = (typeof CLOUD_NAMES)[number];
@@ -82,37 +84,36 @@ const KNOWN: Readonly<Record<Exclude<CloudName, 'Custom'>, Cloud>> = {
   },
 };
 
-/** A setting value that cannot be used, with the sentence to show the user. */
-export class CloudConfigError extends Error {
-  constructor(
-    message: string,
-    /** The setting to fix, e.g. `entraConnector.customCloud`. */
-    readonly setting: string,
-  ) {
-    super(message);
-    this.name = 'CloudConfigError';
-  }
+/** A setting value that cannot be used: the sentences to show, and the setting to open. */
+export interface SettingError extends UserError {
+  readonly code: 'SettingInvalid';
+  /** The setting to fix, e.g. `entraConnector.customCloud`. */
+  readonly setting: string;
+}
+
+export function settingFailure(setting: string, message: string, next: string): UserFailure<SettingError> {
+  return new UserFailure<SettingError>({ code: 'SettingInvalid', message, next, setting });
+}
+
+/** The setting failure inside anything thrown, or undefined. */
+export function asSettingFailure(thrown: unknown): UserFailure<SettingError> | undefined {
+  const failure = asUserFailure(thrown);
+  return failure?.code === 'SettingInvalid' && typeof (failure.error as Partial<SettingError>).setting === 'string' ? (failure as UserFailure<SettingError>) : undefined;
 }
 
 export function isCloudName(value: unknown): value is CloudName {
   return typeof value === 'string' && (CLOUD_NAMES as readonly string[]).includes(value);
 }
 
-/** Resolves the `entraConnector.cloud` / `entraConnector.customCloud` settings to endpoints, or throws a CloudConfigError. */
+/** Resolves the `entraConnector.cloud` / `entraConnector.customCloud` settings to endpoints, or throws a setting failure. */
 export function resolveCloud(name: unknown, custom?: CustomCloudSettings | null): Cloud {
   if (name === undefined || name === null || name === '') return KNOWN.AzureCloud;
   if (!isCloudName(name)) {
-    throw new CloudConfigError(
-      `"${String(name)}" is not a known cloud. Set entraConnector.cloud to one of ${CLOUD_NAMES.join(', ')}.`,
-      'entraConnector.cloud',
-    );
+    throw settingFailure('entraConnector.cloud', `"${String(name)}" is not a known cloud.`, `Set entraConnector.cloud to one of ${CLOUD_NAMES.join(', ')}.`);
   }
   if (name !== 'Custom') return KNOWN[name];
   if (!custom || typeof custom !== 'object') {
-    throw new CloudConfigError(
-      'entraConnector.cloud is "Custom" but entraConnector.customCloud is not set. Give its loginEndpoint, graphEndpoint and armEndpoint.',
-      'entraConnector.customCloud',
-    );
+    throw settingFailure('entraConnector.customCloud', 'entraConnector.cloud is "Custom" but entraConnector.customCloud is not set.', 'Give its loginEndpoint, graphEndpoint and armEndpoint.');
   }
   return {
     name: 'Custom',
@@ -128,14 +129,17 @@ export function resolveCloud(name: unknown, custom?: CustomCloudSettings | null)
   };
 }
 
-/** The cloud's Power Platform endpoints, or a CloudConfigError naming the setting to add. */
+/** The cloud's Power Platform endpoints, or a setting failure naming the setting to add. */
 export function powerPlatformOf(cloud: Cloud): { powerAppsEndpoint: string; flowEndpoint: string; powerAppsScope: string; apiHubScope?: string } {
   if (!cloud.powerAppsEndpoint || !cloud.flowEndpoint || !cloud.powerAppsResource) {
-    throw new CloudConfigError(
-      cloud.name === 'Custom'
-        ? 'The custom cloud has no Power Platform endpoints. Add powerAppsEndpoint and flowEndpoint to entraConnector.customCloud (CLI: --powerapps-url and --flow-url).'
-        : `Deploying to Power Platform in ${cloud.name} is not supported yet (its Power Apps sign-in resource is not known to this tool).`,
+    throw settingFailure(
       'entraConnector.customCloud',
+      cloud.name === 'Custom'
+        ? 'The custom cloud has no Power Platform endpoints.'
+        : `Deploying to Power Platform in ${cloud.name} is not supported yet (its Power Apps sign-in resource is not known to this tool).`,
+      cloud.name === 'Custom'
+        ? 'Add powerAppsEndpoint and flowEndpoint to entraConnector.customCloud (CLI: --powerapps-url and --flow-url).'
+        : 'Deploy with paconn or the maker portal in that cloud, and register the redirect URL it shows on the connector app.',
     );
   }
   return {
@@ -167,36 +171,30 @@ export function validateEndpoint(value: unknown, field: string, options: { allow
   const setting = 'entraConnector.customCloud';
   const where = `${setting}.${field}`;
   if (typeof value !== 'string' || value.trim() === '') {
-    throw new CloudConfigError(`${where} is missing. Give the endpoint's https URL, e.g. "https://login.example.com".`, setting);
+    throw settingFailure(setting, `${where} is missing.`, `Give the endpoint's https URL, e.g. "https://login.example.com".`);
   }
   let url: URL;
   try {
     url = new URL(value.trim());
   } catch {
-    throw new CloudConfigError(`${where} "${value}" is not a URL. Give an absolute https URL, e.g. "https://login.example.com".`, setting);
+    throw settingFailure(setting, `${where} "${value}" is not a URL.`, `Give an absolute https URL, e.g. "https://login.example.com".`);
   }
   const loopback = isLoopbackHost(url.hostname);
   if (url.protocol === 'http:') {
     if (!loopback) {
-      throw new CloudConfigError(
-        `${where} must use https: "${value}" would send sign-in data and tokens unencrypted. Change it to https://${url.host}${url.pathname === '/' ? '' : url.pathname}.`,
-        setting,
-      );
+      throw settingFailure(setting, `${where} must use https: "${value}" would send sign-in data and tokens unencrypted.`, `Change it to https://${url.host}${url.pathname === '/' ? '' : url.pathname}.`);
     }
     if (!options.allowHttpLoopback) {
-      throw new CloudConfigError(
-        `${where} must use https even on a loopback address: the sign-in library refuses http authorities. Serve the local identity endpoint over https.`,
-        setting,
-      );
+      throw settingFailure(setting, `${where} must use https even on a loopback address: the sign-in library refuses http authorities.`, `Serve the local identity endpoint over https.`);
     }
   } else if (url.protocol !== 'https:') {
-    throw new CloudConfigError(`${where} must be an https URL, not "${url.protocol}". Change it to an https:// address.`, setting);
+    throw settingFailure(setting, `${where} must be an https URL, not "${url.protocol}".`, `Change it to an https:// address.`);
   }
   if (url.username || url.password) {
-    throw new CloudConfigError(`${where} must not contain a user name or password. Remove them from the URL.`, setting);
+    throw settingFailure(setting, `${where} must not contain a user name or password.`, `Remove them from the URL.`);
   }
   if (url.search || url.hash) {
-    throw new CloudConfigError(`${where} must not have a query or fragment. Give only the scheme, host and path.`, setting);
+    throw settingFailure(setting, `${where} must not have a query or fragment.`, `Give only the scheme, host and path.`);
   }
   return `${url.protocol}//${url.host}${url.pathname}`.replace(/\/+$/, '');
 }
@@ -266,7 +264,8 @@ export function appAdminConsentUrl(
 
 /**
  * The link an administrator opens to grant tenant-wide consent for `clientId` to `scopes`
- * (`{login}/{tenant}/v2.0/adminconsent?client_id=…&scope=…&redirect_uri=…`, DOMAIN.md §4).
+ * (`{login}/{tenant}/v2.0/adminconsent?client_id=…&scope=…&redirect_uri=…`,
+ * https://learn.microsoft.com/entra/identity-platform/v2-admin-consent).
  */
 export function adminConsentUrl(
   cloud: Cloud,

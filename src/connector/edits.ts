@@ -1,10 +1,11 @@
 /**
- * Format-preserving edits on a JSON document: each edit touches only the bytes of the value, key or property it
- * changes, and anything it inserts follows the file's own line ending and indentation. Key order is kept (new keys
- * go after the existing ones). jsonc-parser's `modify` re-formats the lines it touches, which can rewrite an
- * author's unusual spacing nearby, so these are written by hand on the jsonc-parser tree.
+ * The one place that edits JSON files (apiProperties.json, the swagger, local.settings.json, policy templates):
+ * format-preserving edits whose inserted text follows the file's own line ending and indentation, detected once
+ * here. The quick fixes use the hand-written edits below, which touch only the bytes of the value, key or property
+ * they change (jsonc-parser's `modify` re-formats the lines it touches, which can rewrite an author's unusual
+ * spacing nearby); the setup and the service step use {@link setJson}, `modify` with the same formatting.
  */
-import type { Node } from './jsonc';
+import { applyEdits, modify, parseTree, type FormattingOptions, type JSONPath, type Node, type ParseError } from './jsonc';
 import type { JsonDocument, TextEdit } from './jsonDocument';
 
 function lineStartOf(text: string, offset: number): number {
@@ -20,17 +21,65 @@ function ownLineIndent(text: string, offset: number): string | undefined {
   return /^[ \t]*$/.test(before) ? before : undefined;
 }
 
-/** The indentation step the file uses: a tab, or the smallest run of leading spaces. */
+/**
+ * The indentation step the file uses: a tab when most indented lines start with one, else the smallest run of
+ * leading spaces (2 for a flat file). Reads the first 200 indented lines.
+ */
 export function indentUnit(text: string): string {
   let smallest = 0;
+  let tabs = 0;
+  let spaces = 0;
   const re = /(?:^|\n)([ \t]+)\S/g;
   let m: RegExpExecArray | null;
-  let count = 0;
-  while ((m = re.exec(text)) !== null && count++ < 200) {
-    if (m[1].startsWith('\t')) return '\t';
-    if (smallest === 0 || m[1].length < smallest) smallest = m[1].length;
+  while ((m = re.exec(text)) !== null && tabs + spaces < 200) {
+    if (m[1].startsWith('\t')) {
+      tabs++;
+      continue;
+    }
+    spaces++;
+    const run = /^ */.exec(m[1])![0].length;
+    if (smallest === 0 || run < smallest) smallest = run;
   }
+  if (tabs > spaces) return '\t';
   return smallest > 0 ? ' '.repeat(smallest) : '  ';
+}
+
+/** The file's layout as jsonc-parser formatting options: its indentation unit (at most 8 spaces) and line ending. */
+export function detectFormatting(text: string): FormattingOptions {
+  const unit = indentUnit(text);
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  return unit === '\t' ? { insertSpaces: false, tabSize: 4, eol } : { insertSpaces: true, tabSize: Math.min(unit.length, 8), eol };
+}
+
+/** Sets (or with `undefined` removes) the value at `path` with jsonc-parser, in the file's own layout. Keeps a BOM. */
+export function setJson(text: string, path: JSONPath, value: unknown, options: { isArrayInsertion?: boolean } = {}): string {
+  // A BOM is kept as it was (the rules elsewhere report it); the edit is computed on the text after it.
+  const bom = text.startsWith('\uFEFF') ? '\uFEFF' : '';
+  const body = text.slice(bom.length);
+  return bom + applyEdits(body, modify(body, path, value, { formattingOptions: detectFormatting(body), ...options }));
+}
+
+/** Parses strictly enough to refuse a file we cannot edit safely; returns the reason or undefined. */
+export function jsonProblem(text: string): string | undefined {
+  const errors: ParseError[] = [];
+  const root = parseTree(text.replace(/^\uFEFF/, ''), errors, { allowTrailingComma: true, disallowComments: false });
+  if (errors.length > 0 || !root) return `it is not valid JSON (offset ${errors[0]?.offset ?? 0})`;
+  if (root.type !== 'object') return 'it is not a JSON object';
+  return undefined;
+}
+
+/** One edit from `before` to `after`: the changed middle only (common prefix and suffix kept). */
+export function minimalEdit(before: string, after: string): TextEdit[] {
+  if (before === after) return [];
+  let start = 0;
+  while (start < before.length && start < after.length && before[start] === after[start]) start++;
+  let endB = before.length;
+  let endA = after.length;
+  while (endB > start && endA > start && before[endB - 1] === after[endA - 1]) {
+    endB--;
+    endA--;
+  }
+  return [{ offset: start, length: endB - start, content: after.slice(start, endA) }];
 }
 
 function serialize(value: unknown, doc: JsonDocument, baseIndent: string, multiline: boolean): string {

@@ -55,7 +55,10 @@ export const RULES: Readonly<Record<RuleCode, RuleInfo>> = {
   'secret-expired': { code: 'secret-expired', severity: 'error', title: 'Client secret expired', online: true },
 };
 
-/** Login hosts of Microsoft Entra ID, per cloud (DOMAIN.md §7; `login.windows.net` is the public cloud's legacy name). */
+/**
+ * Login hosts of Microsoft Entra ID, per cloud (https://learn.microsoft.com/entra/identity-platform/authentication-national-cloud;
+ * `login.windows.net` is the public cloud's legacy name).
+ */
 export const ENTRA_LOGIN_HOSTS: Readonly<Record<string, readonly string[]>> = {
   AzureCloud: ['login.microsoftonline.com', 'login.windows.net', 'login.microsoft.com'],
   AzureUSGovernment: ['login.microsoftonline.us', 'login.usgovcloudapi.net'],

@@ -5,19 +5,9 @@
  * Chain: retry → auth → logging → HTTP. Retry is outermost so that every attempt gets a current token and is logged.
  */
 import { Client, type Context, type Middleware } from '@microsoft/microsoft-graph-client';
-
-/** One line per HTTP attempt. Never receives a token, an Authorization header or a body. */
-export interface GraphLogEntry {
-  readonly method: string;
-  readonly path: string;
-  readonly status: number;
-  readonly requestId?: string;
-  readonly durationMs: number;
-  /** Set when the attempt failed without an HTTP answer (connection reset, DNS). */
-  readonly networkError?: string;
-}
-
-export type GraphLog = (entry: GraphLogEntry) => void;
+import { SIGN_IN_REQUIRED } from '../auth/errors';
+import { asUserFailure, describeError } from '../errors';
+import { DEFAULT_RETRY, isIdempotent, isRetryableAnswer, networkCode, retryDelay, type RequestLog, type RequestLogEntry, type RetryPolicy } from '../http/policy';
 
 export interface GetAccessTokenOptions {
   /** The previous token was rejected (401): do not hand out the same one from a cache. */
@@ -29,7 +19,7 @@ export interface GraphClientOptions {
   readonly graphEndpoint: string;
   /** Returns a bearer token for exactly these (resource-qualified) scopes. */
   getAccessToken(scopes: string[], options?: GetAccessTokenOptions): Promise<string>;
-  readonly log?: GraphLog;
+  readonly log?: RequestLog;
   readonly fetch?: typeof fetch;
   /** Resource that scopes are qualified with; default the Graph endpoint itself (`https://graph.microsoft.com/User.Read`). */
   readonly scopeResource?: string;
@@ -39,19 +29,6 @@ export interface GraphClientOptions {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-export interface RetryPolicy {
-  /** Attempts after the first. */
-  readonly maxRetries: number;
-  /** Base delay when the server gives no Retry-After. */
-  readonly baseDelayMs: number;
-  /** Upper bound of any one wait, including a server's Retry-After. */
-  readonly maxDelayMs: number;
-}
-
-/** Error name (and DirectoryError code) of a failure to get a token for a request. */
-export const SIGN_IN_REQUIRED = 'SignInRequired';
-
-const DEFAULT_RETRY: RetryPolicy = { maxRetries: 4, baseDelayMs: 1000, maxDelayMs: 30_000 };
 
 /** The Graph permissions the product asks for, narrowest per operation. */
 export const GraphPermission = {
@@ -159,20 +136,17 @@ export class AuthMiddleware extends Link {
     try {
       return await this.getAccessToken(scopes, options);
     } catch (error) {
-      const wrapped = new Error(error instanceof Error ? error.message : String(error), { cause: error });
+      const failure = asUserFailure(error);
+      const wrapped = new Error(failure ? describeError(failure) : error instanceof Error ? error.message : String(error), { cause: error });
       wrapped.name = SIGN_IN_REQUIRED;
       throw wrapped;
     }
   }
 }
 
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
-
 /**
- * Retries throttling and transient failures, bounded, honouring Retry-After:
- * - 429 for every method (a throttled request was not executed);
- * - 503/504, 409 `Directory_ConcurrencyViolation` and lost connections only for idempotent methods. A POST that may
- *   have been executed is never repeated here: the operations above reconcile (look up, then create) instead.
+ * Retries throttling and transient failures with the shared policy (src/http/policy.ts); for Graph a 409 is
+ * transient only when it is `Directory_ConcurrencyViolation`. `$batch` of reads counts as idempotent.
  */
 export class RetryMiddleware extends Link {
   constructor(
@@ -184,7 +158,7 @@ export class RetryMiddleware extends Link {
 
   async execute(context: Context): Promise<void> {
     const method = methodOf(context);
-    const idempotent = IDEMPOTENT.has(method) || isBatchOfReads(context);
+    const idempotent = isIdempotent(method) || isBatchOfReads(context);
     for (let attempt = 0; ; attempt++) {
       let failure: unknown;
       try {
@@ -198,24 +172,15 @@ export class RetryMiddleware extends Link {
         // A refused or cancelled sign-in is the user's answer: asking again would show the same prompt twice. A refused
         // host or redirect would be refused again.
         if (!idempotent || last || isSignInFailure(failure) || isRefusal(failure)) throw failure;
-        await this.sleep(this.delay(attempt, undefined));
+        await this.sleep(retryDelay(this.policy, attempt, undefined));
         continue;
       }
       const response = context.response as Response | undefined;
       if (!response || last) return;
-      const retryable =
-        response.status === 429 ||
-        (idempotent && (response.status === 503 || response.status === 504)) ||
-        (idempotent && response.status === 409 && (await isConcurrencyViolation(response)));
-      if (!retryable) return;
-      await this.sleep(this.delay(attempt, response.headers.get('Retry-After')));
+      const conflict = idempotent && response.status === 409 && (await isConcurrencyViolation(response));
+      if (!isRetryableAnswer(response.status, idempotent, conflict)) return;
+      await this.sleep(retryDelay(this.policy, attempt, response.headers.get('Retry-After')));
     }
-  }
-
-  private delay(attempt: number, retryAfter: string | null | undefined): number {
-    const seconds = retryAfter ? Number(retryAfter) : NaN;
-    const ms = Number.isFinite(seconds) ? seconds * 1000 : this.policy.baseDelayMs * 2 ** attempt;
-    return Math.min(Math.max(ms, 0), this.policy.maxDelayMs);
   }
 }
 
@@ -251,7 +216,7 @@ async function isConcurrencyViolation(response: Response): Promise<boolean> {
 /** Logs method, path, status, request-id and duration of every attempt. Nothing else. */
 export class LoggingMiddleware extends Link {
   constructor(
-    private readonly log: GraphLog,
+    private readonly log: RequestLog,
     private readonly now: () => number = () => Date.now(),
   ) {
     super();
@@ -264,13 +229,12 @@ export class LoggingMiddleware extends Link {
     try {
       await this.forward(context);
     } catch (error) {
-      const cause = (error as { cause?: { code?: string }; code?: string }).cause?.code ?? (error as { code?: string }).code;
-      this.log({ method, path, status: 0, durationMs: this.now() - started, networkError: cause ?? 'network error' });
+      this.log({ method, path, status: 0, durationMs: this.now() - started, networkError: networkCode(error) });
       throw error;
     }
     const response = context.response as Response | undefined;
     const requestId = response?.headers.get('request-id') ?? undefined;
-    const entry: GraphLogEntry = { method, path, status: response?.status ?? 0, durationMs: this.now() - started };
+    const entry: RequestLogEntry = { method, path, status: response?.status ?? 0, durationMs: this.now() - started };
     this.log(requestId ? { ...entry, requestId } : entry);
   }
 }
@@ -287,7 +251,7 @@ export class FetchHandler implements Middleware {
     try {
       response = await this.doFetch(context.request, { ...(context.options as RequestInit), redirect: 'manual' });
     } catch (error) {
-      const code = (error as { cause?: { code?: string } }).cause?.code ?? (error as { code?: string }).code ?? 'NetworkError';
+      const code = networkCode(error);
       const wrapped = new Error(`The connection to Microsoft Graph failed (${code}).`, { cause: error });
       wrapped.name = code;
       throw Object.assign(wrapped, { code });

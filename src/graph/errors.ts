@@ -4,25 +4,16 @@
  */
 import { AADSTS_CODES, aadstsNumber } from '../auth/aadsts';
 
-export interface DirectoryError {
-  /** Graph error code (`Authorization_RequestDenied`), detail code (`NoBackingApplicationObject`) or `AADSTS65001`. */
-  readonly code: string;
-  /** HTTP status, 0 when the request never got an answer. */
-  readonly status: number;
-  /** One sentence with the cause. */
-  readonly message: string;
-  /** What the user can do about it. */
-  readonly next: string;
-  /** Graph `request-id`, to quote to support. */
-  readonly requestId?: string;
-}
+import { asAuthFailure, SIGN_IN_REQUIRED } from '../auth/errors';
+import { asUserFailure, describeError, type UserError } from '../errors';
 
-/** Thrown by operations and steps so callers can `catch` and still get a value; see {@link toDirectoryError}. */
-export class DirectoryFailure extends Error {
-  constructor(readonly error: DirectoryError) {
-    super(error.message);
-    this.name = 'DirectoryFailure';
-  }
+/**
+ * A Graph or Entra failure: `code` is Graph's error code (`Authorization_RequestDenied`), a detail code
+ * (`NoBackingApplicationObject`) or `AADSTS65001`; `status` is always known (0 when the request never got an answer).
+ * Operations throw it as a `UserFailure`; see {@link toDirectoryError}.
+ */
+export interface DirectoryError extends UserError {
+  readonly status: number;
 }
 
 interface Known {
@@ -151,12 +142,17 @@ export function fromAadsts(text: string, status = 400): DirectoryError {
   };
 }
 
+const SIGN_IN_NEXT = 'Sign in again (or accept the consent screen), then run the step again; the setup continues where it stopped.';
+
 /**
  * Anything thrown by the Graph client, fetch, or our own code → a value. `GraphError` from
  * `@microsoft/microsoft-graph-client` carries `statusCode`, `code`, `requestId` and `body` (the JSON error).
  */
 export function toDirectoryError(thrown: unknown): DirectoryError {
-  if (thrown instanceof DirectoryFailure) return thrown.error;
+  const signIn = asAuthFailure(thrown);
+  if (signIn) return { code: SIGN_IN_REQUIRED, status: 401, message: redact(describeError(signIn)), next: SIGN_IN_NEXT };
+  const failure = asUserFailure(thrown);
+  if (failure) return { ...failure.error, status: failure.status ?? 0 };
   if (typeof thrown === 'object' && thrown !== null) {
     const e = thrown as { statusCode?: number; code?: string; message?: string; requestId?: string; body?: unknown };
     if (typeof e.statusCode === 'number' && e.statusCode > 0) {
@@ -174,13 +170,8 @@ export function toDirectoryError(thrown: unknown): DirectoryError {
       return fromGraphError(e.statusCode, body, e.requestId ?? undefined);
     }
     const msg = typeof e.message === 'string' ? e.message : String(thrown);
-    if (e.code === 'SignInRequired' || (thrown as Error).name === 'SignInRequired' || (thrown as Error).name === 'AuthFailure') {
-      return {
-        code: 'SignInRequired',
-        status: 401,
-        message: redact(msg),
-        next: 'Sign in again (or accept the consent screen), then run the step again; the setup continues where it stopped.',
-      };
+    if (e.code === SIGN_IN_REQUIRED || (thrown as Error).name === SIGN_IN_REQUIRED) {
+      return { code: SIGN_IN_REQUIRED, status: 401, message: redact(msg), next: SIGN_IN_NEXT };
     }
     if (/AADSTS\d+/.test(msg)) return fromAadsts(msg);
     const cause = (thrown as { cause?: { code?: string } }).cause;

@@ -1,11 +1,12 @@
 /**
  * Directory operations over a Graph `Client`: lookups, idempotent upserts, grants, passwords. Used by the setup
  * engine and the registrations tree. Every create is idempotent (upsert by a stable key, or look up before adding)
- * so a retry after a lost response converges on the same object. Failures are thrown as {@link DirectoryFailure}.
+ * so a retry after a lost response converges on the same object. Failures are thrown as `UserFailure` values (see {@link toDirectoryError}).
  */
 import { ResponseType, type Client } from '@microsoft/microsoft-graph-client';
 import { GraphScopes, GraphPermission } from './client';
-import { DirectoryFailure, isReplicationLag, toDirectoryError } from './errors';
+import { UserFailure } from '../errors';
+import { isReplicationLag, toDirectoryError } from './errors';
 
 export const MICROSOFT_GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
 /** Power Platform's first-party "Azure API Connections" client, pre-authorized on the API for on-behalf-of. */
@@ -99,7 +100,7 @@ async function call<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (thrown) {
-    throw new DirectoryFailure(toDirectoryError(thrown));
+    throw new UserFailure(toDirectoryError(thrown));
   }
 }
 
@@ -146,7 +147,7 @@ export class Directory {
         return await write();
       } catch (thrown) {
         const error = toDirectoryError(thrown);
-        if (!isReplicationLag(error) || attempt >= this.replication.attempts) throw new DirectoryFailure(error);
+        if (!isReplicationLag(error) || attempt >= this.replication.attempts) throw new UserFailure(error);
         await this.sleep(Math.min(this.replication.delayMs * attempt, 10_000));
       }
     }
@@ -270,7 +271,7 @@ export class Directory {
       );
       return { value: created, created: true };
     } catch (thrown) {
-      const error = thrown instanceof DirectoryFailure ? thrown.error : toDirectoryError(thrown);
+      const error = toDirectoryError(thrown);
       if (error.status !== 409) throw thrown;
       const found = await this.afterCreate(async () => {
         const sp = await this.getServicePrincipalByAppId(appId);
@@ -351,11 +352,11 @@ export class Directory {
     const byId = new Map(answer.responses.map((r) => [r.id, r]));
     return paths.map((_, i) => {
       const r = byId.get(String(i + 1));
-      if (!r) throw new DirectoryFailure(toDirectoryError({ statusCode: 500, body: '{}' }));
+      if (!r) throw new UserFailure(toDirectoryError({ statusCode: 500, body: '{}' }));
       if (r.status === 404) return undefined;
       if (r.status >= 400) {
         const err = (r.body as { error?: object } | undefined)?.error ?? {};
-        throw new DirectoryFailure(toDirectoryError({ statusCode: r.status, body: JSON.stringify(err) }));
+        throw new UserFailure(toDirectoryError({ statusCode: r.status, body: JSON.stringify(err) }));
       }
       return r.body as T;
     });
@@ -369,7 +370,7 @@ export class Directory {
     } catch (thrown) {
       const error = toDirectoryError(thrown);
       if (error.status === 404) return undefined;
-      throw new DirectoryFailure(error);
+      throw new UserFailure(error);
     }
   }
 
@@ -389,7 +390,7 @@ export class Directory {
       await this.client.api(path).delete();
     } catch (thrown) {
       const error = toDirectoryError(thrown);
-      if (error.status !== 404) throw new DirectoryFailure(error);
+      if (error.status !== 404) throw new UserFailure(error);
     }
   }
 }

@@ -7,8 +7,46 @@
  */
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { GraphPermission, GraphScopes } from './client';
-import { DirectoryFailure, toDirectoryError } from './errors';
-import type { AppRecord, DirectorySnapshot, GrantRecord, SpRecord } from '../registrations/health';
+import { UserFailure } from '../errors';
+import { toDirectoryError } from './errors';
+
+/** What the directory holds: the fields the trees show, nothing more. */
+export interface AppRecord {
+  readonly id: string;
+  readonly appId: string;
+  readonly displayName: string;
+  readonly identifierUris?: readonly string[];
+  readonly web?: { readonly redirectUris?: readonly string[] } | null;
+  readonly api?: {
+    readonly oauth2PermissionScopes?: readonly { readonly id: string; readonly value: string; readonly isEnabled?: boolean }[];
+    readonly preAuthorizedApplications?: readonly { readonly appId: string; readonly delegatedPermissionIds: readonly string[] }[];
+  } | null;
+  readonly requiredResourceAccess?: readonly { readonly resourceAppId: string; readonly resourceAccess: readonly { readonly id: string; readonly type: string }[] }[];
+  readonly passwordCredentials?: readonly { readonly keyId: string; readonly displayName?: string | null; readonly endDateTime?: string | null; readonly hint?: string | null }[];
+}
+
+export interface SpRecord {
+  readonly id: string;
+  readonly appId: string;
+  readonly displayName?: string | null;
+  readonly servicePrincipalNames?: readonly string[];
+  readonly oauth2PermissionScopes?: readonly { readonly id: string; readonly value: string }[];
+}
+
+export interface GrantRecord {
+  readonly id: string;
+  readonly clientId: string;
+  readonly resourceId: string;
+  readonly consentType: string;
+  readonly principalId?: string | null;
+  readonly scope: string;
+}
+
+export interface DirectorySnapshot {
+  readonly applications: readonly AppRecord[];
+  readonly servicePrincipals: readonly SpRecord[];
+  readonly grants: readonly GrantRecord[];
+}
 
 /** The application fields the Connectors view shows. */
 export const TREE_APP_SELECT = 'id,appId,displayName,identifierUris,web,api,requiredResourceAccess,passwordCredentials';
@@ -48,7 +86,7 @@ async function call<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (thrown) {
-    throw new DirectoryFailure(toDirectoryError(thrown));
+    throw new UserFailure(toDirectoryError(thrown));
   }
 }
 
@@ -65,10 +103,10 @@ async function batchLists<T>(client: Client, urls: readonly string[], permission
         const byId = new Map(answer.responses.map((r) => [r.id, r]));
         return group.map((_, i) => {
           const r = byId.get(String(i + 1));
-          if (!r) throw new DirectoryFailure(toDirectoryError({ statusCode: 500, body: JSON.stringify({ code: 'BatchResponseMissing', message: 'A $batch answer lacks a response.' }) }));
+          if (!r) throw new UserFailure(toDirectoryError({ statusCode: 500, body: JSON.stringify({ code: 'BatchResponseMissing', message: 'A $batch answer lacks a response.' }) }));
           if (r.status >= 400) {
             const err = (r.body as { error?: object } | undefined)?.error ?? {};
-            throw new DirectoryFailure(toDirectoryError({ statusCode: r.status, body: JSON.stringify(err) }));
+            throw new UserFailure(toDirectoryError({ statusCode: r.status, body: JSON.stringify(err) }));
           }
           return r.body as ListPage<T>;
         });

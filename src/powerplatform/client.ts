@@ -4,6 +4,7 @@
  * connector runtime. Over `fetch`, with the bearer from an injected token getter; errors as PowerPlatformFailure
  * values with a cause and a next step. Nothing here knows about VS Code. Sources: README.md in this folder.
  */
+import { UserFailure } from '../errors';
 
 export const POWER_PLATFORM_API_VERSION = '2016-11-01';
 
@@ -51,15 +52,9 @@ export interface ConnectionResource {
 }
 
 /** A failed Power Platform call: what went wrong and what to do next. Never carries a token or a secret. */
-export class PowerPlatformFailure extends Error {
-  constructor(
-    readonly code: string,
-    readonly status: number,
-    message: string,
-    readonly next: string,
-  ) {
-    super(message);
-    this.name = 'PowerPlatformFailure';
+export class PowerPlatformFailure extends UserFailure {
+  constructor(code: string, status: number, message: string, next: string) {
+    super({ code, message, next, status });
   }
 }
 

@@ -5,7 +5,7 @@
  * workspace file must not decide where tokens are sent — the cloud configuration does.
  */
 import { parse } from 'jsonc-parser';
-import { setJson } from '../service/jsonEdit';
+import { setJson } from '../connector/edits';
 
 export const SETTINGS_FILE = 'settings.json';
 

@@ -1,15 +1,19 @@
 /**
- * The registrations tree's changes to the directory, and how each one changes the tree's last known snapshot, so the
- * tree shows the change as soon as Graph accepted it (a re-read could still miss it during replication).
+ * The changes to a registration that both the setup engine's tasks (src/setup/engine.ts) and the registrations
+ * tree, its quick fixes and the explain command make — one place each for registering a redirect URI, widening a
+ * consent grant and adding a client secret. Each reads, merges and writes: a Graph PATCH replaces whole collections,
+ * so what is there now is read fresh (not from a view) and kept. Also how each change updates the tree's last known
+ * snapshot, so the tree shows it as soon as Graph accepted it (a re-read could still miss it during replication).
  */
+import { fail, UserFailure } from '../errors';
 import type { Directory, PasswordCredential } from '../graph/operations';
 import { secretStorageKey, type ClientSecretStore } from '../connector/secrets';
-import type { AppRecord, DirectorySnapshot, GrantRecord, SpRecord } from './health';
+import type { AppRecord, DirectorySnapshot, GrantRecord, SpRecord } from '../graph/registrations';
 
 /** Adds `uri` as a Web redirect URI, keeping the ones registered now (read fresh, not from the tree). */
 export async function registerRedirectUri(dir: Directory, appId: string, uri: string): Promise<{ objectId: string; redirectUris: string[] }> {
   const app = await dir.getApplicationByAppId(appId);
-  if (!app) throw new Error(`The app registration ${appId} no longer exists in this tenant. Refresh the view.`);
+  if (!app) fail('AppNotFound', `The app registration ${appId} no longer exists in this tenant.`, 'Refresh the view, or run the setup again to re-create it.');
   const current = app.web?.redirectUris ?? [];
   const redirectUris = current.includes(uri) ? current : [...current, uri];
   if (redirectUris !== current) await dir.updateApplication(app.id, { web: { redirectUris } });
@@ -24,6 +28,15 @@ export async function removeRedirectUri(dir: Directory, appId: string, uri: stri
   const redirectUris = current.filter((u) => u !== uri);
   if (redirectUris.length !== current.length) await dir.updateApplication(app.id, { web: { redirectUris } });
   return { objectId: app.id, redirectUris };
+}
+
+/** Widens a grant to `scopes`, keeping the scopes it has (never narrowing it); returns its scope afterwards. */
+export async function extendGrant(dir: Directory, grant: { readonly id: string; readonly scope: string }, scopes: readonly string[]): Promise<string> {
+  const have = [...new Set(grant.scope.split(/\s+/).filter(Boolean))];
+  const need = scopes.filter((s) => !have.includes(s));
+  const scope = [...have, ...need].join(' ');
+  if (need.length > 0) await dir.updateGrantScope(grant.id, scope);
+  return need.length > 0 ? scope : grant.scope;
 }
 
 export interface ConsentResult {
@@ -42,23 +55,34 @@ export async function grantTenantConsent(dir: Directory, clientAppId: string, re
   const existing = (await dir.listGrants(clientSp.id, resourceSp.id)).find((g) => g.consentType === 'AllPrincipals');
   let grant: GrantRecord;
   if (existing) {
-    const have = existing.scope.split(/\s+/).filter(Boolean);
-    const scope = [...have, ...scopes.filter((s) => !have.includes(s))].join(' ');
-    if (scope !== existing.scope) await dir.updateGrantScope(existing.id, scope);
-    grant = { ...existing, scope };
+    grant = { ...existing, scope: await extendGrant(dir, existing, scopes) };
   } else {
     grant = await dir.createGrant({ clientId: clientSp.id, resourceId: resourceSp.id, consentType: 'AllPrincipals', principalId: null, scope: scopes.join(' ') });
   }
   return { clientSp: { id: clientSp.id, appId: clientSp.appId, displayName: clientSp.displayName }, resourceSp: { id: resourceSp.id, appId: resourceSp.appId, displayName: resourceSp.displayName }, grant };
 }
 
-/** A new client secret; the caller stores `secretText` and drops it. */
-export async function addSecret(dir: Directory, appObjectId: string, days: number, now = new Date()): Promise<PasswordCredential & { secretText: string }> {
+export interface SecretOptions {
+  readonly now?: Date;
+  /** The secret's display name; default "Entra Connector YYYY-MM-DD". */
+  readonly label?: string;
+  /** The next step when Graph answers without the value. */
+  readonly nextWithoutValue?: string;
+}
+
+/** A new client secret valid `days` days; the caller stores `secretText` and drops it. */
+export async function addSecret(dir: Pick<Directory, 'addPassword'>, appObjectId: string, days: number, options: SecretOptions = {}): Promise<PasswordCredential & { secretText: string; endDateTime: string }> {
+  const now = options.now ?? new Date();
   const end = new Date(now.getTime() + days * 86_400_000).toISOString();
-  const label = `Entra Connector ${now.toISOString().slice(0, 10)}`;
-  const created = await dir.addPassword(appObjectId, label, end);
-  if (!created.secretText) throw new Error('Microsoft Graph created the secret but did not return its value. Remove it in the Entra admin center and try again.');
-  return created as PasswordCredential & { secretText: string };
+  const created = await dir.addPassword(appObjectId, options.label ?? `Entra Connector ${now.toISOString().slice(0, 10)}`, end);
+  if (!created.secretText) {
+    throw new UserFailure({
+      code: 'NoSecretReturned',
+      message: 'Microsoft Graph created the secret but did not return its value.',
+      next: options.nextWithoutValue ?? 'Remove it in the Entra admin center and try again.',
+    });
+  }
+  return { ...created, secretText: created.secretText, endDateTime: created.endDateTime ?? end };
 }
 
 /** Secrets this tool added: the tree's (`Entra Connector 2025-01-31`) and the setup's (`Entra Connector setup <id>`). */

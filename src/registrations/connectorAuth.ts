@@ -7,7 +7,10 @@ import { readApiProperties } from '../connector/model';
 import { scalar, stringValue, valueOf } from '../connector/jsonDocument';
 import { isEmptyOrPlaceholder } from '../connector/values';
 
-/** The legacy redirect URL every connector shared before per-connector URLs (DOMAIN.md §3). */
+/**
+ * The legacy redirect URL every connector shared before per-connector URLs (`redirectMode: "GlobalPerConnector"`;
+ * https://learn.microsoft.com/connectors/custom-connectors/azure-active-directory-authentication).
+ */
 export const SHARED_REDIRECT_URL = 'https://global.consent.azure-apim.net/redirect';
 
 export type ConnectorAuth =

@@ -2,8 +2,9 @@
  * A connector's health, computed from its files and what the directory holds: which redirect URIs are registered or
  * missing, which delegated scopes are requested and consented, how long its secrets last and whether this machine
  * holds one, the API's identifier URIs and pre-authorized clients, and the worst problem to summarize the connector.
- * Plain data in, plain data out: no Graph, no VS Code.
+ * Plain data in (the directory records read by src/graph/registrations.ts), plain data out: no Graph calls, no VS Code.
  */
+import type { AppRecord, DirectorySnapshot, SpRecord } from '../graph/registrations';
 import type { ConnectorAuth } from './connectorAuth';
 
 export const MICROSOFT_GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
@@ -13,45 +14,6 @@ export const EXPIRY_WARNING_DAYS = 30;
 const WELL_KNOWN_CLIENTS: Readonly<Record<string, string>> = {
   'fe053c5f-3692-4f14-aef2-ee34fc081cae': 'Azure API Connections',
 };
-
-// ---- what the directory holds (the fields the tree shows, nothing more) -----------------------------------------
-
-export interface AppRecord {
-  readonly id: string;
-  readonly appId: string;
-  readonly displayName: string;
-  readonly identifierUris?: readonly string[];
-  readonly web?: { readonly redirectUris?: readonly string[] } | null;
-  readonly api?: {
-    readonly oauth2PermissionScopes?: readonly { readonly id: string; readonly value: string; readonly isEnabled?: boolean }[];
-    readonly preAuthorizedApplications?: readonly { readonly appId: string; readonly delegatedPermissionIds: readonly string[] }[];
-  } | null;
-  readonly requiredResourceAccess?: readonly { readonly resourceAppId: string; readonly resourceAccess: readonly { readonly id: string; readonly type: string }[] }[];
-  readonly passwordCredentials?: readonly { readonly keyId: string; readonly displayName?: string | null; readonly endDateTime?: string | null; readonly hint?: string | null }[];
-}
-
-export interface SpRecord {
-  readonly id: string;
-  readonly appId: string;
-  readonly displayName?: string | null;
-  readonly servicePrincipalNames?: readonly string[];
-  readonly oauth2PermissionScopes?: readonly { readonly id: string; readonly value: string }[];
-}
-
-export interface GrantRecord {
-  readonly id: string;
-  readonly clientId: string;
-  readonly resourceId: string;
-  readonly consentType: string;
-  readonly principalId?: string | null;
-  readonly scope: string;
-}
-
-export interface DirectorySnapshot {
-  readonly applications: readonly AppRecord[];
-  readonly servicePrincipals: readonly SpRecord[];
-  readonly grants: readonly GrantRecord[];
-}
 
 // ---- the health model -----------------------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@
 import { parse } from 'jsonc-parser';
 import { readApiProperties } from '../connector/model';
 import { stringValue, valueOf } from '../connector/jsonDocument';
+import { asUserFailure, fail, type UserFailure } from '../errors';
 import type { Directory } from '../graph/operations';
 import { apiAudiences, tenantIssuer, tokenVersionOf, type EasyAuthTarget } from './easyAuth';
 
@@ -36,14 +37,12 @@ export function swaggerHost(swaggerText: string): string | undefined {
   return typeof doc?.host === 'string' && doc.host.trim() ? doc.host.trim() : undefined;
 }
 
-export class ApiTargetError extends Error {
-  constructor(
-    message: string,
-    readonly next: string,
-  ) {
-    super(message);
-    this.name = 'ApiTargetError';
-  }
+const API_APP_CODES = new Set(['ApiAppUnknown', 'ApiAppNotFound', 'ApiAppAmbiguous']);
+
+/** True when the API app could not be determined: the caller may ask the user for it. */
+export function isApiAppUnknown(error: unknown): error is UserFailure {
+  const failure = asUserFailure(error);
+  return !!failure && API_APP_CODES.has(failure.code);
 }
 
 /**
@@ -71,12 +70,13 @@ export async function resolveApiTarget(
   if (!appId || uris.length === 0) {
     const query = appId ?? uris[0];
     if (!query) {
-      throw new ApiTargetError('The API app is not known: the connector has no Entra resource URL.', 'Run the setup first, or give the API app with --api-app-id (and --api-uri).');
+      fail('ApiAppUnknown', 'The API app is not known: the connector has no Entra resource URL.', 'Run the setup first, or give the API app with --api-app-id (and --api-uri).');
     }
-    if (!context.directory) throw new ApiTargetError(`The API app ${query} cannot be looked up here.`, 'Give both --api-app-id and --api-uri.');
+    if (!context.directory) fail('ApiAppUnknown', `The API app ${query} cannot be looked up here.`, 'Give both --api-app-id and --api-uri.');
     const found = await (await context.directory()).findApplications(query);
     if (found.length !== 1) {
-      throw new ApiTargetError(
+      fail(
+        found.length === 0 ? 'ApiAppNotFound' : 'ApiAppAmbiguous',
         found.length === 0 ? `No app registration with ${query} is in tenant ${context.tenantId}.` : `${found.length} app registrations match ${query}.`,
         'Check the connector’s resource URL, or give the API app with --api-app-id and --api-uri.',
       );

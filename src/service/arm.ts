@@ -1,25 +1,12 @@
 /**
  * A small Azure Resource Manager client over `fetch`: bearer from the sign-in service (scope
- * `{armEndpoint}/user_impersonation`, asked for when first needed), the same bounded retry policy as the Graph
- * client, one log line per attempt, errors as ArmFailure values. See README.md for why not `@azure/arm-appservice`.
+ * `{armEndpoint}/user_impersonation`, asked for when first needed), the same bounded retry policy and log entry as
+ * the Graph client (src/http/policy.ts), errors as `UserFailure` values. See README.md for why not `@azure/arm-appservice`.
  */
-import { armErrorFrom, ArmFailure } from './errors';
-
-export interface ArmLogEntry {
-  readonly method: string;
-  /** Resource path without the query. */
-  readonly path: string;
-  readonly status: number;
-  readonly requestId?: string;
-  readonly durationMs: number;
-  readonly networkError?: string;
-}
-
-export interface ArmRetryPolicy {
-  readonly maxRetries: number;
-  readonly baseDelayMs: number;
-  readonly maxDelayMs: number;
-}
+import { asAuthFailure } from '../auth/errors';
+import { UserFailure } from '../errors';
+import { DEFAULT_RETRY, isIdempotent, isRetryableAnswer, networkCode, retryDelay, type RequestLog, type RetryPolicy } from '../http/policy';
+import { armErrorFrom } from './errors';
 
 export interface ArmClientOptions {
   /** e.g. `https://management.azure.com` or `https://127.0.0.2:PORT/arm`. */
@@ -27,12 +14,10 @@ export interface ArmClientOptions {
   /** A token for exactly these (resource-qualified) scopes; `forceRefresh` after a 401. */
   getAccessToken(scopes: string[], options?: { forceRefresh?: boolean }): Promise<string>;
   readonly fetch?: typeof fetch;
-  readonly log?: (entry: ArmLogEntry) => void;
-  readonly retry?: Partial<ArmRetryPolicy>;
+  readonly log?: RequestLog;
+  readonly retry?: Partial<RetryPolicy>;
   readonly sleep?: (ms: number) => Promise<void>;
 }
-
-const DEFAULT_RETRY: ArmRetryPolicy = { maxRetries: 4, baseDelayMs: 1000, maxDelayMs: 30_000 };
 
 export const WEB_API_VERSION = '2022-03-01';
 export const SUBSCRIPTIONS_API_VERSION = '2022-12-01';
@@ -42,11 +27,9 @@ export function armScope(armEndpoint: string): string {
   return `${armEndpoint.replace(/\/+$/, '')}/user_impersonation`;
 }
 
-const IDEMPOTENT = new Set(['GET', 'PUT', 'PATCH', 'DELETE', 'HEAD']);
-
 export class ArmClient {
   private readonly endpoint: string;
-  private readonly retry: ArmRetryPolicy;
+  private readonly retry: RetryPolicy;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly doFetch: typeof fetch;
 
@@ -101,13 +84,13 @@ export class ArmClient {
     const next = new URL(link);
     const base = new URL(this.endpoint);
     if (next.origin !== base.origin || !next.pathname.startsWith(base.pathname.replace(/\/$/, ''))) {
-      throw new ArmFailure({ code: 'UnexpectedNextLink', status: 0, message: `Azure Resource Manager sent a next-page link to another host (${next.host}).`, next: 'Check the armEndpoint setting; the list was not completed.' });
+      throw new UserFailure({ code: 'UnexpectedNextLink', status: 0, message: `Azure Resource Manager sent a next-page link to another host (${next.host}).`, next: 'Check the armEndpoint setting; the list was not completed.' });
     }
     return next.toString();
   }
 
   private async send<T>(method: string, url: string, body?: unknown): Promise<T> {
-    const idempotent = IDEMPOTENT.has(method);
+    const idempotent = isIdempotent(method);
     const path = new URL(url).pathname.slice(new URL(this.endpoint).pathname.replace(/\/$/, '').length);
     let forced = false;
     for (let attempt = 0; ; attempt++) {
@@ -124,28 +107,27 @@ export class ArmClient {
           redirect: 'manual',
         });
       } catch (error) {
-        const code = (error as { cause?: { code?: string } }).cause?.code ?? (error as { code?: string }).code ?? 'NetworkError';
+        const code = networkCode(error);
         this.options.log?.({ method, path, status: 0, durationMs: Date.now() - started, networkError: code });
         if (idempotent && !last) {
-          await this.sleep(this.delay(attempt, null));
+          await this.sleep(retryDelay(this.retry, attempt, null));
           continue;
         }
-        throw new ArmFailure({ code: 'NetworkError', status: 0, message: `The connection to Azure Resource Manager failed (${code}).`, next: 'Check your network connection and the armEndpoint setting, then retry.' });
+        throw new UserFailure({ code: 'NetworkError', status: 0, message: `The connection to Azure Resource Manager failed (${code}).`, next: 'Check your network connection and the armEndpoint setting, then retry.' });
       }
       const requestId = response.headers.get('x-ms-request-id') ?? undefined;
       this.options.log?.({ method, path, status: response.status, durationMs: Date.now() - started, ...(requestId ? { requestId } : {}) });
       if ((response.status >= 300 && response.status < 400) || response.type === 'opaqueredirect') {
-        throw new ArmFailure({ code: 'RedirectRefused', status: response.status, message: `Azure Resource Manager answered with a redirect (HTTP ${response.status}); it was not followed and no token was sent on.`, next: 'Check the armEndpoint setting.' });
+        throw new UserFailure({ code: 'RedirectRefused', status: response.status, message: `Azure Resource Manager answered with a redirect (HTTP ${response.status}); it was not followed and no token was sent on.`, next: 'Check the armEndpoint setting.' });
       }
       if (response.status === 401 && !forced) {
         forced = true;
         attempt--;
         continue;
       }
-      // 429: the request was not executed; 409 (another operation on the site), 503, 504: only idempotent requests.
-      const retryable = response.status === 429 || (idempotent && [409, 503, 504].includes(response.status));
-      if (retryable && !last) {
-        await this.sleep(this.delay(attempt, response.headers.get('retry-after')));
+      // For ARM every 409 on a site is "another operation is in progress", which clears.
+      if (isRetryableAnswer(response.status, idempotent, true) && !last) {
+        await this.sleep(retryDelay(this.retry, attempt, response.headers.get('retry-after')));
         continue;
       }
       const text = await response.text();
@@ -155,7 +137,7 @@ export class ArmClient {
       } catch {
         parsed = undefined;
       }
-      if (!response.ok) throw new ArmFailure(armErrorFrom(response.status, parsed, requestId));
+      if (!response.ok) throw new UserFailure(armErrorFrom(response.status, parsed, requestId));
       return parsed as T;
     }
   }
@@ -164,14 +146,8 @@ export class ArmClient {
     try {
       return await this.options.getAccessToken([this.scope], forceRefresh ? { forceRefresh: true } : undefined);
     } catch (error) {
-      if (error instanceof Error && error.name === 'AuthFailure') throw error;
-      throw new ArmFailure({ code: 'SignInRequired', status: 0, message: error instanceof Error ? error.message : String(error), next: 'Sign in and retry.' });
+      if (asAuthFailure(error)) throw error;
+      throw new UserFailure({ code: 'SignInRequired', status: 0, message: error instanceof Error ? error.message : String(error), next: 'Sign in and retry.' });
     }
-  }
-
-  private delay(attempt: number, retryAfter: string | null): number {
-    const seconds = retryAfter ? Number(retryAfter) : NaN;
-    const ms = Number.isFinite(seconds) ? seconds * 1000 : this.retry.baseDelayMs * 2 ** attempt;
-    return Math.min(Math.max(ms, 0), this.retry.maxDelayMs);
   }
 }

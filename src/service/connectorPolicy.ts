@@ -4,7 +4,7 @@
  * Added once; an existing Origin policy is reported and left as the author wrote it.
  */
 import { parse } from 'jsonc-parser';
-import { jsonProblem, setJson } from './jsonEdit';
+import { jsonProblem, setJson } from '../connector/edits';
 
 export const ORIGIN_POLICY_TITLE = 'Set Origin for the service’s CORS';
 

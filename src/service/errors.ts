@@ -3,31 +3,19 @@
  * A 403 `AuthorizationFailed` names the action refused, the scope, and the built-in role that grants it.
  * Nothing here carries a token or a request body.
  */
+import { asAuthFailure } from '../auth/errors';
+import { asUserFailure, type UserError } from '../errors';
 
-export interface ArmError {
-  /** ARM error code (`AuthorizationFailed`, `ResourceNotFound`…), `NetworkError`, or `SignInRequired`. */
-  readonly code: string;
-  /** HTTP status, 0 without an answer. */
+/**
+ * An ARM failure: `code` is ARM's (`AuthorizationFailed`, `ResourceNotFound`…), `NetworkError`, or `SignInRequired`;
+ * `requestId` is `x-ms-request-id`. Thrown as a `UserFailure`.
+ */
+export interface ArmError extends UserError {
   readonly status: number;
-  readonly message: string;
-  readonly next: string;
-  /** `x-ms-request-id`, to quote to support. */
-  readonly requestId?: string;
   /** For AuthorizationFailed: the action refused and the role that allows it. */
   readonly action?: string;
   readonly scope?: string;
   readonly role?: string;
-}
-
-export class ArmFailure extends Error {
-  constructor(readonly error: ArmError) {
-    super(error.message);
-    this.name = 'ArmFailure';
-  }
-  /** The next step, so that code that handles Graph failures (`{ message, next }`) shows ARM ones the same way. */
-  get next(): string {
-    return this.error.next;
-  }
 }
 
 /**
@@ -87,8 +75,10 @@ function scopeOfSite(scope: string): string {
 
 /** Any error as an ArmError (network failures, sign-in failures, programming errors keep their message). */
 export function toArmError(error: unknown): ArmError {
-  if (error instanceof ArmFailure) return error.error;
-  const e = error as { name?: string; message?: string; cause_?: string; nextStep?: string; code?: string } | undefined;
-  if (e?.name === 'AuthFailure') return { code: 'SignInRequired', status: 0, message: e.cause_ ?? e.message ?? 'Sign-in is required.', next: e.nextStep ?? 'Sign in and retry.' };
+  const signIn = asAuthFailure(error);
+  if (signIn) return { code: 'SignInRequired', status: 0, message: signIn.message, next: signIn.next };
+  const failure = asUserFailure(error);
+  if (failure) return { ...failure.error, status: failure.status ?? 0 };
+  const e = error as { message?: string; code?: string } | undefined;
   return { code: e?.code ?? 'Error', status: 0, message: e?.message ?? String(error), next: 'Check your network connection and the armEndpoint setting, then retry.' };
 }

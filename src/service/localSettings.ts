@@ -5,7 +5,7 @@
  */
 import { parse } from 'jsonc-parser';
 import { originKey } from './cors';
-import { jsonProblem, setJson } from './jsonEdit';
+import { jsonProblem, setJson } from '../connector/edits';
 
 export interface LocalCorsEdit {
   /** The new text, or undefined when nothing changes. */

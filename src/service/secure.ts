@@ -6,7 +6,8 @@
 import { WEB_API_VERSION, type ArmClient } from './arm';
 import { planCors, POWER_PLATFORM_ORIGINS, readCors, type CorsPlan } from './cors';
 import { planEasyAuth, sameJson, type EasyAuthPlan, type EasyAuthTarget } from './easyAuth';
-import { ArmFailure } from './errors';
+import { UserFailure } from '../errors';
+import type { ArmError } from './errors';
 import type { Site } from './sites';
 
 export interface SecureOptions {
@@ -82,8 +83,8 @@ export async function applySecureService(arm: ArmClient, plan: SecurePlan): Prom
   return { site, easyAuthChanged, corsChanged, plan };
 }
 
-function changedSincePreview(site: Site, what: string): ArmFailure {
-  return new ArmFailure({
+function changedSincePreview(site: Site, what: string): UserFailure<ArmError> {
+  return new UserFailure({
     code: 'ChangedSincePreview',
     status: 0,
     message: `The ${what} settings of ${site.name} changed after the preview was shown; nothing was written.`,

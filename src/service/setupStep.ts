@@ -8,8 +8,7 @@ import { POWER_PLATFORM_ORIGINS } from './cors';
 import { apiAudiences, tenantIssuer } from './easyAuth';
 import { applySecureService, planSecureService, type SecurePlan } from './secure';
 import { getSite, parseSiteId } from './sites';
-import { DirectoryFailure } from '../graph/errors';
-import { ArmFailure } from './errors';
+import { UserFailure } from '../errors';
 
 export interface ServiceStepInput {
   /** The site's resource ID. */
@@ -35,7 +34,7 @@ export interface ServiceStepOutcome {
 
 export async function secureServiceStep(arm: ArmClient, input: ServiceStepInput): Promise<ServiceStepOutcome> {
   const ref = parseSiteId(input.siteId);
-  if (!ref) throw new ArmFailure({ code: 'SiteNotFound', status: 0, message: `"${input.siteId}" is not a site resource ID.`, next: 'Pick the web app or function app that hosts the API.' });
+  if (!ref) throw new UserFailure({ code: 'SiteNotFound', status: 0, message: `"${input.siteId}" is not a site resource ID.`, next: 'Pick the web app or function app that hosts the API.' });
   const site = await getSite(arm, ref);
   const plan = await planSecureService(arm, site, {
     ...(input.auth === false ? { auth: false } : {}),
@@ -62,18 +61,13 @@ export interface ServiceSecurer {
 }
 
 /**
- * The engine's step-7 service for a site the user picked. ARM failures are handed to the engine as DirectoryFailure
- * values (same fields: code, status, message, next, request-id) so the checklist shows their next step.
+ * The engine's step-7 service for a site the user picked. ARM failures reach the engine as they are (one error type:
+ * code, status, message, next, request-id), so the checklist shows their next step.
  */
 export function serviceSecurer(arm: ArmClient, siteId: string, options: { auth?: boolean; cors?: boolean } = {}): ServiceSecurer {
   return {
     async secure(input) {
-      try {
-        return (await secureServiceStep(arm, { ...input, siteId, ...options })).detail;
-      } catch (error) {
-        if (error instanceof ArmFailure) throw new DirectoryFailure({ code: error.error.code, status: error.error.status, message: error.error.message, next: error.error.next, ...(error.error.requestId ? { requestId: error.error.requestId } : {}) });
-        throw error;
-      }
+      return (await secureServiceStep(arm, { ...input, siteId, ...options })).detail;
     },
   };
 }

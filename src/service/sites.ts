@@ -3,7 +3,7 @@
  * the API's URL (the swagger `host`) matched against the sites' host names.
  */
 import { SUBSCRIPTIONS_API_VERSION, WEB_API_VERSION, type ArmClient } from './arm';
-import { ArmFailure } from './errors';
+import { UserFailure } from '../errors';
 
 export interface Subscription {
   readonly subscriptionId: string;
@@ -110,20 +110,20 @@ export function sitesForHost(sites: readonly Site[], hostOrUrl: string): Site[] 
 
 /**
  * The site a user named: a resource ID (read directly), or an API URL / host looked up in every subscription they
- * can see. Throws an ArmFailure with a next step when nothing or more than one site matches.
+ * can see. Throws a `UserFailure` with a next step when nothing or more than one site matches.
  */
 export async function resolveSite(arm: ArmClient, input: string): Promise<Site> {
   const ref = parseSiteId(input);
   if (ref) return getSite(arm, ref);
   const host = hostOf(input);
   if (!host || !host.includes('.')) {
-    throw new ArmFailure({ code: 'SiteNotFound', status: 0, message: `"${input}" is neither a site resource ID nor the URL of an API.`, next: 'Give the resource ID (/subscriptions/…/providers/Microsoft.Web/sites/NAME) or the API’s URL.' });
+    throw new UserFailure({ code: 'SiteNotFound', status: 0, message: `"${input}" is neither a site resource ID nor the URL of an API.`, next: 'Give the resource ID (/subscriptions/…/providers/Microsoft.Web/sites/NAME) or the API’s URL.' });
   }
   const found: Site[] = [];
   for (const sub of await listSubscriptions(arm)) found.push(...sitesForHost(await listSites(arm, sub.subscriptionId), host));
   if (found.length === 1) return found[0]!;
   if (found.length === 0) {
-    throw new ArmFailure({ code: 'SiteNotFound', status: 0, message: `No web app or function app in your subscriptions serves ${host}.`, next: 'Pick the site from the list, or give its resource ID; the API may be hosted outside App Service (then configure CORS and authentication there).' });
+    throw new UserFailure({ code: 'SiteNotFound', status: 0, message: `No web app or function app in your subscriptions serves ${host}.`, next: 'Pick the site from the list, or give its resource ID; the API may be hosted outside App Service (then configure CORS and authentication there).' });
   }
-  throw new ArmFailure({ code: 'SiteAmbiguous', status: 0, message: `${found.length} sites serve ${host}: ${found.map((s) => s.id).join(', ')}.`, next: 'Give the resource ID of the one to secure.' });
+  throw new UserFailure({ code: 'SiteAmbiguous', status: 0, message: `${found.length} sites serve ${host}: ${found.map((s) => s.id).join(', ')}.`, next: 'Give the resource ID of the one to secure.' });
 }

@@ -13,7 +13,8 @@ import { createHash } from 'node:crypto';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { adminCenterAppUrl, authorityFor, type Cloud } from '../cloud/clouds';
 import { GraphScopes } from '../graph/client';
-import { DirectoryFailure, toDirectoryError, type DirectoryError } from '../graph/errors';
+import { asUserFailure, UserFailure } from '../errors';
+import { toDirectoryError, type DirectoryError } from '../graph/errors';
 import { MICROSOFT_GRAPH_APP_ID, type Directory } from '../graph/operations';
 import { ROTATE_PERMISSION } from './rotate';
 
@@ -55,7 +56,7 @@ async function call<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (thrown) {
-    throw thrown instanceof DirectoryFailure ? thrown : new DirectoryFailure(toDirectoryError(thrown));
+    throw asUserFailure(thrown) ?? new UserFailure(toDirectoryError(thrown));
   }
 }
 
@@ -84,10 +85,10 @@ export async function automateRotation(request: AutomateRequest, services: Autom
   const { directory, graph } = services;
   const connector = await directory.getApplicationByAppId(request.connectorAppId);
   if (!connector) {
-    throw new DirectoryFailure({ code: 'Request_ResourceNotFound', status: 404, message: `The connector app ${request.connectorAppId} (clientId in apiProperties.json) is not in this tenant.`, next: 'Sign in to the connector app’s tenant (--tenant), or run "entra-connector setup" first.' });
+    throw new UserFailure({ code: 'Request_ResourceNotFound', status: 404, message: `The connector app ${request.connectorAppId} (clientId in apiProperties.json) is not in this tenant.`, next: 'Sign in to the connector app’s tenant (--tenant), or run "entra-connector setup" first.' });
   }
   const graphSp = await directory.getServicePrincipalByAppId(MICROSOFT_GRAPH_APP_ID);
-  if (!graphSp) throw new DirectoryFailure({ code: 'Request_ResourceNotFound', status: 404, message: 'Microsoft Graph has no service principal in this tenant.', next: 'This tenant cannot grant Graph permissions; contact its administrator.' });
+  if (!graphSp) throw new UserFailure({ code: 'Request_ResourceNotFound', status: 404, message: 'Microsoft Graph has no service principal in this tenant.', next: 'This tenant cannot grant Graph permissions; contact its administrator.' });
 
   // 1. The pipeline's app registration and service principal.
   const displayName = `Entra Connector pipeline – ${request.pipelineLabel}`.slice(0, 120);
@@ -141,7 +142,7 @@ export async function automateRotation(request: AutomateRequest, services: Autom
       );
       permission = { name: ROTATE_PERMISSION, state: 'created' };
     } catch (thrown) {
-      const error: DirectoryError = thrown instanceof DirectoryFailure ? thrown.error : toDirectoryError(thrown);
+      const error: DirectoryError = toDirectoryError(thrown);
       if (error.status !== 403 && error.code !== 'SignInRequired' && !/^AADSTS(65001|65004|90093|90094)$/.test(error.code)) throw thrown;
       permission = {
         name: ROTATE_PERMISSION,

@@ -5,9 +5,11 @@
  * the context do not run, and tasks that POST reconcile with the directory first (write-ahead intents).
  * No VS Code here: the host passes {@link SetupServices}.
  */
-import { DirectoryFailure, toDirectoryError, type DirectoryError } from '../graph/errors';
+import { isTransient, UserFailure } from '../errors';
+import { toDirectoryError, type DirectoryError } from '../graph/errors';
 import type { PasswordCredential } from '../graph/operations';
 import { AZURE_API_CONNECTIONS_APP_ID, type Application, type Directory, type PermissionScope } from '../graph/operations';
+import { addSecret, extendGrant, registerRedirectUri } from '../registrations/actions';
 import {
   identifierUriFor,
   setupMarker,
@@ -17,7 +19,7 @@ import {
   type StepId,
   type StepStatus,
 } from './context';
-import { apiPropertiesChange, PropertiesError, swaggerChange, type FileChange, type TokenSettings } from './properties';
+import { apiPropertiesChange, swaggerChange, type FileChange, type TokenSettings } from './properties';
 import type { ServiceSecurer } from '../service/setupStep';
 import { tokenVersionOf } from '../service/easyAuth';
 import { appAdminConsentUrl, isCloudName, knownCloud, type Cloud } from '../cloud/clouds';
@@ -104,7 +106,7 @@ interface TaskEnv {
 
 
 function fail(code: string, message: string, next: string): never {
-  throw new DirectoryFailure({ code, status: 0, message, next });
+  throw new UserFailure({ code, status: 0, message, next });
 }
 
 function scopeFor(ctx: SetupContext): PermissionScope | undefined {
@@ -492,14 +494,11 @@ const TASKS: readonly Task[] = [
       }
       ctx.intents.passwordMarker = marker;
       await checkpoint();
-      const end = new Date(now().getTime() + ctx.choices.secretDays * 86_400_000).toISOString();
-      const added = await dir.addPassword(app.id, marker, end);
-      const secret = added.secretText;
-      if (!secret) fail('NoSecretReturned', 'Microsoft Graph did not return the new secret’s value.', 'Run the step again; the unusable secret is replaced.');
-      await sink.store(app.appId, secret);
-      ctx.objects.password = { keyId: added.keyId, endDateTime: added.endDateTime ?? end, displayName: marker, created: true };
+      const added = await addSecret(dir, app.id, ctx.choices.secretDays, { now: now(), label: marker, nextWithoutValue: 'Run the step again; the unusable secret is replaced.' });
+      await sink.store(app.appId, added.secretText);
+      ctx.objects.password = { keyId: added.keyId, endDateTime: added.endDateTime, displayName: marker, created: true };
       delete ctx.intents.passwordMarker;
-      return { state: 'done', detail: `Added a client secret valid until ${(added.endDateTime ?? end).slice(0, 10)}; its value is in secret storage.` };
+      return { state: 'done', detail: `Added a client secret valid until ${added.endDateTime.slice(0, 10)}; its value is in secret storage.` };
     },
   },
   {
@@ -525,10 +524,8 @@ const TASKS: readonly Task[] = [
         const grants = await dir.listGrants(client.id, resource.id);
         const mine = grants.find((g) => g.consentType === consentType && (consentType === 'AllPrincipals' || g.principalId === me?.id));
         if (mine) {
-          const have = new Set(mine.scope.split(' ').filter(Boolean));
-          const need = api.scopeValues.filter((v) => !have.has(v));
-          if (need.length > 0) await dir.updateGrantScope(mine.id, [...have, ...need].join(' '));
-          ctx.objects.grant = { id: mine.id, created: !!ctx.intents.grant, consentType, scope: [...have, ...need].join(' ') };
+          const widened = await extendGrant(dir, mine, api.scopeValues);
+          ctx.objects.grant = { id: mine.id, created: !!ctx.intents.grant, consentType, scope: widened };
           delete ctx.intents.grant;
           delete ctx.objects.adminConsentUrl;
           return { state: 'done' };
@@ -598,8 +595,7 @@ const TASKS: readonly Task[] = [
         };
       }
       const app = ctx.objects.connectorApp as NonNullable<SetupContext['objects']['connectorApp']>;
-      const current = (await dir.getApplicationByAppId(app.appId))?.web?.redirectUris ?? [];
-      if (!current.includes(url)) await dir.updateApplication(app.id, { web: { redirectUris: [...current, url] } });
+      await registerRedirectUri(dir, app.appId, url);
       ctx.objects.redirectUri = url;
       return { state: 'done', detail: `Registered the redirect URL ${url}.` };
     },
@@ -633,7 +629,8 @@ const TASKS: readonly Task[] = [
 
 /**
  * The admin-consent link for the connector app's scopes on the API: `/adminconsent` with a reply URL registered on
- * the connector app, else the admin center's API-permissions page (`/adminconsent` without one is AADSTS500113).
+ * the connector app, else the admin center's API-permissions page (`/adminconsent` without one is AADSTS500113;
+ * https://learn.microsoft.com/entra/identity-platform/v2-admin-consent).
  */
 export function adminConsentLink(ctx: SetupContext): string {
   const api = ctx.objects.apiApp;
@@ -673,20 +670,9 @@ export async function propertiesChanges(ctx: SetupContext, files: Pick<SetupFile
   const propsPath = `${dir}${sep}apiProperties.json`;
   const swaggerPath = `${dir}${sep}apiDefinition.swagger.json`;
   const settings = tokenSettingsFor(ctx);
-  try {
-    const props = apiPropertiesChange(propsPath, await files.read(propsPath), settings);
-    const swagger = swaggerChange(swaggerPath, await files.read(swaggerPath), settings);
-    return swagger ? [props, swagger] : [props];
-  } catch (error) {
-    if (error instanceof PropertiesError) fail('ConnectorFileInvalid', error.message, error.next);
-    throw error;
-  }
-}
-
-/** Worth re-running the (reconciling) task: lost connections, throttling, server trouble. Not our own refusals. */
-function isTransient(error: DirectoryError): boolean {
-  if (error.status === 0) return /^(E[A-Z]+|UND_ERR|NetworkError)/.test(error.code);
-  return [408, 429, 500, 502, 503, 504].includes(error.status) || error.code === 'Directory_ConcurrencyViolation';
+  const props = apiPropertiesChange(propsPath, await files.read(propsPath), settings);
+  const swagger = swaggerChange(swaggerPath, await files.read(swaggerPath), settings);
+  return swagger ? [props, swagger] : [props];
 }
 
 /**

@@ -4,8 +4,13 @@
  * that already matches is not touched, so an unchanged run produces no edit at all. Never writes a secret.
  */
 import { applyEdits, findNodeAtLocation, getNodeValue, modify, parseTree, type Edit, type FormattingOptions, type JSONPath, type Node, type ParseError, printParseErrorCode } from 'jsonc-parser';
+import { fail } from '../errors';
+import { detectFormatting, minimalEdit } from '../connector/edits';
 
-/** What the connector's `token` parameter must say (DOMAIN.md §2). */
+/**
+ * What the connector's `token` parameter must say (`oAuthSettings` with `identityProvider: "aad"`; the format of
+ * apiProperties.json: https://learn.microsoft.com/connectors/custom-connectors/paconn-cli).
+ */
 export interface TokenSettings {
   readonly clientId: string;
   /** `oAuthSettings.scopes`: empty for an API app (the resource decides), the chosen scopes for a Microsoft service. */
@@ -28,22 +33,6 @@ export interface FileChange {
   readonly edits: readonly Edit[];
 }
 
-export class PropertiesError extends Error {
-  constructor(
-    message: string,
-    readonly next: string,
-  ) {
-    super(message);
-    this.name = 'PropertiesError';
-  }
-}
-
-export function detectFormatting(text: string): FormattingOptions {
-  const eol = text.includes('\r\n') ? '\r\n' : '\n';
-  const indented = /^([ \t]+)\S/m.exec(text)?.[1];
-  if (indented?.startsWith('\t')) return { insertSpaces: false, tabSize: 4, eol };
-  return { insertSpaces: true, tabSize: indented ? Math.min(indented.length, 8) : 2, eol };
-}
 
 function parse(text: string, file: string): Node {
   const errors: ParseError[] = [];
@@ -51,13 +40,14 @@ function parse(text: string, file: string): Node {
   if (!root || errors.length > 0) {
     const first = errors[0];
     const line = first ? text.slice(0, first.offset).split('\n').length : 1;
-    throw new PropertiesError(
+    fail(
+      'ConnectorFileInvalid',
       `${file} is not valid JSON (${first ? printParseErrorCode(first.error) : 'empty'} at line ${line}), so the setup cannot edit it.`,
       `Fix the JSON syntax in ${file} (the Problems view shows where), then run the step again.`,
     );
   }
   if (root.type !== 'object') {
-    throw new PropertiesError(`${file} does not hold a JSON object.`, `Replace ${file} with a connector definition, or delete it and run the step again to create one.`);
+    fail('ConnectorFileInvalid', `${file} does not hold a JSON object.`, `Replace ${file} with a connector definition, or delete it and run the step again to create one.`);
   }
   return root;
 }
@@ -101,19 +91,6 @@ class Editor {
   edits(): Edit[] {
     return minimalEdit(this.original, this.text);
   }
-}
-
-export function minimalEdit(before: string, after: string): Edit[] {
-  if (before === after) return [];
-  let start = 0;
-  while (start < before.length && start < after.length && before[start] === after[start]) start++;
-  let endB = before.length;
-  let endA = after.length;
-  while (endB > start && endA > start && before[endB - 1] === after[endA - 1]) {
-    endB--;
-    endA--;
-  }
-  return [{ offset: start, length: endB - start, content: after.slice(start, endA) }];
 }
 
 function deepEqual(a: unknown, b: unknown): boolean {
@@ -166,7 +143,7 @@ export function apiPropertiesChange(path: string, before: string | undefined, s:
     return { path, before, after, edits: [{ offset: 0, length: before?.length ?? 0, content: after }] };
   }
   if (before.charCodeAt(0) === 0xfeff) {
-    throw new PropertiesError('apiProperties.json starts with a byte-order mark, which breaks paconn.', 'Save the file as UTF-8 without BOM, then run the step again.');
+    fail('ConnectorFileInvalid', 'apiProperties.json starts with a byte-order mark, which breaks paconn.', 'Save the file as UTF-8 without BOM, then run the step again.');
   }
   parse(before, 'apiProperties.json');
   const e = new Editor(before, detectFormatting(before));

@@ -1,8 +1,10 @@
 /**
  * Finding the connector's redirect URL in what the user pastes: the URL itself, an AADSTS50011 error message
  * ("The redirect URI '…' specified in the request does not match…"), or a downloaded apiProperties.json whose
- * `oAuthSettings.redirectUrl` Power Platform filled in. The URL cannot be computed before the connector exists
- * (DOMAIN.md §3), so reading it back is the only way.
+ * `oAuthSettings.redirectUrl` Power Platform filled in. The URL cannot be computed before the connector exists (it
+ * is `https://global.consent.azure-apim.net/redirect/<the connector's hex-escaped internal name with generated hash
+ * parts>`, assigned when the connector is created; see the portal banner quoted in
+ * microsoft/powerplatform-build-tools#620), so reading it back is the only way.
  */
 import { parse } from 'jsonc-parser';
 

@@ -6,8 +6,9 @@
  *
  * If a step after the add fails, the new secret is taken back and the old ones stay: the connector keeps working.
  */
-import { DirectoryFailure, toDirectoryError, type DirectoryError } from '../graph/errors';
+import { toDirectoryError, type DirectoryError } from '../graph/errors';
 import type { Application, Directory, PasswordCredential } from '../graph/operations';
+import { addSecret } from '../registrations/actions';
 
 /** Display names of the secrets this tool adds (setup, the tree's "Rotate Secret", rotate). */
 export const TOOL_SECRET_PREFIX = 'Entra Connector';
@@ -150,7 +151,7 @@ export async function rotateSecret(request: RotateRequest, services: RotateServi
   try {
     app = await dir.getApplicationByAppId(request.appId);
   } catch (thrown) {
-    return fail(refusal(request.appId, services.caller, thrown instanceof DirectoryFailure ? thrown.error : toDirectoryError(thrown), services.callerIsPerson));
+    return fail(refusal(request.appId, services.caller, toDirectoryError(thrown), services.callerIsPerson));
   }
   if (!app) {
     return fail({ code: 'Request_ResourceNotFound', status: 404, message: `The connector app ${request.appId} (clientId in apiProperties.json) is not in this tenant.`, next: 'Check the tenant (AZURE_TENANT_ID or --tenant) and the clientId in apiProperties.json.' });
@@ -158,13 +159,15 @@ export async function rotateSecret(request: RotateRequest, services: RotateServi
   const before = app.passwordCredentials ?? [];
   const start = now();
   const label = `${TOOL_SECRET_PREFIX} rotate ${start.toISOString().slice(0, 10)}`;
+  let created: Awaited<ReturnType<typeof addSecret>>;
   try {
-    added = await dir.addPassword(app.id, label, new Date(start.getTime() + request.days * 86_400_000).toISOString());
+    created = await addSecret(dir, app.id, request.days, { now: start, label, nextWithoutValue: 'Run rotate again.' });
   } catch (thrown) {
-    return fail(refusal(request.appId, services.caller, thrown instanceof DirectoryFailure ? thrown.error : toDirectoryError(thrown), services.callerIsPerson));
+    const error = toDirectoryError(thrown);
+    return fail(error.code === 'NoSecretReturned' ? error : refusal(request.appId, services.caller, error, services.callerIsPerson));
   }
-  if (!added.secretText) return fail({ code: 'NoSecretReturned', status: 0, message: 'Microsoft Graph did not return the new secret’s value.', next: 'Run rotate again.' });
-  const secret: NewSecret = { appId: app.appId, keyId: added.keyId, endDateTime: added.endDateTime ?? '', value: added.secretText };
+  added = created;
+  const secret: NewSecret = { appId: app.appId, keyId: created.keyId, endDateTime: created.endDateTime, value: created.secretText };
   added = { ...added, secretText: null };
 
   for (const handover of services.handovers) {

@@ -7,6 +7,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { CONTEXT_VERSION, STEP_IDS, connectorName, uniqueNamesFor, type SetupContext } from './context';
 import { isValidTenant } from '../auth/settings';
+import { UserFailure } from '../errors';
 import type { StateStore } from './engine';
 
 /** Keys that must never reach a state file, whatever a caller put in the context. */
@@ -26,15 +27,12 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const GRANT_ID = /^[A-Za-z0-9_-]{1,200}$/;
 
 /** A state file that is not one this tool wrote: the message names the field, `next` says what to do. */
-export class StateFileError extends Error {
-  constructor(
-    readonly path: string,
-    problem: string,
-    readonly next = `Delete ${path} (the setup then starts afresh and finds nothing to undo), or pass another --state file.`,
-  ) {
-    super(`The setup state file ${path} was not used: ${problem}.`);
-    this.name = 'StateFileError';
-  }
+function stateFileError(path: string, problem: string): UserFailure {
+  return new UserFailure({
+    code: 'StateFileRejected',
+    message: `The setup state file ${path} was not used: ${problem}.`,
+    next: `Delete ${path} (the setup then starts afresh and finds nothing to undo), or pass another --state file.`,
+  });
 }
 
 type Json = Record<string, unknown>;
@@ -89,16 +87,16 @@ export class JsonFileStateStore implements StateStore {
     }
     // The file decides which objects Undo deletes: one that others may write, or of another shape, is not used.
     const { mode } = await stat(this.path);
-    if (process.platform !== 'win32' && (mode & 0o022) !== 0) throw new StateFileError(this.path, 'other users may write to it');
+    if (process.platform !== 'win32' && (mode & 0o022) !== 0) throw stateFileError(this.path, 'other users may write to it');
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
     } catch {
-      throw new StateFileError(this.path, 'it is not JSON');
+      throw stateFileError(this.path, 'it is not JSON');
     }
     if (isObject(parsed) && parsed.version !== CONTEXT_VERSION) return undefined;
     const problem = stateProblem(parsed);
-    if (problem) throw new StateFileError(this.path, problem);
+    if (problem) throw stateFileError(this.path, problem);
     return parsed as unknown as SetupContext;
   }
 

@@ -1,11 +1,11 @@
 import * as vscode from 'vscode';
 import type { ConnectorDiagnostic, DirectoryRepair, Fix } from '../connector/diagnostic';
-import type { TextEdit } from '../connector/jsonDocument';
+import { toWorkspaceEdit } from './files';
 import { analyzeApiProperties } from '../connector/rules';
 import { moveSecretToStorage, secretStorageKey } from '../connector/secrets';
 import { credentialsMatching, describeCredentials, hintOf, type CredentialHint } from '../connector/secretMatch';
 import { grantTenantConsent, registerRedirectUri } from '../registrations/actions';
-import { analysisOptions, DIAGNOSTIC_SOURCE, isApiProperties, type DiagnosticsDeps } from './diagnostics';
+import { analysisOptions, DIAGNOSTIC_SOURCE, isApiProperties, type DiagnosticsDeps } from './apiPropertiesDocument';
 import { describeFailure, RegistrationsSession } from './session';
 import { directoryWritten } from './directoryEvents';
 
@@ -16,14 +16,6 @@ export const DIRECTORY_FIX_COMMAND = 'entraConnector.repairInDirectory';
 export interface OnlineResults {
   current(document: vscode.TextDocument): readonly ConnectorDiagnostic[];
   recheck(document: vscode.TextDocument): Promise<unknown>;
-}
-
-function workspaceEdit(document: vscode.TextDocument, edits: readonly TextEdit[]): vscode.WorkspaceEdit {
-  const edit = new vscode.WorkspaceEdit();
-  for (const e of edits) {
-    edit.replace(document.uri, new vscode.Range(document.positionAt(e.offset), document.positionAt(e.offset + e.length)), e.content);
-  }
-  return edit;
 }
 
 /** The rule-table diagnostic behind a VS Code diagnostic: same code, same start. */
@@ -64,7 +56,7 @@ class ConnectorCodeActions implements vscode.CodeActionProvider {
         } else if (fix.moveSecret) {
           action.command = { command: MOVE_SECRET_COMMAND, title: fix.title, arguments: [document.uri, source.code, source.offset, index] };
         } else {
-          action.edit = workspaceEdit(document, fix.edits);
+          action.edit = toWorkspaceEdit(document, fix.edits);
         }
         actions.push(action);
       });
@@ -199,7 +191,7 @@ export function registerCodeActions(context: vscode.ExtensionContext, deps: Diag
       if (decision === 'cancel') return false;
       // The user already chose (or nothing was stored): no second question.
       if (decision === 'store') await moveSecretToStorage(context.secrets, fix.moveSecret.clientId, fix.moveSecret.value, async () => true);
-      const applied = await vscode.workspace.applyEdit(workspaceEdit(document, fix.edits));
+      const applied = await vscode.workspace.applyEdit(toWorkspaceEdit(document, fix.edits));
       // Only the client ID is logged, never the value.
       deps.log.info(
         decision === 'store'

@@ -1,31 +1,16 @@
 import * as vscode from 'vscode';
-import { readCloud } from './auth/settings';
 import type { ConnectorDiagnostic, Severity } from '../connector/diagnostic';
 import { analyzeOnline } from '../connector/online';
-import { analyzeApiProperties, type AnalysisOptions } from '../connector/rules';
-import type { Auth } from './auth';
+import { analyzeApiProperties } from '../connector/rules';
+import { analysisOptions, DIAGNOSTIC_SOURCE, isApiProperties, SWAGGER_NAME, type DiagnosticsDeps } from './apiPropertiesDocument';
 import { registerCodeActions } from './codeActions';
 import { DIAGNOSTICS_DEBOUNCE_MS } from './debounce';
 import { registerExplainCommand } from './explainCommand';
 import { registerHovers } from './hovers';
 import { describeFailure, RegistrationsSession } from './session';
 
-export const DIAGNOSTIC_SOURCE = 'Entra Connector';
-const FILE_NAME = 'apiproperties.json';
-const SWAGGER_NAME = 'apiDefinition.swagger.json';
-
-export interface DiagnosticsDeps {
-  readonly log: vscode.LogOutputChannel;
-  /** For the online rules: they run only when an account is already signed in (never prompting). */
-  readonly auth: Auth;
-}
 
 export const CHECK_ONLINE_COMMAND = 'entraConnector.checkOnline';
-
-export function isApiProperties(document: vscode.TextDocument): boolean {
-  const path = document.uri.path;
-  return path.slice(path.lastIndexOf('/') + 1).toLowerCase() === FILE_NAME;
-}
 
 const SEVERITY: Record<Severity, vscode.DiagnosticSeverity> = {
   error: vscode.DiagnosticSeverity.Error,
@@ -41,27 +26,6 @@ export function toVsDiagnostic(document: vscode.TextDocument, d: ConnectorDiagno
   return diagnostic;
 }
 
-/** The configured cloud for `login-uri-cloud`; an unusable setting is reported by sign-in, so it is ignored here. */
-function configuredCloud(): AnalysisOptions['cloud'] {
-  try {
-    const cloud = readCloud();
-    return { name: cloud.name, loginEndpoint: cloud.loginEndpoint };
-  } catch {
-    return undefined;
-  }
-}
-
-async function siblingSwagger(document: vscode.TextDocument): Promise<string | undefined> {
-  const uri = vscode.Uri.joinPath(document.uri, '..', SWAGGER_NAME);
-  const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
-  if (open) return open.getText();
-  try {
-    return new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * A JSON syntax error VS Code's own JSON language already underlines (and lists in Problems): reported once, by VS
  * Code. Kept: what it does not report — a byte-order mark, another encoding, and comments in a \`jsonc\` document
@@ -72,11 +36,6 @@ function reportedByVsCode(document: vscode.TextDocument, d: ConnectorDiagnostic)
   if (d.fixes.length > 0 || d.offset === 0 && d.length === 0) return false;
   if (document.languageId === 'jsonc' && /comment/i.test(d.message)) return false;
   return true;
-}
-
-/** The analysis options for a document: the configured cloud and its sibling swagger. */
-export async function analysisOptions(document: vscode.TextDocument): Promise<AnalysisOptions> {
-  return { cloud: configuredCloud(), swaggerText: await siblingSwagger(document) };
 }
 
 /**

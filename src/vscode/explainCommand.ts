@@ -3,7 +3,7 @@ import { readCloud } from './auth/settings';
 import { explainSignInError, findRelatedConnectors, type Explanation, type RelatedConnector } from '../connector/explain';
 import { checkInTenant, type ConsentOffer, type TenantFindings } from '../connector/explainTenant';
 import { grantTenantConsent, registerRedirectUri } from '../registrations/actions';
-import type { DiagnosticsDeps } from './diagnostics';
+import type { DiagnosticsDeps } from './apiPropertiesDocument';
 import { describeFailure, RegistrationsSession } from './session';
 import { directoryWritten } from './directoryEvents';
 import { openHttpsUrl } from './openExternal';

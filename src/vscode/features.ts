@@ -37,13 +37,13 @@ export function registerFeatures(context: vscode.ExtensionContext, deps: Feature
   const connectors = new ConnectorsTreeProvider();
   context.subscriptions.push(connectors);
   registerCommands(context, { log, connectors });
-  // The guided setup's sign-in, CodeLens on apiProperties.json and diff previews (issue 4).
+  // The guided setup's sign-in, CodeLens on apiProperties.json and diff previews.
   registerWizard(context, { log, auth });
-  // apiProperties.json problems, quick fixes and the sign-in error explainer (issue 5).
+  // apiProperties.json problems, quick fixes and the sign-in error explainer.
   registerDiagnostics(context, { log, auth });
-  // Secure the Service: App Service / Functions authentication and CORS through Azure Resource Manager (issue 8).
+  // Secure the Service: App Service / Functions authentication and CORS through Azure Resource Manager.
   registerServiceCommands(context, { log, auth });
-  // The registrations tree: connectors' app registrations, the user's own apps, and their actions (issue 7).
+  // The registrations tree: connectors' app registrations, the user's own apps, and their actions.
   registerRegistrationViews(context, { log, auth, connectors, ownedView: deps.appRegistrations });
   // Deploy to Power Platform, Test Connection, the Connectors view's deployment node (issue 15).
   powerPlatform = registerPowerPlatform(context, { log, auth, connectors });

@@ -14,7 +14,7 @@ import { readApiProperties } from '../connector/model';
 import { isGuid } from '../connector/values';
 import type { Directory } from '../graph/operations';
 import type { Auth } from './auth';
-import { isApiProperties } from './diagnostics';
+import { isApiProperties } from './apiPropertiesDocument';
 import { describeFailure, RegistrationsSession } from './session';
 
 export interface HoverDeps {

@@ -1,11 +1,12 @@
 /**
  * What both registration views share: who is signed in (without prompting), a Graph client and Directory for the
- * configured cloud, and how a failure is classified (transient → keep the last known state marked stale).
+ * configured cloud, and a failure as one sentence with its next step.
  */
 import type * as vscode from 'vscode';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import type { Auth } from './auth';
-import { DirectoryFailure, toDirectoryError, type DirectoryError } from '../graph/errors';
+import { describeError } from '../errors';
+import { toDirectoryError } from '../graph/errors';
 import type { Directory } from '../graph/operations';
 
 export interface SignedInAccount {
@@ -90,17 +91,7 @@ export class RegistrationsSession {
   }
 }
 
-/** Network failures, throttling and outages: show the last known state, marked stale. */
-export function isTransient(error: DirectoryError): boolean {
-  return error.status === 0 || error.status === 429 || error.status === 503 || error.status === 504 || error.status === 502;
-}
-
-export function asDirectoryError(error: unknown): DirectoryError {
-  return error instanceof DirectoryFailure ? error.error : toDirectoryError(error);
-}
-
 /** A sentence for a notification: the cause and the next step, never a token. */
 export function describeFailure(error: unknown): string {
-  const e = asDirectoryError(error);
-  return e.next ? `${e.message} ${e.next}` : e.message;
+  return describeError(toDirectoryError(error));
 }

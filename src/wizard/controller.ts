@@ -7,14 +7,15 @@
  * Out-of-order messages (an answer or `run` while the setup runs, a page that is not reachable yet) are ignored with
  * a log line, never acted on.
  */
-import { DirectoryFailure, toDirectoryError, type DirectoryError } from '../graph/errors';
+import { asUserFailure, UserFailure } from '../errors';
+import { toDirectoryError, type DirectoryError } from '../graph/errors';
 import type { Directory } from '../graph/operations';
 import { createContext, sameTarget, type CloudEndpoints, type SetupContext } from '../setup/context';
 import { runSetup, type SetupFiles, type StateStore } from '../setup/engine';
 import { undoPlan, undoSetup } from '../setup/summary';
 import { swaggerHost } from '../service/apiTarget';
-import { ArmClient, type ArmLogEntry } from '../service/arm';
-import { ArmFailure } from '../service/errors';
+import type { RequestLogEntry } from '../http/policy';
+import { ArmClient } from '../service/arm';
 import { serviceSecurer, type ServiceSecurer } from '../service/setupStep';
 import { listSites, listSubscriptions, sitesForHost } from '../service/sites';
 import {
@@ -36,7 +37,7 @@ export interface WizardArmAccess {
   readonly armEndpoint: string;
   /** A token for exactly these (resource-qualified) scopes: `{armEndpoint}/user_impersonation`. */
   getAccessToken(scopes: string[], options?: { forceRefresh?: boolean }): Promise<string>;
-  readonly log?: (entry: ArmLogEntry) => void;
+  readonly log?: (entry: RequestLogEntry) => void;
   /** Forwarded to the ArmClient (tests shorten backoff). */
   readonly retry?: { maxRetries?: number; baseDelayMs?: number; maxDelayMs?: number };
 }
@@ -407,7 +408,7 @@ export class WizardController {
     if (arm) return { service: serviceSecurer(arm, site.siteId) };
     const unavailable: ServiceSecurer = {
       secure: async () => {
-        throw new DirectoryFailure({ code: 'ArmUnavailable', status: 0, message: 'This window cannot reach Azure Resource Manager, so the chosen site was not secured.', next: 'Run “Entra Connector: Secure the Service…”, or choose “Skip” on the site page.' });
+        throw new UserFailure({ code: 'ArmUnavailable', status: 0, message: 'This window cannot reach Azure Resource Manager, so the chosen site was not secured.', next: 'Run “Entra Connector: Secure the Service…”, or choose “Skip” on the site page.' });
       },
     };
     return { service: unavailable };
@@ -451,7 +452,7 @@ export class WizardController {
       const error = found.length === 0 ? 'No web app or function app is visible to your account in this tenant. Skip this step, or paste the site’s resource ID.' : undefined;
       this.host.post({ type: 'sites', sites: found.slice(0, MAX_SITES_LISTED), ...(host ? { host } : {}), ...(error ? { error } : {}) });
     } catch (e) {
-      const { code, message, next } = e instanceof ArmFailure ? e.error : { code: 'Error', message: e instanceof Error ? e.message : String(e), next: 'Retry, or paste the site’s resource ID.' };
+      const { code, message, next } = asUserFailure(e)?.error ?? { code: 'Error', message: e instanceof Error ? e.message : String(e), next: 'Retry, or paste the site’s resource ID.' };
       this.host.log('warn', `Wizard: listing the sites failed: ${code} ${message}`);
       this.host.post({ type: 'sites', sites: [], ...(host ? { host } : {}), error: `${message} ${next}` });
     }

@@ -5,14 +5,14 @@
 // state file with the faults gone and resumes: the directory holds exactly one of each object and apiProperties.json
 // points at them. Replay a run: ENTRA_RELIABILITY_SEED=<seed> ENTRA_RELIABILITY_RUNS=<n>.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { clearRequests, getState, resetEmulator, setFaults, startEmulator, type Endpoints, type FaultRule, type RunningEmulator } from '../../emulator/src';
+import { describe, it } from 'node:test';
+import { clearRequests, getState, resetEmulator, setFaults, type Endpoints, type FaultRule } from '../../emulator/src';
 import { runSetup, type RunResult } from '../../src/setup/engine';
 import { JsonFileStateStore } from '../../src/setup/stateFile';
 import { assertPropertiesMatch, connectorCopy, counts, harness, newContext, rng } from './support';
+import { useTenant } from '../support/tenant';
 
 const SEED = Number(process.env.ENTRA_RELIABILITY_SEED ?? 20261127);
 const RUNS = Number(process.env.ENTRA_RELIABILITY_RUNS ?? 16);
@@ -27,20 +27,9 @@ const WRITE_STEPS: readonly { name: string; method: string; path: string }[] = [
 ];
 const KINDS: FaultRule['fault'][] = ['throttle', 'unavailable', 'resetAfterCommit', 'expireToken'];
 
-let emu: RunningEmulator;
 let ep: Endpoints;
 let work: string;
-
-before(async () => {
-  emu = await startEmulator({ port: 0 });
-  ep = emu.endpoints;
-  work = mkdtempSync(join(tmpdir(), 'entra-reliability-'));
-});
-
-after(async () => {
-  await emu.stop();
-  rmSync(work, { recursive: true, force: true });
-});
+useTenant({ temp: 'entra-reliability-' }, (t) => ({ ep, work } = t));
 
 interface Scenario {
   rules: FaultRule[];

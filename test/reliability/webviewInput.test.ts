@@ -3,72 +3,21 @@
 // echo of a megabyte), nothing is posted back, no draft or state is saved, the tenant sees no write — and afterwards
 // the same wizard still walks the pages and sets the connector up, once.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { adminTokenSource, clearRequests, getState, resetEmulator, startEmulator, type Endpoints, type RunningEmulator } from '../../emulator/src';
-import { createGraphClient } from '../../src/graph/client';
-import { Directory } from '../../src/graph/operations';
-import { nodeFiles } from '../../src/setup/nodeFiles';
-import { MemoryStateStore } from '../../src/setup/stateFile';
-import type { HostMessage, WebviewMessage } from '../../src/protocol';
-import { WizardController, type WizardDraft, type WizardHost } from '../../src/wizard/controller';
-import { ADMIN, connectorCopy, counts, rng } from './support';
+import { describe, it } from 'node:test';
+import { clearRequests, getState, resetEmulator, type Endpoints } from '../../emulator/src';
+import type { WebviewMessage } from '../../src/protocol';
+import { WizardController } from '../../src/wizard/controller';
+import { connectorCopy, counts, rng } from './support';
+import { useTenant } from '../support/tenant';
+import { fakeWizardHost } from '../support/wizardHost';
 
 const SEED = Number(process.env.ENTRA_RELIABILITY_SEED ?? 20261127);
 const COUNT = 1000;
 
-let emu: RunningEmulator;
 let ep: Endpoints;
 let work: string;
+useTenant({ temp: 'entra-webview-input-' }, (t) => ({ ep, work } = t));
 
-before(async () => {
-  emu = await startEmulator({ port: 0 });
-  ep = emu.endpoints;
-  work = mkdtempSync(join(tmpdir(), 'entra-webview-input-'));
-});
-after(async () => {
-  await emu.stop();
-  rmSync(work, { recursive: true, force: true });
-});
-
-function host(dir: string) {
-  const posted: HostMessage[] = [];
-  const logs: string[] = [];
-  const drafts: WizardDraft[] = [];
-  const secrets = new Map<string, string>();
-  const state = new MemoryStateStore();
-  let directory: Directory | undefined;
-  const h: WizardHost = {
-    post: (m) => void posted.push(structuredClone(m)),
-    log: (level, line) => void logs.push(`${level} ${line}`),
-    account: async () => ({ username: ADMIN, tenantId: ep.tenantId }),
-    signIn: async () => undefined,
-    cloud: () => ({ name: 'Custom', loginEndpoint: ep.loginEndpoint, graphEndpoint: ep.graphEndpoint, graphResource: ep.graphEndpoint }),
-    directory: async () =>
-      (directory ??= new Directory(
-        createGraphClient({
-          graphEndpoint: ep.graphEndpoint,
-          getAccessToken: adminTokenSource(ep, ADMIN),
-          retry: { maxDelayMs: 20 },
-        }),
-        { replication: { attempts: 30, delayMs: 50 } },
-      )),
-    state,
-    loadDraft: async () => drafts[drafts.length - 1],
-    saveDraft: async (d) => void drafts.push(structuredClone(d)),
-    files: { ...nodeFiles, confirm: async () => true },
-    secrets: {
-      store: async (clientId, value) => void secrets.set(clientId, value),
-      has: async (clientId) => secrets.has(clientId),
-      copyToClipboard: async () => false,
-    },
-    copyText: async () => undefined,
-    displayPath: (p) => relative(join(dir, '..'), p) || '.',
-  };
-  return { h, posted, logs, drafts, state };
-}
 
 const VALID_SERVICE = { kind: 'new', displayName: 'Contoso Invoices API', identifierUri: 'tenant', scope: 'user_impersonation', audience: 'single' };
 const ANSWERS: WebviewMessage[] = [
@@ -123,8 +72,8 @@ describe(`webview input: ${COUNT} malformed, oversized and out-of-order messages
     await resetEmulator(ep);
     await clearRequests(ep);
     const dir = connectorCopy(work);
-    const v = host(dir);
-    const c = new WizardController(v.h, { connectorDir: dir, sleep: (ms) => new Promise<void>((r) => setTimeout(r, Math.min(ms, 20))) });
+    const v = fakeWizardHost(ep, dir);
+    const c = new WizardController(v.host, { connectorDir: dir, sleep: (ms) => new Promise<void>((r) => setTimeout(r, Math.min(ms, 20))) });
     await c.whenReady();
     const messages = generate(rng(SEED), COUNT);
     const accepted: string[] = [];
@@ -143,7 +92,7 @@ describe(`webview input: ${COUNT} malformed, oversized and out-of-order messages
     assert.ok(v.logs.every((l) => l.length < 1_000), `a log line echoes the message (longest ${Math.max(...v.logs.map((l) => l.length))} chars)`);
     assert.equal(c.currentPage, 'api');
     assert.deepEqual(v.posted, [], 'nothing was posted to the webview');
-    assert.deepEqual(v.drafts, [], 'no draft was saved');
+    assert.deepEqual([...v.drafts.values()], [], 'no draft was saved');
     assert.equal(await v.state.load(), undefined, 'no setup state was saved');
     const writes = (await getState(ep)).requests.filter((r) => r.service === 'graph' && r.method !== 'GET');
     assert.deepEqual(writes, [], 'the tenant saw no write');

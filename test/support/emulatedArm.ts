@@ -1,7 +1,8 @@
 // Shared by the service tests: the emulated tenant, and ARM clients that get real tokens from it through the Azure
 // CLI client (admin POST /token, pre-authorized for Resource Manager as in every real tenant).
 import { adminToken, getState, resetEmulator, type Endpoints } from '../../emulator/src';
-import { ArmClient, type ArmLogEntry } from '../../src/service/arm';
+import type { RequestLogEntry } from '../../src/http/policy';
+import { ArmClient } from '../../src/service/arm';
 
 export const ARM_APP_ID = '797f4846-ba00-4fd7-ba43-dac1f8f63013';
 export const CLI_APP_ID = '14d82eec-204b-4c2f-b7e8-296a70dab67e';
@@ -17,7 +18,7 @@ export async function resetWithArmConsent(ep: Endpoints): Promise<void> {
   await resetEmulator(ep);
 }
 
-export function armClientFor(ep: Endpoints, user: string, log?: ArmLogEntry[]): { client: ArmClient; scopesAsked: string[][] } {
+export function armClientFor(ep: Endpoints, user: string, log?: RequestLogEntry[]): { client: ArmClient; scopesAsked: string[][] } {
   const scopesAsked: string[][] = [];
   const client = new ArmClient({
     armEndpoint: ep.armEndpoint,

@@ -1,11 +1,12 @@
 import * as vscode from 'vscode';
 import type { AccountSummary, SignInService } from '../../auth/signIn';
 import type { ConsentPrompter, ConsentRequest, InteractiveMethod } from '../../auth/consent';
-import type { AuthFailure } from '../../auth/errors';
-import type { GraphLogEntry } from '../../graph/client';
+import { asAuthFailure } from '../../auth/errors';
+import { describeError } from '../../errors';
+import type { RequestLogEntry } from '../../http/policy';
+import { logRequest } from '../log';
 import { cacheKey } from '../../auth/secretCache';
-import type { CloudConfigError } from '../../cloud/clouds';
-import { graphLogLine } from './graphLog';
+import { asSettingFailure } from '../../cloud/clouds';
 import { openHttpsUrl } from '../openExternal';
 import { confirmLoginHost } from '../../auth/loginHost';
 import { accountsInCache, secretStoreFrom } from './secretStorage';
@@ -35,12 +36,12 @@ export interface Auth {
   /** The current (validated) cloud and sign-in settings. */
   settings(): AuthSettings;
   /** For the Graph client factory: one log line per Graph request, never a token or header. */
-  logGraphRequest(entry: GraphLogEntry): void;
+  logGraphRequest(entry: RequestLogEntry): void;
   /** The accounts whose tokens are in VS Code's SecretStorage for the current settings (read without loading MSAL). */
   storedAccounts(): Promise<{ homeAccountId: string; username: string; tenantId: string }[]>;
   /** The workspace's active account as the status bar shows it (read from SecretStorage without loading MSAL). */
   activeAccount(): Promise<{ homeAccountId: string; username: string; tenantId: string } | undefined>;
-  /** Shows an AuthFailure with its next step (and the admin-consent link when there is one). */
+  /** Shows a sign-in or settings failure with its next step (and the admin-consent link when there is one). */
   showFailure(error: unknown): Promise<void>;
   readonly onDidChange: vscode.Event<void>;
   /** Remembers a tenant's display name so that the status bar and the view show it instead of its GUID. */
@@ -173,10 +174,8 @@ class AuthController implements Auth, vscode.Disposable {
     return (await this.tokens()).getAccessToken(resource, scopes, options);
   }
 
-  logGraphRequest(entry: GraphLogEntry): void {
-    const { line, problem } = graphLogLine(entry);
-    if (problem) this.deps.log.warn(line);
-    else this.deps.log.info(line);
+  logGraphRequest(entry: RequestLogEntry): void {
+    logRequest(this.deps.log, 'Graph', entry);
   }
 
   async signInCommand(): Promise<AccountSummary | undefined> {
@@ -284,11 +283,10 @@ class AuthController implements Auth, vscode.Disposable {
   }
 
   async showFailure(error: unknown): Promise<void> {
-    // By name, as for AuthFailure: the sign-in service (MSAL's side, dist/signIn.js) has its own copy of the class.
-    if (error instanceof Error && error.name === 'CloudConfigError') {
-      const setting = (error as CloudConfigError).setting;
-      const choice = await vscode.window.showErrorMessage(error.message, OPEN_SETTINGS);
-      if (choice) await vscode.commands.executeCommand('workbench.action.openSettings', setting);
+    const setting = asSettingFailure(error);
+    if (setting) {
+      const choice = await vscode.window.showErrorMessage(describeError(setting), OPEN_SETTINGS);
+      if (choice) await vscode.commands.executeCommand('workbench.action.openSettings', setting.error.setting);
       return;
     }
     const failure = asAuthFailure(error);
@@ -298,17 +296,17 @@ class AuthController implements Auth, vscode.Disposable {
       if (choice) this.deps.log.show();
       return;
     }
-    if (failure.kind === 'cancelled') {
-      void vscode.window.showInformationMessage(failure.message);
+    if (failure.error.kind === 'cancelled') {
+      void vscode.window.showInformationMessage(describeError(failure));
       return;
     }
-    const actions = failure.details.adminConsentUrl ? [ADMIN_LINK] : failure.details.setting ? [OPEN_SETTINGS] : [SHOW_LOG];
-    const choice = await vscode.window.showErrorMessage(failure.message, ...actions);
-    if (choice === ADMIN_LINK && failure.details.adminConsentUrl) {
-      await vscode.env.clipboard.writeText(failure.details.adminConsentUrl);
+    const actions = failure.error.details.adminConsentUrl ? [ADMIN_LINK] : failure.error.details.setting ? [OPEN_SETTINGS] : [SHOW_LOG];
+    const choice = await vscode.window.showErrorMessage(describeError(failure), ...actions);
+    if (choice === ADMIN_LINK && failure.error.details.adminConsentUrl) {
+      await vscode.env.clipboard.writeText(failure.error.details.adminConsentUrl);
       void vscode.window.showInformationMessage('The admin-consent link is on the clipboard. Send it to a Microsoft Entra administrator.');
     } else if (choice === OPEN_SETTINGS) {
-      await vscode.commands.executeCommand('workbench.action.openSettings', failure.details.setting);
+      await vscode.commands.executeCommand('workbench.action.openSettings', failure.error.details.setting);
     } else if (choice === SHOW_LOG) {
       this.deps.log.show();
     }
@@ -348,7 +346,7 @@ class AuthController implements Auth, vscode.Disposable {
       return await attempt(first);
     } catch (error) {
       const failure = asAuthFailure(error);
-      const retryable = !failure || ['other', 'timedOut', 'sessionExpired'].includes(failure.kind);
+      const retryable = !failure || ['other', 'timedOut', 'sessionExpired'].includes(failure.error.kind);
       if (!retryable) throw error;
       const other: InteractiveMethod = first === 'browser' ? 'deviceCode' : 'browser';
       const label = other === 'deviceCode' ? 'Use a Device Code' : 'Use the Browser';
@@ -482,10 +480,6 @@ class AuthController implements Auth, vscode.Disposable {
     void this.current?.tokens.then((t) => t.all()).then((all) => all.forEach((s) => s.dispose()), () => undefined);
     for (const d of this.disposables) d.dispose();
   }
-}
-
-function asAuthFailure(error: unknown): AuthFailure | undefined {
-  return error instanceof Error && error.name === 'AuthFailure' ? (error as AuthFailure) : undefined;
 }
 
 function abortSignal(token: vscode.CancellationToken): AbortSignal {

@@ -15,7 +15,7 @@ export function userSetting<T>(key: string): T | undefined {
   return inspected?.globalValue ?? inspected?.defaultValue;
 }
 
-/** Reads and validates the sign-in settings; throws a CloudConfigError naming the setting to fix. */
+/** Reads and validates the sign-in settings; throws a setting failure naming the setting to fix. */
 export function readAuthSettings(): AuthSettings {
   return parseAuthSettings({
     cloud: userSetting('cloud'),
@@ -25,7 +25,7 @@ export function readAuthSettings(): AuthSettings {
   });
 }
 
-/** The configured cloud from the user's settings; throws a CloudConfigError naming the setting to fix. */
+/** The configured cloud from the user's settings; throws a setting failure naming the setting to fix. */
 export function readCloud(): Cloud {
   return resolveCloud(userSetting('cloud'), userSetting('customCloud'));
 }

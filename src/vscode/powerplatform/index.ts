@@ -10,7 +10,8 @@ import type { ConnectorsTreeProvider } from '../tree/connectorsTree';
 import type { DeploymentInfo, TreeNode } from '../tree/nodes';
 import type { SignInService } from '../../auth/signIn';
 import { secretStorageKey } from '../../connector/secrets';
-import { CloudConfigError, powerPlatformOf, type Cloud } from '../../cloud/clouds';
+import { asSettingFailure, powerPlatformOf, type Cloud } from '../../cloud/clouds';
+import { describeError } from '../../errors';
 import { AZURE_CLI_CLIENT_ID, PowerPlatformClient, PowerPlatformFailure } from '../../powerplatform/client';
 import { deployConnector, objectIdOf, oauthSettingsOf, type ConnectorFiles } from '../../powerplatform/deploy';
 import { isRedirectRegistered, registerDeployedRedirect } from '../../powerplatform/redirect';
@@ -202,7 +203,7 @@ export function registerPowerPlatform(context: vscode.ExtensionContext, deps: Po
       await deps.auth.showFailure(error);
       return;
     }
-    const message = error instanceof PowerPlatformFailure ? `${error.message} ${error.next}` : error instanceof CloudConfigError ? error.message : error instanceof Error ? error.message : String(error);
+    const message = error instanceof PowerPlatformFailure ? `${error.message} ${error.next}` : asSettingFailure(error) ? describeError(asSettingFailure(error)!) : error instanceof Error ? error.message : String(error);
     if (error instanceof PowerPlatformFailure && error.code === 'Cancelled') return;
     deps.log.error(`${title}: ${message}`);
     const choice = await vscode.window.showErrorMessage(`${title}: ${message}`, 'Show Log');

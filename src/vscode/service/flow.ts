@@ -4,7 +4,9 @@
  */
 import * as vscode from 'vscode';
 import type { Auth } from '../auth';
-import { ApiTargetError, connectorClientId, connectorResource, resolveApiTarget, swaggerHost } from '../../service/apiTarget';
+import { readText, writeText } from '../files';
+import { logRequest } from '../log';
+import { connectorClientId, connectorResource, isApiAppUnknown, resolveApiTarget, swaggerHost } from '../../service/apiTarget';
 import { ArmClient } from '../../service/arm';
 import type { EasyAuthTarget } from '../../service/easyAuth';
 import { addOriginPolicy } from '../../service/connectorPolicy';
@@ -52,39 +54,6 @@ export interface FlowResult {
   readonly cancelled?: boolean;
 }
 
-async function readText(uri: vscode.Uri): Promise<string | undefined> {
-  try {
-    const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
-    if (open) return open.getText();
-    return new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
-  } catch (error) {
-    if (error instanceof vscode.FileSystemError && error.code === 'FileNotFound') return undefined;
-    throw error;
-  }
-}
-
-/** Replaces only the changed middle of a file, so unrelated text (and the user's cursor context) stays put. */
-async function writeText(uri: vscode.Uri, before: string | undefined, after: string): Promise<void> {
-  const edit = new vscode.WorkspaceEdit();
-  if (before === undefined) {
-    edit.createFile(uri, { overwrite: false, contents: new TextEncoder().encode(after) });
-    if (!(await vscode.workspace.applyEdit(edit))) throw new Error(`${uri.fsPath} could not be created.`);
-    return;
-  }
-  let start = 0;
-  while (start < before.length && start < after.length && before[start] === after[start]) start++;
-  let endB = before.length;
-  let endA = after.length;
-  while (endB > start && endA > start && before[endB - 1] === after[endA - 1]) {
-    endB--;
-    endA--;
-  }
-  const doc = await vscode.workspace.openTextDocument(uri);
-  edit.replace(uri, new vscode.Range(doc.positionAt(start), doc.positionAt(endB)), after.slice(start, endA));
-  if (!(await vscode.workspace.applyEdit(edit))) throw new Error(`${uri.fsPath} could not be edited.`);
-  await doc.save();
-}
-
 export async function runSecureServiceFlow(ui: ServiceUi, deps: FlowDeps, args: SecureServiceArgs = {}): Promise<FlowResult> {
   const { auth, log } = deps;
   const cloud = auth.settings().cloud;
@@ -92,11 +61,7 @@ export async function runSecureServiceFlow(ui: ServiceUi, deps: FlowDeps, args: 
   const arm = new ArmClient({
     armEndpoint: cloud.armEndpoint,
     getAccessToken,
-    log: (e) => {
-      const line = `ARM ${e.method} ${e.path} → ${e.networkError ? `network error (${e.networkError})` : e.status} request-id ${e.requestId ?? '-'} ${Math.round(e.durationMs)} ms`;
-      if (e.networkError || e.status >= 400) log.warn(line);
-      else log.info(line);
-    },
+    log: (e) => logRequest(log, 'ARM', e),
   });
 
   // 1. The connector (optional: without one the API app is asked for).
@@ -141,7 +106,7 @@ export async function runSecureServiceFlow(ui: ServiceUi, deps: FlowDeps, args: 
     try {
       target = await ui.progress('Reading the API app', () => resolveApiTarget({ ...(propertiesText ? { resource: connectorResource(propertiesText), connectorClientId: connectorClientId(propertiesText) } : {}) }, context));
     } catch (error) {
-      if (!(error instanceof ApiTargetError)) throw error;
+      if (!isApiAppUnknown(error)) throw error;
       const answer = await ui.askApiApp(error.message);
       if (!answer) return { files: [], cancelled: true };
       const isGuid = /^[0-9a-f-]{36}$/i.test(answer.trim());

@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { connectorFolderItems } from '../folderPick';
 import type { Auth } from '../auth';
 import { toArmError } from '../../service/errors';
+import { isAuthFailure } from '../../auth/errors';
 import { isFunctionApp, parseSiteId, type Site } from '../../service/sites';
 import { describePlan, hasChanges, type SecurePlan } from '../../service/secure';
 import { runSecureServiceFlow, type ExtraChange, type SecureServiceArgs, type ServiceUi } from './flow';
@@ -36,7 +37,7 @@ export function registerServiceCommands(context: vscode.ExtensionContext, deps: 
       } catch (error) {
         const e = toArmError(error);
         deps.log.error(`Secure the Service: ${e.code} ${e.message}${e.requestId ? ` (request-id ${e.requestId})` : ''}`);
-        if (error instanceof Error && error.name === 'AuthFailure') {
+        if (isAuthFailure(error)) {
           await deps.auth.showFailure(error);
           return undefined;
         }

@@ -6,7 +6,8 @@
 import * as vscode from 'vscode';
 import type { OwnedApp } from '../../graph/registrations';
 import { childrenOf, treeItem, type TreeNode } from './nodes';
-import { asDirectoryError, type RegistrationsSession } from '../session';
+import { toDirectoryError } from '../../graph/errors';
+import type { RegistrationsSession } from '../session';
 
 export const PAGE_SIZE = 50;
 
@@ -131,7 +132,7 @@ export class AppRegistrationsTreeProvider implements vscode.TreeDataProvider<Tre
   }
 
   private failed(error: unknown): void {
-    const e = asDirectoryError(error);
+    const e = toDirectoryError(error);
     this.#session.log.warn(`App registrations view: ${e.message}`);
     this.failure = `${e.message} ${e.next}`;
     this.stale = !!this.state;

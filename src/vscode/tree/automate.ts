@@ -5,7 +5,8 @@
  */
 import * as vscode from 'vscode';
 import type { RegistrationsSession } from '../session';
-import { asDirectoryError, describeFailure } from '../session';
+import { toDirectoryError } from '../../graph/errors';
+import { describeFailure } from '../session';
 import type { ConnectorEntry, TreeNode } from './nodes';
 
 const REPO = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
@@ -135,7 +136,7 @@ export async function automateRotation(session: RegistrationsSession, node: Tree
     }
   } catch (error) {
     const message = error instanceof workflow.WorkflowInputError ? error.message : describeFailure(error);
-    log.error(`Automate secret rotation for ${entry.name}: ${message} (${asDirectoryError(error).code})`);
+    log.error(`Automate secret rotation for ${entry.name}: ${message} (${toDirectoryError(error).code})`);
     void vscode.window.showErrorMessage(`Automating the secret rotation of ${entry.name} failed: ${message}`);
   }
 }

@@ -9,9 +9,12 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { secretStorageKey } from '../../connector/secrets';
 import { readConnectorAuth, type ConnectorAuth } from '../../registrations/connectorAuth';
-import { computeHealth, lookupsFor, type DirectorySnapshot } from '../../registrations/health';
+import type { DirectorySnapshot } from '../../graph/registrations';
+import { computeHealth, lookupsFor } from '../../registrations/health';
 import { childrenOf, treeItem, type ConnectorEntry, type DeploymentInfo, type TreeNode } from './nodes';
-import { asDirectoryError, isTransient, type RegistrationsSession } from '../session';
+import { isTransient } from '../../errors';
+import { toDirectoryError } from '../../graph/errors';
+import type { RegistrationsSession } from '../session';
 import type { AppRegistrationsTreeProvider } from './appRegistrationsTree';
 
 /** A connector folder of the workspace: one that holds apiProperties.json or apiDefinition.swagger.json. */
@@ -209,7 +212,7 @@ export class ConnectorsTreeProvider implements vscode.TreeDataProvider<TreeNode>
       this.stale = false;
       this.failure = undefined;
     } catch (error) {
-      const e = asDirectoryError(error);
+      const e = toDirectoryError(error);
       this.#session.log.warn(`Connectors view: the app registrations could not be read: ${e.message}`);
       this.failure = `${e.message} ${e.next}`;
       // Whatever the cause, a view that had data keeps it (marked stale) rather than going empty.

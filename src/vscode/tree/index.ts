@@ -8,7 +8,8 @@ import type { Auth } from '../auth';
 import type { ConnectorsTreeProvider } from './connectorsTree';
 import type { LazyTree } from '../lazy';
 import { AppRegistrationsTreeProvider } from './appRegistrationsTree';
-import { RegistrationsSession, describeFailure, asDirectoryError } from '../session';
+import { toDirectoryError } from '../../graph/errors';
+import { RegistrationsSession, describeFailure } from '../session';
 import { childrenOf, nodeId, treeItem, type TreeNode } from './nodes';
 import { secretStorageKey } from '../../connector/secrets';
 import { DEFAULT_SECRET_DAYS } from '../../setup/context';
@@ -232,7 +233,7 @@ class Actions {
       this.connectors.update((s) => withConsent(s, result));
       void vscode.window.showInformationMessage(`Consented to ${scopes.join(', ')} for all users of the tenant.`);
     }, (error) => {
-      const e = asDirectoryError(error);
+      const e = toDirectoryError(error);
       if (e.status !== 403) return undefined;
       const settings = this.session.auth.settings();
       const resourceUri = h.resource!.uri.replace(/\/+$/, '');

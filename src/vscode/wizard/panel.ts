@@ -3,7 +3,6 @@ import { connectorFolderItems } from '../folderPick';
 import { directoryWritten } from '../directoryEvents';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import type { Auth } from '../auth';
 import type { WizardController, WizardDraft, WizardHost } from '../../wizard/controller';
 import type { SetupContext } from '../../setup/context';
@@ -12,6 +11,8 @@ import type { HostMessage } from '../../protocol';
 import type { Directory } from '../../graph/operations';
 import { secretStorageKey } from '../../connector/secrets';
 import { adminCenterAppUrl } from '../../cloud/clouds';
+import { readText, writeText } from '../files';
+import { logRequest } from '../log';
 import { registerConnectorCodeLens } from '../codeLens';
 import { userSetting } from '../auth/settings';
 import { PreviewTexts } from '../../wizard/previews';
@@ -180,8 +181,8 @@ export class WizardPanel {
       loadDraft: async () => context.workspaceState.get<WizardDraft>(draftKey(dir)),
       saveDraft: async (draft) => context.workspaceState.update(draftKey(dir), draft),
       files: {
-        read: readText,
-        apply: applyChange,
+        read: (filePath) => readText(vscode.Uri.file(filePath)),
+        apply: (change) => writeText(vscode.Uri.file(change.path), change.before, change.after, change.edits),
         confirm: async (changes) => {
           const ok = await previewChanges(changes);
           // Back to the wizard: its progress and summary are what comes next.
@@ -207,11 +208,7 @@ export class WizardPanel {
       arm: () => ({
         armEndpoint: auth.settings().cloud.armEndpoint,
         getAccessToken: (scopes, o) => auth.getAccessToken(scopes, o?.forceRefresh ? { forceRefresh: true } : {}),
-        log: (e) => {
-          const line = `ARM ${e.method} ${e.path} → ${e.networkError ? `network error (${e.networkError})` : e.status} request-id ${e.requestId ?? '-'} ${Math.round(e.durationMs)} ms`;
-          if (e.networkError || e.status >= 400) log.warn(line);
-          else log.info(line);
-        },
+        log: (e) => logRequest(log, 'ARM', e),
       }),
       displayPath: (p) => vscode.workspace.asRelativePath(p, false),
     };
@@ -294,47 +291,6 @@ async function pickConnectorFolder(): Promise<vscode.Uri | undefined> {
   return chosen?.[0];
 }
 
-function openDocument(filePath: string): vscode.TextDocument | undefined {
-  return vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && d.uri.fsPath === filePath);
-}
-
-/**
- * The text the user sees: an open (maybe unsaved) editor first, else the file; undefined when missing. A connector
- * folder is a local path where the extension host runs, read directly: through workspace.fs the wizard's first page
- * waited for a round trip through the window (tens of ms on a busy machine, measured by npm run bench).
- */
-async function readText(filePath: string): Promise<string | undefined> {
-  const open = openDocument(filePath);
-  if (open) return open.getText();
-  try {
-    return await readFile(filePath, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-}
-
-/** Applies the engine's jsonc edits as one undoable WorkspaceEdit and saves the file. */
-async function applyChange(change: FileChange): Promise<void> {
-  const uri = vscode.Uri.file(change.path);
-  const edit = new vscode.WorkspaceEdit();
-  if (change.before === undefined) {
-    edit.createFile(uri, { overwrite: false, contents: new TextEncoder().encode(change.after) });
-    if (!(await vscode.workspace.applyEdit(edit))) throw fileError(`Could not create ${path.basename(change.path)}.`);
-    return;
-  }
-  const doc = await vscode.workspace.openTextDocument(uri);
-  if (doc.getText() !== change.before) {
-    throw fileError(`${path.basename(change.path)} changed while the setup was preparing its edit.`);
-  }
-  for (const e of change.edits) edit.replace(uri, new vscode.Range(doc.positionAt(e.offset), doc.positionAt(e.offset + e.length)), e.content);
-  if (!(await vscode.workspace.applyEdit(edit))) throw fileError(`VS Code did not apply the edit to ${path.basename(change.path)}.`);
-  await doc.save();
-}
-
-function fileError(message: string): Error {
-  return Object.assign(new Error(message), { code: 'ConnectorFileChanged', next: 'Run the setup again: it recomputes the edit from the current file (Ctrl+Z in the editor undoes an applied edit).' });
-}
 
 /** Shows each change as a diff (current ↔ proposed) and asks before writing; `entraConnector.setup.previewChanges` off skips it. */
 async function previewChanges(changes: readonly FileChange[]): Promise<boolean> {

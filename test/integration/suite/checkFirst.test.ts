@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { ExtensionTestApi } from '../../../src/extension';
 import { treeSeed, type SeedConnector } from '../../../emulator/src/seeds/connectors';
-import { admin, ADMIN, answering, children, descendants, emulator, signedIn, until, type Shown } from '../../support/extensionHost';
+import { admin, ADMIN, answering, children, descendants, emulator, signedIn, until, type Shown } from '../extensionHost';
 
 const codeOf = (d: vscode.Diagnostic) => (typeof d.code === 'object' ? d.code.value : d.code);
 // The seeded connector apps' secret has the hint "sEd" (its first three characters, as Graph reports them).

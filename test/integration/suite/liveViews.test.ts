@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import type { ExtensionTestApi } from '../../../src/extension';
 import { treeSeed, type SeedConnector } from '../../../emulator/src/seeds/connectors';
 import { cliStateDirectory } from '../../../src/setup/stateFile';
-import { admin, ADMIN, answering, children, emulator, signedIn, until } from '../../support/extensionHost';
+import { admin, ADMIN, answering, children, emulator, signedIn, until } from '../extensionHost';
 
 const codeOf = (d: vscode.Diagnostic) => (typeof d.code === 'object' ? d.code.value : d.code);
 

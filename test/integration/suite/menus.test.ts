@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { ExtensionTestApi } from '../../../src/extension';
 import { treeSeed } from '../../../emulator/src/seeds/connectors';
-import { admin, ADMIN, answering, children, descendants, emulator, EXTENSION_ID, signedIn, until, type Shown } from '../../support/extensionHost';
+import { admin, ADMIN, answering, children, descendants, emulator, EXTENSION_ID, signedIn, until, type Shown } from '../extensionHost';
 
 interface Menu {
   command: string;

@@ -2,7 +2,7 @@
 // invalid, the folder picker names each folder once.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { answering, EXTENSION_ID, until } from '../../support/extensionHost';
+import { answering, EXTENSION_ID, until } from '../extensionHost';
 
 const ENTRA = JSON.stringify({ properties: { connectionParameters: { token: { type: 'oauthSetting', oAuthSettings: { identityProvider: 'aad', clientId: '[[DUMMY]]', scopes: [], redirectMode: 'GlobalPerConnector', properties: { IsFirstParty: 'False', AzureActiveDirectoryResourceId: 'api://contoso.example/lens', IsOnbehalfofLoginSupported: true }, customParameters: { loginUri: { value: 'https://login.microsoftonline.com' }, tenantId: { value: 'common' }, resourceUri: { value: 'api://contoso.example/lens' }, enableOnbehalfOfLogin: { value: 'false' } } } } } } }, null, 2);
 

@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { WizardViewState } from '../../../src/protocol';
-import { admin, ADMIN, emulator, signedIn, until } from '../../support/extensionHost';
+import { admin, ADMIN, emulator, signedIn, until } from '../extensionHost';
 
 const MAKER = 'maker@contoso.example';
 

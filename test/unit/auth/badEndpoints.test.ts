@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { resolveCloud } from '../../../src/cloud/clouds';
-import { AuthFailure } from '../../../src/auth/errors';
+import { isAuthFailure } from '../../../src/auth/errors';
 import { SignInService } from '../../../src/auth/signIn';
 import { MemoryMemento, MemorySecretStore, ScriptedPrompter, startUntrustedServer } from './support';
 
@@ -37,10 +37,10 @@ describe('sign-in against a bad endpoint', () => {
     const { svc, opened, codes } = await service(`https://127.0.0.2:${port}`);
     for (const method of ['deviceCode', 'browser'] as const) {
       await assert.rejects(svc.signIn(method), (e: unknown) => {
-        assert.ok(e instanceof AuthFailure, String(e));
-        assert.equal(e.kind, 'unreachable');
+        assert.ok(isAuthFailure(e), String(e));
+        assert.equal(e.error.kind, 'unreachable');
         assert.match(e.message, new RegExp(`Could not reach the sign-in endpoint 127\\.0\\.0\\.2:${port} \\(ECONNREFUSED\\)`));
-        assert.match(e.nextStep, /entraConnector\.cloud/);
+        assert.match(e.next, /entraConnector\.cloud/);
         return true;
       });
     }
@@ -53,10 +53,10 @@ describe('sign-in against a bad endpoint', () => {
     try {
       const { svc } = await service(server.url);
       await assert.rejects(svc.signIn('deviceCode'), (e: unknown) => {
-        assert.ok(e instanceof AuthFailure, String(e));
-        assert.equal(e.kind, 'untrustedCertificate');
+        assert.ok(isAuthFailure(e), String(e));
+        assert.equal(e.error.kind, 'untrustedCertificate');
         assert.match(e.message, /certificate of 127\.0\.0\.2:\d+ is not trusted \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)\)/);
-        assert.match(e.nextStep, /root certificate|NODE_EXTRA_CA_CERTS/);
+        assert.match(e.next, /root certificate|NODE_EXTRA_CA_CERTS/);
         return true;
       });
       svc.dispose();
@@ -67,7 +67,7 @@ describe('sign-in against a bad endpoint', () => {
 
   it('getAccessToken before any sign-in says to sign in', async () => {
     const { svc } = await service('https://127.0.0.2:9');
-    await assert.rejects(svc.getAccessToken(['User.Read']), (e: unknown) => e instanceof AuthFailure && e.kind === 'notSignedIn' && /Sign In/.test(e.nextStep));
+    await assert.rejects(svc.getAccessToken(['User.Read']), (e: unknown) => isAuthFailure(e) && e.error.kind === 'notSignedIn' && /Sign In/.test(e.next));
     svc.dispose();
   });
 });

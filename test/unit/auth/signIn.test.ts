@@ -4,7 +4,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startEmulator } from '../../../emulator/src';
 import { resolveCloud, type Cloud } from '../../../src/cloud/clouds';
-import { AuthFailure } from '../../../src/auth/errors';
+import { isAuthFailure } from '../../../src/auth/errors';
 import { SignInService, type DeviceCodePrompt } from '../../../src/auth/signIn';
 import { actAsBrowser, MemoryMemento, MemorySecretStore, ScriptedPrompter } from './support';
 
@@ -93,7 +93,7 @@ describe('sign-in against the emulated tenant', () => {
     assert.equal(secrets.values.has(key), false, 'signing out the last account deletes the SecretStore entry');
     await changed;
     assert.deepEqual(await first.service.getAccounts(), [], 'the other window follows the sign-out');
-    await assert.rejects(first.service.getAccessToken(['User.Read']), (e: unknown) => e instanceof AuthFailure && e.kind === 'notSignedIn');
+    await assert.rejects(first.service.getAccessToken(['User.Read']), (e: unknown) => isAuthFailure(e) && e.error.kind === 'notSignedIn');
     first.service.dispose();
     second.service.dispose();
   });
@@ -151,13 +151,13 @@ describe('sign-in against the emulated tenant', () => {
       });
       await w.service.signIn('deviceCode');
       await assert.rejects(w.service.getAccessToken(['DelegatedPermissionGrant.ReadWrite.All']), (e: unknown) => {
-        assert.ok(e instanceof AuthFailure, String(e));
-        assert.equal(e.kind, 'consentRefused', `${method}: ${e.message}`);
-        const link = new URL(e.details.adminConsentUrl ?? '');
+        assert.ok(isAuthFailure(e), String(e));
+        assert.equal(e.error.kind, 'consentRefused', `${method}: ${e.message}`);
+        const link = new URL(e.error.details.adminConsentUrl ?? '');
         assert.equal(link.origin + link.pathname, `${emu.endpoints.loginEndpoint}/${emu.endpoints.tenantId}/v2.0/adminconsent`);
         assert.equal(link.searchParams.get('client_id'), CLI_CLIENT);
         assert.equal(link.searchParams.get('scope'), `${emu.endpoints.graphEndpoint}/DelegatedPermissionGrant.ReadWrite.All`);
-        assert.match(e.nextStep, /administrator/);
+        assert.match(e.next, /administrator/);
         return true;
       });
       assert.match(prompter.asked[0]!.explanation, /grant the connector app delegated access/);
@@ -170,10 +170,10 @@ describe('sign-in against the emulated tenant', () => {
     const w = await window(emu, new MemorySecretStore(), { clientId: '00000000-1111-2222-3333-444444444444' });
     for (const method of ['deviceCode'] as const) {
       await assert.rejects(w.service.signIn(method), (e: unknown) => {
-        assert.ok(e instanceof AuthFailure, String(e));
-        assert.equal(e.kind, 'appNotFound', `${method}: ${e.message}`);
+        assert.ok(isAuthFailure(e), String(e));
+        assert.equal(e.error.kind, 'appNotFound', `${method}: ${e.message}`);
         assert.match(e.message, /00000000-1111-2222-3333-444444444444 was not found .*AADSTS700016/);
-        assert.match(e.nextStep, /entraConnector\.signIn\.clientId/);
+        assert.match(e.next, /entraConnector\.signIn\.clientId/);
         return true;
       });
     }
@@ -186,7 +186,7 @@ describe('sign-in against the emulated tenant', () => {
     const pending = w.service.signIn('browser', { signal: controller.signal });
     while (w.opened.length === 0) await new Promise((r) => setTimeout(r, 20));
     controller.abort();
-    await assert.rejects(pending, (e: unknown) => e instanceof AuthFailure && e.kind === 'cancelled' && /cancelled/.test(e.message));
+    await assert.rejects(pending, (e: unknown) => isAuthFailure(e) && e.error.kind === 'cancelled' && /cancelled/.test(e.message));
     const redirect = new URL(w.opened[0]!).searchParams.get('redirect_uri')!;
     await assert.rejects(fetch(redirect.replace('localhost', '127.0.0.1')), 'nothing listens on the loopback port any more');
     assert.deepEqual(await w.service.getAccounts(), []);
@@ -199,7 +199,7 @@ describe('sign-in against the emulated tenant', () => {
     const pending = w.service.signIn('deviceCode', { signal: controller.signal });
     while (w.codes.length === 0) await new Promise((r) => setTimeout(r, 20));
     controller.abort();
-    await assert.rejects(pending, (e: unknown) => e instanceof AuthFailure && e.kind === 'cancelled');
+    await assert.rejects(pending, (e: unknown) => isAuthFailure(e) && e.error.kind === 'cancelled');
     w.service.dispose();
   });
 });
@@ -235,10 +235,10 @@ describe('an expired sign-in', () => {
     const declining = new ScriptedPrompter('decline');
     const declined = await window(emu, secrets, { prompter: declining });
     await assert.rejects(declined.service.getAccessToken(['User.Read']), (e: unknown) => {
-      assert.ok(e instanceof AuthFailure, String(e));
-      assert.equal(e.kind, 'sessionExpired');
+      assert.ok(isAuthFailure(e), String(e));
+      assert.equal(e.error.kind, 'sessionExpired');
       assert.match(e.message, /Your sign-in has expired or is no longer valid/);
-      assert.match(e.nextStep, /Entra Connector: Sign In/);
+      assert.match(e.next, /Entra Connector: Sign In/);
       return true;
     });
     assert.equal(declining.asked[0]!.reason, 'sessionExpired');

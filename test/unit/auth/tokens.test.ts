@@ -5,7 +5,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startEmulator } from '../../../emulator/src';
 import { resolveCloud, type Cloud } from '../../../src/cloud/clouds';
-import { AuthFailure } from '../../../src/auth/errors';
+import { isAuthFailure } from '../../../src/auth/errors';
 import { SignInService } from '../../../src/auth/signIn';
 import { AZURE_CLI_CLIENT_ID, CLIENT_NAMES, GRAPH_CLI_CLIENT_ID, POWER_PLATFORM_SCOPE, ResourceTokens, resourceOfScopes, whyClient } from '../../../src/auth/tokens';
 import { actAsBrowser, MemoryMemento, MemorySecretStore, ScriptedPrompter } from './support';
@@ -93,10 +93,10 @@ describe('tokens per API (emulated tenant)', () => {
     const tokens = tokensFor(prompter, opened, GRAPH_CLI_CLIENT_ID);
     await (await tokens.service('graph')).signIn('browser');
     await assert.rejects(tokens.getAccessToken('arm', [`${cloud.armEndpoint}/user_impersonation`]), (e: unknown) => {
-      assert.ok(e instanceof AuthFailure);
-      assert.equal(e.kind, 'notPreAuthorized');
+      assert.ok(isAuthFailure(e));
+      assert.equal(e.error.kind, 'notPreAuthorized');
       assert.match(e.message, /Microsoft Graph Command Line Tools .* not pre-authorized for Azure Resource Manager \(AADSTS65002\)/);
-      assert.equal(e.details.setting, 'entraConnector.signIn.clientId');
+      assert.equal(e.error.details.setting, 'entraConnector.signIn.clientId');
       return true;
     });
     for (const s of await tokens.all()) s.dispose();

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  CloudConfigError,
+  asSettingFailure,
   adminCenterAppUrl,
   adminConsentUrl,
   authorityFor,
@@ -30,7 +30,7 @@ describe('cloud table', () => {
 
   it('defaults to the public cloud when the setting is empty and rejects unknown names', () => {
     assert.equal(resolveCloud(undefined).name, 'AzureCloud');
-    assert.throws(() => resolveCloud('AzureGermanCloud'), (e: unknown) => e instanceof CloudConfigError && /not a known cloud/.test(e.message) && e.setting === 'entraConnector.cloud');
+    assert.throws(() => resolveCloud('AzureGermanCloud'), (e: unknown) => /not a known cloud/.test(String(e)) && asSettingFailure(e)?.error.setting === 'entraConnector.cloud');
   });
 });
 
@@ -45,10 +45,10 @@ describe('custom cloud validation', () => {
     assert.equal(authorityHost(c), '127.0.0.2:8443');
   });
 
-  it('rejects http on a non-loopback host with the https fix in the message', () => {
+  it('rejects http on a non-loopback host with the https fix as the next step', () => {
     assert.throws(
       () => resolveCloud('Custom', { ...good, graphEndpoint: 'http://graph.contoso.example/' }),
-      /graphEndpoint must use https.*https:\/\/graph\.contoso\.example/,
+      (e: unknown) => /graphEndpoint must use https/.test(String(e)) && /https:\/\/graph\.contoso\.example/.test(asSettingFailure(e)?.next ?? ''),
     );
   });
 

@@ -5,12 +5,11 @@ import { after, before, describe, it } from 'node:test';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { adminTokenSource, startEmulator, type Endpoints, type RunningEmulator } from '../../../emulator/src';
-import { createGraphClient } from '../../../src/graph/client';
+import { startEmulator, type Endpoints, type RunningEmulator } from '../../../emulator/src';
 import { Directory } from '../../../src/graph/operations';
 import { analyzeOnline, type DirectoryLookup } from '../../../src/connector/online';
+import { directoryFor } from '../../support/tenant';
 
-const ADMIN = 'admin@contoso.example';
 const PER_CONNECTOR = 'https://global.consent.azure-apim.net/redirect/contoso-20invoices-5fabc';
 const clean = readFileSync(join(__dirname, '..', '..', 'fixtures', 'rules', 'clean.json'), 'utf8');
 
@@ -28,14 +27,7 @@ function apiProperties(clientId: string, resource: string): string {
 before(async () => {
   emu = await startEmulator({ port: 0 });
   ep = emu.endpoints;
-  directory = new Directory(
-    createGraphClient({
-      graphEndpoint: ep.graphEndpoint,
-      getAccessToken: adminTokenSource(ep, ADMIN),
-      retry: { maxRetries: 1, maxDelayMs: 10 },
-    }),
-    { sleep: async () => {}, replication: { attempts: 3, delayMs: 0 } },
-  );
+  directory = directoryFor(ep, { retry: { maxRetries: 1, maxDelayMs: 10 }, sleep: async () => {}, replication: { attempts: 3, delayMs: 0 } });
 });
 
 after(async () => {

@@ -56,7 +56,8 @@ test('every real aad sign-in in the corpus passes, except the 4 the rules also f
     }
   }
   assert.equal(aad, 57);
-  // Microsoft's unpatched schema passes only 36 of them (DOMAIN.md §2). These 4 are genuinely wrong:
+  // Microsoft's unpatched schema (microsoft/PowerPlatformConnectors, schemas/apiProperties.schema.json) passes only
+  // 36 of them. These 4 are genuinely wrong:
   // PascalCase keys (aad-key-casing), no IsFirstParty (aad-missing-first-party), redirectUrl array
   // (redirect-url-invalid), no resourceUri (aad-missing-resource).
   assert.deepEqual(failing.sort(), ['Microsoft 365 Lighthouse', 'Office365GroupsMail', 'PROS AI', 'Zellis']);

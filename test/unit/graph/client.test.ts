@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createGraphClient, permissionForPath, type GraphLogEntry } from '../../../src/graph/client';
+import { createGraphClient, permissionForPath } from '../../../src/graph/client';
+import type { RequestLogEntry } from '../../../src/http/policy';
 import { fromAadsts, fromGraphError, isReplicationLag, toDirectoryError } from '../../../src/graph/errors';
 import { Directory } from '../../../src/graph/operations';
 
@@ -47,7 +48,7 @@ function graphError(status: number, code: string, message: string, details?: unk
 
 function setup(answers: Parameters<typeof scripted>[0], tokens: string[] = ['tok-1', 'tok-2', 'tok-3']) {
   const { fetchFn, seen } = scripted(answers);
-  const log: GraphLogEntry[] = [];
+  const log: RequestLogEntry[] = [];
   const sleeps: number[] = [];
   const asked: { scopes: string[]; force: boolean }[] = [];
   const client = createGraphClient({

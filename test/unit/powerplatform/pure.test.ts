@@ -3,7 +3,7 @@
 // shared legacy redirect URL, and the Power Platform endpoints per cloud.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CloudConfigError, knownCloud, powerPlatformOf, resolveCloud } from '../../../src/cloud/clouds';
+import { asSettingFailure, knownCloud, powerPlatformOf, resolveCloud } from '../../../src/cloud/clouds';
 import { parseSignInOptions, SignInUsageError } from '../../../src/cli/session';
 import { connectorBody } from '../../../src/powerplatform/deploy';
 import { isLegacySharedRedirect } from '../../../src/powerplatform/redirect';
@@ -81,7 +81,7 @@ describe('redirect URLs and clouds', () => {
   it('has Power Platform endpoints per cloud; a custom cloud takes them from --powerapps-url / --flow-url', () => {
     assert.deepEqual(powerPlatformOf(knownCloud('AzureCloud')), { powerAppsEndpoint: 'https://api.powerapps.com', flowEndpoint: 'https://api.flow.microsoft.com', powerAppsScope: 'https://service.powerapps.com/.default', apiHubScope: 'https://apihub.azure.com/.default' });
     assert.equal(powerPlatformOf(knownCloud('AzureUSGovernment')).powerAppsScope, 'https://high.service.powerapps.us/.default');
-    assert.throws(() => powerPlatformOf(knownCloud('AzureChinaCloud')), CloudConfigError);
+    assert.throws(() => powerPlatformOf(knownCloud('AzureChinaCloud')), (e) => asSettingFailure(e)?.error.setting === 'entraConnector.customCloud');
     const custom = { loginEndpoint: 'https://127.0.0.2:1', graphEndpoint: 'https://127.0.0.2:1/graph', armEndpoint: 'https://127.0.0.2:1/arm' };
     assert.throws(() => powerPlatformOf(resolveCloud('Custom', custom)), /powerAppsEndpoint and flowEndpoint/);
     const opts = parseSignInOptions({ cloud: 'Custom', 'login-endpoint': custom.loginEndpoint, 'graph-endpoint': custom.graphEndpoint, 'arm-endpoint': custom.armEndpoint, 'powerapps-url': 'https://127.0.0.2:1/powerapps/', 'flow-url': 'https://127.0.0.2:1/flow' });

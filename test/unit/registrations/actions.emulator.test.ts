@@ -1,15 +1,16 @@
 // The tree's directory changes against the emulated tenant, and the snapshot each one leaves the tree with.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { adminTokenSource, getState, seedObjects, startEmulator, type Endpoints, type RunningEmulator } from '../../../emulator/src';
-import { createGraphClient } from '../../../src/graph/client';
+import { getState, seedObjects, startEmulator, type Endpoints, type RunningEmulator } from '../../../emulator/src';
 import { Directory } from '../../../src/graph/operations';
 import { fetchRegistrations } from '../../../src/graph/registrations';
 import { addSecret, deleteAppRegistration, grantTenantConsent, registerRedirectUri, removeSecrets, secretRemovalChoices, withConsent, withoutApp, withRedirectUris, withSecrets } from '../../../src/registrations/actions';
 import { moveSecretToStorage, secretStorageKey } from '../../../src/connector/secrets';
 import { readConnectorAuth } from '../../../src/registrations/connectorAuth';
-import { computeHealth, lookupsFor, type DirectorySnapshot } from '../../../src/registrations/health';
+import type { DirectorySnapshot } from '../../../src/graph/registrations';
+import { computeHealth, lookupsFor } from '../../../src/registrations/health';
 import { treeSeed } from '../../../emulator/src/seeds/connectors';
+import { directoryFor } from '../../support/tenant';
 
 const ADMIN = 'admin@contoso.example';
 const MAKER = 'maker@contoso.example';
@@ -17,14 +18,7 @@ let emu: RunningEmulator;
 let ep: Endpoints;
 
 function directory(user = ADMIN): Directory {
-  return new Directory(
-    createGraphClient({
-      graphEndpoint: ep.graphEndpoint,
-      getAccessToken: adminTokenSource(ep, user),
-      retry: { maxRetries: 0 },
-    }),
-    { replication: { attempts: 5, delayMs: 20 } },
-  );
+  return directoryFor(ep, { user, retry: { maxRetries: 0 }, replication: { attempts: 5, delayMs: 20 } });
 }
 
 const seed = treeSeed([{ name: 'Missing Redirect', redirectRegistered: false }, { name: 'No Consent', consented: false }, { name: 'Rotate Me', secretDays: 5 }], { owner: ADMIN });

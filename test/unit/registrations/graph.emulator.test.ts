@@ -2,13 +2,13 @@
 // how many round trips they cost (from the emulator's request log).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { adminToken, adminTokenSource, clearRequests, getState, seedObjects, setFaults, startEmulator, type Endpoints, type RecordedRequest, type RunningEmulator } from '../../../emulator/src';
-import { createGraphClient } from '../../../src/graph/client';
-import { DirectoryFailure } from '../../../src/graph/errors';
+import { adminToken, clearRequests, getState, seedObjects, setFaults, startEmulator, type Endpoints, type RecordedRequest, type RunningEmulator } from '../../../emulator/src';
 import { fetchRegistrations, listOwnedApplications } from '../../../src/graph/registrations';
 import { readConnectorAuth } from '../../../src/registrations/connectorAuth';
 import { computeHealth, lookupsFor } from '../../../src/registrations/health';
 import { THREE_STATES, treeSeed, type ConnectorSpec } from '../../../emulator/src/seeds/connectors';
+import { UserFailure } from '../../../src/errors';
+import { graphClientFor } from '../../support/tenant';
 
 const ADMIN = 'admin@contoso.example';
 const TOTAL_APPS = 5000;
@@ -24,11 +24,7 @@ const specs: ConnectorSpec[] = [
 const seed = treeSeed(specs, { owner: ADMIN });
 
 function client() {
-  return createGraphClient({
-    graphEndpoint: ep.graphEndpoint,
-    getAccessToken: adminTokenSource(ep, ADMIN),
-    retry: { maxRetries: 1, maxDelayMs: 10 },
-  });
+  return graphClientFor(ep, { retry: { maxRetries: 1, maxDelayMs: 10 } });
 }
 
 /** Graph requests on the wire (a `$batch` is one; the requests inside it are recorded with `batch`). */
@@ -82,7 +78,7 @@ describe('fetchRegistrations (the Connectors view)', () => {
     await setFaults(ep, { rules: [{ match: { service: 'graph', path: '^/v1.0/applications$' }, fault: 'throttle', retryAfter: 0 }] });
     try {
       await assert.rejects(fetchRegistrations(graph, lookupsFor(seed.connectors.map((c) => readConnectorAuth(c.apiProperties)))), (e: unknown) => {
-        assert.ok(e instanceof DirectoryFailure);
+        assert.ok(e instanceof UserFailure);
         assert.equal(e.error.status, 429);
         return true;
       });

@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { readConnectorAuth, SHARED_REDIRECT_URL, type ConnectorAuth } from '../../../src/registrations/connectorAuth';
-import { computeHealth, lookupsFor, secretState, type AppRecord, type DirectorySnapshot } from '../../../src/registrations/health';
+import type { AppRecord, DirectorySnapshot } from '../../../src/graph/registrations';
+import { computeHealth, lookupsFor, secretState } from '../../../src/registrations/health';
 
 const NOW = new Date('2026-06-01T00:00:00Z');
 const CLIENT = '11111111-1111-4111-8111-111111111111';

@@ -1,7 +1,7 @@
 // The API app behind the connector: resource URL from apiProperties.json, swagger host, and the Easy Auth target.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ApiTargetError, connectorResource, resolveApiTarget, swaggerHost } from '../../../src/service/apiTarget';
+import { connectorResource, isApiAppUnknown, resolveApiTarget, swaggerHost } from '../../../src/service/apiTarget';
 import type { Directory } from '../../../src/graph/operations';
 
 const props = (custom: Record<string, unknown>, properties: Record<string, unknown> = {}) =>
@@ -26,8 +26,8 @@ describe('API target', () => {
     const looked = await resolveApiTarget({ resource: 'api://t/x/' }, { ...context, directory });
     assert.deepEqual(queries, ['api://t/x']);
     assert.deepEqual(looked.audiences, ['api://t/x', 'api://6a3e2b1c-0d4f-4e5a-8b7c-9d0e1f2a3b4c', '6a3e2b1c-0d4f-4e5a-8b7c-9d0e1f2a3b4c']);
-    await assert.rejects(resolveApiTarget({}, context), (e: unknown) => e instanceof ApiTargetError && /--api-app-id/.test(e.next));
+    await assert.rejects(resolveApiTarget({}, context), (e: unknown) => isApiAppUnknown(e) && /--api-app-id/.test(e.next));
     const none = async () => ({ findApplications: async () => [] }) as unknown as Directory;
-    await assert.rejects(resolveApiTarget({ resource: 'api://nope' }, { ...context, directory: none }), (e: unknown) => e instanceof ApiTargetError && /No app registration/.test(e.message));
+    await assert.rejects(resolveApiTarget({ resource: 'api://nope' }, { ...context, directory: none }), (e: unknown) => isApiAppUnknown(e) && /No app registration/.test(e.message));
   });
 });

@@ -2,8 +2,10 @@
 // only, errors as values, nothing secret in the log.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ArmClient, type ArmLogEntry } from '../../../src/service/arm';
-import { armErrorFrom, ArmFailure, roleFor } from '../../../src/service/errors';
+import type { RequestLogEntry } from '../../../src/http/policy';
+import { ArmClient } from '../../../src/service/arm';
+import { armErrorFrom, roleFor } from '../../../src/service/errors';
+import { UserFailure } from '../../../src/errors';
 
 type Step = { status: number; body?: unknown; headers?: Record<string, string> } | 'network';
 
@@ -23,7 +25,7 @@ function scripted(steps: Step[]) {
 function client(steps: Step[], tokens: string[] = ['t1', 't2', 't3']) {
   const { fetchImpl, calls } = scripted(steps);
   const sleeps: number[] = [];
-  const log: ArmLogEntry[] = [];
+  const log: RequestLogEntry[] = [];
   const forced: boolean[] = [];
   const c = new ArmClient({
     armEndpoint: 'https://management.azure.com/',
@@ -51,7 +53,7 @@ describe('ARM client', () => {
 
   it('gives up after maxRetries with the ARM error as a value', async () => {
     const { c, calls } = client(Array.from({ length: 5 }, () => ({ status: 409, body: CONFLICT })));
-    await assert.rejects(c.put('/x', '2022-03-01', {}), (e: unknown) => e instanceof ArmFailure && e.error.code === 'Conflict' && e.error.status === 409 && /again/.test(e.error.next));
+    await assert.rejects(c.put('/x', '2022-03-01', {}), (e: unknown) => e instanceof UserFailure && e.error.code === 'Conflict' && e.error.status === 409 && /again/.test(e.error.next));
     assert.equal(calls.length, 5);
   });
 
@@ -61,7 +63,7 @@ describe('ARM client', () => {
     assert.deepEqual(forced, [false, true]);
     assert.deepEqual(calls.map((x) => x.auth), ['Bearer t1', 'Bearer t2']);
     const again = client([{ status: 401, body: { error: { code: 'InvalidAuthenticationToken', message: 'bad' } } }, { status: 401, body: { error: { code: 'InvalidAuthenticationToken', message: 'bad' } } }]);
-    await assert.rejects(again.c.get('/x', '2022-03-01'), (e: unknown) => e instanceof ArmFailure && e.error.status === 401);
+    await assert.rejects(again.c.get('/x', '2022-03-01'), (e: unknown) => e instanceof UserFailure && e.error.status === 401);
     assert.equal(again.calls.length, 2);
   });
 
@@ -70,7 +72,7 @@ describe('ARM client', () => {
     await ok.c.get('/x', '2022-03-01');
     assert.equal(ok.log[0]!.networkError, 'ECONNRESET');
     const bad = client(['network', 'network', 'network', 'network', 'network']);
-    await assert.rejects(bad.c.get('/x', '2022-03-01'), (e: unknown) => e instanceof ArmFailure && e.error.code === 'NetworkError' && /ECONNRESET/.test(e.message));
+    await assert.rejects(bad.c.get('/x', '2022-03-01'), (e: unknown) => e instanceof UserFailure && e.error.code === 'NetworkError' && /ECONNRESET/.test(e.message));
   });
 
   it('follows nextLink on its own host and refuses one that points elsewhere (the bearer never leaves)', async () => {
@@ -81,13 +83,13 @@ describe('ARM client', () => {
     assert.deepEqual(await c.list('/subscriptions', '2022-12-01'), [1, 2]);
     assert.equal(calls[1]!.url, 'https://management.azure.com/subscriptions?api-version=2022-12-01&$skiptoken=1');
     const evil = client([{ status: 200, body: { value: [1], nextLink: 'https://attacker.example/steal' } }]);
-    await assert.rejects(evil.c.list('/subscriptions', '2022-12-01'), (e: unknown) => e instanceof ArmFailure && e.error.code === 'UnexpectedNextLink');
+    await assert.rejects(evil.c.list('/subscriptions', '2022-12-01'), (e: unknown) => e instanceof UserFailure && e.error.code === 'UnexpectedNextLink');
     assert.equal(evil.calls.length, 1);
   });
 
   it('refuses a redirect: fetch is told not to follow it, and the bearer goes nowhere else', async () => {
     const { c, calls } = client([{ status: 307, headers: { location: 'https://collector.example/steal' } }]);
-    await assert.rejects(c.get('/subscriptions', '2022-12-01'), (e: unknown) => e instanceof ArmFailure && e.error.code === 'RedirectRefused');
+    await assert.rejects(c.get('/subscriptions', '2022-12-01'), (e: unknown) => e instanceof UserFailure && e.error.code === 'RedirectRefused');
     assert.equal(calls.length, 1);
     assert.equal(calls[0]?.redirect, 'manual');
   });

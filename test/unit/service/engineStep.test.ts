@@ -1,11 +1,10 @@
 // Step 7 of the checklist: the setup engine, given a site, secures it for the API app it registered (emulated tenant:
 // Graph for the apps, ARM for the site); without a site the step is skipped as before; a rerun changes nothing.
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, beforeEach, describe, it } from 'node:test';
-import { adminToken, getState, startEmulator, type Endpoints, type RunningEmulator } from '../../../emulator/src';
+import { beforeEach, describe, it } from 'node:test';
+import { adminToken, getState, type Endpoints } from '../../../emulator/src';
 import { createGraphClient } from '../../../src/graph/client';
 import { Directory } from '../../../src/graph/operations';
 import { createContext, type SetupContext } from '../../../src/setup/context';
@@ -15,23 +14,15 @@ import { MemoryStateStore } from '../../../src/setup/stateFile';
 import { getPath } from '../../../src/service/easyAuth';
 import { serviceSecurer } from '../../../src/service/setupStep';
 import { armClientFor, armSites, resetWithArmConsent, WEB_APP_ID } from '../../support/emulatedArm';
+import { useTenant } from '../../support/tenant';
 
 const SAMPLE = join(import.meta.dirname, '../../fixtures/workspaces/sample/Contoso Invoices');
 const ADMIN = 'admin@contoso.example';
 
 describe('checklist step 7: secure the service', () => {
-  let emu: RunningEmulator;
   let ep: Endpoints;
   let work: string;
-  before(async () => {
-    emu = await startEmulator({ port: 0 });
-    ep = emu.endpoints;
-    work = mkdtempSync(join(tmpdir(), 'entra-step7-'));
-  });
-  after(async () => {
-    await emu.stop();
-    rmSync(work, { recursive: true, force: true });
-  });
+  useTenant({ temp: 'entra-step7-' }, (t) => ({ ep, work } = t));
   beforeEach(() => resetWithArmConsent(ep));
 
   function setup(withSite: boolean): { ctx: SetupContext; services: SetupServices } {

@@ -6,12 +6,12 @@ import { clearRequests, getState, setFaults, startEmulator, type Endpoints, type
 import { armScope, WEB_API_VERSION } from '../../../src/service/arm';
 import { POWER_PLATFORM_ORIGINS } from '../../../src/service/cors';
 import { EASY_AUTH_FIELDS, getPath, tenantIssuer, type EasyAuthTarget } from '../../../src/service/easyAuth';
-import { ArmFailure } from '../../../src/service/errors';
+import type { ArmError } from '../../../src/service/errors';
 import { applySecureService, hasChanges, planSecureService } from '../../../src/service/secure';
 import { secureServiceStep, serviceSecurer } from '../../../src/service/setupStep';
-import { DirectoryFailure } from '../../../src/graph/errors';
 import { getSite, listSites, listSubscriptions, parseSiteId, resolveSite } from '../../../src/service/sites';
 import { armClientFor, armSites, FUNCTION_APP_ID, resetWithArmConsent, SUBSCRIPTION, WEB_APP_ID } from '../../support/emulatedArm';
+import { UserFailure } from '../../../src/errors';
 
 const API_APP_ID = '3f1d6a52-7c1b-4c55-9a43-1a2b3c4d5e6f';
 const ADMIN = 'admin@contoso.example';
@@ -69,7 +69,7 @@ describe('secure the service (emulated ARM)', () => {
     assert.equal((await resolveSite(client, FUNCTION_APP_ID)).kind, 'functionapp,linux');
     assert.equal((await resolveSite(client, 'contoso-invoices.azurewebsites.net')).id, WEB_APP_ID);
     assert.equal((await resolveSite(client, 'https://contoso-invoices.azurewebsites.net/api/invoices')).id, WEB_APP_ID);
-    await assert.rejects(resolveSite(client, 'https://elsewhere.example.com'), (e: unknown) => e instanceof ArmFailure && e.error.code === 'SiteNotFound');
+    await assert.rejects(resolveSite(client, 'https://elsewhere.example.com'), (e: unknown) => e instanceof UserFailure && e.error.code === 'SiteNotFound');
     assert.deepEqual(parseSiteId(`https://portal.azure.com/#@contoso.example/resource${WEB_APP_ID}/overview`), { subscriptionId: SUBSCRIPTION, resourceGroup: 'rg-contoso-invoices', name: 'contoso-invoices' });
   });
 
@@ -128,11 +128,11 @@ describe('secure the service (emulated ARM)', () => {
     const site = await getSite(client, parseSiteId(WEB_APP_ID)!);
     const plan = await planSecureService(client, site, { target });
     await assert.rejects(applySecureService(client, plan), (e: unknown) => {
-      assert.ok(e instanceof ArmFailure);
+      assert.ok(e instanceof UserFailure);
       assert.equal(e.error.code, 'AuthorizationFailed');
       assert.equal(e.error.status, 403);
-      assert.equal(e.error.role, 'Website Contributor');
-      assert.equal(e.error.action, 'Microsoft.Web/sites/config/write');
+      assert.equal((e.error as ArmError).role, 'Website Contributor');
+      assert.equal((e.error as ArmError).action, 'Microsoft.Web/sites/config/write');
       assert.match(e.error.message, /maker@contoso\.example/);
       assert.match(e.error.next, /"Website Contributor" role/);
       assert.ok(e.error.next.includes(WEB_APP_ID));
@@ -171,7 +171,7 @@ describe('secure the service (emulated ARM)', () => {
     const site = await getSite(client, parseSiteId(WEB_APP_ID)!);
     const plan = await planSecureService(client, site, { target, auth: false });
     await client.patch(`${WEB_APP_ID}/config/web`, WEB_API_VERSION, { properties: { cors: { allowedOrigins: ['https://someone-else.example'], supportCredentials: false } } });
-    await assert.rejects(applySecureService(client, plan), (e: unknown) => e instanceof ArmFailure && e.error.code === 'ChangedSincePreview');
+    await assert.rejects(applySecureService(client, plan), (e: unknown) => e instanceof UserFailure && e.error.code === 'ChangedSincePreview');
     const web = (await armSites(ep)).find((s) => s.name === 'contoso-invoices')!.web;
     assert.deepEqual(getPath(web, 'cors.allowedOrigins'), ['https://someone-else.example']);
   });
@@ -180,7 +180,7 @@ describe('secure the service (emulated ARM)', () => {
     const { ArmClient } = await import('../../../src/service/arm');
     const { adminToken } = await import('../../../emulator/src');
     const client = new ArmClient({ armEndpoint: ep.armEndpoint, getAccessToken: () => adminToken(ep, ADMIN, ['https://graph.microsoft.com/User.Read']), retry: { baseDelayMs: 1 } });
-    await assert.rejects(listSubscriptions(client), (e: unknown) => e instanceof ArmFailure && e.error.code === 'InvalidAuthenticationTokenAudience' && /cloud/.test(e.error.next));
+    await assert.rejects(listSubscriptions(client), (e: unknown) => e instanceof UserFailure && e.error.code === 'InvalidAuthenticationTokenAudience' && /cloud/.test(e.error.next));
   });
 
   it('the checklist step secures the site for the registered API app and is "already set" the second time', async () => {
@@ -192,14 +192,14 @@ describe('secure the service (emulated ARM)', () => {
     const second = await secureServiceStep(client, input);
     assert.equal(second.changed, false);
     assert.equal(second.detail, 'contoso-invoices: authentication already set; CORS already allows Power Platform.');
-    await assert.rejects(secureServiceStep(client, { ...input, siteId: 'contoso-invoices' }), (e: unknown) => e instanceof ArmFailure && e.error.code === 'SiteNotFound');
+    await assert.rejects(secureServiceStep(client, { ...input, siteId: 'contoso-invoices' }), (e: unknown) => e instanceof UserFailure && e.error.code === 'SiteNotFound');
   });
 
-  it('the engine adapter hands an ARM 403 to the checklist as a DirectoryFailure with the role to ask for', async () => {
+  it('the engine adapter hands an ARM 403 to the checklist as it is, with the role to ask for', async () => {
     const { client } = armClientFor(ep, MAKER);
     const securer = serviceSecurer(client, WEB_APP_ID, { auth: false });
     await assert.rejects(securer.secure({ apiAppId: API_APP_ID, identifierUris: [], loginEndpoint: ep.loginEndpoint, tenantId: ep.tenantId }), (e: unknown) => {
-      assert.ok(e instanceof DirectoryFailure);
+      assert.ok(e instanceof UserFailure);
       assert.equal(e.error.code, 'AuthorizationFailed');
       assert.match(e.error.next, /Website Contributor/);
       return true;

@@ -1,33 +1,22 @@
 // `entra-connector setup` end to end against the emulated tenant: device-code sign-in (approved through the admin
 // API), JSON result, rerun, exit codes, --print-secret, undo, and no secret on disk.
 import assert from 'node:assert/strict';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { approveDevice, getState, seedObjects, startEmulator, type Endpoints, type RunningEmulator } from '../../../emulator/src';
+import { describe, it } from 'node:test';
+import { approveDevice, getState, seedObjects, type Endpoints } from '../../../emulator/src';
 import { runCli } from '../../../src/cli/run';
 import type { SetupContext } from '../../../src/setup/context';
 import { choicesFromAnswers, defaultAnswers, stepsToReset } from '../../../src/wizard/model';
 import { stepForEngine, type Answers } from '../../../src/wizard/steps';
+import { useTenant } from '../../support/tenant';
 
 const SAMPLE = join(__dirname, '../../fixtures/workspaces/sample/Contoso Invoices');
 const ADMIN = 'admin@contoso.example';
 
-let emu: RunningEmulator;
 let ep: Endpoints;
 let work: string;
-
-before(async () => {
-  emu = await startEmulator({ port: 0, deviceCodeIntervalSeconds: 1 });
-  ep = emu.endpoints;
-  work = mkdtempSync(join(tmpdir(), 'entra-cli-'));
-});
-
-after(async () => {
-  await emu.stop();
-  rmSync(work, { recursive: true, force: true });
-});
+useTenant({ temp: 'entra-cli-', emulator: { deviceCodeIntervalSeconds: 1 } }, (t) => ({ ep, work } = t));
 
 /** Runs the CLI; approves the device code as `user` as soon as it is shown on stderr. */
 async function cli(args: string[], user = ADMIN): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -115,7 +104,7 @@ describe('entra-connector setup', () => {
     cpSync(SAMPLE, dir, { recursive: true });
     const r = await cli(['setup', dir, ...cloudArgs(), '--state', join(ws, 's.json'), '--consent', 'link', '--verbose']);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, /graph: PATCH \/applications\(uniqueName='entra-connector-[0-9a-f]+-api'\) 201 \d+ms/);
+    assert.match(r.stderr, /Graph PATCH \/applications\(uniqueName='entra-connector-[0-9a-f]+-api'\) → 201 request-id \S+ \d+ ms/);
     assert.doesNotMatch(r.stderr, /Bearer|eyJ/);
     assert.match(r.stdout, /Connector app \(client ID\): [0-9a-f-]{36}/);
     assert.match(r.stdout, /Admin consent needed: https:\/\/\S+\/v2\.0\/adminconsent\?client_id=/);

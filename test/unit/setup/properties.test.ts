@@ -3,7 +3,9 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { applyEdits, parse, parseTree, type ParseError } from 'jsonc-parser';
-import { apiPropertiesChange, detectFormatting, PropertiesError, swaggerChange, type TokenSettings } from '../../../src/setup/properties';
+import { UserFailure } from '../../../src/errors';
+import { detectFormatting } from '../../../src/connector/edits';
+import { apiPropertiesChange, swaggerChange, type TokenSettings } from '../../../src/setup/properties';
 
 const CORPUS = join(__dirname, '../../fixtures/setup/aad-corpus');
 const SAMPLE = join(__dirname, '../../fixtures/workspaces/sample/Contoso Invoices');
@@ -76,7 +78,7 @@ describe('apiProperties.json edits over every aad file of the corpus', () => {
       const errors: ParseError[] = [];
       parseTree(before, errors, { disallowComments: true });
       if (errors.length > 0 || before.charCodeAt(0) === 0xfeff) {
-        assert.throws(() => apiPropertiesChange(file, before, SETTINGS), PropertiesError);
+        assert.throws(() => apiPropertiesChange(file, before, SETTINGS), (e: UserFailure) => e instanceof UserFailure && e.code === 'ConnectorFileInvalid');
         return;
       }
       const change = apiPropertiesChange(file, before, SETTINGS);
@@ -174,8 +176,8 @@ describe('apiProperties.json created and swagger security', () => {
   });
 
   it('refuses a file with a byte-order mark or invalid JSON, with the next step', () => {
-    assert.throws(() => apiPropertiesChange('p', '\ufeff{}', SETTINGS), (e: PropertiesError) => /BOM/.test(e.next) || /byte-order/.test(e.message));
-    assert.throws(() => apiPropertiesChange('p', '{"properties": ', SETTINGS), (e: PropertiesError) => /not valid JSON/.test(e.message) && /Fix/.test(e.next));
+    assert.throws(() => apiPropertiesChange('p', '\ufeff{}', SETTINGS), (e: UserFailure) => /BOM/.test(e.next) || /byte-order/.test(e.message));
+    assert.throws(() => apiPropertiesChange('p', '{"properties": ', SETTINGS), (e: UserFailure) => /not valid JSON/.test(e.message) && /Fix/.test(e.next));
   });
 
   it('moves a lower-case oauthSettings to the oAuthSettings key paconn reads, keeping its other keys', () => {

@@ -3,7 +3,7 @@
 // told with the permission and ownership the caller lacks.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DirectoryFailure } from '../../../src/graph/errors';
+import { UserFailure } from '../../../src/errors';
 import type { PasswordCredential } from '../../../src/graph/operations';
 import { rotateSecret, type RotateServices } from '../../../src/setup/rotate';
 
@@ -16,7 +16,7 @@ function fakeDirectory(initial: PasswordCredential[], options: { deny?: boolean 
   const directory: RotateServices['directory'] = {
     getApplicationByAppId: async () => {
       calls.push('get');
-      if (options.deny) throw new DirectoryFailure({ code: 'Authorization_RequestDenied', status: 403, message: 'Insufficient privileges to complete the operation.', next: '' });
+      if (options.deny) throw new UserFailure({ code: 'Authorization_RequestDenied', status: 403, message: 'Insufficient privileges to complete the operation.', next: '' });
       return { id: 'obj', appId: APP_ID, displayName: 'Contoso connector', passwordCredentials: creds.map((c) => ({ ...c })) };
     },
     addPassword: async (_id, displayName, endDateTime) => {

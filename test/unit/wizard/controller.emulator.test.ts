@@ -4,40 +4,26 @@
 // fallback, registering the redirect URL later, and step 7: finding and securing the API's App Service site through
 // the emulated Azure Resource Manager (ARM asked for only then), or skipping it without touching ARM.
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
-import { after, before, beforeEach, describe, it } from 'node:test';
-import { adminToken, adminTokenSource, getIssued, getState, resetEmulator, seedObjects, setPolicy, startEmulator, type Endpoints, type RunningEmulator } from '../../../emulator/src';
-import { createGraphClient } from '../../../src/graph/client';
-import { Directory } from '../../../src/graph/operations';
-import type { FileChange } from '../../../src/setup/properties';
-import { nodeFiles } from '../../../src/setup/nodeFiles';
-import { MemoryStateStore } from '../../../src/setup/stateFile';
+import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeEach, describe, it } from 'node:test';
+import { getIssued, getState, resetEmulator, seedObjects, setPolicy, type Endpoints } from '../../../emulator/src';
 import type { HostMessage, WebviewMessage, WizardViewState } from '../../../src/protocol';
 import { armScope } from '../../../src/service/arm';
 import { POWER_PLATFORM_ORIGINS } from '../../../src/service/cors';
 import { getPath } from '../../../src/service/easyAuth';
-import { WizardController, type WizardDraft, type WizardHost } from '../../../src/wizard/controller';
+import { WizardController, type WizardDraft } from '../../../src/wizard/controller';
 import { armSites, resetWithArmConsent, WEB_APP_ID } from '../../support/emulatedArm';
+import { useTenant } from '../../support/tenant';
+import { fakeWizardHost } from '../../support/wizardHost';
 
 const SAMPLE = join(__dirname, '../../fixtures/workspaces/sample/Contoso Invoices');
 const ADMIN = 'admin@contoso.example';
 const MAKER = 'maker@contoso.example';
 
-let emu: RunningEmulator;
 let ep: Endpoints;
 let work: string;
-
-before(async () => {
-  emu = await startEmulator({ port: 0 });
-  ep = emu.endpoints;
-  work = mkdtempSync(join(tmpdir(), 'entra-wizard-'));
-});
-after(async () => {
-  await emu.stop();
-  rmSync(work, { recursive: true, force: true });
-});
+useTenant({ temp: 'entra-wizard-' }, (t) => ({ ep, work } = t));
 beforeEach(async () => {
   await resetEmulator(ep);
 });
@@ -48,76 +34,9 @@ function connectorCopy(): string {
   return dir;
 }
 
-/** A WizardHost in plain Node: memory stores shared across "sessions", files on disk, secrets in a map. */
+/** The plain-Node WizardHost (test/support/wizardHost.ts) for one of the tenant's users. */
 function fakeVsCode(user: string, dir: string, signedIn = true) {
-  const posted: HostMessage[] = [];
-  let account = signedIn ? { username: user, tenantId: ep.tenantId } : undefined;
-  const signIns = { count: 0 };
-  const confirms: { answer: boolean; asked: string[] } = { answer: true, asked: [] };
-  const secrets = new Map<string, string>();
-  const drafts = new Map<string, WizardDraft>();
-  const state = new MemoryStateStore();
-  const logs: string[] = [];
-  const previews: FileChange[][] = [];
-  const clipboard = { text: '' };
-  const armScopesAsked: string[][] = [];
-  let directory: Directory | undefined;
-  const host: WizardHost = {
-    post: (m) => void posted.push(structuredClone(m)),
-    log: (level, line) => void logs.push(`${level} ${line}`),
-    account: async () => account,
-    signIn: async () => {
-      signIns.count++;
-      account = { username: user, tenantId: ep.tenantId };
-    },
-    cloud: () => ({ name: 'Custom', loginEndpoint: ep.loginEndpoint, graphEndpoint: ep.graphEndpoint, graphResource: ep.graphEndpoint }),
-    directory: async () =>
-      (directory ??= new Directory(
-        createGraphClient({
-          graphEndpoint: ep.graphEndpoint,
-          getAccessToken: adminTokenSource(ep, user),
-          retry: { maxDelayMs: 20 },
-        }),
-        { replication: { attempts: 30, delayMs: 50 } },
-      )),
-    state,
-    loadDraft: async () => drafts.get(dir),
-    saveDraft: async (d) => void drafts.set(dir, structuredClone(d)),
-    files: {
-      ...nodeFiles,
-      confirm: async (changes) => {
-        previews.push([...changes]);
-        return true;
-      },
-    },
-    secrets: {
-      store: async (clientId, value) => void secrets.set(clientId, value),
-      has: async (clientId) => secrets.has(clientId),
-      delete: async (clientId) => void secrets.delete(clientId),
-      copyToClipboard: async (clientId) => {
-        const v = secrets.get(clientId);
-        if (v === undefined) return false;
-        clipboard.text = v;
-        return true;
-      },
-    },
-    copyText: async (t) => void (clipboard.text = t),
-    confirm: async (message, detail) => {
-      confirms.asked.push(`${message} ${detail}`);
-      return confirms.answer;
-    },
-    adminCenterLink: (appId) => `https://entra.example/#app/${appId}`,
-    displayPath: (p) => relative(join(dir, '..'), p) || '.',
-    arm: () => ({
-      armEndpoint: ep.armEndpoint,
-      getAccessToken: async (scopes) => {
-        armScopesAsked.push([...scopes]);
-        return adminToken(ep, user, scopes);
-      },
-      retry: { baseDelayMs: 1, maxDelayMs: 5 },
-    }),
-  };
-  return { host, posted, secrets, drafts, state, logs, previews, clipboard, signIns, confirms, armScopesAsked };
+  return fakeWizardHost(ep, dir, { user, signedIn });
 }
 
 const fast = { sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, Math.min(ms, 20))) };
