@@ -7,15 +7,12 @@
  * anything is sent.
  */
 import type { CredentialKind } from './workload';
+import { UserFailure } from '../errors';
 
 /** Deploying a custom connector through the Power Apps API with this sign-in would be refused; the message says why. */
-export class DeployAuthError extends Error {
-  constructor(
-    message: string,
-    readonly next: string,
-  ) {
-    super(message);
-    this.name = 'DeployAuthError';
+export class DeployAuthError extends UserFailure {
+  constructor(message: string, next: string) {
+    super({ code: 'AppOnlyNotSupported', message, next });
   }
 }
 

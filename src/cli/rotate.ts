@@ -10,7 +10,11 @@ import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { assertDeployableWith } from '../auth/powerPlatform';
 import { trySecret } from '../auth/workload';
+import { asUserFailure } from '../errors';
+import { updateDeployedSecret } from '../powerplatform/deploy';
+import { diskConnectorFiles, powerPlatformSession } from './deploy';
 import { readApiProperties } from '../connector/model';
 import { stringValue, valueOf } from '../connector/jsonDocument';
 import { isGuid } from '../connector/values';
@@ -30,6 +34,9 @@ new secret is taken back and the old ones keep working.
 Where the new secret goes (at least one):
   --print-secret                 print it on stdout (masked with ::add-mask:: when GITHUB_ACTIONS=true)
   --secret-file <path>           write it to a file with mode 0600 (atomically)
+  --update-connector             update the connector deployed from <connector-dir> (its settings.json) in Power
+                                 Platform with the new secret, before the old one is removed. Needs a person's
+                                 sign-in (--auth device): the Power Apps connector API takes no app-only tokens.
   --handover-command <command>   run a shell command with ENTRA_CONNECTOR_SECRET_FILE (a 0600 file holding the
                                  secret, deleted afterwards), ENTRA_CONNECTOR_CLIENT_ID, ENTRA_CONNECTOR_SECRET_KEY_ID
                                  and ENTRA_CONNECTOR_SECRET_EXPIRES set; e.g. an "az keyvault secret set" that stores
@@ -48,7 +55,7 @@ Exit codes: 0 rotated, 1 failed (the message says what to do next), 2 bad usage.
 class UsageError extends Error {}
 
 export interface RotateCommandDeps {
-  /** The deployed connector's update (issue 15's deploy engine); not wired until it lands. */
+  /** The deployed connector's update; by default, with --update-connector, Power Platform's (src/powerplatform). */
   readonly updateDeployedSecret?: UpdateDeployedSecret;
   readonly fetch?: typeof fetch;
   readonly sleep?: (ms: number) => Promise<void>;
@@ -107,6 +114,7 @@ interface Parsed {
   command?: string;
   replace: string[];
   keepReplaced: boolean;
+  updateConnector: boolean;
   json: boolean;
   signIn: ReturnType<typeof parseSignInOptions> & { auth?: ReturnType<typeof parseAuthOption>; tenantGiven: boolean };
 }
@@ -126,6 +134,7 @@ function parse(argv: readonly string[]): Parsed {
         'handover-command': { type: 'string' },
         replace: { type: 'string', multiple: true },
         'keep-replaced': { type: 'boolean' },
+        'update-connector': { type: 'boolean' },
         json: { type: 'boolean' },
         ...AUTH_OPTIONS,
         ...SIGN_IN_OPTIONS,
@@ -142,8 +151,8 @@ function parse(argv: readonly string[]): Parsed {
   const replace = values.replace ?? [];
   const bad = replace.find((k) => !isGuid(k));
   if (bad) throw new UsageError(`--replace takes a secret's key ID (a GUID), not "${bad}".`);
-  if (!values['print-secret'] && !values['secret-file'] && !values['handover-command']) {
-    throw new UsageError('Say where the new secret goes: --print-secret, --secret-file <path> or --handover-command <command>. Without one, removing the old secret would leave the connector with none.');
+  if (!values['print-secret'] && !values['secret-file'] && !values['handover-command'] && !values['update-connector']) {
+    throw new UsageError('Say where the new secret goes: --update-connector, --print-secret, --secret-file <path> or --handover-command <command>. Without one, removing the old secret would leave the connector with none.');
   }
   let signIn;
   try {
@@ -160,6 +169,7 @@ function parse(argv: readonly string[]): Parsed {
     ...(values['handover-command'] ? { command: values['handover-command'] } : {}),
     replace,
     keepReplaced: !!values['keep-replaced'],
+    updateConnector: !!values['update-connector'],
     json: !!values.json,
     signIn,
   };
@@ -203,6 +213,24 @@ export async function runRotate(argv: readonly string[], io: CliIo, deps: Rotate
   const appId = connectorClientId(text);
   if (!appId) return fail(`apiProperties.json in ${p.dir} names no connector app: its Microsoft Entra oAuthSettings.clientId is not an application ID.`, 'Run "entra-connector setup" first, or put the connector app’s client ID in apiProperties.json.');
 
+  // Power Platform takes no app-only tokens: refuse before signing in (or, below, before anything changes) rather than
+  // add a secret the connector can never be given.
+  const appOnlyRefusal = (kind: Parameters<typeof assertDeployableWith>[0]): number | undefined => {
+    if (!p.updateConnector || deps.updateDeployedSecret) return undefined;
+    try {
+      assertDeployableWith(kind);
+      return undefined;
+    } catch (error) {
+      const f = asUserFailure(error);
+      if (!f) throw error;
+      return fail(f.message, f.next);
+    }
+  };
+  if (p.signIn.auth) {
+    const refused = appOnlyRefusal(p.signIn.auth);
+    if (refused !== undefined) return refused;
+  }
+
   let session;
   try {
     session = await signInForCommand(p.signIn, [GraphPermission.user, GraphPermission.apps], { env: io.env, say, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
@@ -210,6 +238,23 @@ export async function runRotate(argv: readonly string[], io: CliIo, deps: Rotate
     const f = signInFailure(error);
     if (!f) throw error;
     return fail(f.message, f.next);
+  }
+  let updateDeployed = deps.updateDeployedSecret;
+  if (p.updateConnector && !updateDeployed) {
+    const refused = appOnlyRefusal(session.kind);
+    if (refused !== undefined) return refused;
+    let pp: Awaited<ReturnType<typeof powerPlatformSession>>;
+    try {
+      pp = await powerPlatformSession(p.signIn, say);
+    } catch (error) {
+      const f = signInFailure(error) ?? asUserFailure(error);
+      if (!f) throw error;
+      return fail(f.message, f.next);
+    }
+    updateDeployed = async (secret) => {
+      const r = await updateDeployedSecret({ dir: p.dir, files: diskConnectorFiles, client: pp.client, objectId: pp.objectId, secret: secret.value, onProgress: say });
+      return `the deployed connector ${r.connectorId} (${r.environment}) now uses it`;
+    };
   }
   const githubActions = io.env.GITHUB_ACTIONS === 'true';
   let printed: string | undefined;
@@ -242,7 +287,7 @@ export async function runRotate(argv: readonly string[], io: CliIo, deps: Rotate
       {
         directory,
         handovers,
-        ...(deps.updateDeployedSecret ? { updateDeployedSecret: deps.updateDeployedSecret } : {}),
+        ...(updateDeployed ? { updateDeployedSecret: updateDeployed } : {}),
         caller: session.principal,
         callerIsPerson: session.kind === 'device',
         verify: async (id, secret) => {

@@ -164,6 +164,41 @@ describe('entra-connector setup --deploy, deploy and test-connection (emulated P
     assert.match(denied.stderr, /Next: /);
   });
 
+  it('rotate --update-connector: the deployed connector gets the new secret before the old one is removed, and a connection works before and after; an app-only sign-in is refused before anything changes', async () => {
+    const { dir, out } = await deployedConnector('Contoso Rotate');
+    const connectionWorks = async () => {
+      const t = await cli(['test-connection', dir, ...cloudArgs(), '--json', '--timeout', '30']);
+      assert.equal(t.code, 0, t.stderr + t.stdout);
+      assert.equal(JSON.parse(t.stdout).status, 200);
+    };
+    await connectionWorks();
+    const passwords = async () => ((await getState(ep)).applications.find((a) => a.appId === out.connectorApp.appId)!.passwordCredentials as { keyId: string }[]).map((c) => c.keyId);
+    const before = await passwords();
+    assert.equal(before.length, 1);
+
+    let refusal = '';
+    const appOnly = await runCli(['rotate', dir, ...cloudArgs(), '--update-connector', '--auth', 'secret'], {
+      stdout: { write: () => true },
+      stderr: { write: (t: string) => ((refusal += t), true) },
+      env: { AZURE_TENANT_ID: ep.tenantId, AZURE_CLIENT_ID: out.connectorApp.appId, AZURE_CLIENT_SECRET: 'not-a-real-secret-value-000000000' },
+    });
+    assert.equal(appOnly, 1);
+    assert.match(refusal, /does not accept app-only tokens/);
+    assert.match(refusal, /Next: /);
+    assert.deepEqual(await passwords(), before, 'an app-only run changed nothing');
+
+    const r = await cli(['rotate', dir, ...cloudArgs(), '--update-connector', '--auth', 'device', '--json']);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    const result = JSON.parse(r.stdout);
+    assert.equal(result.ok, true);
+    assert.ok(result.handedOver.some((h: string) => h.includes(out.deployment.connectorId)), 'the deployed connector got the new secret');
+    assert.ok(!r.stdout.includes('"secret"'), 'no secret in the output');
+    const after = await passwords();
+    assert.equal(after.length, 1, 'only the replaced secret was removed');
+    assert.notEqual(after[0], before[0]);
+    await connectionWorks();
+  });
+
   it('each seeded misconfiguration: check --online names the cause before anyone tries, and test-connection fails with the real error, explained', async () => {
     const { dir, out } = await deployedConnector('Contoso Broken');
     const state = await getState(ep);
