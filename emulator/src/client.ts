@@ -65,8 +65,13 @@ export function httpsJson<T = unknown>(url: string, options: HttpsOptions): Prom
   });
 }
 
+/** The header every admin call carries (the emulator refuses admin calls without it). */
+export function adminHeaders(endpoints: Pick<Endpoints, 'adminToken'>): Record<string, string> {
+  return { authorization: `Bearer ${endpoints.adminToken}` };
+}
+
 async function admin<T>(endpoints: Endpoints, method: string, path: string, body?: unknown): Promise<T> {
-  const res = await httpsJson<T>(`${endpoints.adminEndpoint}${path}`, { method, body, ca: endpoints.caCertPath });
+  const res = await httpsJson<T>(`${endpoints.adminEndpoint}${path}`, { method, body, headers: adminHeaders(endpoints), ca: endpoints.caCertPath });
   if (res.status >= 400) throw new Error(`emulator admin ${method} ${path} → ${res.status}: ${res.text.slice(0, 500)}`);
   return res.body;
 }
@@ -80,6 +85,7 @@ export const GRAPH_CLI_CLIENT_ID = '14d82eec-204b-4c2f-b7e8-296a70dab67e';
 export async function adminToken(endpoints: Endpoints, user: string, scopes: string[], clientId = GRAPH_CLI_CLIENT_ID): Promise<string> {
   const res = await httpsJson<{ access_token?: string; error_description?: string }>(`${endpoints.adminEndpoint}/token`, {
     method: 'POST',
+    headers: adminHeaders(endpoints),
     body: { user, clientId, scopes },
     ca: endpoints.caCertPath,
   });

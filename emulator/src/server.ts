@@ -3,7 +3,7 @@
 //   /graph/v1.0/…                    Microsoft Graph (graphEndpoint = origin/graph)
 //   /arm/…                           Azure Resource Manager (armEndpoint = origin/arm; see arm/)
 //   /admin/…                         test control API (adminEndpoint = origin/admin)
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -57,11 +57,15 @@ export async function startEmulator(options: InProcessOptions = {}): Promise<Run
   });
   const port = (server.address() as AddressInfo).port;
   const origin = `https://${host}:${port}`;
+  // The admin API mints tokens for any user and rewrites the tenant: on a shared machine any local user could reach
+  // the loopback port, so every admin call must carry this per-start secret (printed only in the ready line).
+  const adminToken = randomBytes(32).toString('base64url');
   const endpoints = {
     loginEndpoint: origin,
     graphEndpoint: `${origin}/graph`,
     armEndpoint: `${origin}/arm`,
     adminEndpoint: `${origin}/admin`,
+    adminToken,
     tenantId: dir.tenantId,
     caCertPath: tls.caCertPath,
     accounts: dir.users.map((u) => ({ username: u.username, roles: [...u.roles] })),
@@ -271,7 +275,7 @@ export async function startEmulator(options: InProcessOptions = {}): Promise<Run
           options.onGraphExchange({ method, path: `${path}${url.search}`, requestBody, status: reply.status, responseBody: reply.body === '' ? undefined : reply.body });
         }
       } else if (service === 'login') reply = login.handle(request);
-      else if (service === 'admin') reply = admin(request);
+      else if (service === 'admin') reply = hasAdminToken(request, adminToken) ? admin(request) : json(401, { error: 'The admin API needs Authorization: Bearer <adminToken> (the adminToken of the ready line).' }, { 'www-authenticate': 'Bearer' });
       else if (service === 'arm') reply = arm.handle(request);
       else reply = { status: 404 };
     } catch (e) {
@@ -357,6 +361,14 @@ function faultReply(rule: FaultRule, service: Service): Reply | undefined {
 }
 
 /** Admin API `POST /seed`: adds "existing" directory objects directly (already replicated, owned by `owner`). */
+function hasAdminToken(req: Req, token: string): boolean {
+  const given = /^Bearer\s+(\S+)$/i.exec(String(req.headers.authorization ?? ''))?.[1];
+  if (!given) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
 function seedObjects(dir: Directory, body: Record<string, unknown>): Record<string, DirectoryObject[]> {
   const ownerName = body.owner as string | undefined;
   const owner = ownerName ? dir.user(ownerName) : undefined;

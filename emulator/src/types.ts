@@ -100,6 +100,8 @@ export interface Endpoints {
   graphEndpoint: string;
   armEndpoint: string;
   adminEndpoint: string;
+  /** Random per start: every admin call sends `Authorization: Bearer <adminToken>`. */
+  adminToken: string;
   tenantId: string;
   caCertPath: string;
   accounts: { username: string; roles: string[] }[];

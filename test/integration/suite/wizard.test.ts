@@ -13,6 +13,7 @@ const ADMIN = 'admin@contoso.example';
 interface EmulatorEndpoints {
   graphEndpoint: string;
   adminEndpoint: string;
+  adminToken: string;
   tenantId: string;
 }
 
@@ -37,7 +38,7 @@ function emulator(): EmulatorEndpoints {
 async function admin<T>(endpoints: EmulatorEndpoints, method: string, path: string, body?: unknown): Promise<T> {
   const response = await fetch(`${endpoints.adminEndpoint}${path}`, {
     method,
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${endpoints.adminToken}` },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   assert.ok(response.ok, `${method} ${path}: HTTP ${response.status}`);
