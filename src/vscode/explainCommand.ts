@@ -5,6 +5,7 @@ import { registerRedirectUri } from '../registrations/actions';
 import type { DiagnosticsDeps } from './diagnostics';
 import { describeFailure, RegistrationsSession } from './session';
 import { openHttpsUrl } from './openExternal';
+import { confirmRedirectUri } from './redirectGuard';
 
 export const EXPLAIN_COMMAND = 'entraConnector.explainSignInError';
 
@@ -48,6 +49,8 @@ export interface ExplainResult {
 async function registerRedirect(session: RegistrationsSession, appId: string, redirectUri: string): Promise<void> {
   const account = await session.account();
   if (!account) return;
+  // The URI comes from a pasted error message: anything but a Power Platform consent URL needs an explicit yes first.
+  if (!(await confirmRedirectUri(redirectUri, `the app ${appId}`, session.auth.settings().cloud.name))) return;
   const ok = await vscode.window.showWarningMessage(
     `Add ${redirectUri} as a Web redirect URI of the app ${appId}?`,
     { modal: true, detail: `Tenant ${account.tenantId}, signed in as ${account.username}. Existing redirect URIs are kept.` },

@@ -16,6 +16,7 @@ import { addSecret, deleteAppRegistration, grantTenantConsent, registerRedirectU
 import type { PasswordCredential } from '../../graph/operations';
 import type { AppRef } from '../../registrations/health';
 import { openHttpsUrl } from '../openExternal';
+import { confirmRedirectUri } from '../redirectGuard';
 
 export interface RegistrationViewsDeps {
   readonly log: vscode.LogOutputChannel;
@@ -116,6 +117,8 @@ class Actions {
     const app = target.entry.health.connectorApp;
     if (!app) return;
     const uri = target.redirect.uri;
+    // The URI comes from the connector's file: anything but a Power Platform consent URL needs an explicit yes.
+    if (!(await confirmRedirectUri(uri, app.displayName, this.session.auth.settings().cloud.name))) return;
     await this.act(`Registering ${uri} on ${app.displayName}`, async () => {
       const result = await registerRedirectUri(await this.session.directory(), app.appId, uri);
       this.connectors.update((s) => withRedirectUris(s, result.objectId, result.redirectUris));
