@@ -524,7 +524,8 @@ const TASKS: readonly Task[] = [
       if (!env.svc.service) return { state: 'skipped', detail: 'No App Service or Function App was chosen for the API: run "Entra Connector: Secure the Service…" when the API is hosted there.' };
       if (ctx.choices.service.kind === 'microsoft' || !api) return { state: 'skipped', detail: 'Microsoft services secure themselves: nothing to configure.' };
       const identifierUris = [api.resourceUri, ...(api.identifierUri ? [api.identifierUri] : [])];
-      return { state: 'done', detail: await env.svc.service.secure({ apiAppId: api.appId, identifierUris, loginEndpoint: ctx.cloud.loginEndpoint, tenantId: ctx.tenantId }) };
+      const outcome = await env.svc.service.secure({ apiAppId: api.appId, identifierUris, loginEndpoint: ctx.cloud.loginEndpoint, tenantId: ctx.tenantId });
+      return typeof outcome === 'string' ? { state: 'done', detail: outcome } : { state: 'pending', detail: outcome.pending };
     },
   },
 ];
