@@ -449,6 +449,24 @@ describe('setup engine against the emulated tenant', () => {
     assert.equal(await theirs(), before, 'undo never deletes it');
   });
 
+  it('an existing connector app the user chose is shown (name, owners, appId) before the setup changes it; a no leaves it untouched', async () => {
+    const seeded = await seedObjects(ep, { owner: MAKER, applications: [{ displayName: 'Team connector' }] });
+    const existing = seeded.applications[0] as { id: string; appId: string };
+    const app = () => getState(ep).then((s) => JSON.stringify(s.applications.find((a) => a.id === existing.id)));
+    const before = await app();
+    const h = harness(ADMIN);
+    const asked: { reason: string; displayName: string; appId: string; owners: readonly string[] }[] = [];
+    const ctx = newContext(connectorCopy(), { connector: { kind: 'existing', appId: existing.appId } });
+    const declined = await runSetup(ctx, { ...h.services, adoptExisting: async (a) => (asked.push(a), false) });
+    assert.equal(declined.failures.find((f) => f.step === 'connector')?.error.code, 'ExistingAppNotConfirmed');
+    assert.deepEqual(asked.map((a) => [a.reason, a.displayName, a.appId, a.owners]), [['chosen', 'Team connector', existing.appId, [MAKER]]]);
+    assert.equal(await app(), before, 'not changed');
+    const accepted = await runToEnd(ctx, { ...h.services, adoptExisting: async () => true });
+    assert.deepEqual(accepted.failures, []);
+    assert.equal(ctx.objects.connectorApp?.created, false);
+    assert.notEqual(await app(), before, 'changed after the yes (permission and secret)');
+  });
+
   it('an existing API app (found by its identifier URI) is used, never changed or removed', async () => {
     const scopeId = '3b4f1a52-7d0e-4c6a-9f1e-2a5b8c9d0e11';
     const seeded = await seedObjects(ep, {
