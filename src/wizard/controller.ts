@@ -432,12 +432,14 @@ export class WizardController {
         log: (line) => this.host.log('info', line),
         ...(this.options.sleep ? { sleep: this.options.sleep } : {}),
         onProgress: () => void this.render(),
-        adoptExisting: async (app) =>
-          (await this.host.confirm?.(
-            `Use the existing app registration “${app.displayName}”?`,
-            `An app registration with this setup's unique name exists, but this setup did not make it: “${app.displayName}” (appId ${app.appId}), owned by ${app.owners.length > 0 ? app.owners.join(', ') : 'nobody listed'}. Use it as an existing ${app.role === 'api' ? 'API app (nothing on it is changed)' : 'connector app (the setup adds the API permission and a client secret to it)'}? Undo never removes it.`,
-            'Use It',
-          )) ?? false,
+        adoptExisting: async (app) => {
+          const owners = app.owners.length > 0 ? app.owners.join(', ') : 'nobody listed';
+          const [title, detail] =
+            app.reason === 'chosen'
+              ? [`Change the connector app “${app.displayName}”?`, `“${app.displayName}” (appId ${app.appId}), owned by ${owners}, was not made by this setup. The setup adds the API permission and a client secret to it; nothing else changes, and Undo never removes it.`]
+              : [`Use the existing app registration “${app.displayName}”?`, `An app registration with this setup's unique name exists, but this setup did not make it: “${app.displayName}” (appId ${app.appId}), owned by ${owners}. Use it as an existing ${app.role === 'api' ? 'API app (nothing on it is changed)' : 'connector app (the setup adds the API permission and a client secret to it)'}? Undo never removes it.`];
+          return (await this.host.confirm?.(title, detail, app.reason === 'chosen' ? 'Change It' : 'Use It')) ?? false;
+        },
       });
       this.ctx = result.ctx;
       if (!result.ok) this.host.log('warn', `Wizard: setup ended with ${result.failures.length} failed step(s): ${result.failures.map((f) => `${f.step} ${f.error.code}`).join(', ')}`);
