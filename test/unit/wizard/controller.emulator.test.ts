@@ -371,6 +371,23 @@ describe('wizard host logic against the emulated tenant', () => {
     assert.equal((await counts()).apps, 1, 'only the connector app was created');
   });
 
+  it('before changing an existing connector app it shows its name, owners and appId and asks; a no changes nothing', async () => {
+    const seeded = await seedObjects(ep, { owner: MAKER, applications: [{ displayName: 'Team connector' }] });
+    const existing = seeded.applications[0] as { id: string; appId: string };
+    const before = JSON.stringify((await getState(ep)).applications.find((a) => a.id === existing.id));
+    const dir = connectorCopy();
+    const vs = fakeVsCode(ADMIN, dir);
+    vs.confirms.answer = false;
+    const c = new WizardController(vs.host, { connectorDir: dir, ...fast });
+    await send(c, ANSWERS[0] as WebviewMessage, { type: 'answer', page: 'connector', value: { kind: 'existing', appId: existing.appId } }, ...ANSWERS.slice(2), { type: 'run' });
+    await c.idle();
+    const asked = vs.confirms.asked.find((a) => a.includes('Team connector'));
+    assert.ok(asked, `asked: ${vs.confirms.asked.join(' | ')}`);
+    assert.match(asked, new RegExp(`${existing.appId}.*${MAKER.replace('.', '\\.')}`));
+    assert.equal(lastState(vs.posted).steps.find((s) => s.id === 'connector')?.state, 'failed');
+    assert.equal(JSON.stringify((await getState(ep)).applications.find((a) => a.id === existing.id)), before, 'not changed');
+  });
+
   it('shows a failed step with its cause and next step; Run again after the fix finishes without duplicates', async () => {
     await setPolicy(ep, { secretsAllowed: false });
     const dir = connectorCopy();
