@@ -65,7 +65,7 @@ async function bundles(out) {
   const cli = await esbuild.build({ ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir: out, platform: 'node', format: 'cjs', target: 'node20' });
   const web = await esbuild.build({ ...common, entryPoints: { webview: 'webview-ui/main.ts' }, outdir: out, platform: 'browser', format: 'esm', target: 'es2022' });
   const size = (f) => statSync(join(out, f)).size;
-  return { host: host.metafile, cli: cli.metafile, web: web.metafile, sizes: { 'extension.js': size('extension.js'), 'cli.js': size('cli.js'), 'webview.js': size('webview.js') } };
+  return { host: host.metafile, cli: cli.metafile, web: web.metafile, sizes: { 'extension.js': size('extension.js'), 'cli.js': size('cli.js'), 'webview.js': size('webview/main.js') } };
 }
 
 /**

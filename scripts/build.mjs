@@ -53,7 +53,7 @@ const builds = [
   },
   {
     ...common,
-    entryPoints: { webview: 'webview-ui/main.ts' },
+    entryPoints: { 'webview/main': 'webview-ui/main.ts' },
     outdir: 'dist',
     platform: 'browser',
     format: 'esm',

@@ -39,5 +39,5 @@ if (!existsSync(vsix)) {
 }
 console.log(`\n${m.name}-${m.version}.vsix: ${kib(vsix)}`);
 console.log(`extension host bundle dist/extension.js: ${kib(join(ROOT, 'dist', 'extension.js'))}`);
-console.log(`webview bundle dist/webview.js: ${kib(join(ROOT, 'dist', 'webview.js'))}`);
+console.log(`webview bundle dist/webview/main.js: ${kib(join(ROOT, 'dist', 'webview', 'main.js'))}`);
 console.log(`Install it into desktop VS Code with: code --install-extension ${m.name}-${m.version}.vsix`);

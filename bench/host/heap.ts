@@ -113,7 +113,7 @@ async function fullSetup(folder: vscode.Uri): Promise<void> {
   if (!handle?.controller) throw new Error('entraConnector.secureConnector did not return the wizard panel');
   await handle.controller.whenReady();
   const messages: WebviewMessage[] = [
-    { type: 'answer', page: 'service', value: { kind: 'new', displayName: 'Contoso Invoices API', identifierUri: 'tenant', scope: 'user_impersonation', audience: 'single' } },
+    { type: 'answer', page: 'api', value: { kind: 'new', displayName: 'Contoso Invoices API', identifierUri: 'tenant', scope: 'user_impersonation', audience: 'single' } },
     { type: 'answer', page: 'connector', value: { kind: 'new', displayName: 'Contoso Invoices client' } },
     { type: 'answer', page: 'consent', value: { consent: 'admin', obo: false } },
     { type: 'answer', page: 'secret', value: { secretDays: 180 } },

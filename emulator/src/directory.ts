@@ -2,6 +2,7 @@
 // Consent is modelled the way Entra stores it: as oauth2PermissionGrant objects.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Account, DirectoryObject, SeedOptions, TenantPolicy } from './types';
+import { graphAppRoles } from './workload';
 
 export const DEFAULT_TENANT_ID = 'c0ffee00-7e57-4a11-9e55-000000c0ffee';
 export const TENANT_DOMAIN = 'contoso.example';
@@ -37,6 +38,7 @@ export const GRAPH_SCOPES: ScopeDef[] = [
   { value: 'DelegatedPermissionGrant.ReadWrite.All', id: '41ce6ca6-6826-4807-84f1-1c82854f7ee5', admin: true, description: 'Manage all delegated permission grants' },
   { value: 'Directory.Read.All', id: '06da0dbc-49e2-44d2-8312-53f166ab848a', admin: true, description: 'Read directory data' },
   { value: 'Directory.ReadWrite.All', id: 'c5366453-9fb0-48a5-a156-24f0c49a4b84', admin: true, description: 'Read and write directory data' },
+  { value: 'AppRoleAssignment.ReadWrite.All', id: '84bccea3-f856-4a8a-967b-dbe0a3d53a64', admin: true, description: 'Manage app permission grants and app role assignments' },
   { value: 'Organization.Read.All', id: '4908d5b9-3fb2-4b1e-9336-1888b7937185', admin: true, description: 'Read organization information' },
 ];
 
@@ -128,6 +130,12 @@ export class Directory {
   servicePrincipals = new Map<string, DirectoryObject>();
   grants = new Map<string, DirectoryObject>();
   meta = new Map<string, ObjectMeta>();
+  /** App role assignments (application permissions): principalId (a service principal) → appRoleId on resourceId. */
+  appRoleAssignments = new Map<string, DirectoryObject>();
+  /** federatedIdentityCredentials per application object id (a navigation property in Graph, not on the app). */
+  federatedCredentials = new Map<string, DirectoryObject[]>();
+  /** SHA-256 of each client secret by keyId, so that the token endpoint can check `client_secret`. */
+  secretHashes = new Map<string, string>();
 
   constructor(private readonly seedOptions: SeedOptions = {}) {
     this.tenantId = seedOptions.tenantId ?? DEFAULT_TENANT_ID;
@@ -142,6 +150,9 @@ export class Directory {
     this.servicePrincipals.clear();
     this.grants.clear();
     this.meta.clear();
+    this.appRoleAssignments.clear();
+    this.federatedCredentials.clear();
+    this.secretHashes.clear();
     const accounts = s.accounts ?? [
       { username: `admin@${TENANT_DOMAIN}`, displayName: 'Adele Admin', roles: ['Application Administrator'] },
       { username: `maker@${TENANT_DOMAIN}`, displayName: 'Megan Maker', roles: [] },
@@ -153,7 +164,8 @@ export class Directory {
       roles: a.roles ?? [],
     }));
     // First-party service principals (their applications live in Microsoft's tenant).
-    this.addFirstPartySp(GRAPH_APP_ID, 'Microsoft Graph', permissionScopes(GRAPH_SCOPES), [GRAPH_RESOURCE, `${GRAPH_RESOURCE}/`, GRAPH_APP_ID]);
+    const graph = this.addFirstPartySp(GRAPH_APP_ID, 'Microsoft Graph', permissionScopes(GRAPH_SCOPES), [GRAPH_RESOURCE, `${GRAPH_RESOURCE}/`, GRAPH_APP_ID]);
+    graph.appRoles = graphAppRoles();
     this.addFirstPartySp(ARM_APP_ID, 'Windows Azure Service Management API', permissionScopes(ARM_SCOPES), [ARM_RESOURCE, `${ARM_RESOURCE}/`, 'https://management.core.windows.net/', ARM_APP_ID]);
     this.addFirstPartySp(API_CONNECTIONS_APP_ID, 'Azure API Connections', [], [API_CONNECTIONS_APP_ID]);
     const cli = this.addFirstPartySp(CLI_CLIENT_ID, 'Microsoft Graph Command Line Tools', [], [CLI_CLIENT_ID]);

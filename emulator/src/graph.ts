@@ -8,8 +8,10 @@ import {
   APP_ADMIN_ROLES, applicationDefaults, Directory, GRAPH_RESOURCE, newGrantId, spFromApp, TENANT_DOMAIN,
 } from './directory';
 import { compileFilter, FilterError } from './filter';
+import { APP_PERMISSIONS, ownedOnly, workloadRoute, type GraphHost } from './graphWorkload';
 import { contentType, graphError, json, type Reply, type Req } from './http';
 import type { Signer } from './jwt';
+import { secretHash } from './workload';
 import type { Account, DirectoryObject } from './types';
 
 const PERMISSIONS_PATH = resolve(__dirname, '..', 'data', 'graph-permissions.json');
@@ -30,8 +32,11 @@ export interface GraphConfig {
 }
 
 interface Ctx {
+  /** The signed-in user; for an app-only token, the calling service principal in the shape of one (no directory roles). */
   user: Account;
   scp: Set<string>;
+  /** Set for app-only tokens: the calling service principal and its application permissions (`roles`). */
+  app?: { sp: DirectoryObject; roles: Set<string> };
 }
 
 type Coll = 'applications' | 'servicePrincipals' | 'oauth2PermissionGrants';
@@ -77,11 +82,15 @@ function badValue(prop: string, resource: string, detailCode = 'InvalidValue'): 
 export class GraphService {
   private readonly permissions = loadPermissions();
 
+  private readonly host: GraphHost;
+
   constructor(
     private readonly dir: Directory,
     private readonly signer: Signer,
     private readonly config: GraphConfig,
-  ) {}
+  ) {
+    this.host = { dir, base: () => this.base(), visible: (id) => this.visible(id), owns: (u, id) => this.owns(u, id), isAdmin: (u) => this.isAdmin(u) };
+  }
 
   // ---- entry -------------------------------------------------------------------------------------------------
 
@@ -112,6 +121,13 @@ export class GraphService {
     if (!this.config.validIssuers().includes(String(claims.iss)) || claims.tid !== this.dir.tenantId) {
       return graphError(401, 'InvalidAuthenticationToken', 'Access token validation failure. Invalid issuer.', undefined, www);
     }
+    if (claims.idtyp === 'app') {
+      const sp = this.dir.servicePrincipals.get(String(claims.oid));
+      if (!sp) return graphError(401, 'InvalidAuthenticationToken', 'Access token validation failure. The service principal does not exist.', undefined, www);
+      const roles = new Set(Array.isArray(claims.roles) ? claims.roles.map(String) : []);
+      const user: Account = { id: sp.id, username: String(sp.appId), displayName: String(sp.displayName ?? sp.appId), roles: [] };
+      return { user, scp: new Set(), app: { sp, roles } };
+    }
     const user = this.dir.userById(String(claims.oid));
     if (!user) return graphError(401, 'InvalidAuthenticationToken', 'Access token validation failure. The user does not exist.', undefined, www);
     return { user, scp: new Set(String(claims.scp ?? '').split(' ').filter(Boolean)) };
@@ -119,6 +135,11 @@ export class GraphService {
 
   /** 403 unless the token holds one of the permissions graph-permissions.json lists for the call. */
   private requireScope(ctx: Ctx, call: string): Reply | undefined {
+    if (ctx.app) {
+      const need = APP_PERMISSIONS[call.toLowerCase()];
+      if (!need) throw new Error(`No application permission entry for ${call}`);
+      return need.some((p) => ctx.app!.roles.has(p)) ? undefined : graphError(403, 'Authorization_RequestDenied', DENIED);
+    }
     const list = this.permissions[call.toLowerCase()];
     if (!list) throw new Error(`No permission entry for ${call}`);
     return list.some((p) => ctx.scp.has(p)) ? undefined : graphError(403, 'Authorization_RequestDenied', DENIED);
@@ -131,7 +152,23 @@ export class GraphService {
   }
 
   private isAdmin(user: Account): boolean {
-    return user.roles.some((r) => APP_ADMIN_ROLES.includes(r));
+    return user.roles.some((r) => APP_ADMIN_ROLES.includes(r)) || this.appWithAllApps(user);
+  }
+
+  /** An app-only caller holding Application.ReadWrite.All manages every app, like an Application Administrator. */
+  private appWithAllApps(user: Account): boolean {
+    return this.currentApp?.sp.id === user.id && this.currentApp.roles.has('Application.ReadWrite.All');
+  }
+
+  private currentApp: Ctx['app'];
+
+  /** With only Application.ReadWrite.OwnedBy an app sees and changes only the objects it owns (or whose app it owns). */
+  private hiddenFrom(ctx: Ctx, coll: Coll, obj: DirectoryObject): boolean {
+    if (!ownedOnly(ctx)) return false;
+    if (coll === 'oauth2PermissionGrants') return false;
+    if (this.owns(ctx.user, obj.id)) return false;
+    const app = coll === 'servicePrincipals' ? this.dir.appByAppId(String(obj.appId)) : undefined;
+    return !(app && this.owns(ctx.user, app.id));
   }
 
   private owns(user: Account, id: string): boolean {
@@ -145,7 +182,11 @@ export class GraphService {
   // ---- routing -----------------------------------------------------------------------------------------------
 
   private route(req: Req, path: string, ctx: Ctx): Reply {
+    this.currentApp = ctx.app;
     const method = req.method;
+    if (ctx.app && /^\/me(\/|$)/i.test(path)) return graphError(400, 'BadRequest', '/me request is only valid with delegated authentication flow.');
+    const workload = workloadRoute(this.host, req, path, ctx);
+    if (workload) return workload;
     if (/^\/me$/i.test(path) && method === 'GET') return this.requireScope(ctx, 'GET /me') ?? this.me(req, ctx);
     const owned = /^\/me\/ownedObjects(\/microsoft\.graph\.(application|servicePrincipal))?$/i.exec(path);
     if (owned && method === 'GET') return this.requireScope(ctx, 'GET /me') ?? this.ownedObjects(req, ctx, owned[2]);
@@ -278,6 +319,7 @@ export class GraphService {
     if (denied) return denied;
     const obj = this.lookup(coll, key);
     if (!obj) return notFound(key.value);
+    if (this.hiddenFrom(ctx, coll, obj)) return graphError(403, 'Authorization_RequestDenied', DENIED);
     const select = this.parseSelect(req, SCHEMA[coll]);
     if (select && 'status' in select) return select;
     return json(200, { '@odata.context': `${this.base()}/$metadata#${coll}/$entity`, ...project(this.present(obj), select as string[] | undefined) });
@@ -292,9 +334,13 @@ export class GraphService {
     if (denied) return denied;
     const obj = this.lookup('applications', key);
     if (!obj) return notFound(key.value);
-    const value = (this.dir.meta.get(obj.id)?.owners ?? []).flatMap((id) => {
+    if (this.hiddenFrom(ctx, 'applications', obj)) return graphError(403, 'Authorization_RequestDenied', DENIED);
+    // Owners are users or service principals (a pipeline's identity that `entra-connector automate` added).
+    const value = (this.dir.meta.get(obj.id)?.owners ?? []).flatMap((id): Record<string, unknown>[] => {
       const user = this.dir.userById(id);
-      return user ? [{ '@odata.type': '#microsoft.graph.user', id: user.id, displayName: user.displayName, userPrincipalName: user.username }] : [];
+      if (user) return [{ '@odata.type': '#microsoft.graph.user', id: user.id, displayName: user.displayName, userPrincipalName: user.username }];
+      const sp = this.dir.servicePrincipals.get(id);
+      return sp ? [{ '@odata.type': '#microsoft.graph.servicePrincipal', id: sp.id, appId: sp.appId, displayName: sp.displayName, servicePrincipalType: sp.servicePrincipalType }] : [];
     });
     return json(200, { '@odata.context': `${this.base()}/$metadata#directoryObjects`, value });
   }
@@ -308,7 +354,7 @@ export class GraphService {
     const call = coll === 'applications' ? 'GET /applications' : coll === 'servicePrincipals' ? 'GET /serviceprincipals' : 'GET /oauth2permissiongrants';
     const denied = this.requireScope(ctx, call);
     if (denied) return denied;
-    const items = [...this.store(coll).values()].filter((o) => this.visible(o.id));
+    const items = [...this.store(coll).values()].filter((o) => this.visible(o.id) && !this.hiddenFrom(ctx, coll, o));
     return this.page(req, coll, items.map((o) => this.present(o)), SCHEMA[coll], FILTERABLE[coll], RESOURCE_NAME[coll]);
   }
 
@@ -808,6 +854,7 @@ export class GraphService {
     };
     creds.push(stored);
     app.passwordCredentials = creds;
+    this.dir.secretHashes.set(stored.keyId, secretHash(secret));
     return json(200, { '@odata.context': `${this.base()}/$metadata#microsoft.graph.passwordCredential`, ...stored, secretText: secret });
   }
 

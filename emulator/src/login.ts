@@ -18,6 +18,8 @@ export interface LoginConfig {
   deviceCodeIntervalSeconds: number;
   /** Test observation hook (GET /admin/issued): every token and code this service hands out. In memory only. */
   onIssue?(kind: 'token' | 'code', value: string): void;
+  /** `grant_type=client_credentials` (workload.ts: secret, certificate and federated assertions, app-only tokens). */
+  clientCredentials?(req: Req, form: URLSearchParams, clientId: string): Reply;
 }
 
 interface ResolvedScopes {
@@ -382,6 +384,9 @@ export class LoginService {
       case 'device_code':
       case 'urn:ietf:params:oauth:grant-type:device_code':
         return this.redeemDeviceCode(req, f, clientId);
+      case 'client_credentials':
+        if (this.config.clientCredentials) return this.config.clientCredentials(req, f, clientId);
+        return oauthError(400, 'unsupported_grant_type', 70003, `The app requested an unsupported grant type '${grant}'.`);
       case '':
         return oauthError(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'grant_type'.");
       default:

@@ -16,6 +16,7 @@ import { armError, createArmHandler } from './arm';
 import { graphError, json, oauthError, type Reply, type Req } from './http';
 import { Signer } from './jwt';
 import { LoginService } from './login';
+import { WorkloadIdentity } from './workload';
 import type { DirectoryObject, EmulatorOptions, Faults, FaultRule, RecordedRequest, RunningEmulator, TenantPolicy } from './types';
 
 export interface InProcessOptions extends EmulatorOptions {
@@ -77,12 +78,19 @@ export async function startEmulator(options: InProcessOptions = {}): Promise<Run
   const issued = { secrets: new Set<string>(), tokens: new Set<string>() };
 
   let currentBatch: number | undefined;
-  const login = new LoginService(dir, signer, {
+  const login: LoginService = new LoginService(dir, signer, {
     graphEndpoint: endpoints.graphEndpoint,
     armEndpoint: endpoints.armEndpoint,
     tokenLifetimeSeconds: () => faults.tokenLifetimeSeconds(),
     deviceCodeIntervalSeconds: options.deviceCodeIntervalSeconds ?? 1,
     onIssue: (_kind, value) => issued.tokens.add(value),
+    clientCredentials: (req, form, clientId): Reply => workload.clientCredentials(req, form, clientId),
+  });
+  const workload: WorkloadIdentity = new WorkloadIdentity(dir, signer, {
+    tokenLifetimeSeconds: () => faults.tokenLifetimeSeconds(),
+    issuer: (o): string => login.issuer(o),
+    resolve: (scope) => login.resolveScopes(scope),
+    onIssue: (value) => issued.tokens.add(value),
   });
   const graph = new GraphService(dir, signer, {
     graphEndpoint: endpoints.graphEndpoint,
@@ -136,6 +144,7 @@ export async function startEmulator(options: InProcessOptions = {}): Promise<Run
         dir.reset();
         seedExisting();
         login.reset();
+        workload.reset();
         arm.reset();
         faults.set(initialFaults);
         log.length = 0;
@@ -169,6 +178,26 @@ export async function startEmulator(options: InProcessOptions = {}): Promise<Run
       }
       case 'POST /seed':
         return json(200, seedObjects(dir, body()));
+      case 'POST /oidc/token': {
+        const b = body();
+        if (typeof b.subject !== 'string' || !b.subject) throw new AdminError('subject must be a non-empty string.');
+        const token = workload.mintOidc(origin, b.subject, {
+          ...(typeof b.audience === 'string' ? { audience: b.audience } : {}),
+          ...(typeof b.expiresInSeconds === 'number' ? { expiresInSeconds: b.expiresInSeconds } : {}),
+        });
+        return json(200, { token, issuer: workload.oidcIssuer(origin) }, { 'cache-control': 'no-store' });
+      }
+      case 'PUT /oidc/runner': {
+        const b = body();
+        if (typeof b.subject !== 'string' || !b.subject) throw new AdminError('subject must be a non-empty string.');
+        const requestToken = workload.configureRunner(b.subject);
+        return json(200, { requestUrl: `${origin}/oidc/runner/token?api-version=2.0`, requestToken }, { 'cache-control': 'no-store' });
+      }
+      case 'POST /managedIdentity': {
+        const b = body();
+        const created = workload.configureManagedIdentity(typeof b.displayName === 'string' && b.displayName ? b.displayName : 'emulated-managed-identity');
+        return json(200, { ...created, identityEndpoint: `${origin}/msi/token` }, { 'cache-control': 'no-store' });
+      }
       default:
         return json(404, { error: `No admin route ${route}.` });
     }
@@ -274,7 +303,8 @@ export async function startEmulator(options: InProcessOptions = {}): Promise<Run
           }
           options.onGraphExchange({ method, path: `${path}${url.search}`, requestBody, status: reply.status, responseBody: reply.body === '' ? undefined : reply.body });
         }
-      } else if (service === 'login') reply = login.handle(request);
+      } else if (service === 'login' && (first === 'oidc' || first === 'msi')) reply = workload.handle(request);
+      else if (service === 'login') reply = login.handle(request);
       else if (service === 'admin') reply = hasAdminToken(request, adminToken) ? admin(request) : json(401, { error: 'The admin API needs Authorization: Bearer <adminToken> (the adminToken of the ready line).' }, { 'www-authenticate': 'Bearer' });
       else if (service === 'arm') reply = arm.handle(request);
       else reply = { status: 404 };

@@ -19,7 +19,8 @@ import { createGraphClient, GraphPermission } from '../graph/client';
 import { DirectoryFailure, toDirectoryError } from '../graph/errors';
 import { Directory } from '../graph/operations';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliCommand, type CliIo } from './command';
-import { deviceCodeSignIn, parseSignInOptions, SIGN_IN_OPTIONS, SIGN_IN_USAGE, SignInUsageError, type CliSession, type SignInOptions } from './session';
+import { refusal, ROTATE_PERMISSION } from '../setup/rotate';
+import { AUTH_OPTIONS, AUTH_USAGE, parseAuthOption, parseSignInOptions, SIGN_IN_OPTIONS, SIGN_IN_USAGE, signInFailure, signInForCommand, SignInUsageError, type CommandSession, type SignInOptions } from './session';
 
 const FILE_NAME = 'apiProperties.json';
 const SWAGGER_NAME = 'apiDefinition.swagger.json';
@@ -77,9 +78,11 @@ with the fixes available. Exits 1 when any error is found, 2 on a usage error.
   --online          also check the files against the tenant (app registrations, redirect URIs, permissions,
                     consent, secrets): signs in by device code (the code and URL are printed on stderr) and
                     reads the directory only (Application.ReadWrite.All and DelegatedPermissionGrant.ReadWrite.All
-                    are the narrowest Graph permissions that read app registrations and grants with this client)
+                    are the narrowest Graph permissions that read app registrations and grants with this client).
+                    Signed in as a pipeline (app-only, ${ROTATE_PERMISSION} on the connector app it owns) it checks
+                    the connector app itself: client ID, tenant, redirect URI, secrets
 Sign-in (with --online):
-${SIGN_IN_USAGE}`;
+${AUTH_USAGE}${SIGN_IN_USAGE}`;
 
 async function run(argv: readonly string[], io: CliIo): Promise<number> {
   let parsed;
@@ -92,6 +95,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
         json: { type: 'boolean' },
         fix: { type: 'boolean' },
         online: { type: 'boolean' },
+        ...AUTH_OPTIONS,
         ...SIGN_IN_OPTIONS,
         help: { type: 'boolean', short: 'h' },
       },
@@ -110,17 +114,17 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     return EXIT_USAGE;
   }
   const options: AnalysisOptions = {};
-  let signInOptions: SignInOptions | undefined;
+  let signInOptions: (SignInOptions & { auth?: ReturnType<typeof parseAuthOption>; tenantGiven: boolean }) | undefined;
   if (values.online) {
     try {
-      signInOptions = parseSignInOptions(values);
+      signInOptions = { ...parseSignInOptions(values), auth: parseAuthOption(values.auth), tenantGiven: values.tenant !== undefined };
     } catch (error) {
       if (!(error instanceof SignInUsageError)) throw error;
       io.stderr.write(`entra-connector check: ${error.message}\n`);
       return EXIT_USAGE;
     }
     Object.assign(options, { cloud: { name: signInOptions.cloud.name, loginEndpoint: signInOptions.cloud.loginEndpoint } });
-  } else if (SIGN_IN_KEYS.some((k) => k !== 'cloud' && values[k] !== undefined)) {
+  } else if (SIGN_IN_KEYS.some((k) => k !== 'cloud' && values[k] !== undefined) || values.auth !== undefined) {
     io.stderr.write('entra-connector check: the sign-in options go with --online.\n');
     return EXIT_USAGE;
   } else if (values.cloud !== undefined) {
@@ -140,23 +144,28 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     collect(p, files);
   }
 
-  let session: CliSession | undefined;
+  let session: CommandSession | undefined;
   let directory: DirectoryLookup | undefined;
   if (signInOptions) {
     const say = (line: string) => io.stderr.write(`${line}\n`);
     try {
-      session = await deviceCodeSignIn(signInOptions, [GraphPermission.user, GraphPermission.apps, GraphPermission.grants], say);
+      session = await signInForCommand(signInOptions, [GraphPermission.user, GraphPermission.apps, GraphPermission.grants], { env: io.env, say });
     } catch (error) {
-      const failure = error instanceof AuthFailure ? { message: error.cause_, next: error.nextStep } : toDirectoryError(error);
+      const failure = signInFailure(error) ?? toDirectoryError(error);
       io.stderr.write(`entra-connector check: ${failure.message}\nNext: ${failure.next}\n`);
       return EXIT_FAILED;
     }
     directory = new Directory(createGraphClient({ graphEndpoint: signInOptions.cloud.graphEndpoint, getAccessToken: session.getAccessToken }));
+    if (session.kind !== 'device') {
+      say(`App-only sign-in: checking the connector app itself (client ID, tenant, redirect URI, secrets); the resource, permission and consent checks need a person's sign-in.`);
+    }
   }
+  const appOnly = !!session && session.kind !== 'device';
   try {
-    return await checkFiles(files, options, { json: !!values.json, fix: !!values.fix }, directory, io);
+    return await checkFiles(files, options, { json: !!values.json, fix: !!values.fix, connectorAppOnly: appOnly }, directory, io);
   } catch (error) {
-    const failure = error instanceof AuthFailure ? { message: error.cause_, next: error.nextStep } : error instanceof DirectoryFailure ? error.error : toDirectoryError(error);
+    const raw = error instanceof AuthFailure ? { message: error.cause_, next: error.nextStep } : error instanceof DirectoryFailure ? error.error : toDirectoryError(error);
+    const failure = appOnly && 'status' in raw ? refusal('named in apiProperties.json', session?.principal, raw) : raw;
     io.stderr.write(`entra-connector check: the directory checks failed: ${failure.message}\nNext: ${failure.next}\n`);
     return EXIT_FAILED;
   } finally {
@@ -166,7 +175,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
 
 const SIGN_IN_KEYS = Object.keys(SIGN_IN_OPTIONS) as (keyof typeof SIGN_IN_OPTIONS)[];
 
-async function checkFiles(files: readonly string[], options: AnalysisOptions, flags: { json: boolean; fix: boolean }, directory: DirectoryLookup | undefined, io: CliIo): Promise<number> {
+async function checkFiles(files: readonly string[], options: AnalysisOptions, flags: { json: boolean; fix: boolean; connectorAppOnly: boolean }, directory: DirectoryLookup | undefined, io: CliIo): Promise<number> {
   const values = flags;
   const report: Array<{ path: string; diagnostics: DiagnosticJson[]; fixed?: string[] }> = [];
   const totals = { files: files.length, error: 0, warning: 0, information: 0, fixed: 0 };
@@ -186,7 +195,7 @@ async function checkFiles(files: readonly string[], options: AnalysisOptions, fl
     }
     const { text, diagnostics: offline } = analyzeFile(path, options);
     // The directory checks run on what the file says now; a file that is not JSON has nothing to look up.
-    const online = directory && !offline.some((d) => d.code === 'invalid-json') ? await analyzeOnline(text, directory, { now: new Date() }) : [];
+    const online = directory && !offline.some((d) => d.code === 'invalid-json') ? await analyzeOnline(text, directory, { now: new Date(), ...(flags.connectorAppOnly ? { connectorAppOnly: true } : {}) }) : [];
     const diagnostics = [...offline, ...online].sort((a, b) => a.offset - b.offset);
     for (const d of diagnostics) totals[d.severity]++;
     report.push({ path, diagnostics: diagnostics.map(toJson), ...(fixed ? { fixed } : {}) });

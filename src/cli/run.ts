@@ -2,15 +2,17 @@
  * The entra-connector command line: commands over the same engine as the extension. No VS Code here.
  * To add a command, write a `CliCommand` in its own module and add it to COMMANDS.
  */
+import { automateCommand } from './automate';
 import { checkCommand } from './check';
 import { EXIT_OK, EXIT_USAGE, type CliCommand, type CliIo } from './command';
 import { explainCommand } from './explain';
+import { rotateCommand } from './rotate';
 import { secureServiceCommand } from './secureService';
 import { setupCommand } from './setup';
 
 export { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliCommand, type CliIo } from './command';
 
-export const COMMANDS: readonly CliCommand[] = [checkCommand, explainCommand, secureServiceCommand, setupCommand];
+export const COMMANDS: readonly CliCommand[] = [automateCommand, checkCommand, explainCommand, rotateCommand, secureServiceCommand, setupCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length), 9) + 2;

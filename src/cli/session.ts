@@ -3,7 +3,9 @@
  * `check --online`): the cloud and sign-in options, an in-memory token cache (nothing on disk), and device-code
  * sign-in through SignInService with the code and URL on stderr.
  */
+import { AuthFailure } from '../auth/errors';
 import { SignInService, type AccountSummary, type Memento } from '../auth/signIn';
+import { createWorkloadTokenSource, CREDENTIAL_KINDS, isCredentialKind, resolveCredential, WorkloadConfigError, WorkloadSignInError, type CredentialKind } from '../auth/workload';
 import type { SecretStore } from '../auth/secretCache';
 import { CLOUD_NAMES, CloudConfigError, resolveCloud, type Cloud } from '../cloud/clouds';
 import { isValidTenant } from '../auth/settings';
@@ -121,4 +123,68 @@ export async function deviceCodeSignIn(options: SignInOptions, scopes: readonly 
     signIn.dispose();
     throw error;
   }
+}
+
+/** `--auth`: how the command signs in (default: from the environment, else device code). */
+export const AUTH_OPTIONS = {
+  auth: { type: 'string' },
+} as const;
+
+export const AUTH_USAGE = `  --auth <${CREDENTIAL_KINDS.join('|')}>
+                                 default: from the environment (Azure SDK convention) — AZURE_TENANT_ID and
+                                 AZURE_CLIENT_ID with AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH (PEM,
+                                 AZURE_CLIENT_CERTIFICATE_PASSWORD) or AZURE_FEDERATED_TOKEN_FILE; GitHub Actions'
+                                 OIDC token (permissions: id-token: write); IDENTITY_ENDPOINT + IDENTITY_HEADER for a
+                                 managed identity (--auth managed-identity alone: the VM metadata endpoint); else
+                                 device code. With a workload credential, --tenant is its tenant and --client-id is
+                                 ignored in favour of AZURE_CLIENT_ID.
+`;
+
+/** A signed-in run: a person (device code) or a workload identity (app-only tokens). */
+export interface CommandSession {
+  readonly kind: CredentialKind;
+  /** Who is signed in, for messages: "admin@contoso.com" or "app 1234… (secret)". */
+  readonly principal: string;
+  readonly tenantId: string | undefined;
+  getAccessToken(scopes: string[], options?: { forceRefresh?: boolean }): Promise<string>;
+  dispose(): void;
+}
+
+/** Parses `--auth`; throws SignInUsageError for an unknown kind. */
+export function parseAuthOption(value: string | undefined): CredentialKind | undefined {
+  if (value === undefined) return undefined;
+  if (!isCredentialKind(value)) throw new SignInUsageError(`--auth must be one of ${CREDENTIAL_KINDS.join(', ')}.`);
+  return value;
+}
+
+/**
+ * Signs in the way `--auth` and the environment say: device code for a person (asking for `delegatedScopes`), or a
+ * workload identity whose app-only tokens carry the application permissions an administrator granted it. Rejects
+ * with WorkloadConfigError (what is missing), WorkloadSignInError or AuthFailure.
+ */
+export async function signInForCommand(
+  options: SignInOptions & { readonly auth?: CredentialKind; readonly tenantGiven?: boolean },
+  delegatedScopes: readonly string[],
+  io: { env: NodeJS.ProcessEnv; say: (line: string) => void; fetch?: typeof fetch },
+): Promise<CommandSession> {
+  const credential = resolveCredential(io.env, { ...(options.auth ? { auth: options.auth } : {}), ...(options.tenantGiven ? { tenant: options.tenant } : {}) });
+  if (credential.kind === 'device') {
+    const session = await deviceCodeSignIn(options, delegatedScopes, io.say);
+    return { kind: 'device', principal: session.account.username, tenantId: session.account.tenantId, getAccessToken: session.getAccessToken, dispose: session.dispose };
+  }
+  const source = await createWorkloadTokenSource(options.cloud, credential, { ...(io.fetch ? { fetch: io.fetch } : {}) });
+  // Sign in now, so that a wrong credential fails before anything else happens.
+  await source.getAccessToken([`${options.cloud.graphEndpoint}/.default`]);
+  const id = source.clientId();
+  const principal = credential.kind === 'managed-identity' ? `managed identity ${id ?? ''}`.trim() : `app ${id} (${credential.kind})`;
+  io.say(`Signed in as ${principal}${source.tenantId() ? ` (tenant ${source.tenantId()})` : ''}: app-only, with the application permissions granted to it.`);
+  return { kind: credential.kind, principal, tenantId: source.tenantId(), getAccessToken: (scopes, o) => source.getAccessToken(scopes, o), dispose: () => undefined };
+}
+
+/** One sentence and a next step for any sign-in failure of a command. */
+export function signInFailure(error: unknown): { message: string; next: string } | undefined {
+  if (error instanceof WorkloadConfigError) return { message: error.message, next: `Set ${error.missing.join(', ') || 'the credential variables'}, or choose another --auth.` };
+  if (error instanceof WorkloadSignInError) return { message: error.cause_, next: error.next };
+  if (error instanceof AuthFailure) return { message: error.cause_, next: error.nextStep };
+  return undefined;
 }

@@ -9,29 +9,21 @@ import { homedir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import { writeFileAtomic } from '../setup/atomicWrite';
 import { parseArgs } from 'node:util';
-import { AuthFailure } from '../auth/errors';
 import type { Cloud } from '../cloud/clouds';
 import { createGraphClient, type GraphLogEntry } from '../graph/client';
 import { toDirectoryError } from '../graph/errors';
 import { Directory, MICROSOFT_GRAPH_APP_ID } from '../graph/operations';
-import {
-  createContext,
-  DEFAULT_SCOPE,
-  DEFAULT_SECRET_DAYS,
-  sameTarget,
-  type ConsentChoice,
-  type IdentifierUriChoice,
-  type ServiceChoice,
-  type SetupChoices,
-  type SetupContext,
-} from '../setup/context';
-import { mergeChoices, runSetup } from '../setup/engine';
+import { createContext, DEFAULT_SCOPE, DEFAULT_SECRET_DAYS, sameTarget, type SetupContext } from '../setup/context';
+import { runSetup } from '../setup/engine';
 import { nodeFiles } from '../setup/nodeFiles';
 import { findRedirectUrl } from '../setup/redirect';
 import { JsonFileStateStore } from '../setup/stateFile';
 import { summarize, undoPlan, undoSetup } from '../setup/summary';
+import { applyChoices, choicesFromAnswers } from '../wizard/model';
+import { defaultAnswers, stepForEngine, type Answers, type ApiAnswer, type ConsentAnswer, type IdentifierUriKind } from '../wizard/steps';
 import type { CliCommand, CliIo } from './command';
-import { deviceCodeSignIn, parseSignInOptions, SIGN_IN_OPTIONS, SIGN_IN_USAGE, SignInUsageError } from './session';
+import type { CredentialKind } from '../auth/workload';
+import { AUTH_OPTIONS, AUTH_USAGE, parseAuthOption, parseSignInOptions, SIGN_IN_OPTIONS, SIGN_IN_USAGE, signInFailure, signInForCommand, SignInUsageError } from './session';
 
 export { DEFAULT_CLI_CLIENT_ID } from './session';
 
@@ -57,7 +49,7 @@ Connector:
   --secret-file <file>           write the new client secret to this file (mode 0600; not inside the connector folder)
                                  Without one of these two no client secret is created: its value would be lost.
 Sign-in:
-${SIGN_IN_USAGE}Other:
+${AUTH_USAGE}${SIGN_IN_USAGE}Other:
   --state <file>                 where the resumable state is kept (no secrets)
   --undo [--yes]                 remove what this setup created (asks for --yes)
   --json                         print the result as JSON
@@ -75,6 +67,9 @@ interface Parsed {
   cloud: Cloud;
   tenant: string;
   clientId: string;
+  /** `--auth`; without it, the environment decides (a workload identity, else device code). */
+  auth?: CredentialKind;
+  tenantGiven: boolean;
   json: boolean;
   verbose: boolean;
   printSecret: boolean;
@@ -82,10 +77,12 @@ interface Parsed {
   undo: boolean;
   yes: boolean;
   statePath?: string;
-  service: { kind: 'new'; name?: string; identifierUri: IdentifierUriChoice; multi: boolean } | { kind: 'existing'; query: string };
+  /** An option about the API app was given (resuming without one keeps the recorded API). */
+  apiGiven: boolean;
+  service: { kind: 'new'; name?: string; identifierUri: IdentifierUriKind; customUri?: string; multi: boolean } | { kind: 'existing'; query: string };
   scopes?: string[];
   connector?: string;
-  consent: ConsentChoice;
+  consent: ConsentAnswer;
   secretDays: number;
   obo: boolean;
   redirectUrl?: string;
@@ -112,6 +109,7 @@ function parse(argv: readonly string[]): Parsed {
         obo: { type: 'boolean' },
         'print-secret': { type: 'boolean' },
         'secret-file': { type: 'string' },
+        ...AUTH_OPTIONS,
         ...SIGN_IN_OPTIONS,
         state: { type: 'string' },
         undo: { type: 'boolean' },
@@ -127,7 +125,7 @@ function parse(argv: readonly string[]): Parsed {
   if (values.help) throw new UsageError('');
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'Missing <connector-dir>.' : `Unexpected argument "${positionals[1]}".`);
   if (values['api-name'] !== undefined && values['existing-api'] !== undefined) throw new UsageError('Use either --api-name or --existing-api, not both.');
-  const consent = (values.consent ?? 'admin') as ConsentChoice;
+  const consent = (values.consent ?? 'admin') as ConsentAnswer;
   if (!['admin', 'user', 'link'].includes(consent)) throw new UsageError('--consent must be admin, user or link.');
   const secretDays = values['secret-days'] === undefined ? DEFAULT_SECRET_DAYS : Number(values['secret-days']);
   if (!Number.isInteger(secretDays) || secretDays < 1 || secretDays > 3650) throw new UsageError('--secret-days must be a whole number of days between 1 and 3650.');
@@ -143,7 +141,7 @@ function parse(argv: readonly string[]): Parsed {
   }
   let signInOptions;
   try {
-    signInOptions = parseSignInOptions(values);
+    signInOptions = { ...parseSignInOptions(values), auth: parseAuthOption(values.auth), tenantGiven: values.tenant !== undefined };
   } catch (error) {
     if (error instanceof SignInUsageError) throw new UsageError(error.message);
     throw error;
@@ -152,8 +150,8 @@ function parse(argv: readonly string[]): Parsed {
   const dir = resolve(positionals[0] as string);
   if (secretFile && (secretFile === dir || secretFile.startsWith(`${dir}${sep}`))) throw new UsageError('--secret-file must not be inside the connector folder: a secret there ends up committed. Choose a path outside it.');
   const uriOpt = values['identifier-uri'] ?? 'tenant';
-  const identifierUri: IdentifierUriChoice = uriOpt === 'tenant' ? { kind: 'tenant' } : uriOpt === 'appId' ? { kind: 'appId' } : { kind: 'custom', uri: uriOpt };
-  if (identifierUri.kind === 'custom' && !/^(api|https):\/\/\S+$/.test(identifierUri.uri)) throw new UsageError('--identifier-uri must be tenant, appId, or an api:// or https:// URI.');
+  const identifierUri: IdentifierUriKind = uriOpt === 'tenant' || uriOpt === 'appId' ? uriOpt : 'custom';
+  if (identifierUri === 'custom' && !/^(api|https):\/\/\S+$/.test(uriOpt)) throw new UsageError('--identifier-uri must be tenant, appId, or an api:// or https:// URI.');
   return {
     dir,
     ...signInOptions,
@@ -164,7 +162,8 @@ function parse(argv: readonly string[]): Parsed {
     undo: !!values.undo,
     yes: !!values.yes,
     ...(values.state ? { statePath: resolve(values.state) } : {}),
-    service: values['existing-api'] !== undefined ? { kind: 'existing', query: values['existing-api'] } : { kind: 'new', ...(values['api-name'] ? { name: values['api-name'] } : {}), identifierUri, multi: !!values['multi-tenant'] },
+    apiGiven: ['api-name', 'existing-api', 'scope', 'identifier-uri', 'multi-tenant'].some((k) => values[k as keyof typeof values] !== undefined),
+    service: values['existing-api'] !== undefined ? { kind: 'existing', query: values['existing-api'] } : { kind: 'new', ...(values['api-name'] ? { name: values['api-name'] } : {}), identifierUri, ...(identifierUri === 'custom' ? { customUri: uriOpt } : {}), multi: !!values['multi-tenant'] },
     ...(values.scope ? { scopes: values.scope.split(/[\s,]+/).filter(Boolean) } : {}),
     ...(existingConnector ? { connector: existingConnector } : {}),
     consent,
@@ -196,8 +195,8 @@ export async function runSetupCommand(argv: readonly string[], io: CliIo): Promi
   try {
     const needsGrants = p.consent !== 'link' || p.undo;
     const scopes = ['User.Read', 'Application.ReadWrite.All', ...(needsGrants ? ['DelegatedPermissionGrant.ReadWrite.All'] : [])];
-    const session = await deviceCodeSignIn(p, scopes, say);
-    const { account } = session;
+    const session = await signInForCommand(p, scopes, { env: io.env, say });
+    const account = { tenantId: session.tenantId ?? p.tenant };
     const client = createGraphClient({
       graphEndpoint: p.cloud.graphEndpoint,
       getAccessToken: session.getAccessToken,
@@ -230,11 +229,21 @@ export async function runSetupCommand(argv: readonly string[], io: CliIo): Promi
       return 0;
     }
 
-    const choices = await resolveChoices(p, directory);
+    const wanted = await resolveChoices(p, directory);
+    // Resuming, an option not given means "as recorded", not "the default".
+    const choices = resumable
+      ? {
+          ...wanted,
+          ...(p.apiGiven ? {} : { service: resumable.choices.service }),
+          ...(p.connector ? {} : { connector: resumable.choices.connector }),
+          ...(wanted.redirectUrl || !resumable.choices.redirectUrl ? {} : { redirectUrl: resumable.choices.redirectUrl }),
+        }
+      : wanted;
     const ctx: SetupContext = resumable ?? createContext({ ...target, choices });
     if (resumable) {
       say('Continuing the setup recorded for this connector.');
-      for (const note of mergeChoices(resumable, choices)) say(note);
+      const reset = applyChoices(resumable, choices);
+      for (const step of reset) say(`Your options changed “${stepForEngine(step).title}”: that step and the ones after it run again (apps this setup created are found again by their unique name, not duplicated).`);
     }
     const secrets = new Map<string, string>();
     const result = await runSetup(ctx, {
@@ -257,6 +266,7 @@ export async function runSetupCommand(argv: readonly string[], io: CliIo): Promi
     const summary = summarize(result.ctx);
     const secret = result.ctx.objects.connectorApp ? secrets.get(result.ctx.objects.connectorApp.appId) : undefined;
     if (p.json) {
+      if (p.printSecret && secret && io.env.GITHUB_ACTIONS === 'true') io.stdout.write(`::add-mask::${secret}\n`);
       io.stdout.write(`${JSON.stringify({ ok: result.ok, ...summary, failures: result.failures, ...(p.printSecret && secret ? { clientSecret: secret } : {}) }, null, 2)}\n`);
     } else {
       for (const f of result.failures) io.stdout.write(`Failed: ${f.step}: ${f.error.message}\nNext: ${f.error.next}\n`);
@@ -264,7 +274,11 @@ export async function runSetupCommand(argv: readonly string[], io: CliIo): Promi
       if (summary.resourceUri) io.stdout.write(`Resource URL: ${summary.resourceUri}\n`);
       if (summary.adminConsentUrl) io.stdout.write(`Admin consent needed: ${summary.adminConsentUrl}\n`);
       for (const item of summary.pending) if (!result.failures.some((f) => f.step === item.step)) io.stdout.write(`Pending ${item.step}: ${item.detail}\n`);
-      if (p.printSecret && secret) io.stdout.write(`Client secret (shown once, store it now): ${secret}\n`);
+      if (p.printSecret && secret) {
+        // GitHub hides a value from the rest of the job's log once it has seen it in an add-mask command.
+        if (io.env.GITHUB_ACTIONS === 'true') io.stdout.write(`::add-mask::${secret}\n`);
+        io.stdout.write(`Client secret (shown once, store it now): ${secret}\n`);
+      }
       if (p.secretFile && secret) io.stdout.write(`Client secret written to ${p.secretFile} (mode 0600).\n`);
     }
     return result.ok ? 0 : 1;
@@ -273,8 +287,9 @@ export async function runSetupCommand(argv: readonly string[], io: CliIo): Promi
       io.stderr.write(`entra-connector setup: ${error.message}\n`);
       return 2;
     }
-    if (error instanceof AuthFailure) {
-      io.stderr.write(`entra-connector setup: ${error.cause_}\nNext: ${error.nextStep}\n`);
+    const signIn = signInFailure(error);
+    if (signIn) {
+      io.stderr.write(`entra-connector setup: ${signIn.message}\nNext: ${signIn.next}\n`);
       return 1;
     }
     const own = error as { message?: string; next?: string };
@@ -284,22 +299,26 @@ export async function runSetupCommand(argv: readonly string[], io: CliIo): Promi
   }
 }
 
-async function resolveChoices(p: Parsed, directory: Directory): Promise<SetupChoices> {
+/** The options as the wizard's answers (one answer shape), then the engine's choices through the same step table. */
+async function resolveChoices(p: Parsed, directory: Directory) {
   const folder = p.dir.split(/[\\/]/).pop() ?? 'Connector';
-  let service: ServiceChoice;
+  let api: ApiAnswer;
+  let graphResource = 'https://graph.microsoft.com';
   if (p.service.kind === 'new') {
-    service = {
+    api = {
       kind: 'new',
       displayName: p.service.name ?? `${folder} API`,
       identifierUri: p.service.identifierUri,
+      ...(p.service.customUri ? { customUri: p.service.customUri } : {}),
       scope: p.scopes?.[0] ?? DEFAULT_SCOPE,
-      audience: p.service.multi ? 'AzureADMultipleOrgs' : 'AzureADMyOrg',
+      audience: p.service.multi ? 'multi' : 'single',
     };
   } else {
     const q = p.service.query.replace(/\/+$/, '');
     if (GRAPH_URIS.has(q.toLowerCase()) || q.toLowerCase() === MICROSOFT_GRAPH_APP_ID) {
       if (!p.scopes?.length) throw new UsageError('With Microsoft Graph, name its delegated scopes with --scope (e.g. --scope "User.Read").');
-      service = { kind: 'microsoft', appId: MICROSOFT_GRAPH_APP_ID, resourceUri: GRAPH_URIS.has(q.toLowerCase()) ? q : 'https://graph.microsoft.com', scopes: p.scopes };
+      if (GRAPH_URIS.has(q.toLowerCase())) graphResource = q;
+      api = { kind: 'microsoft', scopes: p.scopes };
     } else {
       const found = await directory.findApplications(q);
       if (found.length !== 1) {
@@ -307,17 +326,19 @@ async function resolveChoices(p: Parsed, directory: Directory): Promise<SetupCho
           next: 'Pass the API app’s appId or its exact Application ID URI to --existing-api.',
         });
       }
-      service = { kind: 'existing', appId: (found[0] as { appId: string }).appId, ...(p.scopes?.[0] ? { scope: p.scopes[0] } : {}) };
+      api = { kind: 'existing', appId: (found[0] as { appId: string }).appId, ...(p.scopes?.[0] ? { scope: p.scopes[0] } : {}) };
     }
   }
-  return {
-    service,
+  // Steps without a CLI option take the wizard's default (the site: secured with `secure-service` instead).
+  const answers: Answers = {
+    ...defaultAnswers({ connectorName: folder }),
+    api,
     connector: p.connector ? { kind: 'existing', appId: p.connector } : { kind: 'new', displayName: `${folder} connector` },
-    consent: p.consent,
-    secretDays: p.secretDays,
-    obo: p.obo,
-    ...(p.redirectUrl ? { redirectUrl: p.redirectUrl } : {}),
+    consent: { consent: p.consent, obo: p.obo },
+    secret: { secretDays: p.secretDays },
+    redirect: { redirectUrl: p.redirectUrl ?? '' },
   };
+  return choicesFromAnswers(answers, graphResource);
 }
 
 export const setupCommand: CliCommand = {

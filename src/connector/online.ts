@@ -53,6 +53,11 @@ export interface OnlineOptions {
   readonly now: Date;
   /** A secret that ends within this many days is `secret-expiring` (default 30). */
   readonly expiringDays?: number;
+  /**
+   * The signed-in identity can read only the connector app (an app-only sign-in with Application.ReadWrite.OwnedBy):
+   * check the app itself and skip the resource, permission and consent checks, which would read other objects.
+   */
+  readonly connectorAppOnly?: boolean;
 }
 
 /** Well-known resources named by URL whose appId is fixed (others are looked up by identifier URI). */
@@ -155,6 +160,7 @@ async function checkToken(token: OAuthToken, directory: DirectoryLookup, options
     }
   }
 
+  if (options.connectorAppOnly) return;
   const resourceProp = token.customParameter('resourceUri');
   const resourceNode = valueAt(valueOf(resourceProp), 'value');
   const resource = stringValue(resourceNode);

@@ -120,8 +120,7 @@ export interface SetupContext {
   steps: Record<StepId, StepStatus>;
 }
 
-export const DEFAULT_SCOPE = 'user_impersonation';
-export const DEFAULT_SECRET_DAYS = 180;
+export { DEFAULT_SCOPE, DEFAULT_SECRET_DAYS } from './defaults';
 
 function stableHash(...parts: string[]): string {
   return createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 20);

@@ -13,7 +13,6 @@ import {
   setupMarker,
   stableGuid,
   STEP_IDS,
-  type SetupChoices,
   type SetupContext,
   type StepId,
   type StepStatus,
@@ -769,27 +768,4 @@ export function resetStep(ctx: SetupContext, step: StepId): void {
   if (step === 'secret') delete o.password;
   const from = LATER_STEPS.indexOf(step);
   for (const id of from < 0 ? [step] : LATER_STEPS.slice(from)) ctx.steps[id] = { state: 'pending' };
-}
-
-/**
- * Applies a resumed run's answers to a saved context. Answers that only affect steps still to come (consent,
- * secret lifetime, redirect URL, on-behalf-of) are taken; a different service or connector app is not (the saved
- * objects stay tracked for undo) and is returned as a sentence for the user.
- */
-export function mergeChoices(ctx: SetupContext, next: SetupChoices): string[] {
-  const notes: string[] = [];
-  const cur = ctx.choices;
-  if (JSON.stringify(cur.service) !== JSON.stringify(next.service) || JSON.stringify(cur.connector) !== JSON.stringify(next.connector)) {
-    notes.push('This connector’s recorded setup used another service or connector app; it continues with the recorded ones. Undo it first to start over with other apps.');
-  }
-  const merged: SetupChoices = {
-    ...cur,
-    consent: next.consent,
-    secretDays: next.secretDays,
-    obo: next.obo,
-    ...(next.redirectUrl ? { redirectUrl: next.redirectUrl } : {}),
-  };
-  if (merged.consent !== cur.consent && !ctx.objects.grant) delete ctx.objects.adminConsentUrl;
-  (ctx as { choices: SetupChoices }).choices = merged;
-  return notes;
 }

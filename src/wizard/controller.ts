@@ -10,7 +10,7 @@
 import { DirectoryFailure, toDirectoryError, type DirectoryError } from '../graph/errors';
 import type { Directory } from '../graph/operations';
 import { createContext, sameTarget, type CloudEndpoints, type SetupContext } from '../setup/context';
-import { resetStep, runSetup, type SetupFiles, type StateStore } from '../setup/engine';
+import { runSetup, type SetupFiles, type StateStore } from '../setup/engine';
 import { undoPlan, undoSetup } from '../setup/summary';
 import { swaggerHost } from '../service/apiTarget';
 import { ArmClient, type ArmLogEntry } from '../service/arm';
@@ -18,7 +18,6 @@ import { ArmFailure } from '../service/errors';
 import { serviceSecurer, type ServiceSecurer } from '../service/setupStep';
 import { listSites, listSubscriptions, sitesForHost } from '../service/sites';
 import {
-  REQUIRED_PAGES,
   parseWebviewMessage,
   type AnswerPageId,
   type HostMessage,
@@ -26,10 +25,10 @@ import {
   type SearchResult,
   type SiteChoice,
   type WebviewMessage,
-  type WizardAnswers,
   type WizardViewState,
 } from '../protocol';
-import { choicesFromAnswers, defaultAnswers, deriveViewState, nextPage, previousPage, reachable, stepsToReset } from './model';
+import { applyChoices, choicesFromAnswers, defaultAnswers, deriveViewState, firstOpenPage, isFirstPage, isOptionalPage, nextPage, previousPage, reachable } from './model';
+import { ANSWER_STEP_IDS, PAGES, type Answers } from './steps';
 
 /** How the wizard reaches Azure Resource Manager for step 7 (the token is asked for only when a request needs it). */
 export interface WizardArmAccess {
@@ -52,10 +51,33 @@ export interface WizardAccount {
 
 /** What the wizard keeps between sessions for a connector folder (workspaceState): never a secret. */
 export interface WizardDraft {
-  readonly version: 1;
+  readonly version: 2;
   readonly page: PageId;
-  readonly answers: WizardAnswers;
+  readonly answers: Answers;
   readonly answered: readonly AnswerPageId[];
+}
+
+/** Step ids of version 1 drafts that were renamed (the API app's page was "service"). */
+const RENAMED_V1: Readonly<Record<string, string>> = { service: 'api' };
+
+/**
+ * A saved draft in today's shape: version 2 as is, version 1 with its renamed ids mapped; anything else (or an
+ * answer the step table no longer has) is dropped, so the wizard starts from the defaults for it.
+ */
+export function migrateDraft(saved: unknown): WizardDraft | undefined {
+  if (typeof saved !== 'object' || saved === null) return undefined;
+  const d = saved as { version?: unknown; page?: unknown; answers?: unknown; answered?: unknown };
+  if (d.version !== 1 && d.version !== 2) return undefined;
+  const rename = (id: unknown): unknown => (d.version === 1 && typeof id === 'string' ? (RENAMED_V1[id] ?? id) : id);
+  const isAnswerPage = (id: unknown): id is AnswerPageId => (ANSWER_STEP_IDS as readonly unknown[]).includes(id);
+  const answers = Object.fromEntries(
+    Object.entries(typeof d.answers === 'object' && d.answers !== null ? d.answers : {})
+      .map(([k, v]) => [rename(k), v] as const)
+      .filter(([k]) => isAnswerPage(k)),
+  ) as Partial<Answers>;
+  const answered = (Array.isArray(d.answered) ? d.answered : []).map(rename).filter(isAnswerPage);
+  const page = rename(d.page);
+  return { version: 2, page: (PAGES as readonly unknown[]).includes(page) ? (page as PageId) : 'signIn', answers: answers as Answers, answered };
 }
 
 export interface WizardHost {
@@ -110,8 +132,8 @@ function joinPath(dir: string, file: string): string {
 }
 
 export class WizardController {
-  private page: PageId = 'service';
-  private answers!: WizardAnswers;
+  private page: PageId = 'signIn';
+  private answers!: Answers;
   private answered: AnswerPageId[] = [];
   private ctx: SetupContext | undefined;
   private account: WizardAccount | undefined;
@@ -157,14 +179,14 @@ export class WizardController {
 
   private async load(): Promise<void> {
     const props = await this.host.files.read(joinPath(this.connectorDir, 'apiProperties.json')).catch(() => undefined);
-    const draft = await this.host.loadDraft().catch(() => undefined);
+    const draft = migrateDraft(await this.host.loadDraft().catch(() => undefined));
     const defaults = defaultAnswers(folderName(this.connectorDir), props);
-    // A draft saved before the site page existed has no site answer: it starts as "skip".
-    this.answers = draft?.version === 1 ? { ...defaults, ...draft.answers } : defaults;
-    this.answered = draft?.version === 1 ? [...draft.answered] : [];
+    // A page the draft has no answer for (added since it was saved) starts from its default.
+    this.answers = draft ? { ...defaults, ...draft.answers } : defaults;
+    this.answered = draft ? [...draft.answered] : [];
     this.ctx = await this.host.state.load().catch(() => undefined);
     this.account = await this.host.account().catch(() => undefined);
-    this.page = draft?.version === 1 ? draft.page : 'service';
+    this.page = draft?.page ?? 'signIn';
     if (!this.account) this.page = 'signIn';
     else if (this.page === 'signIn' || !reachable(this.page, this.answered, this.hasRun(), true)) this.page = this.firstOpenPage();
   }
@@ -174,8 +196,7 @@ export class WizardController {
   }
 
   private firstOpenPage(): PageId {
-    const order: AnswerPageId[] = [...REQUIRED_PAGES, 'site'];
-    return order.find((p) => !this.answered.includes(p)) ?? 'review';
+    return firstOpenPage(this.answered);
   }
 
   /** Handles one raw message from the webview. Returns false when it was ignored (invalid or out of order). */
@@ -209,19 +230,19 @@ export class WizardController {
         if (!signedIn) return 'not signed in';
         return m.page === this.page ? undefined : `the page shown is ${this.page}, not ${m.page}`;
       case 'back':
-        return busy ? 'the setup is running' : this.page === 'service' || this.page === 'signIn' ? 'no page before this one' : undefined;
+        return busy ? 'the setup is running' : isFirstPage(this.page) || this.page === 'signIn' ? 'no page before this one' : undefined;
       case 'goTo':
         if (busy) return 'the setup is running';
         return reachable(m.page, this.answered, this.hasRun(), signedIn) ? undefined : `page ${m.page} is not reachable yet`;
       case 'search':
-        return signedIn && this.page === 'service' ? undefined : 'search belongs to the service page';
+        return signedIn && this.page === 'api' ? undefined : 'search belongs to the API page';
       case 'findSites':
         return signedIn && this.page === 'site' ? undefined : 'finding sites belongs to the site page';
       case 'run':
         if (busy) return 'the setup is already running';
         if (!signedIn) return 'not signed in';
-        // The site page is optional (its answer starts as "skip"): the setup may run from it, as from review.
-        return this.page === 'review' || this.page === 'summary' || this.page === 'site' ? undefined : 'answer every page first';
+        // An optional page (its answer starts as its default, e.g. "skip") may run the setup, as review does.
+        return this.page === 'review' || this.page === 'summary' || isOptionalPage(this.page) ? undefined : 'answer every page first';
       case 'copySecret':
         return this.ctx?.objects.password && this.ctx.objects.connectorApp ? undefined : 'no secret was created yet';
       case 'copyAdminConsentLink':
@@ -262,7 +283,7 @@ export class WizardController {
         break;
       case 'answer': {
         this.error = undefined;
-        this.answers = { ...this.answers, [m.page]: m.value };
+        this.answers = { ...this.answers, [m.page]: m.value } as Answers;
         if (!this.answered.includes(m.page)) this.answered.push(m.page);
         this.page = nextPage(m.page, true);
         break;
@@ -406,9 +427,8 @@ export class WizardController {
     const target = { connectorDir: this.connectorDir, tenantId: account.tenantId, cloud: { name: cloud.name, loginEndpoint: cloud.loginEndpoint, graphEndpoint: cloud.graphEndpoint } };
     let ctx = this.ctx && sameTarget(this.ctx, target) ? this.ctx : undefined;
     if (ctx) {
-      const reset = stepsToReset(ctx.choices, choices);
-      ctx = { ...ctx, choices };
-      for (const step of reset) resetStep(ctx, step);
+      ctx = { ...ctx };
+      applyChoices(ctx, choices);
     } else {
       ctx = createContext({ ...target, choices });
     }
@@ -482,7 +502,7 @@ export class WizardController {
   }
 
   private async persist(): Promise<void> {
-    await this.host.saveDraft({ version: 1, page: this.page, answers: this.answers, answered: [...this.answered] }).catch((e) => this.host.log('warn', `Wizard: could not save the draft: ${String(e)}`));
+    await this.host.saveDraft({ version: 2, page: this.page, answers: this.answers, answered: [...this.answered] }).catch((e) => this.host.log('warn', `Wizard: could not save the draft: ${String(e)}`));
   }
 
   /** The current view state (also what was last posted). */

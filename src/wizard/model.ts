@@ -6,38 +6,25 @@
 import { readApiProperties } from '../connector/model';
 import { stringValue, valueAt } from '../connector/jsonDocument';
 import { MICROSOFT_GRAPH_APP_ID } from '../graph/operations';
-import {
-  DEFAULT_SCOPE,
-  DEFAULT_SECRET_DAYS,
-  STEP_IDS,
-  type SetupChoices,
-  type SetupContext,
-  type StepId,
-} from '../setup/context';
+import type { SetupChoices, SetupContext, StepId as EngineStepId } from '../setup/context';
+import { resetStep } from '../setup/engine';
 import { undoPlan } from '../setup/summary';
+import type { AnswerPageId, ChecklistStep, PageId, SummaryObject, WizardSummary, WizardViewState } from '../protocol';
 import {
-  ANSWER_PAGES,
-  GUID_PATTERN,
+  ANSWER_STEPS,
+  ANSWER_STEP_IDS,
   PAGES,
-  REQUIRED_PAGES,
-  type AnswerPageId,
-  type ChecklistStep,
-  type PageId,
-  type SummaryObject,
-  type WizardAnswers,
-  type WizardSummary,
-  type WizardViewState,
-} from '../protocol';
+  REQUIRED_STEP_IDS,
+  STEPS,
+  choicesFromAnswers as choicesFor,
+  defaultAnswers as defaultsFor,
+  stepById,
+  stepsToReset,
+  type Answers,
+} from './steps';
+import { GUID_PATTERN } from './validate';
 
-export const STEP_TITLES: Readonly<Record<StepId, string>> = {
-  service: 'The API (service) app',
-  connector: 'The connector app',
-  consent: 'Delegation and consent',
-  secret: 'The client secret',
-  properties: 'apiProperties.json',
-  redirect: 'The redirect URL',
-  cors: 'Secure the service and its CORS',
-};
+export { stepsToReset } from './steps';
 
 export const NEXT_COMMAND =
   'Deploy the connector from its folder: pac connector create --api-definition-file ./apiDefinition.swagger.json --api-properties-file ./apiProperties.json — then paste its redirect URL above to register it, and give the client secret (Copy secret) on the connector’s Security tab.';
@@ -59,87 +46,74 @@ export function existingClientId(apiPropertiesText: string | undefined): string 
 }
 
 /** The answers a fresh wizard starts with: names from the folder, an existing connector app from the file. */
-export function defaultAnswers(folderName: string, apiPropertiesText?: string): WizardAnswers {
+export function defaultAnswers(folderName: string, apiPropertiesText?: string): Answers {
   const clientId = existingClientId(apiPropertiesText);
-  const name = folderName.trim() || 'Connector';
-  return {
-    service: { kind: 'new', displayName: `${name} API`, identifierUri: 'tenant', scope: DEFAULT_SCOPE, audience: 'single' },
-    connector: clientId ? { kind: 'existing', appId: clientId } : { kind: 'new', displayName: `${name} connector` },
-    consent: { consent: 'admin', obo: false },
-    secret: { secretDays: DEFAULT_SECRET_DAYS },
-    redirect: { redirectUrl: '' },
-    site: { kind: 'skip' },
-  };
+  return defaultsFor({ connectorName: folderName.trim() || 'Connector', ...(clientId ? { existingClientId: clientId } : {}) });
 }
 
 /** The engine's choices for the answers. `graphResource` is the cloud's Microsoft Graph resource URI. */
-export function choicesFromAnswers(answers: WizardAnswers, graphResource: string): SetupChoices {
-  const s = answers.service;
-  const service: SetupChoices['service'] =
-    s.kind === 'new'
-      ? {
-          kind: 'new',
-          displayName: s.displayName,
-          identifierUri: s.identifierUri === 'custom' && s.customUri ? { kind: 'custom', uri: s.customUri } : s.identifierUri === 'appId' ? { kind: 'appId' } : { kind: 'tenant' },
-          scope: s.scope,
-          audience: s.audience === 'multi' ? 'AzureADMultipleOrgs' : 'AzureADMyOrg',
-        }
-      : s.kind === 'existing'
-        ? { kind: 'existing', appId: s.appId, ...(s.scope ? { scope: s.scope } : {}) }
-        : { kind: 'microsoft', appId: MICROSOFT_GRAPH_APP_ID, resourceUri: graphResource.replace(/\/+$/, ''), scopes: [...s.scopes] };
-  return {
-    service,
-    connector: answers.connector.kind === 'new' ? { kind: 'new', displayName: answers.connector.displayName } : { kind: 'existing', appId: answers.connector.appId },
-    consent: answers.consent.consent,
-    secretDays: answers.secret.secretDays,
-    obo: answers.consent.obo,
-    ...(answers.redirect.redirectUrl ? { redirectUrl: answers.redirect.redirectUrl } : {}),
-  };
+export function choicesFromAnswers(answers: Answers, graphResource: string): SetupChoices {
+  return choicesFor(answers, { graphResource, graphAppId: MICROSOFT_GRAPH_APP_ID });
 }
-
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 /**
- * The earliest engine steps to start again because an answer changed since the context's last run (the user went
- * Back and changed it). The secret's lifetime does not reset an existing secret; OBO and the redirect URL are
- * reconciled by their tasks on the next run without a reset.
+ * Applies new choices to a saved context, starting again the steps a changed answer invalidates
+ * ({@link stepsToReset}). The wizard (an answer changed after going Back) and the CLI (run again with other
+ * options) both resume through here. Returns the engine steps that start again.
  */
-export function stepsToReset(before: SetupChoices, after: SetupChoices): StepId[] {
-  if (!same(before.service, after.service)) return ['service'];
-  if (!same(before.connector, after.connector)) return ['connector'];
-  if (before.consent !== after.consent) return ['consent'];
-  return [];
+export function applyChoices(ctx: SetupContext, choices: SetupChoices): EngineStepId[] {
+  const reset = stepsToReset(ctx.choices, choices);
+  (ctx as { choices: SetupChoices }).choices = choices;
+  for (const step of reset) resetStep(ctx, step);
+  return reset;
 }
+
+const FIRST_ANSWER_PAGE = ANSWER_STEP_IDS[0] as AnswerPageId;
 
 /** The page after `page` (the sign-in page only while nobody is signed in). */
 export function nextPage(page: PageId, signedIn: boolean): PageId {
   if (!signedIn) return 'signIn';
-  if (page === 'signIn') return 'service';
+  if (page === 'signIn') return FIRST_ANSWER_PAGE;
   const i = PAGES.indexOf(page);
   return PAGES[Math.min(i + 1, PAGES.length - 1)] as PageId;
 }
 
 export function previousPage(page: PageId): PageId {
   const i = PAGES.indexOf(page);
-  return i <= 1 ? 'service' : (PAGES[i - 1] as PageId);
+  return i <= 1 ? FIRST_ANSWER_PAGE : (PAGES[i - 1] as PageId);
+}
+
+/** Whether `page` is the first page after sign-in (nothing before it to go Back to). */
+export function isFirstPage(page: PageId): boolean {
+  return page === FIRST_ANSWER_PAGE;
+}
+
+/** Whether `page` is an optional answer page (the setup may run from it, as from review). */
+export function isOptionalPage(page: PageId): boolean {
+  return ANSWER_STEPS.some((s) => s.id === page && !s.prompt.required);
 }
 
 /** The first required page not answered yet, or undefined when the setup may run. */
 export function firstOpenRequired(answered: readonly AnswerPageId[]): AnswerPageId | undefined {
-  return REQUIRED_PAGES.find((p) => !answered.includes(p));
+  return REQUIRED_STEP_IDS.find((p) => !answered.includes(p));
+}
+
+/** The first page not answered yet (required ones first, then optional ones), else review. */
+export function firstOpenPage(answered: readonly AnswerPageId[]): PageId {
+  return firstOpenRequired(answered) ?? ANSWER_STEP_IDS.find((p) => !answered.includes(p)) ?? 'review';
 }
 
 /**
  * Whether `page` may be shown now: answered pages, the first unanswered one, and — once every required page is
- * answered — the optional site page and review.
+ * answered — the optional pages and review.
  */
 export function reachable(page: PageId, answered: readonly AnswerPageId[], hasRun: boolean, signedIn: boolean): boolean {
   if (!signedIn) return page === 'signIn';
   if (page === 'signIn') return false;
   if (page === 'summary') return hasRun;
   const firstOpen = firstOpenRequired(answered);
-  if (page === 'review' || page === 'site') return firstOpen === undefined;
-  return answered.includes(page as AnswerPageId) || page === firstOpen;
+  if (page === 'review' || isOptionalPage(page)) return firstOpen === undefined;
+  return answered.includes(page) || page === firstOpen;
 }
 
 export interface ViewInput {
@@ -147,7 +121,7 @@ export interface ViewInput {
   readonly connectorPath: string;
   readonly account?: { username: string; tenantId: string };
   readonly page: PageId;
-  readonly answers: WizardAnswers;
+  readonly answers: Answers;
   readonly answered: readonly AnswerPageId[];
   readonly ctx?: SetupContext;
   readonly running: boolean;
@@ -162,12 +136,12 @@ export interface ViewInput {
 }
 
 function checklist(ctx: SetupContext | undefined, running: boolean): ChecklistStep[] {
-  return STEP_IDS.map((id) => {
-    const s = ctx?.steps[id];
+  return STEPS.map(({ id, title, engineStep }) => {
+    const s = ctx?.steps[engineStep];
     const state = s?.state ?? 'pending';
     return {
       id,
-      title: STEP_TITLES[id],
+      title,
       // A step left "running" by a window that closed mid-run is not running now.
       state: state === 'running' && !running ? 'pending' : state,
       ...(s?.detail ? { detail: s.detail } : {}),
@@ -190,8 +164,8 @@ function summaryOf(ctx: SetupContext, input: ViewInput): WizardSummary {
   add(`Delegated grant (${o.grant?.consentType === 'AllPrincipals' ? 'whole tenant' : 'your account'}: ${o.grant?.scope ?? ''})`, o.grant?.id, !!o.grant?.created);
   add(`Client secret (key id; valid until ${o.password?.endDateTime.slice(0, 10) ?? ''})`, o.password?.keyId, !!o.password?.created);
   add('Redirect URL registered', o.redirectUri, true);
-  const pending = STEP_IDS.flatMap((step) => {
-    const s = ctx.steps[step];
+  const pending = STEPS.flatMap(({ id: step, engineStep }) => {
+    const s = ctx.steps[engineStep];
     return s.state === 'pending' || s.state === 'failed' ? [{ step, detail: s.detail ?? (s.state === 'failed' ? 'Failed; see the step.' : 'Not run yet.') }] : [];
   });
   return {
@@ -208,22 +182,22 @@ function summaryOf(ctx: SetupContext, input: ViewInput): WizardSummary {
 }
 
 /** Step 7's outcome on the chosen site, once it ran (done or failed); nothing when the user skipped it. */
-function siteSummary(ctx: SetupContext, answers: WizardAnswers): Pick<WizardSummary, 'site'> {
-  const step = ctx.steps.cors;
+function siteSummary(ctx: SetupContext, answers: Answers): Pick<WizardSummary, 'site'> {
+  const step = ctx.steps[stepById('site').engineStep];
   if (answers.site.kind !== 'site' || (step.state !== 'done' && step.state !== 'failed')) return {};
   return { site: { id: answers.site.siteId, state: step.state, detail: step.error ? `${step.error.message} ${step.error.next}` : (step.detail ?? '') } };
 }
 
 /** The whole view state. Built only from the inputs listed: the context holds ids, never a secret. */
 export function deriveViewState(input: ViewInput): WizardViewState {
-  const hasRun = !!input.ctx && STEP_IDS.some((s) => input.ctx?.steps[s].state !== 'pending');
+  const hasRun = !!input.ctx && STEPS.some((s) => input.ctx?.steps[s.engineStep].state !== 'pending');
   return {
     connectorName: input.connectorName,
     connectorPath: input.connectorPath,
     ...(input.account ? { account: { username: input.account.username, tenantId: input.account.tenantId } } : {}),
     page: input.page,
     answers: input.answers,
-    answered: ANSWER_PAGES.filter((p) => input.answered.includes(p)),
+    answered: ANSWER_STEP_IDS.filter((p) => input.answered.includes(p)),
     steps: checklist(input.ctx, input.running),
     running: input.running,
     ...(input.error ? { error: { message: input.error.message, next: input.error.next } } : {}),

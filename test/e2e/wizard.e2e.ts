@@ -257,7 +257,7 @@ describe('Secure the service from the guided setup (E2E)', function () {
     await write.click();
 
     await heading(/Summary/);
-    await view().locator('button.step-done[data-step="cors"]').waitFor({ timeout: 90_000 });
+    await view().locator('button.step-done[data-step="site"]').waitFor({ timeout: 90_000 });
     const secured = await view().locator('#siteSummary').innerText();
     assert.match(secured, /^contoso-invoices: authentication set .*; CORS now allows /);
     await screenshot('wizard-summary-site', wb.page);

@@ -41,7 +41,7 @@ interface CliRun {
 }
 
 function startCli(dir: string, stateFile: string): CliRun {
-  const args = ['--import', 'tsx', CLI, 'setup', dir, '--cloud', 'Custom', '--login-endpoint', ep.loginEndpoint, '--graph-endpoint', ep.graphEndpoint, '--arm-endpoint', ep.armEndpoint, '--tenant', ep.tenantId, '--state', stateFile, '--json'];
+  const args = ['--import', 'tsx', CLI, 'setup', dir, '--cloud', 'Custom', '--login-endpoint', ep.loginEndpoint, '--graph-endpoint', ep.graphEndpoint, '--arm-endpoint', ep.armEndpoint, '--tenant', ep.tenantId, '--state', stateFile, '--json', '--auth', 'device', '--secret-file', `${stateFile}.secret`];
   const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, NODE_EXTRA_CA_CERTS: ep.caCertPath }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   let stdout = '';
@@ -69,8 +69,8 @@ describe('setup from two processes', () => {
     const a = startCli(dir, join(work, 'a.json'));
     const b = startCli(dir, join(work, 'b.json'));
     const [ra, rb] = await Promise.all([a.done, b.done]);
-    assert.equal(ra.code, 0, ra.stderr);
-    assert.equal(rb.code, 0, rb.stderr);
+    assert.equal(ra.code, 0, ra.stderr + ra.stdout);
+    assert.equal(rb.code, 0, rb.stderr + rb.stdout);
     const oa = JSON.parse(ra.stdout);
     const ob = JSON.parse(rb.stdout);
     assert.equal(oa.connectorApp.appId, ob.connectorApp.appId);

@@ -72,7 +72,7 @@ function host(dir: string) {
 
 const VALID_SERVICE = { kind: 'new', displayName: 'Contoso Invoices API', identifierUri: 'tenant', scope: 'user_impersonation', audience: 'single' };
 const ANSWERS: WebviewMessage[] = [
-  { type: 'answer', page: 'service', value: VALID_SERVICE } as WebviewMessage,
+  { type: 'answer', page: 'api', value: VALID_SERVICE } as WebviewMessage,
   { type: 'answer', page: 'connector', value: { kind: 'new', displayName: 'Contoso Invoices connector' } },
   { type: 'answer', page: 'consent', value: { consent: 'admin', obo: false } },
   { type: 'answer', page: 'secret', value: { secretDays: 90 } },
@@ -100,11 +100,11 @@ function generate(random: () => number, n: number): unknown[] {
     () => ({ type: pick(['ready', 'back', 'run', 'copySecret', 'signIn']), [pick(['x', 'code', 'html', 'constructor', str(5)])]: str(10) }),
     // wrong types and values in an answer
     () => ({ type: 'answer', page: pick([1, null, 'summary', 'review', 'signIn', str(8), 'SERVICE']), value: VALID_SERVICE }),
-    () => ({ type: 'answer', page: 'service', value: pick([null, 'new', 1, [], deep(10_000), { ...VALID_SERVICE, kind: 'nope' }, { ...VALID_SERVICE, extra: 1 }]) }),
-    () => ({ type: 'answer', page: 'service', value: { ...VALID_SERVICE, displayName: pick([big(), '', ' ', 'a<script>', 'tab\tname', 'nul\u0000', 42, null]) } }),
-    () => ({ type: 'answer', page: 'service', value: { ...VALID_SERVICE, scope: pick(['has space', 'x'.repeat(101), '', '-lead', 'a/b', 7]) } }),
-    () => ({ type: 'answer', page: 'service', value: { ...VALID_SERVICE, audience: pick(['everyone', '', null, 3]), identifierUri: pick(['http://x', 5, null, 'custom']) } }),
-    () => ({ type: 'answer', page: 'service', value: { kind: 'existing', appId: pick(['nope', '', '00000000-0000-0000-0000-00000000000g', 123, big()]) } }),
+    () => ({ type: 'answer', page: 'api', value: pick([null, 'new', 1, [], deep(10_000), { ...VALID_SERVICE, kind: 'nope' }, { ...VALID_SERVICE, extra: 1 }]) }),
+    () => ({ type: 'answer', page: 'api', value: { ...VALID_SERVICE, displayName: pick([big(), '', ' ', 'a<script>', 'tab\tname', 'nul\u0000', 42, null]) } }),
+    () => ({ type: 'answer', page: 'api', value: { ...VALID_SERVICE, scope: pick(['has space', 'x'.repeat(101), '', '-lead', 'a/b', 7]) } }),
+    () => ({ type: 'answer', page: 'api', value: { ...VALID_SERVICE, audience: pick(['everyone', '', null, 3]), identifierUri: pick(['http://x', 5, null, 'custom']) } }),
+    () => ({ type: 'answer', page: 'api', value: { kind: 'existing', appId: pick(['nope', '', '00000000-0000-0000-0000-00000000000g', 123, big()]) } }),
     () => ({ type: 'search', query: pick(['A'.repeat(pick([201, 9_000, 100_000])), 5, null, ['x'], { q: 1 }]) }),
     () => ({ type: 'goTo', page: pick([str(6), 7, null, 'signin', 'Review']) }),
     () => ({ type: 'registerRedirect', url: pick(['javascript:alert(1)', 'not a url', 'https://' + big(), 3, null]) }),
@@ -141,7 +141,7 @@ describe(`webview input: ${COUNT} malformed, oversized and out-of-order messages
     const ignored = v.logs.filter((l) => /^warn Wizard: ignored .+: \S/.test(l));
     assert.equal(ignored.length, COUNT, 'one logged reason per rejected message');
     assert.ok(v.logs.every((l) => l.length < 1_000), `a log line echoes the message (longest ${Math.max(...v.logs.map((l) => l.length))} chars)`);
-    assert.equal(c.currentPage, 'service');
+    assert.equal(c.currentPage, 'api');
     assert.deepEqual(v.posted, [], 'nothing was posted to the webview');
     assert.deepEqual(v.drafts, [], 'no draft was saved');
     assert.equal(await v.state.load(), undefined, 'no setup state was saved');

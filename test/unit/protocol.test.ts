@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CHECKLIST_STEPS, LIMITS, PAGES, STEP_PAGE, parseWebviewMessage, validateAnswer, type WebviewMessage } from '../../src/protocol';
 import { STEP_IDS } from '../../src/setup/context';
+import { stepById } from '../../src/wizard/steps';
 
 const APP_ID = '3f1c2b5e-8d7a-4e6f-9a0b-1c2d3e4f5a6b';
 const SITE_ID = '/subscriptions/5e7c0de0-a11c-4e55-8c0f-00000000c0de/resourceGroups/rg-contoso-invoices/providers/Microsoft.Web/sites/contoso-invoices';
@@ -21,11 +22,11 @@ const VALID: WebviewMessage[] = [
   { type: 'search', query: 'Contoso Invoices API' },
   { type: 'search', query: 'api://contoso.example/invoices' },
   { type: 'registerRedirect', url: 'https://global.consent.azure-apim.net/redirect/contoso-5finvoices-5f0123456789abcdef' },
-  { type: 'answer', page: 'service', value: { kind: 'new', displayName: 'Contoso Invoices API', identifierUri: 'tenant', scope: 'user_impersonation', audience: 'single' } },
-  { type: 'answer', page: 'service', value: { kind: 'new', displayName: 'Invoices', identifierUri: 'custom', customUri: 'https://contoso.com/invoices', scope: 'Invoices.Read', audience: 'multi' } },
-  { type: 'answer', page: 'service', value: { kind: 'existing', appId: APP_ID } },
-  { type: 'answer', page: 'service', value: { kind: 'existing', appId: APP_ID, scope: 'access_as_user' } },
-  { type: 'answer', page: 'service', value: { kind: 'microsoft', scopes: ['User.Read', 'Mail.Read'] } },
+  { type: 'answer', page: 'api', value: { kind: 'new', displayName: 'Contoso Invoices API', identifierUri: 'tenant', scope: 'user_impersonation', audience: 'single' } },
+  { type: 'answer', page: 'api', value: { kind: 'new', displayName: 'Invoices', identifierUri: 'custom', customUri: 'https://contoso.com/invoices', scope: 'Invoices.Read', audience: 'multi' } },
+  { type: 'answer', page: 'api', value: { kind: 'existing', appId: APP_ID } },
+  { type: 'answer', page: 'api', value: { kind: 'existing', appId: APP_ID, scope: 'access_as_user' } },
+  { type: 'answer', page: 'api', value: { kind: 'microsoft', scopes: ['User.Read', 'Mail.Read'] } },
   { type: 'answer', page: 'connector', value: { kind: 'new', displayName: 'Contoso Invoices connector' } },
   { type: 'answer', page: 'connector', value: { kind: 'existing', appId: APP_ID } },
   { type: 'answer', page: 'consent', value: { consent: 'admin', obo: false } },
@@ -47,8 +48,8 @@ describe('wizard protocol', () => {
     }
   });
 
-  it('declares the same checklist as the engine and maps each step to a page', () => {
-    assert.deepEqual([...CHECKLIST_STEPS], [...STEP_IDS]);
+  it('declares a checklist step for each engine step and maps each step to a page', () => {
+    assert.deepEqual(CHECKLIST_STEPS.map((id) => stepById(id).engineStep), [...STEP_IDS], 'one table step per engine step, in the engine\'s order');
     for (const s of CHECKLIST_STEPS) assert.ok(PAGES.includes(STEP_PAGE[s]), s);
   });
 
@@ -66,11 +67,11 @@ describe('wizard protocol', () => {
       [{ type: 'registerRedirect', url: 'https://user:pw@example.com/' }, /credentials/],
       [{ type: 'registerRedirect', url: 'javascript:alert(1)' }, /https/],
       [{ type: 'answer', page: 'summary', value: {} }, /answer.page/],
-      [{ type: 'answer', page: 'service', value: { kind: 'existing', appId: 'not-a-guid' } }, /service.appId/],
-      [{ type: 'answer', page: 'service', value: { kind: 'new', displayName: 'A', identifierUri: 'custom', scope: 's', audience: 'single' } }, /customUri/],
-      [{ type: 'answer', page: 'service', value: { kind: 'new', displayName: 'A', identifierUri: 'tenant', scope: 'has space', audience: 'single' } }, /service.scope/],
-      [{ type: 'answer', page: 'service', value: { kind: 'microsoft', scopes: [] } }, /scopes/],
-      [{ type: 'answer', page: 'service', value: { kind: 'microsoft', scopes: ['User.Read', 'User.Read'] } }, /twice/],
+      [{ type: 'answer', page: 'api', value: { kind: 'existing', appId: 'not-a-guid' } }, /api.appId/],
+      [{ type: 'answer', page: 'api', value: { kind: 'new', displayName: 'A', identifierUri: 'custom', scope: 's', audience: 'single' } }, /customUri/],
+      [{ type: 'answer', page: 'api', value: { kind: 'new', displayName: 'A', identifierUri: 'tenant', scope: 'has space', audience: 'single' } }, /api.scope/],
+      [{ type: 'answer', page: 'api', value: { kind: 'microsoft', scopes: [] } }, /scopes/],
+      [{ type: 'answer', page: 'api', value: { kind: 'microsoft', scopes: ['User.Read', 'User.Read'] } }, /twice/],
       [{ type: 'answer', page: 'secret', value: { secretDays: 0 } }, /secretDays/],
       [{ type: 'answer', page: 'secret', value: { secretDays: 1.5 } }, /secretDays/],
       [{ type: 'answer', page: 'secret', value: { secretDays: '180' } }, /secretDays/],

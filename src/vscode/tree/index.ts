@@ -17,6 +17,7 @@ import type { PasswordCredential } from '../../graph/operations';
 import type { AppRef } from '../../registrations/health';
 import { openHttpsUrl } from '../openExternal';
 import { confirmRedirectUri } from '../redirectGuard';
+import { automateRotation, pickConnector } from './automate';
 
 export interface RegistrationViewsDeps {
   readonly log: vscode.LogOutputChannel;
@@ -64,6 +65,7 @@ export function registerRegistrationViews(context: vscode.ExtensionContext, deps
   register('entraConnector.tree.registerRedirectUri', on((n) => actions.registerRedirect(n)));
   register('entraConnector.tree.grantConsent', on((n) => actions.grantConsent(n)));
   register('entraConnector.tree.rotateSecret', on((n) => actions.rotateSecret(n)));
+  register('entraConnector.tree.automateRotation', on(async (n) => automateRotation(session, n ?? (await pickConnector(connectors)), log)));
   register('entraConnector.tree.openInPortal', on((n) => actions.openInPortal(n)));
   register('entraConnector.tree.copyClientId', on((n) => actions.copy(n, 'clientId')));
   register('entraConnector.tree.copyObjectId', on((n) => actions.copy(n, 'objectId')));

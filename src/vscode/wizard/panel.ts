@@ -220,14 +220,21 @@ function webviewOptions(context: vscode.ExtensionContext): vscode.WebviewPanelOp
   return {
     enableScripts: true,
     retainContextWhenHidden: false,
-    // Exactly the files the page loads: not the extension's bundle, source maps or anything else under dist/ and media/.
-    localResourceRoots: webviewFiles(context.extensionUri),
+    // Only the two folders that hold what the page loads (its script, its stylesheet): not the extension's bundle,
+    // the CLI or anything else under dist/ and media/. VS Code matches roots as folders (a file root matches nothing).
+    localResourceRoots: webviewRoots(context.extensionUri),
   };
+}
+
+/** The folders of the webview's script and stylesheet. */
+function webviewRoots(extensionUri: vscode.Uri): [vscode.Uri, vscode.Uri] {
+  return [vscode.Uri.joinPath(extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(extensionUri, 'media', 'webview')];
 }
 
 /** The webview's script and stylesheet. */
 function webviewFiles(extensionUri: vscode.Uri): [vscode.Uri, vscode.Uri] {
-  return [vscode.Uri.joinPath(extensionUri, 'dist', 'webview.js'), vscode.Uri.joinPath(extensionUri, 'media', 'wizard.css')];
+  const [scripts, styles] = webviewRoots(extensionUri);
+  return [vscode.Uri.joinPath(scripts, 'main.js'), vscode.Uri.joinPath(styles, 'wizard.css')];
 }
 
 /** The folders of the workspace's connectors (apiProperties.json or apiDefinition.swagger.json); asks when several. */

@@ -105,12 +105,12 @@ describe('The guided setup in the extension host', function () {
   it('resumes on the same page with the same answers after the panel is closed mid-way', async () => {
     handle = await open(folder);
     let view = await handle.controller.view();
-    assert.equal(view.page, 'service');
+    assert.equal(view.page, 'api');
     assert.equal(view.account?.username, ADMIN);
     assert.equal(view.connectorName, 'Contoso Invoices');
     await send(
       handle,
-      { type: 'answer', page: 'service', value: { kind: 'new', displayName: 'Contoso Invoices API', identifierUri: 'tenant', scope: 'user_impersonation', audience: 'single' } },
+      { type: 'answer', page: 'api', value: { kind: 'new', displayName: 'Contoso Invoices API', identifierUri: 'tenant', scope: 'user_impersonation', audience: 'single' } },
       { type: 'answer', page: 'connector', value: { kind: 'new', displayName: 'Contoso Invoices client' } },
     );
     handle.panel.dispose();
@@ -134,7 +134,7 @@ describe('The guided setup in the extension host', function () {
     await handle.controller.idle();
     const view = await handle.controller.view();
     const states = Object.fromEntries(view.steps.map((s) => [s.id, s.state]));
-    assert.deepEqual(states, { service: 'done', connector: 'done', consent: 'done', secret: 'done', properties: 'done', redirect: 'pending', cors: 'skipped' }, JSON.stringify(view.steps));
+    assert.deepEqual(states, { api: 'done', connector: 'done', consent: 'done', secret: 'done', properties: 'done', redirect: 'pending', site: 'skipped' }, JSON.stringify(view.steps));
     assert.equal(view.summary?.secretStored, true);
 
     const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(folder, 'apiProperties.json')));

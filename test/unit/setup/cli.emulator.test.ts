@@ -7,6 +7,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { approveDevice, getState, seedObjects, startEmulator, type Endpoints, type RunningEmulator } from '../../../emulator/src';
 import { runCli } from '../../../src/cli/run';
+import type { SetupContext } from '../../../src/setup/context';
+import { choicesFromAnswers, defaultAnswers, stepsToReset } from '../../../src/wizard/model';
+import { stepForEngine, type Answers } from '../../../src/wizard/steps';
 
 const SAMPLE = join(__dirname, '../../fixtures/workspaces/sample/Contoso Invoices');
 const ADMIN = 'admin@contoso.example';
@@ -131,6 +134,50 @@ describe('entra-connector setup', () => {
     assert.deepEqual(out.pending.map((p: { step: string }) => p.step), ['consent', 'secret']);
     const app = (await getState(ep)).applications.find((a) => a.appId === out.connectorApp.appId) as unknown as { web: { redirectUris: string[] } };
     assert.deepEqual(app.web.redirectUris, [url]);
+  });
+
+  it('records the wizard’s answer shape, and run again with other options starts again exactly the steps the wizard would (one rule)', async () => {
+    const ws = mkdtempSync(join(work, 'ws-'));
+    const dir = join(ws, 'Contoso Invoices');
+    cpSync(SAMPLE, dir, { recursive: true });
+    const stateFile = join(ws, 's.json');
+    const recorded = () => JSON.parse(readFileSync(stateFile, 'utf8')) as SetupContext;
+    const wizard = (change: Partial<Answers>) => choicesFromAnswers({ ...defaultAnswers('Contoso Invoices'), ...change }, ep.graphEndpoint);
+    const resetNotes = (stderr: string) => [...stderr.matchAll(/Your options changed “([^”]+)”/g)].map((m) => m[1]);
+
+    const first = await cli(['setup', dir, ...cloudArgs(), '--state', stateFile, '--consent', 'link', '--json']);
+    assert.equal(first.code, 0, first.stderr);
+    const linkAnswers: Partial<Answers> = { consent: { consent: 'link', obo: false } };
+    assert.deepEqual(recorded().choices, wizard(linkAnswers), 'the CLI records what the wizard records for the same answers');
+    const appsBefore = (await getState(ep)).applications.length;
+
+    // Consent link → admin: the wizard starts the consent step again; so does the CLI, and now grants.
+    const before = recorded().choices;
+    const wizardResets = stepsToReset(wizard(linkAnswers), wizard({ consent: { consent: 'admin', obo: false } })).map((s) => stepForEngine(s).title);
+    assert.deepEqual(wizardResets, ['Delegation and consent']);
+    const second = await cli(['setup', dir, ...cloudArgs(), '--state', stateFile, '--consent', 'admin', '--json']);
+    assert.equal(second.code, 0, second.stderr);
+    assert.deepEqual(resetNotes(second.stderr), wizardResets);
+    assert.deepEqual(stepsToReset(before, recorded().choices).map((s) => stepForEngine(s).title), wizardResets);
+    assert.equal(JSON.parse(second.stdout).grant.consentType, 'AllPrincipals');
+
+    // A multi-tenant API: the wizard starts the API step again (and every later one); so does the CLI — the apps
+    // are found again by their unique names and updated, not duplicated.
+    const multi = { api: { kind: 'new', displayName: 'Contoso Invoices API', identifierUri: 'tenant', scope: 'user_impersonation', audience: 'multi' } } as const;
+    const wizardApiResets = stepsToReset(wizard({}), wizard(multi)).map((s) => stepForEngine(s).title);
+    assert.deepEqual(wizardApiResets, ['The API app']);
+    const third = await cli(['setup', dir, ...cloudArgs(), '--state', stateFile, '--multi-tenant', '--json']);
+    assert.equal(third.code, 0, third.stderr + third.stdout);
+    assert.deepEqual(resetNotes(third.stderr), wizardApiResets);
+    assert.deepEqual(recorded().choices, wizard(multi));
+    const apps = (await getState(ep)).applications;
+    assert.equal(apps.length, appsBefore);
+    assert.equal(apps.find((a) => a.appId === recorded().objects.apiApp?.appId)?.signInAudience, 'AzureADMultipleOrgs');
+
+    // Run again without API options: the recorded API stays (an option not given means "as recorded").
+    const fourth = await cli(['setup', dir, ...cloudArgs(), '--state', stateFile, '--json']);
+    assert.equal(fourth.code, 0, fourth.stderr);
+    assert.deepEqual(resetNotes(fourth.stderr), []);
   });
 
   it('--secret-file receives the new secret with mode 0600 (never inside the connector folder); a CRLF apiProperties.json stays CRLF', async () => {

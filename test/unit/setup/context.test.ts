@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createContext, identifierUriFor, stableGuid, uniqueNamesFor, type SetupChoices } from '../../../src/setup/context';
-import { adminConsentLink, mergeChoices, resetStep, tokenSettingsFor } from '../../../src/setup/engine';
+import { adminConsentLink, resetStep, tokenSettingsFor } from '../../../src/setup/engine';
+import { applyChoices } from '../../../src/wizard/model';
 import { findRedirectUrl } from '../../../src/setup/redirect';
 import { MemoryStateStore } from '../../../src/setup/stateFile';
 import { summarize, undoPlan } from '../../../src/setup/summary';
@@ -58,17 +59,18 @@ describe('setup context', () => {
     assert.equal(link.searchParams.get('scope'), 'api://x/user_impersonation');
   });
 
-  it('merges later-step answers on resume and refuses to swap apps silently', () => {
+  it('takes later-step answers on resume without a reset, and starts the consent step again when consent changed', () => {
     const c = ctx();
     c.objects.adminConsentUrl = 'https://login.microsoftonline.com/x';
-    assert.deepEqual(mergeChoices(c, { ...CHOICES, consent: 'user', secretDays: 30, redirectUrl: 'https://r.example/x' }), []);
-    assert.equal(c.choices.consent, 'user');
+    c.steps.consent = { state: 'done' };
+    assert.deepEqual(applyChoices(c, { ...CHOICES, secretDays: 30, redirectUrl: 'https://r.example/x' }), []);
     assert.equal(c.choices.secretDays, 30);
     assert.equal(c.choices.redirectUrl, 'https://r.example/x');
+    assert.equal(c.objects.adminConsentUrl, 'https://login.microsoftonline.com/x');
+    assert.deepEqual(applyChoices(c, { ...c.choices, consent: 'user' }), ['consent']);
+    assert.equal(c.choices.consent, 'user');
     assert.equal(c.objects.adminConsentUrl, undefined);
-    const notes = mergeChoices(c, { ...CHOICES, connector: { kind: 'existing', appId: '11111111-1111-4111-8111-111111111111' } });
-    assert.equal(notes.length, 1);
-    assert.equal(c.choices.connector.kind, 'new');
+    assert.equal(c.steps.consent.state, 'pending');
   });
 
   it('Back resets the step and everything after it', () => {

@@ -23,10 +23,11 @@ import { ContractRecorder, validateGraphRequest } from '../../contract/graph-con
 import { createGraphClient } from '../../../src/graph/client';
 import { AZURE_API_CONNECTIONS_APP_ID, Directory, MICROSOFT_GRAPH_APP_ID } from '../../../src/graph/operations';
 import { createContext, type SetupChoices, type SetupContext } from '../../../src/setup/context';
-import { mergeChoices, runSetup, type RunResult, type SetupServices, type UnmarkedApp } from '../../../src/setup/engine';
+import { runSetup, type RunResult, type SetupServices, type UnmarkedApp } from '../../../src/setup/engine';
 import { nodeFiles } from '../../../src/setup/nodeFiles';
 import { MemoryStateStore } from '../../../src/setup/stateFile';
 import { summarize, undoSetup } from '../../../src/setup/summary';
+import { applyChoices } from '../../../src/wizard/model';
 
 const SAMPLE = join(__dirname, '../../fixtures/workspaces/sample/Contoso Invoices');
 const ADMIN = 'admin@contoso.example';
@@ -353,7 +354,7 @@ describe('setup engine against the emulated tenant', () => {
     assert.match(first.failures[0]?.error.next ?? '', /--secret-days/);
     assert.equal(ctx.steps.consent.state, 'done');
     assert.equal(ctx.steps.properties.state, 'done');
-    assert.deepEqual(mergeChoices(ctx, { ...ctx.choices, secretDays: 60 }), []);
+    assert.deepEqual(applyChoices(ctx, { ...ctx.choices, secretDays: 60 }), []);
     const second = await runSetup(ctx, h.services);
     assert.deepEqual(second.failures, []);
     const c = await counts();

@@ -133,7 +133,7 @@ async function send(c: WizardController, ...messages: WebviewMessage[]): Promise
 }
 
 const ANSWERS: WebviewMessage[] = [
-  { type: 'answer', page: 'service', value: { kind: 'new', displayName: 'Contoso Invoices API', identifierUri: 'tenant', scope: 'user_impersonation', audience: 'single' } },
+  { type: 'answer', page: 'api', value: { kind: 'new', displayName: 'Contoso Invoices API', identifierUri: 'tenant', scope: 'user_impersonation', audience: 'single' } },
   { type: 'answer', page: 'connector', value: { kind: 'new', displayName: 'Contoso Invoices connector' } },
   { type: 'answer', page: 'consent', value: { consent: 'admin', obo: false } },
   { type: 'answer', page: 'secret', value: { secretDays: 90 } },
@@ -159,9 +159,9 @@ describe('wizard host logic against the emulated tenant', () => {
     const c = new WizardController(vs.host, { connectorDir: dir, ...fast });
     await send(c, { type: 'ready' });
     let v = lastState(vs.posted);
-    assert.equal(v.page, 'service');
+    assert.equal(v.page, 'api');
     assert.equal(v.connectorName, 'Contoso Invoices');
-    assert.deepEqual(v.answers.service, { kind: 'new', displayName: 'Contoso Invoices API', identifierUri: 'tenant', scope: 'user_impersonation', audience: 'single' });
+    assert.deepEqual(v.answers.api, { kind: 'new', displayName: 'Contoso Invoices API', identifierUri: 'tenant', scope: 'user_impersonation', audience: 'single' });
     assert.deepEqual(v.answers.connector, { kind: 'new', displayName: 'Contoso Invoices connector' });
     assert.ok(v.steps.every((s) => s.state === 'pending'));
 
@@ -178,7 +178,7 @@ describe('wizard host logic against the emulated tenant', () => {
     assert.equal(v.page, 'summary');
     assert.equal(v.running, false);
     const byId = Object.fromEntries(v.steps.map((s) => [s.id, s.state]));
-    assert.deepEqual(byId, { service: 'done', connector: 'done', consent: 'done', secret: 'done', properties: 'done', redirect: 'pending', cors: 'skipped' }, JSON.stringify(v.steps));
+    assert.deepEqual(byId, { api: 'done', connector: 'done', consent: 'done', secret: 'done', properties: 'done', redirect: 'pending', site: 'skipped' }, JSON.stringify(v.steps));
     assert.ok(v.summary);
     assert.equal(v.summary.objects.filter((o) => o.created).length, 6, JSON.stringify(v.summary.objects));
     assert.ok(v.summary.objects.some((o) => o.link?.startsWith('https://entra.example/#app/')), 'admin center links');
@@ -213,11 +213,11 @@ describe('wizard host logic against the emulated tenant', () => {
     assert.equal(lastState(vs.posted).page, 'signIn');
     assert.equal(lastState(vs.posted).account, undefined);
     assert.equal(await c.receive(structuredClone(ANSWERS[0])), false, 'no answer before signing in');
-    assert.equal(await c.receive({ type: 'goTo', page: 'service' }), false);
+    assert.equal(await c.receive({ type: 'goTo', page: 'api' }), false);
     await send(c, { type: 'signIn' });
     assert.equal(vs.signIns.count, 1);
     const v = lastState(vs.posted);
-    assert.equal(v.page, 'service');
+    assert.equal(v.page, 'api');
     assert.equal(v.account?.username, ADMIN);
     assert.equal(await c.receive({ type: 'signIn' }), false, 'already signed in');
     assert.equal(vs.signIns.count, 1);
@@ -235,18 +235,18 @@ describe('wizard host logic against the emulated tenant', () => {
       { type: 'copySecret' }, // no secret yet
       { type: 'registerRedirect', url: 'https://global.consent.azure-apim.net/redirect/x' }, // no connector app yet
       { type: 'back' }, // nothing before the first page
-      { type: 'answer', page: 'service', value: { kind: 'existing', appId: 'nope' } }, // invalid
+      { type: 'answer', page: 'api', value: { kind: 'existing', appId: 'nope' } }, // invalid
       { type: 'eval', code: 'alert(1)' },
     ];
     for (const m of ignored) assert.equal(await c.receive(m), false, JSON.stringify(m));
     assert.equal(vs.logs.filter((l) => l.startsWith('warn Wizard: ignored')).length, ignored.length);
-    assert.equal(c.currentPage, 'service');
+    assert.equal(c.currentPage, 'api');
     assert.equal(vs.posted.length, 0, 'nothing changed, nothing posted');
 
     for (const m of ANSWERS) await send(c, m);
     assert.equal(await c.receive({ type: 'run' }), true);
     // While it runs: a second run, an answer, Back and going to a page are all out of order.
-    for (const m of [{ type: 'run' }, { type: 'back' }, { type: 'goTo', page: 'service' }]) assert.equal(await c.receive(m), false, JSON.stringify(m));
+    for (const m of [{ type: 'run' }, { type: 'back' }, { type: 'goTo', page: 'api' }]) assert.equal(await c.receive(m), false, JSON.stringify(m));
     await c.idle();
     const n = await counts();
     assert.deepEqual([n.apps, n.sps, n.grants, n.passwords], [2, 2, 1, 1], 'one run, not two');
@@ -294,7 +294,7 @@ describe('wizard host logic against the emulated tenant', () => {
     let v = await second.view();
     assert.equal(v.page, 'consent');
     assert.deepEqual(v.answers.connector, { kind: 'new', displayName: 'Invoices client' });
-    assert.deepEqual(v.answered, ['service', 'connector']);
+    assert.deepEqual(v.answered, ['api', 'connector']);
     for (const m of ANSWERS.slice(2)) await send(second, m);
     await send(second, { type: 'run' });
     await second.idle();
@@ -326,7 +326,7 @@ describe('wizard host logic against the emulated tenant', () => {
     await send(c, { type: 'goTo', page: 'review' }, { type: 'run' });
     await c.idle();
     const v = lastState(vs.posted);
-    assert.ok(v.steps.filter((s) => s.id !== 'redirect' && s.id !== 'cors').every((s) => s.state === 'done'), JSON.stringify(v.steps));
+    assert.ok(v.steps.filter((s) => s.id !== 'redirect' && s.id !== 'site').every((s) => s.state === 'done'), JSON.stringify(v.steps));
     assert.equal(c.context?.objects.connectorApp?.appId, appId, 'the same connector app (found by its uniqueName)');
     const n = await counts();
     assert.equal(n.apps, 2);
@@ -364,7 +364,7 @@ describe('wizard host logic against the emulated tenant', () => {
       assert.equal(last?.type, 'searchResults');
       assert.deepEqual(last?.type === 'searchResults' && last.results.map((r) => [r.appId, r.displayName, r.identifierUri, r.scopes]), [[appId, 'Payroll API', 'api://payroll.contoso.example', ['user_impersonation']]], query);
     }
-    await send(c, { type: 'answer', page: 'service', value: { kind: 'existing', appId } }, ...ANSWERS.slice(1), { type: 'run' });
+    await send(c, { type: 'answer', page: 'api', value: { kind: 'existing', appId } }, ...ANSWERS.slice(1), { type: 'run' });
     await c.idle();
     const v = lastState(vs.posted);
     assert.deepEqual(v.summary?.objects.filter((o) => !o.created).map((o) => o.id), [appId, c.context?.objects.apiSp?.id], 'the API app and its service principal were found, not created');
@@ -487,7 +487,7 @@ describe('wizard host logic against the emulated tenant', () => {
       await c.idle();
 
       const v = lastState(vs.posted);
-      const cors = v.steps.find((s) => s.id === 'cors');
+      const cors = v.steps.find((s) => s.id === 'site');
       assert.equal(cors?.state, 'done', JSON.stringify(cors));
       assert.match(cors?.detail ?? '', /^contoso-invoices: authentication set \(\d+ fields?\); CORS now allows /);
       assert.deepEqual(v.summary?.site, { id: WEB_APP_ID, state: 'done', detail: cors?.detail });
@@ -515,7 +515,7 @@ describe('wizard host logic against the emulated tenant', () => {
       const writes = (await armRequests()).filter((r) => r.method !== 'GET').length;
       await send(c, { type: 'run' });
       await c.idle();
-      assert.match(lastState(vs.posted).steps.find((s) => s.id === 'cors')?.detail ?? '', /authentication already set; CORS already allows Power Platform/);
+      assert.match(lastState(vs.posted).steps.find((s) => s.id === 'site')?.detail ?? '', /authentication already set; CORS already allows Power Platform/);
       assert.equal((await armRequests()).filter((r) => r.method !== 'GET').length, writes);
     });
 
@@ -528,7 +528,7 @@ describe('wizard host logic against the emulated tenant', () => {
       await send(c, { type: 'run' });
       await c.idle();
       const v = lastState(vs.posted);
-      assert.equal(v.steps.find((s) => s.id === 'cors')?.state, 'skipped');
+      assert.equal(v.steps.find((s) => s.id === 'site')?.state, 'skipped');
       assert.equal(v.summary?.site, undefined);
       assert.deepEqual(vs.armScopesAsked, []);
       assert.deepEqual(await armRequests(), [], 'no request reached ARM');
@@ -546,7 +546,7 @@ describe('wizard host logic against the emulated tenant', () => {
       assert.ok(listed?.type === 'sites' && listed.sites.length === 2, 'a Reader may list the sites');
       await send(c, { type: 'answer', page: 'site', value: { kind: 'site', siteId: WEB_APP_ID } }, { type: 'run' });
       await c.idle();
-      const cors = lastState(vs.posted).steps.find((s) => s.id === 'cors');
+      const cors = lastState(vs.posted).steps.find((s) => s.id === 'site');
       assert.equal(cors?.state, 'failed', JSON.stringify(cors));
       assert.equal(cors?.error?.code, 'AuthorizationFailed');
       assert.match(`${cors?.error?.message} ${cors?.error?.next}`, /Website Contributor|Contributor/);
@@ -554,18 +554,21 @@ describe('wizard host logic against the emulated tenant', () => {
       assert.deepEqual(await armSites(ep), before, 'nothing was written');
     });
 
-    it('“Find sites” belongs to the site page; a draft saved before the page existed starts with Skip', async () => {
+    it('“Find sites” belongs to the site page; a version 1 draft (its API page named “service”, no site page yet) keeps its answers under the new ids and starts with Skip', async () => {
       const dir = connectorCopy();
       const vs = fakeVsCode(ADMIN, dir);
       const old = { version: 1, page: 'review', answered: ['service', 'connector', 'consent', 'secret', 'redirect'], answers: {} as Record<string, unknown> };
       const fresh = new WizardController(vs.host, { connectorDir: dir, ...fast });
-      const { site: _site, ...withoutSite } = (await fresh.view()).answers;
-      old.answers = withoutSite;
+      const { site: _site, api, ...rest } = (await fresh.view()).answers;
+      old.answers = { service: { ...api, displayName: 'Saved API name' }, ...rest };
       vs.drafts.set(dir, old as unknown as WizardDraft);
       const c = new WizardController(vs.host, { connectorDir: dir, ...fast });
       const v = await c.view();
       assert.equal(v.page, 'review');
       assert.deepEqual(v.answers.site, { kind: 'skip' });
+      assert.equal(v.answers.api.kind === 'new' && v.answers.api.displayName, 'Saved API name');
+      assert.deepEqual(v.answered, ['api', 'connector', 'consent', 'secret', 'redirect']);
+      assert.equal('service' in v.answers, false);
       assert.equal(await c.receive({ type: 'findSites' }), false, 'not on the site page');
       assert.match(vs.logs[vs.logs.length - 1] ?? '', /finding sites belongs to the site page/);
       await send(c, { type: 'back' });

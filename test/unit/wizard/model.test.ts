@@ -16,7 +16,7 @@ describe('wizard model', () => {
   it('pre-fills names from the folder, and an existing connector app from an aad apiProperties.json', () => {
     const fresh = defaultAnswers('Contoso Invoices', readFileSync(SAMPLE, 'utf8'));
     assert.deepEqual(fresh.connector, { kind: 'new', displayName: 'Contoso Invoices connector' });
-    assert.equal(fresh.service.kind === 'new' && fresh.service.displayName, 'Contoso Invoices API');
+    assert.equal(fresh.api.kind === 'new' && fresh.api.displayName, 'Contoso Invoices API');
     const text = readFileSync(join(CORPUS, 'custom-connectors/Snowflake/apiProperties.json'), 'utf8');
     const id = existingClientId(text);
     assert.match(id ?? '', /^[0-9a-f]{8}-/);
@@ -29,17 +29,17 @@ describe('wizard model', () => {
   it('every default answer passes the host’s own validation', () => {
     const a = defaultAnswers('Contoso Invoices');
     assert.deepEqual(a.site, { kind: 'skip' }, 'step 7 starts as Skip');
-    for (const page of ['service', 'connector', 'consent', 'secret', 'redirect', 'site'] as const) {
+    for (const page of ['api', 'connector', 'consent', 'secret', 'redirect', 'site'] as const) {
       assert.equal(parseWebviewMessage({ type: 'answer', page, value: a[page] }).ok, true, page);
     }
   });
 
   it('turns answers into engine choices', () => {
     const a = defaultAnswers('Contoso Invoices');
-    const c = choicesFromAnswers({ ...a, service: { kind: 'new', displayName: 'X', identifierUri: 'custom', customUri: 'https://contoso.com/x', scope: 's', audience: 'multi' }, redirect: { redirectUrl: 'https://r.example/redirect/1' } }, 'https://graph.microsoft.com');
+    const c = choicesFromAnswers({ ...a, api: { kind: 'new', displayName: 'X', identifierUri: 'custom', customUri: 'https://contoso.com/x', scope: 's', audience: 'multi' }, redirect: { redirectUrl: 'https://r.example/redirect/1' } }, 'https://graph.microsoft.com');
     assert.deepEqual(c.service, { kind: 'new', displayName: 'X', identifierUri: { kind: 'custom', uri: 'https://contoso.com/x' }, scope: 's', audience: 'AzureADMultipleOrgs' });
     assert.equal(c.redirectUrl, 'https://r.example/redirect/1');
-    const g = choicesFromAnswers({ ...a, service: { kind: 'microsoft', scopes: ['User.Read'] } }, 'https://graph.microsoft.us/');
+    const g = choicesFromAnswers({ ...a, api: { kind: 'microsoft', scopes: ['User.Read'] } }, 'https://graph.microsoft.us/');
     assert.deepEqual(g.service, { kind: 'microsoft', appId: MICROSOFT_GRAPH_APP_ID, resourceUri: 'https://graph.microsoft.us', scopes: ['User.Read'] });
     assert.equal(choicesFromAnswers(a, 'x').redirectUrl, undefined);
   });
@@ -48,30 +48,30 @@ describe('wizard model', () => {
     const a = defaultAnswers('C');
     const base = choicesFromAnswers(a, 'g');
     assert.deepEqual(stepsToReset(base, base), []);
-    assert.deepEqual(stepsToReset(base, choicesFromAnswers({ ...a, service: { kind: 'microsoft', scopes: ['User.Read'] } }, 'g')), ['service']);
+    assert.deepEqual(stepsToReset(base, choicesFromAnswers({ ...a, api: { kind: 'microsoft', scopes: ['User.Read'] } }, 'g')), ['service'], 'the API step (the engine\'s “service” step)');
     assert.deepEqual(stepsToReset(base, choicesFromAnswers({ ...a, connector: { kind: 'new', displayName: 'Other' } }, 'g')), ['connector']);
     assert.deepEqual(stepsToReset(base, choicesFromAnswers({ ...a, consent: { consent: 'link', obo: false } }, 'g')), ['consent']);
     assert.deepEqual(stepsToReset(base, choicesFromAnswers({ ...a, secret: { secretDays: 30 } }, 'g')), []);
   });
 
   it('orders pages and says which are reachable', () => {
-    assert.equal(nextPage('service', false), 'signIn');
-    assert.equal(nextPage('signIn', true), 'service');
+    assert.equal(nextPage('api', false), 'signIn');
+    assert.equal(nextPage('signIn', true), 'api');
     assert.equal(nextPage('redirect', true), 'site');
     assert.equal(nextPage('site', true), 'review');
     assert.equal(previousPage('review'), 'site');
-    const required = ['service', 'connector', 'consent', 'secret', 'redirect'] as const;
+    const required = ['api', 'connector', 'consent', 'secret', 'redirect'] as const;
     // The site page (step 7) is optional: it and review open once the required pages are answered.
-    assert.equal(reachable('site', ['service', 'connector'], false, true), false);
+    assert.equal(reachable('site', ['api', 'connector'], false, true), false);
     assert.equal(reachable('site', required, false, true), true);
     assert.equal(reachable('review', required, false, true), true);
-    assert.equal(previousPage('connector'), 'service');
-    assert.equal(previousPage('service'), 'service');
-    assert.equal(reachable('review', ['service'], false, true), false);
-    assert.equal(reachable('connector', ['service'], false, true), true);
-    assert.equal(reachable('secret', ['service'], false, true), false);
-    assert.equal(reachable('summary', ['service', 'connector', 'consent', 'secret', 'redirect'], false, true), false);
-    assert.equal(reachable('service', [], false, false), false);
+    assert.equal(previousPage('connector'), 'api');
+    assert.equal(previousPage('api'), 'api');
+    assert.equal(reachable('review', ['api'], false, true), false);
+    assert.equal(reachable('connector', ['api'], false, true), true);
+    assert.equal(reachable('secret', ['api'], false, true), false);
+    assert.equal(reachable('summary', ['api', 'connector', 'consent', 'secret', 'redirect'], false, true), false);
+    assert.equal(reachable('api', [], false, false), false);
   });
 
   it('derives the view from a context without any secret-like field', () => {
@@ -83,7 +83,7 @@ describe('wizard model', () => {
     };
     ctx.steps.secret = { state: 'done', detail: 'Added a client secret' };
     ctx.steps.consent = { state: 'failed', detail: 'x', error: { code: 'Authorization_RequestDenied', status: 403, message: 'Denied.', next: 'Ask an admin.' } };
-    const v = deriveViewState({ connectorName: 'Contoso Invoices', connectorPath: 'Contoso Invoices', page: 'summary', answers: defaultAnswers('Contoso Invoices'), answered: ['service'], ctx, running: false, secretStored: true, files: ['Contoso Invoices/apiProperties.json'], adminCenterLink: (id) => `https://entra.microsoft.com/#app/${id}` });
+    const v = deriveViewState({ connectorName: 'Contoso Invoices', connectorPath: 'Contoso Invoices', page: 'summary', answers: defaultAnswers('Contoso Invoices'), answered: ['api'], ctx, running: false, secretStored: true, files: ['Contoso Invoices/apiProperties.json'], adminCenterLink: (id) => `https://entra.microsoft.com/#app/${id}` });
     assert.equal(v.steps.find((s) => s.id === 'consent')?.error?.next, 'Ask an admin.');
     assert.deepEqual(v.summary?.objects.map((o) => [o.id, o.created, !!o.link]), [['a1', true, true], ['a2', false, true], ['k1', true, false]]);
     assert.equal(v.summary?.secretStored, true);
@@ -92,7 +92,7 @@ describe('wizard model', () => {
     ctx.steps.cors = { state: 'done', detail: 'api: authentication set (5 fields); CORS now allows https://*.azure-apim.net.' };
     const withSite = deriveViewState({ connectorName: 'c', connectorPath: 'c', page: 'summary', answers: { ...defaultAnswers('c'), site: { kind: 'site', siteId } }, answered: [], ctx, running: false, secretStored: false, files: [] });
     assert.deepEqual(withSite.summary?.site, { id: siteId, state: 'done', detail: ctx.steps.cors.detail });
-    assert.equal(withSite.steps.find((s) => s.id === 'cors')?.detail, ctx.steps.cors.detail);
+    assert.equal(withSite.steps.find((s) => s.id === 'site')?.detail, ctx.steps.cors.detail);
     const walk = (x: unknown, path: string): void => {
       if (x && typeof x === 'object') for (const [k, val] of Object.entries(x)) {
         assert.ok(!/secretText|password$|token$|^value$/i.test(k), `secret-like field ${path}.${k}`);

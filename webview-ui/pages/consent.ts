@@ -1,0 +1,17 @@
+// Page "consent": who consents to the delegated permission, and on-behalf-of login.
+import type { ConsentPageAnswer } from '../../src/protocol';
+import { checkbox, radios } from '../dom';
+import type { PageRenderer } from './page';
+
+export const renderConsent: PageRenderer<'consent'> = (page) => {
+  const c = page.current();
+  const set = (patch: Partial<ConsentPageAnswer>) => page.set({ ...page.current(), ...patch });
+  return [
+    radios('consent', 'Consent to the delegated permission', [
+      ['admin', 'For the whole tenant (needs an administrator role; else you get an admin-consent link)'],
+      ['user', 'For my account only'],
+      ['link', 'Give me an admin-consent link to send to an administrator'],
+    ], c.consent, (v) => set({ consent: v })),
+    checkbox('obo', 'On-behalf-of login (enableOnbehalfOfLogin; pre-authorizes Azure API Connections on the API app)', c.obo, (v) => set({ obo: v })),
+  ];
+};
