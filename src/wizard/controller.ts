@@ -16,6 +16,7 @@ import { swaggerHost } from '../service/apiTarget';
 import { ArmClient, type ArmLogEntry } from '../service/arm';
 import { ArmFailure } from '../service/errors';
 import { serviceSecurer, type ServiceSecurer } from '../service/setupStep';
+import { describePlan, type SecurePlan } from '../service/secure';
 import { listSites, listSubscriptions, sitesForHost } from '../service/sites';
 import {
   parseWebviewMessage,
@@ -107,6 +108,11 @@ export interface WizardHost {
   };
   /** Asks the user (modal) before a destructive action; true to go ahead. Without it, Undo is not offered. */
   confirm?(message: string, detail: string, action: string): Promise<boolean>;
+  /**
+   * Step 7: shows the site's planned Easy Auth and CORS change field by field (the same preview as "Secure the
+   * Service…") and resolves whether to apply it. Without it, `confirm` shows the same lines.
+   */
+  confirmSitePlan?(plan: SecurePlan): Promise<boolean>;
   copyText(text: string): Promise<void>;
   /** The admin center page of an app in this cloud. */
   adminCenterLink?(appId: string): string | undefined;
@@ -366,7 +372,11 @@ export class WizardController {
     const site = this.answers.site;
     if (site.kind !== 'site') return {};
     const arm = this.armClient();
-    if (arm) return { service: serviceSecurer(arm, site.siteId) };
+    // Nothing is written to the site before the user has seen the change field by field and said yes (declined: the
+    // step stays pending); a site set up for another app or issuer is switched only that way.
+    const confirm = async (plan: SecurePlan): Promise<boolean> =>
+      this.host.confirmSitePlan ? this.host.confirmSitePlan(plan) : ((await this.host.confirm?.(`Secure ${plan.site.name}?`, describePlan(plan).join('\n'), 'Apply')) ?? false);
+    if (arm) return { service: serviceSecurer(arm, site.siteId, { confirm }) };
     const unavailable: ServiceSecurer = {
       secure: async () => {
         throw new DirectoryFailure({ code: 'ArmUnavailable', status: 0, message: 'This window cannot reach Azure Resource Manager, so the chosen site was not secured.', next: 'Run “Entra Connector: Secure the Service…”, or choose “Skip” on the site page.' });
