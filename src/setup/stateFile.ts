@@ -4,7 +4,7 @@
  */
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { CONTEXT_VERSION, STEP_IDS, connectorName, uniqueNamesFor, type SetupContext } from './context';
+import { CONTEXT_VERSION, STEP_IDS, connectorName, legacyUniqueNamesFor, uniqueNamesFor, type SetupContext } from './context';
 import { isValidTenant } from '../auth/settings';
 import type { StateStore } from './engine';
 
@@ -53,8 +53,9 @@ export function stateProblem(value: unknown): string | undefined {
   if (!isObject(cloud) || typeof cloud.name !== 'string' || typeof cloud.loginEndpoint !== 'string' || typeof cloud.graphEndpoint !== 'string') return 'cloud is incomplete';
   if (!isObject(value.choices) || !isObject(value.choices.service) || !isObject(value.choices.connector)) return 'choices are incomplete';
   const names = value.uniqueNames;
-  const expected = uniqueNamesFor(connectorName({ connectorDir: value.connectorDir }), value.tenantId, value.runId);
-  if (!isObject(names) || names.api !== expected.api || names.client !== expected.client) return 'its uniqueNames are not the ones this tool derives for that folder, tenant and setup';
+  const folder = connectorName({ connectorDir: value.connectorDir });
+  const derived = [uniqueNamesFor(folder, value.tenantId, value.runId), legacyUniqueNamesFor(folder, value.tenantId)];
+  if (!isObject(names) || !derived.some((d) => names.api === d.api && names.client === d.client)) return 'its uniqueNames are not the ones this tool derives for that folder, tenant and setup';
   if (!isObject(value.objects) || !isObject(value.intents) || !isObject(value.steps)) return 'objects, intents or steps are missing';
   if (!STEP_IDS.every((id) => isObject((value.steps as Json)[id]))) return 'a step is missing';
   const o = value.objects;
