@@ -2,7 +2,7 @@
  * The CLI's saved setup context: a JSON file (written atomically, mode 0600) that never holds a secret. The
  * extension keeps the same context in workspaceState instead.
  */
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { CONTEXT_VERSION, STEP_IDS, connectorName, legacyUniqueNamesFor, uniqueNamesFor, type SetupContext } from './context';
 import { isValidTenant } from '../auth/settings';
@@ -112,6 +112,27 @@ export class JsonFileStateStore implements StateStore {
 
   async clear(): Promise<void> {
     await rm(this.path, { force: true });
+  }
+
+  /**
+   * Records a new setup only if no state file exists yet, atomically (a hard link of a complete temporary file):
+   * of two first runs of the same connector started at once, one wins and the other continues with the winner's
+   * context — the same setup identity, so the same apps. Returns the context to run.
+   */
+  async claim(ctx: SetupContext): Promise<SetupContext> {
+    assertNoSecret(ctx);
+    await mkdir(dirname(this.path), { recursive: true });
+    const tmp = `${this.path}.${process.pid}.claim.tmp`;
+    await writeFile(tmp, `${JSON.stringify(ctx, null, 2)}\n`, { mode: 0o600 });
+    try {
+      await link(tmp, this.path);
+      return ctx;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      return (await this.load()) ?? ctx;
+    } finally {
+      await unlink(tmp).catch(() => undefined);
+    }
   }
 }
 
