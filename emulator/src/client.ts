@@ -82,7 +82,18 @@ export const GRAPH_CLI_CLIENT_ID = '14d82eec-204b-4c2f-b7e8-296a70dab67e';
  * A real signed access token for `user` without a browser (admin `POST /token`), under the same consent rules as a
  * sign-in. Scopes are resource-qualified, e.g. https://graph.microsoft.com/Application.ReadWrite.All.
  */
-export async function adminToken(endpoints: Endpoints, user: string, scopes: string[], clientId = GRAPH_CLI_CLIENT_ID): Promise<string> {
+export const AZURE_CLI_CLIENT_ID = '04b07795-8ddb-461a-bbee-02f9e1bf7b46';
+
+/**
+ * The Microsoft public client that can really get these scopes: Azure CLI for Resource Manager and Power Platform
+ * (pre-authorized), Graph CLI Tools for Graph (consent), as the product signs in.
+ */
+export function clientFor(endpoints: Endpoints, scopes: readonly string[]): string {
+  const azureCli = scopes.some((s) => s.startsWith(endpoints.armEndpoint) || /^https:\/\/(management\.|service\.powerapps\.com)/i.test(s));
+  return azureCli ? AZURE_CLI_CLIENT_ID : GRAPH_CLI_CLIENT_ID;
+}
+
+export async function adminToken(endpoints: Endpoints, user: string, scopes: string[], clientId = clientFor(endpoints, scopes)): Promise<string> {
   const res = await httpsJson<{ access_token?: string; error_description?: string }>(`${endpoints.adminEndpoint}/token`, {
     method: 'POST',
     headers: adminHeaders(endpoints),

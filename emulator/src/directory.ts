@@ -13,6 +13,62 @@ export const ARM_APP_ID = '797f4846-ba00-4fd7-ba43-dac1f8f63013';
 export const ARM_RESOURCE = 'https://management.azure.com';
 export const CLI_CLIENT_ID = '14d82eec-204b-4c2f-b7e8-296a70dab67e';
 export const API_CONNECTIONS_APP_ID = 'fe053c5f-3692-4f14-aef2-ee34fc081cae';
+/** Power Platform's API ("PowerApps Service"): what paconn asks the Azure CLI client for. */
+export const POWER_PLATFORM_APP_ID = '475226c6-020e-4fb2-8a90-7a972cbfc1d4';
+export const POWER_PLATFORM_RESOURCE = 'https://service.powerapps.com';
+export const AZURE_CLI_CLIENT_ID = '04b07795-8ddb-461a-bbee-02f9e1bf7b46';
+export const AZURE_POWERSHELL_CLIENT_ID = '1950a258-227b-4e31-a9cf-717495945fc2';
+export const VSCODE_CLIENT_ID = 'aebc6443-996d-45c2-90f0-388ff96faa56';
+/** The tenant Microsoft's own applications live in (`appOwnerOrganizationId` of first-party service principals). */
+export const MICROSOFT_TENANT_ID = 'f8cdef31-a31e-4b4a-93e4-5f571e91255a';
+
+/**
+ * Microsoft's first-party public clients, present in every tenant, with what each is pre-authorized for on
+ * Microsoft's own resources (resource appId → delegated scope values). A first-party client gets a first-party
+ * resource only through pre-authorization (AADSTS65002 otherwise), except where `dynamicConsent` lists the resource:
+ * there it asks for consent like any other app. Sources and the strict choices: emulator/README.md.
+ */
+export interface FirstPartyClient {
+  appId: string;
+  name: string;
+  preAuthorized: Record<string, string[]>;
+  dynamicConsent: string[];
+}
+
+export const FIRST_PARTY_CLIENTS: readonly FirstPartyClient[] = [
+  {
+    appId: AZURE_CLI_CLIENT_ID,
+    name: 'Microsoft Azure CLI',
+    preAuthorized: {
+      [ARM_APP_ID]: ['user_impersonation'],
+      [POWER_PLATFORM_APP_ID]: ['user_impersonation'],
+      [GRAPH_APP_ID]: ['AuditLog.Read.All', 'Directory.AccessAsUser.All', 'Group.ReadWrite.All', 'User.ReadWrite.All'],
+    },
+    dynamicConsent: [],
+  },
+  {
+    appId: AZURE_POWERSHELL_CLIENT_ID,
+    name: 'Microsoft Azure PowerShell',
+    preAuthorized: { [ARM_APP_ID]: ['user_impersonation'] },
+    dynamicConsent: [],
+  },
+  {
+    appId: VSCODE_CLIENT_ID,
+    name: 'Visual Studio Code',
+    preAuthorized: { [ARM_APP_ID]: ['user_impersonation'], [GRAPH_APP_ID]: ['User.Read'] },
+    dynamicConsent: [],
+  },
+  {
+    appId: CLI_CLIENT_ID,
+    name: 'Microsoft Graph Command Line Tools',
+    preAuthorized: {},
+    dynamicConsent: [GRAPH_APP_ID],
+  },
+];
+
+export function firstPartyClient(appId: string): FirstPartyClient | undefined {
+  return FIRST_PARTY_CLIENTS.find((c) => c.appId === appId);
+}
 
 /** Directory roles that may register apps regardless of the user setting, and that may consent tenant-wide. */
 export const APP_ADMIN_ROLES = ['Global Administrator', 'Application Administrator', 'Cloud Application Administrator'];
@@ -40,10 +96,19 @@ export const GRAPH_SCOPES: ScopeDef[] = [
   { value: 'Directory.ReadWrite.All', id: 'c5366453-9fb0-48a5-a156-24f0c49a4b84', admin: true, description: 'Read and write directory data' },
   { value: 'AppRoleAssignment.ReadWrite.All', id: '84bccea3-f856-4a8a-967b-dbe0a3d53a64', admin: true, description: 'Manage app permission grants and app role assignments' },
   { value: 'Organization.Read.All', id: '4908d5b9-3fb2-4b1e-9336-1888b7937185', admin: true, description: 'Read organization information' },
+  { value: 'Directory.AccessAsUser.All', id: '0e263e50-5827-48a4-b97c-d940288653c7', admin: true, description: 'Access directory as the signed in user' },
+  { value: 'Group.ReadWrite.All', id: '4e46008b-f24c-477d-8fff-7bb4ec7aafe0', admin: true, description: 'Read and write all groups' },
+  { value: 'User.ReadWrite.All', id: '204e0828-b5ca-4ad8-b9f3-f32a958e7cc4', admin: true, description: 'Read and write all users\' full profiles' },
+  { value: 'AuditLog.Read.All', id: 'e4c9e354-4dc5-45b8-9e7c-e1393b0b1a20', admin: true, description: 'Read audit log data' },
 ];
 
 const ARM_SCOPES: ScopeDef[] = [
   { value: 'user_impersonation', id: '41094075-9dad-400e-a0bd-54e686782033', admin: false, description: 'Access Azure Service Management as organization users' },
+];
+
+// The scope id is not published by Microsoft in a source we found: a fixed GUID stands in for it.
+const POWER_PLATFORM_SCOPES: ScopeDef[] = [
+  { value: 'user_impersonation', id: '0eb56b90-a7b5-4bc5-a2fd-4b6a1f4bb3c6', admin: false, description: 'Access the PowerApps Service API' },
 ];
 
 export const DEFAULT_POLICY: TenantPolicy = {
@@ -167,9 +232,10 @@ export class Directory {
     const graph = this.addFirstPartySp(GRAPH_APP_ID, 'Microsoft Graph', permissionScopes(GRAPH_SCOPES), [GRAPH_RESOURCE, `${GRAPH_RESOURCE}/`, GRAPH_APP_ID]);
     graph.appRoles = graphAppRoles();
     this.addFirstPartySp(ARM_APP_ID, 'Windows Azure Service Management API', permissionScopes(ARM_SCOPES), [ARM_RESOURCE, `${ARM_RESOURCE}/`, 'https://management.core.windows.net/', ARM_APP_ID]);
+    this.addFirstPartySp(POWER_PLATFORM_APP_ID, 'PowerApps Service', permissionScopes(POWER_PLATFORM_SCOPES), [POWER_PLATFORM_RESOURCE, `${POWER_PLATFORM_RESOURCE}/`, POWER_PLATFORM_APP_ID]);
     this.addFirstPartySp(API_CONNECTIONS_APP_ID, 'Azure API Connections', [], [API_CONNECTIONS_APP_ID]);
-    const cli = this.addFirstPartySp(CLI_CLIENT_ID, 'Microsoft Graph Command Line Tools', [], [CLI_CLIENT_ID]);
-    cli.publicClientRedirectUris = ['http://localhost'];
+    for (const c of FIRST_PARTY_CLIENTS) this.addFirstPartySp(c.appId, c.name, [], [c.appId]);
+    const cli = this.spByAppId(CLI_CLIENT_ID)!;
     const consent = s.cliTenantConsent ?? DEFAULT_CLI_CONSENT;
     if (consent.length > 0) {
       const graphSp = this.spByAppId(GRAPH_APP_ID)!;
@@ -205,7 +271,7 @@ export class Directory {
     }
   }
 
-  private addFirstPartySp(appId: string, name: string, scopes: Record<string, unknown>[], names: string[]): DirectoryObject & { publicClientRedirectUris?: string[] } {
+  private addFirstPartySp(appId: string, name: string, scopes: Record<string, unknown>[], names: string[]): DirectoryObject {
     const id = randomUUID();
     const sp: DirectoryObject = {
       id,
@@ -213,7 +279,7 @@ export class Directory {
       appDisplayName: name,
       displayName: name,
       accountEnabled: true,
-      appOwnerOrganizationId: 'f8cdef31-a31e-4b4a-93e4-5f571e91255a',
+      appOwnerOrganizationId: MICROSOFT_TENANT_ID,
       appRoleAssignmentRequired: false,
       appRoles: [],
       oauth2PermissionScopes: scopes,
@@ -259,6 +325,11 @@ export class Directory {
       if (names.some((n) => n.replace(/\/+$/, '').toLowerCase() === r)) return sp;
     }
     return undefined;
+  }
+
+  /** A service principal of one of Microsoft's own applications (its app lives in Microsoft's tenant). */
+  isFirstParty(sp: DirectoryObject): boolean {
+    return sp.appOwnerOrganizationId === MICROSOFT_TENANT_ID;
   }
 
   isAppAdmin(user: Account): boolean {

@@ -2,7 +2,7 @@
 // code + PKCE, refresh tokens, device code, admin consent. Consent is checked the way Entra does it.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import {
-  ARM_APP_ID, ARM_RESOURCE, CLI_CLIENT_ID, Directory, GRAPH_APP_ID, GRAPH_RESOURCE, TENANT_DOMAIN,
+  ARM_APP_ID, ARM_RESOURCE, Directory, firstPartyClient, GRAPH_APP_ID, GRAPH_RESOURCE, TENANT_DOMAIN,
 } from './directory';
 import { escapeHtml, html, json, oauthError, page, parseForm, type Reply, type Req } from './http';
 import { b64url, type Signer } from './jwt';
@@ -31,7 +31,12 @@ interface ResolvedScopes {
   /** Scope values requested on the resource ('.default' expanded later). */
   requested: string[];
   oidc: string[];
+  /** The resource as the request named it (a v1 token's `aud` for the tenant's own APIs). */
+  resourceName: string;
 }
+
+/** What pre-authorization decides for a request: not applicable (consent rules), granted, or AADSTS65002. */
+type PreAuthorization = { kind: 'consent' } | { kind: 'preAuthorized'; scopes: string[] } | { kind: 'refused'; reply: Reply };
 
 type Resolution = { ok: true; value: ResolvedScopes } | { ok: false; reply: Reply };
 
@@ -52,6 +57,11 @@ interface Txn {
   expires: number;
 }
 
+/** The v1 token issuer Entra uses for every cloud's v1 tokens in this emulator (public cloud: sts.windows.net). */
+export function v1Issuer(tenantId: string): string {
+  return `https://sts.windows.net/${tenantId}/`;
+}
+
 interface AuthCode {
   clientId: string;
   redirectUri: string;
@@ -68,7 +78,7 @@ interface DeviceCode {
   userCode: string;
   clientId: string;
   scopeRaw: string;
-  status: 'pending' | 'approved' | 'declined' | 'consent_required';
+  status: 'pending' | 'approved' | 'declined' | 'consent_required' | 'preauthorization_required';
   userId?: string;
   expires: number;
 }
@@ -135,6 +145,15 @@ export class LoginService {
         return this.deviceCodeRequest(req);
       case 'GET /v2.0/adminconsent':
         return this.adminConsent(req, tenant);
+      case 'GET /oauth2/authorize':
+      case 'POST /oauth2/authorize':
+        return this.v1Authorize(req, tenant);
+      case 'POST /oauth2/token':
+        return this.v1Token(req);
+      case 'POST /oauth2/devicecode':
+        return this.v1DeviceCodeRequest(req);
+      case 'GET /.well-known/openid-configuration':
+        return json(200, { ...this.openIdConfiguration(req.origin, tenant), issuer: TENANT_ALIASES.has(tenant.toLowerCase()) ? 'https://sts.windows.net/{tenantid}/' : v1Issuer(this.dir.tenantId), token_endpoint: `${req.origin}/${tenant}/oauth2/token`, authorization_endpoint: `${req.origin}/${tenant}/oauth2/authorize`, device_authorization_endpoint: `${req.origin}/${tenant}/oauth2/devicecode` });
       case 'GET /oauth2/v2.0/logout':
         return html(200, page('Signed out', '<h1>You signed out of your account</h1>'));
       default:
@@ -185,6 +204,7 @@ export class LoginService {
     let resourceKey: string | undefined;
     let resourceSp: DirectoryObject | undefined;
     let prefix = '';
+    let resourceName = GRAPH_RESOURCE;
     const requested: string[] = [];
     for (const p of parts) {
       if (OIDC_SCOPES.has(p)) {
@@ -203,6 +223,7 @@ export class LoginService {
         return { ok: false, reply: oauthError(400, 'invalid_scope', 28000, 'Provided value for the input parameter scope is not valid because it contains more than one resource. Scope ' + scopeRaw + ' is not valid.') };
       }
       resourceKey = res;
+      resourceName = res.replace(/\/+$/, '');
       resourceSp = sp;
       prefix = hasResource ? `${res}/` : '';
       if (name !== '.default' && !this.dir.publishedScopes(sp).some((s) => s.value === name)) {
@@ -214,7 +235,7 @@ export class LoginService {
       resourceSp = this.dir.spByAppId(GRAPH_APP_ID)!;
       prefix = '';
     }
-    return { ok: true, value: { resourceSp, audience: this.audienceFor(resourceSp), prefix, requested, oidc } };
+    return { ok: true, value: { resourceSp, audience: this.audienceFor(resourceSp), prefix, requested, oidc, resourceName } };
   }
 
   private resourceFor(res: string): DirectoryObject | undefined {
@@ -273,6 +294,32 @@ export class LoginService {
     return oauthError(400, 'invalid_grant', 65001, `The user or administrator has not consented to use the application with ID '${clientId}' named '${this.clientName(clientId)}'. Send an interactive authorization request for this user and resource.`, { suberror: 'consent_required' });
   }
 
+  /**
+   * Microsoft's first-party public clients get Microsoft's resources only through pre-authorization: `.default` yields
+   * exactly the pre-authorized scopes, a named scope outside them is AADSTS65002 (no consent can fix it). Resources
+   * where the client asks for consent (Graph CLI Tools on Graph) and the tenant's own APIs follow the consent rules.
+   */
+  private preAuthorization(clientId: string, r: ResolvedScopes): PreAuthorization {
+    const client = firstPartyClient(clientId);
+    const resourceAppId = String(r.resourceSp.appId);
+    if (!client || !this.dir.isFirstParty(r.resourceSp) || client.dynamicConsent.includes(resourceAppId)) return { kind: 'consent' };
+    if (r.requested.length === 0) return { kind: 'preAuthorized', scopes: [] };
+    const pre = client.preAuthorized[resourceAppId] ?? [];
+    const named = r.requested.filter((s) => s !== '.default');
+    if (pre.length === 0 || named.some((s) => !pre.includes(s))) return { kind: 'refused', reply: this.preAuthorizationRequired(clientId, resourceAppId) };
+    return { kind: 'preAuthorized', scopes: r.requested.includes('.default') ? [...pre] : named };
+  }
+
+  private preAuthorizationRequired(clientId: string, resourceAppId: string): Reply {
+    return oauthError(400, 'invalid_request', 65002, `Consent between first party application '${clientId}' and first party resource '${resourceAppId}' must be configured via preauthorization - applications owned and operated by Microsoft must get approval from the API owner before requesting tokens for that API.`);
+  }
+
+  /** Version of the access tokens a resource gets: its `api.requestedAccessTokenVersion` (null → 1); Microsoft's APIs 1. */
+  private tokenVersion(resourceSp: DirectoryObject): 1 | 2 {
+    const app = this.dir.appByAppId(String(resourceSp.appId));
+    return (app?.api as { requestedAccessTokenVersion?: number | null } | undefined)?.requestedAccessTokenVersion === 2 ? 2 : 1;
+  }
+
   private knownClient(clientId: string): boolean {
     return !!(this.dir.spByAppId(clientId) || this.dir.appByAppId(clientId));
   }
@@ -288,20 +335,28 @@ export class LoginService {
     const res = this.resolveScopes(scopeRaw);
     if (!res.ok) return res.reply;
     const r = res.value;
-    const gap = this.consentGap(clientId, user, r);
-    if (gap.missing.length > 0) return this.consentRequired(clientId);
+    const pre = this.preAuthorization(clientId, r);
+    if (pre.kind === 'refused') return pre.reply;
+    let granted: string[];
+    if (pre.kind === 'preAuthorized') {
+      granted = pre.scopes;
+    } else {
+      const gap = this.consentGap(clientId, user, r);
+      if (gap.missing.length > 0) return this.consentRequired(clientId);
+      granted = [...gap.consented];
+    }
     const now = Math.floor(Date.now() / 1000);
     const lifetime = this.config.tokenLifetimeSeconds();
-    const granted = [...gap.consented];
     const iss = this.issuer(opts.origin);
+    const v1 = this.tokenVersion(r.resourceSp) === 1;
     const accessToken = this.signer.sign({
-      aud: r.audience,
-      iss,
+      aud: v1 && !this.dir.isFirstParty(r.resourceSp) ? r.resourceName : r.audience,
+      iss: v1 ? v1Issuer(this.dir.tenantId) : iss,
       iat: now,
       nbf: now,
       exp: now + lifetime,
       appid: clientId,
-      azp: clientId,
+      ...(v1 ? {} : { azp: clientId }),
       idtyp: 'user',
       name: user.displayName,
       oid: user.id,
@@ -312,7 +367,7 @@ export class LoginService {
       scp: granted.join(' '),
       tid: this.dir.tenantId,
       uti: randomBytes(16).toString('base64url'),
-      ver: '2.0',
+      ver: v1 ? '1.0' : '2.0',
       wids: user.roles.map(roleTemplateId).filter(Boolean),
     });
     const body: Record<string, unknown> = {
@@ -427,6 +482,11 @@ export class LoginService {
       case 'consent_required':
         this.deviceCodes.delete(dc.deviceCode);
         return this.consentRequired(clientId);
+      case 'preauthorization_required': {
+        this.deviceCodes.delete(dc.deviceCode);
+        const res = this.resolveScopes(dc.scopeRaw);
+        return this.preAuthorizationRequired(clientId, res.ok ? String(res.value.resourceSp.appId) : '');
+      }
       case 'approved': {
         this.deviceCodes.delete(dc.deviceCode);
         const user = this.dir.userById(dc.userId!)!;
@@ -476,7 +536,14 @@ export class LoginService {
         out.declined++;
         continue;
       }
-      dc.status = this.consentAs(user, dc.clientId, dc.scopeRaw, !!opts.consentForOrg) ? 'approved' : 'consent_required';
+      const res = this.resolveScopes(dc.scopeRaw);
+      const pre = res.ok ? this.preAuthorization(dc.clientId, res.value) : undefined;
+      if (pre?.kind === 'refused') {
+        dc.status = 'preauthorization_required';
+        out.consentRequired++;
+        continue;
+      }
+      dc.status = pre?.kind === 'preAuthorized' || this.consentAs(user, dc.clientId, dc.scopeRaw, !!opts.consentForOrg) ? 'approved' : 'consent_required';
       if (dc.status === 'approved') out.approved++;
       else out.consentRequired++;
     }
@@ -487,6 +554,7 @@ export class LoginService {
   private consentAs(user: Account, clientId: string, scopeRaw: string, forOrg: boolean): boolean {
     const res = this.resolveScopes(scopeRaw);
     if (!res.ok) return false;
+    if (this.preAuthorization(clientId, res.value).kind !== 'consent') return true;
     const gap = this.consentGap(clientId, user, res.value);
     if (gap.missing.length === 0) return true;
     const admin = this.dir.isAppAdmin(user);
@@ -540,7 +608,7 @@ export class LoginService {
         return false;
       }
     };
-    if (clientId === CLI_CLIENT_ID) return loopback || redirectUri === 'https://login.microsoftonline.com/common/oauth2/nativeclient';
+    if (firstPartyClient(clientId)) return loopback || redirectUri === 'https://login.microsoftonline.com/common/oauth2/nativeclient';
     const app = this.dir.appByAppId(clientId);
     if (!app) return false;
     const uris = [
@@ -593,7 +661,8 @@ export class LoginService {
     const q = req.query;
     const clientId = q.get('client_id') ?? '';
     if (!this.knownClient(clientId)) return errorPage(700016, `Application with identifier '${clientId}' was not found in the directory 'Contoso'.`);
-    const redirectUri = q.get('redirect_uri') ?? '';
+    if (this.replyUrls(clientId).length === 0) return errorPage(500113, 'No reply address is registered for the application.');
+    const redirectUri = q.get('redirect_uri') ?? this.replyUrls(clientId)[0]!;
     if (!this.redirectAllowed(clientId, redirectUri)) return errorPage(50011, `The redirect URI '${redirectUri}' specified in the request does not match the redirect URIs configured for the application '${clientId}'.`);
     const scopeRaw = q.get('scope') ?? '';
     const res = this.resolveScopes(scopeRaw);
@@ -603,6 +672,80 @@ export class LoginService {
     }
     const txnId = this.newTxn({ kind: 'adminconsent', tenant, clientId, scopeRaw, redirectUri, responseMode: 'query', state: q.get('state') ?? undefined, expires: Date.now() + 600_000 });
     return this.accountPicker(txnId, tenant);
+  }
+
+  /** The redirect URIs registered on a tenant's own app (every platform). */
+  private replyUrls(clientId: string): string[] {
+    const app = this.dir.appByAppId(clientId);
+    if (!app) return firstPartyClient(clientId) ? ['https://login.microsoftonline.com/common/oauth2/nativeclient'] : [];
+    return [
+      ...(((app.web as { redirectUris?: string[] } | undefined)?.redirectUris) ?? []),
+      ...(((app.publicClient as { redirectUris?: string[] } | undefined)?.redirectUris) ?? []),
+      ...(((app.spa as { redirectUris?: string[] } | undefined)?.redirectUris) ?? []),
+    ];
+  }
+
+  /** Entra ends a sign-in that pre-authorization refuses after the user signed in: the error goes to the client. */
+  private refuseAfterSignIn(txnId: string, t: Txn, reply: Reply): Reply {
+    this.txns.delete(txnId);
+    const b = reply.body as { error: string; error_description: string };
+    if (t.kind === 'device') {
+      const dc = this.deviceCodes.get(t.deviceCode!);
+      if (dc && dc.status === 'pending') dc.status = 'preauthorization_required';
+      return errorPage(65002, b.error_description.replace(/^AADSTS65002: /, ''));
+    }
+    return redirectWith(t.redirectUri!, t.responseMode ?? 'query', { error: b.error, error_description: b.error_description, state: t.state });
+  }
+
+  // ---- v1 endpoints (resource=, Azure AD v1 protocol) ----------------------------------------------------------
+
+  /** A v1 request's `resource` as the v2 scope it stands for: `{resource}/.default` plus the OIDC scopes. */
+  private v1Scope(resource: string | null, extra: string | null = null): string {
+    const oidc = (extra ?? '').split(/\s+/).filter((x) => ['openid', 'profile', 'offline_access', 'email'].includes(x));
+    return [`${resource || GRAPH_RESOURCE}/.default`, 'offline_access', ...oidc].join(' ');
+  }
+
+  private v1Authorize(req: Req, tenant: string): Reply {
+    const q = new URLSearchParams(req.method === 'POST' ? parseForm(req.body) : req.query);
+    q.set('scope', this.v1Scope(q.get('resource'), `openid ${q.get('scope') ?? ''}`));
+    return this.authorize({ ...req, method: 'GET', query: q }, tenant);
+  }
+
+  private v1DeviceCodeRequest(req: Req): Reply {
+    const f = parseForm(req.body);
+    const resource = f.get('resource');
+    if (!resource) return oauthError(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'resource'.");
+    f.set('scope', this.v1Scope(resource, 'openid'));
+    const reply = this.deviceCodeRequest({ ...req, body: f.toString() });
+    if (reply.status !== 200) return reply;
+    const { verification_uri: verificationUrl, ...rest } = reply.body as Record<string, unknown>;
+    return json(200, { ...rest, verification_url: verificationUrl });
+  }
+
+  /** The v1 token endpoint: the same grants, `resource=` instead of scopes, and the v1 answer's shape. */
+  private v1Token(req: Req): Reply {
+    const f = parseForm(req.body);
+    const resource = f.get('resource');
+    if (f.get('grant_type') === 'device_code' && !f.get('device_code') && f.get('code')) f.set('device_code', f.get('code')!);
+    if (resource) f.set('scope', this.v1Scope(resource, 'openid'));
+    else f.delete('scope');
+    const reply = this.token({ ...req, body: f.toString() });
+    if (reply.status !== 200) return reply;
+    const body = reply.body as Record<string, unknown>;
+    const claims = this.signer.verify(String(body.access_token)) ?? {};
+    const scope = String(body.scope ?? '').split(' ').filter(Boolean).map((s) => s.slice(s.lastIndexOf('/') + 1)).filter((s) => !['openid', 'profile', 'email'].includes(s));
+    return json(200, {
+      token_type: 'Bearer',
+      scope: scope.join(' '),
+      expires_in: String(body.expires_in),
+      ext_expires_in: String(body.ext_expires_in),
+      expires_on: String(claims.exp ?? ''),
+      not_before: String(claims.nbf ?? ''),
+      resource: resource ?? String(claims.aud ?? ''),
+      access_token: body.access_token,
+      ...(body.refresh_token ? { refresh_token: body.refresh_token } : {}),
+      ...(body.id_token ? { id_token: body.id_token } : {}),
+    }, reply.headers);
   }
 
   private accountPicker(txnId: string, tenant: string): Reply {
@@ -641,6 +784,9 @@ ${accounts}
     }
     const res = this.resolveScopes(t.scopeRaw);
     if (!res.ok) return errorPage(70011, 'The requested scopes are not valid.');
+    const pre = this.preAuthorization(t.clientId, res.value);
+    if (pre.kind === 'refused') return this.refuseAfterSignIn(txnId, t, pre.reply);
+    if (pre.kind === 'preAuthorized') return this.complete(txnId, t, user);
     const gap = this.consentGap(t.clientId, user, res.value);
     if (gap.missing.length === 0) return this.complete(txnId, t, user);
     if (gap.adminOnly.length > 0 && !this.dir.isAppAdmin(user)) {

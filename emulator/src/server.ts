@@ -15,7 +15,7 @@ import { GraphService } from './graph';
 import { armError, createArmHandler } from './arm';
 import { graphError, json, oauthError, type Reply, type Req } from './http';
 import { Signer } from './jwt';
-import { LoginService } from './login';
+import { LoginService, v1Issuer } from './login';
 import { WorkloadIdentity } from './workload';
 import type { DirectoryObject, EmulatorOptions, Faults, FaultRule, RecordedRequest, RunningEmulator, TenantPolicy } from './types';
 
@@ -95,7 +95,7 @@ export async function startEmulator(options: InProcessOptions = {}): Promise<Run
   const graph = new GraphService(dir, signer, {
     graphEndpoint: endpoints.graphEndpoint,
     replicationLagMs: () => faults.replicationLagMs(),
-    validIssuers: () => [login.issuer(origin)],
+    validIssuers: () => [login.issuer(origin), v1Issuer(dir.tenantId)],
     innerFault: (method, path) => {
       for (const rule of faults.take('graph', method, path)) {
         const reply = faultReply(rule, 'graph');
@@ -110,7 +110,7 @@ export async function startEmulator(options: InProcessOptions = {}): Promise<Run
     onSecret: (secretText) => issued.secrets.add(secretText),
   });
 
-  const arm = createArmHandler({ tenantId: dir.tenantId, verify: (t) => signer.verify(t), validIssuers: () => [login.issuer(origin)], userById: (id) => dir.userById(id), seed: options.seed?.arm });
+  const arm = createArmHandler({ tenantId: dir.tenantId, verify: (t) => signer.verify(t), validIssuers: () => [login.issuer(origin), v1Issuer(dir.tenantId)], userById: (id) => dir.userById(id), seed: options.seed?.arm });
 
   const admin = (req: Req): Reply => {
     const route = `${req.method} ${req.path}`;
@@ -420,9 +420,12 @@ function seedObjects(dir: Directory, body: Record<string, unknown>): Record<stri
   }
   for (const s of list('servicePrincipals')) {
     const app = dir.appByAppId(String(s.appId ?? ''));
-    if (!app) throw new AdminError(`No application with appId '${String(s.appId ?? '')}' to back the service principal.`);
+    // Another organization's multi-tenant app: its application lives in its own tenant, only the SP is here.
+    const foreign = typeof s.appOwnerOrganizationId === 'string' && s.appOwnerOrganizationId !== dir.tenantId;
+    if (!app && !foreign) throw new AdminError(`No application with appId '${String(s.appId ?? '')}' to back the service principal.`);
     const id = typeof s.id === 'string' ? s.id : randomUUID();
-    const sp = { ...spFromApp(id, app, dir.tenantId), ...s, id } as DirectoryObject;
+    const base = app ? spFromApp(id, app, dir.tenantId) : spFromApp(id, { id: '', appId: s.appId, displayName: s.displayName, signInAudience: 'AzureADMultipleOrgs' }, String(s.appOwnerOrganizationId));
+    const sp = { ...base, ...s, id } as DirectoryObject;
     dir.servicePrincipals.set(id, sp);
     dir.meta.set(id, { createdAt: 0, owners });
     out.servicePrincipals!.push(sp);

@@ -63,7 +63,8 @@ describe('discovery and keys', () => {
     const [h, c, s] = at.split('.');
     assert.ok(verify('sha256', Buffer.from(`${h}.${c}`), key, Buffer.from(s!, 'base64url')));
     assert.equal(claims.aud, GRAPH);
-    assert.equal(claims.iss, `${ep.loginEndpoint}/${ep.tenantId}/v2.0`);
+    // Microsoft Graph accepts v1 tokens only: Entra issues them with the v1 issuer whatever the endpoint.
+    assert.equal(claims.iss, `https://sts.windows.net/${ep.tenantId}/`);
     assert.equal(claims.tid, ep.tenantId);
     assert.equal(claims.upn, MAKER);
     assert.ok(typeof claims.oid === 'string' && typeof claims.exp === 'number' && String(claims.scp).split(' ').includes('User.Read'));

@@ -12,12 +12,14 @@ const WHY: Readonly<Record<string, string>> = {
   'Application.ReadWrite.All': 'to register the API and connector apps, create their service principals and add the connector\'s client secret',
   'DelegatedPermissionGrant.ReadWrite.All': 'to grant the connector app delegated access to the API (the consent Power Platform needs); Application.ReadWrite.All does not cover grants',
   [ARM_PERMISSION]: WHY_ARM,
+  'Power Platform (PowerApps Service)': 'to create or update the custom connector in your Power Platform environment (what paconn does)',
 };
 
 /** The permissions a first sign-in asks for; everything else is asked for when a step needs it. */
 export const SIGN_IN_SCOPES: readonly string[] = ['User.Read'];
 
-export type ConsentReason = 'newPermission' | 'sessionExpired';
+/** `otherClient`: another Microsoft client signs the same account in for another resource (src/auth/tokens.ts). */
+export type ConsentReason = 'newPermission' | 'sessionExpired' | 'otherClient';
 
 export interface ConsentRequest {
   /** Resource-qualified scopes being requested. */
@@ -28,6 +30,8 @@ export interface ConsentRequest {
   readonly explanation: string;
   readonly reason: ConsentReason;
   readonly account: string;
+  /** The client that signs in, and why that one (reason `otherClient`). */
+  readonly client?: { readonly clientId: string; readonly name: string; readonly why: string };
 }
 
 export type InteractiveMethod = 'browser' | 'deviceCode';
@@ -40,8 +44,11 @@ export interface ConsentPrompter {
   requestConsent<T>(request: ConsentRequest, proceed: (method: InteractiveMethod, signal: AbortSignal) => Promise<T>): Promise<T | undefined>;
 }
 
+const POWER_PLATFORM_PERMISSION = 'Power Platform (PowerApps Service)';
+
 function permissionName(cloud: Cloud, scope: string): string {
   const arm = `${cloud.armEndpoint.replace(/\/+$/, '')}/user_impersonation`;
+  if (scope.toLowerCase().startsWith('https://service.powerapps.com/')) return POWER_PLATFORM_PERMISSION;
   return scope === arm || scope === 'https://management.azure.com/user_impersonation' ? ARM_PERMISSION : graphPermissionName(cloud, scope);
 }
 

@@ -3,8 +3,12 @@
  * Messages never contain a token, a code or a secret — only endpoints, IDs and AADSTS codes.
  */
 
+import { aadstsEntry, aadstsNumber, preAuthorizationParties } from './aadsts';
+import { CLIENT_NAMES } from './tokens';
+
 export type AuthFailureKind =
   | 'cancelled'
+  | 'notPreAuthorized'
   | 'unreachable'
   | 'untrustedCertificate'
   | 'appNotFound'
@@ -30,9 +34,12 @@ export class AuthFailure extends Error {
   }
 }
 
-/** AADSTS codes (without the prefix) that mean the same thing to the user. */
-const SESSION_EXPIRED = ['70008', '700082', '700084', '50173', '50133', '50078', '50076', '50079', '50158', '530003', '50058', '50132', '160021'];
-const CONSENT_REFUSED = ['65001', '65004', '90094', '90093', '65005'];
+/** Microsoft resources an AADSTS65002 can name, by appId. */
+const RESOURCE_NAMES: Readonly<Record<string, string>> = {
+  '00000003-0000-0000-c000-000000000000': 'Microsoft Graph',
+  '797f4846-ba00-4fd7-ba43-dac1f8f63013': 'Azure Resource Manager',
+  '475226c6-020e-4fb2-8a90-7a972cbfc1d4': 'Power Platform (PowerApps Service)',
+};
 const CERT_CODES = new Set([
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
   'UNABLE_TO_GET_ISSUER_CERT',
@@ -63,9 +70,9 @@ interface MsalLikeError {
   message?: unknown;
 }
 
-/** The AADSTS number in an MSAL/Entra error message, e.g. "700016". */
+/** The AADSTS number in an MSAL/Entra error message, whole, e.g. "700016" (never a prefix of "7000218"). */
 export function aadstsCode(text: string): string | undefined {
-  return /AADSTS(\d{5,6})/.exec(text)?.[1];
+  return aadstsNumber(text);
 }
 
 /** The error code of a Node network error anywhere in an error's cause chain (`ECONNREFUSED`, `SELF_SIGNED_CERT_IN_CHAIN`…). */
@@ -110,6 +117,7 @@ export function toAuthFailure(error: unknown, context: FailureContext, probedCod
   const text = typeof e.errorMessage === 'string' && e.errorMessage ? e.errorMessage : typeof e.message === 'string' ? e.message : '';
   const aadsts = aadstsCode(text);
   const detail = aadsts ? { aadsts: `AADSTS${aadsts}` } : {};
+  const category = aadstsEntry(aadsts)?.category;
 
   const direct = networkErrorCode(error);
   if (direct) return networkFailure(direct, context.loginEndpoint);
@@ -125,7 +133,7 @@ export function toAuthFailure(error: unknown, context: FailureContext, probedCod
   if (errorCode === 'user_cancelled' || errorCode === 'device_code_polling_cancelled' || errorCode === 'access_denied' && /cancel/i.test(text)) {
     return new AuthFailure('cancelled', 'Sign-in was cancelled.', 'Run "Entra Connector: Sign In" when you are ready.');
   }
-  if (aadsts === '700016' || errorCode === 'unauthorized_client' && /not found/i.test(text)) {
+  if (category === 'appNotFound' || errorCode === 'unauthorized_client' && /not found/i.test(text)) {
     return new AuthFailure(
       'appNotFound',
       `The sign-in app ${context.clientId} was not found in tenant "${context.tenant}" (AADSTS700016).`,
@@ -133,7 +141,19 @@ export function toAuthFailure(error: unknown, context: FailureContext, probedCod
       { ...detail, setting: 'entraConnector.signIn.clientId' },
     );
   }
-  if ((aadsts && CONSENT_REFUSED.includes(aadsts)) || /user (is )?not allowed|needs? (admin|administrator) (approval|consent)/i.test(text)) {
+  if (category === 'preAuthorization') {
+    const parties = preAuthorizationParties(text);
+    const clientId = parties.clientId ?? context.clientId;
+    const client = CLIENT_NAMES[clientId] ? `${CLIENT_NAMES[clientId]} (${clientId})` : clientId;
+    const resource = parties.resourceAppId ? (RESOURCE_NAMES[parties.resourceAppId] ?? parties.resourceAppId) : 'this API';
+    return new AuthFailure(
+      'notPreAuthorized',
+      `The sign-in client ${client} is a Microsoft app that is not pre-authorized for ${resource} (AADSTS65002); no consent can fix that.`,
+      'Clear entraConnector.signIn.clientId (CLI: leave out --client-id) so Entra Connector reaches Azure Resource Manager and Power Platform through Microsoft Azure CLI and Microsoft Graph through Graph Command Line Tools, or set it to your organisation’s own public client that has these API permissions.',
+      { ...detail, setting: 'entraConnector.signIn.clientId' },
+    );
+  }
+  if (category === 'consentRefused' || /user (is )?not allowed|needs? (admin|administrator) (approval|consent)/i.test(text)) {
     const link = context.adminConsentUrl?.();
     const declined = aadsts === '65004';
     return new AuthFailure(
@@ -145,7 +165,7 @@ export function toAuthFailure(error: unknown, context: FailureContext, probedCod
       { ...detail, ...(link ? { adminConsentUrl: link } : {}) },
     );
   }
-  if (aadsts === '53003' || aadsts === '530032') {
+  if (category === 'blockedByPolicy') {
     return new AuthFailure(
       'blockedByPolicy',
       `A Conditional Access policy of your tenant blocked this sign-in (AADSTS${aadsts}).`,
@@ -160,7 +180,7 @@ export function toAuthFailure(error: unknown, context: FailureContext, probedCod
     errorCode === 'refresh_token_expired' ||
     errorCode === 'no_tokens_found' ||
     subError === 'bad_token' ||
-    (aadsts && SESSION_EXPIRED.includes(aadsts))
+    category === 'sessionExpired'
   ) {
     return new AuthFailure('sessionExpired', `Your sign-in has expired or is no longer valid${aadsts ? ` (AADSTS${aadsts})` : ''}.`, 'Run "Entra Connector: Sign In" to sign in again.', detail);
   }

@@ -1,4 +1,5 @@
 import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
+import { aadstsNumber } from './aadsts';
 
 /** The error fields of an OAuth error response (never the request, never a token). */
 export interface OAuthErrorBody {
@@ -89,7 +90,8 @@ export class SignInNetwork implements INetworkModule {
       });
     }
     if (error !== 'authorization_pending') {
-      const aadsts = error ? ` ${error}${/AADSTS\d+/.exec(String(oauth?.error_description ?? ''))?.[0] ? ` ${/AADSTS\d+/.exec(String(oauth?.error_description))![0]}` : ''}` : '';
+      const code = aadstsNumber(String(oauth?.error_description ?? ''));
+      const aadsts = error ? ` ${error}${code ? ` AADSTS${code}` : ''}` : '';
       this.log?.(`Sign-in ${method} ${path} → ${response.status}${aadsts} (${Date.now() - started} ms)`);
     }
     return { headers, body: body as T, status: response.status };

@@ -44,6 +44,13 @@ export interface SignInDeps {
   readonly log?: AuthLog;
   /** Used to name tenants through Graph `/organization` and to probe endpoints; defaults to the global fetch. */
   readonly fetch?: typeof fetch;
+  /**
+   * The account the user signed in with another client (src/auth/tokens.ts): when this client has none yet, it signs
+   * that account in (login hint) instead of asking for one, after the prompter named the client and why.
+   */
+  readonly accountHint?: () => Promise<AccountSummary | undefined>;
+  /** Who this client is and why it signs in (shown in that prompt). */
+  readonly client?: { readonly name: string; readonly why: string };
 }
 
 export interface AccountSummary {
@@ -178,7 +185,11 @@ export class SignInService {
   async getAccessToken(scopes: readonly string[], options: { signal?: AbortSignal; forceRefresh?: boolean } = {}): Promise<string> {
     const qualified = scopes.map((s) => graphScope(this.settings.cloud, s));
     const active = await this.activeAccountInfo();
-    if (!active) throw new AuthFailure('notSignedIn', 'You are not signed in to Microsoft Entra.', 'Run "Entra Connector: Sign In".');
+    if (!active) {
+      const hint = await this.deps.accountHint?.();
+      if (!hint) throw new AuthFailure('notSignedIn', 'You are not signed in to Microsoft Entra.', 'Run "Entra Connector: Sign In".');
+      return this.signInAs(hint, qualified, options.signal);
+    }
     const authority = authorityFor(this.settings.cloud, active.tenantId);
     try {
       const result = await this.pca.acquireTokenSilent({ account: active.account, scopes: qualified, authority, forceRefresh: options.forceRefresh === true });
@@ -220,6 +231,34 @@ export class SignInService {
       });
     }
     return result.accessToken;
+  }
+
+  /**
+   * Signs the account the user chose with another client in with this one (its own token cache): the browser gets
+   * the account as login hint, so it is a click, not a form. Parallel requests share one prompt.
+   */
+  private signInAs(hint: AccountSummary, qualified: string[], signal: AbortSignal | undefined): Promise<string> {
+    const key = JSON.stringify(['hint', hint.username, hint.tenantId, [...qualified].sort()]);
+    let pending = this.pendingInteractions.get(key);
+    if (!pending) {
+      pending = (async () => {
+        const { permissions, explanation } = explainScopes(this.settings.cloud, qualified);
+        const client = { clientId: this.settings.clientId, name: this.deps.client?.name ?? this.settings.clientId, why: this.deps.client?.why ?? '' };
+        const result = await this.deps.prompter.requestConsent(
+          { scopes: qualified, permissions, explanation, reason: 'otherClient', account: hint.username, client },
+          (method, promptSignal) => this.acquireInteractively(method, qualified, hint.tenantId, promptSignal ?? signal, undefined, hint.username),
+        );
+        if (!result) {
+          throw new AuthFailure('cancelled', `${client.name} did not sign in, so ${permissions.join(', ') || 'this step'} is not available.`, 'Run the step again and complete the sign-in.');
+        }
+        if (result.account) await this.setActiveAccount(result.account.homeAccountId, hint.tenantId);
+        return result.accessToken;
+      })();
+      this.pendingInteractions.set(key, pending);
+      const forget = () => this.pendingInteractions.delete(key);
+      pending.then(forget, forget);
+    }
+    return pending;
   }
 
   /** Signs an account out of every window: its tokens are removed from the SecretStore. Default: the active account. */
@@ -281,11 +320,12 @@ export class SignInService {
     tenant: string,
     signal?: AbortSignal,
     account?: AccountInfo,
+    loginHint?: string,
   ): Promise<AuthenticationResult> {
     if (signal?.aborted) throw cancelled();
     const authority = authorityFor(this.settings.cloud, tenant);
     try {
-      if (method === 'browser') return await this.browserFlow(scopes, authority, signal, account);
+      if (method === 'browser') return await this.browserFlow(scopes, authority, signal, account?.username ?? loginHint);
       return await this.deviceCodeFlow(scopes, authority, signal);
     } catch (error) {
       if (signal?.aborted) throw cancelled();
@@ -295,7 +335,7 @@ export class SignInService {
     }
   }
 
-  private async browserFlow(scopes: string[], authority: string, signal?: AbortSignal, account?: AccountInfo): Promise<AuthenticationResult> {
+  private async browserFlow(scopes: string[], authority: string, signal?: AbortSignal, loginHint?: string): Promise<AuthenticationResult> {
     let authorizeUrl: string | undefined;
     const onAbort = () => {
       if (authorizeUrl) void this.releaseLoopback(authorizeUrl);
@@ -305,7 +345,7 @@ export class SignInService {
       return await this.pca.acquireTokenInteractive({
         scopes,
         authority,
-        ...(account ? { loginHint: account.username } : { prompt: 'select_account' }),
+        ...(loginHint ? { loginHint } : { prompt: 'select_account' }),
         successTemplate: SUCCESS_PAGE,
         errorTemplate: ERROR_PAGE,
         openBrowser: async (url) => {

@@ -13,7 +13,7 @@ import type { Cloud } from '../cloud/clouds';
 import { createGraphClient } from '../graph/client';
 import { DirectoryFailure } from '../graph/errors';
 import { Directory } from '../graph/operations';
-import { ApiTargetError, connectorResource, resolveApiTarget, swaggerHost } from '../service/apiTarget';
+import { ApiTargetError, connectorClientId, connectorResource, resolveApiTarget, swaggerHost } from '../service/apiTarget';
 import { ArmClient, armScope } from '../service/arm';
 import { addOriginPolicy } from '../service/connectorPolicy';
 import { isValidOrigin, POWER_PLATFORM_ORIGINS, TEST_CONSOLE_ORIGINS } from '../service/cors';
@@ -174,7 +174,7 @@ export async function runSecureService(argv: readonly string[], io: CliIo): Prom
       const site = await resolveSite(arm, siteInput);
       const target = p.auth
         ? await resolveApiTarget(
-            { ...(p.apiAppId ? { appId: p.apiAppId } : {}), ...(p.apiUri ? { identifierUri: p.apiUri } : {}), ...(propertiesText ? { resource: connectorResource(propertiesText) } : {}) },
+            { ...(p.apiAppId ? { appId: p.apiAppId } : {}), ...(p.apiUri ? { identifierUri: p.apiUri } : {}), ...(propertiesText ? { resource: connectorResource(propertiesText), connectorClientId: connectorClientId(propertiesText) } : {}) },
             { loginEndpoint: p.cloud.loginEndpoint, tenantId: account.tenantId, directory: async () => new Directory(createGraphClient({ graphEndpoint: p.cloud.graphEndpoint, getAccessToken })) },
           )
         : undefined;

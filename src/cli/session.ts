@@ -5,6 +5,7 @@
  */
 import { AuthFailure } from '../auth/errors';
 import { SignInService, type AccountSummary, type Memento } from '../auth/signIn';
+import { CLIENT_NAMES, RESOURCE_NAMES, ResourceTokens, resourceOfScopes, whyClient } from '../auth/tokens';
 import { createWorkloadTokenSource, CREDENTIAL_KINDS, isCredentialKind, resolveCredential, WorkloadConfigError, WorkloadSignInError, type CredentialKind } from '../auth/workload';
 import type { SecretStore } from '../auth/secretCache';
 import { CLOUD_NAMES, CloudConfigError, resolveCloud, type Cloud } from '../cloud/clouds';
@@ -27,7 +28,9 @@ export const SIGN_IN_OPTIONS = {
 
 /** The usage lines for SIGN_IN_OPTIONS. */
 export const SIGN_IN_USAGE = `  --tenant <tenant>              tenant ID or domain (default organizations)
-  --client-id <appId>            public client used to sign in (default ${DEFAULT_CLI_CLIENT_ID})
+  --client-id <appId>            public client used to sign in to every API (default: Microsoft Graph Command Line
+                                 Tools ${DEFAULT_CLI_CLIENT_ID} for Graph, Microsoft Azure CLI for Azure Resource
+                                 Manager and Power Platform, each pre-authorized or consentable for its API)
   --cloud <${CLOUD_NAMES.join('|')}>
   --login-endpoint <url> --graph-endpoint <url> --arm-endpoint <url>   with --cloud Custom
 `;
@@ -38,7 +41,10 @@ export class SignInUsageError extends Error {}
 export interface SignInOptions {
   readonly cloud: Cloud;
   readonly tenant: string;
+  /** The Graph client (the default unless --client-id names another). */
   readonly clientId: string;
+  /** --client-id when given: used for every API instead of the per-resource Microsoft clients. */
+  readonly clientIdOverride?: string;
 }
 
 type SignInValues = { [K in keyof typeof SIGN_IN_OPTIONS]?: string | undefined };
@@ -62,7 +68,7 @@ export function parseSignInOptions(values: SignInValues): SignInOptions {
   // The tenant goes into the authority URL: the same rule as the extension's entraConnector.signIn.tenant setting.
   const tenant = values.tenant?.trim() || 'organizations';
   if (!isValidTenant(tenant)) throw new SignInUsageError(`--tenant "${tenant.slice(0, 80)}" is not a tenant ID, a domain, "organizations" or "common".`);
-  return { cloud, tenant, clientId };
+  return { cloud, tenant, clientId, ...(values['client-id'] ? { clientIdOverride: clientId } : {}) };
 }
 
 /** A token cache for one run: memory only, nothing on disk. */
@@ -83,7 +89,10 @@ export function memoryMemento(): Memento {
 }
 
 export interface CliSession {
+  /** The client the run signed in with first. */
   readonly signIn: SignInService;
+  /** Every API's token source (Graph, Resource Manager, Power Platform), one sign-in shared. */
+  readonly tokens: ResourceTokens;
   readonly account: AccountSummary;
   /** For createGraphClient / ArmClient: a token for these scopes, silently (the run signed in once). */
   getAccessToken(scopes: string[], options?: { forceRefresh?: boolean }): Promise<string>;
@@ -95,32 +104,49 @@ export interface CliSession {
  * permissions are asked for by device code too. Rejects with an AuthFailure when sign-in does not complete.
  */
 export async function deviceCodeSignIn(options: SignInOptions, scopes: readonly string[], say: (line: string) => void): Promise<CliSession> {
-  const signIn = await SignInService.create(
-    { cloud: options.cloud, clientId: options.clientId, tenant: options.tenant },
-    {
-      secrets: memorySecrets(),
-      memento: memoryMemento(),
-      prompter: { requestConsent: (_request, proceed) => proceed('deviceCode', new AbortController().signal) },
-      ui: {
-        openBrowser: async () => {
-          throw new Error('The command line signs in by device code only.');
+  const secrets = memorySecrets();
+  const memento = memoryMemento();
+  const tokens = new ResourceTokens(options.cloud, (clientId, resource, hint) =>
+    SignInService.create(
+      { cloud: options.cloud, clientId, tenant: options.tenant },
+      {
+        secrets,
+        memento,
+        prompter: {
+          requestConsent: (request, proceed) => {
+            if (request.reason === 'otherClient' && request.client) say(`${request.client.why} Sign in as ${request.account} once more:`);
+            return proceed('deviceCode', new AbortController().signal);
+          },
         },
-        showDeviceCode: (prompt) => say(`To sign in, open ${prompt.verificationUri} and enter the code ${prompt.userCode}`),
+        ui: {
+          openBrowser: async () => {
+            throw new Error('The command line signs in by device code only.');
+          },
+          showDeviceCode: (prompt) => say(`To sign in, open ${prompt.verificationUri} and enter the code ${prompt.userCode}`),
+        },
+        log: { info: () => undefined, warn: (m) => say(m) },
+        accountHint: hint,
+        client: { name: CLIENT_NAMES[clientId] ?? clientId, why: whyClient(resource, clientId) },
       },
-      log: { info: () => undefined, warn: (m) => say(m) },
-    },
+    ),
+    options.clientIdOverride,
   );
+  const dispose = () => void tokens.all().then((all) => all.forEach((s) => s.dispose()), () => undefined);
   try {
+    const resource = resourceOfScopes(options.cloud, scopes);
+    const signIn = await tokens.service(resource);
+    if (resource !== 'graph') say(`Signing in to ${RESOURCE_NAMES[resource]} with ${CLIENT_NAMES[signIn.settings.clientId] ?? signIn.settings.clientId}.`);
     const account = await signIn.signIn('deviceCode', { scopes });
     say(`Signed in as ${account.username} (tenant ${account.tenantId}).`);
     return {
       signIn,
+      tokens,
       account,
-      getAccessToken: (s, o) => signIn.getAccessToken(s, o?.forceRefresh ? { forceRefresh: true } : {}),
-      dispose: () => signIn.dispose(),
+      getAccessToken: (s, o) => tokens.getAccessTokenForScopes(s, o?.forceRefresh ? { forceRefresh: true } : {}),
+      dispose,
     };
   } catch (error) {
-    signIn.dispose();
+    dispose();
     throw error;
   }
 }

@@ -44,7 +44,9 @@ Connector:
                                  message, or a downloaded apiProperties.json holding it)
   --consent admin|user|link      tenant-wide grant, a grant for you only, or an admin-consent link (default admin)
   --secret-days <n>              client secret lifetime in days (default ${DEFAULT_SECRET_DAYS})
-  --obo                          on-behalf-of login (pre-authorizes Azure API Connections)
+  --obo                          on-behalf-of login: enableOnbehalfOfLogin "true"; the connector app gets its own
+                                 Application ID URI (api://{its appId}) and scope user_impersonation, with Azure API
+                                 Connections (fe053c5f-…) pre-authorized for it; the API app is not changed
   --print-secret                 print the new client secret once
   --secret-file <file>           write the new client secret to this file (mode 0600; not inside the connector folder)
                                  Without one of these two no client secret is created: its value would be lost.

@@ -189,6 +189,31 @@ export function adminCenterAppUrl(cloud: Cloud, appId: string): string | undefin
   return `${cloud.adminCenter}/#view/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/~/Overview/appId/${encodeURIComponent(appId)}`;
 }
 
+/** The admin center's "API permissions" page of an app registration (its "Grant admin consent" button needs no reply URL). */
+export function adminCenterPermissionsUrl(cloud: Pick<Cloud, 'adminCenter'>, appId: string): string | undefined {
+  if (!cloud.adminCenter) return undefined;
+  return `${cloud.adminCenter}/#view/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/~/CallAnAPI/appId/${encodeURIComponent(appId)}`;
+}
+
+/**
+ * The admin-consent link for a tenant's own app (the connector app): `/adminconsent` only works with a reply URL
+ * registered on the app (AADSTS500113 otherwise), so it is used with one; without one, the Entra admin center's
+ * API-permissions page of the app, where "Grant admin consent" needs none. A custom cloud without a known admin
+ * center gets the `/adminconsent` link, which works once a redirect URL is registered.
+ */
+export function appAdminConsentUrl(
+  cloud: Cloud,
+  options: { tenant: string; clientId: string; scopes: readonly string[]; replyUrl?: string },
+): string {
+  const page = options.replyUrl ? undefined : adminCenterPermissionsUrl(cloud, options.clientId);
+  if (page) return page;
+  const url = new URL(`${authorityFor(cloud, options.tenant)}/v2.0/adminconsent`);
+  url.searchParams.set('client_id', options.clientId);
+  url.searchParams.set('scope', options.scopes.join(' '));
+  if (options.replyUrl) url.searchParams.set('redirect_uri', options.replyUrl);
+  return url.toString();
+}
+
 /**
  * The link an administrator opens to grant tenant-wide consent for `clientId` to `scopes`
  * (`{login}/{tenant}/v2.0/adminconsent?client_id=…&scope=…&redirect_uri=…`, DOMAIN.md §4).

@@ -3,6 +3,7 @@
  * connector, the likely cause, the fix, and what the message names (redirect URI, client ID, resource, tenant).
  * Pure text in, data out; the VS Code command and `entra-connector explain` render it.
  */
+import { aadstsEntry, aadstsNumber } from '../auth/aadsts';
 import type { RuleCode } from './diagnostic';
 import { readApiProperties } from './model';
 import { scalar, stringValue, valueOf } from './jsonDocument';
@@ -228,9 +229,11 @@ export function extract(text: string): Extracted {
 /** Explains a pasted sign-in error. Never throws; unknown codes get the general steps. */
 export function explainSignInError(message: string): Explanation {
   const text = String(message ?? '').slice(0, 20_000);
-  const number = /AADSTS(\d{5,7})/i.exec(text)?.[1];
+  const number = aadstsNumber(text);
   const extracted = extract(text);
-  const entry = number ? CATALOG[number] : undefined;
+  const shared = aadstsEntry(number);
+  // Codes the connector explainer has no connector-specific words for still get the product's own sentence.
+  const entry: Entry | undefined = number ? CATALOG[number] ?? (shared ? { title: `AADSTS${number}`, meaning: shared.message, cause: shared.message, fix: shared.next } : undefined) : undefined;
   if (!entry) {
     return {
       code: number ? `AADSTS${number}` : undefined,

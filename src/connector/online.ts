@@ -45,6 +45,11 @@ export interface DirectoryLookup {
   getApplicationByAppId(appId: string): Promise<LookupApplication | undefined>;
   findApplicationsByIdentifierUri(uri: string): Promise<LookupApplication[]>;
   getServicePrincipalByAppId(appId: string): Promise<LookupServicePrincipal | undefined>;
+  /**
+   * Service principals whose `servicePrincipalNames` hold this URI: how Entra resolves a resource named by URI, so
+   * another tenant's multi-tenant API and Microsoft's resources (Key Vault, ARM, Outlook) are found too.
+   */
+  findServicePrincipalsByName(name: string): Promise<LookupServicePrincipal[]>;
   listGrants(clientSpId: string, resourceSpId: string): Promise<LookupGrant[]>;
 }
 
@@ -99,6 +104,13 @@ async function resolveResource(resource: string, directory: DirectoryLookup): Pr
     const withSlash = apps.length > 0 ? apps : await directory.findApplicationsByIdentifierUri(`${uri.replace(/\/+$/, '')}/`);
     app = withSlash[0];
     appId = app?.appId;
+    if (!appId) {
+      // Not registered here: a service principal may still answer to the name (Entra's own resolution).
+      const bare = uri.replace(/\/+$/, '');
+      const sps = await directory.findServicePrincipalsByName(bare);
+      const found = sps[0] ?? (await directory.findServicePrincipalsByName(`${bare}/`))[0];
+      if (found) return { appId: found.appId, sp: found };
+    }
   }
   if (!appId) return undefined;
   const sp = await directory.getServicePrincipalByAppId(appId);

@@ -36,7 +36,7 @@ export const RULES: Readonly<Record<RuleCode, RuleInfo>> = {
   'aad-missing-resource': { code: 'aad-missing-resource', severity: 'error', title: 'Missing resourceUri', online: false },
   'aad-resource-mismatch': { code: 'aad-resource-mismatch', severity: 'warning', title: 'Resource IDs disagree', online: false },
   'aad-missing-first-party': { code: 'aad-missing-first-party', severity: 'error', title: 'IsFirstParty missing or not a string', online: false },
-  'aad-key-casing': { code: 'aad-key-casing', severity: 'warning', title: 'Key spelled with the wrong casing', online: false },
+  'aad-key-casing': { code: 'aad-key-casing', severity: 'information', title: 'Key spelled with the wrong casing', online: false },
   'redirect-mode-shared': { code: 'redirect-mode-shared', severity: 'warning', title: 'Shared redirect URL', online: false },
   'redirect-url-invalid': { code: 'redirect-url-invalid', severity: 'error', title: 'redirectUrl is not a URL', online: false },
   'secret-in-file': { code: 'secret-in-file', severity: 'error', title: 'Secret in the file', online: false },

@@ -2,6 +2,7 @@
  * Graph and Entra (AADSTS) failures as values: a stable code, the HTTP status, a sentence with the cause and the
  * next step the user can take. Nothing here ever carries a token, a secret or a request body.
  */
+import { AADSTS_CODES, aadstsNumber } from '../auth/aadsts';
 
 export interface DirectoryError {
   /** Graph error code (`Authorization_RequestDenied`), detail code (`NoBackingApplicationObject`) or `AADSTS65001`. */
@@ -84,52 +85,13 @@ const GRAPH_CODES: Record<string, Known> = {
   },
 };
 
-const AADSTS: Record<string, Known> = {
-  AADSTS50011: {
-    message: 'The redirect URI sent by the connector is not registered on the connector app (AADSTS50011).',
-    next: 'Copy the redirect URL from the error or the connector’s Security tab and register it (the “Redirect URL” step).',
-  },
-  AADSTS50194: {
-    message: 'The app is single-tenant, so sign-in through the “common” endpoint fails (AADSTS50194).',
-    next: 'Set tenantId in apiProperties.json to the tenant id instead of “common”.',
-  },
-  AADSTS500011: {
-    message: 'The resource the connector asks for was not found in the tenant (AADSTS500011).',
-    next: 'Check resourceUri: it must be the API app’s Application ID URI or appId, and the API needs a service principal in this tenant.',
-  },
-  AADSTS650057: {
-    message: 'The connector app does not request a permission on the resource it asks for (AADSTS650057).',
-    next: 'Add the API’s scope to the connector app’s required permissions (the “Connector app” step).',
-  },
-  AADSTS700016: {
-    message: 'The application was not found in the directory (AADSTS700016).',
-    next: 'Check the client ID and the tenant; the app may be registered in another tenant.',
-  },
-  AADSTS65001: {
-    message: 'Consent to the app’s permissions is missing (AADSTS65001).',
-    next: 'Ask an administrator to grant consent, or send them the admin-consent link from the “Delegation and consent” step.',
-  },
-  AADSTS65002: {
-    message: 'The sign-in client is not pre-authorized for these Graph permissions (AADSTS65002).',
-    next: 'Configure entraConnector.signIn.clientId with a public client registered in your organisation.',
-  },
-  AADSTS7000215: {
-    message: 'The client secret is invalid (AADSTS7000215): its ID may have been used instead of its value, or it expired.',
-    next: 'Create a new secret (the “Secret” step) and paste its value into the connector.',
-  },
-  AADSTS700082: {
-    message: 'The refresh token has expired (AADSTS700082).',
-    next: 'Sign in again.',
-  },
-  AADSTS50076: {
-    message: 'Multi-factor authentication is required (AADSTS50076).',
-    next: 'Sign in again and complete the MFA prompt.',
-  },
-  AADSTS90094: {
-    message: 'An administrator must grant these permissions (AADSTS90094).',
-    next: 'Ask an administrator to consent to the sign-in client for the listed Graph permissions.',
-  },
-};
+/** The AADSTS codes, from the one table (src/auth/aadsts.ts), keyed `AADSTS<number>`. */
+const AADSTS: Record<string, Known> = Object.fromEntries(Object.entries(AADSTS_CODES).map(([n, e]) => [`AADSTS${n}`, { message: e.message, next: e.next }]));
+
+function aadstsOf(text: string): string | undefined {
+  const n = aadstsNumber(text);
+  return n ? `AADSTS${n}` : undefined;
+}
 
 /** Statuses that have a sensible fallback wording when the code is unknown. */
 function byStatus(status: number): Known | undefined {
@@ -160,7 +122,7 @@ export function redact(text: string): string {
 /** Maps a Graph error body (and status) to a value. Detail codes win over the top-level code. */
 export function fromGraphError(status: number, body: GraphErrorBody | undefined, requestId?: string): DirectoryError {
   const detailCode = body?.details?.map((d) => d.code).find((c): c is string => !!c && c in GRAPH_CODES);
-  const aadsts = body?.message ? /AADSTS\d+/.exec(body.message)?.[0] : undefined;
+  const aadsts = body?.message ? aadstsOf(body.message) : undefined;
   const code = detailCode ?? (aadsts && aadsts in AADSTS ? aadsts : undefined) ?? body?.code ?? `HTTP${status}`;
   const known = GRAPH_CODES[code] ?? AADSTS[code] ?? byStatus(status);
   const serverSays = body?.message ? redact(body.message.trim()) : '';
@@ -178,7 +140,7 @@ export function fromGraphError(status: number, body: GraphErrorBody | undefined,
 
 /** Maps an OAuth error (`{error, error_description}` from the token endpoint) or an AADSTS message to a value. */
 export function fromAadsts(text: string, status = 400): DirectoryError {
-  const code = /AADSTS\d+/.exec(text)?.[0];
+  const code = aadstsOf(text);
   const known = code ? AADSTS[code] : undefined;
   if (known && code) return { code, status, message: known.message, next: known.next };
   return {

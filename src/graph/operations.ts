@@ -250,20 +250,37 @@ export class Directory {
     );
   }
 
-  /** `PATCH /servicePrincipals(appId='…')` upsert; retried through replication lag of a just-created app. */
-  async upsertServicePrincipal(appId: string): Promise<Upserted<ServicePrincipal>> {
-    return this.afterCreate(async () => {
-      const response = (await this.client
-        .api(`/servicePrincipals(appId=${quote(appId)})`)
-        .header('Prefer', 'create-if-missing')
-        .responseType(ResponseType.RAW)
-        .patch({ tags: ['WindowsAzureActiveDirectoryIntegratedApp'] })) as Response;
-      const { status, body } = await statusAndBody<ServicePrincipal>(response);
-      if (status === 201 && body) return { value: body, created: true };
-      const existing = await this.getServicePrincipalByAppId(appId);
-      if (!existing) throw { statusCode: 404, body: JSON.stringify({ code: 'Request_ResourceNotFound' }) };
-      return { value: existing, created: false };
-    });
+  /**
+   * The app's service principal: read first, created (`POST /servicePrincipals {appId}`) only when missing. Never
+   * written when it exists: an upsert would be an update that replaces its `tags`, and an SP of an app the user does
+   * not own (Microsoft Graph's, a vendor's) is not this tool's to change. A 409 (created meanwhile, or by a create
+   * whose answer was lost) is read back; replication lag of a just-created app is retried.
+   */
+  async ensureServicePrincipal(appId: string, options: { appIsNew?: boolean } = {}): Promise<Upserted<ServicePrincipal>> {
+    const existing = options.appIsNew ? undefined : await this.getServicePrincipalByAppId(appId);
+    if (existing) return { value: existing, created: false };
+    try {
+      const created = await this.afterCreate<ServicePrincipal>(() =>
+        this.client.api('/servicePrincipals').post({ appId, tags: ['WindowsAzureActiveDirectoryIntegratedApp'] }),
+      );
+      return { value: created, created: true };
+    } catch (thrown) {
+      const error = thrown instanceof DirectoryFailure ? thrown.error : toDirectoryError(thrown);
+      if (error.status !== 409) throw thrown;
+      const found = await this.afterCreate(async () => {
+        const sp = await this.getServicePrincipalByAppId(appId);
+        if (!sp) throw { statusCode: 404, body: JSON.stringify({ code: 'Request_ResourceNotFound' }) };
+        return sp;
+      });
+      return { value: found, created: false };
+    }
+  }
+
+  /** Service principals that answer to a name (`servicePrincipalNames`: an Application ID URI or resource URL). */
+  async findServicePrincipalsByName(name: string): Promise<ServicePrincipal[]> {
+    return this.list<ServicePrincipal>(
+      `/servicePrincipals?$filter=servicePrincipalNames/any(n:n eq ${quote(name)})&$select=id,appId,displayName,oauth2PermissionScopes`,
+    );
   }
 
   async deleteServicePrincipal(id: string): Promise<void> {

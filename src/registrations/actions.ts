@@ -27,8 +27,8 @@ export interface ConsentResult {
  * upserted, an existing AllPrincipals grant is widened rather than duplicated.
  */
 export async function grantTenantConsent(dir: Directory, clientAppId: string, resourceAppId: string, scopes: readonly string[]): Promise<ConsentResult> {
-  const clientSp = (await dir.upsertServicePrincipal(clientAppId)).value;
-  const resourceSp = (await dir.upsertServicePrincipal(resourceAppId)).value;
+  const clientSp = (await dir.ensureServicePrincipal(clientAppId)).value;
+  const resourceSp = (await dir.ensureServicePrincipal(resourceAppId)).value;
   const existing = (await dir.listGrants(clientSp.id, resourceSp.id)).find((g) => g.consentType === 'AllPrincipals');
   let grant: GrantRecord;
   if (existing) {

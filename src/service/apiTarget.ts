@@ -6,7 +6,7 @@ import { parse } from 'jsonc-parser';
 import { readApiProperties } from '../connector/model';
 import { stringValue, valueOf } from '../connector/jsonDocument';
 import type { Directory } from '../graph/operations';
-import { apiAudiences, tenantIssuer, type EasyAuthTarget } from './easyAuth';
+import { apiAudiences, tenantIssuer, tokenVersionOf, type EasyAuthTarget } from './easyAuth';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -16,6 +16,16 @@ export function connectorResource(apiPropertiesText: string): string | undefined
     if (!token.isEntra) continue;
     const value = token.customParameterValue('resourceUri') ?? stringValue(valueOf(token.property('AzureActiveDirectoryResourceId')));
     if (value && value.trim()) return value.trim();
+  }
+  return undefined;
+}
+
+/** The connector app's client ID in the connector's Entra OAuth parameter, when it is a GUID (not a placeholder). */
+export function connectorClientId(apiPropertiesText: string): string | undefined {
+  for (const token of readApiProperties(apiPropertiesText).tokens) {
+    if (!token.isEntra) continue;
+    const value = stringValue(valueOf(token.prop('clientId')));
+    if (value && GUID.test(value.trim())) return value.trim();
   }
   return undefined;
 }
@@ -41,7 +51,7 @@ export class ApiTargetError extends Error {
  * otherwise the app is read from the directory for the other half.
  */
 export async function resolveApiTarget(
-  input: { appId?: string; identifierUri?: string; resource?: string },
+  input: { appId?: string; identifierUri?: string; resource?: string; connectorClientId?: string },
   context: { loginEndpoint: string; tenantId: string; directory?: () => Promise<Directory> },
 ): Promise<EasyAuthTarget> {
   let appId = input.appId;
@@ -49,6 +59,15 @@ export async function resolveApiTarget(
   const resource = input.resource?.replace(/\/+$/, '');
   if (!appId && resource && GUID.test(resource)) appId = resource;
   if (uris.length === 0 && resource && !GUID.test(resource)) uris = [resource];
+  let tokenVersion: 1 | 2 | undefined;
+  if (appId && uris.length > 0 && context.directory) {
+    // The issuer depends on the API app's token version: read it when the directory can be asked.
+    const app = await (await context.directory()).getApplicationByAppId(appId);
+    if (app) {
+      tokenVersion = tokenVersionOf(app);
+      uris = [...new Set([...uris, ...(app.identifierUris ?? [])])];
+    }
+  }
   if (!appId || uris.length === 0) {
     const query = appId ?? uris[0];
     if (!query) {
@@ -62,9 +81,15 @@ export async function resolveApiTarget(
         'Check the connector’s resource URL, or give the API app with --api-app-id and --api-uri.',
       );
     }
-    const app = found[0] as { appId: string; identifierUris?: string[] };
+    const app = found[0] as { appId: string; identifierUris?: string[]; api?: { requestedAccessTokenVersion?: number | null } };
     appId = app.appId;
     uris = [...new Set([...uris, ...(app.identifierUris ?? [])])];
+    tokenVersion = tokenVersionOf(app);
   }
-  return { clientId: appId, issuer: tenantIssuer(context.loginEndpoint, context.tenantId), audiences: apiAudiences(appId, uris) };
+  return {
+    clientId: appId,
+    issuer: tenantIssuer(context.loginEndpoint, context.tenantId, tokenVersion ?? 2),
+    audiences: apiAudiences(appId, uris),
+    ...(input.connectorClientId ? { clientApplications: [input.connectorClientId] } : {}),
+  };
 }

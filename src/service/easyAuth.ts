@@ -12,6 +12,11 @@ export interface EasyAuthTarget {
   readonly issuer: string;
   /** Audiences tokens must carry: the API's Application ID URI and its appId. */
   readonly audiences: readonly string[];
+  /**
+   * Client apps whose tokens the site must accept (the connector app): added where the site restricts client
+   * applications (`defaultAuthorizationPolicy.allowedApplications`, `jwtClaimChecks.allowedClientApplications`).
+   */
+  readonly clientApplications?: readonly string[];
 }
 
 export interface FieldChange {
@@ -38,10 +43,36 @@ export const EASY_AUTH_FIELDS = [
   'identityProviders.azureActiveDirectory.validation.allowedAudiences',
 ] as const;
 
-/** The v2.0 issuer of a tenant in a cloud: `https://login.microsoftonline.com/{tenantId}/v2.0`. */
-export function tenantIssuer(loginEndpoint: string, tenantId: string): string {
-  return `${loginEndpoint.replace(/\/+$/, '')}/${tenantId}/v2.0`;
+/**
+ * The issuer of the access tokens an API app receives: v2 tokens (`api.requestedAccessTokenVersion` 2) carry
+ * `{login}/{tenantId}/v2.0` — in Azure China the v2 issuer host is `login.partner.microsoftonline.cn`, whatever
+ * login host signed in; v1 tokens (null or 1, the default of apps registered in the portal) carry
+ * `https://sts.windows.net/{tenantId}/` (Azure China: `https://sts.chinacloudapi.cn/{tenantId}/`).
+ * Easy Auth refuses tokens of the other version's issuer with 401.
+ */
+export function tenantIssuer(loginEndpoint: string, tenantId: string, tokenVersion: 1 | 2 = 2): string {
+  const login = loginEndpoint.replace(/\/+$/, '');
+  let host = '';
+  try {
+    host = new URL(login).hostname.toLowerCase();
+  } catch {
+    host = '';
+  }
+  const china = host === 'login.chinacloudapi.cn' || host === 'login.partner.microsoftonline.cn';
+  if (tokenVersion === 1) return china ? `https://sts.chinacloudapi.cn/${tenantId}/` : `https://sts.windows.net/${tenantId}/`;
+  return china ? `https://login.partner.microsoftonline.cn/${tenantId}/v2.0` : `${login}/${tenantId}/v2.0`;
 }
+
+/** The token version an app's tokens have: `api.requestedAccessTokenVersion` 2, else 1 (null means 1). */
+export function tokenVersionOf(app: { api?: { requestedAccessTokenVersion?: number | null } } | undefined): 1 | 2 {
+  return app?.api?.requestedAccessTokenVersion === 2 ? 2 : 1;
+}
+
+/** Client-application restrictions of the Microsoft provider: lists that, when non-empty, only admit their apps. */
+const CLIENT_LISTS = [
+  'identityProviders.azureActiveDirectory.validation.defaultAuthorizationPolicy.allowedApplications',
+  'identityProviders.azureActiveDirectory.validation.jwtClaimChecks.allowedClientApplications',
+] as const;
 
 /** The audiences a token for the API may carry: its identifier URIs and its appId, without duplicates. */
 export function apiAudiences(appId: string, identifierUris: readonly string[]): string[] {
@@ -114,6 +145,17 @@ export function planEasyAuth(current: Record<string, unknown> | undefined, targe
     if (sameJson(was, wanted[path])) continue;
     setPath(after, path, wanted[path]);
     changes.push({ path, before: was, after: wanted[path] });
+  }
+  // A site that admits only listed client apps (the portal's default lists the API app itself) would refuse the
+  // connector app's tokens with 403: add it to each non-empty list, keeping the others.
+  for (const path of CLIENT_LISTS) {
+    const was = getPath(before, path);
+    if (!Array.isArray(was) || was.length === 0) continue;
+    const missing = (target.clientApplications ?? []).filter((c) => !was.some((w) => typeof w === 'string' && w.toLowerCase() === c.toLowerCase()));
+    if (missing.length === 0) continue;
+    const now = [...was, ...missing];
+    setPath(after, path, now);
+    changes.push({ path, before: was, after: now });
   }
   const warnings: string[] = [];
   const oldClient = getPath(before, 'identityProviders.azureActiveDirectory.registration.clientId');

@@ -19,6 +19,10 @@ export interface ServiceStepInput {
   readonly identifierUris: readonly string[];
   readonly loginEndpoint: string;
   readonly tenantId: string;
+  /** The API app's access-token version (its `api.requestedAccessTokenVersion`, null → 1): decides the issuer. */
+  readonly apiTokenVersion?: 1 | 2;
+  /** The connector app: admitted where the site restricts client applications. */
+  readonly connectorAppId?: string;
   readonly auth?: boolean;
   readonly cors?: boolean;
 }
@@ -55,7 +59,12 @@ export async function secureServiceStep(arm: ArmClient, input: ServiceStepInput,
     ...(input.auth === false ? { auth: false } : {}),
     ...(input.cors === false ? { cors: false } : {}),
     origins: POWER_PLATFORM_ORIGINS,
-    target: { clientId: input.apiAppId, issuer: tenantIssuer(input.loginEndpoint, input.tenantId), audiences: apiAudiences(input.apiAppId, input.identifierUris) },
+    target: {
+      clientId: input.apiAppId,
+      issuer: tenantIssuer(input.loginEndpoint, input.tenantId, input.apiTokenVersion ?? 2),
+      audiences: apiAudiences(input.apiAppId, input.identifierUris),
+      ...(input.connectorAppId ? { clientApplications: [input.connectorAppId] } : {}),
+    },
   });
   if (hasChanges(plan)) {
     // A site already set up for another app or issuer is never switched without the user seeing it and saying yes.

@@ -97,7 +97,7 @@ export async function automateRotation(request: AutomateRequest, services: Autom
     requiredResourceAccess: [{ resourceAppId: MICROSOFT_GRAPH_APP_ID, resourceAccess: [{ id: OWNED_BY_ROLE_ID, type: 'Role' }] }],
   });
   const app = upserted.value;
-  const sp = await directory.upsertServicePrincipal(app.appId);
+  const sp = await directory.ensureServicePrincipal(app.appId);
 
   // 2. Trust exactly this issuer + subject.
   const fics = await directory.afterCreate(() => call(() => graph.api(`/applications/${app.id}/federatedIdentityCredentials`).get() as Promise<{ value: { name: string; issuer: string; subject: string; audiences: string[] }[] }>));

@@ -79,14 +79,17 @@ export interface AppRef extends ObjectRef {
 }
 
 export interface SetupObjects {
-  apiApp?: AppRef & { identifierUri?: string; scopeIds: string[]; scopeValues: string[]; resourceUri: string };
+  apiApp?: AppRef & { identifierUri?: string; scopeIds: string[]; scopeValues: string[]; resourceUri: string; /** Its access tokens' version (null → 1). */ tokenVersion?: 1 | 2 };
   apiSp?: ObjectRef;
   connectorApp?: AppRef & { signInAudience?: string; redirectUris?: string[] };
   connectorSp?: ObjectRef;
   grant?: ObjectRef & { consentType: 'AllPrincipals' | 'Principal'; scope: string };
   /** The password this setup added: id and expiry only; the value is in secret storage. */
   password?: { keyId: string; endDateTime: string; displayName: string; created: boolean };
-  /** Azure API Connections is pre-authorized on the API app (on-behalf-of). */
+  /**
+   * On-behalf-of: the connector app has its own Application ID URI and scope, and Azure API Connections is
+   * pre-authorized for that scope.
+   */
   oboPreauthorized?: boolean;
   /** Redirect URI registered on the connector app. */
   redirectUri?: string;

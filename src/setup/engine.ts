@@ -19,6 +19,8 @@ import {
 } from './context';
 import { apiPropertiesChange, PropertiesError, swaggerChange, type FileChange, type TokenSettings } from './properties';
 import type { ServiceSecurer } from '../service/setupStep';
+import { tokenVersionOf } from '../service/easyAuth';
+import { appAdminConsentUrl, isCloudName, knownCloud, type Cloud } from '../cloud/clouds';
 
 /** Where the client secret goes: VS Code SecretStorage (`entraConnector.secret.<clientId>`) or the CLI's memory. */
 export interface SecretSink {
@@ -76,7 +78,7 @@ export interface UnmarkedApp {
   readonly owners: readonly string[];
 }
 
-type TaskId = 'apiApp' | 'apiPatch' | 'apiSp' | 'connectorApp' | 'connectorSp' | 'password' | 'grant' | 'properties' | 'redirect' | 'cors';
+type TaskId = 'apiApp' | 'apiPatch' | 'apiSp' | 'connectorApp' | 'oboConnector' | 'connectorSp' | 'password' | 'grant' | 'properties' | 'redirect' | 'cors';
 
 /** What a task reports: done, or still pending on the user / an administrator (with the reason). */
 type TaskOutcome = { state: 'done'; detail?: string } | { state: 'pending'; detail: string } | { state: 'skipped'; detail: string };
@@ -98,6 +100,8 @@ interface TaskEnv {
   now(): Date;
   /** Reads of apps by uniqueName started early (in parallel with another read), each used once; a retry reads again. */
   readonly early: Map<string, Promise<Application | undefined>>;
+  /** appIds of apps this run created: they cannot have a service principal yet, so it is created without a read. */
+  readonly fresh: Set<string>;
 }
 
 
@@ -130,9 +134,52 @@ function pickScopes(app: Application, wanted: string | undefined): PermissionSco
   return chosen.length > 0 ? chosen : wanted ? [] : scopes.slice(0, 1);
 }
 
-function preAuthorized(app: Pick<Application, 'api'>, scopeIds: readonly string[]): boolean {
-  const entry = app.api?.preAuthorizedApplications?.find((p) => p.appId === AZURE_API_CONNECTIONS_APP_ID);
-  return !!entry && scopeIds.every((id) => entry.delegatedPermissionIds.includes(id));
+/** The scope the connector app exposes for on-behalf-of (Azure API Connections is pre-authorized for it). */
+export const OBO_SCOPE = 'user_impersonation';
+
+function union(current: readonly string[] | undefined, add: readonly string[]): string[] {
+  const out = [...(current ?? [])];
+  for (const v of add) if (!out.some((x) => x.replace(/\/+$/, '').toLowerCase() === v.replace(/\/+$/, '').toLowerCase())) out.push(v);
+  return out;
+}
+
+/** `requiredResourceAccess` with `access` added to what is there (nothing dropped). */
+function mergeAccess(current: Application['requiredResourceAccess'], access: NonNullable<Application['requiredResourceAccess']>[number]): NonNullable<Application['requiredResourceAccess']> {
+  const rra = current ?? [];
+  const entry = rra.find((r) => r.resourceAppId === access.resourceAppId);
+  const missing = access.resourceAccess.filter((a) => !entry?.resourceAccess.some((x) => x.id === a.id));
+  if (missing.length === 0) return rra;
+  return entry ? rra.map((r) => (r === entry ? { ...r, resourceAccess: [...r.resourceAccess, ...missing] } : r)) : [...rra, access];
+}
+
+/**
+ * The PATCH that brings an app this setup made before (found by uniqueName) up to date without dropping anything
+ * someone else added since: identifier URIs, scopes, redirect URIs and permissions are merged, never replaced.
+ * Undefined when nothing needs writing.
+ */
+function mergedUpdate(app: Application, wanted: { displayName?: string; identifierUris?: string[]; scope?: PermissionScope; redirectUris?: string[]; access?: NonNullable<Application['requiredResourceAccess']>[number] }): Partial<Application> | undefined {
+  const body: Partial<Application> = {};
+  // The user renamed it (went Back and changed the answer): a name is not a collection, it is simply set.
+  if (wanted.displayName && wanted.displayName !== app.displayName) body.displayName = wanted.displayName;
+  if (wanted.identifierUris) {
+    const uris = union(app.identifierUris, wanted.identifierUris);
+    if (uris.length !== (app.identifierUris ?? []).length) body.identifierUris = uris;
+  }
+  if (wanted.scope) {
+    const scopes = app.api?.oauth2PermissionScopes ?? [];
+    if (!scopes.some((x) => x.value === wanted.scope?.value && x.isEnabled !== false)) {
+      body.api = { ...(app.api ?? {}), oauth2PermissionScopes: [...scopes, wanted.scope] };
+    }
+  }
+  if (wanted.redirectUris) {
+    const uris = union(app.web?.redirectUris, wanted.redirectUris);
+    if (uris.length !== (app.web?.redirectUris ?? []).length) body.web = { redirectUris: uris };
+  }
+  if (wanted.access) {
+    const rra = mergeAccess(app.requiredResourceAccess, wanted.access);
+    if (rra !== (app.requiredResourceAccess ?? [])) body.requiredResourceAccess = rra;
+  }
+  return Object.keys(body).length > 0 ? body : undefined;
 }
 
 function isMarked(app: Pick<Application, 'tags'>, ctx: SetupContext): boolean {
@@ -183,6 +230,7 @@ function useExistingApi(ctx: SetupContext, app: Application, wanted: string | un
     scopeValues: scopes.map((x) => x.value),
     resourceUri: identifierUri ?? app.appId,
     ...(identifierUri ? { identifierUri } : {}),
+    tokenVersion: tokenVersionOf(app),
   };
   return { state: 'done', detail: `Using the existing API app “${app.displayName}” (${app.appId}).` };
 }
@@ -197,7 +245,7 @@ const TASKS: readonly Task[] = [
       const { dir } = env;
       const s = ctx.choices.service;
       if (s.kind === 'new') {
-        const scope = scopeFor(ctx) as PermissionScope;
+        let scope = scopeFor(ctx) as PermissionScope;
         const uri = identifierUriFor(s.identifierUri, ctx.tenantId, s.displayName);
         // The connector app's uniqueName is read alongside, so checking both apps costs one round trip, not two.
         if (ctx.choices.connector.kind === 'new' && !ctx.objects.connectorApp && !env.early.has(ctx.uniqueNames.client)) {
@@ -207,13 +255,25 @@ const TASKS: readonly Task[] = [
         }
         const claimed = await claimUniqueName(ctx, env, 'api');
         if (claimed?.adopted) return useExistingApi(ctx, claimed.app, s.scope);
-        const { value, created } = await dir.upsertApplication(ctx.uniqueNames.api, {
-          displayName: s.displayName,
-          signInAudience: s.audience,
-          tags: markedTags(ctx, claimed?.app),
-          ...(uri ? { identifierUris: [uri] } : {}),
-          api: { requestedAccessTokenVersion: 2, oauth2PermissionScopes: [scope] },
-        });
+        let value: Application;
+        let created = false;
+        if (claimed) {
+          // Made by an earlier run of this setup: read, merge, write (an upsert would replace its collections and drop
+          // identifier URIs and scopes someone added since).
+          const update = mergedUpdate(claimed.app, { displayName: s.displayName, ...(uri ? { identifierUris: [uri] } : {}), scope });
+          if (update) await dir.updateApplication(claimed.app.id, update);
+          value = { ...claimed.app, ...update };
+          scope = (value.api?.oauth2PermissionScopes ?? []).find((x) => x.value === scope.value && x.isEnabled !== false) ?? scope;
+        } else {
+          ({ value, created } = await dir.upsertApplication(ctx.uniqueNames.api, {
+            displayName: s.displayName,
+            signInAudience: s.audience,
+            tags: markedTags(ctx),
+            ...(uri ? { identifierUris: [uri] } : {}),
+            api: { requestedAccessTokenVersion: 2, oauth2PermissionScopes: [scope] },
+          }));
+          if (created) env.fresh.add(value.appId);
+        }
         const identifierUri = uri ?? value.identifierUris?.[0];
         // Created means Graph answered 201, or the app carries this setup's marker (an attempt whose 201 was lost):
         // only then is it this setup's to undo.
@@ -227,6 +287,7 @@ const TASKS: readonly Task[] = [
           scopeValues: [scope.value],
           resourceUri: identifierUri ?? `api://${value.appId}`,
           ...(identifierUri ? { identifierUri } : {}),
+          tokenVersion: claimed ? tokenVersionOf(claimed.app) : 2,
         };
         return { state: 'done', detail: `${created ? 'Created' : 'Found'} the API app “${value.displayName}” (${value.appId}).` };
       }
@@ -260,44 +321,26 @@ const TASKS: readonly Task[] = [
     },
   },
   {
-    // api://{appId} needs the server-made appId; OBO pre-authorizes Azure API Connections for the scope.
+    // api://{appId} needs the server-made appId.
     id: 'apiPatch',
     step: 'service',
     deps: ['apiApp'],
     needed: (ctx) => {
       const s = ctx.choices.service;
       const api = ctx.objects.apiApp;
-      if (s.kind === 'microsoft' || !api) return false;
-      const uriMissing = s.kind === 'new' && s.identifierUri.kind === 'appId' && !api.identifierUri;
-      return uriMissing || (ctx.choices.obo && !ctx.objects.oboPreauthorized);
+      return s.kind === 'new' && !!api && s.identifierUri.kind === 'appId' && !api.identifierUri;
     },
     async run(ctx, { dir }) {
-      const s = ctx.choices.service;
       const api = ctx.objects.apiApp as NonNullable<SetupContext['objects']['apiApp']>;
-      const body: Partial<Application> = {};
-      let identifierUri = api.identifierUri;
-      if (s.kind === 'new' && s.identifierUri.kind === 'appId' && !identifierUri) {
-        identifierUri = `api://${api.appId}`;
-        body.identifierUris = [identifierUri];
-      }
-      if (ctx.choices.obo && !ctx.objects.oboPreauthorized) {
-        // `api` is replaced as a whole: send the scopes unchanged with the pre-authorization.
-        const current: Pick<Application, 'api'> | undefined =
-          s.kind === 'new' ? { api: { oauth2PermissionScopes: [scopeFor(ctx) as PermissionScope] } } : await dir.getApplicationByAppId(api.appId);
-        if (!current) fail('ApiAppNotFound', `The API app ${api.appId} is gone.`, 'Run the setup again to recreate it, or choose another API.');
-        if (!preAuthorized(current, api.scopeIds)) {
-          const others = (current.api?.preAuthorizedApplications ?? []).filter((p) => p.appId !== AZURE_API_CONNECTIONS_APP_ID);
-          body.api = {
-            ...(current.api ?? {}),
-            oauth2PermissionScopes: current.api?.oauth2PermissionScopes ?? [],
-            preAuthorizedApplications: [...others, { appId: AZURE_API_CONNECTIONS_APP_ID, delegatedPermissionIds: [...api.scopeIds] }],
-          };
-          if (s.kind === 'new') body.api.requestedAccessTokenVersion = 2;
-        }
-      }
-      if (Object.keys(body).length > 0) await dir.updateApplication(api.id, body);
-      ctx.objects.apiApp = { ...api, ...(identifierUri ? { identifierUri, resourceUri: identifierUri } : {}) };
-      if (ctx.choices.obo) ctx.objects.oboPreauthorized = true;
+      const identifierUri = `api://${api.appId}`;
+      const current = await dir.afterCreate(async () => {
+        const app = await dir.getApplicationByAppId(api.appId);
+        if (!app) throw { statusCode: 404, body: JSON.stringify({ code: 'Request_ResourceNotFound' }) };
+        return app;
+      });
+      const update = mergedUpdate(current, { identifierUris: [identifierUri] });
+      if (update) await dir.updateApplication(api.id, update);
+      ctx.objects.apiApp = { ...api, identifierUri, resourceUri: identifierUri };
       return { state: 'done' };
     },
   },
@@ -306,15 +349,10 @@ const TASKS: readonly Task[] = [
     step: 'consent',
     deps: ['apiApp'],
     needed: (ctx) => !ctx.objects.apiSp,
-    async run(ctx, { dir }) {
+    async run(ctx, { dir, fresh }) {
       const api = ctx.objects.apiApp as NonNullable<SetupContext['objects']['apiApp']>;
-      const existing = api.created ? undefined : await dir.getServicePrincipalByAppId(api.appId);
-      if (existing) {
-        ctx.objects.apiSp = { id: existing.id, created: false };
-      } else {
-        const { value, created } = await dir.upsertServicePrincipal(api.appId);
-        ctx.objects.apiSp = { id: value.id, created: created || api.created };
-      }
+      const { value, created } = await dir.ensureServicePrincipal(api.appId, { appIsNew: fresh.has(api.appId) });
+      ctx.objects.apiSp = { id: value.id, created: created || api.created };
       return { state: 'done' };
     },
   },
@@ -335,14 +373,23 @@ const TASKS: readonly Task[] = [
         if (claimed?.adopted) {
           app = claimed.app;
         } else {
-          const { value, created } = await dir.upsertApplication(ctx.uniqueNames.client, {
-            displayName: c.displayName,
-            signInAudience: connectorAudience(ctx),
-            tags: markedTags(ctx, claimed?.app),
-            // Without a known URL `web` is left alone, so an upsert never drops a redirect URI registered later.
-            ...(redirectUrl ? { web: { redirectUris: [redirectUrl] } } : {}),
-            requiredResourceAccess: [access],
-          });
+          let value: Application;
+          let created = false;
+          if (claimed) {
+            // Made by an earlier run: keep the redirect URIs and permissions someone added since (read, merge, write).
+            const update = mergedUpdate(claimed.app, { displayName: c.displayName, ...(redirectUrl ? { redirectUris: [redirectUrl] } : {}), access });
+            if (update) await dir.updateApplication(claimed.app.id, update);
+            value = { ...claimed.app, ...update };
+          } else {
+            ({ value, created } = await dir.upsertApplication(ctx.uniqueNames.client, {
+              displayName: c.displayName,
+              signInAudience: connectorAudience(ctx),
+              tags: markedTags(ctx),
+              ...(redirectUrl ? { web: { redirectUris: [redirectUrl] } } : {}),
+              requiredResourceAccess: [access],
+            }));
+            if (created) env.fresh.add(value.appId);
+          }
           if (!created && !isMarked(value, ctx)) fail('AppNotMadeBySetup', `The app registration “${value.displayName}” (${value.appId}) appeared with this setup's unique name while it ran, without its marker.`, 'Run the setup again: it asks before using that app.');
           ctx.objects.connectorApp = { id: value.id, appId: value.appId, displayName: value.displayName, created: true, signInAudience: connectorAudience(ctx) };
           if (redirectUrl) ctx.objects.redirectUri = redirectUrl;
@@ -360,15 +407,8 @@ const TASKS: readonly Task[] = [
           }
         }
       }
-      const rra = app.requiredResourceAccess ?? [];
-      const entry = rra.find((r) => r.resourceAppId === api.appId);
-      const missing = access.resourceAccess.filter((a) => !entry?.resourceAccess.some((x) => x.id === a.id));
-      if (missing.length > 0) {
-        const merged = entry
-          ? rra.map((r) => (r === entry ? { ...r, resourceAccess: [...r.resourceAccess, ...missing] } : r))
-          : [...rra, access];
-        await dir.updateApplication(app.id, { requiredResourceAccess: merged });
-      }
+      const update = mergedUpdate(app, { access });
+      if (update) await dir.updateApplication(app.id, update);
       ctx.objects.connectorApp = {
         id: app.id,
         appId: app.appId,
@@ -382,13 +422,63 @@ const TASKS: readonly Task[] = [
     },
   },
   {
+    // On-behalf-of (Microsoft Learn, "Configure OBO authentication for custom connectors"): the connector app gets an
+    // Application ID URI and a scope of its own, and pre-authorizes Azure API Connections for that scope. Read,
+    // merge, write: nothing already on the app is dropped.
+    id: 'oboConnector',
+    step: 'connector',
+    deps: ['connectorApp'],
+    needed: (ctx) => ctx.choices.obo && !ctx.objects.oboPreauthorized,
+    async run(ctx, { dir }) {
+      const ref = ctx.objects.connectorApp as NonNullable<SetupContext['objects']['connectorApp']>;
+      const app = await dir.afterCreate(async () => {
+        const found = await dir.getApplicationByAppId(ref.appId);
+        if (!found) throw { statusCode: 404, body: JSON.stringify({ code: 'Request_ResourceNotFound' }) };
+        return found;
+      });
+      const body: Partial<Application> = {};
+      if ((app.identifierUris ?? []).length === 0) body.identifierUris = [`api://${app.appId}`];
+      const scopes = app.api?.oauth2PermissionScopes ?? [];
+      let scope = scopes.find((x) => x.value === OBO_SCOPE && x.isEnabled !== false);
+      const addScope = !scope;
+      if (!scope) {
+        scope = {
+          id: stableGuid(ctx.uniqueNames.client, 'obo-scope', OBO_SCOPE),
+          value: OBO_SCOPE,
+          type: 'User',
+          isEnabled: true,
+          adminConsentDisplayName: `Access ${app.displayName}`,
+          adminConsentDescription: `Allows Power Platform to call ${app.displayName} on behalf of the signed-in user.`,
+          userConsentDisplayName: `Access ${app.displayName}`,
+          userConsentDescription: `Allows Power Platform to call ${app.displayName} on your behalf.`,
+        };
+      }
+      const pre = app.api?.preAuthorizedApplications ?? [];
+      const entry = pre.find((p) => p.appId === AZURE_API_CONNECTIONS_APP_ID);
+      const preNeeded = !entry?.delegatedPermissionIds.includes(scope.id);
+      if (addScope || preNeeded) {
+        body.api = {
+          ...(app.api ?? {}),
+          oauth2PermissionScopes: addScope ? [...scopes, scope] : scopes,
+          preAuthorizedApplications: entry
+            ? pre.map((p) => (p === entry ? { ...p, delegatedPermissionIds: [...p.delegatedPermissionIds, scope.id] } : p))
+            : [...pre, { appId: AZURE_API_CONNECTIONS_APP_ID, delegatedPermissionIds: [scope.id] }],
+        };
+      }
+      if (Object.keys(body).length > 0) await dir.updateApplication(app.id, body);
+      ctx.objects.oboPreauthorized = true;
+      const uri = (app.identifierUris ?? [])[0] ?? `api://${app.appId}`;
+      return { state: 'done', detail: `On-behalf-of: the connector app exposes ${uri}/${scope.value} with Azure API Connections pre-authorized.` };
+    },
+  },
+  {
     id: 'connectorSp',
     step: 'consent',
     deps: ['connectorApp'],
     needed: (ctx) => !ctx.objects.connectorSp,
-    async run(ctx, { dir }) {
+    async run(ctx, { dir, fresh }) {
       const app = ctx.objects.connectorApp as NonNullable<SetupContext['objects']['connectorApp']>;
-      const { value, created } = await dir.upsertServicePrincipal(app.appId);
+      const { value, created } = await dir.ensureServicePrincipal(app.appId, { appIsNew: fresh.has(app.appId) });
       ctx.objects.connectorSp = { id: value.id, created: created || app.created };
       return { state: 'done' };
     },
@@ -526,29 +616,44 @@ const TASKS: readonly Task[] = [
     // Easy Auth v2 with the API app and CORS for Power Platform on the site the host chose (idempotent: reruns write nothing).
     id: 'cors',
     step: 'cors',
-    deps: ['apiApp', 'apiPatch'],
+    deps: ['apiApp', 'apiPatch', 'connectorApp'],
     needed: () => true,
     async run(ctx, env) {
       const api = ctx.objects.apiApp;
       if (!env.svc.service) return { state: 'skipped', detail: 'No App Service or Function App was chosen for the API: run "Entra Connector: Secure the Service…" when the API is hosted there.' };
       if (ctx.choices.service.kind === 'microsoft' || !api) return { state: 'skipped', detail: 'Microsoft services secure themselves: nothing to configure.' };
       const identifierUris = [api.resourceUri, ...(api.identifierUri ? [api.identifierUri] : [])];
-      const outcome = await env.svc.service.secure({ apiAppId: api.appId, identifierUris, loginEndpoint: ctx.cloud.loginEndpoint, tenantId: ctx.tenantId });
+      const connectorAppId = ctx.objects.connectorApp?.appId;
+      const outcome = await env.svc.service.secure({
+        apiAppId: api.appId,
+        identifierUris,
+        loginEndpoint: ctx.cloud.loginEndpoint,
+        tenantId: ctx.tenantId,
+        apiTokenVersion: api.tokenVersion ?? 2,
+        ...(connectorAppId ? { connectorAppId } : {}),
+      });
       return typeof outcome === 'string' ? { state: 'done', detail: outcome } : { state: 'pending', detail: outcome.pending };
     },
   },
 ];
 
-/** The admin-consent link for the connector app's scopes on the API (DOMAIN.md §4). */
+/**
+ * The admin-consent link for the connector app's scopes on the API: `/adminconsent` with a reply URL registered on
+ * the connector app, else the admin center's API-permissions page (`/adminconsent` without one is AADSTS500113).
+ */
 export function adminConsentLink(ctx: SetupContext): string {
   const api = ctx.objects.apiApp;
   const app = ctx.objects.connectorApp;
-  const url = new URL(`${ctx.cloud.loginEndpoint.replace(/\/+$/, '')}/${encodeURIComponent(ctx.tenantId)}/v2.0/adminconsent`);
-  url.searchParams.set('client_id', app?.appId ?? '');
   const resource = (api?.resourceUri ?? '').replace(/\/+$/, '');
-  url.searchParams.set('scope', (api?.scopeValues ?? []).map((v) => `${resource}/${v}`).join(' '));
-  if (ctx.choices.redirectUrl) url.searchParams.set('redirect_uri', ctx.choices.redirectUrl);
-  return url.toString();
+  const replyUrl = ctx.objects.redirectUri ?? app?.redirectUris?.[0];
+  const known = isCloudName(ctx.cloud.name) && ctx.cloud.name !== 'Custom' ? knownCloud(ctx.cloud.name) : undefined;
+  const cloud: Cloud = { name: 'Custom', armEndpoint: '', ...known, loginEndpoint: ctx.cloud.loginEndpoint, graphEndpoint: ctx.cloud.graphEndpoint };
+  return appAdminConsentUrl(cloud, {
+    tenant: ctx.tenantId,
+    clientId: app?.appId ?? '',
+    scopes: (api?.scopeValues ?? []).map((v) => `${resource}/${v}`),
+    ...(replyUrl ? { replyUrl } : {}),
+  });
 }
 
 /** The token settings the connector files get from the context. */
@@ -650,7 +755,7 @@ export async function runSetup(ctx: SetupContext, svc: SetupServices): Promise<R
   const taskErrors = new Map<TaskId, DirectoryError>();
   let saving: Promise<void> = Promise.resolve();
   const save = () => (saving = saving.then(() => svc.state.save(ctx)));
-  const env: TaskEnv = { svc, dir: svc.directory, checkpoint: save, now, early: new Map() };
+  const env: TaskEnv = { svc, dir: svc.directory, checkpoint: save, now, early: new Map(), fresh: new Set() };
   // A run that was killed mid-step left it "running": it is pending until this run gets to it.
   for (const step of STEP_IDS) if (ctx.steps[step].state === 'running') ctx.steps[step] = { state: 'pending' };
   if (Object.keys(ctx.objects).length > 0) {
@@ -756,6 +861,7 @@ export function resetStep(ctx: SetupContext, step: StepId): void {
     delete o.oboPreauthorized;
   }
   if (step === 'service' || step === 'connector') {
+    delete o.oboPreauthorized;
     delete o.connectorApp;
     delete o.connectorSp;
     delete o.password;

@@ -140,7 +140,8 @@ export function tokenParameter(s: TokenSettings): Record<string, unknown> {
       properties: {
         IsFirstParty: 'False',
         AzureActiveDirectoryResourceId: s.resourceUri,
-        IsOnbehalfofLoginSupported: s.obo,
+        // A capability flag: every aad connector says true; the choice is enableOnbehalfOfLogin.
+        IsOnbehalfofLoginSupported: true,
       },
       customParameters: {
         loginUri: { value: s.loginUri },
@@ -196,7 +197,7 @@ export function apiPropertiesChange(path: string, before: string | undefined, s:
     if (e.node(props)?.type !== 'object') e.set(props, {});
     e.set([...props, 'IsFirstParty'], 'False');
     e.set([...props, 'AzureActiveDirectoryResourceId'], s.resourceUri);
-    e.set([...props, 'IsOnbehalfofLoginSupported'], s.obo);
+    e.set([...props, 'IsOnbehalfofLoginSupported'], true);
     const custom = [...oa, 'customParameters'];
     if (e.node(custom)?.type !== 'object') e.set(custom, {});
     const params: [string, string][] = [

@@ -131,7 +131,9 @@ describe(`randomized faults, then resume (seed ${SEED}, ${RUNS} runs; replay wit
       assertPropertiesMatch(ep, dir, ctx);
       const api = c.state.applications.find((a) => a.appId === ctx.objects.apiApp?.appId) as unknown as { identifierUris: string[]; api: { preAuthorizedApplications?: { appId: string }[] } };
       if (sc.appIdUri) assert.deepEqual(api.identifierUris, [`api://${ctx.objects.apiApp?.appId}`]);
-      assert.equal((api.api.preAuthorizedApplications ?? []).length, sc.obo ? 1 : 0);
+      assert.equal((api.api.preAuthorizedApplications ?? []).length, 0, 'on-behalf-of does not change the API app');
+      const connector = c.state.applications.find((a) => a.appId === ctx.objects.connectorApp?.appId) as unknown as { api?: { preAuthorizedApplications?: { appId: string }[] } };
+      assert.equal((connector.api?.preAuthorizedApplications ?? []).length, sc.obo ? 1 : 0, 'on-behalf-of pre-authorizes Azure API Connections on the connector app');
     });
   });
 

@@ -1,6 +1,6 @@
-// Shared by the service tests: the emulated tenant with ARM consent for the default public client, and ARM clients
-// that get real tokens from it (admin POST /token, same consent rules as a sign-in).
-import { adminToken, getState, resetEmulator, seedObjects, type Endpoints } from '../../emulator/src';
+// Shared by the service tests: the emulated tenant, and ARM clients that get real tokens from it through the Azure
+// CLI client (admin POST /token, pre-authorized for Resource Manager as in every real tenant).
+import { adminToken, getState, resetEmulator, type Endpoints } from '../../emulator/src';
 import { ArmClient, type ArmLogEntry } from '../../src/service/arm';
 
 export const ARM_APP_ID = '797f4846-ba00-4fd7-ba43-dac1f8f63013';
@@ -9,14 +9,12 @@ export const SUBSCRIPTION = '5e7c0de0-a11c-4e55-8c0f-00000000c0de';
 export const WEB_APP_ID = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-contoso-invoices/providers/Microsoft.Web/sites/contoso-invoices`;
 export const FUNCTION_APP_ID = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-contoso-invoices/providers/Microsoft.Web/sites/contoso-invoices-func`;
 
-/** Resets the tenant and records that users consented to Azure Service Management for the public client. */
+/**
+ * Back to the seed. Resource Manager needs no consent: the product reaches it through the Azure CLI client, which
+ * every tenant has pre-authorized for it (the emulated tenant refuses Graph CLI Tools with AADSTS65002).
+ */
 export async function resetWithArmConsent(ep: Endpoints): Promise<void> {
   await resetEmulator(ep);
-  const state = await getState(ep);
-  const cli = state.servicePrincipals.find((s) => s.appId === CLI_APP_ID);
-  const arm = state.servicePrincipals.find((s) => s.appId === ARM_APP_ID);
-  if (!cli || !arm) throw new Error('The emulated tenant has no service principal for the CLI client or ARM.');
-  await seedObjects(ep, { oauth2PermissionGrants: [{ clientId: cli.id, resourceId: arm.id, consentType: 'AllPrincipals', scope: 'user_impersonation' }] });
 }
 
 export function armClientFor(ep: Endpoints, user: string, log?: ArmLogEntry[]): { client: ArmClient; scopesAsked: string[][] } {

@@ -12,6 +12,6 @@ export const renderConsent: PageRenderer<'consent'> = (page) => {
       ['user', 'For my account only'],
       ['link', 'Give me an admin-consent link to send to an administrator'],
     ], c.consent, (v) => set({ consent: v })),
-    checkbox('obo', 'On-behalf-of login (enableOnbehalfOfLogin; pre-authorizes Azure API Connections on the API app)', c.obo, (v) => set({ obo: v })),
+    checkbox('obo', 'On-behalf-of login (enableOnbehalfOfLogin): the connector app gets its own Application ID URI and scope, with Azure API Connections pre-authorized for it', c.obo, (v) => set({ obo: v })),
   ];
 };

@@ -322,7 +322,7 @@ export function createArmHandler(deps: ArmDeps): ArmHandler {
     if (req.method === 'OPTIONS' && origin !== undefined && req.headers['access-control-request-method']) {
       return { status: 204, headers: allowed ? { ...corsHeaders, 'access-control-allow-methods': 'GET, POST, PUT, PATCH, DELETE, OPTIONS', 'access-control-allow-headers': String(req.headers['access-control-request-headers'] ?? 'authorization, content-type') } : {} };
     }
-    const auth = site.authV2 as { platform?: { enabled?: boolean }; globalValidation?: { requireAuthentication?: boolean; unauthenticatedClientAction?: string; excludedPaths?: string[] }; identityProviders?: { azureActiveDirectory?: { enabled?: boolean; registration?: { clientId?: string; openIdIssuer?: string }; validation?: { allowedAudiences?: string[] } } } };
+    const auth = site.authV2 as { platform?: { enabled?: boolean }; globalValidation?: { requireAuthentication?: boolean; unauthenticatedClientAction?: string; excludedPaths?: string[] }; identityProviders?: { azureActiveDirectory?: { enabled?: boolean; registration?: { clientId?: string; openIdIssuer?: string }; validation?: { allowedAudiences?: string[]; defaultAuthorizationPolicy?: { allowedApplications?: string[] }; jwtClaimChecks?: { allowedClientApplications?: string[] } } } } };
     const gv = auth.globalValidation ?? {};
     const aad = auth.identityProviders?.azureActiveDirectory;
     const excluded = (gv.excludedPaths ?? []).some((p) => req.path === p || req.path.startsWith(`${p.replace(/\/$/, '')}/`));
@@ -337,8 +337,15 @@ export function createArmHandler(deps: ArmDeps): ArmHandler {
         typeof claims.exp === 'number' && claims.exp * 1000 > Date.now() &&
         audiences.includes(String(claims.aud).replace(/\/+$/, '').toLowerCase()) &&
         String(claims.iss).replace(/\/+$/, '') === issuer;
-      if (valid) user = String(claims!.preferred_username ?? claims!.oid);
-      else if (gv.requireAuthentication === true && !excluded) {
+      if (valid) {
+        // A valid token from a client the site does not allow: 403 (defaultAuthorizationPolicy, jwtClaimChecks).
+        const client = String(claims!.azp ?? claims!.appid ?? '').toLowerCase();
+        const lists = [aad.validation?.defaultAuthorizationPolicy?.allowedApplications, aad.validation?.jwtClaimChecks?.allowedClientApplications];
+        if (lists.some((l) => Array.isArray(l) && l.length > 0 && !l.some((a) => String(a).toLowerCase() === client))) {
+          return { status: 403, headers: corsHeaders, body: 'You do not have permission to view this directory or page.' };
+        }
+        user = String(claims!.preferred_username ?? claims!.oid);
+      } else if (gv.requireAuthentication === true && !excluded) {
         switch (gv.unauthenticatedClientAction) {
           case 'Return401':
             return { status: 401, headers: { ...corsHeaders, 'www-authenticate': `Bearer realm="${site.name}.azurewebsites.net" authorization_uri="${issuer}"` }, body: 'You do not have permission to view this directory or page.' };

@@ -10,6 +10,8 @@ import { openHttpsUrl } from '../openExternal';
 import { confirmLoginHost } from '../../auth/loginHost';
 import { accountsInCache, secretStoreFrom } from './secretStorage';
 import { readAuthSettings, settingsKey, type AuthSettings } from './settings';
+import { DEFAULT_CLIENT_ID } from '../../auth/settings';
+import type { ResourceTokens, TokenResource } from '../../auth/tokens';
 
 export interface AuthDeps {
   readonly log: vscode.LogOutputChannel;
@@ -19,10 +21,17 @@ export interface AuthDeps {
 
 /** What the rest of the extension uses to sign in and get tokens. MSAL is loaded on first use only. */
 export interface Auth {
-  /** A token for Graph permissions (names or qualified scopes), asking for consent when a step needs it. */
+  /**
+   * A token for scopes of one API (Graph permission names or qualified scopes; Resource Manager and Power Platform
+   * scopes go through the Azure CLI client), asking for consent or a sign-in when a step needs it.
+   */
   getAccessToken(scopes: string[], options?: { forceRefresh?: boolean }): Promise<string>;
-  /** The sign-in service for the current settings. */
+  /** A token for a named API through the client that can get it (src/auth/tokens.ts). */
+  getAccessTokenFor(resource: TokenResource, scopes: string[], options?: { forceRefresh?: boolean }): Promise<string>;
+  /** The sign-in service for the current settings (Microsoft Graph's client). */
   service(): Promise<SignInService>;
+  /** The sign-in service of the client that reaches this API (Azure CLI for Resource Manager and Power Platform by default). */
+  serviceFor(resource: TokenResource): Promise<SignInService>;
   /** The current (validated) cloud and sign-in settings. */
   settings(): AuthSettings;
   /** For the Graph client factory: one log line per Graph request, never a token or header. */
@@ -51,7 +60,7 @@ const OPEN_SETTINGS = 'Open Settings';
 const SHOW_LOG = 'Show Log';
 
 class AuthController implements Auth, vscode.Disposable {
-  private current: { key: string; service: Promise<SignInService> } | undefined;
+  private current: { key: string; tokens: Promise<ResourceTokens> } | undefined;
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
   private readonly status: vscode.StatusBarItem;
@@ -83,27 +92,47 @@ class AuthController implements Auth, vscode.Disposable {
   }
 
   service(): Promise<SignInService> {
+    return this.serviceFor('graph');
+  }
+
+  serviceFor(resource: TokenResource): Promise<SignInService> {
+    return this.tokens().then((t) => t.service(resource));
+  }
+
+  /** One sign-in service per client for the current settings: Graph CLI Tools for Graph, Azure CLI for ARM and Power Platform. */
+  private tokens(): Promise<ResourceTokens> {
     const settings = readAuthSettings();
     const key = settingsKey(settings);
     if (this.current?.key !== key) {
-      const previous = this.current?.service;
-      void previous?.then((s) => s.dispose(), () => undefined);
-      const service = import('../../auth/signIn').then(({ SignInService }) =>
-        SignInService.create(settings, {
-          secrets: secretStoreFrom(this.context.secrets),
-          memento: this.context.workspaceState,
-          prompter: this.prompter,
-          ui: {
-            openBrowser: (url) => this.openBrowser(url),
-            showDeviceCode: (prompt) => void this.showDeviceCode(prompt.userCode, prompt.verificationUri),
-          },
-          log: { info: (m) => this.deps.log.info(m), warn: (m) => this.deps.log.warn(m) },
-        }),
+      const previous = this.current?.tokens;
+      void previous?.then((t) => t.all()).then((all) => all.forEach((s) => s.dispose()), () => undefined);
+      const override = settings.clientId !== DEFAULT_CLIENT_ID ? settings.clientId : undefined;
+      const tokens = Promise.all([import('../../auth/signIn'), import('../../auth/tokens')]).then(
+        ([{ SignInService }, { ResourceTokens, CLIENT_NAMES, whyClient }]) =>
+          new ResourceTokens(
+            settings.cloud,
+            async (clientId, resource, hint) => {
+              const service = await SignInService.create({ ...settings, clientId }, {
+                secrets: secretStoreFrom(this.context.secrets),
+                memento: this.context.workspaceState,
+                prompter: this.prompter,
+                ui: {
+                  openBrowser: (url) => this.openBrowser(url),
+                  showDeviceCode: (prompt) => void this.showDeviceCode(prompt.userCode, prompt.verificationUri),
+                },
+                log: { info: (m) => this.deps.log.info(m), warn: (m) => this.deps.log.warn(m) },
+                accountHint: hint,
+                client: { name: CLIENT_NAMES[clientId] ?? clientId, why: whyClient(resource, clientId) },
+              });
+              this.disposables.push(service.onDidChange(() => void this.refresh()));
+              return service;
+            },
+            override,
+          ),
       );
-      void service.then((s) => this.disposables.push(s.onDidChange(() => void this.refresh())), () => undefined);
-      this.current = { key, service };
+      this.current = { key, tokens };
     }
-    return this.current.service;
+    return this.current.tokens;
   }
 
   async storedAccounts(settings: AuthSettings = readAuthSettings()): Promise<{ homeAccountId: string; username: string; tenantId: string }[]> {
@@ -111,7 +140,11 @@ class AuthController implements Auth, vscode.Disposable {
   }
 
   async getAccessToken(scopes: string[], options: { forceRefresh?: boolean } = {}): Promise<string> {
-    return (await this.service()).getAccessToken(scopes, options);
+    return (await this.tokens()).getAccessTokenForScopes(scopes, options);
+  }
+
+  async getAccessTokenFor(resource: TokenResource, scopes: string[], options: { forceRefresh?: boolean } = {}): Promise<string> {
+    return (await this.tokens()).getAccessToken(resource, scopes, options);
   }
 
   logGraphRequest(entry: GraphLogEntry): void {
@@ -258,11 +291,15 @@ class AuthController implements Auth, vscode.Disposable {
       const title =
         request.reason === 'sessionExpired'
           ? `Your Microsoft Entra sign-in for ${request.account} has expired. Sign in again to continue?`
-          : `Entra Connector needs ${request.permissions.join(' and ')} for ${request.account}.`;
+          : request.reason === 'otherClient'
+            ? `Entra Connector signs ${request.account} in with ${request.client?.name ?? 'another Microsoft client'} for ${request.permissions.join(' and ')}.`
+            : `Entra Connector needs ${request.permissions.join(' and ')} for ${request.account}.`;
       const detail =
         request.reason === 'sessionExpired'
           ? 'Your sign-in or its refresh token is no longer valid.'
-          : `${request.explanation}\n\nMicrosoft's consent screen opens next. If your account may not grant it, you will get a link to send to an administrator.`;
+          : request.reason === 'otherClient'
+            ? `${request.client?.why ?? ''}\n\n${request.explanation}\n\nThe browser opens with your account already chosen: pick it to continue.`
+            : `${request.explanation}\n\nMicrosoft's consent screen opens next. If your account may not grant it, you will get a link to send to an administrator.`;
       const continueLabel = request.reason === 'sessionExpired' ? 'Sign In' : 'Continue';
       const choice = await vscode.window.showInformationMessage(title, { modal: true, detail }, continueLabel);
       if (choice !== continueLabel) return undefined;
@@ -373,7 +410,7 @@ class AuthController implements Auth, vscode.Disposable {
   }
 
   dispose(): void {
-    void this.current?.service.then((s) => s.dispose(), () => undefined);
+    void this.current?.tokens.then((t) => t.all()).then((all) => all.forEach((s) => s.dispose()), () => undefined);
     for (const d of this.disposables) d.dispose();
   }
 }

@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import type { Auth } from '../auth';
-import { ApiTargetError, connectorResource, resolveApiTarget, swaggerHost } from '../../service/apiTarget';
+import { ApiTargetError, connectorClientId, connectorResource, resolveApiTarget, swaggerHost } from '../../service/apiTarget';
 import { ArmClient } from '../../service/arm';
 import type { EasyAuthTarget } from '../../service/easyAuth';
 import { addOriginPolicy } from '../../service/connectorPolicy';
@@ -139,7 +139,7 @@ export async function runSecureServiceFlow(ui: ServiceUi, deps: FlowDeps, args: 
   if (doAuth) {
     const context = { loginEndpoint: cloud.loginEndpoint, tenantId: tenantId!, directory };
     try {
-      target = await ui.progress('Reading the API app', () => resolveApiTarget({ ...(propertiesText ? { resource: connectorResource(propertiesText) } : {}) }, context));
+      target = await ui.progress('Reading the API app', () => resolveApiTarget({ ...(propertiesText ? { resource: connectorResource(propertiesText), connectorClientId: connectorClientId(propertiesText) } : {}) }, context));
     } catch (error) {
       if (!(error instanceof ApiTargetError)) throw error;
       const answer = await ui.askApiApp(error.message);

@@ -11,7 +11,7 @@ import { RegistrationsSession, describeFailure, asDirectoryError } from '../sess
 import { childrenOf, nodeId, treeItem, type TreeNode } from './nodes';
 import { secretStorageKey } from '../../connector/secrets';
 import { DEFAULT_SECRET_DAYS } from '../../setup/context';
-import { adminCenterAppUrl, adminConsentUrl } from '../../cloud/clouds';
+import { adminCenterAppUrl, appAdminConsentUrl } from '../../cloud/clouds';
 import { addSecret, deleteAppRegistration, grantTenantConsent, registerRedirectUri, removeSecrets, secretRemovalChoices, withConsent, withoutApp, withRedirectUris, withSecrets } from '../../registrations/actions';
 import type { PasswordCredential } from '../../graph/operations';
 import type { AppRef } from '../../registrations/health';
@@ -159,7 +159,8 @@ class Actions {
         label: 'Copy Admin-Consent Link',
         run: async () => {
           const account = await this.session.account();
-          const link = adminConsentUrl(settings.cloud, { tenant: account?.tenantId ?? 'organizations', clientId: app.appId, scopes: scopes.map((s) => `${resourceUri}/${s}`), redirectUri: h.redirectUris.find((r) => r.state === 'registered')?.uri });
+          const replyUrl = h.redirectUris.find((r) => r.state === 'registered')?.uri;
+          const link = appAdminConsentUrl(settings.cloud, { tenant: account?.tenantId ?? 'organizations', clientId: app.appId, scopes: scopes.map((s) => `${resourceUri}/${s}`), ...(replyUrl ? { replyUrl } : {}) });
           await vscode.env.clipboard.writeText(link);
           void vscode.window.showInformationMessage('The admin-consent link is on the clipboard. Send it to a Microsoft Entra administrator.');
         },

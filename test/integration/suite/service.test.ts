@@ -58,19 +58,25 @@ describe('Secure the Service in the extension host', function () {
     connector = vscode.Uri.joinPath(properties, '..');
     originalProperties = await vscode.workspace.fs.readFile(properties);
     await admin(endpoints, 'POST', '/seed', { owner: ADMIN, applications: [{ appId: API_APP_ID, displayName: 'Contoso Invoices API', identifierUris: [`api://${endpoints.tenantId}/contoso-invoices`] }] });
-    // Sign in with the ARM scope the step needs: approving the device code records the user's consent to it.
-    const service = await api.auth.service();
-    const signingIn = service.signIn('deviceCode', { scopes: [armScope(api.auth.settings().cloud.armEndpoint)] });
-    let approved = 0;
-    for (let i = 0; i < 100 && approved === 0; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      approved = (await admin<{ approved: number }>(endpoints, 'POST', '/device/approve', { user: ADMIN })).approved;
+    // Sign in as the step would: Resource Manager through the Azure CLI client (pre-authorized, no consent), Graph
+    // (to read the API app) through Graph CLI Tools — one device code each, approved here.
+    for (const [service, scopes] of [
+      [await api.auth.serviceFor('arm'), [armScope(api.auth.settings().cloud.armEndpoint)]],
+      [await api.auth.serviceFor('graph'), undefined],
+    ] as const) {
+      const signingIn = service.signIn('deviceCode', scopes ? { scopes } : {});
+      let approved = 0;
+      for (let i = 0; i < 100 && approved === 0; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        approved = (await admin<{ approved: number }>(endpoints, 'POST', '/device/approve', { user: ADMIN })).approved;
+      }
+      assert.equal((await signingIn).username, ADMIN);
     }
-    assert.equal((await signingIn).username, ADMIN);
   });
 
   after(async () => {
     await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(connector, 'apiProperties.json'), originalProperties);
+    await (await api.auth.serviceFor('arm')).signOut();
     await (await api.auth.service()).signOut();
   });
 

@@ -5,6 +5,8 @@ import { InteractionRequiredAuthError, ServerError } from '@azure/msal-node';
 import { AuthFailure, networkFailure, toAuthFailure } from '../../../src/auth/errors';
 import { explainScopes } from '../../../src/auth/consent';
 import { resolveCloud } from '../../../src/cloud/clouds';
+import { fromAadsts } from '../../../src/graph/errors';
+import { explainSignInError } from '../../../src/connector/explain';
 
 const context = {
   loginEndpoint: 'https://login.microsoftonline.us',
@@ -14,6 +16,27 @@ const context = {
 };
 
 describe('sign-in error messages', () => {
+  it('AADSTS65002 names the client, the resource and the setting to change (no consent can fix it)', () => {
+    const e = toAuthFailure(new ServerError('invalid_request', '', "AADSTS65002: Consent between first party application '14d82eec-204b-4c2f-b7e8-296a70dab67e' and first party resource '797f4846-ba00-4fd7-ba43-dac1f8f63013' must be configured via preauthorization - applications owned and operated by Microsoft must get approval from the API owner before requesting tokens for that API. Trace ID: 1"), context);
+    assert.equal(e.kind, 'notPreAuthorized');
+    assert.match(e.message, /Microsoft Graph Command Line Tools \(14d82eec-204b-4c2f-b7e8-296a70dab67e\)/);
+    assert.match(e.message, /not pre-authorized for Azure Resource Manager \(AADSTS65002\)/);
+    assert.match(e.message, /entraConnector\.signIn\.clientId/);
+    assert.match(e.message, /Microsoft Azure CLI/);
+    assert.equal(e.details.setting, 'entraConnector.signIn.clientId');
+    assert.equal(e.details.adminConsentUrl, undefined, 'no admin-consent link: consent cannot fix it');
+  });
+
+  it('AADSTS codes are read whole: AADSTS7000218 is not AADSTS700021 (or any other prefix)', () => {
+    const e = toAuthFailure(new ServerError('invalid_client', '', "AADSTS7000218: The request body must contain the following parameter: 'client_assertion' or 'client_secret'."), context);
+    assert.equal(e.details.aadsts, 'AADSTS7000218');
+    const g = fromAadsts("AADSTS7000218: The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
+    assert.equal(g.code, 'AADSTS7000218');
+    assert.equal(explainSignInError('AADSTS7000218: The request body must contain ...').code, 'AADSTS7000218');
+    assert.equal(toAuthFailure(new ServerError('invalid_client', '', 'AADSTS7000822: something new'), context).details.aadsts, 'AADSTS7000822');
+    assert.notEqual(toAuthFailure(new ServerError('invalid_client', '', 'AADSTS7000822: something new'), context).kind, 'sessionExpired', '7000822 is not 700082');
+  });
+
   it('an expired refresh token (AADSTS700082) says to sign in again', () => {
     const e = toAuthFailure(new ServerError('invalid_grant', '', 'AADSTS700082: The refresh token has expired due to inactivity. The token was issued on 2026-01-01 and was inactive for 90.00:00:00. Trace ID: 1 Correlation ID: 2'), context);
     assert.equal(e.kind, 'sessionExpired');

@@ -46,7 +46,7 @@ before(async () => {
   })).value;
   resource = `api://${api.appId}`;
   await directory.updateApplication(api.id, { identifierUris: [resource] });
-  const apiSp = (await directory.upsertServicePrincipal(api.appId)).value;
+  const apiSp = (await directory.ensureServicePrincipal(api.appId)).value;
   const client = (await directory.upsertApplication(`check-online-connector-${randomUUID()}`, {
     displayName: 'Check online connector',
     signInAudience: 'AzureADMultipleOrgs',
@@ -55,7 +55,7 @@ before(async () => {
   })).value;
   clientAppId = client.appId;
   await directory.addPassword(client.id, 'connector', new Date(Date.now() + 180 * 86_400_000).toISOString());
-  const clientSp = (await directory.upsertServicePrincipal(client.appId)).value;
+  const clientSp = (await directory.ensureServicePrincipal(client.appId)).value;
   await directory.createGrant({ clientId: clientSp.id, resourceId: apiSp.id, consentType: 'AllPrincipals', scope: 'user_impersonation' });
 });
 

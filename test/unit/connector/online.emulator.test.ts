@@ -57,7 +57,7 @@ describe('online rules against the emulated tenant', () => {
     })).value;
     resource = `api://${api.appId}`;
     await directory.updateApplication(api.id, { identifierUris: [resource] });
-    const apiSp = (await directory.upsertServicePrincipal(api.appId)).value;
+    const apiSp = (await directory.ensureServicePrincipal(api.appId)).value;
     const client = (await directory.upsertApplication(`online-rules-connector-${randomUUID()}`, {
       displayName: 'Online rules connector',
       signInAudience: 'AzureADMultipleOrgs',
@@ -66,7 +66,7 @@ describe('online rules against the emulated tenant', () => {
     })).value;
     clientAppId = client.appId;
     await directory.addPassword(client.id, 'connector', new Date(Date.now() + 180 * 86_400_000).toISOString());
-    const clientSp = (await directory.upsertServicePrincipal(client.appId)).value;
+    const clientSp = (await directory.ensureServicePrincipal(client.appId)).value;
     await directory.createGrant({ clientId: clientSp.id, resourceId: apiSp.id, consentType: 'AllPrincipals', scope: 'user_impersonation' });
     assert.deepEqual(await analyzeOnline(apiProperties(clientAppId, resource), lookup(), { now }), []);
   });

@@ -33,6 +33,10 @@ class MemoryDirectory implements DirectoryLookup {
   async listGrants(clientSpId: string, resourceSpId: string) {
     return this.grants.filter((g) => g.clientId === clientSpId && g.resourceId === resourceSpId);
   }
+  async findServicePrincipalsByName(name: string) {
+    this.calls.push(`spn ${name}`);
+    return this.sps.filter((s) => (s as LookupServicePrincipal & { servicePrincipalNames?: string[] }).servicePrincipalNames?.includes(name));
+  }
 }
 
 /** A tenant where the connector is set up right. Each test breaks one thing. */

@@ -132,6 +132,15 @@ test('swagger-security-mismatch: runs only with the sibling swagger and fires wh
   assert.deepEqual(codes(props, { swaggerText: '{ not json' }), [], 'a broken swagger is its own problem, not this rule\'s');
 });
 
+test('aad-key-casing: PascalCase custom-parameter keys are information (the platform itself writes them); a mis-cased oAuthSettings stays an error', () => {
+  const pascal = analyzeApiProperties(JSON.stringify({ properties: { connectionParameters: { token: { type: 'oauthSetting', oAuthSettings: { identityProvider: 'aad', clientId: '[[DUMMY]]', scopes: [], redirectMode: 'GlobalPerConnector', properties: { IsFirstParty: 'False', AzureActiveDirectoryResourceId: 'https://graph.microsoft.com', IsOnbehalfofLoginSupported: true }, customParameters: { LoginUri: { value: 'https://login.microsoftonline.com' }, TenantId: { value: 'common' }, ResourceUri: { value: 'https://graph.microsoft.com' }, enableOnbehalfOfLogin: { value: 'false' } } } } } } }, null, 2));
+  const casing = pascal.filter((d) => d.code === 'aad-key-casing');
+  assert.equal(casing.length, 3);
+  assert.ok(casing.every((d) => d.severity === 'information'));
+  const lower = analyzeApiProperties(JSON.stringify({ properties: { connectionParameters: { token: { type: 'oauthSetting', oauthSettings: { identityProvider: 'aad' } } } } }));
+  assert.equal(lower.find((d) => d.code === 'aad-key-casing')?.severity, 'error');
+});
+
 test('aad-key-casing: no rename is offered when both spellings exist', () => {
   const base = read('clean.json').replace('"tenantId": {', '"TenantId": { "value": "common" },\n                        "tenantId": {');
   const [d] = analyzeApiProperties(base);

@@ -213,21 +213,39 @@ describe('Directory operations', () => {
     assert.equal(second.value.appId, 'a1');
   });
 
-  it('retries a service principal upsert through replication lag (NoBackingApplicationObject), then succeeds', async () => {
+  it('reads an existing service principal and writes nothing to it (an upsert would replace its tags)', async () => {
+    const t = setup([() => json(200, { id: 'sp1', appId: 'a1', tags: ['HideApp'] })]);
+    const sp = await t.dir.ensureServicePrincipal('a1');
+    assert.equal(sp.created, false);
+    assert.equal(sp.value.id, 'sp1');
+    assert.deepEqual(t.seen.map((r) => r.method), ['GET']);
+  });
+
+  it('creates a missing service principal with POST, retrying through replication lag (NoBackingApplicationObject)', async () => {
     const t = setup([
-      () => graphError(400, 'Request_BadRequest', 'does not reference a valid application object', [{ code: 'NoBackingApplicationObject' }]),
       () => graphError(404, 'Request_ResourceNotFound', 'not found'),
+      () => graphError(400, 'Request_BadRequest', 'does not reference a valid application object', [{ code: 'NoBackingApplicationObject' }]),
       () => json(201, { id: 'sp1', appId: 'a1' }),
     ]);
-    const sp = await t.dir.upsertServicePrincipal('a1');
+    const sp = await t.dir.ensureServicePrincipal('a1');
     assert.deepEqual(sp, { value: { id: 'sp1', appId: 'a1' }, created: true });
-    assert.equal(t.seen.length, 3);
+    assert.deepEqual(t.seen.map((r) => r.method), ['GET', 'POST', 'POST']);
+  });
+
+  it('adopts a service principal created meanwhile (409) instead of failing', async () => {
+    const t = setup([
+      () => graphError(404, 'Request_ResourceNotFound', 'not found'),
+      () => graphError(409, 'Request_MultipleObjectsWithSameKeyValue', 'already in use'),
+      () => json(200, { id: 'sp9', appId: 'a1' }),
+    ]);
+    const sp = await t.dir.ensureServicePrincipal('a1');
+    assert.deepEqual(sp, { value: { id: 'sp9', appId: 'a1' }, created: false });
   });
 
   it('does not retry a real 400', async () => {
-    const t = setup([() => graphError(400, 'Request_BadRequest', 'Invalid value')]);
-    await assert.rejects(t.dir.upsertServicePrincipal('a1'), (e) => toDirectoryError(e).code === 'Request_BadRequest');
-    assert.equal(t.seen.length, 1);
+    const t = setup([() => graphError(404, 'Request_ResourceNotFound', 'not found'), () => graphError(400, 'Request_BadRequest', 'Invalid value')]);
+    await assert.rejects(t.dir.ensureServicePrincipal('a1'), (e) => toDirectoryError(e).code === 'Request_BadRequest');
+    assert.equal(t.seen.length, 2);
   });
 
   it('escapes identifier URIs in filters so the client does not mistake them for a host', async () => {

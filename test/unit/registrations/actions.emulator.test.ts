@@ -83,8 +83,19 @@ describe('registrations actions', () => {
     assert.equal(health(local, noConsent).scopes[0]!.consent, 'tenant');
   });
 
+  it('grantTenantConsent reads the service principals and never writes to them: Microsoft Graph’s keeps its tags', async () => {
+    const graphSp = (await getState(ep)).servicePrincipals.find((sp) => sp.appId === '00000003-0000-0000-c000-000000000000')!;
+    await directory().client.api(`/servicePrincipals/${graphSp.id}`).patch({ tags: ['microsoft-first-party'] });
+    const seq = (await getState(ep)).requests.length;
+    await grantTenantConsent(directory(), missing.clientId, '00000003-0000-0000-c000-000000000000', ['User.Read']);
+    const state = await getState(ep);
+    assert.deepEqual(state.servicePrincipals.find((sp) => sp.id === graphSp.id)?.tags, ['microsoft-first-party']);
+    const spWrites = state.requests.slice(seq).filter((r) => r.service === 'graph' && r.method !== 'GET' && r.path.startsWith('/v1.0/servicePrincipals'));
+    assert.deepEqual(spWrites.map((r) => `${r.method} ${r.path}`), []);
+  });
+
   it('grantTenantConsent fails with 403 and a next step for a maker who may not consent tenant-wide', async () => {
-    await assert.rejects(grantTenantConsent(directory(MAKER), missing.clientId, missing.apiAppId, ['user_impersonation']), (e: Error & { error?: { status: number; next: string } }) => {
+    await assert.rejects(grantTenantConsent(directory(MAKER), missing.clientId, '00000003-0000-0000-c000-000000000000', ['User.ReadBasic.All']), (e: Error & { error?: { status: number; next: string } }) => {
       assert.equal(e.error?.status, 403);
       assert.ok(e.error?.next);
       return true;

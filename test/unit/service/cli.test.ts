@@ -31,10 +31,8 @@ async function run(ep: Endpoints, user: string, args: string[]): Promise<{ code:
   let done = false;
   const approver = (async () => {
     while (!done) {
-      if (c.err().includes('enter the code')) {
-        const r = await approveDevice(ep, user);
-        if (r.approved > 0) return;
-      }
+      // Every device code shown: one per client (Azure CLI for Resource Manager, Graph CLI Tools for Graph).
+      if (c.err().includes('enter the code')) await approveDevice(ep, user);
       await new Promise((r) => setTimeout(r, 50));
     }
   })();
@@ -87,6 +85,10 @@ describe('entra-connector secure-service (emulated tenant)', () => {
     assert.equal(local.Host.CORS, POWER_PLATFORM_ORIGINS.join(','));
     assert.deepEqual(local.Values, { FUNCTIONS_WORKER_RUNTIME: 'node' });
     assert.ok(!first.out.includes('eyJ') && !first.err.includes('eyJ'), 'no token in the output');
+    // Resource Manager through the Azure CLI client (pre-authorized; Graph CLI Tools would get AADSTS65002), Graph
+    // through Graph CLI Tools, the second sign-in saying which client and why.
+    assert.match(first.err, /Signing in to Azure Resource Manager with Microsoft Azure CLI\./);
+    assert.match(first.err, /Microsoft Graph Command Line Tools signs in to Microsoft Graph: .* Sign in as admin@contoso\.example once more:/);
 
     const filesBefore = [await readFile(join(dir, 'apiProperties.json'), 'utf8'), await readFile(join(functions, 'local.settings.json'), 'utf8')];
     const second = await run(ep, 'admin@contoso.example', [dir, '--site', WEB_APP_ID, '--json', '--origin-policy', '--functions-project', functions]);

@@ -40,6 +40,10 @@ describe('Easy Auth plan', () => {
 
   it('issuer and audiences helpers', () => {
     assert.equal(tenantIssuer('https://login.microsoftonline.us/', 'tid'), 'https://login.microsoftonline.us/tid/v2.0');
+    // v1 tokens (requestedAccessTokenVersion null/1) carry the sts issuer; Azure China's v2 issuer host is login.partner.
+    assert.equal(tenantIssuer('https://login.microsoftonline.com', 'tid', 1), 'https://sts.windows.net/tid/');
+    assert.equal(tenantIssuer('https://login.chinacloudapi.cn', 'tid', 2), 'https://login.partner.microsoftonline.cn/tid/v2.0');
+    assert.equal(tenantIssuer('https://login.chinacloudapi.cn', 'tid', 1), 'https://sts.chinacloudapi.cn/tid/');
     assert.deepEqual(apiAudiences('app-1', ['api://app-1', 'api://app-1/']), ['api://app-1', 'app-1']);
   });
 });

@@ -81,6 +81,43 @@ describe('the emulated site after securing it', () => {
     assert.equal(r.headers?.['access-control-allow-origin'], 'https://make.powerautomate.com');
   });
 
+  it('a site whose Easy Auth admits only listed client apps (the portal default): the connector app’s token gets 403 before and 200 after; the preview lists the change', async () => {
+    const CONNECTOR = '5eed0000-0000-4000-8000-00000000c0de';
+    const bearer = { authorization: `Bearer ${armToken}` };
+    const current = arm.handle(request('GET', `${SITE}/config/authsettingsV2`, bearer)).body as { properties: Record<string, unknown> };
+    // Configured in the portal: the provider admits only the API app itself.
+    const portal = planEasyAuth(current.properties, { clientId: API_APP_ID, issuer: ISSUER, audiences: [API_URI, API_APP_ID] }).after;
+    const aad = (portal.identityProviders as { azureActiveDirectory: { validation: Record<string, unknown> } }).azureActiveDirectory;
+    aad.validation.defaultAuthorizationPolicy = { allowedApplications: [API_APP_ID] };
+    aad.validation.jwtClaimChecks = { allowedClientApplications: [API_APP_ID] };
+    assert.equal(arm.handle(request('PUT', `${SITE}/config/authsettingsV2`, bearer, { properties: portal })).status, 200);
+    const connectorToken = { authorization: `Bearer ${token({ aud: API_URI, azp: CONNECTOR, appid: CONNECTOR })}` };
+    assert.equal(call('GET', '/api/invoices', connectorToken).status, 403, 'before: refused');
+    const plan = planEasyAuth(portal, { clientId: API_APP_ID, issuer: ISSUER, audiences: [API_URI, API_APP_ID], clientApplications: [CONNECTOR] });
+    assert.deepEqual(plan.changes.map((c) => [c.path, c.after]), [
+      ['identityProviders.azureActiveDirectory.validation.defaultAuthorizationPolicy.allowedApplications', [API_APP_ID, CONNECTOR]],
+      ['identityProviders.azureActiveDirectory.validation.jwtClaimChecks.allowedClientApplications', [API_APP_ID, CONNECTOR]],
+    ]);
+    assert.equal(arm.handle(request('PUT', `${SITE}/config/authsettingsV2`, bearer, { properties: plan.after })).status, 200);
+    assert.equal(call('GET', '/api/invoices', connectorToken).status, 200, 'after: admitted');
+    // An empty list restricts nothing and is left empty.
+    assert.deepEqual(planEasyAuth(plan.after, { clientId: API_APP_ID, issuer: ISSUER, audiences: [API_URI, API_APP_ID], clientApplications: [CONNECTOR] }).changes, []);
+  });
+
+  it('an API app with v1 tokens: the site is secured with the v1 issuer and the v1 token passes (the v2 issuer would refuse it)', async () => {
+    const V1 = tenantIssuer(LOGIN, TENANT, 1);
+    assert.equal(V1, `https://sts.windows.net/${TENANT}/`);
+    const bearer = { authorization: `Bearer ${armToken}` };
+    const current = arm.handle(request('GET', `${SITE}/config/authsettingsV2`, bearer)).body as { properties: Record<string, unknown> };
+    const v1Token = { authorization: `Bearer ${token({ aud: API_URI, iss: V1 })}` };
+    const wrong = planEasyAuth(current.properties, { clientId: API_APP_ID, issuer: ISSUER, audiences: [API_URI, API_APP_ID] });
+    assert.equal(arm.handle(request('PUT', `${SITE}/config/authsettingsV2`, bearer, { properties: wrong.after })).status, 200);
+    assert.equal(call('GET', '/api/invoices', v1Token).status, 401);
+    const right = planEasyAuth(wrong.after, { clientId: API_APP_ID, issuer: V1, audiences: [API_URI, API_APP_ID] });
+    assert.equal(arm.handle(request('PUT', `${SITE}/config/authsettingsV2`, bearer, { properties: right.after })).status, 200);
+    assert.equal(call('GET', '/api/invoices', v1Token).status, 200);
+  });
+
   it('wildcard-subdomain matching', () => {
     assert.ok(originAllowed('https://a.b.azure-apim.net', ['https://*.azure-apim.net']));
     assert.ok(!originAllowed('https://azure-apim.net', ['https://*.azure-apim.net']));

@@ -10,10 +10,12 @@ import {
   adminTokenSource,
   clearRequests,
   getState,
+  httpsJson,
   resetEmulator,
   seedObjects,
   setFaults,
   setPolicy,
+  signInAsBrowser,
   startEmulator,
   type Endpoints,
   type FaultRule,
@@ -23,7 +25,7 @@ import { ContractRecorder, validateGraphRequest } from '../../contract/graph-con
 import { createGraphClient } from '../../../src/graph/client';
 import { AZURE_API_CONNECTIONS_APP_ID, Directory, MICROSOFT_GRAPH_APP_ID } from '../../../src/graph/operations';
 import { createContext, type SetupChoices, type SetupContext } from '../../../src/setup/context';
-import { runSetup, type RunResult, type SetupServices, type UnmarkedApp } from '../../../src/setup/engine';
+import { adminConsentLink, resetStep, runSetup, type RunResult, type SetupServices, type UnmarkedApp } from '../../../src/setup/engine';
 import { nodeFiles } from '../../../src/setup/nodeFiles';
 import { MemoryStateStore } from '../../../src/setup/stateFile';
 import { summarize, undoSetup } from '../../../src/setup/summary';
@@ -122,6 +124,21 @@ function assertPropertiesMatch(dir: string, ctx: SetupContext) {
   assert.equal(oa.customParameters.loginUri.value, ep.loginEndpoint);
 }
 
+function was(state: Awaited<ReturnType<typeof getState>>, appId: string): string {
+  return String(state.servicePrincipals.find((sp) => sp.appId === appId)?.id);
+}
+
+/** The connector app of an on-behalf-of setup: its own Application ID URI and scope, Azure API Connections pre-authorized. */
+function assertOboOnConnector(state: Awaited<ReturnType<typeof getState>>, ctx: SetupContext): void {
+  type App = { identifierUris: string[]; requiredResourceAccess: { resourceAppId: string }[]; api: { oauth2PermissionScopes: { id: string; value: string }[]; preAuthorizedApplications: { appId: string; delegatedPermissionIds: string[] }[] } };
+  const connector = state.applications.find((a) => a.appId === ctx.objects.connectorApp?.appId) as unknown as App;
+  assert.deepEqual(connector.identifierUris, [`api://${ctx.objects.connectorApp?.appId}`]);
+  const scope = connector.api.oauth2PermissionScopes.find((s) => s.value === 'user_impersonation');
+  assert.ok(scope, 'the connector app exposes a scope');
+  assert.deepEqual(connector.api.preAuthorizedApplications, [{ appId: AZURE_API_CONNECTIONS_APP_ID, delegatedPermissionIds: [scope.id] }]);
+  assert.deepEqual(connector.requiredResourceAccess.map((r) => r.resourceAppId), [ctx.objects.apiApp?.appId], 'it keeps its permission to the API');
+}
+
 /** Runs until done or N attempts (a resumed run after a failure is the user's "Retry"). */
 async function runToEnd(ctx: SetupContext, services: ReturnType<typeof harness>['services'], attempts = 3): Promise<RunResult> {
   let result = await runSetup(ctx, services);
@@ -191,7 +208,7 @@ describe('setup engine against the emulated tenant', () => {
   const STEPS: [string, string][] = [
     ['API app upsert', '^/v1\\.0/applications\\(uniqueName=.*-api'],
     ['connector app upsert', '^/v1\\.0/applications\\(uniqueName=.*-client'],
-    ['service principal upsert', '^/v1\\.0/servicePrincipals\\(appId='],
+    ['service principal create', '^/v1\\.0/servicePrincipals$'],
     ['addPassword', '/addPassword$'],
     ['grant', '^/v1\\.0/oauth2PermissionGrants$'],
   ];
@@ -219,7 +236,7 @@ describe('setup engine against the emulated tenant', () => {
   }
 
   for (const fault of KINDS) {
-    it(`a ${fault} fault at the api://{appId} + on-behalf-of patch of the API app still converges`, async () => {
+    it(`a ${fault} fault at the api://{appId} patch of the API app or the on-behalf-of patch of the connector app still converges`, async () => {
       await setFaults(ep, { rules: [{ match: { service: 'graph', method: 'PATCH', path: '^/v1\\.0/applications/[0-9a-f-]+$' }, fault, times: 1, retryAfter: 0 }] });
       const h = harness(ADMIN);
       const dir = connectorCopy();
@@ -234,7 +251,7 @@ describe('setup engine against the emulated tenant', () => {
       assert.deepEqual({ apps: c.apps, sps: c.sps, grants: c.grants, passwords: c.passwords }, { apps: 2, sps: 2, grants: 1, passwords: 1 });
       const api = c.state.applications.find((a) => a.appId === ctx.objects.apiApp?.appId) as unknown as { identifierUris: string[]; api: { preAuthorizedApplications: { appId: string }[] } };
       assert.deepEqual(api.identifierUris, [`api://${ctx.objects.apiApp?.appId}`]);
-      assert.deepEqual(api.api.preAuthorizedApplications.map((p) => p.appId), [AZURE_API_CONNECTIONS_APP_ID]);
+      assertOboOnConnector(c.state, ctx);
       assert.equal(readProps(dir).customParameters.resourceUri.value, `api://${ctx.objects.apiApp?.appId}`);
     });
   }
@@ -268,6 +285,32 @@ describe('setup engine against the emulated tenant', () => {
     assertPropertiesMatch(dir, ctx);
   });
 
+  it('the admin-consent path works before any reply URL exists (admin center page) and ends, once the redirect URL is registered, in an /adminconsent link the tenant accepts', async () => {
+    const h = harness(MAKER);
+    const ctx = newContext(connectorCopy());
+    assert.equal((await runSetup(ctx, h.services)).ok, true);
+    // No reply URL on the connector app yet: /adminconsent would fail with AADSTS500113.
+    const bare = new URL(ctx.objects.adminConsentUrl ?? '');
+    const refused = await httpsJson<string>(bare.toString(), { ca: ep.caCertPath });
+    assert.match(refused.text, /AADSTS500113/, 'the emulated tenant refuses /adminconsent without a reply URL');
+    // In a cloud with an admin center, the link is its API-permissions page instead.
+    const publicCtx = { ...ctx, cloud: { name: 'AzureCloud', loginEndpoint: 'https://login.microsoftonline.com', graphEndpoint: 'https://graph.microsoft.com' } } as SetupContext;
+    assert.equal(adminConsentLink(publicCtx), `https://entra.microsoft.com/#view/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/~/CallAnAPI/appId/${ctx.objects.connectorApp?.appId}`);
+    // The user registers the connector's redirect URL; the link now names it and an administrator can use it.
+    const url = 'https://global.consent.azure-apim.net/redirect/contoso-20invoices-5f0123456789abcdef-0123456789abcdef';
+    Object.assign(ctx, { choices: { ...ctx.choices, redirectUrl: url } });
+    delete ctx.objects.adminConsentUrl;
+    delete ctx.objects.grant;
+    await runSetup(ctx, h.services);
+    const link = new URL(adminConsentLink(ctx));
+    assert.equal(link.searchParams.get('redirect_uri'), url);
+    const admin = await signInAsBrowser(link.toString(), { username: ADMIN, ca: ep.caCertPath });
+    assert.equal(admin.delivered?.params.admin_consent, 'True', admin.page);
+    const state = await getState(ep);
+    const connectorSp = state.servicePrincipals.find((sp) => sp.appId === ctx.objects.connectorApp?.appId);
+    assert.ok(state.oauth2PermissionGrants.some((g) => g.clientId === connectorSp?.id && g.consentType === 'AllPrincipals' && String(g.scope).includes('user_impersonation')));
+  });
+
   it('a user who may not register apps gets the cause and the next step, and nothing is created', async () => {
     await setPolicy(ep, { usersCanRegisterApps: false });
     const h = harness(MAKER);
@@ -297,7 +340,7 @@ describe('setup engine against the emulated tenant', () => {
     assert.equal(grant?.principalId, c.state.users.find((u) => u.username === MAKER)?.id);
   });
 
-  it('api://{appId} when the tenant policy demands it, and on-behalf-of pre-authorizes Azure API Connections', async () => {
+  it('api://{appId} when the tenant policy demands it; on-behalf-of gives the connector app its own URI and scope with Azure API Connections pre-authorized, and leaves the API app alone', async () => {
     await setPolicy(ep, { nonDefaultUriAddition: true });
     const h = harness(ADMIN);
     const dir = connectorCopy();
@@ -307,10 +350,12 @@ describe('setup engine against the emulated tenant', () => {
     });
     const result = await runSetup(ctx, h.services);
     assert.deepEqual(result.failures, []);
-    const api = (await getState(ep)).applications.find((a) => a.appId === ctx.objects.apiApp?.appId) as unknown as { identifierUris: string[]; api: { preAuthorizedApplications: { appId: string; delegatedPermissionIds: string[] }[] } };
+    const state = await getState(ep);
+    const api = state.applications.find((a) => a.appId === ctx.objects.apiApp?.appId) as unknown as { identifierUris: string[]; api: { preAuthorizedApplications: { appId: string; delegatedPermissionIds: string[] }[] } };
     assert.deepEqual(api.identifierUris, [`api://${ctx.objects.apiApp?.appId}`]);
-    assert.deepEqual(api.api.preAuthorizedApplications.map((p) => p.appId), [AZURE_API_CONNECTIONS_APP_ID]);
-    assert.deepEqual(api.api.preAuthorizedApplications[0]?.delegatedPermissionIds, ctx.objects.apiApp?.scopeIds);
+    assert.deepEqual(api.api.preAuthorizedApplications, [], 'on-behalf-of does not change the API app');
+    assertOboOnConnector(state, ctx);
+    assert.match(ctx.steps.connector.detail ?? '', /On-behalf-of: the connector app exposes api:\/\/.+\/user_impersonation with Azure API Connections pre-authorized/);
     const oa = readProps(dir);
     assert.equal(oa.customParameters.resourceUri.value, `api://${ctx.objects.apiApp?.appId}`);
     assert.equal(oa.customParameters.enableOnbehalfOfLogin.value, 'true');
@@ -490,6 +535,76 @@ describe('setup engine against the emulated tenant', () => {
     const state = await getState(ep);
     assert.equal(JSON.stringify(state.applications.find((a) => a.appId === apiAppId)), before);
     assert.ok(state.servicePrincipals.some((sp) => sp.appId === apiAppId));
+  });
+
+  it('a re-run that makes the apps again (Back to the first page) keeps the redirect URIs, identifier URIs, scopes and permissions someone added meanwhile', async () => {
+    const h = harness(ADMIN);
+    const dir = connectorCopy();
+    const url = 'https://global.consent.azure-apim.net/redirect/contoso-20invoices-5f0123456789abcdef-0123456789abcdef';
+    const first = newContext(dir, { redirectUrl: url });
+    assert.equal((await runSetup(first, h.services)).ok, true);
+    const apiId = String(first.objects.apiApp?.id);
+    const connectorId = String(first.objects.connectorApp?.id);
+    // Someone else edits both apps in the portal.
+    const theirs = 'https://contoso.example/their-callback';
+    const theirScope = { id: '7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d', value: 'reports.read', type: 'User' as const, isEnabled: true, adminConsentDisplayName: 'Read reports', adminConsentDescription: 'Read reports' };
+    const api = await h.directory.getApplicationByAppId(String(first.objects.apiApp?.appId));
+    await h.directory.updateApplication(apiId, { identifierUris: [...(api?.identifierUris ?? []), 'api://contoso.example/reports'], api: { ...(api?.api ?? {}), oauth2PermissionScopes: [...(api?.api?.oauth2PermissionScopes ?? []), theirScope] } });
+    const graphAccess = { resourceAppId: MICROSOFT_GRAPH_APP_ID, resourceAccess: [{ id: 'e1fe6dd8-ba31-4d61-89e7-88639da4683d', type: 'Scope' }] };
+    const connector = await h.directory.getApplicationByAppId(String(first.objects.connectorApp?.appId));
+    await h.directory.updateApplication(connectorId, { web: { redirectUris: [url, theirs] }, requiredResourceAccess: [...(connector?.requiredResourceAccess ?? []), graphAccess] });
+    // The user went Back to the first page: the setup finds its apps by uniqueName (and its tag) and runs every step again.
+    resetStep(first, 'service');
+    const second = first;
+    const result = await runSetup(second, h.services);
+    assert.deepEqual(result.failures, []);
+    assert.equal(second.objects.apiApp?.appId, first.objects.apiApp?.appId);
+    const state = await getState(ep);
+    const apiAfter = state.applications.find((a) => a.id === apiId) as unknown as { identifierUris: string[]; api: { oauth2PermissionScopes: { value: string }[] } };
+    assert.deepEqual(apiAfter.identifierUris, [`api://${ep.tenantId}/contoso-invoices-api`, 'api://contoso.example/reports']);
+    assert.deepEqual(apiAfter.api.oauth2PermissionScopes.map((x) => x.value), ['user_impersonation', 'reports.read']);
+    const connectorAfter = state.applications.find((a) => a.id === connectorId) as unknown as { web: { redirectUris: string[] }; requiredResourceAccess: { resourceAppId: string }[] };
+    assert.deepEqual(connectorAfter.web.redirectUris, [url, theirs]);
+    assert.deepEqual(connectorAfter.requiredResourceAccess.map((r) => r.resourceAppId), [String(first.objects.apiApp?.appId), MICROSOFT_GRAPH_APP_ID]);
+  });
+
+  it('going Back and running again (the connector step reset) keeps a redirect URI someone added', async () => {
+    const h = harness(ADMIN);
+    const ctx = newContext(connectorCopy());
+    assert.equal((await runSetup(ctx, h.services)).ok, true);
+    const theirs = 'https://contoso.example/added-by-someone';
+    await h.directory.updateApplication(String(ctx.objects.connectorApp?.id), { web: { redirectUris: [theirs] } });
+    resetStep(ctx, 'connector');
+    assert.equal((await runSetup(ctx, h.services)).ok, true);
+    const app = (await getState(ep)).applications.find((a) => a.appId === ctx.objects.connectorApp?.appId) as unknown as { web: { redirectUris: string[] } };
+    assert.deepEqual(app.web.redirectUris, [theirs]);
+  });
+
+  it('service principals that exist are read, never written: foreign tags on the API app’s and Microsoft Graph’s service principals stay', async () => {
+    const seeded = await seedObjects(ep, {
+      owner: ADMIN,
+      applications: [{ displayName: 'Vendor API', identifierUris: ['api://vendor.contoso.example'], tags: ['vendor-app'], api: { oauth2PermissionScopes: [{ id: '3b4f1a52-7d0e-4c6a-9f1e-2a5b8c9d0e12', value: 'user_impersonation', type: 'User', isEnabled: true, adminConsentDisplayName: 'Access', adminConsentDescription: 'Access' }] } }],
+    });
+    const apiAppId = String(seeded.applications[0]?.appId);
+    await seedObjects(ep, { owner: ADMIN, servicePrincipals: [{ appId: apiAppId, tags: ['HideApp', 'WindowsAzureActiveDirectoryIntegratedApp', 'vendor'] }] });
+    const h = harness(ADMIN);
+    const graphSp = await h.directory.getServicePrincipalByAppId(MICROSOFT_GRAPH_APP_ID);
+    await h.directory.client.api(`/servicePrincipals/${graphSp?.id}`).patch({ tags: ['microsoft-first-party'] });
+    await clearRequests(ep);
+    const before = await getState(ep);
+    for (const service of [{ kind: 'existing' as const, appId: apiAppId }, { kind: 'microsoft' as const, appId: MICROSOFT_GRAPH_APP_ID, resourceUri: 'https://graph.microsoft.com', scopes: ['User.Read'] }]) {
+      const ctx = newContext(connectorCopy(), { service });
+      assert.deepEqual((await runSetup(ctx, h.services)).failures, []);
+    }
+    const after = await getState(ep);
+    for (const appId of [apiAppId, MICROSOFT_GRAPH_APP_ID]) {
+      const was = before.servicePrincipals.find((sp) => sp.appId === appId);
+      const now = after.servicePrincipals.find((sp) => sp.appId === appId);
+      assert.deepEqual(now?.tags, was?.tags, appId);
+    }
+    assert.deepEqual(after.applications.find((a) => a.appId === apiAppId)?.tags, ['vendor-app']);
+    const writesToTheirs = after.requests.filter((r) => r.service === 'graph' && r.method !== 'GET' && [was(before, apiAppId), was(before, MICROSOFT_GRAPH_APP_ID)].some((id) => r.path.includes(id)));
+    assert.deepEqual(writesToTheirs.map((r) => `${r.method} ${r.path}`), []);
   });
 
   it('every request body the engine sent validates against the Graph v1.0 contract', () => {

@@ -139,7 +139,8 @@ describe('apiProperties.json created and swagger security', () => {
     assert.equal(token.type, 'oauthSetting');
     assert.equal(token.oAuthSettings.customParameters.tenantId.value, 'common');
     assert.equal(token.oAuthSettings.customParameters.enableOnbehalfOfLogin.value, 'false');
-    assert.equal(token.oAuthSettings.properties.IsOnbehalfofLoginSupported, false);
+    // A capability flag, true in every aad connector of the corpus (also the 17 with enableOnbehalfOfLogin "false").
+    assert.equal(token.oAuthSettings.properties.IsOnbehalfofLoginSupported, true);
     assert.equal(parsed.properties.connectionParameters['token:TenantId'].metadata.sourceType, 'AzureActiveDirectoryTenant');
     assert.doesNotMatch(change.after, /secret/i);
   });
