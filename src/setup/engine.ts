@@ -157,10 +157,12 @@ function mergeAccess(current: Application['requiredResourceAccess'], access: Non
  * someone else added since: identifier URIs, scopes, redirect URIs and permissions are merged, never replaced.
  * Undefined when nothing needs writing.
  */
-function mergedUpdate(app: Application, wanted: { displayName?: string; identifierUris?: string[]; scope?: PermissionScope; redirectUris?: string[]; access?: NonNullable<Application['requiredResourceAccess']>[number] }): Partial<Application> | undefined {
+function mergedUpdate(app: Application, wanted: { displayName?: string; signInAudience?: string; identifierUris?: string[]; scope?: PermissionScope; redirectUris?: string[]; access?: NonNullable<Application['requiredResourceAccess']>[number] }): Partial<Application> | undefined {
   const body: Partial<Application> = {};
   // The user renamed it (went Back and changed the answer): a name is not a collection, it is simply set.
   if (wanted.displayName && wanted.displayName !== app.displayName) body.displayName = wanted.displayName;
+  // The user changed the audience (single ↔ multi-tenant): also a plain value.
+  if (wanted.signInAudience && wanted.signInAudience !== app.signInAudience) body.signInAudience = wanted.signInAudience;
   if (wanted.identifierUris) {
     const uris = union(app.identifierUris, wanted.identifierUris);
     if (uris.length !== (app.identifierUris ?? []).length) body.identifierUris = uris;
@@ -260,7 +262,7 @@ const TASKS: readonly Task[] = [
         if (claimed) {
           // Made by an earlier run of this setup: read, merge, write (an upsert would replace its collections and drop
           // identifier URIs and scopes someone added since).
-          const update = mergedUpdate(claimed.app, { displayName: s.displayName, ...(uri ? { identifierUris: [uri] } : {}), scope });
+          const update = mergedUpdate(claimed.app, { displayName: s.displayName, signInAudience: s.audience, ...(uri ? { identifierUris: [uri] } : {}), scope });
           if (update) await dir.updateApplication(claimed.app.id, update);
           value = { ...claimed.app, ...update };
           scope = (value.api?.oauth2PermissionScopes ?? []).find((x) => x.value === scope.value && x.isEnabled !== false) ?? scope;
