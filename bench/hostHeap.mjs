@@ -3,7 +3,7 @@
 // (this checkout's dist/, built by bench/run.mjs) and the payload as `extensionTestsPath`, the way
 // test/integration/run.mjs runs the integration suite, and waits for the payload's JSON result. Always stops
 // code-server, Chromium and the emulator. Resolves to the figures, or `{ notMeasured: why }`.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
 import {
@@ -41,7 +41,7 @@ export async function measureHostHeap({ say, root }) {
     seedUserSettings(join(base, 'user-data'), emulator.endpoints);
     server = await startCodeServer({
       baseDir: base,
-      env: { ENTRA_BENCH_HEAP_RESULTS: resultsFile, ...(process.env.ENTRA_BENCH_HEAP_REFRESHES ? { ENTRA_BENCH_HEAP_REFRESHES: process.env.ENTRA_BENCH_HEAP_REFRESHES } : {}), ENTRA_EMULATOR: emulator.line, NODE_EXTRA_CA_CERTS: emulator.endpoints.caCertPath },
+      env: { ENTRA_BENCH_HEAP_RESULTS: resultsFile, ENTRA_BENCH_HEAP_SNAPSHOTS: base, ...(process.env.ENTRA_BENCH_HEAP_REFRESHES ? { ENTRA_BENCH_HEAP_REFRESHES: process.env.ENTRA_BENCH_HEAP_REFRESHES } : {}), ENTRA_EMULATOR: emulator.line, NODE_EXTRA_CA_CERTS: emulator.endpoints.caCertPath },
       log: process.env.ENTRA_BENCH_VERBOSE ? (s) => process.stderr.write(s) : undefined,
     });
     const { chromium } = await import('playwright-core');
@@ -52,7 +52,8 @@ export async function measureHostHeap({ say, root }) {
     for (;;) {
       if (existsSync(resultsFile)) {
         const r = JSON.parse(readFileSync(resultsFile, 'utf8'));
-        if (r.done) return r.result ?? { notMeasured: `the in-host payload failed: ${String(r.error).split('\n').slice(0, 3).join(' | ').slice(0, 400)}` };
+        if (r.done && !r.result) return { notMeasured: `the in-host payload failed: ${String(r.error).split('\n').slice(0, 3).join(' | ').slice(0, 400)}` };
+        if (r.done) return { ...r.result, growth: snapshotGrowth(base) };
       }
       if (Date.now() > deadline) return { notMeasured: `no result from the extension host within ${LIMIT_MS / 1000} s (set ENTRA_BENCH_HEAP_TIMEOUT_MS)` };
       await new Promise((r) => setTimeout(r, 500));
@@ -65,4 +66,42 @@ export async function measureHostHeap({ say, root }) {
     await emulator?.stop().catch(() => {});
     removeDir(base);
   }
+}
+
+/** Self size and count per constructor (object), closure name, or kind, in a V8 heap snapshot. */
+function byKind(file) {
+  const snap = JSON.parse(readFileSync(file, 'utf8'));
+  const f = snap.snapshot.meta.node_fields;
+  const types = snap.snapshot.meta.node_types[0];
+  const [t, n, sz] = [f.indexOf('type'), f.indexOf('name'), f.indexOf('self_size')];
+  const nodes = snap.nodes;
+  const out = new Map();
+  for (let i = 0; i < nodes.length; i += f.length) {
+    const type = types[nodes[i + t]];
+    const name = snap.strings[nodes[i + n]];
+    const key = type === 'object' ? name : type === 'closure' ? `closure ${name || '(anonymous)'}` : type === 'string' || type === 'concatenated string' || type === 'sliced string' ? '(strings)' : `(${type}) ${type === 'array' || type === 'hidden' ? name : ''}`.trim();
+    const e = out.get(key) ?? { count: 0, bytes: 0 };
+    e.count++;
+    e.bytes += nodes[i + sz];
+    out.set(key, e);
+  }
+  return out;
+}
+
+/** What grew between the two snapshots of the later window, per refresh, largest first; undefined without snapshots. */
+function snapshotGrowth(dir) {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.heapsnapshot')).sort((a, b) => Number(/\d+/.exec(a)[0]) - Number(/\d+/.exec(b)[0]));
+  if (files.length !== 2) return undefined;
+  const [from, to] = files.map((f) => Number(/\d+/.exec(f)[0]));
+  const a = byKind(join(dir, files[0]));
+  const b = byKind(join(dir, files[1]));
+  const refreshes = to - from;
+  const rows = [];
+  for (const [key, e] of b) {
+    const before = a.get(key) ?? { count: 0, bytes: 0 };
+    if (e.bytes > before.bytes) rows.push({ kind: key, bytesPerRefresh: Math.round(((e.bytes - before.bytes) / refreshes) * 10) / 10, countPerRefresh: Math.round(((e.count - before.count) / refreshes) * 100) / 100 });
+  }
+  rows.sort((x, y) => y.bytesPerRefresh - x.bytesPerRefresh);
+  const total = [...b.values()].reduce((s, e) => s + e.bytes, 0) - [...a.values()].reduce((s, e) => s + e.bytes, 0);
+  return { fromRefresh: from, toRefresh: to, totalBytesPerRefresh: Math.round((total / refreshes) * 10) / 10, top: rows.slice(0, 10) };
 }

@@ -15,6 +15,7 @@ import { runSetup } from '../src/setup/engine';
 import { nodeFiles } from '../src/setup/nodeFiles';
 import { MemoryStateStore } from '../src/setup/stateFile';
 import { runCli } from '../src/cli/run';
+import { analyzeApiProperties } from '../src/connector/rules';
 import { startEmulatorProcess } from '../scripts/codeServer.mjs';
 import { treeSeed, THREE_STATES, type ConnectorSpec } from '../emulator/src/seeds/connectors';
 
@@ -218,6 +219,56 @@ async function checkPerFile() {
   return { files: files.length, p50Ms: round(pct(times, 50), 3), p99Ms: round(pct(times, 99), 3), maxMs: round(Math.max(...times), 2), largest };
 }
 
+/**
+ * What the extension computes per keystroke once the debounce fires: the rule table over the largest corpus file with
+ * its sibling swagger, alternating the text before and after the bench's edit (`"oauth2"` → `"aad"`), in one warm
+ * process, as the extension host runs it.
+ */
+function diagnosticsCompute() {
+  const files = corpusFiles(CORPUS).sort((a, b) => statSync(b).size - statSync(a).size);
+  const file = files[0] as string;
+  const text = readFileSync(file, 'utf8');
+  const edited = text.replace(/("identityProvider":\s*")oauth2"/, '$1aad"');
+  if (edited === text) throw new Error(`no "identityProvider": "oauth2" in ${file}`);
+  let swaggerText: string | undefined;
+  try {
+    swaggerText = readFileSync(join(file, '..', 'apiDefinition.swagger.json'), 'utf8');
+  } catch {
+    swaggerText = undefined;
+  }
+  const options = { cloud: { name: 'AzureCloud' as const, loginEndpoint: 'https://login.microsoftonline.com' }, swaggerText };
+  // CPU time of this process (user + system), not wall time: on a shared 2-core machine the scheduler's pauses would
+  // otherwise be the p99. The floor, interleaved: JSON.parse of the same text (the least any check of it costs).
+  const cpuMs = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
+  for (let i = 0; i < 40; i++) analyzeApiProperties(i % 2 ? edited : text, options);
+  const rules: number[] = [];
+  const parse: number[] = [];
+  const wall: number[] = [];
+  for (let i = 0; i < 400; i++) {
+    const input = i % 2 ? edited : text;
+    let t0 = cpuMs();
+    const w0 = performance.now();
+    analyzeApiProperties(input, options);
+    wall.push(performance.now() - w0);
+    rules.push(cpuMs() - t0);
+    t0 = cpuMs();
+    JSON.parse(input);
+    parse.push(cpuMs() - t0);
+  }
+  return {
+    file: file.slice(CORPUS.length + 1),
+    bytes: text.length,
+    swagger: swaggerText !== undefined,
+    runs: rules.length,
+    cpu: { p50Ms: round(pct(rules, 50), 3), p99Ms: round(pct(rules, 99), 3), maxMs: round(Math.max(...rules), 2) },
+    floorJsonParseCpu: { p50Ms: round(pct(parse, 50), 3), p99Ms: round(pct(parse, 99), 3) },
+    wall: { p50Ms: round(pct(wall, 50), 3), p99Ms: round(pct(wall, 99), 3) },
+  };
+}
+
 async function main() {
   const what = new Set(process.argv.slice(2));
   const all = what.size === 0;
@@ -240,6 +291,7 @@ async function main() {
     result.memory = t.memory;
   }
   if (all || what.has('check')) result.checkPerFile = await checkPerFile();
+  if (all || what.has('diagnostics')) result.diagnosticsCompute = diagnosticsCompute();
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-const LIMIT_MS = Number(process.env.ENTRA_BENCH_VSCODE_TIMEOUT_MS ?? 360_000);
+const LIMIT_MS = Number(process.env.ENTRA_BENCH_VSCODE_TIMEOUT_MS ?? 600_000);
 
 export async function measureInVsCode({ say, caPath, root }) {
   const script = join(root, 'bench', 'vscode.ts');

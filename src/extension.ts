@@ -1,36 +1,58 @@
 import * as vscode from 'vscode';
-import { registerCommands } from './vscode/commands';
-import { ConnectorsTreeProvider } from './vscode/tree/connectorsTree';
 import { createLog } from './vscode/log';
 import { registerAuth, type Auth } from './vscode/auth';
-import { registerRegistrationViews } from './vscode/tree';
-import { registerWizard } from './vscode/wizard/panel';
-import { registerServiceCommands } from './vscode/service';
-import { registerDiagnostics } from './vscode/diagnostics';
+import { commandStandIns, contributedCommands, ConnectorsView, LazyTree } from './vscode/lazy';
+import type { TreeNode } from './vscode/tree/nodes';
+
+const AUTH_COMMANDS = ['entraConnector.signIn', 'entraConnector.signOut', 'entraConnector.switchAccount', 'entraConnector.switchTenant'];
+const WIZARD_VIEW_TYPE = 'entraConnector.wizard';
 
 /**
- * Activation wires things together and nothing else: heavy modules (MSAL, the Graph client) are loaded
- * only when a command first needs them, so that VS Code's start is not slowed down by this extension.
+ * Activation wires things together and nothing else: the sign-in state (status bar, view header) and stand-ins.
+ * The features (./vscode/features: wizard, diagnostics and their rule table, trees, Secure the Service) load through
+ * one dynamic import() when first needed — a command, a visible view, an open apiProperties.json — and MSAL and the
+ * Graph client later still, when a command first calls Microsoft, so that VS Code's start is not slowed down.
  */
 export function activate(context: vscode.ExtensionContext): ExtensionApi | ExtensionTestApi {
+  const started = performance.now();
   const log = createLog();
   context.subscriptions.push(log);
 
-  const connectors = new ConnectorsTreeProvider();
+  let loaded: Promise<typeof import('./vscode/features')> | undefined;
+  const features = () =>
+    (loaded ??= import('./vscode/features').then((m) => {
+      standIns.dispose();
+      m.registerFeatures(context, { log, auth, connectors, appRegistrations });
+      return m;
+    }));
+  const connectors = new ConnectorsView(features);
+  const appRegistrations = new LazyTree<TreeNode>(features);
   const connectorsView = vscode.window.createTreeView('entraConnector.connectors', { treeDataProvider: connectors });
-  context.subscriptions.push(connectors, connectorsView);
+  const appRegistrationsView = vscode.window.createTreeView('entraConnector.appRegistrations', { treeDataProvider: appRegistrations, showCollapseAll: true });
+  context.subscriptions.push(connectors, connectorsView, appRegistrations, appRegistrationsView);
 
-  registerCommands(context, { log, connectors });
   const auth = registerAuth(context, { log, view: connectorsView });
-  // The guided setup's sign-in, CodeLens on apiProperties.json and diff previews (issue 4).
-  registerWizard(context, { log, auth });
-  // apiProperties.json problems, quick fixes and the sign-in error explainer (issue 5).
-  registerDiagnostics(context, { log, auth });
-  // Secure the Service: App Service / Functions authentication and CORS through Azure Resource Manager (issue 8).
-  registerServiceCommands(context, { log, auth });
-  // The registrations tree: connectors' app registrations, the user's own apps, and their actions (issue 7).
-  registerRegistrationViews(context, { log, auth, connectors });
-  log.info(`Entra Connector ${context.extension.packageJSON.version as string} activated.`);
+  const standIns = commandStandIns(contributedCommands(context, AUTH_COMMANDS), features);
+  context.subscriptions.push(
+    standIns,
+    vscode.window.registerWebviewPanelSerializer(WIZARD_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel) => void (await features()).WizardPanel.revive(context, log, panel),
+    }),
+  );
+  // The diagnostics, CodeLens and quick fixes of an open connector file need the features now.
+  const connectorFile = (d: vscode.TextDocument) => /\/(apiproperties|apidefinition\.swagger)\.json$/i.test(d.uri.path);
+  if (vscode.workspace.textDocuments.some(connectorFile)) void features();
+  else {
+    const opened = vscode.workspace.onDidOpenTextDocument((d) => {
+      if (!connectorFile(d)) return;
+      opened.dispose();
+      void features();
+    });
+    context.subscriptions.push(opened);
+  }
+  // npm run bench's floor for the wizard's first paint (src/vscode/benchFloor.ts); never set outside the bench.
+  if (process.env.ENTRA_BENCH_FLOOR === '1') void import('./vscode/benchFloor').then((m) => m.registerBenchFloor(context));
+  log.info(`Entra Connector ${context.extension.packageJSON.version as string} activated (activate() took ${(performance.now() - started).toFixed(1)} ms).`);
   // Other extensions get a frozen facade that reaches nothing: no token getter, no SecretStorage, no tree provider.
   // The views and the sign-in are exported only to this extension's own tests and development host.
   return context.extensionMode === vscode.ExtensionMode.Production ? productionApi() : ({ ...productionApi(), connectors, auth } satisfies ExtensionTestApi);
@@ -52,6 +74,6 @@ export function productionApi(): ExtensionApi {
 
 /** In development and test hosts only (never in production): the views and the sign-in, for the extension's own integration tests. */
 export interface ExtensionTestApi extends ExtensionApi {
-  readonly connectors: ConnectorsTreeProvider;
+  readonly connectors: ConnectorsView;
   readonly auth: Auth;
 }

@@ -171,6 +171,17 @@ async function measure() {
     if (i % 10 === 0) every10.push(await heapUsed());
   }
   const refreshMs = Date.now() - t0;
+  // After the sampled refreshes (a snapshot disturbs the heap it measures): snapshots before and after 100 more
+  // refreshes (ENTRA_BENCH_HEAP_SNAPSHOTS, a folder); what grows between them, by constructor, names the cause of a
+  // slope (bench/hostHeap.mjs diffs them).
+  const snapshots = process.env.ENTRA_BENCH_HEAP_SNAPSHOTS;
+  if (snapshots) {
+    await heapUsed();
+    v8.writeHeapSnapshot(`${snapshots}/after-${REFRESHES}.heapsnapshot`);
+    for (let i = 1; i <= 100; i++) await refreshAndDraw(api.connectors);
+    await heapUsed();
+    v8.writeHeapSnapshot(`${snapshots}/after-${REFRESHES + 100}.heapsnapshot`);
+  }
   await (await api.auth.service()).signOut().catch(() => undefined);
   const series = every10.map(mb);
   const perTen = (xs: number[]) => Math.round(slope(xs.map((b) => b / 1024 ** 2)) * 1000) / 1000;

@@ -161,8 +161,8 @@ function mergedUpdate(app: Application, wanted: { displayName?: string; signInAu
   const body: Partial<Application> = {};
   // The user renamed it (went Back and changed the answer): a name is not a collection, it is simply set.
   if (wanted.displayName && wanted.displayName !== app.displayName) body.displayName = wanted.displayName;
-  // The user changed the audience (single ↔ multi-tenant): also a plain value.
-  if (wanted.signInAudience && wanted.signInAudience !== app.signInAudience) body.signInAudience = wanted.signInAudience;
+  // Likewise the audience (single ↔ multi-tenant), a value the user chose on the API page.
+  if (wanted.signInAudience && wanted.signInAudience !== (app.signInAudience ?? 'AzureADMyOrg')) body.signInAudience = wanted.signInAudience;
   if (wanted.identifierUris) {
     const uris = union(app.identifierUris, wanted.identifierUris);
     if (uris.length !== (app.identifierUris ?? []).length) body.identifierUris = uris;
@@ -379,7 +379,7 @@ const TASKS: readonly Task[] = [
           let created = false;
           if (claimed) {
             // Made by an earlier run: keep the redirect URIs and permissions someone added since (read, merge, write).
-            const update = mergedUpdate(claimed.app, { displayName: c.displayName, ...(redirectUrl ? { redirectUris: [redirectUrl] } : {}), access });
+            const update = mergedUpdate(claimed.app, { displayName: c.displayName, signInAudience: connectorAudience(ctx), ...(redirectUrl ? { redirectUris: [redirectUrl] } : {}), access });
             if (update) await dir.updateApplication(claimed.app.id, update);
             value = { ...claimed.app, ...update };
           } else {

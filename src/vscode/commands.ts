@@ -20,12 +20,4 @@ export function registerCommands(context: vscode.ExtensionContext, deps: Command
   });
   register('entraConnector.refresh', () => deps.connectors.refresh());
   register('entraConnector.showLog', () => deps.log.show());
-
-  context.subscriptions.push(
-    vscode.window.registerWebviewPanelSerializer(WizardPanel.viewType, {
-      deserializeWebviewPanel: async (panel) => {
-        WizardPanel.revive(context, deps.log, panel);
-      },
-    }),
-  );
 }

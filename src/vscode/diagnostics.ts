@@ -5,6 +5,7 @@ import { analyzeOnline } from '../connector/online';
 import { analyzeApiProperties, type AnalysisOptions } from '../connector/rules';
 import type { Auth } from './auth';
 import { registerCodeActions } from './codeActions';
+import { DIAGNOSTICS_DEBOUNCE_MS } from './debounce';
 import { registerExplainCommand } from './explainCommand';
 import { registerHovers } from './hovers';
 import { describeFailure, RegistrationsSession } from './session';
@@ -12,7 +13,6 @@ import { describeFailure, RegistrationsSession } from './session';
 export const DIAGNOSTIC_SOURCE = 'Entra Connector';
 const FILE_NAME = 'apiproperties.json';
 const SWAGGER_NAME = 'apiDefinition.swagger.json';
-const DEBOUNCE_MS = 300;
 
 export interface DiagnosticsDeps {
   readonly log: vscode.LogOutputChannel;
@@ -124,7 +124,7 @@ export function registerDiagnostics(context: vscode.ExtensionContext, deps: Diag
     timers.set(key, setTimeout(() => {
       timers.delete(key);
       void run(document);
-    }, DEBOUNCE_MS));
+    }, DIAGNOSTICS_DEBOUNCE_MS));
   };
 
   context.subscriptions.push(

@@ -1,6 +1,6 @@
 // Helpers for end-to-end tests: a real VS Code (code-server) with the extension installed, driven through
 // Debian's Chromium by playwright-core. See test/README.md.
-import { cpSync, existsSync, mkdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type FrameLocator, type Page } from 'playwright-core';
 import {
@@ -42,6 +42,10 @@ export interface LaunchOptions {
   readonly emulator?: boolean;
   /** Extra environment for code-server and so for the extension host. */
   readonly env?: Record<string, string>;
+  /** More extension folders to install unpacked beside this one (the bench's empty extension). */
+  readonly extensions?: readonly string[];
+  /** User keybindings (`<user-data>/User/keybindings.json`), e.g. to run a command that has no palette entry. */
+  readonly keybindings?: readonly { key: string; command: string }[];
 }
 
 const open = new Set<Workbench>();
@@ -94,6 +98,11 @@ export async function launchWorkbench(options: LaunchOptions = {}): Promise<Work
     const workspaceDir = copySampleWorkspace(base);
     seedUserSettings(join(base, 'user-data'), emulator?.endpoints, options.settings);
     installUnpacked(join(base, 'extensions'));
+    for (const dir of options.extensions ?? []) {
+      const m = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { publisher: string; name: string; version: string };
+      cpSync(dir, join(base, 'extensions', `${m.publisher}.${m.name}-${m.version}`), { recursive: true });
+    }
+    if (options.keybindings) writeFileSync(join(base, 'user-data', 'User', 'keybindings.json'), JSON.stringify(options.keybindings, null, 2));
     server = await startCodeServer({
       baseDir: base,
       env: {

@@ -4,7 +4,7 @@ import type { ConsentPrompter, ConsentRequest, InteractiveMethod } from '../../a
 import type { AuthFailure } from '../../auth/errors';
 import type { GraphLogEntry } from '../../graph/client';
 import { cacheKey } from '../../auth/secretCache';
-import { CloudConfigError } from '../../cloud/clouds';
+import type { CloudConfigError } from '../../cloud/clouds';
 import { graphLogLine } from './graphLog';
 import { openHttpsUrl } from '../openExternal';
 import { confirmLoginHost } from '../../auth/loginHost';
@@ -38,6 +38,8 @@ export interface Auth {
   logGraphRequest(entry: GraphLogEntry): void;
   /** The accounts whose tokens are in VS Code's SecretStorage for the current settings (read without loading MSAL). */
   storedAccounts(): Promise<{ homeAccountId: string; username: string; tenantId: string }[]>;
+  /** The workspace's active account as the status bar shows it (read from SecretStorage without loading MSAL). */
+  activeAccount(): Promise<{ homeAccountId: string; username: string; tenantId: string } | undefined>;
   /** Shows an AuthFailure with its next step (and the admin-consent link when there is one). */
   showFailure(error: unknown): Promise<void>;
   readonly onDidChange: vscode.Event<void>;
@@ -61,6 +63,7 @@ const SHOW_LOG = 'Show Log';
 
 class AuthController implements Auth, vscode.Disposable {
   private current: { key: string; tokens: Promise<ResourceTokens> } | undefined;
+  private active: Promise<{ homeAccountId: string; username: string; tenantId: string } | undefined> | undefined;
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
   private readonly status: vscode.StatusBarItem;
@@ -137,6 +140,21 @@ class AuthController implements Auth, vscode.Disposable {
 
   async storedAccounts(settings: AuthSettings = readAuthSettings()): Promise<{ homeAccountId: string; username: string; tenantId: string }[]> {
     return accountsInCache(await this.context.secrets.get(cacheKey(settings.cloud, settings.clientId)));
+  }
+
+  /**
+   * The account chosen in this workspace if it is still in the cache, else the first cached one (as MSAL's sign-in
+   * service picks it). Kept from the last refresh, which runs at activation and whenever the cache or the settings change.
+   */
+  activeAccount(): Promise<{ homeAccountId: string; username: string; tenantId: string } | undefined> {
+    return (this.active ??= this.readActiveAccount(readAuthSettings()));
+  }
+
+  private async readActiveAccount(settings: AuthSettings): Promise<{ homeAccountId: string; username: string; tenantId: string } | undefined> {
+    const accounts = await this.storedAccounts(settings);
+    const entry = this.context.workspaceState.get<{ homeAccountId: string; tenantId: string }>(`entraConnector.activeAccount.${settings.cloud.name}.${settings.clientId}`);
+    const chosen = (entry && accounts.find((a) => a.homeAccountId === entry.homeAccountId)) || accounts[0];
+    return chosen && { ...chosen, tenantId: entry?.homeAccountId === chosen.homeAccountId ? entry.tenantId : chosen.tenantId };
   }
 
   async getAccessToken(scopes: string[], options: { forceRefresh?: boolean } = {}): Promise<string> {
@@ -258,9 +276,11 @@ class AuthController implements Auth, vscode.Disposable {
   }
 
   async showFailure(error: unknown): Promise<void> {
-    if (error instanceof CloudConfigError) {
+    // By name, as for AuthFailure: the sign-in service (MSAL's side, dist/signIn.js) has its own copy of the class.
+    if (error instanceof Error && error.name === 'CloudConfigError') {
+      const setting = (error as CloudConfigError).setting;
       const choice = await vscode.window.showErrorMessage(error.message, OPEN_SETTINGS);
-      if (choice) await vscode.commands.executeCommand('workbench.action.openSettings', error.setting);
+      if (choice) await vscode.commands.executeCommand('workbench.action.openSettings', setting);
       return;
     }
     const failure = asAuthFailure(error);
@@ -381,13 +401,14 @@ class AuthController implements Auth, vscode.Disposable {
     try {
       settings = readAuthSettings();
     } catch (error) {
+      this.active = undefined;
       this.render(undefined, error instanceof Error ? error.message : String(error));
       return;
     }
-    const accounts = await this.storedAccounts(settings);
-    const entry = this.context.workspaceState.get<{ homeAccountId: string; tenantId: string }>(`entraConnector.activeAccount.${settings.cloud.name}.${settings.clientId}`);
-    const chosen = (entry && accounts.find((a) => a.homeAccountId === entry.homeAccountId)) || accounts[0];
-    this.render(chosen && { username: chosen.username, tenantId: entry?.homeAccountId === chosen.homeAccountId ? entry.tenantId : chosen.tenantId });
+    // Synchronously, before any await: the sign-in service fires its change after writing the cache, so a caller of
+    // activeAccount() after a sign-in, sign-out or switch reads the new state.
+    this.active = this.readActiveAccount(settings);
+    this.render(await this.active);
     this.changed.fire();
   }
 

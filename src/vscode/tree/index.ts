@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import type { Auth } from '../auth';
 import type { ConnectorsTreeProvider } from './connectorsTree';
+import type { LazyTree } from '../lazy';
 import { AppRegistrationsTreeProvider } from './appRegistrationsTree';
 import { RegistrationsSession, describeFailure, asDirectoryError } from '../session';
 import { childrenOf, nodeId, treeItem, type TreeNode } from './nodes';
@@ -23,6 +24,8 @@ export interface RegistrationViewsDeps {
   readonly log: vscode.LogOutputChannel;
   readonly auth: Auth;
   readonly connectors: ConnectorsTreeProvider;
+  /** The App registrations view's stand-in, registered at activation; the provider made here is attached to it. */
+  readonly ownedView: LazyTree<TreeNode>;
 }
 
 const SHOW_LOG = 'Show Log';
@@ -33,8 +36,8 @@ export function registerRegistrationViews(context: vscode.ExtensionContext, deps
   connectors.attach(session, context.secrets);
   const owned = new AppRegistrationsTreeProvider(session);
   connectors.appRegistrations = owned;
-  const ownedView = vscode.window.createTreeView('entraConnector.appRegistrations', { treeDataProvider: owned, showCollapseAll: true });
-  context.subscriptions.push(owned, ownedView);
+  deps.ownedView.attach(owned);
+  context.subscriptions.push(owned);
 
   // Sign-in/out, account and tenant switches: both views start over. Debounced, and only when the account or tenant
   // changed: the sign-in state also "changes" each time a token is written to the cache.

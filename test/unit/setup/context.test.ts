@@ -54,9 +54,14 @@ describe('setup context', () => {
     assert.equal(tokenSettingsFor(c).tenantId, TENANT);
     c.objects.connectorApp = { id: 'c', appId: 'ca', created: true, signInAudience: 'AzureADMultipleOrgs' };
     assert.equal(tokenSettingsFor(c).tenantId, 'common');
+    // No reply URL on the connector app yet: /adminconsent would fail with AADSTS500113, so the link is the admin
+    // center's page of the app, which needs none.
+    assert.equal(new URL(adminConsentLink(c)).origin, 'https://entra.microsoft.com');
+    c.objects.redirectUri = 'https://global.consent.azure-apim.net/redirect/contoso-20invoices-5f1234';
     const link = new URL(adminConsentLink(c));
     assert.equal(link.origin + link.pathname, `https://login.microsoftonline.com/${TENANT}/v2.0/adminconsent`);
     assert.equal(link.searchParams.get('scope'), 'api://x/user_impersonation');
+    assert.equal(link.searchParams.get('redirect_uri'), c.objects.redirectUri);
   });
 
   it('takes later-step answers on resume without a reset, and starts the consent step again when consent changed', () => {

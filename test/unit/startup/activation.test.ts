@@ -3,11 +3,12 @@ import assert from 'node:assert/strict';
 import { build, type Metafile } from 'esbuild';
 
 /**
- * VS Code's start must not pay for sign-in or Graph: MSAL and the Graph client may only be reached from activate()
- * through a dynamic import(), so the bundle initialises them on first use. This walks the host bundle's static
- * import graph from src/extension.ts and names the chain when a heavy package is reachable.
+ * VS Code's start must not pay for sign-in, Graph, the rule table or the trees: MSAL, the Graph client, the rules
+ * and the tree's code may only be reached from activate() through a dynamic import(), so the bundle initialises them
+ * on first use. This walks the host bundle's static import graph from src/extension.ts and names the chain when one
+ * of them is reachable.
  */
-async function staticGraph(): Promise<{ reachable: Set<string>; via: Map<string, string> }> {
+async function staticGraph(): Promise<{ reachable: Set<string>; via: Map<string, string>; bytes: number }> {
   const result = await build({
     entryPoints: ['src/extension.ts'],
     bundle: true,
@@ -32,7 +33,8 @@ async function staticGraph(): Promise<{ reachable: Set<string>; via: Map<string,
       queue.push(imported.path);
     }
   }
-  return { reachable, via };
+  const bytes = [...reachable].reduce((n, p) => n + (inputs[p]?.bytes ?? 0), 0);
+  return { reachable, via, bytes };
 }
 
 function chain(via: Map<string, string>, start: string): string {
@@ -41,11 +43,25 @@ function chain(via: Map<string, string>, start: string): string {
   return steps.join(' → ');
 }
 
-test('activate() reaches neither MSAL nor the Graph client through static imports', async () => {
+const LAZY = [
+  ['MSAL', 'node_modules/@azure/msal-node/'],
+  ['the Graph client', 'node_modules/@microsoft/microsoft-graph-client/'],
+  ['the rule table', 'src/connector/rules.ts'],
+  ["the tree's code", 'src/vscode/tree/'],
+  ["the tree's health model", 'src/registrations/health.ts'],
+  ['the wizard panel', 'src/vscode/wizard/'],
+] as const;
+
+test('activate() reaches neither MSAL, the Graph client, the rule table nor the tree code through static imports', async () => {
   const { reachable, via } = await staticGraph();
-  assert.ok(reachable.size > 5, 'the walk found the extension modules');
-  for (const heavy of ['node_modules/@azure/msal-node/', 'node_modules/@microsoft/microsoft-graph-client/']) {
-    const hit = [...reachable].find((p) => p.includes(heavy));
-    assert.equal(hit, undefined, hit ? `loaded at activation: ${chain(via, hit)}` : '');
+  assert.ok(reachable.has('src/vscode/auth/index.ts'), 'the walk follows the static imports from src/extension.ts');
+  for (const [name, path] of LAZY) {
+    const hit = [...reachable].find((p) => p.includes(path));
+    assert.equal(hit, undefined, hit ? `${name} is loaded at activation: ${chain(via, hit)}` : '');
   }
+});
+
+test('what activate() loads eagerly is at most 150 KiB of source', async () => {
+  const { bytes, reachable } = await staticGraph();
+  assert.ok(bytes <= 150 * 1024, `${(bytes / 1024).toFixed(1)} KiB in ${reachable.size} modules load at activation (limit 150 KiB)`);
 });

@@ -1,0 +1,20 @@
+// The extension host bundle's split, shared by scripts/build.mjs and bench/run.mjs.
+
+/**
+ * The host's lazily loaded halves, each its own file beside extension.js: the import() of `path` from `importer`
+ * becomes a require of `file` (CJS bundles cannot split, and a require keeps VS Code's `vscode` module resolution).
+ */
+export const LAZY_HOST_FILES = [
+  { importer: 'src/extension.ts', path: './vscode/features', entry: 'src/vscode/features.ts', file: 'features' },
+  { importer: 'src/vscode/auth/index.ts', path: '../../auth/signIn', entry: 'src/auth/signIn.ts', file: 'signIn' },
+];
+
+export const lazyHostFiles = {
+  name: 'lazy-host-files',
+  setup(build) {
+    build.onResolve({ filter: /^\.{1,2}\// }, (args) => {
+      const lazy = LAZY_HOST_FILES.find((l) => args.kind === 'dynamic-import' && l.path === args.path && args.importer.replace(/\\/g, '/').endsWith(l.importer));
+      return lazy ? { path: `./${lazy.file}.js`, external: true } : undefined;
+    });
+  },
+};

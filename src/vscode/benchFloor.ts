@@ -1,0 +1,50 @@
+import * as vscode from 'vscode';
+import { randomBytes } from 'node:crypto';
+import { DIAGNOSTICS_DEBOUNCE_MS } from './debounce';
+
+/**
+ * The floors `npm run bench` measures against (bench/vscode.ts), registered only when the bench starts the extension
+ * host with ENTRA_BENCH_FLOOR=1; the product does not know about them:
+ * - the wizard's first paint: a webview panel of this extension with the wizard's options and CSP and a static
+ *   heading, no script bundle;
+ * - diagnostics while typing: a `bench-floor.txt` gets one warning per "aad" after the diagnostics' debounce, with no
+ *   analysis — the platform's edit → problem shown, debounce included.
+ */
+export const FLOOR_COMMAND = 'entraConnector.bench.minimalWebview';
+
+export function registerBenchFloor(context: vscode.ExtensionContext): void {
+  const floor = vscode.languages.createDiagnosticCollection('entraConnectorBenchFloor');
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  context.subscriptions.push(
+    floor,
+    { dispose: () => clearTimeout(timer) },
+    vscode.workspace.onDidChangeTextDocument(({ document }) => {
+      if (!document.uri.path.endsWith('/bench-floor.txt')) return;
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        const text = document.getText();
+        const found = [...text.matchAll(/aad/g)].map((m) => new vscode.Diagnostic(new vscode.Range(document.positionAt(m.index), document.positionAt(m.index + 3)), 'bench floor', vscode.DiagnosticSeverity.Warning));
+        floor.set(document.uri, found);
+      }, DIAGNOSTICS_DEBOUNCE_MS);
+    }),
+    vscode.commands.registerCommand(FLOOR_COMMAND, () => {
+      const roots = [vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(context.extensionUri, 'media', 'webview')];
+      const panel = vscode.window.createWebviewPanel('entraConnector.benchFloor', 'Minimal webview', vscode.ViewColumn.Active, { enableScripts: true, retainContextWhenHidden: false, localResourceRoots: roots });
+      const webview = panel.webview;
+      const nonce = randomBytes(16).toString('base64');
+      const style = webview.asWebviewUri(vscode.Uri.joinPath(context.extensionUri, 'media', 'webview', 'wizard.css'));
+      const csp = ["default-src 'none'", `style-src ${webview.cspSource}`, `font-src ${webview.cspSource}`, `img-src ${webview.cspSource} data:`, `script-src 'nonce-${nonce}'`].join('; ');
+      webview.html = `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${style.toString()}">
+<title>Minimal webview</title>
+</head>
+<body><main id="app"><h2 id="pageTitle">Minimal webview</h2></main></body>
+</html>`;
+    }),
+  );
+}
