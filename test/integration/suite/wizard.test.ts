@@ -166,7 +166,7 @@ describe('The guided setup in the extension host', function () {
   it('step 7 shows the field-by-field Easy Auth/CORS preview and asks first; a site already signing in with another app is not switched when the user declines', async () => {
     assert.ok(handle);
     // The ARM permission, approved by device code (the wizard would otherwise ask in a modal nothing clicks here).
-    const service = await api.auth.service();
+    const service = await api.auth.serviceFor('arm');
     const signingIn = service.signIn('deviceCode', { scopes: [armScope(api.auth.settings().cloud.armEndpoint)] });
     let approved = 0;
     for (let i = 0; i < 100 && approved === 0; i++) {
@@ -216,6 +216,7 @@ describe('The guided setup in the extension host', function () {
       assert.notEqual(JSON.stringify((await site()).authV2), before, 'applied after the yes');
     } finally {
       win.showInformationMessage = original;
+      await (await api.auth.serviceFor('arm')).signOut().catch(() => undefined);
     }
   });
 
