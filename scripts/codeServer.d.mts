@@ -18,6 +18,8 @@ export interface EmulatorEndpoints {
   adminEndpoint: string;
   /** Random per start: admin calls send `Authorization: Bearer <adminToken>`. */
   adminToken: string;
+  powerAppsEndpoint: string;
+  flowEndpoint: string;
   tenantId: string;
   caCertPath: string;
   accounts: { username: string; roles: string[] }[];

@@ -214,6 +214,7 @@ export function seedUserSettings(userDataDir, endpoints, extra = {}) {
             loginEndpoint: endpoints.loginEndpoint,
             graphEndpoint: endpoints.graphEndpoint,
             armEndpoint: endpoints.armEndpoint,
+            ...(endpoints.powerAppsEndpoint ? { powerAppsEndpoint: endpoints.powerAppsEndpoint, flowEndpoint: endpoints.flowEndpoint } : {}),
           },
           ...(endpoints.tenantId ? { 'entraConnector.signIn.tenant': endpoints.tenantId } : {}),
         }
@@ -233,7 +234,7 @@ export function installUnpacked(extensionsDir) {
   const m = readManifest();
   const target = join(extensionsDir, `${m.publisher}.${m.name}-${m.version}`);
   mkdirSync(target, { recursive: true });
-  for (const f of ['package.json', 'dist', 'media', 'README.md', 'LICENSE', 'package.nls.json']) {
+  for (const f of ['package.json', 'dist', 'media', 'README.md', 'LICENSE', 'package.nls.json', 'l10n']) {
     if (existsSync(join(ROOT, f))) cpSync(join(ROOT, f), join(target, f), { recursive: true });
   }
   // The host bundle is self-contained except for dependencies esbuild leaves external; none today.

@@ -3,6 +3,8 @@ import { createLog } from './vscode/log';
 import { registerAuth, type Auth } from './vscode/auth';
 import { commandStandIns, contributedCommands, ConnectorsView, LazyTree } from './vscode/lazy';
 import type { TreeNode } from './vscode/tree/nodes';
+import { openWalkthroughOnce } from './vscode/walkthrough';
+import type { PowerPlatformSignIn } from './vscode/powerplatform';
 
 const AUTH_COMMANDS = ['entraConnector.signIn', 'entraConnector.signOut', 'entraConnector.switchAccount', 'entraConnector.switchTenant'];
 const WIZARD_VIEW_TYPE = 'entraConnector.wizard';
@@ -53,9 +55,10 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi | Exten
   // npm run bench's floor for the wizard's first paint (src/vscode/benchFloor.ts); never set outside the bench.
   if (process.env.ENTRA_BENCH_FLOOR === '1') void import('./vscode/benchFloor').then((m) => m.registerBenchFloor(context));
   log.info(`Entra Connector ${context.extension.packageJSON.version as string} activated (activate() took ${(performance.now() - started).toFixed(1)} ms).`);
+  openWalkthroughOnce(context);
   // Other extensions get a frozen facade that reaches nothing: no token getter, no SecretStorage, no tree provider.
   // The views and the sign-in are exported only to this extension's own tests and development host.
-  return context.extensionMode === vscode.ExtensionMode.Production ? productionApi() : ({ ...productionApi(), connectors, auth } satisfies ExtensionTestApi);
+  return context.extensionMode === vscode.ExtensionMode.Production ? productionApi() : ({ ...productionApi(), connectors, auth, powerPlatform: { signIn: async (method) => (await features()).powerPlatformSignIn().signIn(method) } } satisfies ExtensionTestApi);
 }
 
 export function deactivate(): void {
@@ -76,4 +79,6 @@ export function productionApi(): ExtensionApi {
 export interface ExtensionTestApi extends ExtensionApi {
   readonly connectors: ConnectorsView;
   readonly auth: Auth;
+  /** The Power Platform sign-in (Azure CLI client), so a test can sign in by device code before running a command. */
+  readonly powerPlatform: PowerPlatformSignIn;
 }

@@ -124,6 +124,8 @@ export interface WizardViewState {
   /** A short confirmation ("Copied the secret to the clipboard."). */
   readonly notice?: string;
   readonly summary?: WizardSummary;
+  /** Why the consent page proposes what it does (the account's directory roles). */
+  readonly consentHint?: string;
 }
 
 /** Host → webview. */

@@ -75,8 +75,8 @@ export function radios<T extends string>(name: string, label: string, options: r
 }
 
 export function checkbox(id: string, label: string, checked: boolean, onChange: (v: boolean) => void): HTMLElement {
+  // The element renders its label attribute; text content would print it a second time.
   const c = custom('vscode-checkbox', { id, label, checked }) as HTMLElement & { checked: boolean };
-  c.textContent = label;
   c.addEventListener('change', () => onChange(c.checked));
   return el('div', { class: 'field' }, c);
 }

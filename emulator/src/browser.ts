@@ -84,10 +84,16 @@ function getLocal(url: string): Promise<number> {
 export async function signInAsBrowser(authorizeUrl: string, options: BrowserOptions): Promise<BrowserResult> {
   const origin = new URL(authorizeUrl).origin;
   let res = await httpsJson<string>(authorizeUrl, { ca: options.ca });
-  for (let step = 0; step < 6; step++) {
+  for (let step = 0; step < 10; step++) {
     if (res.status === 302) {
       const location = String(res.headers.location);
-      const u = new URL(location);
+      const u = new URL(location, origin);
+      // Redirects inside the emulated cloud (Power Platform's consent host → sign-in → back) are followed like a
+      // browser would; the first one leaving it is the client's redirect URI.
+      if (u.origin === origin) {
+        res = await httpsJson<string>(u.toString(), { ca: options.ca });
+        continue;
+      }
       const params = Object.fromEntries(u.searchParams);
       const status = u.protocol === 'http:' ? await getLocal(location) : 0;
       return { delivered: { url: location, method: 'GET', params, status } };

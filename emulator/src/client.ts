@@ -136,6 +136,8 @@ export interface EmulatorState {
   faults: Faults;
   /** Azure Resource Manager state (subscriptions, sites with config/web and authsettingsV2, roles). */
   arm: { subscriptions: { subscriptionId: string; displayName: string }[]; sites: Record<string, unknown>[]; roles: Record<string, Record<string, string>> };
+  /** Power Platform state (environments, connectors without secrets, connections, uploaded blobs). */
+  powerPlatform: import('./powerplatform').PowerPlatformState;
   requests: RecordedRequest[];
   criticalPath: number;
 }

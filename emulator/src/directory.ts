@@ -2,7 +2,7 @@
 // Consent is modelled the way Entra stores it: as oauth2PermissionGrant objects.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Account, DirectoryObject, SeedOptions, TenantPolicy } from './types';
-import { graphAppRoles } from './workload';
+import { graphAppRoles, secretHash } from './workload';
 
 export const DEFAULT_TENANT_ID = 'c0ffee00-7e57-4a11-9e55-000000c0ffee';
 export const TENANT_DOMAIN = 'contoso.example';
@@ -13,6 +13,8 @@ export const ARM_APP_ID = '797f4846-ba00-4fd7-ba43-dac1f8f63013';
 export const ARM_RESOURCE = 'https://management.azure.com';
 export const CLI_CLIENT_ID = '14d82eec-204b-4c2f-b7e8-296a70dab67e';
 export const API_CONNECTIONS_APP_ID = 'fe053c5f-3692-4f14-aef2-ee34fc081cae';
+/** The connector runtime's resource (API Hub), served by the Azure API Connections principal. */
+export const API_HUB_RESOURCE = 'https://apihub.azure.com';
 /** Power Platform's API ("PowerApps Service"): what paconn asks the Azure CLI client for. */
 export const POWER_PLATFORM_APP_ID = '475226c6-020e-4fb2-8a90-7a972cbfc1d4';
 export const POWER_PLATFORM_RESOURCE = 'https://service.powerapps.com';
@@ -42,6 +44,8 @@ export const FIRST_PARTY_CLIENTS: readonly FirstPartyClient[] = [
     preAuthorized: {
       [ARM_APP_ID]: ['user_impersonation'],
       [POWER_PLATFORM_APP_ID]: ['user_impersonation'],
+      // The connector runtime (API Hub): `az account get-access-token --resource https://apihub.azure.com` works.
+      [API_CONNECTIONS_APP_ID]: ['user_impersonation'],
       [GRAPH_APP_ID]: ['AuditLog.Read.All', 'Directory.AccessAsUser.All', 'Group.ReadWrite.All', 'User.ReadWrite.All'],
     },
     dynamicConsent: [],
@@ -69,6 +73,9 @@ export const FIRST_PARTY_CLIENTS: readonly FirstPartyClient[] = [
 export function firstPartyClient(appId: string): FirstPartyClient | undefined {
   return FIRST_PARTY_CLIENTS.find((c) => c.appId === appId);
 }
+export const POWER_APPS_APP_ID = POWER_PLATFORM_APP_ID;
+/** The audience of Power Apps tokens (with its trailing slash, as Entra issues it). */
+export const POWER_APPS_RESOURCE = `${POWER_PLATFORM_RESOURCE}/`;
 
 /** Directory roles that may register apps regardless of the user setting, and that may consent tenant-wide. */
 export const APP_ADMIN_ROLES = ['Global Administrator', 'Application Administrator', 'Cloud Application Administrator'];
@@ -109,6 +116,10 @@ const ARM_SCOPES: ScopeDef[] = [
 // The scope id is not published by Microsoft in a source we found: a fixed GUID stands in for it.
 const POWER_PLATFORM_SCOPES: ScopeDef[] = [
   { value: 'user_impersonation', id: '0eb56b90-a7b5-4bc5-a2fd-4b6a1f4bb3c6', admin: false, description: 'Access the PowerApps Service API' },
+];
+
+const API_HUB_SCOPES: ScopeDef[] = [
+  { value: 'user_impersonation', id: '4c8ff8c3-6c55-4b57-9cd1-4e2a1b3ae0a2', admin: false, description: 'Access the connections of Power Platform' },
 ];
 
 export const DEFAULT_POLICY: TenantPolicy = {
@@ -233,7 +244,7 @@ export class Directory {
     graph.appRoles = graphAppRoles();
     this.addFirstPartySp(ARM_APP_ID, 'Windows Azure Service Management API', permissionScopes(ARM_SCOPES), [ARM_RESOURCE, `${ARM_RESOURCE}/`, 'https://management.core.windows.net/', ARM_APP_ID]);
     this.addFirstPartySp(POWER_PLATFORM_APP_ID, 'PowerApps Service', permissionScopes(POWER_PLATFORM_SCOPES), [POWER_PLATFORM_RESOURCE, `${POWER_PLATFORM_RESOURCE}/`, POWER_PLATFORM_APP_ID]);
-    this.addFirstPartySp(API_CONNECTIONS_APP_ID, 'Azure API Connections', [], [API_CONNECTIONS_APP_ID]);
+    this.addFirstPartySp(API_CONNECTIONS_APP_ID, 'Azure API Connections', permissionScopes(API_HUB_SCOPES), [API_CONNECTIONS_APP_ID, API_HUB_RESOURCE, `${API_HUB_RESOURCE}/`]);
     for (const c of FIRST_PARTY_CLIENTS) this.addFirstPartySp(c.appId, c.name, [], [c.appId]);
     const cli = this.spByAppId(CLI_CLIENT_ID)!;
     const consent = s.cliTenantConsent ?? DEFAULT_CLI_CONSENT;
@@ -350,6 +361,17 @@ export class Directory {
       }
     }
     return out;
+  }
+
+  /** Checks a confidential client's secret: 'ok', 'expired' (the value matches only expired credentials) or 'invalid'. */
+  checkClientSecret(appId: string, secretText: string): 'ok' | 'expired' | 'invalid' {
+    const app = this.appByAppId(appId);
+    if (!app) return 'invalid';
+    const digest = secretHash(secretText);
+    const creds = (app.passwordCredentials as { keyId?: string; endDateTime?: string }[] | undefined) ?? [];
+    const matching = creds.filter((c) => c.keyId && this.secretHashes.get(c.keyId) === digest);
+    if (matching.length === 0) return 'invalid';
+    return matching.every((c) => c.endDateTime && new Date(c.endDateTime).getTime() <= Date.now()) ? 'expired' : 'ok';
   }
 
   /** Records consent as Entra does: creates or extends an oauth2PermissionGrant. */

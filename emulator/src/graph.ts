@@ -41,6 +41,71 @@ interface Ctx {
 
 type Coll = 'applications' | 'servicePrincipals' | 'oauth2PermissionGrants';
 
+/**
+ * `$search` on directory objects, as Microsoft Learn describes it ("Use the $search query parameter", section on
+ * directory object collections, https://learn.microsoft.com/graph/search-query-parameter): clauses
+ * `"property:value"` joined by AND / OR; `displayName` and `description` are tokenized — split on spaces, symbols and
+ * casing changes — and a clause matches when each token of the value starts a token of the property (so "API"
+ * finds "Contoso Invoices API", "inv" finds it too). Returns a predicate, or an error message.
+ */
+const SEARCHABLE = ['displayName', 'description'];
+
+function tokens(text: string): string[] {
+  return text
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean)
+    .map((t) => t.toLowerCase());
+}
+
+export function compileSearch(raw: string): ((item: Record<string, unknown>) => boolean) | string {
+  const clauses: Array<{ property: string; words: string[] }> = [];
+  const operators: string[] = [];
+  let rest = raw.trim();
+  for (;;) {
+    const m = /^"((?:[^"\\]|\\.)*)"\s*/.exec(rest);
+    if (!m) return `Invalid $search syntax: clauses must be "property:value" in double quotes (${raw}).`;
+    const clause = m[1]!.replace(/\\(.)/g, '$1');
+    const colon = clause.indexOf(':');
+    if (colon < 1) return `Invalid $search clause "${clause}": expected "property:value".`;
+    const property = clause.slice(0, colon);
+    if (!SEARCHABLE.includes(property)) return `Search on property '${property}' is not supported.`;
+    clauses.push({ property, words: tokens(clause.slice(colon + 1)) });
+    rest = rest.slice(m[0].length);
+    if (rest === '') break;
+    const op = /^(AND|OR)\s+/.exec(rest);
+    if (!op) return `Invalid $search syntax near '${rest.slice(0, 20)}': clauses are joined by AND or OR.`;
+    operators.push(op[1]!);
+    rest = rest.slice(op[0].length);
+  }
+  const test = (c: { property: string; words: string[] }, item: Record<string, unknown>) => {
+    const value = item[c.property];
+    if (typeof value !== 'string') return false;
+    const have = tokens(value);
+    return c.words.length > 0 && c.words.every((w) => have.some((t) => t.startsWith(w)));
+  };
+  return (item) => {
+    let result = test(clauses[0]!, item);
+    operators.forEach((op, i) => {
+      const next = test(clauses[i + 1]!, item);
+      result = op === 'AND' ? result && next : result || next;
+    });
+    return result;
+  };
+}
+
+/**
+ * Built-in role template IDs (Microsoft Learn, "Microsoft Entra built-in roles",
+ * https://learn.microsoft.com/entra/identity/role-based-access-control/permissions-reference).
+ */
+export const ROLE_TEMPLATE_IDS: Readonly<Record<string, string>> = {
+  'Global Administrator': '62e90394-69f5-4237-9190-012177145e10',
+  'Application Administrator': '9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3',
+  'Cloud Application Administrator': '158c047a-c907-4556-b7ef-446551a6b5f7',
+  'Application Developer': 'cf1c38e5-3621-4004-a7cb-879624dced7c',
+  'Privileged Role Administrator': 'e8611ab8-c189-46e8-94e1-60213ab1f814',
+};
+
 const FILTERABLE: Record<Coll | 'ownedObjects', string[]> = {
   applications: ['id', 'appid', 'displayname', 'identifieruris', 'uniquename', 'publisherdomain', 'signinaudience', 'tags', 'web/redirecturis', 'publicclient/redirecturis', 'spa/redirecturis', 'createddatetime'],
   servicePrincipals: ['id', 'appid', 'displayname', 'serviceprincipalnames', 'serviceprincipaltype', 'tags', 'accountenabled', 'appownerorganizationid'],
@@ -190,6 +255,8 @@ export class GraphService {
     if (/^\/me$/i.test(path) && method === 'GET') return this.requireScope(ctx, 'GET /me') ?? this.me(req, ctx);
     const owned = /^\/me\/ownedObjects(\/microsoft\.graph\.(application|servicePrincipal))?$/i.exec(path);
     if (owned && method === 'GET') return this.requireScope(ctx, 'GET /me') ?? this.ownedObjects(req, ctx, owned[2]);
+    const memberOf = /^\/me\/memberOf(\/microsoft\.graph\.directoryRole)?$/i.exec(path);
+    if (memberOf && method === 'GET') return this.requireScope(ctx, 'GET /me') ?? this.memberOf(req, ctx);
     if (/^\/organization$/i.test(path) && method === 'GET') return this.requireScope(ctx, 'GET /organization') ?? this.organization(req);
 
     const m = /^\/(applications|servicePrincipals|oauth2PermissionGrants)(?:\/([^/()]+)|(\([^/]*\)))?(?:\/(addPassword|removePassword|owners))?$/i.exec(path);
@@ -358,6 +425,29 @@ export class GraphService {
     return this.page(req, coll, items.map((o) => this.present(o)), SCHEMA[coll], FILTERABLE[coll], RESOURCE_NAME[coll]);
   }
 
+  /**
+   * `GET /me/memberOf[/microsoft.graph.directoryRole]` (User.Read): the signed-in user's directory roles, each with
+   * its `roleTemplateId` (the emulated tenant has no groups or administrative units, so both forms list the roles).
+   */
+  private memberOf(req: Req, ctx: Ctx): Reply {
+    const roles = ctx.user.roles.map((name) => ({
+      '@odata.type': '#microsoft.graph.directoryRole',
+      id: `role-${ROLE_TEMPLATE_IDS[name] ?? name}`,
+      displayName: name,
+      description: null,
+      roleTemplateId: ROLE_TEMPLATE_IDS[name] ?? null,
+    }));
+    // directoryRole's properties (Microsoft Learn, directoryRole resource type); the app-registration OpenAPI
+    // subset the emulator validates other selects against does not describe it.
+    const declared = ['id', 'deletedDateTime', 'description', 'displayName', 'roleTemplateId'];
+    const raw = req.query.get('$select');
+    const select = raw === null ? undefined : raw.split(',').map((p) => p.trim()).filter(Boolean);
+    const bad = select?.find((p) => !declared.includes(p));
+    if (bad) return graphError(400, 'BadRequest', `Parsing OData Select and Expand failed: Could not find a property named '${bad}' on type 'microsoft.graph.directoryObject'.`);
+    const value = roles.map((r) => (select ? { '@odata.type': r['@odata.type'], ...project(r, select) } : r));
+    return json(200, { '@odata.context': `${this.base()}/$metadata#directoryObjects`, value });
+  }
+
   private ownedObjects(req: Req, ctx: Ctx, cast: string | undefined): Reply {
     const out: Record<string, unknown>[] = [];
     const wantApps = !cast || cast.toLowerCase() === 'application';
@@ -373,11 +463,13 @@ export class GraphService {
   private page(req: Req, contextName: string, items: Record<string, unknown>[], schema: string, filterable: string[], resourceName: string, openSelect = false): Reply {
     const q = req.query;
     const eventual = String(req.headers.consistencylevel ?? '').toLowerCase() === 'eventual';
+    let filtered = items;
     if (q.has('$search')) {
       if (!eventual) return graphError(400, 'Request_BadRequest', "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'");
-      return graphError(400, 'Request_UnsupportedQuery', 'The emulated tenant does not support $search.');
+      const match = compileSearch(q.get('$search') ?? '');
+      if (typeof match === 'string') return graphError(400, 'Request_UnsupportedQuery', match);
+      filtered = filtered.filter(match);
     }
-    let filtered = items;
     const filter = q.get('$filter');
     if (filter !== null) {
       try {

@@ -10,6 +10,8 @@ export interface Req {
   headers: IncomingHttpHeaders;
   /** Raw body text ('' when none). */
   body: string;
+  /** The body's bytes (for binary uploads). */
+  raw?: Buffer;
   /** Origin of the emulator, e.g. https://127.0.0.2:4443 */
   origin: string;
 }

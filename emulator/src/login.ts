@@ -2,7 +2,7 @@
 // code + PKCE, refresh tokens, device code, admin consent. Consent is checked the way Entra does it.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import {
-  ARM_APP_ID, ARM_RESOURCE, Directory, firstPartyClient, GRAPH_APP_ID, GRAPH_RESOURCE, TENANT_DOMAIN,
+  API_CONNECTIONS_APP_ID, API_HUB_RESOURCE, ARM_APP_ID, ARM_RESOURCE, Directory, firstPartyClient, GRAPH_APP_ID, GRAPH_RESOURCE, POWER_APPS_APP_ID, POWER_APPS_RESOURCE, TENANT_DOMAIN,
 } from './directory';
 import { escapeHtml, html, json, oauthError, page, parseForm, type Reply, type Req } from './http';
 import { b64url, type Signer } from './jwt';
@@ -250,6 +250,8 @@ export class LoginService {
   private audienceFor(sp: DirectoryObject): string {
     if (sp.appId === GRAPH_APP_ID) return GRAPH_RESOURCE;
     if (sp.appId === ARM_APP_ID) return ARM_RESOURCE;
+    if (sp.appId === POWER_APPS_APP_ID) return POWER_APPS_RESOURCE;
+    if (sp.appId === API_CONNECTIONS_APP_ID) return API_HUB_RESOURCE;
     return String(sp.appId);
   }
 
@@ -456,6 +458,8 @@ export class LoginService {
     if (!code || code.expires < Date.now()) return oauthError(400, 'invalid_grant', 70008, 'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.');
     if (code.clientId !== clientId) return oauthError(400, 'invalid_grant', 70000, 'Provided grant is invalid or malformed.');
     if ((f.get('redirect_uri') ?? '') !== code.redirectUri) return oauthError(400, 'invalid_grant', 50011, `The redirect URI '${f.get('redirect_uri') ?? ''}' specified in the request does not match the redirect URI used to obtain the authorization code.`);
+    const clientAuth = this.authenticateClient(f, clientId, code.redirectUri);
+    if (clientAuth) return clientAuth;
     if (code.codeChallenge) {
       const verifier = f.get('code_verifier') ?? '';
       if (!verifier) return oauthError(400, 'invalid_grant', 50148, 'The code_verifier does not match the code_challenge supplied in the authorization request for PKCE.');
@@ -464,6 +468,24 @@ export class LoginService {
     }
     const user = this.dir.userById(code.userId)!;
     return this.issue(clientId, user, f.get('scope') ?? code.scopeRaw, { origin: req.origin, nonce: code.nonce, idToken: true, refresh: true });
+  }
+
+  /**
+   * A confidential client proves itself with its secret: Entra asks for one when the code was issued to a Web
+   * redirect URI, and refuses a wrong one (7000215, often the secret's ID pasted instead of its value) or an expired
+   * one (7000222).
+   */
+  private authenticateClient(f: URLSearchParams, clientId: string, redirectUri: string): Reply | undefined {
+    const secret = f.get('client_secret');
+    const app = this.dir.appByAppId(clientId);
+    if (secret === null) {
+      const web = ((app?.web as { redirectUris?: string[] } | undefined)?.redirectUris) ?? [];
+      return web.includes(redirectUri) ? oauthError(401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.") : undefined;
+    }
+    const result = this.dir.checkClientSecret(clientId, secret);
+    if (result === 'expired') return oauthError(401, 'invalid_client', 7000222, `The provided client secret keys for app '${clientId}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.`);
+    if (result === 'invalid') return oauthError(401, 'invalid_client', 7000215, `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`);
+    return undefined;
   }
 
   private redeemDeviceCode(req: Req, f: URLSearchParams, clientId: string): Reply {

@@ -3,6 +3,8 @@
 //   /graph/v1.0/…                    Microsoft Graph (graphEndpoint = origin/graph)
 //   /arm/…                           Azure Resource Manager (armEndpoint = origin/arm; see arm/)
 //   /admin/…                         test control API (adminEndpoint = origin/admin)
+//   /powerapps/…, /flow/…            Power Apps and Flow resource providers (powerAppsEndpoint, flowEndpoint; see
+//   /consent/…, /apim/…, /blob/…     powerplatform/): the consent host, the connector runtime, icon storage
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -13,6 +15,7 @@ import { applicationDefaults, CLI_CLIENT_ID, Directory, newGrantId, spFromApp } 
 import { criticalPath, FaultEngine, validateFaults } from './faults';
 import { GraphService } from './graph';
 import { armError, createArmHandler } from './arm';
+import { createPowerPlatformHandler } from './powerplatform';
 import { graphError, json, oauthError, type Reply, type Req } from './http';
 import { Signer } from './jwt';
 import { LoginService, v1Issuer } from './login';
@@ -67,6 +70,8 @@ export async function startEmulator(options: InProcessOptions = {}): Promise<Run
     armEndpoint: `${origin}/arm`,
     adminEndpoint: `${origin}/admin`,
     adminToken,
+    powerAppsEndpoint: `${origin}/powerapps`,
+    flowEndpoint: `${origin}/flow`,
     tenantId: dir.tenantId,
     caCertPath: tls.caCertPath,
     accounts: dir.users.map((u) => ({ username: u.username, roles: [...u.roles] })),
@@ -112,6 +117,16 @@ export async function startEmulator(options: InProcessOptions = {}): Promise<Run
 
   const arm = createArmHandler({ tenantId: dir.tenantId, verify: (t) => signer.verify(t), validIssuers: () => [login.issuer(origin), v1Issuer(dir.tenantId)], userById: (id) => dir.userById(id), seed: options.seed?.arm });
 
+  const powerPlatform = createPowerPlatformHandler({
+    tenantId: dir.tenantId,
+    verify: (t) => signer.verify(t),
+    validIssuers: () => [login.issuer(origin), v1Issuer(dir.tenantId)],
+    userById: (id) => dir.userById(id),
+    redeem: (form, reqOrigin) => login.handle({ method: 'POST', path: `/${dir.tenantId}/oauth2/token`, query: new URLSearchParams(), headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString(), origin: reqOrigin }),
+    serveSite: (name, req) => arm.serveSite(name, req),
+    seed: options.seed?.powerPlatform,
+  });
+
   const admin = (req: Req): Reply => {
     const route = `${req.method} ${req.path}`;
     const body = (): Record<string, unknown> => {
@@ -132,6 +147,7 @@ export async function startEmulator(options: InProcessOptions = {}): Promise<Run
           requests: log.filter((r) => r.service !== 'admin'),
           criticalPath: criticalPath(log.filter((r) => r.service === 'graph')),
           arm: arm.state(),
+          powerPlatform: powerPlatform.state(),
         });
       case 'GET /issued':
         return json(200, { secrets: [...issued.secrets], tokens: [...issued.tokens] }, { 'cache-control': 'no-store' });
@@ -146,6 +162,7 @@ export async function startEmulator(options: InProcessOptions = {}): Promise<Run
         login.reset();
         workload.reset();
         arm.reset();
+        powerPlatform.reset();
         faults.set(initialFaults);
         log.length = 0;
         return { status: 204 };
@@ -209,8 +226,8 @@ export async function startEmulator(options: InProcessOptions = {}): Promise<Run
     const rawUrl = req.url ?? '/';
     const url = new URL(rawUrl, origin);
     const first = url.pathname.split('/')[1] ?? '';
-    const service: Service = first === 'graph' ? 'graph' : first === 'arm' ? 'arm' : first === 'admin' ? 'admin' : first === 'favicon.ico' ? 'other' : 'login';
-    const path = service === 'login' || service === 'other' ? url.pathname : url.pathname.slice(first.length + 1) || '/';
+    const service: Service = first === 'graph' ? 'graph' : first === 'arm' ? 'arm' : first === 'admin' ? 'admin' : first === 'favicon.ico' ? 'other' : POWER_PLATFORM_PREFIXES.has(first) ? 'powerplatform' : 'login';
+    const path = service === 'login' || service === 'other' || service === 'powerplatform' ? url.pathname : url.pathname.slice(first.length + 1) || '/';
     let status = 0;
     let faultName: string | undefined;
     const mySeq = ++seq;
@@ -266,7 +283,8 @@ export async function startEmulator(options: InProcessOptions = {}): Promise<Run
       send(tooLarge(service, maxBody));
       return;
     }
-    const request: Req = { method, path, query: url.searchParams, headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), origin };
+    const raw = Buffer.concat(chunks);
+    const request: Req = { method, path, query: url.searchParams, headers: req.headers, body: raw.toString('utf8'), raw, origin };
 
     // Faults.
     const rules = service === 'admin' ? [] : faults.take(service, method, path);
@@ -307,6 +325,7 @@ export async function startEmulator(options: InProcessOptions = {}): Promise<Run
       else if (service === 'login') reply = login.handle(request);
       else if (service === 'admin') reply = hasAdminToken(request, adminToken) ? admin(request) : json(401, { error: 'The admin API needs Authorization: Bearer <adminToken> (the adminToken of the ready line).' }, { 'www-authenticate': 'Bearer' });
       else if (service === 'arm') reply = arm.handle(request);
+      else if (service === 'powerplatform') reply = powerPlatform.handle(request);
       else reply = { status: 404 };
     } catch (e) {
       currentBatch = undefined;
@@ -351,6 +370,8 @@ export async function startEmulator(options: InProcessOptions = {}): Promise<Run
 
 class AdminError extends Error {}
 
+const POWER_PLATFORM_PREFIXES = new Set(['powerapps', 'flow', 'consent', 'apim', 'blob']);
+
 function tooLarge(service: Service, max: number): Reply {
   return service === 'graph'
     ? graphError(413, 'Request_EntityTooLarge', `The request body is larger than the ${max} bytes the service accepts.`)
@@ -360,7 +381,8 @@ function tooLarge(service: Service, max: number): Reply {
 /** The response a client sees for a fault (undefined for faults that do not answer by themselves). */
 function faultReply(rule: FaultRule, service: Service): Reply | undefined {
   const retryAfter = String(rule.retryAfter ?? 1);
-  if (service === 'arm') {
+  // Power Platform's resource providers answer with ARM's error envelope.
+  if (service === 'arm' || service === 'powerplatform') {
     switch (rule.fault) {
       case 'throttle':
         return armError(429, 'TooManyRequests', 'The request is being throttled. Retry after the number of seconds in the Retry-After header.', { 'retry-after': retryAfter });

@@ -1,5 +1,6 @@
 // Public types of the emulated tenant.
 import type { ArmSeed } from './arm';
+import type { PowerPlatformSeed } from './powerplatform';
 
 /** A seeded user. `roles` are Entra directory role names. */
 export interface Account {
@@ -47,6 +48,8 @@ export interface SeedOptions {
   objects?: SeedObjects;
   /** Azure Resource Manager: subscriptions, sites, role assignments (default: see arm/index.ts DEFAULT_ARM_SEED). */
   arm?: ArmSeed;
+  /** Power Platform environments (default: a default environment for everyone and one named for admin@ only). */
+  powerPlatform?: PowerPlatformSeed;
 }
 
 export type FaultKind = 'throttle' | 'unavailable' | 'resetAfterCommit' | 'expireToken' | 'latency';
@@ -58,7 +61,7 @@ export interface FaultRule {
     /** Regular expression tested against the service path, e.g. "^/v1.0/applications$" (graph) or "/oauth2/v2.0/token$" (login). */
     path?: string;
     /** Default: graph and arm (sign-in requests are only matched when `service` is `login`). */
-    service?: 'graph' | 'login' | 'arm';
+    service?: 'graph' | 'login' | 'arm' | 'powerplatform';
   };
   fault: FaultKind;
   /** How many matching requests get the fault (default: all). */
@@ -102,6 +105,10 @@ export interface Endpoints {
   adminEndpoint: string;
   /** Random per start: every admin call sends `Authorization: Bearer <adminToken>`. */
   adminToken: string;
+  /** Stands in for https://api.powerapps.com (same paths below it). */
+  powerAppsEndpoint: string;
+  /** Stands in for https://api.flow.microsoft.com (same paths below it). */
+  flowEndpoint: string;
   tenantId: string;
   caCertPath: string;
   accounts: { username: string; roles: string[] }[];
@@ -112,7 +119,7 @@ export interface RecordedRequest {
   method: string;
   /** Full path with query, as received. */
   url: string;
-  service: 'login' | 'graph' | 'arm' | 'admin' | 'other';
+  service: 'login' | 'graph' | 'arm' | 'admin' | 'powerplatform' | 'other';
   /** The path inside the service (e.g. /v1.0/applications), no query. */
   path: string;
   /** HTTP status, or 0 when the connection was reset. */

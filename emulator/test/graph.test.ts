@@ -319,3 +319,24 @@ describe('Graph: bad input', () => {
     assert.equal((await graph(t, 'GET', '/me')).status, 200);
   });
 });
+
+describe('$search on directory objects (Microsoft Learn, "Use the $search query parameter")', () => {
+  it('needs ConsistencyLevel: eventual; matches the starts of displayName tokens; AND / OR; refuses other properties and bad syntax', async () => {
+    const token = await adminToken(ep, ADMIN, [`${GRAPH}/Application.ReadWrite.All`, `${GRAPH}/User.Read`]);
+    for (const name of ['Contoso Invoices API', 'Contoso Orders connector', 'FabrikamPayrollApi']) {
+      assert.equal((await graph(token, 'POST', '/applications', { displayName: name })).status, 201);
+    }
+    const search = (q: string, eventual = true) => graph<{ value: { displayName: string }[]; error?: { code: string } }>(token, 'GET', `/applications?$search=${encodeURIComponent(q)}&$count=true&$select=displayName`, undefined, eventual ? { ConsistencyLevel: 'eventual' } : {});
+    const names = async (q: string) => (await search(q)).body.value.map((a) => a.displayName).sort();
+    const without = await search('"displayName:API"', false);
+    assert.equal(without.status, 400);
+    assert.match(JSON.stringify(without.body), /ConsistencyLevel: eventual/);
+    assert.deepEqual(await names('"displayName:API"'), ['Contoso Invoices API', 'FabrikamPayrollApi']);
+    assert.deepEqual(await names('"displayName:inv"'), ['Contoso Invoices API']);
+    assert.deepEqual(await names('"displayName:voices"'), [], 'tokens match from their start only');
+    assert.deepEqual(await names('"displayName:contoso" AND "displayName:orders"'), ['Contoso Orders connector']);
+    assert.deepEqual(await names('"displayName:payroll" OR "displayName:orders"'), ['Contoso Orders connector', 'FabrikamPayrollApi']);
+    assert.equal((await search('"appId:123"')).status, 400);
+    assert.equal((await search('displayName:API')).status, 400);
+  });
+});

@@ -28,7 +28,8 @@ export interface DeviceCodePrompt {
 /** How the flows reach the user: the browser (VS Code: `env.openExternal`) and the device-code display. */
 export interface SignInUi {
   openBrowser(url: string): Promise<void>;
-  showDeviceCode(prompt: DeviceCodePrompt): void;
+  /** Shows the code until the returned handle is disposed (the sign-in ended, whichever way). */
+  showDeviceCode(prompt: DeviceCodePrompt): void | { dispose(): void };
 }
 
 export interface AuthLog {
@@ -380,11 +381,13 @@ export class SignInService {
   }
 
   private async deviceCodeFlow(scopes: string[], authority: string, signal?: AbortSignal): Promise<AuthenticationResult> {
+    const shown: { handle?: void | { dispose(): void } } = {};
     const request: DeviceCodeRequest & { cancel?: boolean } = {
       scopes,
       authority,
-      deviceCodeCallback: (response) =>
-        this.deps.ui.showDeviceCode({ userCode: response.userCode, verificationUri: response.verificationUri, expiresInSeconds: response.expiresIn }),
+      deviceCodeCallback: (response) => {
+        shown.handle = this.deps.ui.showDeviceCode({ userCode: response.userCode, verificationUri: response.verificationUri, expiresInSeconds: response.expiresIn });
+      },
     };
     // MSAL checks `cancel` on the request object before each poll.
     const onAbort = () => {
@@ -397,6 +400,9 @@ export class SignInService {
       return result;
     } finally {
       signal?.removeEventListener('abort', onAbort);
+      // A UI may show the code without returning a handle (the CLI prints it).
+      const handle = shown.handle as { dispose?: unknown } | undefined;
+      if (handle && typeof handle.dispose === 'function') (handle as { dispose(): void }).dispose();
     }
   }
 

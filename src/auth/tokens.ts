@@ -58,7 +58,8 @@ export function resourceOfScope(cloud: Pick<Cloud, 'armEndpoint'>, scope: string
   const s = scope.toLowerCase();
   const arm = cloud.armEndpoint.replace(/\/+$/, '').toLowerCase();
   if ((arm && s.startsWith(`${arm}/`)) || /^https:\/\/management\.(azure\.com|core\.windows\.net|usgovcloudapi\.net|chinacloudapi\.cn|core\.usgovcloudapi\.net|core\.chinacloudapi\.cn)\//.test(s)) return 'arm';
-  if (s.startsWith(`${POWER_PLATFORM_RESOURCE}/`)) return 'powerPlatform';
+  // The connector runtime (API Hub, connections) is Power Platform's too: the same pre-authorized Azure CLI client.
+  if (s.startsWith(`${POWER_PLATFORM_RESOURCE}/`) || s.startsWith('https://apihub.azure.com/')) return 'powerPlatform';
   return 'graph';
 }
 

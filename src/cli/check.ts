@@ -14,6 +14,9 @@ import { applyTextEdits } from '../connector/edits';
 import { decodeFile } from '../connector/files';
 import type { TextEdit } from '../connector/jsonDocument';
 import { analyzeOnline, type DirectoryLookup } from '../connector/online';
+import { redirectUrlOf } from '../powerplatform/deploy';
+import { readSettings, SETTINGS_FILE } from '../powerplatform/settings';
+import { powerPlatformSession } from './deploy';
 import { analyzeApiProperties, type AnalysisOptions } from '../connector/rules';
 import { createGraphClient, GraphPermission } from '../graph/client';
 import { DirectoryFailure, toDirectoryError } from '../graph/errors';
@@ -162,7 +165,12 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
   }
   const appOnly = !!session && session.kind !== 'device';
   try {
-    return await checkFiles(files, options, { json: !!values.json, fix: !!values.fix, connectorAppOnly: appOnly }, directory, io);
+    const deployed = signInOptions ? deployedRedirectUrls(signInOptions, (line) => void io.stderr.write(`${line}\n`)) : undefined;
+    try {
+      return await checkFiles(files, options, { json: !!values.json, fix: !!values.fix, connectorAppOnly: appOnly }, directory, io, deployed?.lookup);
+    } finally {
+      deployed?.dispose();
+    }
   } catch (error) {
     const raw = error instanceof AuthFailure ? { message: error.cause_, next: error.nextStep } : error instanceof DirectoryFailure ? error.error : toDirectoryError(error);
     const failure = appOnly && 'status' in raw ? refusal('named in apiProperties.json', session?.principal, raw) : raw;
@@ -173,9 +181,38 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
   }
 }
 
+/**
+ * The redirect URL of each deployed connector (a folder whose settings.json records a connectorId), read from Power
+ * Platform after one more sign-in — only when some folder has a deployment. Lookup failures leave the URL unknown.
+ */
+function deployedRedirectUrls(signIn: SignInOptions, say: (line: string) => void): { lookup: (dir: string) => Promise<string | undefined>; dispose(): void } {
+  let pp: Promise<Awaited<ReturnType<typeof powerPlatformSession>> | undefined> | undefined;
+  return {
+    lookup: async (dir) => {
+      const settings = readSettings(existsSync(join(dir, SETTINGS_FILE)) ? readFileSync(join(dir, SETTINGS_FILE), 'utf8') : undefined);
+      if (!settings.connectorId || !settings.environment) return undefined;
+      pp ??= powerPlatformSession(signIn, say).catch((error: unknown) => {
+        say(`The deployed connectors' redirect URLs could not be read (${error instanceof Error ? error.message : String(error)}).`);
+        return undefined;
+      });
+      const session = await pp;
+      const connector = await session?.client.getConnector(settings.environment, settings.connectorId).catch(() => undefined);
+      return redirectUrlOf(connector);
+    },
+    dispose: () => void pp?.then((s) => s?.session.dispose()),
+  };
+}
+
 const SIGN_IN_KEYS = Object.keys(SIGN_IN_OPTIONS) as (keyof typeof SIGN_IN_OPTIONS)[];
 
-async function checkFiles(files: readonly string[], options: AnalysisOptions, flags: { json: boolean; fix: boolean; connectorAppOnly: boolean }, directory: DirectoryLookup | undefined, io: CliIo): Promise<number> {
+async function checkFiles(
+  files: readonly string[],
+  options: AnalysisOptions,
+  flags: { json: boolean; fix: boolean; connectorAppOnly: boolean },
+  directory: DirectoryLookup | undefined,
+  io: CliIo,
+  deployed?: (dir: string) => Promise<string | undefined>,
+): Promise<number> {
   const values = flags;
   const report: Array<{ path: string; diagnostics: DiagnosticJson[]; fixed?: string[] }> = [];
   const totals = { files: files.length, error: 0, warning: 0, information: 0, fixed: 0 };
@@ -195,7 +232,8 @@ async function checkFiles(files: readonly string[], options: AnalysisOptions, fl
     }
     const { text, diagnostics: offline } = analyzeFile(path, options);
     // The directory checks run on what the file says now; a file that is not JSON has nothing to look up.
-    const online = directory && !offline.some((d) => d.code === 'invalid-json') ? await analyzeOnline(text, directory, { now: new Date(), ...(flags.connectorAppOnly ? { connectorAppOnly: true } : {}) }) : [];
+    const deployedRedirectUrl = directory && deployed ? await deployed(dirname(path)) : undefined;
+    const online = directory && !offline.some((d) => d.code === 'invalid-json') ? await analyzeOnline(text, directory, { now: new Date(), ...(flags.connectorAppOnly ? { connectorAppOnly: true } : {}), ...(deployedRedirectUrl ? { deployedRedirectUrl } : {}) }) : [];
     const diagnostics = [...offline, ...online].sort((a, b) => a.offset - b.offset);
     for (const d of diagnostics) totals[d.severity]++;
     report.push({ path, diagnostics: diagnostics.map(toJson), ...(fixed ? { fixed } : {}) });

@@ -4,6 +4,7 @@
  */
 import { automateCommand } from './automate';
 import { checkCommand } from './check';
+import { deployCommand, testConnectionCommand } from './deploy';
 import { EXIT_OK, EXIT_USAGE, type CliCommand, type CliIo } from './command';
 import { explainCommand } from './explain';
 import { rotateCommand } from './rotate';
@@ -12,7 +13,7 @@ import { setupCommand } from './setup';
 
 export { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliCommand, type CliIo } from './command';
 
-export const COMMANDS: readonly CliCommand[] = [automateCommand, checkCommand, explainCommand, rotateCommand, secureServiceCommand, setupCommand];
+export const COMMANDS: readonly CliCommand[] = [automateCommand, checkCommand, deployCommand, explainCommand, rotateCommand, secureServiceCommand, setupCommand, testConnectionCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length), 9) + 2;

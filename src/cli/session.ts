@@ -24,6 +24,8 @@ export const SIGN_IN_OPTIONS = {
   'login-endpoint': { type: 'string' },
   'graph-endpoint': { type: 'string' },
   'arm-endpoint': { type: 'string' },
+  'powerapps-url': { type: 'string' },
+  'flow-url': { type: 'string' },
 } as const;
 
 /** The usage lines for SIGN_IN_OPTIONS. */
@@ -33,6 +35,7 @@ export const SIGN_IN_USAGE = `  --tenant <tenant>              tenant ID or doma
                                  Manager and Power Platform, each pre-authorized or consentable for its API)
   --cloud <${CLOUD_NAMES.join('|')}>
   --login-endpoint <url> --graph-endpoint <url> --arm-endpoint <url>   with --cloud Custom
+  --powerapps-url <url> --flow-url <url>   Power Platform (paconn's powerAppsUrl / flowUrl) with --cloud Custom
 `;
 
 /** A bad sign-in option; the message says which and what is expected. */
@@ -54,9 +57,15 @@ export function parseSignInOptions(values: SignInValues): SignInOptions {
   const clientId = values['client-id'] ?? DEFAULT_CLI_CLIENT_ID;
   if (!GUID.test(clientId)) throw new SignInUsageError('--client-id must be an application (client) ID, a GUID.');
   const name = values.cloud ?? 'AzureCloud';
-  const custom = { loginEndpoint: values['login-endpoint'], graphEndpoint: values['graph-endpoint'], armEndpoint: values['arm-endpoint'] };
-  if (name !== 'Custom' && (custom.loginEndpoint || custom.graphEndpoint || custom.armEndpoint)) {
-    throw new SignInUsageError('--login-endpoint, --graph-endpoint and --arm-endpoint go with --cloud Custom.');
+  const custom = {
+    loginEndpoint: values['login-endpoint'],
+    graphEndpoint: values['graph-endpoint'],
+    armEndpoint: values['arm-endpoint'],
+    ...(values['powerapps-url'] !== undefined ? { powerAppsEndpoint: values['powerapps-url'] } : {}),
+    ...(values['flow-url'] !== undefined ? { flowEndpoint: values['flow-url'] } : {}),
+  };
+  if (name !== 'Custom' && (custom.loginEndpoint || custom.graphEndpoint || custom.armEndpoint || values['powerapps-url'] || values['flow-url'])) {
+    throw new SignInUsageError('--login-endpoint, --graph-endpoint, --arm-endpoint, --powerapps-url and --flow-url go with --cloud Custom.');
   }
   let cloud: Cloud;
   try {

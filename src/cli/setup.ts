@@ -5,11 +5,10 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import { writeFileAtomic } from '../setup/atomicWrite';
 import { parseArgs } from 'node:util';
-import type { Cloud } from '../cloud/clouds';
+import { CloudConfigError, powerPlatformOf, type Cloud } from '../cloud/clouds';
 import { createGraphClient, type GraphLogEntry } from '../graph/client';
 import { toDirectoryError } from '../graph/errors';
 import { Directory, MICROSOFT_GRAPH_APP_ID } from '../graph/operations';
@@ -17,12 +16,15 @@ import { createContext, DEFAULT_SCOPE, DEFAULT_SECRET_DAYS, sameTarget, type Set
 import { runSetup } from '../setup/engine';
 import { nodeFiles } from '../setup/nodeFiles';
 import { findRedirectUrl } from '../setup/redirect';
-import { JsonFileStateStore } from '../setup/stateFile';
+import { cliStateDirectory, JsonFileStateStore } from '../setup/stateFile';
 import { summarize, undoPlan, undoSetup } from '../setup/summary';
+import { PowerPlatformFailure } from '../powerplatform/client';
 import { applyChoices, choicesFromAnswers } from '../wizard/model';
 import { defaultAnswers, stepForEngine, type Answers, type ApiAnswer, type ConsentAnswer, type IdentifierUriKind } from '../wizard/steps';
 import type { CliCommand, CliIo } from './command';
+import { deployAndRegister, powerPlatformSession, printDeploy, reportFailure, type DeployAndRegisterResult } from './deploy';
 import type { CredentialKind } from '../auth/workload';
+import { assertDeployableWith } from '../auth/powerPlatform';
 import { AUTH_OPTIONS, AUTH_USAGE, parseAuthOption, parseSignInOptions, SIGN_IN_OPTIONS, SIGN_IN_USAGE, signInFailure, signInForCommand, SignInUsageError } from './session';
 
 export { DEFAULT_CLI_CLIENT_ID } from './session';
@@ -49,7 +51,11 @@ Connector:
                                  Connections (fe053c5f-…) pre-authorized for it; the API app is not changed
   --print-secret                 print the new client secret once
   --secret-file <file>           write the new client secret to this file (mode 0600; not inside the connector folder)
-                                 Without one of these two no client secret is created: its value would be lost.
+                                 Without one of these two (or --deploy) no client secret is created: its value would be lost.
+Power Platform:
+  --deploy                       then create or update the connector in Power Platform (the new secret goes there
+                                 from memory), read back its redirect URL and register it: nothing left pending
+  --environment <name>           the environment to deploy to (default: settings.json's, else the default one)
 Sign-in:
 ${AUTH_USAGE}${SIGN_IN_USAGE}Other:
   --state <file>                 where the resumable state is kept (no secrets)
@@ -88,6 +94,8 @@ interface Parsed {
   secretDays: number;
   obo: boolean;
   redirectUrl?: string;
+  deploy: boolean;
+  environment?: string;
 }
 
 function parse(argv: readonly string[]): Parsed {
@@ -110,6 +118,8 @@ function parse(argv: readonly string[]): Parsed {
         'secret-days': { type: 'string' },
         obo: { type: 'boolean' },
         'print-secret': { type: 'boolean' },
+        deploy: { type: 'boolean' },
+        environment: { type: 'string' },
         'secret-file': { type: 'string' },
         ...AUTH_OPTIONS,
         ...SIGN_IN_OPTIONS,
@@ -141,11 +151,13 @@ function parse(argv: readonly string[]): Parsed {
     redirectUrl = findRedirectUrl(text);
     if (!redirectUrl) throw new UsageError('--redirect-url needs the connector’s https redirect URL, an AADSTS50011 message with it, or a downloaded apiProperties.json that has it.');
   }
+  if (values.environment !== undefined && !values.deploy) throw new UsageError('--environment goes with --deploy.');
   let signInOptions;
   try {
     signInOptions = { ...parseSignInOptions(values), auth: parseAuthOption(values.auth), tenantGiven: values.tenant !== undefined };
+    if (values.deploy) powerPlatformOf(signInOptions.cloud);
   } catch (error) {
-    if (error instanceof SignInUsageError) throw new UsageError(error.message);
+    if (error instanceof SignInUsageError || error instanceof CloudConfigError) throw new UsageError(error.message);
     throw error;
   }
   const secretFile = values['secret-file'] === undefined ? undefined : resolve(values['secret-file']);
@@ -172,13 +184,14 @@ function parse(argv: readonly string[]): Parsed {
     secretDays,
     obo: !!values.obo,
     ...(redirectUrl ? { redirectUrl } : {}),
+    deploy: !!values.deploy,
+    ...(values.environment ? { environment: values.environment } : {}),
   };
 }
 
 function defaultStatePath(dir: string, cloud: Cloud, env: NodeJS.ProcessEnv): string {
-  const base = env.XDG_STATE_HOME || join(homedir(), '.local', 'state');
   const key = createHash('sha256').update(`${dir}\n${cloud.graphEndpoint}`).digest('hex').slice(0, 16);
-  return join(base, 'entra-connector', `setup-${key}.json`);
+  return join(cliStateDirectory(env), `setup-${key}.json`);
 }
 
 export async function runSetupCommand(argv: readonly string[], io: CliIo): Promise<number> {
@@ -252,33 +265,63 @@ export async function runSetupCommand(argv: readonly string[], io: CliIo): Promi
       for (const step of reset) say(`Your options changed “${stepForEngine(step).title}”: that step and the ones after it run again (apps this setup created are found again by their unique name, not duplicated).`);
     }
     const secrets = new Map<string, string>();
-    const result = await runSetup(ctx, {
+    let result = await runSetup(ctx, {
       directory,
       state,
       files: nodeFiles,
+      // --deploy hands the secret to Power Platform (in the create request), so it may be created for that too.
       secrets:
-        p.printSecret || p.secretFile
+        p.printSecret || p.secretFile || p.deploy
           ? {
               store: async (clientId, value) => {
                 if (p.secretFile) await writeFileAtomic(p.secretFile, `${value}\n`, { mode: 0o600 });
                 secrets.set(clientId, value);
               },
             }
-          : { unavailable: 'No client secret was created: its value would have been lost. Run again with --print-secret (shown once) or --secret-file <file> (written with mode 0600) to receive it.' },
+          : { unavailable: 'No client secret was created: its value would have been lost. Run again with --deploy (it goes to the deployed connector), --print-secret (shown once) or --secret-file <file> (written with mode 0600) to receive it.' },
       onProgress: (step, status) => {
         if (!p.json && status.state !== 'running') say(`${status.state.padEnd(7)} ${step}${status.detail ? `: ${status.detail}` : ''}`);
       },
     });
-    const summary = summarize(result.ctx);
     const secret = result.ctx.objects.connectorApp ? secrets.get(result.ctx.objects.connectorApp.appId) : undefined;
+    let deployment: DeployAndRegisterResult | undefined;
+    const onlyRedirectLeft = result.failures.every((f) => f.step === 'redirect');
+    if (p.deploy && onlyRedirectLeft) {
+      // The Power Apps connector API takes a user's token only: a pipeline identity stops here with the supported pattern.
+      assertDeployableWith(session.kind);
+      const pp = await powerPlatformSession(p, say);
+      try {
+        deployment = await deployAndRegister({ dir: p.dir, client: pp.client, objectId: pp.objectId, directory, ...(p.environment ? { environment: p.environment } : {}), ...(secret ? { secret } : {}), say });
+      } finally {
+        pp.session.dispose();
+      }
+      if (deployment.redirectUrl) {
+        // The engine records the registered URL, so the summary's pending list is empty.
+        applyChoices(result.ctx, { ...result.ctx.choices, redirectUrl: deployment.redirectUrl });
+        result = await runSetup(result.ctx, {
+          directory,
+          state,
+          files: nodeFiles,
+          secrets: { store: async (clientId, value) => void secrets.set(clientId, value) },
+          onProgress: (step, status) => {
+            if (!p.json && status.state !== 'running') say(`${status.state.padEnd(7)} ${step}${status.detail ? `: ${status.detail}` : ''}`);
+          },
+        });
+      }
+    }
+    const summary = summarize(result.ctx);
+    const deploymentJson = deployment
+      ? { connectorId: deployment.connectorId, environment: deployment.environment, redirectUrl: deployment.redirectUrl, redirectRegistered: deployment.redirectRegistered, created: deployment.created, secretSent: deployment.secretSent }
+      : undefined;
     if (p.json) {
       if (p.printSecret && secret && io.env.GITHUB_ACTIONS === 'true') io.stdout.write(`::add-mask::${secret}\n`);
-      io.stdout.write(`${JSON.stringify({ ok: result.ok, ...summary, failures: result.failures, ...(p.printSecret && secret ? { clientSecret: secret } : {}) }, null, 2)}\n`);
+      io.stdout.write(`${JSON.stringify({ ok: result.ok, ...summary, failures: result.failures, ...(deploymentJson ? { deployment: deploymentJson } : {}), ...(p.printSecret && secret ? { clientSecret: secret } : {}) }, null, 2)}\n`);
     } else {
       for (const f of result.failures) io.stdout.write(`Failed: ${f.step}: ${f.error.message}\nNext: ${f.error.next}\n`);
       if (summary.connectorApp) io.stdout.write(`Connector app (client ID): ${summary.connectorApp.appId}\n`);
       if (summary.resourceUri) io.stdout.write(`Resource URL: ${summary.resourceUri}\n`);
       if (summary.adminConsentUrl) io.stdout.write(`Admin consent needed: ${summary.adminConsentUrl}\n`);
+      if (deployment) printDeploy(io, false, deployment);
       for (const item of summary.pending) if (!result.failures.some((f) => f.step === item.step)) io.stdout.write(`Pending ${item.step}: ${item.detail}\n`);
       if (p.printSecret && secret) {
         // GitHub hides a value from the rest of the job's log once it has seen it in an add-mask command.
@@ -298,6 +341,7 @@ export async function runSetupCommand(argv: readonly string[], io: CliIo): Promi
       io.stderr.write(`entra-connector setup: ${signIn.message}\nNext: ${signIn.next}\n`);
       return 1;
     }
+    if (error instanceof PowerPlatformFailure) return reportFailure(io, 'setup', error);
     const own = error as { message?: string; next?: string };
     const e = own.next ? { message: own.message ?? '', next: own.next } : toDirectoryError(error);
     io.stderr.write(`entra-connector setup: ${e.message}\nNext: ${e.next}\n`);

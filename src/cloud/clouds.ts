@@ -16,13 +16,27 @@ export interface Cloud {
   readonly armEndpoint: string;
   /** The Microsoft Entra admin center for this cloud, when there is one. */
   readonly adminCenter?: string;
+  /** Power Apps API base (paconn's `powerAppsUrl`), e.g. `https://api.powerapps.com`; unset for a custom cloud without one. */
+  readonly powerAppsEndpoint?: string;
+  /** Flow API base (paconn's `flowUrl`), e.g. `https://api.flow.microsoft.com`. */
+  readonly flowEndpoint?: string;
+  /** The resource Power Apps / Flow tokens are for, e.g. `https://service.powerapps.com/`. */
+  readonly powerAppsResource?: string;
+  /** The resource of the connector runtime (connections), e.g. `https://apihub.azure.com`, where known. */
+  readonly apiHubResource?: string;
 }
 
 export interface CustomCloudSettings {
   readonly loginEndpoint?: unknown;
   readonly graphEndpoint?: unknown;
   readonly armEndpoint?: unknown;
+  readonly powerAppsEndpoint?: unknown;
+  readonly flowEndpoint?: unknown;
 }
+
+/** The public cloud's Power Platform resources; a custom cloud (e.g. the emulated tenant) uses the same names. */
+const PUBLIC_POWER_APPS_RESOURCE = 'https://service.powerapps.com/';
+const PUBLIC_API_HUB_RESOURCE = 'https://apihub.azure.com';
 
 const KNOWN: Readonly<Record<Exclude<CloudName, 'Custom'>, Cloud>> = {
   AzureCloud: {
@@ -31,6 +45,10 @@ const KNOWN: Readonly<Record<Exclude<CloudName, 'Custom'>, Cloud>> = {
     graphEndpoint: 'https://graph.microsoft.com',
     armEndpoint: 'https://management.azure.com',
     adminCenter: 'https://entra.microsoft.com',
+    powerAppsEndpoint: 'https://api.powerapps.com',
+    flowEndpoint: 'https://api.flow.microsoft.com',
+    powerAppsResource: PUBLIC_POWER_APPS_RESOURCE,
+    apiHubResource: PUBLIC_API_HUB_RESOURCE,
   },
   AzureUSGovernment: {
     name: 'AzureUSGovernment',
@@ -38,6 +56,10 @@ const KNOWN: Readonly<Record<Exclude<CloudName, 'Custom'>, Cloud>> = {
     graphEndpoint: 'https://graph.microsoft.us',
     armEndpoint: 'https://management.usgovcloudapi.net',
     adminCenter: 'https://entra.microsoft.us',
+    // login.microsoftonline.us tenants are GCC High for Power Platform.
+    powerAppsEndpoint: 'https://high.api.powerapps.us',
+    flowEndpoint: 'https://high.api.flow.microsoft.us',
+    powerAppsResource: 'https://high.service.powerapps.us/',
   },
   AzureUSGovernmentDoD: {
     name: 'AzureUSGovernmentDoD',
@@ -45,6 +67,9 @@ const KNOWN: Readonly<Record<Exclude<CloudName, 'Custom'>, Cloud>> = {
     graphEndpoint: 'https://dod-graph.microsoft.us',
     armEndpoint: 'https://management.usgovcloudapi.net',
     adminCenter: 'https://entra.microsoft.us',
+    powerAppsEndpoint: 'https://api.apps.appsplatform.us',
+    flowEndpoint: 'https://api.flow.appsplatform.us',
+    powerAppsResource: 'https://service.apps.appsplatform.us/',
   },
   AzureChinaCloud: {
     name: 'AzureChinaCloud',
@@ -52,6 +77,8 @@ const KNOWN: Readonly<Record<Exclude<CloudName, 'Custom'>, Cloud>> = {
     graphEndpoint: 'https://microsoftgraph.chinacloudapi.cn',
     armEndpoint: 'https://management.chinacloudapi.cn',
     adminCenter: 'https://entra.microsoftonline.cn',
+    powerAppsEndpoint: 'https://api.powerapps.cn',
+    flowEndpoint: 'https://api.powerautomate.cn',
   },
 };
 
@@ -93,6 +120,29 @@ export function resolveCloud(name: unknown, custom?: CustomCloudSettings | null)
     loginEndpoint: validateEndpoint(custom.loginEndpoint, 'loginEndpoint', { allowHttpLoopback: false }),
     graphEndpoint: validateEndpoint(custom.graphEndpoint, 'graphEndpoint', { allowHttpLoopback: true }),
     armEndpoint: validateEndpoint(custom.armEndpoint, 'armEndpoint', { allowHttpLoopback: true }),
+    // Optional: a custom cloud without them has no Power Platform deployment (the commands say which setting to add).
+    ...(custom.powerAppsEndpoint !== undefined ? { powerAppsEndpoint: validateEndpoint(custom.powerAppsEndpoint, 'powerAppsEndpoint', { allowHttpLoopback: false }) } : {}),
+    ...(custom.flowEndpoint !== undefined ? { flowEndpoint: validateEndpoint(custom.flowEndpoint, 'flowEndpoint', { allowHttpLoopback: false }) } : {}),
+    powerAppsResource: PUBLIC_POWER_APPS_RESOURCE,
+    apiHubResource: PUBLIC_API_HUB_RESOURCE,
+  };
+}
+
+/** The cloud's Power Platform endpoints, or a CloudConfigError naming the setting to add. */
+export function powerPlatformOf(cloud: Cloud): { powerAppsEndpoint: string; flowEndpoint: string; powerAppsScope: string; apiHubScope?: string } {
+  if (!cloud.powerAppsEndpoint || !cloud.flowEndpoint || !cloud.powerAppsResource) {
+    throw new CloudConfigError(
+      cloud.name === 'Custom'
+        ? 'The custom cloud has no Power Platform endpoints. Add powerAppsEndpoint and flowEndpoint to entraConnector.customCloud (CLI: --powerapps-url and --flow-url).'
+        : `Deploying to Power Platform in ${cloud.name} is not supported yet (its Power Apps sign-in resource is not known to this tool).`,
+      'entraConnector.customCloud',
+    );
+  }
+  return {
+    powerAppsEndpoint: cloud.powerAppsEndpoint,
+    flowEndpoint: cloud.flowEndpoint,
+    powerAppsScope: `${cloud.powerAppsResource.replace(/\/+$/, '')}/.default`,
+    ...(cloud.apiHubResource ? { apiHubScope: `${cloud.apiHubResource.replace(/\/+$/, '')}/.default` } : {}),
   };
 }
 

@@ -31,6 +31,8 @@ export type ExplainAction =
 export interface Explanation {
   /** `AADSTS50011`, or undefined when the text has no AADSTS code. */
   code: string | undefined;
+  /** When the text has no code: the code its wording points to (`AADSTS50011`), and the words that did. */
+  likely?: { code: string; because: string };
   known: boolean;
   title: string;
   /** What the error means for a Power Platform custom connector. */
@@ -226,14 +228,60 @@ export function extract(text: string): Extracted {
   return x;
 }
 
+/**
+ * Without an AADSTS code, the wording of Entra's messages and OAuth 2.0's error codes (RFC 6749 §4.1.2.1, §5.2:
+ * invalid_client, unauthorized_client, invalid_resource…, as Entra returns them with the AADSTS message in
+ * error_description) still say which error it is.
+ */
+const WORDING: ReadonlyArray<readonly [RegExp, string]> = [
+  [/redirect_uri_mismatch|(redirect|reply) (uri|url)s?\b.{0,80}\bdoes not match|does not match the (redirect|reply) (uri|url)/i, '50011'],
+  [/has not consented|consent_required|need(s)? admin approval|not consented to use the application/i, '65001'],
+  [/secret.{0,40}\bexpired|expired.{0,40}\bsecret/i, '7000222'],
+  [/invalid client secret|client secret.{0,40}(is )?(invalid|wrong)|invalid_client/i, '7000215'],
+  [/was not found in the directory|unauthorized_client|application with identifier .{0,60} (was )?not found/i, '700016'],
+  [/resource principal .{0,120}not found|invalid_resource/i, '500011'],
+  [/not (listed|present) in the (requested|application'?s?) permissions|requested permissions of the application/i, '650057'],
+  [/conditional access/i, '53003'],
+  [/not assigned to a role for the application|is not assigned to the app/i, '50105'],
+  [/invalid_scope|scope .{0,80} is not valid/i, '70011'],
+];
+
+function likelyCode(text: string): { code: string; because: string } | undefined {
+  for (const [pattern, code] of WORDING) {
+    const m = pattern.exec(text);
+    if (m) return { code, because: m[0] };
+  }
+  return undefined;
+}
+
 /** Explains a pasted sign-in error. Never throws; unknown codes get the general steps. */
 export function explainSignInError(message: string): Explanation {
   const text = String(message ?? '').slice(0, 20_000);
   const number = aadstsNumber(text);
   const extracted = extract(text);
+  const likely = number ? undefined : likelyCode(text);
   const shared = aadstsEntry(number);
   // Codes the connector explainer has no connector-specific words for still get the product's own sentence.
-  const entry: Entry | undefined = number ? CATALOG[number] ?? (shared ? { title: `AADSTS${number}`, meaning: shared.message, cause: shared.message, fix: shared.next } : undefined) : undefined;
+  const entry: Entry | undefined = number
+    ? CATALOG[number] ?? (shared ? { title: `AADSTS${number}`, meaning: shared.message, cause: shared.message, fix: shared.next } : undefined)
+    : likely
+      ? CATALOG[likely.code]
+      : undefined;
+  if (!entry && !number && text.trim() !== '') {
+    const guid = new RegExp(GUID).exec(text)?.[0];
+    return {
+      code: undefined,
+      known: false,
+      title: 'No AADSTS code found',
+      meaning: guid
+        ? `The text has no AADSTS code and no wording this explainer recognizes. It names ${guid}, which is checked against the signed-in tenant below when you are signed in.`
+        : 'The text has no AADSTS code and no wording this explainer recognizes.',
+      cause: 'Without the code the cause cannot be told apart: the code is on the sign-in page (after "AADSTS") or in the connection error\'s details in Power Platform.',
+      fix: 'Paste the whole error, including the "AADSTSnnnnn:" code; meanwhile "Check apiProperties.json against the directory" finds the usual causes (client ID, redirect URI, resource, consent, secret).',
+      extracted: guid && !extracted.clientId ? { ...extracted, clientId: guid } : extracted,
+      actions: [],
+    };
+  }
   if (!entry) {
     return {
       code: number ? `AADSTS${number}` : undefined,
@@ -251,10 +299,11 @@ export function explainSignInError(message: string): Explanation {
     };
   }
   return {
-    code: `AADSTS${number}`,
+    code: number ? `AADSTS${number}` : undefined,
+    ...(likely ? { likely: { code: `AADSTS${likely.code}`, because: likely.because } } : {}),
     known: true,
     title: entry.title,
-    meaning: entry.meaning,
+    meaning: likely ? `No AADSTS code in the text, but its wording ("${likely.because}") is that of AADSTS${likely.code}. ${entry.meaning}` : entry.meaning,
     cause: entry.cause,
     fix: entry.fix,
     ...(entry.rule ? { rule: entry.rule } : {}),

@@ -7,6 +7,7 @@
 import type { Node } from './jsonc';
 import type { ConnectorDiagnostic, Fix, OnlineRuleCode, Severity } from './diagnostic';
 import { keyNodeOf, scalar, stringValue, valueAt, valueOf } from './jsonDocument';
+import { replaceValue } from './edits';
 import { readApiProperties, type OAuthToken } from './model';
 import { RULES } from './rules';
 import { isGuid, isPlaceholder } from './values';
@@ -51,6 +52,8 @@ export interface DirectoryLookup {
    */
   findServicePrincipalsByName(name: string): Promise<LookupServicePrincipal[]>;
   listGrants(clientSpId: string, resourceSpId: string): Promise<LookupGrant[]>;
+  /** The signed-in user's own app registrations: a client ID not found here is offered the user's connector apps. */
+  ownedApplications?(): Promise<LookupApplication[]>;
 }
 
 export interface OnlineOptions {
@@ -58,6 +61,11 @@ export interface OnlineOptions {
   readonly now: Date;
   /** A secret that ends within this many days is `secret-expiring` (default 30). */
   readonly expiringDays?: number;
+  /**
+   * The redirect URL Power Platform reports for the deployed connector (settings.json's connectorId), used when the
+   * file has none — as certified connectors with `redirectMode: GlobalPerConnector` do not.
+   */
+  readonly deployedRedirectUrl?: string;
   /**
    * The signed-in identity can read only the connector app (an app-only sign-in with Application.ReadWrite.OwnedBy):
    * check the app itself and skip the resource, permission and consent checks, which would read other objects.
@@ -69,6 +77,22 @@ export interface OnlineOptions {
 const WELL_KNOWN_RESOURCES: Readonly<Record<string, string>> = {
   'https://graph.microsoft.com': MICROSOFT_GRAPH_APP_ID,
 };
+
+/** Power Platform's consent service hosts (the shared URL's host and the per-connector URLs under it). */
+const CONSENT_HOST = /(^|\.)consent\.azure-apim\.net$/i;
+
+/** An app with a Web redirect URI of Power Platform's consent service: a custom connector's app. */
+export function isConnectorApp(app: LookupApplication): boolean {
+  return (app.web?.redirectUris ?? []).some((u) => {
+    try {
+      return CONSENT_HOST.test(new URL(u).hostname);
+    } catch {
+      return false;
+    }
+  });
+}
+
+const editFix = (title: string, node: Node, value: string, isPreferred: boolean): Fix => ({ title, edits: [replaceValue(node, value)], unattended: false, isPreferred });
 
 const norm = (v: string) => v.trim().replace(/\/+$/, '').toLowerCase();
 
@@ -128,7 +152,16 @@ async function checkToken(token: OAuthToken, directory: DirectoryLookup, options
   if (!clientIdNode || !isGuid(clientId)) return;
   const app = await directory.getApplicationByAppId(clientId.trim());
   if (!app) {
-    report('client-app-not-found', clientIdNode, `No application with client ID ${clientId} in this directory: sign-ins will fail with AADSTS700016. Check the client ID, or sign in to the tenant the app is registered in.`);
+    const owned = directory.ownedApplications ? (await directory.ownedApplications().catch(() => [])).filter(isConnectorApp) : [];
+    const offers = owned.slice(0, 5).map((o) => editFix(`Use the client ID of "${o.displayName}" (${o.appId}), a connector app you own`, clientIdNode, o.appId, owned.length === 1));
+    report(
+      'client-app-not-found',
+      clientIdNode,
+      `No application with client ID ${clientId} in this directory: sign-ins will fail with AADSTS700016. Check the client ID, or sign in to the tenant the app is registered in.` +
+        (owned.length > 0 ? ` Connector apps you own here: ${owned.slice(0, 5).map((o) => `"${o.displayName}" (${o.appId})`).join(', ')}.` : ''),
+      undefined,
+      offers,
+    );
     return;
   }
 
@@ -144,7 +177,7 @@ async function checkToken(token: OAuthToken, directory: DirectoryLookup, options
 
   const redirectNode = valueOf(token.prop('redirectUrl'));
   const mode = scalar(valueOf(token.prop('redirectMode')));
-  const redirectUrl = stringValue(redirectNode) ?? (mode === undefined || (typeof mode === 'string' && mode.toLowerCase() === 'global') ? SHARED_REDIRECT_URL : undefined);
+  const redirectUrl = stringValue(redirectNode) ?? options.deployedRedirectUrl ?? (mode === undefined || (typeof mode === 'string' && mode.toLowerCase() === 'global') ? SHARED_REDIRECT_URL : undefined);
   if (redirectUrl && !isPlaceholder(redirectUrl)) {
     const registered = (app.web?.redirectUris ?? []).map(norm);
     if (!registered.includes(norm(redirectUrl))) {
@@ -180,6 +213,10 @@ async function checkToken(token: OAuthToken, directory: DirectoryLookup, options
   const resolved = await resolveResource(resource, directory);
   const isUri = !isGuid(resource);
   if (!resolved || !resolved.sp) {
+    // The other name of the resource (AzureActiveDirectoryResourceId) may be the one this directory knows: offer it.
+    const otherId = stringValue(valueOf(token.property('AzureActiveDirectoryResourceId')));
+    const other = otherId && !isPlaceholder(otherId) && norm(otherId) !== norm(resource) ? await resolveResource(otherId, directory) : undefined;
+    const useOther = other?.sp ? [editFix(`Set resourceUri to "${otherId}" (the AzureActiveDirectoryResourceId, found in this directory)`, resourceNode, otherId!, true)] : [];
     // A resource named by a URI that no app here declares may still be another tenant's multi-tenant API or a
     // Microsoft service this lookup cannot resolve: only a warning then.
     const certain = !isUri || resolved !== undefined || /^api:\/\//i.test(resource);
@@ -190,6 +227,7 @@ async function checkToken(token: OAuthToken, directory: DirectoryLookup, options
         ? `The resource ${resource} (appId ${resolved.appId}) has no service principal in this directory: sign-ins fail with AADSTS500011. Create it (an admin consent does).`
         : `No application in this directory has the Application ID URI ${resource}: sign-ins fail with AADSTS500011 unless it is another tenant's API with a service principal here.`,
       certain ? 'error' : 'warning',
+      useOther,
     );
     return;
   }

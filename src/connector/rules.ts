@@ -121,6 +121,7 @@ const aadMissingResource: Rule = (token, ctx) => {
 const aadResourceMismatch: Rule = (token, ctx) => {
   if (!token.isEntra) return;
   const resource = token.customParameterValue('resourceUri');
+  const resourceNode = valueAt(valueOf(token.customParameter('resourceUri')), 'value');
   const idProp = token.property('AzureActiveDirectoryResourceId');
   const idNode = valueOf(idProp);
   const id = stringValue(idNode);
@@ -131,7 +132,11 @@ const aadResourceMismatch: Rule = (token, ctx) => {
     'aad-resource-mismatch',
     idNode,
     `properties.AzureActiveDirectoryResourceId ("${id}") differs from customParameters.resourceUri ("${resource}"); they name the same resource and should be equal.`,
-    isPlaceholder(resource) ? [] : [fix(`Set AzureActiveDirectoryResourceId to "${resource}"`, [replaceValue(idNode, resource)], { isPreferred: true })],
+    [
+      ...(isPlaceholder(resource) ? [] : [fix(`Set AzureActiveDirectoryResourceId to "${resource}"`, [replaceValue(idNode, resource)], { isPreferred: true })]),
+      // Which of the two is right only the directory can tell (the online check prefers the one it finds).
+      ...(resourceNode && !isPlaceholder(id) ? [fix(`Set resourceUri to "${id}"`, [replaceValue(resourceNode, id)], { unattended: false })] : []),
+    ],
   );
 };
 

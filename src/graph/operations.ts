@@ -175,6 +175,11 @@ export class Directory {
     );
   }
 
+  /** The app registrations the signed-in user owns (`/me/ownedObjects`), every page. */
+  async ownedApplications(): Promise<Application[]> {
+    return this.list<Application>(`/me/ownedObjects/microsoft.graph.application?$select=${APP_SELECT}&$top=100`);
+  }
+
   /** appId (GUID), identifier URI (`api://…`, `https://…`) or display-name prefix. */
   async findApplications(query: string): Promise<Application[]> {
     const q = query.trim();
@@ -314,9 +319,14 @@ export class Directory {
     return call(() => this.client.api('/me').select('id,userPrincipalName').get());
   }
 
-  async organization(): Promise<{ id: string; verifiedDomains: { name: string; isDefault?: boolean }[] } | undefined> {
-    const orgs = await this.list<{ id: string; verifiedDomains: { name: string; isDefault?: boolean }[] }>(
-      '/organization?$select=id,verifiedDomains',
+  /** The signed-in user's directory roles (User.Read); see src/graph/roles.ts for what they allow. */
+  async myDirectoryRoles(): Promise<{ displayName?: string | null; roleTemplateId?: string | null }[]> {
+    return this.list('/me/memberOf/microsoft.graph.directoryRole?$select=displayName,roleTemplateId');
+  }
+
+  async organization(): Promise<{ id: string; displayName?: string | null; verifiedDomains: { name: string; isDefault?: boolean }[] } | undefined> {
+    const orgs = await this.list<{ id: string; displayName?: string | null; verifiedDomains: { name: string; isDefault?: boolean }[] }>(
+      '/organization?$select=id,displayName,verifiedDomains',
     );
     return orgs[0];
   }

@@ -169,15 +169,16 @@ export interface OwnedAppsPage {
 }
 
 export interface OwnedAppsQuery {
-  /** Display-name prefix. */
+  /** Words of the display name (each matches the start of a word of the name). */
   readonly search?: string;
   /** Page size (default 50). */
   readonly top?: number;
 }
 
 /**
- * One page of `/me/ownedObjects/microsoft.graph.application`: one request. A search filters by display-name prefix
- * (an advanced query: `ConsistencyLevel: eventual` with `$count`), which works for tenants with thousands of apps.
+ * One page of `/me/ownedObjects/microsoft.graph.application`: one request. A search is Graph's `$search` on the
+ * display name (an advanced query: `ConsistencyLevel: eventual` with `$count`; the words match the starts of the
+ * name's words), which works for tenants with thousands of apps.
  */
 export async function listOwnedApplications(client: Client, query: OwnedAppsQuery = {}, nextLink?: string): Promise<OwnedAppsPage> {
   const search = query.search?.trim();
@@ -188,7 +189,8 @@ export async function listOwnedApplications(client: Client, query: OwnedAppsQuer
     }
     const params: Record<string, string> = { $select: OWNED_APP_SELECT, $top: String(query.top ?? 50) };
     if (search) {
-      params.$filter = `startswith(displayName,${literal(search)})`;
+      // Tokenized: "API" finds "Contoso Invoices API" (a startswith filter would not).
+      params.$search = `"displayName:${search.replace(/["\\]/g, '\\$&')}"`;
       params.$count = 'true';
     }
     const request = client.api(url('/me/ownedObjects/microsoft.graph.application', params));

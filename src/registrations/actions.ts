@@ -16,6 +16,16 @@ export async function registerRedirectUri(dir: Directory, appId: string, uri: st
   return { objectId: app.id, redirectUris };
 }
 
+/** Removes the Web redirect URI `uri`, keeping the others (read fresh, not from the tree). */
+export async function removeRedirectUri(dir: Directory, appId: string, uri: string): Promise<{ objectId: string; redirectUris: string[] }> {
+  const app = await dir.getApplicationByAppId(appId);
+  if (!app) throw new Error(`The app registration ${appId} no longer exists in this tenant. Refresh the view.`);
+  const current = app.web?.redirectUris ?? [];
+  const redirectUris = current.filter((u) => u !== uri);
+  if (redirectUris.length !== current.length) await dir.updateApplication(app.id, { web: { redirectUris } });
+  return { objectId: app.id, redirectUris };
+}
+
 export interface ConsentResult {
   readonly clientSp: SpRecord;
   readonly resourceSp: SpRecord;

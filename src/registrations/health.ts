@@ -175,9 +175,18 @@ function problem(severity: Severity, code: string, summary: string, detail: stri
   return { severity, code, summary, detail };
 }
 
+/**
+ * Among problems of one severity, the one a person can act on now: missing consent blocks every sign-in today,
+ * while an unknown redirect URI is normal until the connector exists in Power Platform.
+ */
+const FIRST_AMONG_EQUALS: Readonly<Record<string, number>> = { 'consent-missing': 2, 'redirect-uri-unknown': 1 };
+
 export function worstOf(problems: readonly Problem[]): Problem | undefined {
   let worst: Problem | undefined;
-  for (const p of problems) if (!worst || RANK[p.severity] > RANK[worst.severity]) worst = p;
+  for (const p of problems) {
+    if (!worst || RANK[p.severity] > RANK[worst.severity]) worst = p;
+    else if (RANK[p.severity] === RANK[worst.severity] && (FIRST_AMONG_EQUALS[p.code] ?? 0) > (FIRST_AMONG_EQUALS[worst.code] ?? 0)) worst = p;
+  }
   return worst;
 }
 

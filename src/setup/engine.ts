@@ -604,7 +604,7 @@ const TASKS: readonly Task[] = [
         return {
           state: 'pending',
           detail:
-            'Power Platform gives each connector its own redirect URL once the connector exists: paste it (from the Security tab, the downloaded apiProperties.json, or an AADSTS50011 message) to register it.',
+            'Power Platform gives each connector its own redirect URL once the connector exists: deploy the connector ("Deploy Connector to Power Platform…", or setup --deploy) and it is read back and registered — or paste it (from the Security tab, the downloaded apiProperties.json, or an AADSTS50011 message).',
         };
       }
       const app = ctx.objects.connectorApp as NonNullable<SetupContext['objects']['connectorApp']>;

@@ -3,7 +3,8 @@
  * extension keeps the same context in workspaceState instead.
  */
 import { link, mkdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { CONTEXT_VERSION, STEP_IDS, connectorName, legacyUniqueNamesFor, uniqueNamesFor, type SetupContext } from './context';
 import { isValidTenant } from '../auth/settings';
 import type { StateStore } from './engine';
@@ -151,4 +152,9 @@ export class MemoryStateStore implements StateStore {
   async clear(): Promise<void> {
     this.saved = undefined;
   }
+}
+
+/** Where the CLI keeps its setup states (`$XDG_STATE_HOME/entra-connector`, else `~/.local/state/entra-connector`). */
+export function cliStateDirectory(env: NodeJS.ProcessEnv): string {
+  return join(env.XDG_STATE_HOME || join(homedir(), '.local', 'state'), 'entra-connector');
 }

@@ -1,13 +1,14 @@
 import * as vscode from 'vscode';
-import * as path from 'node:path';
 import type { ConnectorDiagnostic, DirectoryRepair, Fix } from '../connector/diagnostic';
 import type { TextEdit } from '../connector/jsonDocument';
 import { analyzeApiProperties } from '../connector/rules';
-import { moveSecretToStorage } from '../connector/secrets';
+import { moveSecretToStorage, secretStorageKey } from '../connector/secrets';
+import { credentialsMatching, describeCredentials, hintOf, type CredentialHint } from '../connector/secretMatch';
 import { confirmRedirectUri } from './redirectGuard';
 import { grantTenantConsent, registerRedirectUri } from '../registrations/actions';
 import { analysisOptions, DIAGNOSTIC_SOURCE, isApiProperties, type DiagnosticsDeps } from './diagnostics';
 import { describeFailure, RegistrationsSession } from './session';
+import { directoryWritten } from './directoryEvents';
 
 export const MOVE_SECRET_COMMAND = 'entraConnector.moveSecretToStorage';
 export const DIRECTORY_FIX_COMMAND = 'entraConnector.repairInDirectory';
@@ -46,11 +47,16 @@ class ConnectorCodeActions implements vscode.CodeActionProvider {
   async provideCodeActions(document: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): Promise<vscode.CodeAction[]> {
     const ours = context.diagnostics.filter((d) => d.source === DIAGNOSTIC_SOURCE);
     if (ours.length === 0 || !isApiProperties(document)) return [];
-    const found = [...analyzeApiProperties(document.getText(), await analysisOptions(document)), ...this.online.current(document)];
+    const onlineFound = this.online.current(document);
+    const found = [...analyzeApiProperties(document.getText(), await analysisOptions(document)), ...onlineFound];
+    // The directory knows no resource by the resourceUri: copying it into AzureActiveDirectoryResourceId would
+    // spread the unknown one (the online fix offers the known one instead).
+    const resourceUnknown = onlineFound.some((d) => d.code === 'resource-not-found');
     const actions: vscode.CodeAction[] = [];
     for (const diagnostic of ours) {
       const source = match(document, found, diagnostic);
       source?.fixes.forEach((fix: Fix, index) => {
+        if (resourceUnknown && source.code === 'aad-resource-mismatch' && fix.edits.some((e) => e.offset === source.offset)) return;
         const action = new vscode.CodeAction(fix.title, vscode.CodeActionKind.QuickFix);
         action.diagnostics = [diagnostic];
         action.isPreferred = fix.isPreferred === true;
@@ -88,18 +94,81 @@ async function repairInDirectory(session: RegistrationsSession, repair: Director
   const [question, button] = repair.kind === 'add-redirect-uri'
     ? [`Add ${repair.redirectUri} as a Web redirect URI of the app ${repair.appId}?`, 'Add Redirect URI']
     : [`Grant tenant-wide (admin) consent for ${repair.scopes.join(', ')} of ${repair.resourceAppId} to the app ${repair.clientAppId}?`, 'Grant Consent'];
-  const ok = await vscode.window.showWarningMessage(question, { modal: true, detail: `Tenant ${account.tenantId}, signed in as ${account.username}.` }, button);
+  const ok = await vscode.window.showWarningMessage(question, { modal: true, detail: `Tenant ${await session.tenantName(account)}, signed in as ${account.username}.` }, button);
   if (ok !== button) return false;
   try {
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `${button}…` }, async (): Promise<void> => {
       if (repair.kind === 'add-redirect-uri') await registerRedirectUri(await session.directory(), repair.appId, repair.redirectUri);
       else await grantTenantConsent(await session.directory(), repair.clientAppId, repair.resourceAppId, repair.scopes);
     });
+    directoryWritten({ by: 'quickFix' });
     return true;
   } catch (error) {
     void vscode.window.showErrorMessage(`The repair failed: ${describeFailure(error)}`);
     return false;
   }
+}
+
+/** The app's client secrets as Graph describes them (hints, key IDs), when someone is signed in and the app is found. */
+async function appCredentials(session: RegistrationsSession, clientId: string): Promise<readonly CredentialHint[] | undefined> {
+  if (!(await session.account())) return undefined;
+  try {
+    const app = await (await session.directory()).getApplicationByAppId(clientId);
+    return app ? (app.passwordCredentials ?? []) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Before the file's value replaces anything: a secret already in storage is never overwritten without asking
+ * (keep it / replace it, with both values' hints and the app's key IDs to compare), and a value that matches
+ * none of the app's secrets is not called the app's secret without saying so.
+ */
+async function decideSecretMove(session: RegistrationsSession, secrets: vscode.SecretStorage, clientId: string, value: string): Promise<'store' | 'keep' | 'cancel'> {
+  const stored = await secrets.get(secretStorageKey(clientId));
+  if (stored === value) return 'keep';
+  const credentials = await appCredentials(session, clientId);
+  const fileMatches = credentials && credentialsMatching(value, credentials);
+  const describeValue = (v: string, matches: readonly CredentialHint[] | undefined) =>
+    `starts with "${hintOf(v)}"${matches === undefined ? '' : matches.length > 0 ? `, like ${describeCredentials(matches)}` : ", like none of the app's secrets"}`;
+  const appLine = credentials === undefined
+    ? 'Sign in to compare them with the app\'s secrets.'
+    : credentials.length === 0
+      ? 'The app has no client secret.'
+      : `The app's secrets: ${describeCredentials(credentials)}.`;
+  if (stored !== undefined) {
+    const keep = vscode.l10n.t('Keep Stored Secret');
+    const replace = vscode.l10n.t("Replace with the File's Value");
+    const storedMatches = credentials && credentialsMatching(stored, credentials);
+    const choice = await vscode.window.showWarningMessage(
+      vscode.l10n.t('VS Code\'s secret storage already holds a client secret for {0}. Keep it, or replace it with the value from the file?', clientId),
+      {
+        modal: true,
+        detail: [
+          `Stored: ${describeValue(stored, storedMatches)}.`,
+          `In the file: ${describeValue(value, fileMatches)}.`,
+          appLine,
+          'Either way the value is removed from the file.',
+        ].join('\n'),
+      },
+      keep,
+      replace,
+    );
+    return choice === keep ? 'keep' : choice === replace ? 'store' : 'cancel';
+  }
+  if (fileMatches && fileMatches.length === 0) {
+    const store = vscode.l10n.t('Store It Anyway');
+    const drop = vscode.l10n.t('Only Remove It from the File');
+    const choice = await vscode.window.showWarningMessage(
+      vscode.l10n.t('The value in the file is not one of the client secrets of {0}.', clientId),
+      { modal: true, detail: `In the file: ${describeValue(value, fileMatches)}.\n${appLine}\nSign-ins with it would fail with AADSTS7000215 (invalid client secret).` },
+      store,
+      drop,
+    );
+    return choice === store ? 'store' : choice === drop ? 'keep' : 'cancel';
+  }
+  return 'store';
 }
 
 export function registerCodeActions(context: vscode.ExtensionContext, deps: DiagnosticsDeps, online: OnlineResults): void {
@@ -128,19 +197,17 @@ export function registerCodeActions(context: vscode.ExtensionContext, deps: Diag
         void vscode.window.showWarningMessage('The file changed since the fix was offered; run the quick fix again.');
         return false;
       }
-      // Secret storage may already hold another secret for this client (a rotated one, perhaps the only valid one).
-      const replace = 'Replace Stored Secret';
-      const moved = await moveSecretToStorage(context.secrets, fix.moveSecret.clientId, fix.moveSecret.value, async () =>
-        (await vscode.window.showWarningMessage(
-          `VS Code's secret storage already holds a different client secret for ${fix.moveSecret!.clientId}. Replace it with the one from ${path.basename(uri.fsPath)}?`,
-          { modal: true, detail: 'The stored secret is lost if you replace it. Choose Cancel to keep it; the secret in the file is then left where it is.' },
-          replace,
-        )) === replace,
-      );
-      if (!moved) return false;
+      const decision = await decideSecretMove(session, context.secrets, fix.moveSecret.clientId, fix.moveSecret.value);
+      if (decision === 'cancel') return false;
+      // The user already chose (or nothing was stored): no second question.
+      if (decision === 'store') await moveSecretToStorage(context.secrets, fix.moveSecret.clientId, fix.moveSecret.value, async () => true);
       const applied = await vscode.workspace.applyEdit(workspaceEdit(document, fix.edits));
       // Only the client ID is logged, never the value.
-      deps.log.info(`Moved the client secret of ${fix.moveSecret.clientId} from ${uri.fsPath} into secret storage${applied ? '' : ' (the file edit was not applied)'}.`);
+      deps.log.info(
+        decision === 'store'
+          ? `Moved the client secret of ${fix.moveSecret.clientId} from ${uri.fsPath} into secret storage${applied ? '' : ' (the file edit was not applied)'}.`
+          : `Removed the client secret of ${fix.moveSecret.clientId} from ${uri.fsPath}; the secret already in secret storage was kept${applied ? '' : ' (the file edit was not applied)'}.`,
+      );
       return applied;
     }),
   );

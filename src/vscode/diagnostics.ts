@@ -62,6 +62,18 @@ async function siblingSwagger(document: vscode.TextDocument): Promise<string | u
   }
 }
 
+/**
+ * A JSON syntax error VS Code's own JSON language already underlines (and lists in Problems): reported once, by VS
+ * Code. Kept: what it does not report — a byte-order mark, another encoding, and comments in a \`jsonc\` document
+ * (allowed there, but paconn reads the file as plain JSON).
+ */
+function reportedByVsCode(document: vscode.TextDocument, d: ConnectorDiagnostic): boolean {
+  if (d.code !== 'invalid-json' || (document.languageId !== 'json' && document.languageId !== 'jsonc')) return false;
+  if (d.fixes.length > 0 || d.offset === 0 && d.length === 0) return false;
+  if (document.languageId === 'jsonc' && /comment/i.test(d.message)) return false;
+  return true;
+}
+
 /** The analysis options for a document: the configured cloud and its sibling swagger. */
 export async function analysisOptions(document: vscode.TextDocument): Promise<AnalysisOptions> {
   return { cloud: configuredCloud(), swaggerText: await siblingSwagger(document) };
@@ -87,7 +99,7 @@ export function registerDiagnostics(context: vscode.ExtensionContext, deps: Diag
     const options = await analysisOptions(document);
     if (document.isClosed || document.version !== version) return;
     const text = document.getText();
-    const found = analyzeApiProperties(text, options);
+    const found = analyzeApiProperties(text, options).filter((d) => !reportedByVsCode(document, d));
     const cached = online.get(document.uri.toString());
     const extra = cached && cached.text === text ? cached.diagnostics : [];
     collection.set(document.uri, [...found, ...extra].map((d) => toVsDiagnostic(document, d)));

@@ -1,9 +1,11 @@
 import * as vscode from 'vscode';
 import { readCloud } from './auth/settings';
 import { explainSignInError, findRelatedConnectors, type Explanation, type RelatedConnector } from '../connector/explain';
-import { registerRedirectUri } from '../registrations/actions';
+import { checkInTenant, type ConsentOffer, type TenantFindings } from '../connector/explainTenant';
+import { grantTenantConsent, registerRedirectUri } from '../registrations/actions';
 import type { DiagnosticsDeps } from './diagnostics';
 import { describeFailure, RegistrationsSession } from './session';
+import { directoryWritten } from './directoryEvents';
 import { openHttpsUrl } from './openExternal';
 import { confirmRedirectUri } from './redirectGuard';
 
@@ -42,9 +44,27 @@ async function workspaceConnectors(): Promise<Array<{ path: string; uri: vscode.
 export interface ExplainResult {
   readonly explanation: Explanation;
   readonly related: readonly RelatedConnector[];
+  /** What the signed-in tenant says about it (absent when signed out or the tenant could not be read). */
+  readonly tenant?: TenantFindings;
 }
 
-/** Shows the explanation in a modal dialog with the buttons that act on it. */
+/** Grants the consent an AADSTS65001 asks for; the explanation's dialog (which names the tenant) is the confirmation. */
+async function grantConsent(session: RegistrationsSession, offer: ConsentOffer): Promise<void> {
+  try {
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Granting consent…') }, async () => {
+      const dir = await session.directory();
+      try {
+        for (const g of offer.grants) await grantTenantConsent(dir, offer.clientAppId, g.resourceAppId, g.scopes);
+      } finally {
+        directoryWritten({ by: 'explainer' });
+      }
+    });
+    void vscode.window.showInformationMessage(vscode.l10n.t('Consent granted for every user of the tenant. Try the connection again.'));
+  } catch (error) {
+    void vscode.window.showErrorMessage(vscode.l10n.t('Could not grant consent: {0}', describeFailure(error)));
+  }
+}
+
 /** Adds the redirect URI to the app in the signed-in tenant, after the user confirms. */
 async function registerRedirect(session: RegistrationsSession, appId: string, redirectUri: string): Promise<void> {
   const account = await session.account();
@@ -53,7 +73,7 @@ async function registerRedirect(session: RegistrationsSession, appId: string, re
   if (!(await confirmRedirectUri(redirectUri, `the app ${appId}`, session.auth.settings().cloud.name))) return;
   const ok = await vscode.window.showWarningMessage(
     `Add ${redirectUri} as a Web redirect URI of the app ${appId}?`,
-    { modal: true, detail: `Tenant ${account.tenantId}, signed in as ${account.username}. Existing redirect URIs are kept.` },
+    { modal: true, detail: `Tenant ${await session.tenantName(account)}, signed in as ${account.username}. Existing redirect URIs are kept.` },
     'Add Redirect URI',
   );
   if (ok !== 'Add Redirect URI') return;
@@ -61,16 +81,18 @@ async function registerRedirect(session: RegistrationsSession, appId: string, re
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Adding the redirect URI…' }, async () =>
       registerRedirectUri(await session.directory(), appId, redirectUri),
     );
+    directoryWritten({ by: 'explainer' });
     void vscode.window.showInformationMessage(`The app ${appId} now has the redirect URI ${redirectUri}. Try the connection again.`);
   } catch (error) {
     void vscode.window.showErrorMessage(`Could not add the redirect URI: ${describeFailure(error)}`);
   }
 }
 
-async function show(e: Explanation, related: readonly RelatedConnector[], uris: Map<string, vscode.Uri>, session: RegistrationsSession): Promise<void> {
+async function show(e: Explanation, related: readonly RelatedConnector[], uris: Map<string, vscode.Uri>, session: RegistrationsSession, tenant: TenantFindings | undefined): Promise<void> {
   const signedIn = (await session.account()) !== undefined;
   const lines = [
     e.meaning,
+    ...(tenant && tenant.notes.length > 0 ? ['', 'In the signed-in tenant:', ...tenant.notes.map((n) => `• ${n}`)] : []),
     '',
     `Likely cause: ${e.cause}`,
     ...(related.length > 0 ? ['', 'In this workspace:', ...related.map((r) => `• ${r.path}: ${r.reason}`)] : []),
@@ -82,7 +104,7 @@ async function show(e: Explanation, related: readonly RelatedConnector[], uris: 
   for (const action of e.actions) {
     if (action.kind === 'add-redirect-uri') {
       const appId = action.appId;
-      if (signedIn && appId) {
+      if (signedIn && appId && !tenant?.redirectRegistered && tenant?.appFound !== false) {
         buttons.push({ title: 'Register Redirect URI on the App', run: () => registerRedirect(session, appId, action.redirectUri) });
       }
       buttons.push({
@@ -92,6 +114,9 @@ async function show(e: Explanation, related: readonly RelatedConnector[], uris: 
           void vscode.window.showInformationMessage(`Copied ${action.redirectUri}. Add it as a Web redirect URI on the connector app${action.appId ? ` ${action.appId}` : ''}.`);
         },
       });
+    } else if (action.kind === 'grant-consent') {
+      const offer = tenant?.consent;
+      if (offer?.canGrant) buttons.push({ title: 'Grant Consent', run: () => grantConsent(session, offer) });
     } else if (action.kind === 'open-app-registration') {
       const url = `${adminCenter()}/#view/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/~/${BLADES[action.blade]}/appId/${encodeURIComponent(action.appId)}`;
       buttons.push({ title: 'Open App Registration', run: () => openHttpsUrl(url) });
@@ -105,6 +130,19 @@ async function show(e: Explanation, related: readonly RelatedConnector[], uris: 
     ...buttons.map((b) => b.title),
   );
   await buttons.find((b) => b.title === picked)?.run();
+}
+
+/** The tenant's side of the error, when someone is signed in (never prompts; a failed read leaves it out). */
+async function inTenant(session: RegistrationsSession, e: Explanation, log: vscode.LogOutputChannel): Promise<TenantFindings | undefined> {
+  const account = await session.account();
+  if (!account) return undefined;
+  try {
+    const [dir, name] = await Promise.all([session.directory(), session.tenantName(account)]);
+    return await checkInTenant(e, dir, name);
+  } catch (error) {
+    log.warn(`The explainer could not check the tenant: ${describeFailure(error)}`);
+    return undefined;
+  }
 }
 
 export function registerExplainCommand(context: vscode.ExtensionContext, deps: DiagnosticsDeps): void {
@@ -123,9 +161,10 @@ export function registerExplainCommand(context: vscode.ExtensionContext, deps: D
       const explanation = explainSignInError(text);
       const files = await workspaceConnectors();
       const related = findRelatedConnectors(explanation, files);
-      deps.log.info(`Explained ${explanation.code ?? 'a sign-in error without a code'}${related.length ? ` (related: ${related.map((r) => r.path).join(', ')})` : ''}.`);
-      void show(explanation, related, new Map(files.map((f) => [f.path, f.uri])), session);
-      return { explanation, related };
+      const tenant = await inTenant(session, explanation, deps.log);
+      deps.log.info(`Explained ${explanation.code ?? explanation.likely?.code ?? 'a sign-in error without a code'}${related.length ? ` (related: ${related.map((r) => r.path).join(', ')})` : ''}.`);
+      void show(explanation, related, new Map(files.map((f) => [f.path, f.uri])), session, tenant);
+      return { explanation, related, ...(tenant ? { tenant } : {}) };
     }),
   );
 }

@@ -8,6 +8,15 @@ import { registerRegistrationViews } from './tree';
 import { registerWizard } from './wizard/panel';
 import { registerServiceCommands } from './service';
 import { registerDiagnostics } from './diagnostics';
+import { registerPowerPlatform, type PowerPlatformSignIn } from './powerplatform';
+
+let powerPlatform: PowerPlatformSignIn | undefined;
+
+/** The Power Platform sign-in, for the extension's own tests (ExtensionTestApi); set once the features are loaded. */
+export function powerPlatformSignIn(): PowerPlatformSignIn {
+  if (!powerPlatform) throw new Error('The features are not loaded.');
+  return powerPlatform;
+}
 
 export { WizardPanel } from './wizard/panel';
 
@@ -36,5 +45,7 @@ export function registerFeatures(context: vscode.ExtensionContext, deps: Feature
   registerServiceCommands(context, { log, auth });
   // The registrations tree: connectors' app registrations, the user's own apps, and their actions (issue 7).
   registerRegistrationViews(context, { log, auth, connectors, ownedView: deps.appRegistrations });
+  // Deploy to Power Platform, Test Connection, the Connectors view's deployment node (issue 15).
+  powerPlatform = registerPowerPlatform(context, { log, auth, connectors });
   deps.connectors.attachConnectors(connectors);
 }

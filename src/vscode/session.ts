@@ -63,6 +63,27 @@ export class RegistrationsSession {
     });
   }
 
+  private readonly tenantNames = new Map<string, Promise<string>>();
+
+  /** "Contoso (contoso.example)" for the signed-in tenant, read once per tenant; the tenant ID when it cannot be read. */
+  tenantName(account: SignedInAccount): Promise<string> {
+    let name = this.tenantNames.get(account.tenantId);
+    if (!name) {
+      name = this.directory()
+        .then((d) => d.organization())
+        .then((org) => {
+          const domain = org?.verifiedDomains.find((v) => v.isDefault)?.name;
+          return org?.displayName ? `${org.displayName}${domain ? ` (${domain})` : ''}` : (domain ?? account.tenantId);
+        })
+        .catch(() => {
+          this.tenantNames.delete(account.tenantId);
+          return account.tenantId;
+        });
+      this.tenantNames.set(account.tenantId, name);
+    }
+    return name;
+  }
+
   async directory(): Promise<Directory> {
     const [{ Directory }, client] = await Promise.all([import('../graph/operations'), this.client()]);
     return new Directory(client);

@@ -86,6 +86,8 @@ export interface WizardHost {
   log(level: 'info' | 'warn' | 'error', line: string): void;
   /** The signed-in account (for the tenant), or undefined. */
   account(): Promise<WizardAccount | undefined>;
+  /** Whether the account may consent for the whole organization (from its directory roles), and why. */
+  consentAbility?(): Promise<{ readonly tenantWide: boolean; readonly reason: string }>;
   /** Runs the interactive sign-in; resolves when it ended (signed in or not). */
   signIn(): Promise<void>;
   /** The cloud of the current settings. */
@@ -144,6 +146,7 @@ export class WizardController {
   private ctx: SetupContext | undefined;
   private account: WizardAccount | undefined;
   private running: Promise<void> | undefined;
+  private consentHint: string | undefined;
   private error: { message: string; next: string } | undefined;
   private notice: string | undefined;
   private readonly ready: Promise<void>;
@@ -195,6 +198,36 @@ export class WizardController {
     this.page = draft?.page ?? 'signIn';
     if (!this.account) this.page = 'signIn';
     else if (this.page === 'signIn' || !reachable(this.page, this.answered, this.hasRun(), true)) this.page = this.firstOpenPage();
+    if (this.account) await this.proposeConsent();
+  }
+
+  /**
+   * The consent page proposes what the account can do: the whole tenant for a role that may consent for the
+   * organization, else the user's own consent — with the reason. An answer the user gave is never changed.
+   */
+  private async proposeConsent(): Promise<void> {
+    const ability = await this.host.consentAbility?.().catch(() => undefined);
+    if (!ability) return;
+    this.consentHint = ability.tenantWide
+      ? `${ability.reason} “For the whole tenant” is proposed.`
+      : `${ability.reason} “For my account only” is proposed; an administrator can consent for everyone later (admin-consent link).`;
+    if (!this.answered.includes('consent')) this.answers = { ...this.answers, consent: { ...this.answers.consent, consent: ability.tenantWide ? 'admin' : 'user' } };
+  }
+
+  /** Sign-in, sign-out or another account: the header, the page and the proposals follow (not during a run). */
+  async accountChanged(): Promise<void> {
+    await this.ready;
+    const account = await this.host.account().catch(() => undefined);
+    if (account?.username === this.account?.username && account?.tenantId === this.account?.tenantId) return;
+    // The proposal first, so that no view shows the new account with the old one's proposal.
+    this.consentHint = undefined;
+    if (account) await this.proposeConsent();
+    this.account = account;
+    if (!this.running) {
+      if (!account) this.page = 'signIn';
+      else if (this.page === 'signIn') this.page = this.firstOpenPage();
+    }
+    await this.render();
   }
 
   private hasRun(): boolean {
@@ -270,7 +303,10 @@ export class WizardController {
         // Signed in meanwhile (status bar, another window): leave the sign-in page.
         if (!this.account) {
           this.account = await this.host.account().catch(() => undefined);
-          if (this.account) this.page = this.firstOpenPage();
+          if (this.account) {
+            this.page = this.firstOpenPage();
+            await this.proposeConsent();
+          }
         }
         break;
       case 'signIn':
@@ -284,8 +320,10 @@ export class WizardController {
         } catch (e) {
           this.fail(e);
         }
-        if (this.account) this.page = this.firstOpenPage();
-        else this.error ??= { message: 'You are not signed in yet.', next: 'Sign in to the tenant where the connector’s apps should live.' };
+        if (this.account) {
+          this.page = this.firstOpenPage();
+          await this.proposeConsent();
+        } else this.error ??= { message: 'You are not signed in yet.', next: 'Sign in to the tenant where the connector’s apps should live.' };
         break;
       case 'answer': {
         this.error = undefined;
@@ -534,6 +572,7 @@ export class WizardController {
       secretStored,
       ...(this.host.adminCenterLink ? { adminCenterLink: (id: string) => this.host.adminCenterLink?.(id) } : {}),
       files: ['apiProperties.json', 'apiDefinition.swagger.json'].map((f) => this.host.displayPath(joinPath(this.connectorDir, f))),
+      ...(this.consentHint ? { consentHint: this.consentHint } : {}),
     });
   }
 

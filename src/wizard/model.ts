@@ -27,7 +27,7 @@ import { GUID_PATTERN } from './validate';
 export { stepsToReset } from './steps';
 
 export const NEXT_COMMAND =
-  'Deploy the connector from its folder: pac connector create --api-definition-file ./apiDefinition.swagger.json --api-properties-file ./apiProperties.json — then paste its redirect URL above to register it, and give the client secret (Copy secret) on the connector’s Security tab.';
+  'Deploy the connector: “Entra Connector: Deploy Connector to Power Platform…” (or entra-connector deploy) creates it with the client secret from this editor’s secret storage, reads its redirect URL back and registers it; then “Test Connection” proves a sign-in reaches the API.';
 
 /** The client ID of an Entra-secured connector's `token` parameter, when apiProperties.json has one. */
 export function existingClientId(apiPropertiesText: string | undefined): string | undefined {
@@ -133,6 +133,7 @@ export interface ViewInput {
   readonly adminCenterLink?: (appId: string) => string | undefined;
   /** The connector files, workspace-relative. */
   readonly files: readonly string[];
+  readonly consentHint?: string;
 }
 
 function checklist(ctx: SetupContext | undefined, running: boolean): ChecklistStep[] {
@@ -203,5 +204,6 @@ export function deriveViewState(input: ViewInput): WizardViewState {
     ...(input.error ? { error: { message: input.error.message, next: input.error.next } } : {}),
     ...(input.notice ? { notice: input.notice } : {}),
     ...(input.ctx && hasRun ? { summary: summaryOf(input.ctx, input) } : {}),
+    ...(input.consentHint ? { consentHint: input.consentHint } : {}),
   };
 }

@@ -105,19 +105,19 @@ function parseApi(value: unknown): ApiAnswer {
     const identifierUri = oneOf(v.identifierUri, ['tenant', 'appId', 'custom'] as const, 'api.identifierUri');
     const answer: ApiAnswer = {
       kind,
-      displayName: text(v.displayName, 'api.displayName', LIMITS.displayName, NAME_PATTERN),
+      displayName: text(v.displayName, "the API app's name", LIMITS.displayName, NAME_PATTERN),
       identifierUri,
-      scope: text(v.scope, 'api.scope', LIMITS.scope, SCOPE_PATTERN),
+      scope: text(v.scope, 'the scope', LIMITS.scope, SCOPE_PATTERN),
       audience: oneOf(v.audience, ['single', 'multi'] as const, 'api.audience'),
-      ...(identifierUri === 'custom' ? { customUri: checkUrl(v.customUri, 'api.customUri', ['api:', 'https:']) } : {}),
+      ...(identifierUri === 'custom' ? { customUri: checkUrl(v.customUri, 'the Application ID URI', ['api:', 'https:']) } : {}),
     };
     if (identifierUri !== 'custom' && v.customUri !== undefined && v.customUri !== '') throw new Invalid('api.customUri goes only with identifierUri custom');
     return answer;
   }
   if (kind === 'existing') {
     only(v, ['kind', 'appId', 'scope'], 'api');
-    const appId = text(v.appId, 'api.appId', 36, GUID_PATTERN);
-    return v.scope === undefined || v.scope === '' ? { kind, appId } : { kind, appId, scope: text(v.scope, 'api.scope', LIMITS.scope, SCOPE_PATTERN) };
+    const appId = text(v.appId, "the API's application (client) ID", 36, GUID_PATTERN);
+    return v.scope === undefined || v.scope === '' ? { kind, appId } : { kind, appId, scope: text(v.scope, 'the scope', LIMITS.scope, SCOPE_PATTERN) };
   }
   only(v, ['kind', 'scopes'], 'api');
   if (!Array.isArray(v.scopes) || v.scopes.length === 0 || v.scopes.length > LIMITS.scopes) throw new Invalid(`api.scopes must list 1 to ${LIMITS.scopes} scopes`);
@@ -131,10 +131,10 @@ function parseConnector(value: unknown): ConnectorAnswer {
   const kind = oneOf(v.kind, ['new', 'existing'] as const, 'connector.kind');
   if (kind === 'new') {
     only(v, ['kind', 'displayName'], 'connector');
-    return { kind, displayName: text(v.displayName, 'connector.displayName', LIMITS.displayName, NAME_PATTERN) };
+    return { kind, displayName: text(v.displayName, "the connector app's name", LIMITS.displayName, NAME_PATTERN) };
   }
   only(v, ['kind', 'appId'], 'connector');
-  return { kind, appId: text(v.appId, 'connector.appId', 36, GUID_PATTERN) };
+  return { kind, appId: text(v.appId, "the connector app's client ID", 36, GUID_PATTERN) };
 }
 
 function parseConsent(value: unknown): ConsentPageAnswer {
@@ -148,7 +148,7 @@ function parseSecret(value: unknown): SecretPageAnswer {
   only(v, ['secretDays'], 'secret');
   const d = v.secretDays;
   if (typeof d !== 'number' || !Number.isInteger(d) || d < LIMITS.secretDaysMin || d > LIMITS.secretDaysMax) {
-    throw new Invalid(`secret.secretDays must be a whole number of days from ${LIMITS.secretDaysMin} to ${LIMITS.secretDaysMax}`);
+    throw new Invalid(`the secret's lifetime must be a whole number of days from ${LIMITS.secretDaysMin} to ${LIMITS.secretDaysMax}`);
   }
   return { secretDays: d };
 }
@@ -157,7 +157,7 @@ function parseRedirect(value: unknown): RedirectPageAnswer {
   const v = record(value, 'redirect');
   only(v, ['redirectUrl'], 'redirect');
   if (v.redirectUrl === '') return { redirectUrl: '' };
-  return { redirectUrl: checkUrl(v.redirectUrl, 'redirect.redirectUrl') };
+  return { redirectUrl: checkUrl(v.redirectUrl, 'the redirect URL') };
 }
 
 function parseSite(value: unknown): SiteAnswer {
@@ -168,8 +168,8 @@ function parseSite(value: unknown): SiteAnswer {
     return { kind };
   }
   only(v, ['kind', 'siteId'], 'site');
-  const siteId = text(v.siteId, 'site.siteId', LIMITS.siteId);
-  if (!SITE_ID_PATTERN.test(siteId)) throw new Invalid('site.siteId must be a resource ID like /subscriptions/{id}/resourceGroups/{group}/providers/Microsoft.Web/sites/{name}');
+  const siteId = text(v.siteId, "the site's resource ID", LIMITS.siteId);
+  if (!SITE_ID_PATTERN.test(siteId)) throw new Invalid("the site's resource ID must be like /subscriptions/{id}/resourceGroups/{group}/providers/Microsoft.Web/sites/{name}");
   return { kind, siteId };
 }
 
@@ -361,4 +361,20 @@ export function choicesFromAnswers(answers: Answers, env: ChoiceEnv): SetupChoic
 export function stepsToReset(before: SetupChoices, after: SetupChoices): EngineStepId[] {
   const first = STEPS.find((s) => s.resets(before, after));
   return first ? [first.engineStep] : [];
+}
+
+/**
+ * Power Platform's consent service, which every connector's redirect URL is on: the shared
+ * `https://global.consent.azure-apim.net/redirect` and the per-connector `…/redirect/{connector}`. Other hosts (a
+ * sovereign cloud's, which no primary source documents) are accepted with a warning, never refused.
+ */
+export function redirectUrlWarning(url: string): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return undefined;
+  }
+  if (/(^|\.)consent\.azure-apim\.net$/i.test(u.hostname) && /^\/redirect(\/|$)/i.test(u.pathname)) return undefined;
+  return `${u.host} is not Power Platform's consent service (https://global.consent.azure-apim.net/redirect/…). Use the redirect URL the connector shows on its Security tab; register this one only if you are sure (a sovereign cloud's connector has its own host).`;
 }

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { approveDevice, startEmulator, type Endpoints, type RunningEmulator } from '../../emulator/src';
+import { approveDevice, getIssued, getState, signInAsBrowser, startEmulator, type Endpoints, type RunningEmulator } from '../../emulator/src';
 import type { GraphExchange } from '../contract/graph-contract';
 import { runCli } from '../../src/cli/run';
 import { runSetup } from '../../src/setup/engine';
@@ -86,6 +86,44 @@ describe('no secret or token outside memory', () => {
       { name: 'CLI stdout without the printed secret', text: stdout.replace(printed, '') },
     ];
     assert.deepEqual(scanForSecrets({ dirs: [work], texts, needles }), []);
+  });
+
+  it('setup --deploy then test-connection (Power Platform): the deployed secret and every token in no file, settings.json, state or output', async () => {
+    const dir = connectorCopy(work, 'Invoices Deploy');
+    const stateHome = mkdtempSync(join(work, 'xdg-state-deploy-'));
+    const cloud = ['--cloud', 'Custom', '--login-endpoint', ep.loginEndpoint, '--graph-endpoint', ep.graphEndpoint, '--arm-endpoint', ep.armEndpoint, '--powerapps-url', ep.powerAppsEndpoint, '--flow-url', ep.flowEndpoint, '--tenant', ep.tenantId];
+    const outputs: string[] = [];
+    const run = async (args: string[]) => {
+      let out = '';
+      const pending: Promise<unknown>[] = [];
+      const code = await runCli(args, {
+        stdout: { write: (t: string) => (out += t) },
+        stderr: {
+          write: (t: string) => {
+            out += t;
+            const m = /enter the code (\S+)/.exec(t);
+            if (m) pending.push(approveDevice(ep, ADMIN, { userCode: m[1] }));
+            const link = /Sign in to the connection: open (\S+)/.exec(t);
+            if (link) pending.push(signInAsBrowser(link[1]!, { username: ADMIN, ca: ep.caCertPath }));
+            return true;
+          },
+        },
+        env: { XDG_STATE_HOME: stateHome },
+      });
+      await Promise.all(pending);
+      outputs.push(out);
+      return { code, out };
+    };
+    const setup = await run(['setup', dir, ...cloud, '--deploy', '--json', '--verbose']);
+    assert.equal(setup.code, 0, setup.out);
+    const test = await run(['test-connection', dir, ...cloud, '--json', '--timeout', '30']);
+    assert.equal(test.code, 0, test.out);
+    const issued = await getIssued(ep);
+    const state = await getState(ep);
+    assert.ok(state.powerPlatform.connectors.some((c) => c.hasSecret), 'a secret was deployed');
+    assert.ok(state.powerPlatform.connections.some((c) => c.status === 'Connected'), 'a connection token was issued');
+    const needles = [...issued.secrets, ...issued.tokens];
+    assert.deepEqual(scanForSecrets({ dirs: [dir, stateHome], texts: outputs.map((text, i) => ({ name: `CLI output #${i}`, text })), needles }), []);
   });
 
   it('the scan finds a planted secret and a planted token (it can fail)', () => {

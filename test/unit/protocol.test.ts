@@ -1,10 +1,10 @@
 // The wizard's message protocol: every well-formed message is accepted as is; malformed, oversized and
 // not-allowed messages (1,000 generated ones) are rejected with a reason and never throw.
-import { describe, it } from 'node:test';
+import { describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CHECKLIST_STEPS, LIMITS, PAGES, STEP_PAGE, parseWebviewMessage, validateAnswer, type WebviewMessage } from '../../src/protocol';
 import { STEP_IDS } from '../../src/setup/context';
-import { stepById } from '../../src/wizard/steps';
+import { redirectUrlWarning, stepById } from '../../src/wizard/steps';
 
 const APP_ID = '3f1c2b5e-8d7a-4e6f-9a0b-1c2d3e4f5a6b';
 const SITE_ID = '/subscriptions/5e7c0de0-a11c-4e55-8c0f-00000000c0de/resourceGroups/rg-contoso-invoices/providers/Microsoft.Web/sites/contoso-invoices';
@@ -67,14 +67,14 @@ describe('wizard protocol', () => {
       [{ type: 'registerRedirect', url: 'https://user:pw@example.com/' }, /credentials/],
       [{ type: 'registerRedirect', url: 'javascript:alert(1)' }, /https/],
       [{ type: 'answer', page: 'summary', value: {} }, /answer.page/],
-      [{ type: 'answer', page: 'api', value: { kind: 'existing', appId: 'not-a-guid' } }, /api.appId/],
-      [{ type: 'answer', page: 'api', value: { kind: 'new', displayName: 'A', identifierUri: 'custom', scope: 's', audience: 'single' } }, /customUri/],
-      [{ type: 'answer', page: 'api', value: { kind: 'new', displayName: 'A', identifierUri: 'tenant', scope: 'has space', audience: 'single' } }, /api.scope/],
+      [{ type: 'answer', page: 'api', value: { kind: 'existing', appId: 'not-a-guid' } }, /the API's application \(client\) ID has characters/],
+      [{ type: 'answer', page: 'api', value: { kind: 'new', displayName: 'A', identifierUri: 'custom', scope: 's', audience: 'single' } }, /Application ID URI/],
+      [{ type: 'answer', page: 'api', value: { kind: 'new', displayName: 'A', identifierUri: 'tenant', scope: 'has space', audience: 'single' } }, /the scope has characters/],
       [{ type: 'answer', page: 'api', value: { kind: 'microsoft', scopes: [] } }, /scopes/],
       [{ type: 'answer', page: 'api', value: { kind: 'microsoft', scopes: ['User.Read', 'User.Read'] } }, /twice/],
-      [{ type: 'answer', page: 'secret', value: { secretDays: 0 } }, /secretDays/],
-      [{ type: 'answer', page: 'secret', value: { secretDays: 1.5 } }, /secretDays/],
-      [{ type: 'answer', page: 'secret', value: { secretDays: '180' } }, /secretDays/],
+      [{ type: 'answer', page: 'secret', value: { secretDays: 0 } }, /the secret's lifetime must be a whole number of days/],
+      [{ type: 'answer', page: 'secret', value: { secretDays: 1.5 } }, /lifetime/],
+      [{ type: 'answer', page: 'secret', value: { secretDays: '180' } }, /lifetime/],
       [{ type: 'answer', page: 'consent', value: { consent: 'admin', obo: 'yes' } }, /obo/],
       [{ type: 'answer', page: 'consent', value: { consent: 'everyone', obo: false } }, /consent.consent/],
       [{ type: 'answer', page: 'connector', value: { kind: 'new', displayName: 'x'.repeat(LIMITS.displayName + 1) } }, /longer than/],
@@ -84,8 +84,8 @@ describe('wizard protocol', () => {
       [{ type: 'findSites', query: 'x' }, /unexpected field/],
       [{ type: 'answer', page: 'site', value: { kind: 'all' } }, /site.kind/],
       [{ type: 'answer', page: 'site', value: { kind: 'skip', siteId: SITE_ID } }, /unexpected field/],
-      [{ type: 'answer', page: 'site', value: { kind: 'site' } }, /site.siteId must be a string/],
-      [{ type: 'answer', page: 'site', value: { kind: 'site', siteId: '' } }, /site.siteId is empty/],
+      [{ type: 'answer', page: 'site', value: { kind: 'site' } }, /the site's resource ID must be a string/],
+      [{ type: 'answer', page: 'site', value: { kind: 'site', siteId: '' } }, /the site's resource ID is empty/],
       [{ type: 'answer', page: 'site', value: { kind: 'site', siteId: SITE_ID, token: 'eyJ' } }, /unexpected field/],
       [{ type: 'answer', page: 'site', value: { kind: 'site', siteId: `${SITE_ID}/config/web` } }, /resource ID/],
       [{ type: 'answer', page: 'site', value: { kind: 'site', siteId: `https://management.azure.com${SITE_ID}` } }, /resource ID/],
@@ -192,8 +192,26 @@ describe('wizard protocol', () => {
 
   it('validateAnswer gives the webview the same reason the host would', () => {
     assert.equal(validateAnswer('secret', { secretDays: 30 }), undefined);
-    assert.match(validateAnswer('secret', { secretDays: 5000 }) ?? '', /secretDays/);
+    assert.match(validateAnswer('secret', { secretDays: 5000 }) ?? '', /the secret's lifetime/);
     assert.equal(validateAnswer('site', { kind: 'site', siteId: SITE_ID }), undefined);
     assert.match(validateAnswer('site', { kind: 'site', siteId: '/subscriptions/x' }) ?? '', /resource ID/);
   });
+});
+
+test('validation messages name fields as the page does, never an internal path (issue 17, item 13)', () => {
+  const reason = (value: unknown) => {
+    const r = parseWebviewMessage({ type: 'answer', page: 'redirect', value });
+    return r.ok ? '' : r.reason;
+  };
+  assert.match(reason({ redirectUrl: 'not a url' }), /^the redirect URL /);
+  assert.doesNotMatch(reason({ redirectUrl: 'not a url' }), /redirect\.redirectUrl/);
+});
+
+test('redirect URL: Power Platform consent hosts pass; anything else is accepted with a warning (issue 17, item 7)', () => {
+  assert.equal(redirectUrlWarning('https://global.consent.azure-apim.net/redirect/contoso-20invoices-5f1234'), undefined);
+  assert.equal(redirectUrlWarning('https://global.consent.azure-apim.net/redirect'), undefined);
+  assert.equal(redirectUrlWarning('https://msmanaged-na.consent.azure-apim.net/redirect'), undefined);
+  assert.match(redirectUrlWarning('https://example.com/callback') ?? '', /example\.com is not Power Platform's consent service/);
+  assert.match(redirectUrlWarning('https://global.consent.azure-apim.net/other') ?? '', /not Power Platform's consent service/);
+  assert.equal(parseWebviewMessage({ type: 'answer', page: 'redirect', value: { redirectUrl: 'https://example.com/callback' } }).ok, true, 'warned, not refused');
 });

@@ -43,6 +43,8 @@ export interface Auth {
   /** Shows an AuthFailure with its next step (and the admin-consent link when there is one). */
   showFailure(error: unknown): Promise<void>;
   readonly onDidChange: vscode.Event<void>;
+  /** Remembers a tenant's display name so that the status bar and the view show it instead of its GUID. */
+  nameTenant(tenantId: string, name: string): void;
 }
 
 /** Registers the sign-in commands, status-bar item and view header. Cheap: nothing here loads MSAL. */
@@ -54,9 +56,13 @@ export function registerAuth(context: vscode.ExtensionContext, deps: AuthDeps): 
   register('entraConnector.signOut', () => controller.signOutCommand());
   register('entraConnector.switchAccount', () => controller.switchAccountCommand());
   register('entraConnector.switchTenant', () => controller.switchTenantCommand());
+  register(DEVICE_CODE_COMMAND, () => controller.deviceCode?.());
   return controller;
 }
 
+/** The status bar's "Copy & Open" of a device code that is still waiting (not in the palette). */
+const DEVICE_CODE_COMMAND = 'entraConnector.signIn.copyDeviceCode';
+const TENANT_NAMES_KEY = 'entraConnector.tenantNames';
 const ADMIN_LINK = 'Copy Admin-Consent Link';
 const OPEN_SETTINGS = 'Open Settings';
 const SHOW_LOG = 'Show Log';
@@ -68,6 +74,8 @@ class AuthController implements Auth, vscode.Disposable {
   readonly onDidChange = this.changed.event;
   private readonly status: vscode.StatusBarItem;
   private readonly disposables: vscode.Disposable[] = [];
+  /** Copies the waiting device code and opens its page; undefined when no device-code sign-in is waiting. */
+  deviceCode: (() => Promise<void>) | undefined;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -121,7 +129,7 @@ class AuthController implements Auth, vscode.Disposable {
                 prompter: this.prompter,
                 ui: {
                   openBrowser: (url) => this.openBrowser(url),
-                  showDeviceCode: (prompt) => void this.showDeviceCode(prompt.userCode, prompt.verificationUri),
+                  showDeviceCode: (prompt) => this.showDeviceCode(prompt.userCode, prompt.verificationUri),
                 },
                 log: { info: (m) => this.deps.log.info(m), warn: (m) => this.deps.log.warn(m) },
                 accountHint: hint,
@@ -387,12 +395,39 @@ class AuthController implements Auth, vscode.Disposable {
     if (!opened) throw new Error('The browser could not be opened for sign-in.');
   }
 
-  private async showDeviceCode(userCode: string, verificationUri: string): Promise<void> {
-    const copyAndOpen = 'Copy & Open';
-    const choice = await vscode.window.showInformationMessage(`To sign in, open ${verificationUri} and enter the code ${userCode}.`, copyAndOpen);
-    if (choice !== copyAndOpen) return;
-    await vscode.env.clipboard.writeText(userCode);
-    await openHttpsUrl(verificationUri);
+  /**
+   * The device code stays in view until the sign-in ends: a progress notification with the code and the page (a
+   * plain notification hides itself after a few seconds, taking the code with it), a Copy & Open notification, and a
+   * status bar item that copies the code and opens the page as often as needed.
+   */
+  private showDeviceCode(userCode: string, verificationUri: string): vscode.Disposable {
+    const copyAndOpen = async () => {
+      // A browser may refuse the clipboard; the page still opens and the code stays in view.
+      await Promise.resolve(vscode.env.clipboard.writeText(userCode)).catch(() => undefined);
+      await openHttpsUrl(verificationUri);
+    };
+    this.deviceCode = copyAndOpen;
+    let finish: () => void = () => undefined;
+    const done = new Promise<void>((resolve) => (finish = resolve));
+    const item = vscode.window.createStatusBarItem('entraConnector.deviceCode', vscode.StatusBarAlignment.Left, 1000);
+    item.name = vscode.l10n.t('Entra Connector sign-in code');
+    item.text = `$(key) ${userCode}`;
+    item.tooltip = vscode.l10n.t('Sign in: copy the code {0} and open {1}', userCode, verificationUri);
+    item.command = { command: DEVICE_CODE_COMMAND, title: vscode.l10n.t('Copy & Open') };
+    item.accessibilityInformation = { label: vscode.l10n.t('Sign-in code {0}: Copy & Open', userCode) };
+    item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
+    item.show();
+    void vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('To sign in, open {0} and enter the code {1}. Waiting for the sign-in…', verificationUri, userCode) },
+      () => done,
+    );
+    const label = vscode.l10n.t('Copy & Open');
+    void vscode.window.showInformationMessage(vscode.l10n.t('To sign in, open {0} and enter the code {1}.', verificationUri, userCode), label).then((choice) => (choice === label ? copyAndOpen() : undefined));
+    return new vscode.Disposable(() => {
+      if (this.deviceCode === copyAndOpen) this.deviceCode = undefined;
+      item.dispose();
+      finish();
+    });
   }
 
   /** Updates the status bar, the view header and the `entraConnector.signedIn` context without loading MSAL. */
@@ -412,11 +447,23 @@ class AuthController implements Auth, vscode.Disposable {
     this.changed.fire();
   }
 
+  /** Remembers a tenant's display name (read from Graph by the views) so that it is shown instead of its GUID. */
+  nameTenant(tenantId: string, name: string): void {
+    const names = this.context.globalState.get<Record<string, string>>(TENANT_NAMES_KEY) ?? {};
+    if (names[tenantId] === name) return;
+    void this.context.globalState.update(TENANT_NAMES_KEY, { ...names, [tenantId]: name }).then(() => this.refresh());
+  }
+
+  private tenantLabel(tenantId: string): string {
+    const name = this.context.globalState.get<Record<string, string>>(TENANT_NAMES_KEY)?.[tenantId];
+    return name ? `${name}, ${tenantId}` : tenantId;
+  }
+
   private render(account: { username: string; tenantId: string } | undefined, problem?: string): void {
     void vscode.commands.executeCommand('setContext', 'entraConnector.signedIn', !!account);
     if (account) {
       this.status.text = `$(account) ${account.username}`;
-      this.status.tooltip = `Entra Connector: signed in as ${account.username}, tenant ${account.tenantId}. Click to switch account.`;
+      this.status.tooltip = `Entra Connector: signed in as ${account.username}, tenant ${this.tenantLabel(account.tenantId)}. Click to switch account.`;
       this.status.command = 'entraConnector.switchAccount';
     } else {
       this.status.text = '$(account) Sign in to Entra';
@@ -425,8 +472,9 @@ class AuthController implements Auth, vscode.Disposable {
     }
     this.status.show();
     if (this.deps.view) {
-      this.deps.view.description = account ? account.username : 'not signed in';
-      this.deps.view.message = account ? `Signed in as ${account.username} · tenant ${account.tenantId}` : problem ? `Sign-in settings: ${problem}` : undefined;
+      const tenantName = account && this.context.globalState.get<Record<string, string>>(TENANT_NAMES_KEY)?.[account.tenantId];
+      this.deps.view.description = account ? `${account.username}${tenantName ? ` · ${tenantName}` : ''}` : 'not signed in';
+      this.deps.view.message = account ? `Signed in as ${account.username} · tenant ${this.tenantLabel(account.tenantId)}` : problem ? `Sign-in settings: ${problem}` : undefined;
     }
   }
 

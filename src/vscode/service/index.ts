@@ -3,6 +3,7 @@
  * resource ID / URL), a before/after diff and a confirmation, then the change through Azure Resource Manager.
  */
 import * as vscode from 'vscode';
+import { connectorFolderItems } from '../folderPick';
 import type { Auth } from '../auth';
 import { toArmError } from '../../service/errors';
 import { isFunctionApp, parseSiteId, type Site } from '../../service/sites';
@@ -56,11 +57,8 @@ export async function confirmSitePlan(plan: SecurePlan): Promise<boolean> {
 
 const vscodeUi: ServiceUi = {
   async pickConnector(folders) {
-    const pick = await vscode.window.showQuickPick(
-      folders.map((f) => ({ label: f.path.split('/').pop() ?? f.fsPath, description: vscode.workspace.asRelativePath(f), folder: f })),
-      { title: 'Which connector’s service?', matchOnDescription: true },
-    );
-    return pick?.folder;
+    const pick = await vscode.window.showQuickPick(connectorFolderItems(folders), { title: 'Which connector’s service?', matchOnDescription: true });
+    return pick?.uri;
   },
 
   async pickSubscription(subscriptions) {

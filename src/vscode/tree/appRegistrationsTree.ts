@@ -99,7 +99,7 @@ export class AppRegistrationsTreeProvider implements vscode.TreeDataProvider<Tre
     if (this.failure && this.stale) out.push({ kind: 'message', id: 'owned-stale', label: 'Showing the last known state', icon: 'warning', tooltip: this.failure, command: { command: 'entraConnector.appRegistrations.refresh', title: 'Refresh' } });
     out.push(...state.apps.map((app) => ({ kind: 'ownedApp' as const, app, stale: this.stale })));
     if (state.nextLink) out.push({ kind: 'message', id: 'owned-more', label: 'Load more…', icon: 'ellipsis', command: { command: 'entraConnector.appRegistrations.loadMore', title: 'Load More' } });
-    if (state.apps.length === 0 && state.search) out.push({ kind: 'message', id: 'owned-none', label: 'No app registration you own starts with this name', icon: 'info' });
+    if (state.apps.length === 0 && state.search) out.push({ kind: 'message', id: 'owned-none', label: 'No app registration you own matches this search', icon: 'info' });
     return out;
   }
 

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { secretStorageKey } from '../../connector/secrets';
 import { readConnectorAuth, type ConnectorAuth } from '../../registrations/connectorAuth';
 import { computeHealth, lookupsFor, type DirectorySnapshot } from '../../registrations/health';
-import { childrenOf, treeItem, type ConnectorEntry, type TreeNode } from './nodes';
+import { childrenOf, treeItem, type ConnectorEntry, type DeploymentInfo, type TreeNode } from './nodes';
 import { asDirectoryError, isTransient, type RegistrationsSession } from '../session';
 import type { AppRegistrationsTreeProvider } from './appRegistrationsTree';
 
@@ -54,6 +54,8 @@ export class ConnectorsTreeProvider implements vscode.TreeDataProvider<TreeNode>
   private secretsHere = new Map<string, string | undefined>();
   /** The App registrations view, once attached (for the extension's API and its tests). */
   appRegistrations: AppRegistrationsTreeProvider | undefined;
+  /** Power Platform deployments per connector folder, once attached (src/vscode/powerplatform). */
+  deployments: ((folder: vscode.Uri) => DeploymentInfo | null | undefined) | undefined;
 
   constructor() {
     const watcher = vscode.workspace.createFileSystemWatcher('**/{apiProperties.json,apiDefinition.swagger.json}');
@@ -120,6 +122,12 @@ export class ConnectorsTreeProvider implements vscode.TreeDataProvider<TreeNode>
   update(change: (snapshot: DirectorySnapshot) => DirectorySnapshot): void {
     if (!this.known) return;
     this.known = { ...this.known, snapshot: change(this.known.snapshot) };
+    this.recompute();
+    this.changed.fire(undefined);
+  }
+
+  /** Redraws after a deployment changed (nothing is re-read from the directory). */
+  deploymentsChanged(): void {
     this.recompute();
     this.changed.fire(undefined);
   }
@@ -230,7 +238,8 @@ export class ConnectorsTreeProvider implements vscode.TreeDataProvider<TreeNode>
     this.entries = this.connectors.map(({ folder, auth }) => {
       const health = computeHealth({ name: folder.name, auth, directory: snapshot ?? { applications: [], servicePrincipals: [], grants: [] }, secretsHere: this.secretsHere, now });
       const unchecked = auth.kind !== 'entra' || snapshot ? undefined : !this.#session || !this.signedIn ? 'sign in to check' : this.failure ? 'app registrations unavailable' : 'checking…';
-      return { name: folder.name, folder: folder.uri, health, stale: this.stale && !!snapshot, ...(unchecked ? { unchecked } : {}) };
+      const deployment = this.deployments?.(folder.uri);
+      return { name: folder.name, folder: folder.uri, health, stale: this.stale && !!snapshot, ...(unchecked ? { unchecked } : {}), ...(deployment !== undefined ? { deployment } : {}) };
     });
   }
 

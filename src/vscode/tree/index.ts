@@ -13,9 +13,11 @@ import { childrenOf, nodeId, treeItem, type TreeNode } from './nodes';
 import { secretStorageKey } from '../../connector/secrets';
 import { DEFAULT_SECRET_DAYS } from '../../setup/context';
 import { adminCenterAppUrl, appAdminConsentUrl } from '../../cloud/clouds';
-import { addSecret, deleteAppRegistration, grantTenantConsent, registerRedirectUri, removeSecrets, secretRemovalChoices, withConsent, withoutApp, withRedirectUris, withSecrets } from '../../registrations/actions';
+import { addSecret, deleteAppRegistration, grantTenantConsent, registerRedirectUri, removeRedirectUri, removeSecrets, secretRemovalChoices, withConsent, withoutApp, withRedirectUris, withSecrets } from '../../registrations/actions';
 import type { PasswordCredential } from '../../graph/operations';
 import type { AppRef } from '../../registrations/health';
+import { cliStateDirectory } from '../../setup/stateFile';
+import { directoryWritten, onDidWriteDirectory } from '../directoryEvents';
 import { openHttpsUrl } from '../openExternal';
 import { confirmRedirectUri } from '../redirectGuard';
 import { automateRotation, pickConnector } from './automate';
@@ -29,6 +31,34 @@ export interface RegistrationViewsDeps {
 }
 
 const SHOW_LOG = 'Show Log';
+/** Rotate's lifetime choices (days); the setup's default first. Tenant policies may cap the lifetime. */
+const SECRET_LIFETIMES = [DEFAULT_SECRET_DAYS, 90, 365, 730];
+
+async function askSecretLifetime(appName: string): Promise<number | undefined> {
+  const picked = await vscode.window.showQuickPick(
+    SECRET_LIFETIMES.map((days) => ({
+      label: vscode.l10n.t('{0} days', days),
+      description: days === DEFAULT_SECRET_DAYS ? vscode.l10n.t('recommended') : undefined,
+      detail: vscode.l10n.t('Expires on {0}', new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10)),
+      days,
+    })),
+    { title: vscode.l10n.t('Rotate the secret of {0}: how long should the new secret be valid?', appName), placeHolder: vscode.l10n.t('The old secret is kept until you remove it') },
+  );
+  return picked?.days;
+}
+
+/** When a second read after a write sees what replication hid from the first. */
+const SETTLE_MS = 5000;
+
+/**
+ * The CLI (`entra-connector setup`) in a terminal of this workspace saves its progress in its state directory
+ * after every write: a change there is a change to the tenant.
+ */
+function watchCliState(): vscode.Disposable {
+  const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(cliStateDirectory(process.env)), 'setup-*.json'));
+  const changed = () => directoryWritten({ by: 'cli' });
+  return vscode.Disposable.from(watcher, watcher.onDidChange(changed), watcher.onDidCreate(changed), watcher.onDidDelete(changed));
+}
 
 export function registerRegistrationViews(context: vscode.ExtensionContext, deps: RegistrationViewsDeps): AppRegistrationsTreeProvider {
   const { connectors, auth, log } = deps;
@@ -50,12 +80,33 @@ export function registerRegistrationViews(context: vscode.ExtensionContext, deps
         void session.account().then((account) => {
           if (account?.key === shown) return;
           shown = account?.key;
+          if (account) void session.tenantName(account).then((name) => name !== account.tenantId && auth.nameTenant(account.tenantId, name));
           void connectors.refresh();
           void owned.refresh();
         });
       }, 250);
     }),
     { dispose: () => timer && clearTimeout(timer) },
+  );
+
+  // Every write the product makes refreshes both views at once, and once more when Graph's replicas have caught up
+  // (a read right after a create can still miss the new object).
+  let soon: NodeJS.Timeout | undefined;
+  let settled: NodeJS.Timeout | undefined;
+  const reread = (connectorsToo: boolean) => {
+    if (connectorsToo) void connectors.refresh({ automatic: true });
+    void owned.refresh();
+  };
+  context.subscriptions.push(
+    onDidWriteDirectory((write) => {
+      log.info(`Refreshing the registration views after a change by the ${write.by}.`);
+      clearTimeout(soon);
+      soon = setTimeout(() => reread(!write.connectorsShown), 100);
+      clearTimeout(settled);
+      settled = setTimeout(() => reread(true), SETTLE_MS);
+    }),
+    { dispose: () => [soon, settled].forEach((t) => t && clearTimeout(t)) },
+    watchCliState(),
   );
 
   const actions = new Actions(session, connectors, owned, context.secrets, log);
@@ -74,11 +125,13 @@ export function registerRegistrationViews(context: vscode.ExtensionContext, deps
   register('entraConnector.tree.copyObjectId', on((n) => actions.copy(n, 'objectId')));
   register('entraConnector.tree.copyIdentifierUri', on((n) => actions.copy(n, 'identifierUri')));
   register('entraConnector.tree.deleteApp', on((n) => actions.deleteApp(n)));
+  register('entraConnector.tree.copyValue', on((n) => actions.copyValue(n)));
+  register('entraConnector.tree.removeRedirectUri', on((n) => actions.removeRedirect(n)));
   register('entraConnector.appRegistrations.refresh', () => owned.refresh());
   register('entraConnector.appRegistrations.loadMore', () => owned.loadMore());
   register('entraConnector.appRegistrations.clearSearch', () => owned.setSearch(undefined));
   register('entraConnector.appRegistrations.search', async () => {
-    const text = await vscode.window.showInputBox({ title: 'Search the app registrations you own', prompt: 'The start of a display name', value: owned.searchText ?? '' });
+    const text = await vscode.window.showInputBox({ title: 'Search the app registrations you own', prompt: 'Words of the display name ("API" finds "Contoso Invoices API")', value: owned.searchText ?? '' });
     if (text !== undefined) await owned.setSearch(text);
   });
   return owned;
@@ -99,6 +152,34 @@ function appOf(node: TreeNode | undefined): (AppRef & { role: 'connector' | 'api
     return app && { ...app, role: 'connector' };
   }
   return undefined;
+}
+
+/** The value a node stands for, as a person would paste it. */
+function valueOf(node: TreeNode): string | undefined {
+  switch (node.kind) {
+    case 'connector':
+      return node.entry.health.connectorApp?.appId;
+    case 'app':
+      return (node.role === 'connector' ? node.entry.health.connectorApp : node.entry.health.apiApp)?.appId;
+    case 'resource':
+      return node.entry.health.resource?.uri;
+    case 'redirectUri':
+      return node.redirect.uri;
+    case 'scope':
+      return node.scope.value;
+    case 'secret':
+      return node.secret.keyId;
+    case 'identifierUri':
+      return node.uri;
+    case 'preAuthorized':
+      return node.client.appId;
+    case 'ownedApp':
+      return node.app.appId;
+    case 'ownedDetail':
+      return node.value;
+    default:
+      return undefined;
+  }
 }
 
 class Actions {
@@ -175,11 +256,13 @@ class Actions {
     const target = node ?? (await this.pick((n) => n.kind === 'app' && n.role === 'connector' && !!n.entry.health.connectorApp, 'Rotate the secret of which connector app?'));
     const app = appOf(target);
     if (!app || app.role !== 'connector') return;
+    const days = await askSecretLifetime(app.displayName);
+    if (days === undefined) return;
     const dir = await this.session.directory();
     let created: Awaited<ReturnType<typeof addSecret>> | undefined;
     let old: PasswordCredential[] = [];
     await this.act(`Adding a new secret to ${app.displayName}`, async () => {
-      const secret = await addSecret(dir, app.id, DEFAULT_SECRET_DAYS);
+      const secret = await addSecret(dir, app.id, days);
       try {
         await this.secrets.store(secretStorageKey(app.appId), secret.secretText);
       } catch (error) {
@@ -195,11 +278,14 @@ class Actions {
     });
     if (!created) return;
     const until = created.endDateTime?.slice(0, 10);
+    const current = `${created.hint ? `${created.hint}… ` : ''}key ${created.keyId}`;
     const choices = secretRemovalChoices(old, created.keyId);
-    if (choices.length === 0) {
-      void vscode.window.showInformationMessage(`A new secret of ${app.displayName} (valid until ${until}) is in VS Code's secret storage. Update the deployed connector with it.`);
-      return;
-    }
+    void vscode.window.showInformationMessage(
+      choices.length === 0
+        ? vscode.l10n.t("The current secret of {0} is {1}, valid until {2}; its value is in VS Code's secret storage. Update the deployed connector with it.", app.displayName, current, until ?? '?')
+        : vscode.l10n.t("The current secret of {0} is {1}, valid until {2}; its value is in VS Code's secret storage. Update the connector with it before removing the old ones.", app.displayName, current, until ?? '?'),
+    );
+    if (choices.length === 0) return;
     const picked = await vscode.window.showQuickPick(
       choices.map((c) => ({ label: c.label, description: c.description, detail: c.detail, picked: c.picked, keyId: c.keyId })),
       {
@@ -248,6 +334,35 @@ class Actions {
     vscode.window.setStatusBarMessage(`Copied ${value}`, 3000);
   }
 
+  /** Copies what a node shows: a redirect or identifier URI, a scope, a secret's key ID, a client or resource ID. */
+  async copyValue(node: TreeNode | undefined): Promise<void> {
+    const value = node && valueOf(node);
+    if (!value) return;
+    await vscode.env.clipboard.writeText(value);
+    vscode.window.setStatusBarMessage(vscode.l10n.t('Copied {0}', value), 3000);
+  }
+
+  /** Removes a Web redirect URI from the connector app (or an app the user owns), after a modal confirmation. */
+  async removeRedirect(node: TreeNode | undefined): Promise<void> {
+    const target = node?.kind === 'redirectUri' && node.entry.health.connectorApp
+      ? { app: node.entry.health.connectorApp, uri: node.redirect.uri }
+      : node?.kind === 'ownedDetail' && node.contextValue === 'ownedRedirectUri'
+        ? { app: { appId: node.app.appId, displayName: node.app.displayName }, uri: node.value }
+        : undefined;
+    if (!target) return;
+    const remove = vscode.l10n.t('Remove Redirect URI');
+    const choice = await vscode.window.showWarningMessage(
+      vscode.l10n.t('Remove {0} from the redirect URIs of {1}?', target.uri, target.app.displayName),
+      { modal: true, detail: vscode.l10n.t('Sign-ins that use this redirect URI fail with AADSTS50011 afterwards. The other redirect URIs are kept.') },
+      remove,
+    );
+    if (choice !== remove) return;
+    await this.act(`Removing ${target.uri} from ${target.app.displayName}`, async () => {
+      const result = await removeRedirectUri(await this.session.directory(), target.app.appId, target.uri);
+      this.connectors.update((s) => withRedirectUris(s, result.objectId, result.redirectUris));
+    });
+  }
+
   async deleteApp(node: TreeNode | undefined): Promise<void> {
     const app = appOf(node ?? (await this.pickApp('Delete which app registration?')));
     if (!app) return;
@@ -287,7 +402,12 @@ class Actions {
 
   private async act(title: string, work: () => Promise<void>, extra?: (error: unknown) => { label: string; run: () => Promise<void> } | undefined): Promise<void> {
     try {
-      await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `${title}…` }, work);
+      try {
+        await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `${title}…` }, work);
+      } finally {
+        // Also after a failure: part of the work (a secret added before a removal failed) may have been done.
+        directoryWritten({ by: 'tree', connectorsShown: true });
+      }
     } catch (error) {
       const message = describeFailure(error);
       this.log.error(`${title}: ${message}`);

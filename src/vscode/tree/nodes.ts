@@ -6,7 +6,19 @@ import * as vscode from 'vscode';
 import type { ConnectorHealth, PreAuthorizedClient, Problem, RedirectUriHealth, ScopeHealth, SecretHealth, Severity } from '../../registrations/health';
 import type { OwnedApp } from '../../graph/registrations';
 
+/** A connector's deployment to Power Platform (settings.json, and what the last deploy from here reported). */
+export interface DeploymentInfo {
+  readonly connectorId: string;
+  readonly environment: string;
+  readonly environmentDisplayName?: string;
+  readonly redirectUrl?: string;
+  /** ISO time of the last deploy from this workspace. */
+  readonly lastDeployed?: string;
+}
+
 export interface ConnectorEntry {
+  /** Power Platform: the deployment, null when not deployed, undefined when not known. */
+  readonly deployment?: DeploymentInfo | null;
   readonly name: string;
   readonly folder: vscode.Uri;
   readonly health: ConnectorHealth;
@@ -22,6 +34,7 @@ export type TreeNode =
   | { readonly kind: 'connector'; readonly entry: ConnectorEntry }
   | { readonly kind: 'app'; readonly entry: ConnectorEntry; readonly role: 'connector' | 'api' }
   | { readonly kind: 'resource'; readonly entry: ConnectorEntry }
+  | { readonly kind: 'deployment'; readonly entry: ConnectorEntry }
   | { readonly kind: 'group'; readonly entry: ConnectorEntry; readonly group: GroupKind }
   | { readonly kind: 'redirectUri'; readonly entry: ConnectorEntry; readonly redirect: RedirectUriHealth }
   | { readonly kind: 'scope'; readonly entry: ConnectorEntry; readonly scope: ScopeHealth }
@@ -106,6 +119,8 @@ export function nodeId(node: TreeNode): string {
       return `connector:${node.entry.folder.toString()}/identifierUris/${node.uri}`;
     case 'preAuthorized':
       return `connector:${node.entry.folder.toString()}/preAuthorized/${node.client.appId}`;
+    case 'deployment':
+      return `connector:${node.entry.folder.toString()}/deployment`;
     case 'message':
       return `message:${node.id}`;
     case 'ownedApp':
@@ -147,6 +162,30 @@ function render(node: TreeNode): vscode.TreeItem {
         item.contextValue = `connector.entra.${h.status}`;
       }
       item.tooltip = problemsTooltip(entry.name, h.problems, `${entry.folder.fsPath}${entry.stale ? '\nLast known state: the latest refresh failed.' : ''}`);
+      return item;
+    }
+    case 'deployment': {
+      const d = node.entry.deployment;
+      if (!d) {
+        const item = new vscode.TreeItem('Power Platform', C.None);
+        item.description = 'not deployed';
+        item.iconPath = icon('cloud-upload');
+        item.tooltip = 'This connector is not deployed from here (no connectorId in settings.json). Deploy it to create the connector and register its redirect URL.';
+        item.contextValue = 'deployment.none';
+        return item;
+      }
+      const registered = redirectRegistered(node.entry);
+      const item = new vscode.TreeItem('Power Platform', C.None);
+      item.description = `${d.environmentDisplayName ?? d.environment}${registered === false ? ' · redirect URL not registered' : ''}`;
+      item.iconPath = registered === false ? severityIcon('warning') : icon('cloud');
+      const md = new vscode.MarkdownString(undefined, true);
+      md.appendMarkdown(`**Deployed to Power Platform**\n\n`);
+      md.appendMarkdown(`- Environment: ${escape(d.environmentDisplayName ?? d.environment)} (\`${escape(d.environment)}\`)\n`);
+      md.appendMarkdown(`- Connector ID: \`${escape(d.connectorId)}\`\n`);
+      if (d.redirectUrl) md.appendMarkdown(`- Redirect URL: ${escape(d.redirectUrl)} — ${registered === undefined ? 'registration not checked' : registered ? 'registered on the connector app' : 'NOT registered on the connector app (sign-ins fail with AADSTS50011)'}\n`);
+      md.appendMarkdown(`- Last deployed: ${d.lastDeployed ? escape(new Date(d.lastDeployed).toLocaleString()) : 'not from this workspace'}\n`);
+      item.tooltip = md;
+      item.contextValue = registered === false ? 'deployment.unregistered' : 'deployment';
       return item;
     }
     case 'app': {
@@ -276,6 +315,13 @@ function groupItem(entry: ConnectorEntry, group: GroupKind): vscode.TreeItem {
   return item;
 }
 
+/** Whether the deployed connector's redirect URL is on the connector app; undefined when unknown. */
+export function redirectRegistered(entry: ConnectorEntry): boolean | undefined {
+  const url = entry.deployment?.redirectUrl;
+  if (!url || entry.unchecked || !entry.health.connectorApp) return undefined;
+  return entry.health.redirectUris.some((r) => r.uri === url && r.state !== 'missing');
+}
+
 /** The children of a connector's nodes: computed from its health, nothing is fetched. */
 export function childrenOf(node: TreeNode): TreeNode[] {
   switch (node.kind) {
@@ -291,6 +337,7 @@ export function childrenOf(node: TreeNode): TreeNode[] {
       if (h.resource) out.push({ kind: 'group', entry, group: 'scopes' });
       if (h.connectorApp) out.push({ kind: 'group', entry, group: 'secrets' });
       if (h.apiApp) out.push({ kind: 'group', entry, group: 'identifierUris' }, { kind: 'group', entry, group: 'preAuthorized' });
+      if (entry.deployment !== undefined) out.push({ kind: 'deployment', entry });
       return out;
     }
     case 'group': {

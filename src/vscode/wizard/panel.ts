@@ -1,4 +1,6 @@
 import * as vscode from 'vscode';
+import { connectorFolderItems } from '../folderPick';
+import { directoryWritten } from '../directoryEvents';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -113,6 +115,9 @@ export class WizardPanel {
   private async open(dir: string, timing?: { started: number; picked: number; created: number }): Promise<void> {
     const { WizardController } = await import('../../wizard/controller');
     this.controller = new WizardController(this.host(dir), { connectorDir: dir });
+    // Sign-out, another account or tenant: the open wizard's header and pages follow.
+    const auth = deps?.auth;
+    if (auth) this.disposables.push(auth.onDidChange(() => void this.controller?.accountChanged()));
     this.panel.title = `Secure ${path.basename(dir)}`;
     await this.controller.whenReady();
     const ready = performance.now();
@@ -131,6 +136,18 @@ export class WizardPanel {
     if (!wizardDeps) throw new Error('The wizard was opened before the extension finished activating.');
     const { auth } = wizardDeps;
     let directory: Promise<Directory> | undefined;
+    // The Graph client is loaded on first use, not at activation.
+    const directoryFor = () =>
+      (directory ??= Promise.all([import('../../graph/client'), import('../../graph/operations')]).then(
+        ([graph, ops]) =>
+          new ops.Directory(
+            graph.createGraphClient({
+              graphEndpoint: auth.settings().cloud.graphEndpoint,
+              getAccessToken: (scopes, o) => auth.getAccessToken(scopes, o?.forceRefresh ? { forceRefresh: true } : {}),
+              log: (entry) => auth.logGraphRequest(entry),
+            }),
+          ),
+      ));
     return {
       post: (message: HostMessage) => void this.panel.webview.postMessage(message),
       log: (level, line) => log[level](line),
@@ -139,6 +156,10 @@ export class WizardPanel {
         const active = await auth.activeAccount();
         return active && { username: active.username, tenantId: active.tenantId };
       },
+      consentAbility: async () => {
+        const [{ consentAbility }, dir] = await Promise.all([import('../../graph/roles'), directoryFor()]);
+        return consentAbility(await dir.myDirectoryRoles());
+      },
       signIn: async () => {
         await vscode.commands.executeCommand('entraConnector.signIn');
       },
@@ -146,21 +167,14 @@ export class WizardPanel {
         const cloud = auth.settings().cloud;
         return { name: cloud.name, loginEndpoint: cloud.loginEndpoint, graphEndpoint: cloud.graphEndpoint, graphResource: cloud.graphEndpoint };
       },
-      // The Graph client is loaded on first use, not at activation.
-      directory: () =>
-        (directory ??= Promise.all([import('../../graph/client'), import('../../graph/operations')]).then(
-          ([graph, ops]) =>
-            new ops.Directory(
-              graph.createGraphClient({
-                graphEndpoint: auth.settings().cloud.graphEndpoint,
-                getAccessToken: (scopes, o) => auth.getAccessToken(scopes, o?.forceRefresh ? { forceRefresh: true } : {}),
-                log: (entry) => auth.logGraphRequest(entry),
-              }),
-            ),
-        )),
+      directory: directoryFor,
       state: {
         load: async () => context.workspaceState.get<SetupContext>(stateKey(dir)),
-        save: async (ctx) => context.workspaceState.update(stateKey(dir), JSON.parse(JSON.stringify(ctx)) as SetupContext),
+        // The setup saves its state after every write to the tenant (and Undo after every removal): the views follow.
+        save: async (ctx) => {
+          await context.workspaceState.update(stateKey(dir), JSON.parse(JSON.stringify(ctx)) as SetupContext);
+          directoryWritten({ by: 'wizard' });
+        },
         clear: async () => context.workspaceState.update(stateKey(dir), undefined),
       },
       loadDraft: async () => context.workspaceState.get<WizardDraft>(draftKey(dir)),
@@ -274,10 +288,7 @@ async function pickConnectorFolder(): Promise<vscode.Uri | undefined> {
   const folders = await findConnectorFolders();
   if (folders.length === 1) return folders[0];
   if (folders.length > 1) {
-    const pick = await vscode.window.showQuickPick(
-      folders.map((uri) => ({ label: path.basename(uri.fsPath), description: vscode.workspace.asRelativePath(uri, false), uri })),
-      { title: 'Secure which custom connector?' },
-    );
+    const pick = await vscode.window.showQuickPick(connectorFolderItems(folders), { title: 'Secure which custom connector?', matchOnDescription: true });
     return pick?.uri;
   }
   const chosen = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Secure this connector', title: 'The connector folder (apiProperties.json is created in it)' });

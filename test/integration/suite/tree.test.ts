@@ -68,7 +68,7 @@ async function children(provider: vscode.TreeDataProvider<TreeNode>, node?: Tree
 }
 
 /** Replaces a `vscode.window` prompt for the duration of `run` (the test answers like a user would). */
-async function answering<T>(name: 'showWarningMessage' | 'showInputBox' | 'showInformationMessage', answer: (...args: unknown[]) => unknown, run: () => Thenable<T>): Promise<{ result: T; asked: unknown[][] }> {
+async function answering<T>(name: 'showWarningMessage' | 'showInputBox' | 'showInformationMessage' | 'showQuickPick', answer: (...args: unknown[]) => unknown, run: () => Thenable<T>): Promise<{ result: T; asked: unknown[][] }> {
   const win = vscode.window as unknown as Record<string, unknown>;
   const original = win[name];
   const asked: unknown[][] = [];
@@ -231,7 +231,9 @@ describe('Registrations tree (issue 7)', function () {
     const original = win.showQuickPick;
     let offered: { label: string; description?: string; detail?: string; picked?: boolean }[] = [];
     let options: vscode.QuickPickOptions | undefined;
-    win.showQuickPick = (items: readonly { label: string; picked?: boolean }[], o?: vscode.QuickPickOptions) => {
+    win.showQuickPick = (items: readonly { label: string; picked?: boolean; days?: number }[], o?: vscode.QuickPickOptions) => {
+      // First the new secret's lifetime: the recommended one (first).
+      if (items.some((i) => i.days !== undefined)) return Promise.resolve(items[0]);
       offered = [...items];
       options = o;
       return Promise.resolve(items.filter((i) => i.picked));
@@ -262,7 +264,9 @@ describe('Registrations tree (issue 7)', function () {
     const original = win.showQuickPick;
     let offered: string[] = [];
     let lists = 0;
-    win.showQuickPick = (items: readonly { label: string }[], o?: vscode.QuickPickOptions) => {
+    win.showQuickPick = (items: readonly { label: string; days?: number }[], o?: vscode.QuickPickOptions) => {
+      // The new secret's lifetime: the recommended one (first).
+      if (items.some((i) => i.days !== undefined)) return Promise.resolve(items[0]);
       if (o?.canPickMany) {
         lists++;
         return Promise.resolve(undefined);

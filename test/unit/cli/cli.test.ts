@@ -73,7 +73,7 @@ test('check --json: code, severity, message, 1-based line/column, fixes', async 
     assert.equal(d.severity, 'warning');
     const lines = readFileSync(join(dir, 'apiProperties.json'), 'utf8').split(/\r?\n/);
     assert.ok(lines[d.line - 1].slice(d.column - 1).startsWith('"https://graph.microsoft.com"'));
-    assert.deepEqual(d.fixes, ['Set AzureActiveDirectoryResourceId to "api://contoso-invoices"']);
+    assert.deepEqual(d.fixes, ['Set AzureActiveDirectoryResourceId to "api://contoso-invoices"', 'Set resourceUri to "https://graph.microsoft.com"']);
     assert.deepEqual(out.summary, { files: 1, error: 0, warning: 1, information: 0, fixed: 0 });
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -92,3 +92,17 @@ test('findRelatedConnectors: the workspace connector whose clientId the error na
   const byResource = findRelatedConnectors(explainSignInError(M500011), files);
   assert.deepEqual(byResource.map((r) => r.path), ['a/apiProperties.json']);
 });
+
+test('input without a code is explained from its wording (or says what is missing), never "See Microsoft\'s description"', () => {
+  const reply = explainSignInError("The reply URL specified in the request does not match the reply URLs configured for the application: '11111111-2222-3333-4444-555555555555'.");
+  assert.equal(reply.code, undefined);
+  assert.equal(reply.likely?.code, 'AADSTS50011');
+  assert.equal(reply.title, 'Redirect URI mismatch');
+  assert.match(reply.meaning, /^No AADSTS code in the text, but its wording/);
+  assert.equal(explainSignInError('error=invalid_client&error_description=Invalid client secret provided').likely?.code, 'AADSTS7000215');
+  assert.equal(explainSignInError('The user or administrator has not consented to use the application').likely?.code, 'AADSTS65001');
+  const guid = explainSignInError('Sign-in failed for client 11111111-2222-3333-4444-555555555555');
+  assert.equal(guid.known, false);
+  assert.equal(guid.extracted.clientId, '11111111-2222-3333-4444-555555555555');
+  for (const e of [reply, guid, explainSignInError('it does not work')]) assert.doesNotMatch(e.cause, /See Microsoft/);
+});

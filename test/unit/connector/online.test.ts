@@ -153,3 +153,32 @@ test('invalid JSON gives no online diagnostics and no directory call', async () 
   assert.deepEqual(await codes('{ "properties": ', d), []);
   assert.deepEqual(d.calls, []);
 });
+
+/** Applies a fix's edits to the text (last first, so earlier offsets stay valid). */
+function applyFix(text: string, edits: readonly { offset: number; length: number; content: string }[]): string {
+  return [...edits].sort((a, b) => b.offset - a.offset).reduce((t, e) => t.slice(0, e.offset) + e.content + t.slice(e.offset + e.length), text);
+}
+
+test('resource-not-found: when resourceUri is unknown but AzureActiveDirectoryResourceId is in the directory, the fix sets resourceUri to the known one', async () => {
+  const text = withUrl.replace(/("resourceUri":\s*\{\s*"value":\s*)"api:\/\/contoso-invoices"/, '$1"api://contoso-typo"');
+  const [d] = await analyzeOnline(text, healthy(), { now });
+  assert.equal(d.code, 'resource-not-found');
+  assert.deepEqual(d.fixes.map((f) => [f.title, f.isPreferred]), [['Set resourceUri to "api://contoso-invoices" (the AzureActiveDirectoryResourceId, found in this directory)', true]]);
+  const fixed = applyFix(text, d.fixes[0].edits);
+  assert.match(fixed, /"resourceUri":\s*\{\s*"value":\s*"api:\/\/contoso-invoices"/);
+  assert.deepEqual(await codes(fixed, healthy()), []);
+});
+
+test('client-app-not-found offers the connector apps the signed-in user owns (those with a Power Platform redirect URI)', async () => {
+  const d = healthy();
+  d.apps = d.apps.filter((a) => a.appId !== CLIENT);
+  const other = { id: 'obj-2', appId: '22222222-2222-4222-8222-222222222222', displayName: 'Orders connector', web: { redirectUris: ['https://global.consent.azure-apim.net/redirect/orders-5f1'] } };
+  const notConnector = { id: 'obj-3', appId: '33333333-3333-4333-8333-333333333333', displayName: 'A web app', web: { redirectUris: ['https://contoso.example/signin'] } };
+  const owned = [other, notConnector];
+  const lookup: DirectoryLookup = Object.assign(d, { ownedApplications: async () => owned });
+  const [diag] = await analyzeOnline(withUrl, lookup, { now });
+  assert.equal(diag.code, 'client-app-not-found');
+  assert.deepEqual(diag.fixes.map((f) => f.title), ['Use the client ID of "Orders connector" (22222222-2222-4222-8222-222222222222), a connector app you own']);
+  assert.match(diag.message, /Connector apps you own here: "Orders connector"/);
+  assert.ok(applyFix(withUrl, diag.fixes[0].edits).includes('"clientId": "22222222-2222-4222-8222-222222222222"'));
+});

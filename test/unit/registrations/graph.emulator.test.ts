@@ -130,7 +130,19 @@ describe('listOwnedApplications (the App registrations view)', () => {
     assert.deepEqual(found.apps.map((a) => a.displayName).sort(), ['Missing Redirect API', 'Missing Redirect connector']);
     assert.equal(found.count, 2);
     assert.equal((await roundTrips()).length, 1);
-    const quote = await listOwnedApplications(graph, { search: "O'Brien" });
+    const quote = await listOwnedApplications(graph, { search: "O'Brien \"x\"" });
     assert.equal(quote.apps.length, 0);
+  });
+
+  it('finds a word inside the name: "API" finds every "… API" app (Graph $search, tokenized, ConsistencyLevel: eventual)', async () => {
+    const graph = client();
+    await clearRequests(ep);
+    const found = await listOwnedApplications(graph, { search: 'API' });
+    const names = found.apps.map((a) => a.displayName);
+    assert.ok(names.includes('Missing Redirect API') && names.includes('Healthy Invoices API'), names.join(', '));
+    assert.ok(names.every((n) => /\bAPI\b/i.test(n)), names.join(', '));
+    assert.equal((await roundTrips()).length, 1);
+    const partial = await listOwnedApplications(graph, { search: 'redir' });
+    assert.deepEqual(partial.apps.map((a) => a.displayName).sort(), ['Missing Redirect API', 'Missing Redirect connector']);
   });
 });

@@ -218,3 +218,14 @@ describe('computeHealth', () => {
     assert.deepEqual(lookupsFor([auth, other, { kind: 'none' }]), { appIds: [CLIENT, API], resourceUris: ['api://contoso-invoices'] });
   });
 });
+
+describe('worstOf (issue 17, item 8)', () => {
+  it('names missing consent before an unknown redirect URI (same severity): the tree flags the consent as such', async () => {
+    const { worstOf } = await import('../../../src/registrations/health');
+    const redirect = { severity: 'warning' as const, code: 'redirect-uri-unknown', summary: 'no redirect URI', detail: '' };
+    const consent = { severity: 'warning' as const, code: 'consent-missing', summary: 'no consent', detail: '' };
+    assert.equal(worstOf([redirect, consent])?.summary, 'no consent');
+    assert.equal(worstOf([consent, redirect])?.summary, 'no consent');
+    assert.equal(worstOf([redirect, { ...consent, severity: 'info' as const }])?.summary, 'no redirect URI');
+  });
+});

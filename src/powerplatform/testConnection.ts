@@ -1,0 +1,127 @@
+/**
+ * Proving a deployed connector works end to end, as a user of it would: create a connection for the signed-in user,
+ * send them through its consent link (the platform's sign-in with the connector app, its redirect URL and the
+ * resource), wait until the connection is connected, then call one of the swagger's GET operations through the
+ * connector's runtime URL and report the status and the answer's first bytes. A failure is explained with the
+ * sign-in error explainer (src/connector/explain.ts), the same one a pasted AADSTS message gets.
+ */
+import { randomBytes } from 'node:crypto';
+import { explainSignInError, type Explanation } from '../connector/explain';
+import { PowerPlatformFailure, type PowerPlatformClient } from './client';
+
+type Json = Record<string, unknown>;
+
+export interface GetOperation {
+  readonly operationId?: string;
+  /** Below the swagger's basePath, e.g. `/invoices`. */
+  readonly path: string;
+}
+
+/** The first GET operation a test can call without inventing values: no required path, query or header parameter. */
+export function pickGetOperation(swagger: Json): GetOperation | undefined {
+  const paths = swagger.paths && typeof swagger.paths === 'object' ? (swagger.paths as Record<string, Json>) : {};
+  for (const [path, item] of Object.entries(paths)) {
+    const get = item && typeof item === 'object' ? (item.get as Json | undefined) : undefined;
+    if (!get || typeof get !== 'object') continue;
+    const params = [...(Array.isArray(item.parameters) ? item.parameters : []), ...(Array.isArray(get.parameters) ? get.parameters : [])] as Json[];
+    if (path.includes('{') || params.some((p) => p && p.required === true)) continue;
+    return { path, ...(typeof get.operationId === 'string' ? { operationId: get.operationId } : {}) };
+  }
+  return undefined;
+}
+
+export interface TestConnectionInput {
+  readonly client: PowerPlatformClient;
+  readonly environment: string;
+  readonly connectorId: string;
+  readonly swagger: Json;
+  /** Where the consent host sends the browser when the sign-in is done (a loopback page, or the product's own). */
+  readonly returnUrl: string;
+  /** Shows / opens the consent link (never logged elsewhere: it carries no secret, but it is the user's sign-in). */
+  openConsent(link: string): Promise<void> | void;
+  /** The code the return page received, if the caller listens there (confirmConsentCode is then sent). */
+  readonly returned?: Promise<{ code?: string; error?: string; error_description?: string }>;
+  /** A cause found by the diagnostics when the sign-in never comes back (e.g. the redirect URL is not registered). */
+  diagnose?(): Promise<string | undefined>;
+  readonly timeoutMs?: number;
+  readonly pollMs?: number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly onProgress?: (line: string) => void;
+}
+
+export interface TestConnectionResult {
+  readonly ok: boolean;
+  readonly connectionName: string;
+  readonly operation?: GetOperation;
+  /** The status of the GET through the connector. */
+  readonly status?: number;
+  readonly firstBytes?: string;
+  /** What went wrong, in a sentence, and what to do. */
+  readonly failure?: { readonly message: string; readonly next: string; readonly explanation?: Explanation };
+}
+
+function failed(connectionName: string, message: string, next: string, extra: Partial<TestConnectionResult> = {}): TestConnectionResult {
+  const explanation = /AADSTS\d+/.test(message) ? explainSignInError(message) : undefined;
+  return {
+    ok: false,
+    connectionName,
+    ...extra,
+    failure: { message, next: explanation?.known ? explanation.fix : next, ...(explanation ? { explanation } : {}) },
+  };
+}
+
+export async function testConnection(input: TestConnectionInput): Promise<TestConnectionResult> {
+  const say = input.onProgress ?? (() => undefined);
+  const sleep = input.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const operation = pickGetOperation(input.swagger);
+  const connector = await input.client.getConnector(input.environment, input.connectorId);
+  if (!connector) throw new PowerPlatformFailure('ConnectorNotFound', 404, `The connector ${input.connectorId} is not in environment ${input.environment}.`, 'Deploy the connector first.');
+  const runtimeUrl = connector.properties.primaryRuntimeUrl;
+  const connectionName = randomBytes(16).toString('hex');
+  await input.client.createConnection(input.environment, input.connectorId, connectionName);
+  say(`Created connection ${connectionName}; sign in to it in the browser.`);
+  const link = await input.client.getConsentLink(input.environment, input.connectorId, connectionName, input.returnUrl);
+  await input.openConsent(link);
+
+  let confirmed = false;
+  void input.returned?.then(async (r) => {
+    if (r.code) {
+      await input.client.confirmConsentCode(input.environment, input.connectorId, connectionName, r.code).catch(() => undefined);
+      confirmed = true;
+    }
+  });
+  const deadline = Date.now() + (input.timeoutMs ?? 300_000);
+  let status: { status: string; error?: { code?: string; message?: string } } | undefined;
+  for (;;) {
+    const c = await input.client.getConnection(input.environment, input.connectorId, connectionName);
+    status = c.properties.statuses?.[0];
+    if (status?.status === 'Connected') break;
+    if (status?.status === 'Error' && status.error?.code !== 'Unauthenticated') break;
+    if (Date.now() >= deadline) break;
+    await sleep(input.pollMs ?? 1000);
+  }
+  if (status?.status !== 'Connected') {
+    if (status?.status === 'Error' && status.error?.code !== 'Unauthenticated') {
+      return failed(connectionName, status.error?.message ?? 'The connection failed to sign in.', 'Check the connector app, its secret and the resource in apiProperties.json, then deploy again.', operation ? { operation } : {});
+    }
+    const cause = await input.diagnose?.();
+    return failed(
+      connectionName,
+      cause ?? `The sign-in to the connection did not finish within ${Math.round((input.timeoutMs ?? 300_000) / 1000)} s.`,
+      'Open the consent link again and finish the sign-in; if the sign-in page shows an AADSTS error, paste it into "Explain Sign-in Error".',
+      operation ? { operation } : {},
+    );
+  }
+  say(`The connection is connected${confirmed ? ' (consent code confirmed)' : ''}.`);
+  if (!operation) return failed(connectionName, 'The swagger has no GET operation without required parameters to try.', 'Add one (e.g. a health or list operation) or test from a flow.');
+  if (!runtimeUrl) return failed(connectionName, 'Power Platform reported no runtime URL for the connector.', 'Retry in a minute; the connector may still be provisioning.', { operation });
+  const answer = await input.client.callThroughConnector(runtimeUrl, connectionName, operation.path);
+  if (answer.status >= 200 && answer.status < 300) return { ok: true, connectionName, operation, status: answer.status, firstBytes: answer.firstBytes };
+  const why =
+    answer.status === 401
+      ? 'The API refused the connection’s token (401): its Easy Auth does not accept this audience or issuer. The API app’s Application ID URI / appId must be in allowedAudiences and the issuer must be the tenant’s.'
+      : answer.status === 403
+        ? 'The API accepted the token but refused the caller (403): the connector app is not among the allowed client applications (Easy Auth defaultAuthorizationPolicy.allowedApplications) or the user lacks a role.'
+        : `The API answered ${answer.status} through the connector.`;
+  return failed(connectionName, why, answer.status === 401 || answer.status === 403 ? 'Run "Secure the API" (entra-connector secure-service) to set the audiences and allowed clients, then test again.' : 'Check the API itself.', { operation, status: answer.status, firstBytes: answer.firstBytes });
+}

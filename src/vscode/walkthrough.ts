@@ -1,0 +1,16 @@
+import * as vscode from 'vscode';
+
+const SHOWN_KEY = 'entraConnector.walkthroughShown';
+export const WALKTHROUGH_ID = 'gettingStarted';
+
+/**
+ * Opens the "Get Started" walkthrough on the first activation, once per user (VS Code opens walkthroughs by itself
+ * only after a Marketplace install). A user who turned walkthroughs off (`workbench.welcomePage.walkthroughs.openOnInstall`)
+ * is not shown it.
+ */
+export function openWalkthroughOnce(context: vscode.ExtensionContext): void {
+  if (context.globalState.get<boolean>(SHOWN_KEY)) return;
+  if (vscode.workspace.getConfiguration('workbench.welcomePage.walkthroughs').get<boolean>('openOnInstall') === false) return;
+  void context.globalState.update(SHOWN_KEY, true);
+  void vscode.commands.executeCommand('workbench.action.openWalkthrough', `${context.extension.id}#${WALKTHROUGH_ID}`, false);
+}

@@ -1,0 +1,105 @@
+// Helpers for integration tests inside the extension host: the emulated tenant's admin API, a signed-in account,
+// prompts answered like a user would, the trees' items as a person sees them.
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { ExtensionTestApi } from '../../src/extension';
+import type { TreeNode } from '../../src/vscode/tree/nodes';
+
+export const EXTENSION_ID = 'entra-connector.entra-connector';
+export const ADMIN = 'admin@contoso.example';
+
+export interface Endpoints {
+  adminEndpoint: string;
+  graphEndpoint: string;
+  tenantId: string;
+}
+
+export function emulator(): Endpoints {
+  const line = process.env.ENTRA_EMULATOR;
+  assert.ok(line, "ENTRA_EMULATOR (the emulated tenant's endpoints) must be set by the integration runner");
+  return JSON.parse(line) as Endpoints;
+}
+
+export async function admin<T>(ep: Endpoints, method: string, path: string, body?: unknown): Promise<T> {
+  const response = await fetch(`${ep.adminEndpoint}${path}`, { method, headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  assert.ok(response.ok, `${method} ${path}: HTTP ${response.status} ${await response.clone().text()}`);
+  return (response.status === 204 ? undefined : await response.json()) as T;
+}
+
+export async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 30_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The activated extension's test API, signed in as `user` (device code approved through the admin API). */
+export async function signedIn(ep: Endpoints, user = ADMIN): Promise<ExtensionTestApi> {
+  const ext = vscode.extensions.getExtension<ExtensionTestApi>(EXTENSION_ID);
+  assert.ok(ext);
+  const api = await ext.activate();
+  const service = await api.auth.service();
+  const active = (await api.auth.storedAccounts()).length > 0 ? await service.getActiveAccount() : undefined;
+  if (active?.username !== user) {
+    const signingIn = service.signIn('deviceCode');
+    await until('the device code to be approved', async () => ((await admin<{ approved?: number }>(ep, 'POST', '/device/approve', { user })).approved ?? 0) > 0);
+    await signingIn;
+  }
+  return api;
+}
+
+type Prompt = 'showWarningMessage' | 'showInputBox' | 'showInformationMessage' | 'showQuickPick' | 'showErrorMessage';
+
+/** Replaces `vscode.window` prompts for the duration of `run` (the test answers like a user would); records what was asked. */
+export async function answering<T>(answers: Partial<Record<Prompt, (...args: unknown[]) => unknown>>, run: () => Thenable<T> | Promise<T>): Promise<{ result: T; asked: Array<{ prompt: Prompt; args: unknown[] }> }> {
+  const win = vscode.window as unknown as Record<string, unknown>;
+  const originals = new Map<Prompt, unknown>();
+  const asked: Array<{ prompt: Prompt; args: unknown[] }> = [];
+  for (const [name, answer] of Object.entries(answers) as Array<[Prompt, (...args: unknown[]) => unknown]>) {
+    originals.set(name, win[name]);
+    win[name] = (...args: unknown[]) => {
+      asked.push({ prompt: name, args });
+      return Promise.resolve(answer(...args));
+    };
+  }
+  try {
+    return { result: await run(), asked };
+  } finally {
+    for (const [name, original] of originals) win[name] = original;
+  }
+}
+
+export interface Shown {
+  node: TreeNode;
+  label: string;
+  description: string;
+  tooltip: string;
+  contextValue: string | undefined;
+}
+
+export function show(provider: vscode.TreeDataProvider<TreeNode>, node: TreeNode): Shown {
+  const item = provider.getTreeItem(node) as vscode.TreeItem;
+  const label = typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
+  const tooltip = typeof item.tooltip === 'string' ? item.tooltip : (item.tooltip?.value ?? '');
+  return { node, label, description: typeof item.description === 'string' ? item.description : '', tooltip, contextValue: item.contextValue };
+}
+
+export async function children(provider: vscode.TreeDataProvider<TreeNode>, node?: TreeNode): Promise<Shown[]> {
+  return ((await provider.getChildren(node)) ?? []).map((n) => show(provider, n));
+}
+
+/** Every node under a root item of the view, depth first. */
+export async function descendants(provider: vscode.TreeDataProvider<TreeNode>, root: Shown): Promise<Shown[]> {
+  const out: Shown[] = [];
+  const walk = async (s: Shown) => {
+    for (const c of await children(provider, s.node)) {
+      out.push(c);
+      await walk(c);
+    }
+  };
+  await walk(root);
+  return out;
+}

@@ -1,0 +1,222 @@
+// `entra-connector setup --deploy` then `test-connection`, against the emulated tenant and Power Platform: one command
+// from nothing to a deployed connector whose redirect URL is registered (nothing pending), a connection signed in to
+// in the browser, a GET through the connector → 200; idempotent on a second run (no second connector, no second
+// secret); the secret in no file and no output; and each seeded misconfiguration explained like a pasted AADSTS.
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { adminToken, approveDevice, getIssued, getState, httpsJson, signInAsBrowser, startEmulator, type Endpoints, type RunningEmulator } from '../../../emulator/src';
+import { runCli } from '../../../src/cli/run';
+
+const SAMPLE = join(__dirname, '../../fixtures/workspaces/sample/Contoso Invoices');
+const ADMIN = 'admin@contoso.example';
+
+let emu: RunningEmulator;
+let ep: Endpoints;
+let work: string;
+
+before(async () => {
+  emu = await startEmulator({ port: 0, deviceCodeIntervalSeconds: 1 });
+  ep = emu.endpoints;
+  work = mkdtempSync(join(tmpdir(), 'entra-deploy-'));
+});
+
+after(async () => {
+  await emu.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+  browser: Awaited<ReturnType<typeof signInAsBrowser>>[];
+}
+
+/** Runs the CLI; approves every device code as `user`, and signs in to every connection link in the "browser". */
+async function cli(args: string[], user = ADMIN, browserOptions: { accept?: boolean } = {}): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  const pending: Promise<unknown>[] = [];
+  const browser: Run['browser'] = [];
+  const code = await runCli(args, {
+    stdout: { write: (t: string) => (stdout += t) },
+    stderr: {
+      write: (t: string) => {
+        stderr += t;
+        const device = /enter the code (\S+)/.exec(t);
+        if (device) pending.push(approveDevice(ep, user, { userCode: device[1] }));
+        const link = /Sign in to the connection: open (\S+)/.exec(t);
+        if (link) pending.push(signInAsBrowser(link[1]!, { username: user, ca: ep.caCertPath, ...browserOptions }).then((r) => browser.push(r)));
+        return true;
+      },
+    },
+    env: {},
+  });
+  await Promise.all(pending);
+  return { code, stdout, stderr, browser };
+}
+
+function cloudArgs(): string[] {
+  return ['--cloud', 'Custom', '--login-endpoint', ep.loginEndpoint, '--graph-endpoint', ep.graphEndpoint, '--arm-endpoint', ep.armEndpoint, '--powerapps-url', ep.powerAppsEndpoint, '--flow-url', ep.flowEndpoint, '--tenant', ep.tenantId];
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => {
+    const p = join(dir, n);
+    return statSync(p).isDirectory() ? filesUnder(p) : [p];
+  });
+}
+
+async function graph(method: string, path: string, body?: unknown) {
+  const token = await adminToken(ep, ADMIN, ['https://graph.microsoft.com/Application.ReadWrite.All', 'https://graph.microsoft.com/DelegatedPermissionGrant.ReadWrite.All']);
+  return httpsJson<Record<string, unknown>>(`${ep.graphEndpoint}/v1.0${path}`, { method, headers: { authorization: `Bearer ${token}` }, ...(body !== undefined ? { body } : {}), ca: ep.caCertPath });
+}
+
+/** A fresh copy of the sample connector, set up, secured and deployed; returns its folder and the deploy JSON. */
+async function deployedConnector(name: string): Promise<{ dir: string; out: { connectorApp: { appId: string }; deployment: { connectorId: string; redirectUrl: string } } }> {
+  const ws = mkdtempSync(join(work, 'ws-'));
+  const dir = join(ws, name);
+  cpSync(SAMPLE, dir, { recursive: true });
+  const swaggerPath = join(dir, 'apiDefinition.swagger.json');
+  writeFileSync(swaggerPath, readFileSync(swaggerPath, 'utf8').replace('"title": "Contoso Invoices"', `"title": "${name}"`));
+  const r = await cli(['setup', dir, ...cloudArgs(), '--state', join(ws, 'state.json'), '--deploy', '--json']);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  const secured = await cli(['secure-service', dir, ...cloudArgs(), '--auth-only']);
+  assert.equal(secured.code, 0, secured.stderr + secured.stdout);
+  return { dir, out: JSON.parse(r.stdout) };
+}
+
+describe('entra-connector setup --deploy, deploy and test-connection (emulated Power Platform)', () => {
+  it('one command from nothing to a deployed connector with its redirect URL registered; test-connection → 200; a second run creates nothing', async () => {
+    const before = await getState(ep);
+    const ws = mkdtempSync(join(work, 'ws-'));
+    const dir = join(ws, 'Contoso Invoices');
+    cpSync(SAMPLE, dir, { recursive: true });
+    const stateFile = join(ws, 'state.json');
+    const r = await cli(['setup', dir, ...cloudArgs(), '--state', stateFile, '--deploy', '--json']);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    const out = JSON.parse(r.stdout);
+    assert.deepEqual(out.pending, [], 'nothing left pending');
+    assert.match(out.deployment.connectorId, /^shared_contoso-20invoices-5f[0-9a-f]+-[0-9a-f]+$/);
+    assert.equal(out.deployment.environment, `Default-${ep.tenantId}`);
+    assert.equal(out.deployment.created, true);
+    assert.equal(out.deployment.secretSent, true);
+    assert.equal(out.deployment.redirectRegistered, true);
+    const afterFirst = await getState(ep);
+    assert.equal(afterFirst.powerPlatform.connectors.length, before.powerPlatform.connectors.length + 1);
+    const app = afterFirst.applications.find((a) => a.appId === out.connectorApp.appId)!;
+    assert.deepEqual((app.web as { redirectUris: string[] }).redirectUris, [out.deployment.redirectUrl]);
+    assert.ok(out.deployment.redirectUrl.endsWith(`/redirect/${out.deployment.connectorId.slice('shared_'.length)}`));
+    const settings = JSON.parse(readFileSync(join(dir, 'settings.json'), 'utf8'));
+    assert.deepEqual(settings, { connectorId: out.deployment.connectorId, environment: out.deployment.environment, apiProperties: 'apiProperties.json', apiDefinition: 'apiDefinition.swagger.json' });
+
+    const secured = await cli(['secure-service', dir, ...cloudArgs(), '--auth-only']);
+    assert.equal(secured.code, 0, secured.stderr);
+    const t = await cli(['test-connection', dir, ...cloudArgs(), '--json', '--timeout', '30']);
+    assert.equal(t.code, 0, t.stderr + t.stdout);
+    assert.match(t.stderr, /Sign in to the connection: open https:\/\/\S+\/consent\/login\?data=/);
+    const result = JSON.parse(t.stdout);
+    assert.equal(result.ok, true);
+    assert.equal(result.status, 200);
+    assert.equal(result.operation.path, '/invoices');
+    assert.match(result.firstBytes, /"path":"\/api\/invoices","user":"admin@contoso.example"/, "the call passed Easy Auth as the signed-in user");
+    assert.equal(result.connectorId, out.deployment.connectorId);
+
+    // Again: the same connector updated (the deployed secret kept), no new app, secret or connector.
+    const digest = afterFirst.powerPlatform.connectors.find((c) => c.name === out.deployment.connectorId)!.secretSha256;
+    const again = await cli(['setup', dir, ...cloudArgs(), '--state', stateFile, '--deploy', '--json']);
+    assert.equal(again.code, 0, again.stderr + again.stdout);
+    const out2 = JSON.parse(again.stdout);
+    assert.equal(out2.deployment.connectorId, out.deployment.connectorId);
+    assert.equal(out2.deployment.created, false);
+    assert.equal(out2.deployment.secretSent, false);
+    const afterSecond = await getState(ep);
+    assert.equal(afterSecond.powerPlatform.connectors.length, afterFirst.powerPlatform.connectors.length);
+    assert.equal(afterSecond.applications.length, afterFirst.applications.length);
+    const app2 = afterSecond.applications.find((a) => a.appId === out.connectorApp.appId)!;
+    assert.equal((app2.passwordCredentials as unknown[]).length, 1, 'no second secret');
+    assert.equal(afterSecond.powerPlatform.connectors.find((c) => c.name === out.deployment.connectorId)!.secretSha256, digest);
+
+    // The secret (and every token) is in no file of the workspace and in no output.
+    const issued = await getIssued(ep);
+    const outputs = [r, again, t, secured].map((x) => x.stdout + x.stderr).join('\n');
+    for (const secret of issued.secrets) {
+      assert.ok(!outputs.includes(secret), 'a secret in the output');
+      for (const f of filesUnder(ws)) assert.ok(!readFileSync(f, 'utf8').includes(secret), `a secret in ${f}`);
+    }
+    for (const token of issued.tokens) assert.ok(!outputs.includes(token), 'a token in the output');
+  });
+
+  it('deploy alone updates the recorded connector; --environment with an environment the maker may not use fails with the cause', async () => {
+    const { dir, out } = await deployedConnector('Contoso Deploy');
+    const r = await cli(['deploy', dir, ...cloudArgs(), '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const res = JSON.parse(r.stdout);
+    assert.equal(res.connectorId, out.deployment.connectorId);
+    assert.equal(res.created, false);
+    assert.equal(res.redirectUrl, out.deployment.redirectUrl);
+    const denied = await cli(['deploy', dir, ...cloudArgs(), '--environment', 'Contoso Production'], 'maker@contoso.example');
+    assert.equal(denied.code, 1);
+    assert.match(denied.stderr, /not one you can deploy to/);
+    assert.match(denied.stderr, /Next: /);
+  });
+
+  it('each seeded misconfiguration: check --online names the cause before anyone tries, and test-connection fails with the real error, explained', async () => {
+    const { dir, out } = await deployedConnector('Contoso Broken');
+    const state = await getState(ep);
+    const appObject = state.applications.find((a) => a.appId === out.connectorApp.appId)!;
+    const checkCodes = async (): Promise<string[]> => {
+      const c = await cli(['check', dir, '--online', ...cloudArgs(), '--json']);
+      return (JSON.parse(c.stdout) as { files: { diagnostics: { code: string }[] }[] }).files[0]!.diagnostics.map((d) => d.code);
+    };
+    assert.deepEqual((await checkCodes()).filter((c) => ['redirect-uri-not-registered', 'resource-not-found', 'consent-missing'].includes(c)), [], 'a healthy deployment has none');
+
+    // The redirect URL removed from the connector app: predicted from the deployed connector's URL, then AADSTS50011.
+    assert.equal((await graph('PATCH', `/applications/${appObject.id}`, { web: { redirectUris: [] } })).status, 204);
+    assert.ok((await checkCodes()).includes('redirect-uri-not-registered'));
+    const unregistered = await cli(['test-connection', dir, ...cloudArgs(), '--json', '--timeout', '5']);
+    assert.equal(unregistered.code, 1);
+    assert.match(unregistered.browser[0]?.page ?? '', /AADSTS50011/);
+    assert.equal(JSON.parse(unregistered.stdout).failure.code, 'AADSTS50011');
+    assert.equal((await cli(['deploy', dir, ...cloudArgs()])).code, 0, 'deploy registers it again');
+
+    // An unknown resource in apiProperties.json: resource-not-found, then AADSTS500011.
+    const propsPath = join(dir, 'apiProperties.json');
+    const good = readFileSync(propsPath, 'utf8');
+    const resource = JSON.parse(good).properties.connectionParameters.token.oAuthSettings.customParameters.resourceUri.value as string;
+    writeFileSync(propsPath, good.split(resource).join('api://contoso.example/no-such-api'));
+    assert.ok((await checkCodes()).includes('resource-not-found'));
+    assert.equal((await cli(['deploy', dir, ...cloudArgs()])).code, 0);
+    const unknown = await cli(['test-connection', dir, ...cloudArgs(), '--json', '--timeout', '20']);
+    assert.equal(unknown.code, 1);
+    assert.equal(JSON.parse(unknown.stdout).failure.code, 'AADSTS500011');
+    writeFileSync(propsPath, good);
+    assert.equal((await cli(['deploy', dir, ...cloudArgs()])).code, 0);
+
+    // Consent withdrawn: consent-missing; the user meets the consent prompt and declining fails the connection.
+    const connectorSp = state.servicePrincipals.find((sp) => sp.appId === out.connectorApp.appId)!;
+    for (const g of state.oauth2PermissionGrants.filter((x) => x.clientId === connectorSp.id)) assert.equal((await graph('DELETE', `/oauth2PermissionGrants/${g.id}`)).status, 204);
+    assert.ok((await checkCodes()).includes('consent-missing'));
+    const declined = await cli(['test-connection', dir, ...cloudArgs(), '--json', '--timeout', '20'], ADMIN, { accept: false });
+    assert.equal(declined.code, 1);
+    assert.equal(JSON.parse(declined.stdout).failure.code, 'AADSTS65004');
+
+    // A wrong secret deployed (the secret's ID pasted instead of its value) → AADSTS7000215, explained. No check can
+    // predict this one: the deployed secret cannot be read back from Power Platform.
+    const pp = await adminToken(ep, ADMIN, ['https://service.powerapps.com/.default'], '04b07795-8ddb-461a-bbee-02f9e1bf7b46');
+    const settings = JSON.parse(readFileSync(join(dir, 'settings.json'), 'utf8'));
+    const url = `${ep.powerAppsEndpoint}/providers/Microsoft.PowerApps/apis/${settings.connectorId}?api-version=2016-11-01&$filter=${encodeURIComponent(`environment eq '${settings.environment}'`)}`;
+    const connector = await httpsJson<{ properties: { connectionParameters: { token: { oAuthSettings: Record<string, unknown> } } } }>(url, { headers: { authorization: `Bearer ${pp}` }, ca: ep.caCertPath });
+    const withSecret = structuredClone(connector.body.properties);
+    withSecret.connectionParameters.token.oAuthSettings.clientSecret = (appObject.passwordCredentials as { keyId: string }[])[0]!.keyId;
+    assert.equal((await httpsJson(url, { method: 'PATCH', headers: { authorization: `Bearer ${pp}` }, body: { properties: withSecret }, ca: ep.caCertPath })).status, 200);
+    const wrongSecret = await cli(['test-connection', dir, ...cloudArgs(), '--json', '--timeout', '20']);
+    assert.equal(wrongSecret.code, 1, wrongSecret.stdout);
+    const ws = JSON.parse(wrongSecret.stdout);
+    assert.equal(ws.failure.code, 'AADSTS7000215');
+    assert.match(ws.failure.cause, /secret/i);
+  });
+});
