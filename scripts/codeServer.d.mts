@@ -16,6 +16,8 @@ export interface EmulatorEndpoints {
   graphEndpoint: string;
   armEndpoint: string;
   adminEndpoint: string;
+  /** Random per start: admin calls send `Authorization: Bearer <adminToken>`. */
+  adminToken: string;
   powerAppsEndpoint: string;
   flowEndpoint: string;
   tenantId: string;
@@ -58,7 +60,11 @@ export function startCodeServer(options: {
   port?: number;
   log?: (s: string) => void;
   timeoutMs?: number;
+  /** code-server asks for it (npm start); without one it lets anyone on the loopback port in (test runs only). */
+  password?: string;
 }): Promise<CodeServer>;
+export function codeServerAuth(password?: string): { mode: 'none' | 'password'; env: Record<string, string> };
+export function randomPassword(): string;
 export function workbenchUrl(
   server: Pick<CodeServer, 'url' | 'host' | 'port'>,
   options?: { folder?: string; extensionDevelopmentPath?: string; extensionTestsPath?: string },

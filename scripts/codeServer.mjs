@@ -1,6 +1,7 @@
 // Shared helpers for the scripts and test runners that launch a real VS Code (code-server) with the extension:
 // where the test VS Code lives, prerequisite checks, the emulated tenant, user settings, launching and stopping.
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -231,6 +232,23 @@ export function removeDir(dir) {
 }
 
 /**
+ * How code-server lets people in. With a password (npm start on a shared machine: any local user can reach a
+ * loopback port, and the workbench has a terminal running as you) it asks for it; the password goes in through the
+ * environment (`PASSWORD`, which only you and root can read), never the command line or a file. The test runners,
+ * whose browser cannot type it, run without one for the few minutes of a run.
+ */
+export function codeServerAuth(password) {
+  if (password === undefined) return { mode: 'none', env: {} };
+  if (typeof password !== 'string' || password.length < 16) throw new Error('The code-server password must be at least 16 characters.');
+  return { mode: 'password', env: { PASSWORD: password } };
+}
+
+/** A random password for code-server (printed to the user's own terminal only). */
+export function randomPassword() {
+  return randomBytes(18).toString('base64url');
+}
+
+/**
  * Launches code-server on a free loopback port and resolves when it answers HTTP.
  * Returns `{ url, port, userDataDir, extensionsDir, stop(), output() }`.
  */
@@ -242,6 +260,7 @@ export async function startCodeServer({
   port,
   log = () => {},
   timeoutMs = 90_000,
+  password,
 }) {
   const userDataDir = join(baseDir, 'user-data');
   const extensionsDir = join(baseDir, 'extensions');
@@ -249,11 +268,12 @@ export async function startCodeServer({
   mkdirSync(extensionsDir, { recursive: true });
   const p = port ?? (await freePort(host));
   const config = join(baseDir, 'code-server.yaml');
-  writeFileSync(config, '# Isolated from ~/.config/code-server; the command line sets the rest.\nauth: none\n');
+  const auth = codeServerAuth(password);
+  writeFileSync(config, `# Isolated from ~/.config/code-server; the command line sets the rest.\nauth: ${auth.mode}\n`, { mode: 0o600 });
   const args = [
     CODE_SERVER_ENTRY,
     '--config', config,
-    '--auth', 'none',
+    '--auth', auth.mode,
     '--bind-addr', `${host}:${p}`,
     '--user-data-dir', userDataDir,
     '--extensions-dir', extensionsDir,
@@ -268,7 +288,7 @@ export async function startCodeServer({
     cwd: baseDir,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...env, VSCODE_PROXY_URI: '' },
+    env: { ...process.env, ...env, ...auth.env, VSCODE_PROXY_URI: '' },
   });
   const onData = (d) => {
     output += d;

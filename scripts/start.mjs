@@ -1,7 +1,8 @@
 // npm start: builds the extension, starts the emulated tenant (when the checkout has one), and serves a real VS Code
 // (code-server) with the extension under development and a temp copy of the sample connector workspace.
 // Prints the URL to open; Ctrl-C (or SIGTERM) stops everything.
-//   npm start                         code-server on 127.0.0.1:<free port>  (--port N to choose)
+//   npm start                         code-server on 127.0.0.1:<free port>  (--port N to choose), behind a random
+//                                     password printed here only (other users of the machine can reach the port)
 //   npm start -- --desktop            a local desktop VS Code (`code` on PATH) instead of code-server
 //   npm start -- --no-emulator        without the emulated tenant (your settings choose the cloud)
 import { spawn, spawnSync } from 'node:child_process';
@@ -11,6 +12,7 @@ import {
   copySampleWorkspace,
   ensureCodeServer,
   makeTempDir,
+  randomPassword,
   removeDir,
   seedUserSettings,
   startCodeServer,
@@ -79,7 +81,9 @@ try {
     console.log(`\nDesktop VS Code started with the extension under development and ${workspaceDir}.`);
   } else {
     seedUserSettings(join(base, 'user-data'), emulator?.endpoints);
-    server = await startCodeServer({ baseDir: base, env, port });
+    // Other users of this machine can reach 127.0.0.1 too: code-server asks for a password only you see.
+    const password = randomPassword();
+    server = await startCodeServer({ baseDir: base, env, port, password });
     server.child.on('exit', (code) => {
       if (!stopping) {
         console.error(`code-server exited (code ${code}).\n${server.output().slice(-3000)}`);
@@ -89,6 +93,7 @@ try {
     const url = workbenchUrl(server, { folder: workspaceDir, extensionDevelopmentPath: ROOT });
     console.log('\nEntra Connector is running in VS Code (code-server). Open:\n');
     console.log(`  ${url}\n`);
+    console.log(`Password (for this run only; keep it to yourself): ${password}\n`);
   }
   if (emulator) {
     console.log(`Emulated tenant ${emulator.endpoints.tenantId} at ${emulator.endpoints.loginEndpoint}`);

@@ -23,6 +23,7 @@ const NO_GC_SAMPLES = 5;
 
 interface Endpoints {
   adminEndpoint: string;
+  adminToken: string;
 }
 
 interface PanelHandle {
@@ -39,7 +40,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const mb = (bytes: number) => Math.round((bytes / 1024 ** 2) * 10) / 10;
 
 async function admin<T>(ep: Endpoints, method: string, path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${ep.adminEndpoint}${path}`, { method, headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const response = await fetch(`${ep.adminEndpoint}${path}`, { method, headers: { 'content-type': 'application/json', authorization: `Bearer ${ep.adminToken}` }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
   if (!response.ok) throw new Error(`emulator admin ${method} ${path}: HTTP ${response.status}`);
   const text = await response.text();
   return (text ? JSON.parse(text) : {}) as T;

@@ -32,6 +32,28 @@ function serial(): string {
   return b.toString('hex');
 }
 
+const NAME_CONSTRAINTS_OID = '2.5.29.30';
+
+/**
+ * NameConstraints (RFC 5280 §4.2.1.10), critical: the CA may vouch only for loopback addresses (127.0.0.0/8) and
+ * `localhost`. A machine that trusts it (NODE_EXTRA_CA_CERTS) then trusts nothing else it signs, even if its key
+ * leaked: a certificate for login.microsoftonline.com made with it fails verification.
+ */
+function loopbackOnlyConstraints(): forge.asn1.Asn1 {
+  const { asn1 } = forge;
+  const subtree = (name: forge.asn1.Asn1) => asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [name]);
+  const ipv4Loopback = asn1.create(asn1.Class.CONTEXT_SPECIFIC, 7, false, String.fromCharCode(127, 0, 0, 0, 255, 0, 0, 0) as never);
+  const localhost = asn1.create(asn1.Class.CONTEXT_SPECIFIC, 2, false, 'localhost' as never);
+  const permitted = asn1.create(asn1.Class.CONTEXT_SPECIFIC, 0, true, [subtree(ipv4Loopback), subtree(localhost)]);
+  return asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [permitted]);
+}
+
+/** True when the CA certificate carries the loopback-only name constraints (older CAs are made again). */
+export function isNameConstrained(caCertPem: string): boolean {
+  const ext = forge.pki.certificateFromPem(caCertPem).getExtension({ id: NAME_CONSTRAINTS_OID } as never) as { critical?: boolean } | null;
+  return !!ext?.critical;
+}
+
 function makeCa(): { certPem: string; keyPem: string } {
   const keys = newKeyPair();
   const cert = forge.pki.createCertificate();
@@ -49,6 +71,7 @@ function makeCa(): { certPem: string; keyPem: string } {
     { name: 'basicConstraints', cA: true, critical: true },
     { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
     { name: 'subjectKeyIdentifier' },
+    { id: NAME_CONSTRAINTS_OID, critical: true, value: loopbackOnlyConstraints() },
   ]);
   cert.sign(forge.pki.privateKeyFromPem(keys.privatePem) as forge.pki.rsa.PrivateKey, forge.md.sha256.create());
   return { certPem: forge.pki.certificateToPem(cert), keyPem: keys.privatePem };
@@ -120,10 +143,11 @@ function withLock<T>(dir: string, fn: () => T): T {
 export function ensureTls(dir: string = DEFAULT_CERT_DIR): TlsMaterial {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const p = (f: keyof typeof FILES) => join(dir, FILES[f]);
-  const complete = () => (Object.keys(FILES) as (keyof typeof FILES)[]).every((f) => existsSync(p(f)));
+  const constrained = () => existsSync(p('caCert')) && isNameConstrained(readFileSync(p('caCert'), 'utf8'));
+  const complete = () => (Object.keys(FILES) as (keyof typeof FILES)[]).every((f) => existsSync(p(f))) && constrained();
   if (!complete()) {
     withLock(dir, () => {
-      if (!existsSync(p('caCert')) || !existsSync(p('caKey'))) {
+      if (!existsSync(p('caCert')) || !existsSync(p('caKey')) || !constrained()) {
         const ca = makeCa();
         writeAtomic(p('caKey'), ca.keyPem, 0o600);
         writeAtomic(p('caCert'), ca.certPem, 0o644);

@@ -65,8 +65,13 @@ export function httpsJson<T = unknown>(url: string, options: HttpsOptions): Prom
   });
 }
 
+/** The header every admin call carries (the emulator refuses admin calls without it). */
+export function adminHeaders(endpoints: Pick<Endpoints, 'adminToken'>): Record<string, string> {
+  return { authorization: `Bearer ${endpoints.adminToken}` };
+}
+
 async function admin<T>(endpoints: Endpoints, method: string, path: string, body?: unknown): Promise<T> {
-  const res = await httpsJson<T>(`${endpoints.adminEndpoint}${path}`, { method, body, ca: endpoints.caCertPath });
+  const res = await httpsJson<T>(`${endpoints.adminEndpoint}${path}`, { method, body, headers: adminHeaders(endpoints), ca: endpoints.caCertPath });
   if (res.status >= 400) throw new Error(`emulator admin ${method} ${path} → ${res.status}: ${res.text.slice(0, 500)}`);
   return res.body;
 }
@@ -91,6 +96,7 @@ export function clientFor(endpoints: Endpoints, scopes: readonly string[]): stri
 export async function adminToken(endpoints: Endpoints, user: string, scopes: string[], clientId = clientFor(endpoints, scopes)): Promise<string> {
   const res = await httpsJson<{ access_token?: string; error_description?: string }>(`${endpoints.adminEndpoint}/token`, {
     method: 'POST',
+    headers: adminHeaders(endpoints),
     body: { user, clientId, scopes },
     ca: endpoints.caCertPath,
   });

@@ -2,7 +2,7 @@
 export { startEmulator, type InProcessOptions } from './server';
 export { criticalPath } from './faults';
 export {
-  adminToken, adminTokenSource, approveDevice, AZURE_CLI_CLIENT_ID, clientFor, clearRequests, getIssued, getState, GRAPH_CLI_CLIENT_ID, httpsJson, resetEmulator, seedObjects, setFaults, setPolicy,
+  adminHeaders, adminToken, adminTokenSource, approveDevice, AZURE_CLI_CLIENT_ID, clientFor, clearRequests, getIssued, getState, GRAPH_CLI_CLIENT_ID, httpsJson, resetEmulator, seedObjects, setFaults, setPolicy,
   type EmulatorState, type HttpsResponse,
 } from './client';
 export { signInAsBrowser, type BrowserOptions, type BrowserResult } from './browser';

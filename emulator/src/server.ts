@@ -5,7 +5,7 @@
 //   /admin/…                         test control API (adminEndpoint = origin/admin)
 //   /powerapps/…, /flow/…            Power Apps and Flow resource providers (powerAppsEndpoint, flowEndpoint; see
 //   /consent/…, /apim/…, /blob/…     powerplatform/): the consent host, the connector runtime, icon storage
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -61,11 +61,15 @@ export async function startEmulator(options: InProcessOptions = {}): Promise<Run
   });
   const port = (server.address() as AddressInfo).port;
   const origin = `https://${host}:${port}`;
+  // The admin API mints tokens for any user and rewrites the tenant: on a shared machine any local user could reach
+  // the loopback port, so every admin call must carry this per-start secret (printed only in the ready line).
+  const adminToken = randomBytes(32).toString('base64url');
   const endpoints = {
     loginEndpoint: origin,
     graphEndpoint: `${origin}/graph`,
     armEndpoint: `${origin}/arm`,
     adminEndpoint: `${origin}/admin`,
+    adminToken,
     powerAppsEndpoint: `${origin}/powerapps`,
     flowEndpoint: `${origin}/flow`,
     tenantId: dir.tenantId,
@@ -319,7 +323,7 @@ export async function startEmulator(options: InProcessOptions = {}): Promise<Run
         }
       } else if (service === 'login' && (first === 'oidc' || first === 'msi')) reply = workload.handle(request);
       else if (service === 'login') reply = login.handle(request);
-      else if (service === 'admin') reply = admin(request);
+      else if (service === 'admin') reply = hasAdminToken(request, adminToken) ? admin(request) : json(401, { error: 'The admin API needs Authorization: Bearer <adminToken> (the adminToken of the ready line).' }, { 'www-authenticate': 'Bearer' });
       else if (service === 'arm') reply = arm.handle(request);
       else if (service === 'powerplatform') reply = powerPlatform.handle(request);
       else reply = { status: 404 };
@@ -409,6 +413,14 @@ function faultReply(rule: FaultRule, service: Service): Reply | undefined {
 }
 
 /** Admin API `POST /seed`: adds "existing" directory objects directly (already replicated, owned by `owner`). */
+function hasAdminToken(req: Req, token: string): boolean {
+  const given = /^Bearer\s+(\S+)$/i.exec(String(req.headers.authorization ?? ''))?.[1];
+  if (!given) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
 function seedObjects(dir: Directory, body: Record<string, unknown>): Record<string, DirectoryObject[]> {
   const ownerName = body.owner as string | undefined;
   const owner = ownerName ? dir.user(ownerName) : undefined;

@@ -103,6 +103,8 @@ export interface Endpoints {
   graphEndpoint: string;
   armEndpoint: string;
   adminEndpoint: string;
+  /** Random per start: every admin call sends `Authorization: Bearer <adminToken>`. */
+  adminToken: string;
   /** Stands in for https://api.powerapps.com (same paths below it). */
   powerAppsEndpoint: string;
   /** Stands in for https://api.flow.microsoft.com (same paths below it). */

@@ -64,7 +64,10 @@ describe('npm run emulator', () => {
       const ca = String(ep.caCertPath);
       const cfg = await httpsJson<{ issuer: string }>(`${String(ep.loginEndpoint)}/${String(ep.tenantId)}/v2.0/.well-known/openid-configuration`, { ca });
       assert.equal(cfg.body.issuer, `${String(ep.loginEndpoint)}/${String(ep.tenantId)}/v2.0`);
-      const state = await httpsJson<{ faults: { latencyMs: number; rules: unknown[] } }>(`${String(ep.adminEndpoint)}/state`, { ca });
+      assert.match(String(ep.adminToken), /^[A-Za-z0-9_-]{40,}$/, 'a random admin token in the ready line');
+      assert.equal((await httpsJson(`${String(ep.adminEndpoint)}/state`, { ca })).status, 401, 'the admin API refuses a call without the token');
+      assert.equal((await httpsJson(`${String(ep.adminEndpoint)}/token`, { method: 'POST', body: { user: 'admin@contoso.example', scopes: ['x'] }, headers: { authorization: 'Bearer wrong' }, ca })).status, 401, 'and one with another token');
+      const state = await httpsJson<{ faults: { latencyMs: number; rules: unknown[] } }>(`${String(ep.adminEndpoint)}/state`, { ca, headers: { authorization: `Bearer ${String(ep.adminToken)}` } });
       assert.equal(state.body.faults.latencyMs, 5);
       assert.equal(state.body.faults.rules.length, 1);
       assert.equal(proc.extra, '', 'nothing else on stdout');

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { validateGraphResponse } from '../../test/contract/graph-contract';
 import { criticalPath } from '../src/faults';
-import { adminToken, clearRequests, getState, httpsJson, resetEmulator, setFaults, startEmulator, type Endpoints, type RunningEmulator } from '../src/index';
+import { adminHeaders, adminToken, clearRequests, getState, httpsJson, resetEmulator, setFaults, startEmulator, type Endpoints, type RunningEmulator } from '../src/index';
 
 const GRAPH = 'https://graph.microsoft.com';
 const MAKER = 'maker@contoso.example';
@@ -149,7 +149,7 @@ describe('faults', () => {
   });
 
   it('refuses malformed fault configurations', async () => {
-    const bad = await httpsJson<{ error: string }>(`${ep.adminEndpoint}/faults`, { method: 'PUT', body: { rules: [{ fault: 'explode' }] }, ca: ep.caCertPath });
+    const bad = await httpsJson<{ error: string }>(`${ep.adminEndpoint}/faults`, { method: 'PUT', body: { rules: [{ fault: 'explode' }] }, headers: adminHeaders(ep), ca: ep.caCertPath });
     assert.equal(bad.status, 400);
     assert.match(bad.body.error, /fault must be one of/);
   });

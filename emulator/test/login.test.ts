@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { adminToken, getState, httpsJson, resetEmulator, seedObjects, signInAsBrowser, startEmulator, type Endpoints, type RunningEmulator } from '../src/index';
+import { adminHeaders, adminToken, getState, httpsJson, resetEmulator, seedObjects, signInAsBrowser, startEmulator, type Endpoints, type RunningEmulator } from '../src/index';
 
 const CLI = '14d82eec-204b-4c2f-b7e8-296a70dab67e';
 const GRAPH = 'https://graph.microsoft.com';
@@ -186,9 +186,9 @@ describe('seeding and robustness', () => {
       ['POST', `${ep.loginEndpoint}/organizations/oauth2/v2.0/token`, '%%%', FORM],
       ['GET', `${ep.loginEndpoint}/organizations/oauth2/v2.0/authorize`, undefined, {}],
       ['POST', `${ep.loginEndpoint}/organizations/oauth2/v2.0/authorize/consent`, 'txn=nope', FORM],
-      ['PUT', `${ep.adminEndpoint}/faults`, '{bad', {}],
-      ['POST', `${ep.adminEndpoint}/seed`, { servicePrincipals: [{ appId: 'missing' }] }, {}],
-      ['POST', `${ep.adminEndpoint}/token`, { user: MAKER, scopes: 'x' }, {}],
+      ['PUT', `${ep.adminEndpoint}/faults`, '{bad', adminHeaders(ep)],
+      ['POST', `${ep.adminEndpoint}/seed`, { servicePrincipals: [{ appId: 'missing' }] }, adminHeaders(ep)],
+      ['POST', `${ep.adminEndpoint}/token`, { user: MAKER, scopes: 'x' }, adminHeaders(ep)],
       ['GET', `${ep.loginEndpoint}/nowhere`, undefined, {}],
       ['GET', `${ep.loginEndpoint}/%E0%A4%A/v2.0/.well-known/openid-configuration`, undefined, {}],
       ['POST', `${ep.loginEndpoint}/organizations/oauth2/v2.0/token`, { client_id: CLI, grant_type: 'device_code' }, {}],

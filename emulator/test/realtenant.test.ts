@@ -6,7 +6,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { Signer } from '../src/jwt';
 import type { Req } from '../src/http';
 import { ARM_RESOURCE_GROUP, ARM_SUBSCRIPTION_ID, createArmHandler } from '../src/arm/index';
-import { adminToken, approveDevice, getState, httpsJson, resetEmulator, seedObjects, signInAsBrowser, startEmulator, type Endpoints, type RunningEmulator } from '../src/index';
+import { adminHeaders, adminToken, approveDevice, getState, httpsJson, resetEmulator, seedObjects, signInAsBrowser, startEmulator, type Endpoints, type RunningEmulator } from '../src/index';
 
 const GRAPH_CLI = '14d82eec-204b-4c2f-b7e8-296a70dab67e';
 const AZURE_CLI = '04b07795-8ddb-461a-bbee-02f9e1bf7b46';
@@ -85,7 +85,7 @@ describe("Microsoft's first-party public clients", () => {
     assertPreauthorizationRequired(await deviceCode(GRAPH_CLI, 'https://management.azure.com/user_impersonation', ADMIN), GRAPH_CLI, ARM_APP_ID);
     assertPreauthorizationRequired(await deviceCode(GRAPH_CLI, 'https://service.powerapps.com/.default', ADMIN), GRAPH_CLI, POWER_PLATFORM_APP_ID);
     // An administrator's consent changes nothing: there is no consent to give.
-    const admin = await httpsJson<Record<string, unknown>>(`${ep.adminEndpoint}/token`, { method: 'POST', body: { user: ADMIN, clientId: GRAPH_CLI, scopes: ['https://management.azure.com/user_impersonation'] }, ca: ep.caCertPath });
+    const admin = await httpsJson<Record<string, unknown>>(`${ep.adminEndpoint}/token`, { method: 'POST', body: { user: ADMIN, clientId: GRAPH_CLI, scopes: ['https://management.azure.com/user_impersonation'] }, headers: adminHeaders(ep), ca: ep.caCertPath });
     assertPreauthorizationRequired(admin, GRAPH_CLI, ARM_APP_ID);
   });
 

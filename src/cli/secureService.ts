@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { keepLineEndings, writeFileAtomic } from '../setup/atomicWrite';
+import { switchesProvider } from '../service/setupStep';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { asAuthFailure } from '../auth/errors';
@@ -45,6 +46,7 @@ Files:
 Sign-in:
 ${SIGN_IN_USAGE}Other:
   --dry-run                      show the change, write nothing
+  --replace-provider             allowed to switch a site whose Microsoft provider names another app or issuer
   --json                         print the result as JSON
 Exit codes: 0 done, 1 failed (the message says what to do next), 2 bad usage.
 `;
@@ -67,6 +69,7 @@ interface Parsed {
   tenant: string;
   clientId: string;
   dryRun: boolean;
+  replaceProvider: boolean;
   json: boolean;
 }
 
@@ -94,6 +97,7 @@ function parse(argv: readonly string[]): Parsed {
         'functions-project': { type: 'string' },
         ...SIGN_IN_OPTIONS,
         'dry-run': { type: 'boolean' },
+        'replace-provider': { type: 'boolean' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -128,6 +132,7 @@ function parse(argv: readonly string[]): Parsed {
     ...(values['functions-project'] ? { functionsProject: resolve(values['functions-project']) } : {}),
     ...signInOptions,
     dryRun: !!values['dry-run'],
+    replaceProvider: !!values['replace-provider'],
     json: !!values.json,
   };
 }
@@ -176,6 +181,10 @@ export async function runSecureService(argv: readonly string[], io: CliIo): Prom
       const origins = [...POWER_PLATFORM_ORIGINS, ...p.origins];
       const plan = await planSecureService(arm, site, { auth: p.auth, cors: p.cors, origins, ...(target ? { target } : {}) });
       if (!p.json) for (const line of describePlan(plan)) io.stdout.write(`${line}\n`);
+      if (!p.dryRun && !p.replaceProvider && switchesProvider(plan)) {
+        io.stderr.write(`entra-connector secure-service: ${site.name} already signs users in with another app or issuer; nothing was changed.\nNext: check the change above, then run again with --replace-provider to switch it.\n`);
+        return 1;
+      }
       const result = p.dryRun || !hasChanges(plan) ? undefined : await applySecureService(arm, plan);
 
       const files: { path: string; change: string }[] = [];

@@ -258,7 +258,11 @@ export async function runSetupCommand(argv: readonly string[], io: CliIo): Promi
           ...(wanted.redirectUrl || !resumable.choices.redirectUrl ? {} : { redirectUrl: resumable.choices.redirectUrl }),
         }
       : wanted;
-    const ctx: SetupContext = resumable ?? createContext({ ...target, choices });
+    // A first run records its setup identity before anything else: a second run of the same connector started at the
+    // same time joins it (same identity, so the same apps) instead of making its own.
+    const fresh = resumable ? undefined : createContext({ ...target, choices });
+    const claimed = fresh ? await state.claim(fresh) : undefined;
+    const ctx: SetupContext = resumable ?? (claimed && sameTarget(claimed, target) ? claimed : (fresh as SetupContext));
     if (resumable) {
       say('Continuing the setup recorded for this connector.');
       const reset = applyChoices(resumable, choices);

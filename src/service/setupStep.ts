@@ -6,7 +6,7 @@
 import type { ArmClient } from './arm';
 import { POWER_PLATFORM_ORIGINS } from './cors';
 import { apiAudiences, tenantIssuer } from './easyAuth';
-import { applySecureService, planSecureService, type SecurePlan } from './secure';
+import { applySecureService, hasChanges, planSecureService, type SecurePlan } from './secure';
 import { getSite, parseSiteId } from './sites';
 import { UserFailure } from '../errors';
 
@@ -30,9 +30,27 @@ export interface ServiceStepOutcome {
   readonly detail: string;
   readonly changed: boolean;
   readonly plan: SecurePlan;
+  /** The user declined the previewed change: nothing was written. */
+  readonly declined?: boolean;
 }
 
-export async function secureServiceStep(arm: ArmClient, input: ServiceStepInput): Promise<ServiceStepOutcome> {
+/**
+ * Shows the planned change field by field (the same preview as "Secure the Service…") and resolves whether to apply
+ * it. Called only when something would change.
+ */
+export type ConfirmSitePlan = (plan: SecurePlan) => Promise<boolean>;
+
+/** The site's Microsoft provider already names another app or issuer: switching it breaks whoever relied on it. */
+export function switchesProvider(plan: SecurePlan): boolean {
+  return (plan.easyAuth?.changes ?? []).some(
+    (c) =>
+      (c.path === 'identityProviders.azureActiveDirectory.registration.clientId' || c.path === 'identityProviders.azureActiveDirectory.registration.openIdIssuer') &&
+      typeof c.before === 'string' &&
+      c.before !== '',
+  );
+}
+
+export async function secureServiceStep(arm: ArmClient, input: ServiceStepInput, confirm?: ConfirmSitePlan): Promise<ServiceStepOutcome> {
   const ref = parseSiteId(input.siteId);
   if (!ref) throw new UserFailure({ code: 'SiteNotFound', status: 0, message: `"${input.siteId}" is not a site resource ID.`, next: 'Pick the web app or function app that hosts the API.' });
   const site = await getSite(arm, ref);
@@ -47,6 +65,20 @@ export async function secureServiceStep(arm: ArmClient, input: ServiceStepInput)
       ...(input.connectorAppId ? { clientApplications: [input.connectorAppId] } : {}),
     },
   });
+  if (hasChanges(plan)) {
+    // A site already set up for another app or issuer is never switched without the user seeing it and saying yes.
+    if (!confirm && switchesProvider(plan)) {
+      throw new UserFailure({
+        code: 'SiteUsesAnotherApp',
+        status: 0,
+        message: `${site.name} already signs users in with another app or issuer (${(plan.easyAuth?.warnings ?? []).join(' ')}); nothing was changed.`,
+        next: 'Run “Entra Connector: Secure the Service…” to see the change and confirm it, or pick another site.',
+      });
+    }
+    if (confirm && !(await confirm(plan))) {
+      return { detail: `${site.name}: the previewed change was not applied (declined).`, changed: false, plan, declined: true };
+    }
+  }
   const result = await applySecureService(arm, plan);
   const parts = [
     plan.easyAuth && (result.easyAuthChanged ? `authentication set (${plan.easyAuth.changes.length} field${plan.easyAuth.changes.length === 1 ? '' : 's'})` : 'authentication already set'),
@@ -55,19 +87,21 @@ export async function secureServiceStep(arm: ArmClient, input: ServiceStepInput)
   return { detail: `${site.name}: ${parts.join('; ')}.`, changed: result.easyAuthChanged || result.corsChanged, plan };
 }
 
-/** What the checklist engine needs for step 7 (`SetupServices.service`): the API app in, one line out. */
+/** What the checklist engine needs for step 7 (`SetupServices.service`): the API app in, one line out (or a pending one). */
 export interface ServiceSecurer {
-  secure(input: Omit<ServiceStepInput, 'siteId' | 'auth' | 'cors'>): Promise<string>;
+  secure(input: Omit<ServiceStepInput, 'siteId' | 'auth' | 'cors'>): Promise<string | { readonly pending: string }>;
 }
 
 /**
  * The engine's step-7 service for a site the user picked. ARM failures reach the engine as they are (one error type:
  * code, status, message, next, request-id), so the checklist shows their next step.
  */
-export function serviceSecurer(arm: ArmClient, siteId: string, options: { auth?: boolean; cors?: boolean } = {}): ServiceSecurer {
+export function serviceSecurer(arm: ArmClient, siteId: string, options: { auth?: boolean; cors?: boolean; confirm?: ConfirmSitePlan } = {}): ServiceSecurer {
+  const { confirm, ...which } = options;
   return {
     async secure(input) {
-      return (await secureServiceStep(arm, { ...input, siteId, ...options })).detail;
+      const outcome = await secureServiceStep(arm, { ...input, siteId, ...which }, confirm);
+      return outcome.declined ? { pending: `${outcome.detail} Run the step again to see it once more.` } : outcome.detail;
     },
   };
 }

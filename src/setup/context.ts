@@ -138,6 +138,15 @@ export function uniqueNamesFor(connectorFolderName: string, tenantId: string, se
   return { api: `entra-connector-${h}-api`, client: `entra-connector-${h}-client` };
 }
 
+/**
+ * The uniqueNames that setups made before the setup identity was part of them (tenant and folder name only). A saved
+ * context that records them is still this tool's own and resumes with them.
+ */
+export function legacyUniqueNamesFor(connectorFolderName: string, tenantId: string): { api: string; client: string } {
+  const h = stableHash(tenantId.toLowerCase(), connectorFolderName.trim().toLowerCase());
+  return { api: `entra-connector-${h}-api`, client: `entra-connector-${h}-client` };
+}
+
 /** The tag this setup puts on the apps it makes; an app with its uniqueName but without this tag is someone else's. */
 export function setupMarker(ctx: Pick<SetupContext, 'runId'>): string {
   return `EntraConnectorSetup:${ctx.runId}`;

@@ -70,9 +70,11 @@ export interface SetupServices {
   readonly adoptExisting?: (app: UnmarkedApp) => Promise<boolean>;
 }
 
-/** An app with the setup's uniqueName that this setup did not make. */
+/** An app this setup did not make and is about to use: one with its uniqueName, or the existing connector app the user chose. */
 export interface UnmarkedApp {
   readonly role: 'api' | 'connector';
+  /** `uniqueName`: found under the setup's unique name; `chosen`: the user chose it as the existing connector app (it gets the API permission and a secret). */
+  readonly reason: 'uniqueName' | 'chosen';
   readonly displayName: string;
   readonly appId: string;
   readonly owners: readonly string[];
@@ -208,7 +210,7 @@ async function claimUniqueName(ctx: SetupContext, env: TaskEnv, role: 'api' | 'c
   if (isMarked(app, ctx)) return { app, adopted: false };
   const owners = (await env.dir.listOwners(app.id).catch(() => [])).map((o) => o.userPrincipalName ?? o.displayName ?? o.id);
   const what = role === 'api' ? 'API app' : 'connector app';
-  if (await env.svc.adoptExisting?.({ role, displayName: app.displayName, appId: app.appId, owners })) return { app, adopted: true };
+  if (await env.svc.adoptExisting?.({ role, reason: 'uniqueName', displayName: app.displayName, appId: app.appId, owners })) return { app, adopted: true };
   fail(
     'AppNotMadeBySetup',
     `The app registration “${app.displayName}” (${app.appId}, owned by ${owners.length > 0 ? owners.join(', ') : 'nobody listed'}) already has this setup's unique name ${uniqueName} but was not made by it. Nothing was changed on it.`,
@@ -400,6 +402,14 @@ const TASKS: readonly Task[] = [
       } else {
         app = await dir.getApplicationByAppId(c.appId);
         if (!app) fail('ConnectorAppNotFound', `No application with appId ${c.appId} is registered in tenant ${ctx.tenantId}.`, 'Check the client ID, or choose “new connector app”.');
+        // The setup is about to change an app it did not make (API permission, a client secret): where someone can be
+        // asked, they see its name and owners first.
+        if (env.svc.adoptExisting) {
+          const owners = (await dir.listOwners(app.id).catch(() => [])).map((o) => o.userPrincipalName ?? o.displayName ?? o.id);
+          if (!(await env.svc.adoptExisting({ role: 'connector', reason: 'chosen', displayName: app.displayName, appId: app.appId, owners }))) {
+            fail('ExistingAppNotConfirmed', `The connector app “${app.displayName}” (${app.appId}) was not changed: you did not confirm it.`, 'Run the step again and confirm, or choose “new connector app”.');
+          }
+        }
       }
       const update = mergedUpdate(app, { access });
       if (update) await dir.updateApplication(app.id, update);
@@ -612,17 +622,15 @@ const TASKS: readonly Task[] = [
       if (ctx.choices.service.kind === 'microsoft' || !api) return { state: 'skipped', detail: 'Microsoft services secure themselves: nothing to configure.' };
       const identifierUris = [api.resourceUri, ...(api.identifierUri ? [api.identifierUri] : [])];
       const connectorAppId = ctx.objects.connectorApp?.appId;
-      return {
-        state: 'done',
-        detail: await env.svc.service.secure({
-          apiAppId: api.appId,
-          identifierUris,
-          loginEndpoint: ctx.cloud.loginEndpoint,
-          tenantId: ctx.tenantId,
-          apiTokenVersion: api.tokenVersion ?? 2,
-          ...(connectorAppId ? { connectorAppId } : {}),
-        }),
-      };
+      const outcome = await env.svc.service.secure({
+        apiAppId: api.appId,
+        identifierUris,
+        loginEndpoint: ctx.cloud.loginEndpoint,
+        tenantId: ctx.tenantId,
+        apiTokenVersion: api.tokenVersion ?? 2,
+        ...(connectorAppId ? { connectorAppId } : {}),
+      });
+      return typeof outcome === 'string' ? { state: 'done', detail: outcome } : { state: 'pending', detail: outcome.pending };
     },
   },
 ];

@@ -38,3 +38,33 @@ export function findRedirectUrl(text: string): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * Power Platform's consent service hosts, per cloud: `global.consent.azure-apim.net` (and the older regional
+ * `msmanaged-na.consent.azure-apim.net`) in the public cloud, which custom clouds (private and test tenants) use too.
+ * The US Government and China clouds' consent hosts are not documented in a primary source: every URI asks there.
+ */
+const CONSENT_HOSTS: Record<string, RegExp | undefined> = {
+  AzureCloud: /^[a-z0-9-]+\.consent\.azure-apim\.net$/i,
+  Custom: /^[a-z0-9-]+\.consent\.azure-apim\.net$/i,
+};
+
+/**
+ * Why a redirect URI taken from a file or an error message needs the user's explicit yes before it is registered
+ * on an app (where the app's sign-in codes would be sent), or undefined when it is a Power Platform consent URL of
+ * the configured cloud.
+ */
+export function redirectUriConcern(uri: string, cloudName: string): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(uri);
+  } catch {
+    return 'it is not a URL';
+  }
+  if (u.protocol !== 'https:') return `it is not an https address, so sign-in codes would travel unencrypted to ${u.host}`;
+  if (u.username || u.password) return 'it carries a user name or password';
+  const hosts = CONSENT_HOSTS[cloudName];
+  if (!hosts) return `the Power Platform consent address of the ${cloudName} cloud is not documented, so ${u.host} cannot be checked`;
+  if (!hosts.test(u.hostname)) return `${u.host} is not Power Platform's consent service (*.consent.azure-apim.net): the app's sign-in codes would be sent there`;
+  return undefined;
+}

@@ -2,10 +2,10 @@
  * The CLI's saved setup context: a JSON file (written atomically, mode 0600) that never holds a secret. The
  * extension keeps the same context in workspaceState instead.
  */
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { CONTEXT_VERSION, STEP_IDS, connectorName, uniqueNamesFor, type SetupContext } from './context';
+import { CONTEXT_VERSION, STEP_IDS, connectorName, legacyUniqueNamesFor, uniqueNamesFor, type SetupContext } from './context';
 import { isValidTenant } from '../auth/settings';
 import { UserFailure } from '../errors';
 import type { StateStore } from './engine';
@@ -52,8 +52,9 @@ export function stateProblem(value: unknown): string | undefined {
   if (!isObject(cloud) || typeof cloud.name !== 'string' || typeof cloud.loginEndpoint !== 'string' || typeof cloud.graphEndpoint !== 'string') return 'cloud is incomplete';
   if (!isObject(value.choices) || !isObject(value.choices.service) || !isObject(value.choices.connector)) return 'choices are incomplete';
   const names = value.uniqueNames;
-  const expected = uniqueNamesFor(connectorName({ connectorDir: value.connectorDir }), value.tenantId, value.runId);
-  if (!isObject(names) || names.api !== expected.api || names.client !== expected.client) return 'its uniqueNames are not the ones this tool derives for that folder, tenant and setup';
+  const folder = connectorName({ connectorDir: value.connectorDir });
+  const derived = [uniqueNamesFor(folder, value.tenantId, value.runId), legacyUniqueNamesFor(folder, value.tenantId)];
+  if (!isObject(names) || !derived.some((d) => names.api === d.api && names.client === d.client)) return 'its uniqueNames are not the ones this tool derives for that folder, tenant and setup';
   if (!isObject(value.objects) || !isObject(value.intents) || !isObject(value.steps)) return 'objects, intents or steps are missing';
   if (!STEP_IDS.every((id) => isObject((value.steps as Json)[id]))) return 'a step is missing';
   const o = value.objects;
@@ -110,6 +111,27 @@ export class JsonFileStateStore implements StateStore {
 
   async clear(): Promise<void> {
     await rm(this.path, { force: true });
+  }
+
+  /**
+   * Records a new setup only if no state file exists yet, atomically (a hard link of a complete temporary file):
+   * of two first runs of the same connector started at once, one wins and the other continues with the winner's
+   * context — the same setup identity, so the same apps. Returns the context to run.
+   */
+  async claim(ctx: SetupContext): Promise<SetupContext> {
+    assertNoSecret(ctx);
+    await mkdir(dirname(this.path), { recursive: true });
+    const tmp = `${this.path}.${process.pid}.claim.tmp`;
+    await writeFile(tmp, `${JSON.stringify(ctx, null, 2)}\n`, { mode: 0o600 });
+    try {
+      await link(tmp, this.path);
+      return ctx;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      return (await this.load()) ?? ctx;
+    } finally {
+      await unlink(tmp).catch(() => undefined);
+    }
   }
 }
 

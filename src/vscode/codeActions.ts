@@ -4,6 +4,7 @@ import { toWorkspaceEdit } from './files';
 import { analyzeApiProperties } from '../connector/rules';
 import { moveSecretToStorage, secretStorageKey } from '../connector/secrets';
 import { credentialsMatching, describeCredentials, hintOf, type CredentialHint } from '../connector/secretMatch';
+import { confirmRedirectUri } from './redirectGuard';
 import { grantTenantConsent, registerRedirectUri } from '../registrations/actions';
 import { analysisOptions, DIAGNOSTIC_SOURCE, isApiProperties, type DiagnosticsDeps } from './apiPropertiesDocument';
 import { describeFailure, RegistrationsSession } from './session';
@@ -81,6 +82,7 @@ async function repairInDirectory(session: RegistrationsSession, repair: Director
     if (pick === 'Sign In') await vscode.commands.executeCommand('entraConnector.signIn');
     return false;
   }
+  if (repair.kind === 'add-redirect-uri' && !(await confirmRedirectUri(repair.redirectUri, `the app ${repair.appId}`, session.auth.settings().cloud.name))) return false;
   const [question, button] = repair.kind === 'add-redirect-uri'
     ? [`Add ${repair.redirectUri} as a Web redirect URI of the app ${repair.appId}?`, 'Add Redirect URI']
     : [`Grant tenant-wide (admin) consent for ${repair.scopes.join(', ')} of ${repair.resourceAppId} to the app ${repair.clientAppId}?`, 'Grant Consent'];

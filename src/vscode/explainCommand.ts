@@ -7,6 +7,7 @@ import type { DiagnosticsDeps } from './apiPropertiesDocument';
 import { describeFailure, RegistrationsSession } from './session';
 import { directoryWritten } from './directoryEvents';
 import { openHttpsUrl } from './openExternal';
+import { confirmRedirectUri } from './redirectGuard';
 
 export const EXPLAIN_COMMAND = 'entraConnector.explainSignInError';
 
@@ -68,6 +69,8 @@ async function grantConsent(session: RegistrationsSession, offer: ConsentOffer):
 async function registerRedirect(session: RegistrationsSession, appId: string, redirectUri: string): Promise<void> {
   const account = await session.account();
   if (!account) return;
+  // The URI comes from a pasted error message: anything but a Power Platform consent URL needs an explicit yes first.
+  if (!(await confirmRedirectUri(redirectUri, `the app ${appId}`, session.auth.settings().cloud.name))) return;
   const ok = await vscode.window.showWarningMessage(
     `Add ${redirectUri} as a Web redirect URI of the app ${appId}?`,
     { modal: true, detail: `Tenant ${await session.tenantName(account)}, signed in as ${account.username}. Existing redirect URIs are kept.` },

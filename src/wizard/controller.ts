@@ -17,6 +17,7 @@ import { swaggerHost } from '../service/apiTarget';
 import type { RequestLogEntry } from '../http/policy';
 import { ArmClient } from '../service/arm';
 import { serviceSecurer, type ServiceSecurer } from '../service/setupStep';
+import { describePlan, type SecurePlan } from '../service/secure';
 import { listSites, listSubscriptions, sitesForHost } from '../service/sites';
 import {
   parseWebviewMessage,
@@ -110,6 +111,11 @@ export interface WizardHost {
   };
   /** Asks the user (modal) before a destructive action; true to go ahead. Without it, Undo is not offered. */
   confirm?(message: string, detail: string, action: string): Promise<boolean>;
+  /**
+   * Step 7: shows the site's planned Easy Auth and CORS change field by field (the same preview as "Secure the
+   * Service…") and resolves whether to apply it. Without it, `confirm` shows the same lines.
+   */
+  confirmSitePlan?(plan: SecurePlan): Promise<boolean>;
   copyText(text: string): Promise<void>;
   /** The admin center page of an app in this cloud. */
   adminCenterLink?(appId: string): string | undefined;
@@ -405,7 +411,11 @@ export class WizardController {
     const site = this.answers.site;
     if (site.kind !== 'site') return {};
     const arm = this.armClient();
-    if (arm) return { service: serviceSecurer(arm, site.siteId) };
+    // Nothing is written to the site before the user has seen the change field by field and said yes (declined: the
+    // step stays pending); a site set up for another app or issuer is switched only that way.
+    const confirm = async (plan: SecurePlan): Promise<boolean> =>
+      this.host.confirmSitePlan ? this.host.confirmSitePlan(plan) : ((await this.host.confirm?.(`Secure ${plan.site.name}?`, describePlan(plan).join('\n'), 'Apply')) ?? false);
+    if (arm) return { service: serviceSecurer(arm, site.siteId, { confirm }) };
     const unavailable: ServiceSecurer = {
       secure: async () => {
         throw new UserFailure({ code: 'ArmUnavailable', status: 0, message: 'This window cannot reach Azure Resource Manager, so the chosen site was not secured.', next: 'Run “Entra Connector: Secure the Service…”, or choose “Skip” on the site page.' });
@@ -491,12 +501,14 @@ export class WizardController {
         log: (line) => this.host.log('info', line),
         ...(this.options.sleep ? { sleep: this.options.sleep } : {}),
         onProgress: () => void this.render(),
-        adoptExisting: async (app) =>
-          (await this.host.confirm?.(
-            `Use the existing app registration “${app.displayName}”?`,
-            `An app registration with this setup's unique name exists, but this setup did not make it: “${app.displayName}” (appId ${app.appId}), owned by ${app.owners.length > 0 ? app.owners.join(', ') : 'nobody listed'}. Use it as an existing ${app.role === 'api' ? 'API app (nothing on it is changed)' : 'connector app (the setup adds the API permission and a client secret to it)'}? Undo never removes it.`,
-            'Use It',
-          )) ?? false,
+        adoptExisting: async (app) => {
+          const owners = app.owners.length > 0 ? app.owners.join(', ') : 'nobody listed';
+          const [title, detail] =
+            app.reason === 'chosen'
+              ? [`Change the connector app “${app.displayName}”?`, `“${app.displayName}” (appId ${app.appId}), owned by ${owners}, was not made by this setup. The setup adds the API permission and a client secret to it; nothing else changes, and Undo never removes it.`]
+              : [`Use the existing app registration “${app.displayName}”?`, `An app registration with this setup's unique name exists, but this setup did not make it: “${app.displayName}” (appId ${app.appId}), owned by ${owners}. Use it as an existing ${app.role === 'api' ? 'API app (nothing on it is changed)' : 'connector app (the setup adds the API permission and a client secret to it)'}? Undo never removes it.`];
+          return (await this.host.confirm?.(title, detail, app.reason === 'chosen' ? 'Change It' : 'Use It')) ?? false;
+        },
       });
       this.ctx = result.ctx;
       if (!result.ok) this.host.log('warn', `Wizard: setup ended with ${result.failures.length} failed step(s): ${result.failures.map((f) => `${f.step} ${f.error.code}`).join(', ')}`);

@@ -24,7 +24,7 @@ describe('First run and trust (issue 17, E2E)', () => {
 
   const adminApi = async <T>(method: string, path: string, body?: unknown) => {
     const emulator = wb.emulator!;
-    const r = await httpsJson<T>(`${emulator.adminEndpoint}${path}`, { method, ...(body === undefined ? {} : { body }), ca: emulator.caCertPath });
+    const r = await httpsJson<T>(`${emulator.adminEndpoint}${path}`, { method, ...(body === undefined ? {} : { body }), headers: { authorization: `Bearer ${emulator.adminToken}` }, ca: emulator.caCertPath });
     assert.ok(r.status < 400, `admin ${method} ${path}: ${r.status}`);
     return r.body;
   };

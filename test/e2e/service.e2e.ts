@@ -5,7 +5,7 @@
 import * as assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { ROOT } from '../../scripts/codeServer.mjs';
-import { httpsJson } from '../../emulator/src/client';
+import { adminHeaders, httpsJson } from '../../emulator/src/client';
 import { launchWorkbench, runCommand, screenshot, type Workbench, confirmLoginHost } from './support';
 
 const ADMIN = 'admin@contoso.example';
@@ -26,7 +26,7 @@ describe('Secure the Service (E2E)', () => {
     assert.ok(emulator, 'the emulated tenant is running');
     const { page, context } = wb;
     const adminApi = async <T>(method: string, path: string, body?: unknown) => {
-      const r = await httpsJson<T>(`${emulator.adminEndpoint}${path}`, { method, ...(body === undefined ? {} : { body }), ca: emulator.caCertPath });
+      const r = await httpsJson<T>(`${emulator.adminEndpoint}${path}`, { method, ...(body === undefined ? {} : { body }), headers: adminHeaders(emulator), ca: emulator.caCertPath });
       assert.ok(r.status < 400, `admin ${method} ${path}: ${r.status}`);
       return r.body;
     };

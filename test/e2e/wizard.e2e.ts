@@ -252,9 +252,19 @@ describe('Secure the service from the guided setup (E2E)', function () {
     await heading(/Review and run/);
     assert.match(await view().locator('dl.review').innerText(), /Microsoft\.Web\/sites\/contoso-invoices/);
     await view().locator('vscode-button#run').click();
-    const write = wb.page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Write$/ });
-    await write.waitFor({ timeout: 90_000 });
-    await write.click();
+    // Two modal questions, in either order: the diff preview of the connector files ("Write") and the site's Easy
+    // Auth/CORS change, field by field ("Apply").
+    const answered = new Set<string>();
+    for (let i = 0; i < 2; i++) {
+      const button = wb.page.locator('.monaco-dialog-box .monaco-button', { hasText: /^(Write|Apply)$/ }).first();
+      await button.waitFor({ timeout: 90_000 });
+      const label = (await button.innerText()).trim();
+      if (label === 'Apply') assert.match(await wb.page.locator('.monaco-dialog-box').innerText(), /Secure contoso-invoices\?[\s\S]*globalValidation\.unauthenticatedClientAction/);
+      await button.click();
+      await wb.page.locator('.monaco-dialog-box .monaco-button', { hasText: new RegExp(`^${label}$`) }).waitFor({ state: 'detached', timeout: 30_000 });
+      answered.add(label);
+    }
+    assert.deepEqual([...answered].sort(), ['Apply', 'Write']);
 
     await heading(/Summary/);
     await view().locator('button.step-done[data-step="site"]').waitFor({ timeout: 90_000 });

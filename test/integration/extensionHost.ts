@@ -10,6 +10,7 @@ export const ADMIN = 'admin@contoso.example';
 
 export interface Endpoints {
   adminEndpoint: string;
+  adminToken: string;
   graphEndpoint: string;
   tenantId: string;
 }
@@ -21,7 +22,7 @@ export function emulator(): Endpoints {
 }
 
 export async function admin<T>(ep: Endpoints, method: string, path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${ep.adminEndpoint}${path}`, { method, headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const response = await fetch(`${ep.adminEndpoint}${path}`, { method, headers: { 'content-type': 'application/json', authorization: `Bearer ${ep.adminToken}` }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
   assert.ok(response.ok, `${method} ${path}: HTTP ${response.status} ${await response.clone().text()}`);
   return (response.status === 204 ? undefined : await response.json()) as T;
 }

@@ -66,8 +66,9 @@ function startCli(dir: string, stateFile: string): CliRun {
 describe('setup from two processes', () => {
   it('two CLIs setting up the same connector at once create one set of apps, service principals and grant', async () => {
     const dir = connectorCopy(work);
-    const a = startCli(dir, join(work, 'a.json'));
-    const b = startCli(dir, join(work, 'b.json'));
+    // One connector, one state file (as the default --state is per folder): the two first runs share one setup identity.
+    const a = startCli(dir, join(work, 'shared.json'));
+    const b = startCli(dir, join(work, 'shared.json'));
     const [ra, rb] = await Promise.all([a.done, b.done]);
     assert.equal(ra.code, 0, ra.stderr + ra.stdout);
     assert.equal(rb.code, 0, rb.stderr + rb.stdout);

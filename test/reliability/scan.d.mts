@@ -13,9 +13,9 @@ export function scanForSecrets(options: {
   skipFile?: (path: string) => boolean;
   stats?: { files: number; texts: number };
 }): string[];
-export function fetchIssued(endpoints: { adminEndpoint: string; caCertPath: string }): Promise<Issued>;
+export function fetchIssued(endpoints: { adminEndpoint: string; adminToken: string; caCertPath: string }): Promise<Issued>;
 export function scanRunForSecrets(options: {
-  emulator?: { adminEndpoint: string; caCertPath: string };
+  emulator?: { adminEndpoint: string; adminToken: string; caCertPath: string };
   issued?: Issued;
   dirs?: string[];
   texts?: { name: string; text: string }[];

@@ -64,12 +64,12 @@ export const BINARY_IMAGE = /\.(png|jpe?g|gif|webp|ico)$/i;
 
 /**
  * GET {adminEndpoint}/issued from the emulated tenant (a separate process; its CA is passed explicitly).
- * @param {{ adminEndpoint: string, caCertPath: string }} endpoints
+ * @param {{ adminEndpoint: string, adminToken: string, caCertPath: string }} endpoints
  * @returns {Promise<{ secrets: string[], tokens: string[] }>}
  */
 export function fetchIssued(endpoints) {
   return new Promise((resolve, reject) => {
-    const req = request(`${endpoints.adminEndpoint}/issued`, { method: 'GET', ca: readFileSync(endpoints.caCertPath) }, (res) => {
+    const req = request(`${endpoints.adminEndpoint}/issued`, { method: 'GET', headers: { authorization: `Bearer ${endpoints.adminToken}` }, ca: readFileSync(endpoints.caCertPath) }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (d) => (body += d));
@@ -94,7 +94,7 @@ export function fetchIssued(endpoints) {
  * The secrets scan of a test run (issue 6): every client secret and token/code the emulated tenant issued, plus
  * anything token-shaped, searched for in every file under `dirs` (binary images skipped) and in `texts`
  * (captured process output). With `issued` given, the tenant is not asked (the E2E runner collects them per workbench).
- * @param {{ emulator?: { adminEndpoint: string, caCertPath: string }, issued?: { secrets: string[], tokens: string[] },
+ * @param {{ emulator?: { adminEndpoint: string, adminToken: string, caCertPath: string }, issued?: { secrets: string[], tokens: string[] },
  *   dirs?: string[], texts?: { name: string, text: string }[] }} options
  * @returns {Promise<{ hits: string[], summary: string }>} hits name the kind of secret and where, never its value
  */

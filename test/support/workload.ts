@@ -3,7 +3,7 @@
 // self-signed certificate, and the emulator's OIDC issuer and managed identity.
 import { randomUUID } from 'node:crypto';
 import forge from 'node-forge';
-import { adminToken, getState, httpsJson, seedObjects, type Endpoints } from '../../emulator/src';
+import { adminHeaders, adminToken, getState, httpsJson, seedObjects, type Endpoints } from '../../emulator/src';
 
 export const ADMIN = 'admin@contoso.example';
 /** Granting Microsoft Graph's app roles takes a Global or Privileged Role Administrator. */
@@ -72,7 +72,7 @@ export async function addFederatedCredential(ep: Endpoints, appObjectId: string,
 
 /** A token from the emulator's stand-in for GitHub's OIDC issuer. */
 export async function mintOidc(ep: Endpoints, subject: string, audience?: string): Promise<{ token: string; issuer: string }> {
-  const res = await httpsJson<{ token: string; issuer: string }>(`${ep.adminEndpoint}/oidc/token`, { method: 'POST', body: { subject, ...(audience ? { audience } : {}) }, ca: ep.caCertPath });
+  const res = await httpsJson<{ token: string; issuer: string }>(`${ep.adminEndpoint}/oidc/token`, { method: 'POST', body: { subject, ...(audience ? { audience } : {}) }, headers: adminHeaders(ep), ca: ep.caCertPath });
   if (res.status !== 200) throw new Error(res.text);
   return res.body;
 }
@@ -82,13 +82,13 @@ export async function oidcIssuer(ep: Endpoints): Promise<string> {
 }
 
 export async function configureRunner(ep: Endpoints, subject: string): Promise<{ requestUrl: string; requestToken: string }> {
-  const res = await httpsJson<{ requestUrl: string; requestToken: string }>(`${ep.adminEndpoint}/oidc/runner`, { method: 'PUT', body: { subject }, ca: ep.caCertPath });
+  const res = await httpsJson<{ requestUrl: string; requestToken: string }>(`${ep.adminEndpoint}/oidc/runner`, { method: 'PUT', body: { subject }, headers: adminHeaders(ep), ca: ep.caCertPath });
   if (res.status !== 200) throw new Error(res.text);
   return res.body;
 }
 
 export async function createManagedIdentity(ep: Endpoints): Promise<{ servicePrincipal: { id: string; appId: string }; identityHeader: string; identityEndpoint: string }> {
-  const res = await httpsJson<{ servicePrincipal: { id: string; appId: string }; identityHeader: string; identityEndpoint: string }>(`${ep.adminEndpoint}/managedIdentity`, { method: 'POST', body: { displayName: 'contoso-pipeline-mi' }, ca: ep.caCertPath });
+  const res = await httpsJson<{ servicePrincipal: { id: string; appId: string }; identityHeader: string; identityEndpoint: string }>(`${ep.adminEndpoint}/managedIdentity`, { method: 'POST', body: { displayName: 'contoso-pipeline-mi' }, headers: adminHeaders(ep), ca: ep.caCertPath });
   if (res.status !== 200) throw new Error(res.text);
   return res.body;
 }

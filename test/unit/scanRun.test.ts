@@ -88,6 +88,6 @@ describe('scanRunForSecrets (the runners\' secrets scan)', () => {
   });
 
   it('fails loudly when the tenant cannot be asked', async () => {
-    await assert.rejects(fetchIssued({ adminEndpoint: `${ep.adminEndpoint}/nope`, caCertPath: ep.caCertPath }), /answered HTTP 404/);
+    await assert.rejects(fetchIssued({ adminEndpoint: `${ep.adminEndpoint}/nope`, adminToken: ep.adminToken, caCertPath: ep.caCertPath }), /answered HTTP 404/);
   });
 });

@@ -51,6 +51,11 @@ export function registerServiceCommands(context: vscode.ExtensionContext, deps: 
 
 const PASTE = '$(edit) Enter a resource ID or the API’s URL…';
 
+/** The field-by-field preview of "Secure the Service…" (with Show Before/After); true when the user applies it. */
+export async function confirmSitePlan(plan: SecurePlan): Promise<boolean> {
+  return (await vscodeUi.confirm(plan, [])) !== undefined;
+}
+
 const vscodeUi: ServiceUi = {
   async pickConnector(folders) {
     const pick = await vscode.window.showQuickPick(connectorFolderItems(folders), { title: 'Which connector’s service?', matchOnDescription: true });

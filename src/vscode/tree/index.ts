@@ -20,6 +20,7 @@ import type { AppRef } from '../../registrations/health';
 import { cliStateDirectory } from '../../setup/stateFile';
 import { directoryWritten, onDidWriteDirectory } from '../directoryEvents';
 import { openHttpsUrl } from '../openExternal';
+import { confirmRedirectUri } from '../redirectGuard';
 import { automateRotation, pickConnector } from './automate';
 
 export interface RegistrationViewsDeps {
@@ -203,6 +204,8 @@ class Actions {
     const app = target.entry.health.connectorApp;
     if (!app) return;
     const uri = target.redirect.uri;
+    // The URI comes from the connector's file: anything but a Power Platform consent URL needs an explicit yes.
+    if (!(await confirmRedirectUri(uri, app.displayName, this.session.auth.settings().cloud.name))) return;
     await this.act(`Registering ${uri} on ${app.displayName}`, async () => {
       const result = await registerRedirectUri(await this.session.directory(), app.appId, uri);
       this.connectors.update((s) => withRedirectUris(s, result.objectId, result.redirectUris));

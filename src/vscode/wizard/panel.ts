@@ -203,6 +203,7 @@ export class WizardPanel {
       },
       copyText: (text) => Promise.resolve(vscode.env.clipboard.writeText(text)),
       confirm: async (message, detail, action) => (await vscode.window.showWarningMessage(message, { modal: true, detail }, action)) === action,
+      confirmSitePlan: async (plan) => (await import('../service')).confirmSitePlan(plan),
       adminCenterLink: (appId) => adminCenterAppUrl(auth.settings().cloud, appId),
       // Step 7: ARM tokens are asked for only when the site page lists sites or the setup secures one.
       arm: () => ({

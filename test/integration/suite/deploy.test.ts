@@ -13,6 +13,7 @@ const CONNECTOR_APP_ID = '0c1d2e3f-4a5b-4c6d-8e7f-90a1b2c3d4e5';
 const AZURE_CLI = '04b07795-8ddb-461a-bbee-02f9e1bf7b46';
 
 interface EmulatorEndpoints {
+  adminToken: string;
   adminEndpoint: string;
   powerAppsEndpoint: string;
   loginEndpoint: string;
@@ -37,7 +38,7 @@ async function approveDeviceCodes(endpoints: EmulatorEndpoints, pending: Promise
   void pending.finally(() => (done = true));
   for (let i = 0; i < 150 && !done; i++) {
     await new Promise((r) => setTimeout(r, 100));
-    await call(`${endpoints.adminEndpoint}/device/approve`, 'POST', { user: ADMIN });
+    await call(`${endpoints.adminEndpoint}/device/approve`, 'POST', { user: ADMIN }, endpoints.adminToken);
   }
   await pending;
 }
@@ -57,7 +58,7 @@ describe('Deploy Connector to Power Platform in the extension host', function ()
     assert.ok(properties);
     connector = vscode.Uri.joinPath(properties, '..');
     originalProperties = await vscode.workspace.fs.readFile(properties);
-    await call(`${endpoints.adminEndpoint}/seed`, 'POST', { owner: ADMIN, applications: [{ appId: CONNECTOR_APP_ID, displayName: 'Contoso Invoices connector' }] });
+    await call(`${endpoints.adminEndpoint}/seed`, 'POST', { owner: ADMIN, applications: [{ appId: CONNECTOR_APP_ID, displayName: 'Contoso Invoices connector' }] }, endpoints.adminToken);
     const resource = `api://${endpoints.tenantId}/contoso-invoices`;
     const oauth = {
       identityProvider: 'aad',
@@ -69,7 +70,7 @@ describe('Deploy Connector to Power Platform in the extension host', function ()
     };
     await vscode.workspace.fs.writeFile(properties, new TextEncoder().encode(`${JSON.stringify({ properties: { connectionParameters: { token: { type: 'oauthSetting', oAuthSettings: oauth } }, publisher: 'Contoso', stackOwner: 'Contoso' } }, null, 2)}\n`));
     // Deployed once before from this folder (by paconn, say): the command must update it, not make a second one.
-    const pp = (await call<{ access_token: string }>(`${endpoints.adminEndpoint}/token`, 'POST', { user: ADMIN, clientId: AZURE_CLI, scopes: ['https://service.powerapps.com/.default'] })).access_token;
+    const pp = (await call<{ access_token: string }>(`${endpoints.adminEndpoint}/token`, 'POST', { user: ADMIN, clientId: AZURE_CLI, scopes: ['https://service.powerapps.com/.default'] }, endpoints.adminToken)).access_token;
     const swagger = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(connector, 'apiDefinition.swagger.json')))) as { info: { title: string } };
     const env = `Default-${endpoints.tenantId}`;
     await call(`${endpoints.powerAppsEndpoint}/providers/Microsoft.PowerApps/apis?api-version=2016-11-01&$filter=${encodeURIComponent(`environment eq '${env}'`)}`, 'POST', {
@@ -96,7 +97,7 @@ describe('Deploy Connector to Power Platform in the extension host', function ()
     assert.equal(result.created, false, 'the connector deployed before is updated, not duplicated');
     assert.equal(result.secretSent, false, 'no secret in SecretStorage: the deployed one is kept');
     assert.ok(result.redirectUrl && result.registered);
-    const state = await call<{ powerPlatform: { connectors: { name: string; secretSha256?: string }[] }; applications: { appId: string; web?: { redirectUris?: string[] } }[] }>(`${endpoints.adminEndpoint}/state`, 'GET');
+    const state = await call<{ powerPlatform: { connectors: { name: string; secretSha256?: string }[] }; applications: { appId: string; web?: { redirectUris?: string[] } }[] }>(`${endpoints.adminEndpoint}/state`, 'GET', undefined, endpoints.adminToken);
     assert.equal(state.powerPlatform.connectors.filter((c) => c.name === result.connectorId).length, 1);
     assert.ok(state.applications.find((a) => a.appId === CONNECTOR_APP_ID)?.web?.redirectUris?.includes(result.redirectUrl));
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(connector, 'settings.json'));

@@ -15,6 +15,7 @@ const CLEAN = path.join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', '
 
 interface Endpoints {
   adminEndpoint: string;
+  adminToken: string;
 }
 
 function emulator(): Endpoints {
@@ -24,7 +25,7 @@ function emulator(): Endpoints {
 }
 
 async function admin<T>(ep: Endpoints, method: string, p: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${ep.adminEndpoint}${p}`, { method, headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const response = await fetch(`${ep.adminEndpoint}${p}`, { method, headers: { 'content-type': 'application/json', authorization: `Bearer ${ep.adminToken}` }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
   assert.ok(response.ok, `${method} ${p}: HTTP ${response.status} ${await response.clone().text()}`);
   return (response.status === 204 ? undefined : await response.json()) as T;
 }

@@ -15,6 +15,7 @@ const API_APP_ID = '0b7c3e5d-2a4f-4b6c-8d9e-1f2a3b4c5d6e';
 interface EmulatorEndpoints {
   armEndpoint: string;
   adminEndpoint: string;
+  adminToken: string;
   tenantId: string;
 }
 
@@ -31,7 +32,7 @@ function emulator(): EmulatorEndpoints {
 }
 
 async function admin<T>(endpoints: EmulatorEndpoints, method: string, path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${endpoints.adminEndpoint}${path}`, { method, headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const response = await fetch(`${endpoints.adminEndpoint}${path}`, { method, headers: { 'content-type': 'application/json', authorization: `Bearer ${endpoints.adminToken}` }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
   assert.ok(response.ok, `admin ${method} ${path}: HTTP ${response.status}`);
   const text = await response.text();
   return (text ? JSON.parse(text) : undefined) as T;

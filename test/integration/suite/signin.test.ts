@@ -10,6 +10,7 @@ interface EmulatorEndpoints {
   loginEndpoint: string;
   graphEndpoint: string;
   adminEndpoint: string;
+  adminToken: string;
   tenantId: string;
 }
 
@@ -22,7 +23,7 @@ function emulator(): EmulatorEndpoints {
 async function approveDeviceCodes(endpoints: EmulatorEndpoints, user: string): Promise<number> {
   const response = await fetch(`${endpoints.adminEndpoint}/device/approve`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${endpoints.adminToken}` },
     body: JSON.stringify({ user }),
   });
   assert.ok(response.ok, `approve device code: HTTP ${response.status}`);

@@ -5,6 +5,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { ExtensionTestApi } from '../../../src/extension';
+import { armScope } from '../../../src/service/arm';
 import type { WebviewMessage, WizardViewState } from '../../../src/protocol';
 
 const EXTENSION_ID = 'entra-connector.entra-connector';
@@ -13,6 +14,7 @@ const ADMIN = 'admin@contoso.example';
 interface EmulatorEndpoints {
   graphEndpoint: string;
   adminEndpoint: string;
+  adminToken: string;
   tenantId: string;
 }
 
@@ -37,7 +39,7 @@ function emulator(): EmulatorEndpoints {
 async function admin<T>(endpoints: EmulatorEndpoints, method: string, path: string, body?: unknown): Promise<T> {
   const response = await fetch(`${endpoints.adminEndpoint}${path}`, {
     method,
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${endpoints.adminToken}` },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   assert.ok(response.ok, `${method} ${path}: HTTP ${response.status}`);
@@ -159,6 +161,63 @@ describe('The guided setup in the extension host', function () {
       assert.ok(!content.includes(secret), `no secret in ${f.fsPath}`);
     }
     await vscode.env.clipboard.writeText('');
+  });
+
+  it('step 7 shows the field-by-field Easy Auth/CORS preview and asks first; a site already signing in with another app is not switched when the user declines', async () => {
+    assert.ok(handle);
+    // The ARM permission, approved by device code (the wizard would otherwise ask in a modal nothing clicks here).
+    const service = await api.auth.serviceFor('arm');
+    const signingIn = service.signIn('deviceCode', { scopes: [armScope(api.auth.settings().cloud.armEndpoint)] });
+    let approved = 0;
+    for (let i = 0; i < 100 && approved === 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      approved = (await admin<{ approved?: number }>(endpoints, 'POST', '/device/approve', { user: ADMIN })).approved ?? 0;
+    }
+    await signingIn;
+    type Site = { id: string; name: string; authV2: Record<string, unknown> };
+    const site = async () => (await admin<{ arm: { sites: Site[] } }>(endpoints, 'GET', '/state')).arm.sites.find((x) => x.name === 'contoso-invoices') as Site;
+    const siteId = (await site()).id;
+    // Someone already set the site up for another app.
+    const OTHER = '5d5d5d5d-0000-4000-8000-00000000005d';
+    const armEndpoint = api.auth.settings().cloud.armEndpoint.replace(/\/$/, '');
+    const token = await api.auth.getAccessToken([armScope(armEndpoint)]);
+    const put = await fetch(`${armEndpoint}${siteId}/config/authsettingsV2?api-version=2022-03-01`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ properties: { platform: { enabled: true }, globalValidation: { requireAuthentication: true, unauthenticatedClientAction: 'Return401' }, identityProviders: { azureActiveDirectory: { enabled: true, registration: { clientId: OTHER, openIdIssuer: `${api.auth.settings().cloud.loginEndpoint}/${endpoints.tenantId}/v2.0` }, validation: { allowedAudiences: [OTHER] } } } } }),
+    });
+    assert.ok(put.ok, `seed the site: HTTP ${put.status}`);
+    const before = JSON.stringify((await site()).authV2);
+
+    const win = vscode.window as unknown as Record<string, unknown>;
+    const original = win.showInformationMessage;
+    const shown: { message: string; detail: string }[] = [];
+    let answer: string | undefined;
+    win.showInformationMessage = (message: string, options?: { detail?: string }, ...items: string[]) => {
+      shown.push({ message, detail: options?.detail ?? '' });
+      return Promise.resolve(items.includes(answer ?? '') ? answer : undefined);
+    };
+    try {
+      await send(handle, { type: 'goTo', page: 'site' }, { type: 'answer', page: 'site', value: { kind: 'site', siteId } }, { type: 'run' });
+      await handle.controller.idle();
+      let view = await handle.controller.view();
+      assert.equal(view.steps.find((x) => x.id === 'site')?.state, 'pending', JSON.stringify(view.steps));
+      const preview = shown.find((x) => x.message === 'Secure contoso-invoices?');
+      assert.ok(preview, `the preview of Secure the Service was shown: ${JSON.stringify(shown)}`);
+      assert.match(preview.detail, new RegExp(`registration\\.clientId: "${OTHER}" → "`));
+      assert.match(preview.detail, /Note: The site's Microsoft provider used the app/);
+      assert.equal(JSON.stringify((await site()).authV2), before, 'declined: not switched');
+
+      answer = 'Apply';
+      await send(handle, { type: 'run' });
+      await handle.controller.idle();
+      view = await handle.controller.view();
+      assert.equal(view.steps.find((x) => x.id === 'site')?.state, 'done', JSON.stringify(view.steps));
+      assert.notEqual(JSON.stringify((await site()).authV2), before, 'applied after the yes');
+    } finally {
+      win.showInformationMessage = original;
+      await (await api.auth.serviceFor('arm')).signOut().catch(() => undefined);
+    }
   });
 
   it('offers the setup from a CodeLens on apiProperties.json', async () => {

@@ -18,7 +18,7 @@ function claims(token: string): Record<string, unknown> {
 async function admin(emu: Running, path: string, body?: unknown): Promise<unknown> {
   const response = await fetch(`${emu.endpoints.adminEndpoint}${path}`, {
     method: body === undefined ? 'GET' : 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${emu.endpoints.adminToken}` },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   assert.ok(response.ok, `admin ${path}: HTTP ${response.status}`);

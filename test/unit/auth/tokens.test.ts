@@ -25,7 +25,7 @@ describe('tokens per API (emulated tenant)', () => {
   });
   after(() => emu.stop());
   beforeEach(async () => {
-    await fetch(`${emu.endpoints.adminEndpoint}/reset`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    await fetch(`${emu.endpoints.adminEndpoint}/reset`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${emu.endpoints.adminToken}` }, body: '{}' });
   });
 
   function tokensFor(prompter: ScriptedPrompter, opened: string[], override?: string): ResourceTokens {

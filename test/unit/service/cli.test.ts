@@ -101,6 +101,22 @@ describe('entra-connector secure-service (emulated tenant)', () => {
     assert.equal(writes.length, 2, 'one PUT and one PATCH in all, from the first run');
   });
 
+  it('a site already signing users in with another app is not switched without --replace-provider', async () => {
+    assert.equal((await run(ep, 'admin@contoso.example', [dir, '--site', WEB_APP_ID, '--auth-only'])).code, 0);
+    const OTHER = '7b7b7b7b-0000-4000-8000-000000000007';
+    await seedObjects(ep, { applications: [{ appId: OTHER, displayName: 'Other API', identifierUris: [`api://${ep.tenantId}/other`] }] });
+    const props = join(dir, 'apiProperties.json');
+    await writeFile(props, (await readFile(props, 'utf8')).replaceAll(`api://${ep.tenantId}/contoso-invoices`, `api://${ep.tenantId}/other`));
+    const refused = await run(ep, 'admin@contoso.example', [dir, '--site', WEB_APP_ID, '--auth-only']);
+    assert.equal(refused.code, 1);
+    assert.match(refused.err, /already signs users in with another app or issuer; nothing was changed/);
+    assert.match(refused.err, /--replace-provider/);
+    const clientId = async () => getPath((await armSites(ep)).find((x) => x.name === 'contoso-invoices')!.authV2, 'identityProviders.azureActiveDirectory.registration.clientId');
+    assert.equal(await clientId(), API_APP_ID);
+    assert.equal((await run(ep, 'admin@contoso.example', [dir, '--site', WEB_APP_ID, '--auth-only', '--replace-provider'])).code, 0);
+    assert.equal(await clientId(), OTHER);
+  });
+
   it('a reader is told the role to ask for; exit code 1 and nothing written', async () => {
     const before = await armSites(ep);
     const r = await run(ep, 'maker@contoso.example', [dir, '--site', WEB_APP_ID, '--cors-only']);

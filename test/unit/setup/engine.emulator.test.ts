@@ -25,7 +25,7 @@ import { ContractRecorder, validateGraphRequest } from '../../contract/graph-con
 import { createGraphClient } from '../../../src/graph/client';
 import { AZURE_API_CONNECTIONS_APP_ID, Directory, MICROSOFT_GRAPH_APP_ID } from '../../../src/graph/operations';
 import { createContext, type SetupChoices, type SetupContext } from '../../../src/setup/context';
-import { adminConsentLink, resetStep, runSetup, type RunResult } from '../../../src/setup/engine';
+import { adminConsentLink, resetStep, runSetup, type RunResult, type SetupServices, type UnmarkedApp } from '../../../src/setup/engine';
 import { nodeFiles } from '../../../src/setup/nodeFiles';
 import { MemoryStateStore } from '../../../src/setup/stateFile';
 import { summarize, undoSetup } from '../../../src/setup/summary';
@@ -493,6 +493,24 @@ describe('setup engine against the emulated tenant', () => {
     assert.equal(await theirs(), before, 'adopted read-only: still not modified');
     await undoSetup(ctx, h.directory, (x) => h.state.save(x));
     assert.equal(await theirs(), before, 'undo never deletes it');
+  });
+
+  it('an existing connector app the user chose is shown (name, owners, appId) before the setup changes it; a no leaves it untouched', async () => {
+    const seeded = await seedObjects(ep, { owner: MAKER, applications: [{ displayName: 'Team connector' }] });
+    const existing = seeded.applications[0] as { id: string; appId: string };
+    const app = () => getState(ep).then((s) => JSON.stringify(s.applications.find((a) => a.id === existing.id)));
+    const before = await app();
+    const h = harness(ADMIN);
+    const asked: { reason: string; displayName: string; appId: string; owners: readonly string[] }[] = [];
+    const ctx = newContext(connectorCopy(), { connector: { kind: 'existing', appId: existing.appId } });
+    const declined = await runSetup(ctx, { ...h.services, adoptExisting: async (a: UnmarkedApp) => (asked.push(a), false) } as SetupServices);
+    assert.equal(declined.failures.find((f) => f.step === 'connector')?.error.code, 'ExistingAppNotConfirmed');
+    assert.deepEqual(asked.map((a) => [a.reason, a.displayName, a.appId, a.owners]), [['chosen', 'Team connector', existing.appId, [MAKER]]]);
+    assert.equal(await app(), before, 'not changed');
+    const accepted = await runToEnd(ctx, { ...h.services, adoptExisting: async () => true } as typeof h.services);
+    assert.deepEqual(accepted.failures, []);
+    assert.equal(ctx.objects.connectorApp?.created, false);
+    assert.notEqual(await app(), before, 'changed after the yes (permission and secret)');
   });
 
   it('an existing API app (found by its identifier URI) is used, never changed or removed', async () => {

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { createContext } from '../../../src/setup/context';
+import { createContext, legacyUniqueNamesFor } from '../../../src/setup/context';
 import { JsonFileStateStore } from '../../../src/setup/stateFile';
 
 const dir = mkdtempSync(join(tmpdir(), 'entra-state-'));
@@ -47,5 +47,15 @@ describe('the CLI state file', () => {
     const store = new JsonFileStateStore(path);
     await store.save({ ...ctx(), version: 0 } as never);
     assert.equal(await store.load(), undefined);
+  });
+
+  it('accepts a state file from before the setup identity was in the uniqueNames (they resume as recorded), refuses a foreign one', async () => {
+    const path = join(dir, 'legacy.json');
+    const store = new JsonFileStateStore(path);
+    const c = ctx();
+    await store.save({ ...c, uniqueNames: legacyUniqueNamesFor('Invoices', 't') });
+    assert.deepEqual((await store.load())?.uniqueNames, legacyUniqueNamesFor('Invoices', 't'));
+    await store.save({ ...c, uniqueNames: legacyUniqueNamesFor('Other', 't') });
+    await assert.rejects(store.load(), /uniqueNames are not the ones this tool derives/);
   });
 });

@@ -13,9 +13,10 @@ import { armScope } from '../../../src/service/arm';
 import { POWER_PLATFORM_ORIGINS } from '../../../src/service/cors';
 import { getPath } from '../../../src/service/easyAuth';
 import { WizardController, type WizardDraft } from '../../../src/wizard/controller';
-import { armSites, resetWithArmConsent, WEB_APP_ID } from '../../support/emulatedArm';
+import { armClientFor, armSites, resetWithArmConsent, WEB_APP_ID } from '../../support/emulatedArm';
 import { useTenant } from '../../support/tenant';
 import { fakeWizardHost } from '../../support/wizardHost';
+import { serviceSecurer } from '../../../src/service/setupStep';
 
 const SAMPLE = join(__dirname, '../../fixtures/workspaces/sample/Contoso Invoices');
 const ADMIN = 'admin@contoso.example';
@@ -290,6 +291,23 @@ describe('wizard host logic against the emulated tenant', () => {
     assert.equal((await counts()).apps, 1, 'only the connector app was created');
   });
 
+  it('before changing an existing connector app it shows its name, owners and appId and asks; a no changes nothing', async () => {
+    const seeded = await seedObjects(ep, { owner: MAKER, applications: [{ displayName: 'Team connector' }] });
+    const existing = seeded.applications[0] as { id: string; appId: string };
+    const before = JSON.stringify((await getState(ep)).applications.find((a) => a.id === existing.id));
+    const dir = connectorCopy();
+    const vs = fakeVsCode(ADMIN, dir);
+    vs.confirms.answer = false;
+    const c = new WizardController(vs.host, { connectorDir: dir, ...fast });
+    await send(c, ANSWERS[0] as WebviewMessage, { type: 'answer', page: 'connector', value: { kind: 'existing', appId: existing.appId } }, ...ANSWERS.slice(2), { type: 'run' });
+    await c.idle();
+    const asked = vs.confirms.asked.find((a) => a.includes('Team connector'));
+    assert.ok(asked, `asked: ${vs.confirms.asked.join(' | ')}`);
+    assert.match(asked, new RegExp(`${existing.appId}.*${MAKER.replace('.', '\\.')}`));
+    assert.equal(lastState(vs.posted).steps.find((s) => s.id === 'connector')?.state, 'failed');
+    assert.equal(JSON.stringify((await getState(ep)).applications.find((a) => a.id === existing.id)), before, 'not changed');
+  });
+
   it('shows a failed step with its cause and next step; Run again after the fix finishes without duplicates', async () => {
     await setPolicy(ep, { secretsAllowed: false });
     const dir = connectorCopy();
@@ -393,6 +411,10 @@ describe('wizard host logic against the emulated tenant', () => {
       assert.equal(cors?.state, 'done', JSON.stringify(cors));
       assert.match(cors?.detail ?? '', /^contoso-invoices: authentication set \(\d+ fields?\); CORS now allows /);
       assert.deepEqual(v.summary?.site, { id: WEB_APP_ID, state: 'done', detail: cors?.detail });
+      const preview = vs.confirms.asked.find((a) => a.startsWith('Secure contoso-invoices?'));
+      assert.ok(preview, `the change was previewed and confirmed first: ${vs.confirms.asked.join(' | ')}`);
+      assert.match(preview, /globalValidation\.unauthenticatedClientAction: "RedirectToLoginPage" → "Return401"/);
+      assert.match(preview, /CORS \(config\/web\): allow /);
 
       const api = c.context?.objects.apiApp;
       assert.ok(api);
@@ -419,6 +441,26 @@ describe('wizard host logic against the emulated tenant', () => {
       await c.idle();
       assert.match(lastState(vs.posted).steps.find((s) => s.id === 'site')?.detail ?? '', /authentication already set; CORS already allows Power Platform/);
       assert.equal((await armRequests()).filter((r) => r.method !== 'GET').length, writes);
+    });
+
+    it('a site whose Easy Auth already names another app is never switched silently: declined, the step stays pending and the site unchanged', async () => {
+      const OTHER = '7c7c7c7c-0000-4000-8000-00000000000c';
+      await serviceSecurer(armClientFor(ep, ADMIN).client, WEB_APP_ID, { confirm: async () => true }).secure({ apiAppId: OTHER, identifierUris: [], loginEndpoint: ep.loginEndpoint, tenantId: ep.tenantId });
+      const before = await armSites(ep);
+      const dir = connectorCopy();
+      const vs = fakeVsCode(ADMIN, dir);
+      vs.confirms.answer = false;
+      const c = new WizardController(vs.host, { connectorDir: dir, ...fast });
+      for (const m of ANSWERS.slice(0, 5)) await send(c, m);
+      await send(c, { type: 'answer', page: 'site', value: { kind: 'site', siteId: WEB_APP_ID } }, { type: 'run' });
+      await c.idle();
+      const step = lastState(vs.posted).steps.find((s) => s.id === 'site');
+      assert.equal(step?.state, 'pending', JSON.stringify(step));
+      assert.match(step?.detail ?? '', /not applied/);
+      const preview = vs.confirms.asked.find((a) => a.startsWith('Secure contoso-invoices?')) ?? '';
+      assert.match(preview, new RegExp(`registration\\.clientId: "${OTHER}" → "`), 'the switch is shown field by field');
+      assert.match(preview, /Note: The site's Microsoft provider used the app/);
+      assert.deepEqual(await armSites(ep), before, 'nothing was written to the site');
     });
 
     it('Skip runs the setup without asking for ARM or touching the site', async () => {
