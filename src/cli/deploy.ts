@@ -22,6 +22,7 @@ import { readSettings, SETTINGS_FILE } from '../powerplatform/settings';
 import { testConnection, type TestConnectionResult } from '../powerplatform/testConnection';
 import type { CliCommand, CliIo } from './command';
 import { deviceCodeSignIn, parseSignInOptions, SIGN_IN_OPTIONS, SIGN_IN_USAGE, SignInUsageError, type CliSession, type SignInOptions } from './session';
+import { addSecret } from '../registrations/actions';
 
 const GRAPH_SCOPES = ['User.Read', 'Application.ReadWrite.All'];
 
@@ -233,10 +234,9 @@ async function addConnectorSecret(directory: Directory, dir: string, say: (line:
   if (typeof appId !== 'string') throw new PowerPlatformFailure('NoConnectorApp', 0, `${settings.apiProperties} names no connector app (clientId).`, 'Run "entra-connector setup" first.');
   const app = await directory.getApplicationByAppId(appId);
   if (!app) throw new PowerPlatformFailure('NoConnectorApp', 0, `The connector app ${appId} is not in this tenant.`, 'Run "entra-connector setup" to register it.');
-  const end = new Date(Date.now() + 180 * 86_400_000).toISOString();
-  const created = await directory.addPassword(app.id, 'Power Platform connector (entra-connector deploy)', end);
-  if (!created.secretText) throw new PowerPlatformFailure('NoSecret', 0, 'Microsoft Graph returned no secret value.', 'Retry.');
-  say(`Added a client secret (ends ${end.slice(0, 10)}) to the connector app; it goes to Power Platform only.`);
+  // Named like every secret this tool adds, so that a later rotation knows it may replace it.
+  const created = await addSecret(directory, app.id, 180, { label: `Entra Connector deploy ${new Date().toISOString().slice(0, 10)}` });
+  say(`Added a client secret (ends ${created.endDateTime.slice(0, 10)}) to the connector app; it goes to Power Platform only.`);
   return created.secretText;
 }
 

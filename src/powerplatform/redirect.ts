@@ -5,6 +5,7 @@
  * so sign-ins keep working in between.
  */
 import type { Directory } from '../graph/operations';
+import { registerRedirectUri, removeRedirectUri } from '../registrations/actions';
 
 /**
  * The shared URL every connector used before per-connector URLs: the consent host's bare `/redirect`
@@ -34,24 +35,13 @@ export async function registerRedirectUrl(
   redirectUrl: string,
   options: { previous?: string; removePrevious?: boolean } = {},
 ): Promise<RedirectRegistration> {
-  const app = await directory.getApplicationByAppId(appId);
-  if (!app) throw Object.assign(new Error(`The connector app ${appId} is not in this tenant.`), { next: 'Check the clientId in apiProperties.json (run the guided setup to repair it).' });
-  const current = app.web?.redirectUris ?? [];
-  let added = false;
-  let list = current;
-  if (!current.includes(redirectUrl)) {
-    list = [...current, redirectUrl];
-    await directory.updateApplication(app.id, { web: { redirectUris: list } });
-    added = true;
-  }
+  // The same read-merge-write as every other redirect URI change (src/registrations/actions.ts).
+  const { redirectUris: list, added } = await registerRedirectUri(directory, appId, redirectUrl);
   const previous = options.previous;
   if (previous && previous !== redirectUrl && options.removePrevious && list.includes(previous)) {
-    // Read again: the list may have changed since (another tool, another connector); remove only that one URL.
-    const fresh = (await directory.getApplicationByAppId(appId))?.web?.redirectUris ?? list;
-    if (fresh.includes(redirectUrl) && fresh.includes(previous)) {
-      await directory.updateApplication(app.id, { web: { redirectUris: fresh.filter((u) => u !== previous) } });
-      return { appId, redirectUrl, added, removed: previous };
-    }
+    // Read again inside removeRedirectUri: the list may have changed since; only that one URL goes, the new one stays.
+    const after = await removeRedirectUri(directory, appId, previous);
+    if (after.redirectUris.includes(redirectUrl)) return { appId, redirectUrl, added, removed: previous };
   }
   return { appId, redirectUrl, added };
 }

@@ -11,19 +11,19 @@ import { secretStorageKey, type ClientSecretStore } from '../connector/secrets';
 import type { AppRecord, DirectorySnapshot, GrantRecord, SpRecord } from '../graph/registrations';
 
 /** Adds `uri` as a Web redirect URI, keeping the ones registered now (read fresh, not from the tree). */
-export async function registerRedirectUri(dir: Directory, appId: string, uri: string): Promise<{ objectId: string; redirectUris: string[] }> {
+export async function registerRedirectUri(dir: Directory, appId: string, uri: string): Promise<{ objectId: string; redirectUris: string[]; added: boolean }> {
   const app = await dir.getApplicationByAppId(appId);
   if (!app) fail('AppNotFound', `The app registration ${appId} no longer exists in this tenant.`, 'Refresh the view, or run the setup again to re-create it.');
   const current = app.web?.redirectUris ?? [];
   const redirectUris = current.includes(uri) ? current : [...current, uri];
   if (redirectUris !== current) await dir.updateApplication(app.id, { web: { redirectUris } });
-  return { objectId: app.id, redirectUris };
+  return { objectId: app.id, redirectUris, added: redirectUris !== current };
 }
 
 /** Removes the Web redirect URI `uri`, keeping the others (read fresh, not from the tree). */
 export async function removeRedirectUri(dir: Directory, appId: string, uri: string): Promise<{ objectId: string; redirectUris: string[] }> {
   const app = await dir.getApplicationByAppId(appId);
-  if (!app) throw new Error(`The app registration ${appId} no longer exists in this tenant. Refresh the view.`);
+  if (!app) fail('AppNotFound', `The app registration ${appId} no longer exists in this tenant.`, 'Refresh the view.');
   const current = app.web?.redirectUris ?? [];
   const redirectUris = current.filter((u) => u !== uri);
   if (redirectUris.length !== current.length) await dir.updateApplication(app.id, { web: { redirectUris } });

@@ -84,7 +84,8 @@ async function deployedConnector(name: string): Promise<{ dir: string; out: { co
   writeFileSync(swaggerPath, readFileSync(swaggerPath, 'utf8').replace('"title": "Contoso Invoices"', `"title": "${name}"`));
   const r = await cli(['setup', dir, ...cloudArgs(), '--state', join(ws, 'state.json'), '--deploy', '--json']);
   assert.equal(r.code, 0, r.stderr + r.stdout);
-  const secured = await cli(['secure-service', dir, ...cloudArgs(), '--auth-only']);
+  // The emulated tenant has one site: each test's connector takes it over from the previous one, on purpose.
+  const secured = await cli(['secure-service', dir, ...cloudArgs(), '--auth-only', '--replace-provider']);
   assert.equal(secured.code, 0, secured.stderr + secured.stdout);
   return { dir, out: JSON.parse(r.stdout) };
 }
@@ -113,7 +114,7 @@ describe('entra-connector setup --deploy, deploy and test-connection (emulated P
     const settings = JSON.parse(readFileSync(join(dir, 'settings.json'), 'utf8'));
     assert.deepEqual(settings, { connectorId: out.deployment.connectorId, environment: out.deployment.environment, apiProperties: 'apiProperties.json', apiDefinition: 'apiDefinition.swagger.json' });
 
-    const secured = await cli(['secure-service', dir, ...cloudArgs(), '--auth-only']);
+    const secured = await cli(['secure-service', dir, ...cloudArgs(), '--auth-only', '--replace-provider']);
     assert.equal(secured.code, 0, secured.stderr);
     const t = await cli(['test-connection', dir, ...cloudArgs(), '--json', '--timeout', '30']);
     assert.equal(t.code, 0, t.stderr + t.stdout);

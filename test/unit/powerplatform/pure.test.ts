@@ -83,7 +83,7 @@ describe('redirect URLs and clouds', () => {
     assert.equal(powerPlatformOf(knownCloud('AzureUSGovernment')).powerAppsScope, 'https://high.service.powerapps.us/.default');
     assert.throws(() => powerPlatformOf(knownCloud('AzureChinaCloud')), (e) => asSettingFailure(e)?.error.setting === 'entraConnector.customCloud');
     const custom = { loginEndpoint: 'https://127.0.0.2:1', graphEndpoint: 'https://127.0.0.2:1/graph', armEndpoint: 'https://127.0.0.2:1/arm' };
-    assert.throws(() => powerPlatformOf(resolveCloud('Custom', custom)), /powerAppsEndpoint and flowEndpoint/);
+    assert.throws(() => powerPlatformOf(resolveCloud('Custom', custom)), (e) => /powerAppsEndpoint and flowEndpoint/.test(asSettingFailure(e)?.next ?? ''));
     const opts = parseSignInOptions({ cloud: 'Custom', 'login-endpoint': custom.loginEndpoint, 'graph-endpoint': custom.graphEndpoint, 'arm-endpoint': custom.armEndpoint, 'powerapps-url': 'https://127.0.0.2:1/powerapps/', 'flow-url': 'https://127.0.0.2:1/flow' });
     assert.equal(powerPlatformOf(opts.cloud).powerAppsEndpoint, 'https://127.0.0.2:1/powerapps');
     assert.throws(() => parseSignInOptions({ 'powerapps-url': 'https://x.example' }), SignInUsageError);
