@@ -74,6 +74,15 @@ export function registerRegistrationViews(context: vscode.ExtensionContext, deps
   // changed: the sign-in state also "changes" each time a token is written to the cache.
   let timer: NodeJS.Timeout | undefined;
   let shown: string | null | undefined = null;
+  const nameTenant = (account: NonNullable<Awaited<ReturnType<typeof session.account>>>) =>
+    void session.tenantName(account).then((name) => name !== account.tenantId && auth.nameTenant(account.tenantId, name));
+  // The views load on first use, perhaps after the sign-in they would have followed: name the tenant of the account
+  // already signed in, too.
+  void session.account().then((account) => {
+    if (shown !== null) return;
+    shown = account?.key;
+    if (account) nameTenant(account);
+  });
   context.subscriptions.push(
     auth.onDidChange(() => {
       if (timer) clearTimeout(timer);
@@ -81,7 +90,7 @@ export function registerRegistrationViews(context: vscode.ExtensionContext, deps
         void session.account().then((account) => {
           if (account?.key === shown) return;
           shown = account?.key;
-          if (account) void session.tenantName(account).then((name) => name !== account.tenantId && auth.nameTenant(account.tenantId, name));
+          if (account) nameTenant(account);
           void connectors.refresh();
           void owned.refresh();
         });

@@ -25,12 +25,12 @@ describe('Small things a user notices (issue 17)', function () {
     const document = await vscode.workspace.openTextDocument(lensFile());
     await vscode.window.showTextDocument(document);
     const titles = async () => ((await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', document.uri)) ?? []).map((l) => l.command?.title);
-    assert.deepEqual(await until('the CodeLens', async () => ((await titles()).length ? titles() : undefined)), ['Open setup']);
+    assert.deepEqual(await until('the CodeLens', async () => ((await titles()).length ? titles() : undefined)), ['Open setup', 'Deploy to Power Platform…']);
     // Half-typed: a property name without its value.
     const edit = new vscode.WorkspaceEdit();
     edit.insert(document.uri, document.positionAt(document.getText().indexOf('"scopes"')), '"clientSecret": ');
     assert.ok(await vscode.workspace.applyEdit(edit));
-    assert.deepEqual(await titles(), ['Open setup']);
+    assert.deepEqual(await titles(), ['Open setup', 'Deploy to Power Platform…']);
     const restore = new vscode.WorkspaceEdit();
     restore.replace(document.uri, new vscode.Range(document.positionAt(0), document.positionAt(document.getText().length)), `${ENTRA}\n`);
     assert.ok(await vscode.workspace.applyEdit(restore));

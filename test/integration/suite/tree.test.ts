@@ -154,7 +154,7 @@ describe('Registrations tree (issue 7)', function () {
     assert.ok(!rows.some((r) => r.label.startsWith('Sign in')), 'signed in: no sign-in item');
   });
 
-  it("a connector's children: apps, redirect URIs, consent, secrets, identifier URIs and pre-authorized clients", async () => {
+  it("a connector's children: apps, redirect URIs, consent, secrets, identifier URIs, pre-authorized clients and its deployment", async () => {
     const c = byName('Healthy Invoices');
     const top = await children(api.connectors, (await connectorNode(c.name)).node);
     assert.deepEqual(top.map((s) => [s.label, s.contextValue]), [
@@ -165,6 +165,8 @@ describe('Registrations tree (issue 7)', function () {
       ['Client secrets', 'group.secrets'],
       ['Identifier URIs', 'group.identifierUris'],
       ['Pre-authorized clients', 'group.preAuthorized'],
+      // Not deployed from this folder yet (no settings.json with a connector ID): the node offers Deploy.
+      ['Power Platform', 'deployment.none'],
     ]);
     assert.equal(top[0]!.description, `connector app · ${c.clientId}`);
     const all = await descendants(c.name);
