@@ -152,7 +152,10 @@ export async function runCommand(page: Page, title: string): Promise<void> {
     }
   }
   await input.fill(`>${title}`);
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+  // The command whose label is exactly the title: Playwright's hasText is a case-insensitive substring, and other rows
+  // (a walkthrough step "Entra Connector: Sign in to Microsoft Entra ID") contain "Entra Connector: Sign In" too.
+  const exact = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exact }) }).first();
   await row.waitFor({ timeout: 15_000 });
   await row.click();
 }
