@@ -10,7 +10,7 @@
 import { asUserFailure, UserFailure } from '../errors';
 import { toDirectoryError, type DirectoryError } from '../graph/errors';
 import type { Directory } from '../graph/operations';
-import { createContext, sameTarget, type CloudEndpoints, type SetupContext } from '../setup/context';
+import { createContext, sameTarget, withAllSteps, type CloudEndpoints, type SetupContext } from '../setup/context';
 import { runSetup, type SetupFiles, type StateStore } from '../setup/engine';
 import { undoPlan, undoSetup } from '../setup/summary';
 import { swaggerHost } from '../service/apiTarget';
@@ -188,7 +188,8 @@ export class WizardController {
     // A page the draft has no answer for (added since it was saved) starts from its default.
     this.answers = draft ? { ...defaults, ...draft.answers } : defaults;
     this.answered = draft ? [...draft.answered] : [];
-    this.ctx = await this.host.state.load().catch(() => undefined);
+    const saved = await this.host.state.load().catch(() => undefined);
+    this.ctx = saved ? withAllSteps(saved) : undefined;
     this.account = await this.host.account().catch(() => undefined);
     this.page = draft?.page ?? 'signIn';
     if (!this.account) this.page = 'signIn';
