@@ -57,7 +57,7 @@ export interface CloudEndpoints {
   readonly graphEndpoint: string;
 }
 
-export const STEP_IDS = ['service', 'connector', 'consent', 'secret', 'properties', 'deploy', 'redirect', 'cors'] as const;
+export const STEP_IDS = ['service', 'connector', 'consent', 'secret', 'properties', 'redirect', 'deploy', 'cors'] as const;
 export type StepId = (typeof STEP_IDS)[number];
 
 export type StepState = 'pending' | 'running' | 'done' | 'failed' | 'skipped';

@@ -866,7 +866,7 @@ export async function runSetup(ctx: SetupContext, svc: SetupServices): Promise<R
   return { ok: failures.length === 0, ctx, failures };
 }
 
-const LATER_STEPS: readonly StepId[] = ['service', 'connector', 'consent', 'secret', 'properties', 'deploy', 'redirect'];
+const LATER_STEPS: readonly StepId[] = ['service', 'connector', 'consent', 'secret', 'properties', 'redirect', 'deploy'];
 
 /**
  * Forgets the results of `step` and of the steps that depend on it, so the next run redoes them (the user went
