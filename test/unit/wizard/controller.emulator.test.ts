@@ -57,6 +57,7 @@ const ANSWERS: WebviewMessage[] = [
   { type: 'answer', page: 'consent', value: { consent: 'admin', obo: false } },
   { type: 'answer', page: 'secret', value: { secretDays: 90 } },
   { type: 'answer', page: 'redirect', value: { redirectUrl: '' } },
+  { type: 'answer', page: 'deploy', value: { kind: 'skip' } },
   { type: 'answer', page: 'site', value: { kind: 'skip' } },
 ];
 
@@ -89,7 +90,7 @@ describe('wizard host logic against the emulated tenant', () => {
       await send(c, m);
       pages.push(lastState(vs.posted).page);
     }
-    assert.deepEqual(pages, ['connector', 'consent', 'secret', 'redirect', 'site', 'review']);
+    assert.deepEqual(pages, ['connector', 'consent', 'secret', 'redirect', 'deploy', 'site', 'review']);
     await send(c, { type: 'run' });
     assert.equal(lastState(vs.posted).running, true, 'progress while Graph work runs');
     await c.idle();
@@ -97,7 +98,7 @@ describe('wizard host logic against the emulated tenant', () => {
     assert.equal(v.page, 'summary');
     assert.equal(v.running, false);
     const byId = Object.fromEntries(v.steps.map((s) => [s.id, s.state]));
-    assert.deepEqual(byId, { api: 'done', connector: 'done', consent: 'done', secret: 'done', properties: 'done', redirect: 'pending', site: 'skipped' }, JSON.stringify(v.steps));
+    assert.deepEqual(byId, { api: 'done', connector: 'done', consent: 'done', secret: 'done', properties: 'done', redirect: 'pending', deploy: 'skipped', site: 'skipped' }, JSON.stringify(v.steps));
     assert.ok(v.summary);
     assert.equal(v.summary.objects.filter((o) => o.created).length, 6, JSON.stringify(v.summary.objects));
     assert.ok(v.summary.objects.some((o) => o.link?.startsWith('https://entra.example/#app/')), 'admin center links');
@@ -245,7 +246,7 @@ describe('wizard host logic against the emulated tenant', () => {
     await send(c, { type: 'goTo', page: 'review' }, { type: 'run' });
     await c.idle();
     const v = lastState(vs.posted);
-    assert.ok(v.steps.filter((s) => s.id !== 'redirect' && s.id !== 'site').every((s) => s.state === 'done'), JSON.stringify(v.steps));
+    assert.ok(v.steps.filter((s) => s.id !== 'redirect' && s.id !== 'deploy' && s.id !== 'site').every((s) => s.state === 'done'), JSON.stringify(v.steps));
     assert.equal(c.context?.objects.connectorApp?.appId, appId, 'the same connector app (found by its uniqueName)');
     const n = await counts();
     assert.equal(n.apps, 2);
@@ -365,7 +366,7 @@ describe('wizard host logic against the emulated tenant', () => {
       const dir = connectorCopy();
       const vs = fakeVsCode(ADMIN, dir);
       const c = new WizardController(vs.host, { connectorDir: dir, ...fast });
-      for (const m of ANSWERS.slice(0, 5)) await send(c, m);
+      for (const m of ANSWERS.slice(0, 6)) await send(c, m);
       assert.equal(c.currentPage, 'site');
       assert.deepEqual(lastState(vs.posted).answers.site, { kind: 'skip' }, 'Skip by default');
       assert.deepEqual(vs.armScopesAsked, [], 'no ARM permission asked before “Find sites”');
@@ -442,7 +443,7 @@ describe('wizard host logic against the emulated tenant', () => {
       const vs = fakeVsCode(MAKER, dir);
       const c = new WizardController(vs.host, { connectorDir: dir, ...fast });
       const before = await armSites(ep);
-      for (const m of ANSWERS.slice(0, 5)) await send(c, m);
+      for (const m of ANSWERS.slice(0, 6)) await send(c, m);
       await send(c, { type: 'findSites' });
       const listed = vs.posted[vs.posted.length - 1];
       assert.ok(listed?.type === 'sites' && listed.sites.length === 2, 'a Reader may list the sites');
