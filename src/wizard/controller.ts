@@ -11,7 +11,8 @@ import { asUserFailure, UserFailure } from '../errors';
 import { toDirectoryError, type DirectoryError } from '../graph/errors';
 import type { Directory } from '../graph/operations';
 import { createContext, sameTarget, withAllSteps, type CloudEndpoints, type SetupContext } from '../setup/context';
-import { runSetup, type SetupFiles, type StateStore } from '../setup/engine';
+import { runSetup, type ConnectorDeployer, type SetupFiles, type StateStore } from '../setup/engine';
+import type { SetupDeployer } from '../setup/deployer';
 import { undoPlan, undoSetup } from '../setup/summary';
 import { swaggerHost } from '../service/apiTarget';
 import type { RequestLogEntry } from '../http/policy';
@@ -117,6 +118,11 @@ export interface WizardHost {
   displayPath(path: string): string;
   /** Azure Resource Manager for step 7 (securing the site). Without it the site page can only skip. */
   arm?(): WizardArmAccess;
+  /**
+   * Power Platform for the deploy step (src/setup/deployer.ts over the host's Power Platform sign-in; the client
+   * secret comes from the host's own store, never through the webview). Without it a chosen deployment stays pending.
+   */
+  powerPlatform?(): SetupDeployer;
 }
 
 export interface WizardOptions {
@@ -401,6 +407,13 @@ export class WizardController {
     });
   }
 
+  /** The deploy step's deployer, when the user chose to deploy and the host can reach Power Platform. */
+  private deployService(): { deployer?: ConnectorDeployer } {
+    if (this.answers.deploy.kind !== 'deploy') return {};
+    const pp = this.host.powerPlatform?.();
+    return pp ? { deployer: pp } : {};
+  }
+
   /** Step 7's service for the engine: the chosen site secured through ARM; none when the user skipped it. */
   private siteService(): { service?: ServiceSecurer } {
     const site = this.answers.site;
@@ -486,6 +499,7 @@ export class WizardController {
       const result = await runSetup(ctx, {
         directory: await this.host.directory(),
         ...this.siteService(),
+        ...this.deployService(),
         secrets: { store: (clientId, value) => this.host.secrets.store(clientId, value) },
         state: this.host.state,
         files: this.host.files,

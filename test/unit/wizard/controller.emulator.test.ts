@@ -340,6 +340,69 @@ describe('wizard host logic against the emulated tenant', () => {
     assert.match(v.notice ?? '', /Removed 5 object/);
   });
 
+  it('the Deploy page: the setup deploys the connector to the emulated Power Platform, registers its redirect URL (merged), leaves nothing pending; Run again updates the same connector', async () => {
+    const dir = connectorCopy();
+    const vs = fakeVsCode(ADMIN, dir);
+    const c = new WizardController(vs.host, { connectorDir: dir, ...fast });
+    const answers = ANSWERS.map((m) => (m.type === 'answer' && m.page === 'deploy' ? { ...m, value: { kind: 'deploy', environment: '' } } : m)) as WebviewMessage[];
+    for (const m of answers) await send(c, m);
+    await send(c, { type: 'run' });
+    await c.idle();
+    let v = lastState(vs.posted);
+    const byId = Object.fromEntries(v.steps.map((s) => [s.id, s.state]));
+    assert.deepEqual(byId, { api: 'done', connector: 'done', consent: 'done', secret: 'done', properties: 'done', redirect: 'done', deploy: 'done', site: 'skipped' }, JSON.stringify(v.steps));
+    assert.deepEqual(v.summary?.pending, [], 'nothing pending: no redirect URL to copy and paste');
+    let pp = (await getState(ep)).powerPlatform;
+    assert.equal(pp.connectors.length, 1, 'one connector created');
+    const deployment = c.context?.objects.deployment;
+    assert.ok(deployment?.redirectUrl, 'the redirect URL read back');
+    assert.equal(deployment.environment, `Default-${ep.tenantId}`, 'the default environment');
+    assert.equal(deployment.created, true);
+    assert.equal(pp.connectors[0]?.hasSecret, true, 'deployed with the setup\'s secret');
+    const appId = c.context?.objects.connectorApp?.appId;
+    let app = (await counts()).applications.find((a) => a.appId === appId) as { web?: { redirectUris?: string[] } };
+    assert.deepEqual(app.web?.redirectUris, [deployment.redirectUrl], 'registered on the connector app');
+    assert.equal(c.context?.objects.redirectUri, deployment.redirectUrl);
+    const settings = JSON.parse(readFileSync(join(dir, 'settings.json'), 'utf8'));
+    assert.equal(settings.connectorId, deployment.connectorId, 'remembered in settings.json');
+    // The secret: in the deployment's request body only — not in the webview, the draft, the state, the logs or a file.
+    const secret = vs.secrets.get(appId ?? '') ?? '';
+    assert.ok(secret.length >= 16);
+    assert.ok(!JSON.stringify([vs.posted, [...vs.drafts.values()], await vs.state.load(), vs.logs]).includes(secret));
+    for (const f of ['apiProperties.json', 'settings.json']) assert.ok(!readFileSync(join(dir, f), 'utf8').includes(secret), f);
+
+    // Someone registers another redirect URI meanwhile; Run again updates the same connector and keeps it (merge).
+    const other = 'https://other.example/callback';
+    await vs.host.directory().then(async (d) => d.updateApplication(c.context!.objects.connectorApp!.id, { web: { redirectUris: [deployment.redirectUrl!, other] } }));
+    await send(c, { type: 'run' });
+    await c.idle();
+    v = lastState(vs.posted);
+    assert.equal(v.steps.find((s) => s.id === 'deploy')?.state, 'done', JSON.stringify(v.steps));
+    assert.match(v.steps.find((s) => s.id === 'deploy')?.detail ?? '', /^Updated connector/);
+    assert.deepEqual(v.summary?.pending, []);
+    pp = (await getState(ep)).powerPlatform;
+    assert.equal(pp.connectors.length, 1, 'no second connector');
+    assert.equal(c.context?.objects.deployment?.connectorId, deployment.connectorId);
+    app = (await counts()).applications.find((a) => a.appId === appId) as { web?: { redirectUris?: string[] } };
+    assert.deepEqual(app.web?.redirectUris, [deployment.redirectUrl, other], 'merged, never replaced');
+    const n = await counts();
+    assert.deepEqual([n.apps, n.sps, n.grants, n.passwords], [2, 2, 1, 1], 'no second secret');
+  });
+
+  it('the Deploy page without a Power Platform sign-in in the host: the deploy step waits, saying how to deploy', async () => {
+    const dir = connectorCopy();
+    const vs = fakeVsCode(ADMIN, dir);
+    delete (vs.host as { powerPlatform?: unknown }).powerPlatform;
+    const c = new WizardController(vs.host, { connectorDir: dir, ...fast });
+    for (const m of ANSWERS.map((m) => (m.type === 'answer' && m.page === 'deploy' ? { ...m, value: { kind: 'deploy', environment: '' } } : m)) as WebviewMessage[]) await send(c, m);
+    await send(c, { type: 'run' });
+    await c.idle();
+    const v = lastState(vs.posted);
+    assert.equal(v.steps.find((s) => s.id === 'deploy')?.state, 'pending');
+    assert.ok(v.summary?.pending.some((p) => p.step === 'deploy' && /Deploy Connector to Power Platform/.test(p.detail)));
+    assert.equal((await getState(ep)).powerPlatform.connectors.length, 0);
+  });
+
   it('registers the redirect URL pasted on the summary', async () => {
     const dir = connectorCopy();
     const vs = fakeVsCode(ADMIN, dir);
