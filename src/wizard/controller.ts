@@ -279,6 +279,8 @@ export class WizardController {
         return signedIn && this.page === 'api' ? undefined : 'search belongs to the API page';
       case 'findSites':
         return signedIn && this.page === 'site' ? undefined : 'finding sites belongs to the site page';
+      case 'findEnvironments':
+        return signedIn && this.page === 'deploy' ? undefined : 'finding environments belongs to the deploy page';
       case 'run':
         if (busy) return 'the setup is already running';
         if (!signedIn) return 'not signed in';
@@ -344,6 +346,9 @@ export class WizardController {
         break;
       case 'search':
         await this.search(m.query);
+        return;
+      case 'findEnvironments':
+        await this.findEnvironments();
         return;
       case 'findSites':
         await this.findSites();
@@ -469,6 +474,23 @@ export class WizardController {
       const { code, message, next } = asUserFailure(e)?.error ?? { code: 'Error', message: e instanceof Error ? e.message : String(e), next: 'Retry, or paste the site’s resource ID.' };
       this.host.log('warn', `Wizard: listing the sites failed: ${code} ${message}`);
       this.host.post({ type: 'sites', sites: [], ...(host ? { host } : {}), error: `${message} ${next}` });
+    }
+  }
+
+  /** Lists the Power Platform environments the user may deploy to, the default first (Power Platform signed in to only now). */
+  private async findEnvironments(): Promise<void> {
+    const pp = this.host.powerPlatform?.();
+    if (!pp) {
+      this.host.post({ type: 'environments', environments: [], error: 'This window cannot reach Power Platform. Skip, and deploy later with “Entra Connector: Deploy Connector to Power Platform…”.' });
+      return;
+    }
+    try {
+      const environments = (await pp.environments()).map((e) => ({ name: e.name, displayName: e.displayName, isDefault: e.isDefault }));
+      this.host.post({ type: 'environments', environments, ...(environments.length === 0 ? { error: 'You have no Power Platform environment to deploy to. Ask an administrator for the Environment Maker role in one.' } : {}) });
+    } catch (e) {
+      const { code, message, next } = asUserFailure(e)?.error ?? { code: 'Error', message: e instanceof Error ? e.message : String(e), next: 'Retry, or type the environment’s name.' };
+      this.host.log('warn', `Wizard: listing the Power Platform environments failed: ${code} ${message}`);
+      this.host.post({ type: 'environments', environments: [], error: `${message} ${next}` });
     }
   }
 

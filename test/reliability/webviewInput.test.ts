@@ -59,7 +59,7 @@ function generate(random: () => number, n: number): unknown[] {
     () => ({ type: 'goTo', page: pick([str(6), 7, null, 'signin', 'Review']) }),
     () => ({ type: 'registerRedirect', url: pick(['javascript:alert(1)', 'not a url', 'https://' + big(), 3, null]) }),
     // valid in shape, but out of order on the first page with nothing answered
-    () => pick<unknown>([{ type: 'run' }, { type: 'back' }, { type: 'copySecret' }, { type: 'copyAdminConsentLink' }, { type: 'signIn' }]),
+    () => pick<unknown>([{ type: 'run' }, { type: 'back' }, { type: 'copySecret' }, { type: 'copyAdminConsentLink' }, { type: 'signIn' }, { type: 'findEnvironments' }]),
     () => ({ type: 'goTo', page: pick(['connector', 'consent', 'secret', 'redirect', 'deploy', 'review', 'summary']) }),
     () => ({ type: 'answer', page: 'deploy', value: { kind: 'deploy', environment: '' } }),
     () => pick(ANSWERS.slice(1)),

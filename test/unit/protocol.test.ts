@@ -38,6 +38,7 @@ const VALID: WebviewMessage[] = [
   { type: 'answer', page: 'deploy', value: { kind: 'deploy', environment: '' } },
   { type: 'answer', page: 'deploy', value: { kind: 'deploy', environment: 'Default-c0ffee00-7e57-4a11-9e55-000000c0ffee' } },
   { type: 'findSites' },
+  { type: 'findEnvironments' },
   { type: 'answer', page: 'site', value: { kind: 'skip' } },
   { type: 'answer', page: 'site', value: { kind: 'site', siteId: SITE_ID } },
   { type: 'answer', page: 'site', value: { kind: 'site', siteId: `${SUB}/resourcegroups/Rg_(Prod).eu/providers/microsoft.web/sites/API-1` } },
@@ -85,6 +86,7 @@ describe('wizard protocol', () => {
       [{ type: 'run', payload: 'x'.repeat(LIMITS.messageChars) }, /larger than/],
       // Step 7's site: a Microsoft.Web/sites resource ID and nothing else.
       [{ type: 'findSites', query: 'x' }, /unexpected field/],
+      [{ type: 'findEnvironments', token: 'eyJ' }, /unexpected field/],
       [{ type: 'answer', page: 'site', value: { kind: 'all' } }, /site.kind/],
       [{ type: 'answer', page: 'site', value: { kind: 'skip', siteId: SITE_ID } }, /unexpected field/],
       [{ type: 'answer', page: 'site', value: { kind: 'site' } }, /the site's resource ID must be a string/],

@@ -389,6 +389,45 @@ describe('wizard host logic against the emulated tenant', () => {
     assert.deepEqual([n.apps, n.sps, n.grants, n.passwords], [2, 2, 1, 1], 'no second secret');
   });
 
+  it('“List my environments” belongs to the deploy page: the default environment first; deploying to the named one the admin may use', async () => {
+    const dir = connectorCopy();
+    const vs = fakeVsCode(ADMIN, dir);
+    const c = new WizardController(vs.host, { connectorDir: dir, ...fast });
+    await c.whenReady();
+    assert.equal(await c.receive({ type: 'findEnvironments' }), false, 'not on the first page');
+    assert.match(vs.logs.at(-1) ?? '', /finding environments belongs to the deploy page/);
+    for (const m of ANSWERS.slice(0, 5)) await send(c, m);
+    assert.equal(c.currentPage, 'deploy');
+    await send(c, { type: 'findEnvironments' });
+    const listed = vs.posted.filter((m): m is Extract<HostMessage, { type: 'environments' }> => m.type === 'environments').at(-1);
+    assert.ok(listed && !listed.error, JSON.stringify(listed));
+    assert.deepEqual(listed.environments.map((e) => [e.name, e.isDefault]), [[`Default-${ep.tenantId}`, true], ['7f3c2a10-5b1e-4c2d-9e8f-00000000e2e2', false]]);
+    assert.ok(!JSON.stringify(listed).includes('eyJ'), 'no token in the message');
+    const named = listed.environments[1]!.name;
+    await send(c, { type: 'answer', page: 'deploy', value: { kind: 'deploy', environment: named } }, { type: 'answer', page: 'site', value: { kind: 'skip' } }, { type: 'run' });
+    await c.idle();
+    const v = lastState(vs.posted);
+    assert.equal(v.steps.find((s) => s.id === 'deploy')?.state, 'done', JSON.stringify(v.steps));
+    assert.equal(c.context?.objects.deployment?.environment, named);
+    assert.deepEqual(v.summary?.pending, []);
+  });
+
+  it('an environment the user may not deploy to: the deploy step failed with the cause and a next step; nothing is deployed', async () => {
+    const dir = connectorCopy();
+    const vs = fakeVsCode(ADMIN, dir);
+    const c = new WizardController(vs.host, { connectorDir: dir, ...fast });
+    for (const m of ANSWERS.map((m) => (m.type === 'answer' && m.page === 'deploy' ? { ...m, value: { kind: 'deploy', environment: 'Unknown-env' } } : m)) as WebviewMessage[]) await send(c, m);
+    await send(c, { type: 'run' });
+    await c.idle();
+    const v = lastState(vs.posted);
+    const deploy = v.steps.find((s) => s.id === 'deploy');
+    assert.equal(deploy?.state, 'failed', JSON.stringify(v.steps));
+    assert.match(deploy?.error?.message ?? '', /Unknown-env/);
+    assert.ok((deploy?.error?.next ?? '').length > 10);
+    assert.ok(v.summary?.pending.some((p) => p.step === 'deploy'));
+    assert.equal((await getState(ep)).powerPlatform.connectors.length, 0);
+  });
+
   it('the Deploy page without a Power Platform sign-in in the host: the deploy step waits, saying how to deploy', async () => {
     const dir = connectorCopy();
     const vs = fakeVsCode(ADMIN, dir);
