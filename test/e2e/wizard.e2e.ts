@@ -233,7 +233,7 @@ describe('Secure the service from the guided setup (E2E)', function () {
     await approve();
     await heading(/The API your connector calls/);
     await runCommand(wb.page, 'Notifications: Clear All Notifications');
-    for (const title of [/The API your connector calls/, /The connector app/, /Delegation and consent/, /The client secret/, /The redirect URL/]) {
+    for (const title of [/The API your connector calls/, /The connector app/, /Delegation and consent/, /The client secret/, /The redirect URL/, /Deploy the connector to Power Platform/]) {
       await heading(title);
       await next();
     }
