@@ -128,12 +128,21 @@ export interface WizardViewState {
   readonly consentHint?: string;
 }
 
+/** A Power Platform environment the user may deploy to (for the deploy page's list): names only, never a token. */
+export interface EnvironmentChoice {
+  readonly name: string;
+  readonly displayName: string;
+  readonly isDefault: boolean;
+}
+
 /** Host → webview. */
 export type HostMessage =
   | { readonly type: 'state'; readonly state: WizardViewState }
   | { readonly type: 'searchResults'; readonly query: string; readonly results: readonly SearchResult[]; readonly error?: string }
   /** The answer to `findSites`: the sites serving the swagger host first; `error` says why the list is empty. */
-  | { readonly type: 'sites'; readonly sites: readonly SiteChoice[]; readonly host?: string; readonly error?: string };
+  | { readonly type: 'sites'; readonly sites: readonly SiteChoice[]; readonly host?: string; readonly error?: string }
+  /** The answer to `findEnvironments`: the default environment first; `error` says why the list is empty. */
+  | { readonly type: 'environments'; readonly environments: readonly EnvironmentChoice[]; readonly error?: string };
 
 /** An answer to one step's page, typed by the step. */
 export type AnswerMessage = { readonly [K in AnswerStepId]: { readonly type: 'answer'; readonly page: K; readonly value: Answers[K] } }[AnswerStepId];
@@ -148,6 +157,8 @@ export type WebviewMessage =
   | { readonly type: 'search'; readonly query: string }
   /** List the web and function apps the user can see through ARM (the ARM permission is asked for only now). */
   | { readonly type: 'findSites' }
+  /** List the Power Platform environments the user may deploy to (Power Platform is signed in to only now). */
+  | { readonly type: 'findEnvironments' }
   | { readonly type: 'run' }
   | { readonly type: 'copySecret' }
   | { readonly type: 'copyAdminConsentLink' }
@@ -172,7 +183,7 @@ export function answerMessage<K extends AnswerStepId>(page: K, value: Answers[K]
   return { type: 'answer', page, value } as AnswerMessage;
 }
 
-const BARE = ['ready', 'signIn', 'back', 'run', 'copySecret', 'copyAdminConsentLink', 'undo', 'findSites'] as const;
+const BARE = ['ready', 'signIn', 'back', 'run', 'copySecret', 'copyAdminConsentLink', 'undo', 'findSites', 'findEnvironments'] as const;
 
 /** Returns the message if it is a well-formed webview message, or a reason why it is not. */
 export function parseWebviewMessage(value: unknown): Parsed<WebviewMessage> {

@@ -23,6 +23,7 @@ import type { PageContext } from './pages/page';
 import { renderReview } from './pages/review';
 import { renderSignIn } from './pages/signIn';
 import { showSites } from './pages/site';
+import { showEnvironments } from './pages/deploy';
 import { renderSummary } from './pages/summary';
 
 // The first-paint timeline `npm run bench` reads (bench/vscode.ts): the imports above have defined the elements.
@@ -132,6 +133,7 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
   if (message.type === 'state') render(message.state);
   else if (message.type === 'searchResults') showSearchResults(message);
   else if (message.type === 'sites') showSites(message, view?.page === 'site');
+  else if (message.type === 'environments') showEnvironments(message, view?.page === 'deploy');
 });
 
 const initial = document.getElementById('initial-state')?.textContent;

@@ -284,6 +284,8 @@ export async function runSetupCommand(argv: readonly string[], io: CliIo): Promi
             }
           : { unavailable: 'No client secret was created: its value would have been lost. Run again with --deploy (it goes to the deployed connector), --print-secret (shown once) or --secret-file <file> (written with mode 0600) to receive it.' },
       onProgress: (step, status) => {
+        // With --deploy the CLI deploys right after this run (below): the engine's own deploy step is not used here.
+        if (p.deploy && step === 'deploy') return;
         if (!p.json && status.state !== 'running') say(`${status.state.padEnd(7)} ${step}${status.detail ? `: ${status.detail}` : ''}`);
       },
     });

@@ -47,6 +47,8 @@ export interface SetupChoices {
   readonly obo: boolean;
   /** The connector's per-connector redirect URL, once known. */
   readonly redirectUrl?: string;
+  /** Deploy the connector to Power Platform (environment name; absent: settings.json's, else the default). Absent: not deployed by the setup. */
+  readonly deploy?: { readonly environment?: string };
 }
 
 export interface CloudEndpoints {
@@ -55,7 +57,7 @@ export interface CloudEndpoints {
   readonly graphEndpoint: string;
 }
 
-export const STEP_IDS = ['service', 'connector', 'consent', 'secret', 'properties', 'redirect', 'cors'] as const;
+export const STEP_IDS = ['service', 'connector', 'consent', 'secret', 'properties', 'redirect', 'deploy', 'cors'] as const;
 export type StepId = (typeof STEP_IDS)[number];
 
 export type StepState = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
@@ -93,6 +95,8 @@ export interface SetupObjects {
   oboPreauthorized?: boolean;
   /** Redirect URI registered on the connector app. */
   redirectUri?: string;
+  /** The connector deployed to Power Platform by the deploy step (no secret). */
+  deployment?: { connectorId: string; environment: string; redirectUrl?: string; created: boolean };
   /** Set when the user may not grant: the link an administrator opens. */
   adminConsentUrl?: string;
 }
@@ -165,6 +169,12 @@ export interface NewContextOptions {
   readonly tenantId: string;
   readonly choices: SetupChoices;
   readonly runId?: string;
+}
+
+/** A context saved before a step existed (e.g. `deploy`) gets that step as pending. */
+export function withAllSteps<T extends Pick<SetupContext, 'steps'>>(ctx: T): T {
+  for (const id of STEP_IDS) ctx.steps[id] ??= { state: 'pending' };
+  return ctx;
 }
 
 export function createContext(options: NewContextOptions): SetupContext {

@@ -15,6 +15,7 @@ import {
   setupMarker,
   stableGuid,
   STEP_IDS,
+  withAllSteps,
   type SetupContext,
   type StepId,
   type StepStatus,
@@ -23,10 +24,21 @@ import { apiPropertiesChange, swaggerChange, type FileChange, type TokenSettings
 import type { ServiceSecurer } from '../service/setupStep';
 import { tokenVersionOf } from '../service/easyAuth';
 import { appAdminConsentUrl, isCloudName, knownCloud, type Cloud } from '../cloud/clouds';
+import type { DeployResult } from '../powerplatform/deploy';
+import { registerDeployedRedirect } from '../powerplatform/redirect';
 
 /** Where the client secret goes: VS Code SecretStorage (`entraConnector.secret.<clientId>`) or the CLI's memory. */
 export interface SecretSink {
   store(clientId: string, value: string): Promise<void>;
+}
+
+/**
+ * Deploys the connector folder to Power Platform (src/powerplatform `deployConnector`, signed in as the user). The
+ * host closes over the Power Platform client and hands the connector app's client secret from its own store
+ * (SecretStorage / the CLI's memory) to the request body: it never passes through here, the context or a webview.
+ */
+export interface ConnectorDeployer {
+  deploy(input: { readonly connectorDir: string; readonly clientId: string; readonly environment?: string }): Promise<DeployResult>;
 }
 
 /** Saved context: workspaceState in the extension, a JSON file for the CLI. Never holds a secret. */
@@ -62,6 +74,8 @@ export interface SetupServices {
   readonly taskRetries?: number;
   /** Step 7: secures the API's App Service / Function App (src/service `serviceSecurer`); absent → the step is skipped. */
   readonly service?: ServiceSecurer;
+  /** The deploy step's deployer; absent while the choices ask for a deployment → the step stays pending with why. */
+  readonly deployer?: ConnectorDeployer;
   /**
    * An app already holds this setup's uniqueName but does not carry its marker: it was not made by this setup. Shown
    * with its name, owners and appId; `true` uses it as an existing app (never deleted by Undo). Absent or `false`:
@@ -80,7 +94,7 @@ export interface UnmarkedApp {
   readonly owners: readonly string[];
 }
 
-type TaskId = 'apiApp' | 'apiPatch' | 'apiSp' | 'connectorApp' | 'oboConnector' | 'connectorSp' | 'password' | 'grant' | 'properties' | 'redirect' | 'cors';
+type TaskId = 'apiApp' | 'apiPatch' | 'apiSp' | 'connectorApp' | 'oboConnector' | 'connectorSp' | 'password' | 'grant' | 'properties' | 'deploy' | 'redirect' | 'cors';
 
 /** What a task reports: done, or still pending on the user / an administrator (with the reason). */
 type TaskOutcome = { state: 'done'; detail?: string } | { state: 'pending'; detail: string } | { state: 'skipped'; detail: string };
@@ -591,12 +605,36 @@ const TASKS: readonly Task[] = [
     },
   },
   {
+    // Deploys the connector (create or update: settings.json remembers it), reads back its redirect URL and
+    // registers it on the connector app (merge, never replace; a move from the legacy shared URL adds before removing).
+    id: 'deploy',
+    step: 'deploy',
+    deps: ['properties', 'password'],
+    needed: () => true,
+    async run(ctx, { svc, dir }) {
+      const wanted = ctx.choices.deploy;
+      if (!wanted) return { state: 'skipped', detail: 'Not deployed by the setup: run "Entra Connector: Deploy Connector to Power Platform…" (or `entra-connector deploy`) when ready.' };
+      if (!svc.deployer) return { state: 'pending', detail: 'Power Platform cannot be reached from here: deploy with "Entra Connector: Deploy Connector to Power Platform…" or `entra-connector deploy`.' };
+      const app = ctx.objects.connectorApp as NonNullable<SetupContext['objects']['connectorApp']>;
+      const result = await svc.deployer.deploy({ connectorDir: ctx.connectorDir, clientId: app.appId, ...(wanted.environment ? { environment: wanted.environment } : {}) });
+      const created = ctx.objects.deployment?.connectorId === result.connectorId ? ctx.objects.deployment.created : result.created;
+      ctx.objects.deployment = { connectorId: result.connectorId, environment: result.environment, created, ...(result.redirectUrl ? { redirectUrl: result.redirectUrl } : {}) };
+      const where = `${result.created ? 'Created' : 'Updated'} connector ${result.connectorId} in ${result.environmentDisplayName ?? result.environment}`;
+      const registered = await registerDeployedRedirect(dir, app.appId, result);
+      if (!registered) return { state: 'pending', detail: `${where}, but Power Platform did not report its redirect URL: paste it on the redirect page (the connector's Security tab shows it).` };
+      ctx.objects.redirectUri = registered.redirectUrl;
+      return { state: 'done', detail: `${where}; its redirect URL ${registered.redirectUrl} is ${registered.added ? 'now' : 'already'} registered on the connector app${registered.removed ? ` (the shared URL ${registered.removed} removed)` : ''}.` };
+    },
+  },
+  {
     id: 'redirect',
     step: 'redirect',
-    deps: ['connectorApp'],
+    deps: ['connectorApp', 'deploy'],
     needed: (ctx) => ctx.objects.redirectUri !== ctx.choices.redirectUrl || !ctx.choices.redirectUrl,
     async run(ctx, { dir }) {
       const url = ctx.choices.redirectUrl;
+      const deployed = ctx.objects.deployment?.redirectUrl;
+      if (!url && deployed && ctx.objects.redirectUri === deployed) return { state: 'done', detail: `The deployed connector's redirect URL ${deployed} is registered.` };
       if (!url) {
         return {
           state: 'pending',
@@ -745,6 +783,7 @@ export async function runSetup(ctx: SetupContext, svc: SetupServices): Promise<R
   const save = () => (saving = saving.then(() => svc.state.save(ctx)));
   const env: TaskEnv = { svc, dir: svc.directory, checkpoint: save, now, early: new Map(), fresh: new Set() };
   // A run that was killed mid-step left it "running": it is pending until this run gets to it.
+  withAllSteps(ctx);
   for (const step of STEP_IDS) if (ctx.steps[step].state === 'running') ctx.steps[step] = { state: 'pending' };
   if (Object.keys(ctx.objects).length > 0) {
     try {
@@ -835,7 +874,7 @@ export async function runSetup(ctx: SetupContext, svc: SetupServices): Promise<R
   return { ok: failures.length === 0, ctx, failures };
 }
 
-const LATER_STEPS: readonly StepId[] = ['service', 'connector', 'consent', 'secret', 'properties', 'redirect'];
+const LATER_STEPS: readonly StepId[] = ['service', 'connector', 'consent', 'secret', 'properties', 'redirect', 'deploy'];
 
 /**
  * Forgets the results of `step` and of the steps that depend on it, so the next run redoes them (the user went

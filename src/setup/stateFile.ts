@@ -5,7 +5,7 @@
 import { link, mkdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { CONTEXT_VERSION, STEP_IDS, connectorName, legacyUniqueNamesFor, uniqueNamesFor, type SetupContext } from './context';
+import { CONTEXT_VERSION, STEP_IDS, connectorName, legacyUniqueNamesFor, uniqueNamesFor, withAllSteps, type SetupContext } from './context';
 import { isValidTenant } from '../auth/settings';
 import { UserFailure } from '../errors';
 import type { StateStore } from './engine';
@@ -56,7 +56,7 @@ export function stateProblem(value: unknown): string | undefined {
   const derived = [uniqueNamesFor(folder, value.tenantId, value.runId), legacyUniqueNamesFor(folder, value.tenantId)];
   if (!isObject(names) || !derived.some((d) => names.api === d.api && names.client === d.client)) return 'its uniqueNames are not the ones this tool derives for that folder, tenant and setup';
   if (!isObject(value.objects) || !isObject(value.intents) || !isObject(value.steps)) return 'objects, intents or steps are missing';
-  if (!STEP_IDS.every((id) => isObject((value.steps as Json)[id]))) return 'a step is missing';
+  if (!STEP_IDS.every((id) => id === 'deploy' || isObject((value.steps as Json)[id]))) return 'a step is missing';
   const o = value.objects;
   const microsoft = (value.choices.service as Json).kind === 'microsoft';
   const ids: Array<[string, unknown, RegExp]> = [];
@@ -98,7 +98,7 @@ export class JsonFileStateStore implements StateStore {
     if (isObject(parsed) && parsed.version !== CONTEXT_VERSION) return undefined;
     const problem = stateProblem(parsed);
     if (problem) throw stateFileError(this.path, problem);
-    return parsed as unknown as SetupContext;
+    return withAllSteps(parsed as unknown as SetupContext);
   }
 
   async save(ctx: SetupContext): Promise<void> {
@@ -140,7 +140,7 @@ export class MemoryStateStore implements StateStore {
   private saved: string | undefined;
   saves = 0;
   async load(): Promise<SetupContext | undefined> {
-    return this.saved ? (JSON.parse(this.saved) as SetupContext) : undefined;
+    return this.saved ? withAllSteps(JSON.parse(this.saved) as SetupContext) : undefined;
   }
   async save(ctx: SetupContext): Promise<void> {
     assertNoSecret(ctx);

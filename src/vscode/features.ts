@@ -5,7 +5,7 @@ import type { TreeNode } from './tree/nodes';
 import { registerCommands } from './commands';
 import { ConnectorsTreeProvider } from './tree/connectorsTree';
 import { registerRegistrationViews } from './tree';
-import { registerWizard } from './wizard/panel';
+import { registerWizard, setWizardPowerPlatform } from './wizard/panel';
 import { registerServiceCommands } from './service';
 import { registerDiagnostics } from './diagnostics';
 import { registerPowerPlatform, type PowerPlatformSignIn } from './powerplatform';
@@ -46,6 +46,8 @@ export function registerFeatures(context: vscode.ExtensionContext, deps: Feature
   // The registrations tree: connectors' app registrations, the user's own apps, and their actions.
   registerRegistrationViews(context, { log, auth, connectors, ownedView: deps.appRegistrations });
   // Deploy to Power Platform, Test Connection, the Connectors view's deployment node (issue 15).
-  powerPlatform = registerPowerPlatform(context, { log, auth, connectors });
+  const pp = registerPowerPlatform(context, { log, auth, connectors });
+  powerPlatform = pp;
+  setWizardPowerPlatform(pp.setupDeployer);
   deps.connectors.attachConnectors(connectors);
 }

@@ -10,8 +10,9 @@
 import { asUserFailure, UserFailure } from '../errors';
 import { toDirectoryError, type DirectoryError } from '../graph/errors';
 import type { Directory } from '../graph/operations';
-import { createContext, sameTarget, type CloudEndpoints, type SetupContext } from '../setup/context';
-import { runSetup, type SetupFiles, type StateStore } from '../setup/engine';
+import { createContext, sameTarget, withAllSteps, type CloudEndpoints, type SetupContext } from '../setup/context';
+import { runSetup, type ConnectorDeployer, type SetupFiles, type StateStore } from '../setup/engine';
+import type { SetupDeployer } from '../setup/deployer';
 import { undoPlan, undoSetup } from '../setup/summary';
 import { swaggerHost } from '../service/apiTarget';
 import type { RequestLogEntry } from '../http/policy';
@@ -123,6 +124,11 @@ export interface WizardHost {
   displayPath(path: string): string;
   /** Azure Resource Manager for step 7 (securing the site). Without it the site page can only skip. */
   arm?(): WizardArmAccess;
+  /**
+   * Power Platform for the deploy step (src/setup/deployer.ts over the host's Power Platform sign-in; the client
+   * secret comes from the host's own store, never through the webview). Without it a chosen deployment stays pending.
+   */
+  powerPlatform?(): SetupDeployer;
 }
 
 export interface WizardOptions {
@@ -194,7 +200,8 @@ export class WizardController {
     // A page the draft has no answer for (added since it was saved) starts from its default.
     this.answers = draft ? { ...defaults, ...draft.answers } : defaults;
     this.answered = draft ? [...draft.answered] : [];
-    this.ctx = await this.host.state.load().catch(() => undefined);
+    const saved = await this.host.state.load().catch(() => undefined);
+    this.ctx = saved ? withAllSteps(saved) : undefined;
     this.account = await this.host.account().catch(() => undefined);
     this.page = draft?.page ?? 'signIn';
     if (!this.account) this.page = 'signIn';
@@ -278,6 +285,8 @@ export class WizardController {
         return signedIn && this.page === 'api' ? undefined : 'search belongs to the API page';
       case 'findSites':
         return signedIn && this.page === 'site' ? undefined : 'finding sites belongs to the site page';
+      case 'findEnvironments':
+        return signedIn && this.page === 'deploy' ? undefined : 'finding environments belongs to the deploy page';
       case 'run':
         if (busy) return 'the setup is already running';
         if (!signedIn) return 'not signed in';
@@ -344,6 +353,9 @@ export class WizardController {
       case 'search':
         await this.search(m.query);
         return;
+      case 'findEnvironments':
+        await this.findEnvironments();
+        return;
       case 'findSites':
         await this.findSites();
         return;
@@ -404,6 +416,13 @@ export class WizardController {
       ...(access.retry ? { retry: access.retry } : {}),
       ...(this.options.sleep ? { sleep: this.options.sleep } : {}),
     });
+  }
+
+  /** The deploy step's deployer, when the user chose to deploy and the host can reach Power Platform. */
+  private deployService(): { deployer?: ConnectorDeployer } {
+    if (this.answers.deploy.kind !== 'deploy') return {};
+    const pp = this.host.powerPlatform?.();
+    return pp ? { deployer: pp } : {};
   }
 
   /** Step 7's service for the engine: the chosen site secured through ARM; none when the user skipped it. */
@@ -468,6 +487,23 @@ export class WizardController {
     }
   }
 
+  /** Lists the Power Platform environments the user may deploy to, the default first (Power Platform signed in to only now). */
+  private async findEnvironments(): Promise<void> {
+    const pp = this.host.powerPlatform?.();
+    if (!pp) {
+      this.host.post({ type: 'environments', environments: [], error: 'This window cannot reach Power Platform. Skip, and deploy later with “Entra Connector: Deploy Connector to Power Platform…”.' });
+      return;
+    }
+    try {
+      const environments = (await pp.environments()).map((e) => ({ name: e.name, displayName: e.displayName, isDefault: e.isDefault }));
+      this.host.post({ type: 'environments', environments, ...(environments.length === 0 ? { error: 'You have no Power Platform environment to deploy to. Ask an administrator for the Environment Maker role in one.' } : {}) });
+    } catch (e) {
+      const { code, message, next } = asUserFailure(e)?.error ?? { code: 'Error', message: e instanceof Error ? e.message : String(e), next: 'Retry, or type the environment’s name.' };
+      this.host.log('warn', `Wizard: listing the Power Platform environments failed: ${code} ${message}`);
+      this.host.post({ type: 'environments', environments: [], error: `${message} ${next}` });
+    }
+  }
+
   /** Builds or updates the context from the answers, then runs the engine in the background. */
   private startRun(): void {
     const account = this.account as WizardAccount;
@@ -495,6 +531,7 @@ export class WizardController {
       const result = await runSetup(ctx, {
         directory: await this.host.directory(),
         ...this.siteService(),
+        ...this.deployService(),
         secrets: { store: (clientId, value) => this.host.secrets.store(clientId, value) },
         state: this.host.state,
         files: this.host.files,

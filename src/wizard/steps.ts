@@ -39,6 +39,12 @@ export interface RedirectPageAnswer {
   readonly redirectUrl: string;
 }
 
+/**
+ * Deploy the connector to Power Platform as the setup's last directory step, or not. `environment` is an
+ * environment's name as the Power Platform API lists it; empty: the one settings.json remembers, else the default.
+ */
+export type DeployAnswer = { readonly kind: 'skip' } | { readonly kind: 'deploy'; readonly environment: string };
+
 /** Secure the API's App Service / Function App through ARM, or not. Only the site's resource ID is kept. */
 export type SiteAnswer = { readonly kind: 'skip' } | { readonly kind: 'site'; readonly siteId: string };
 
@@ -160,6 +166,21 @@ function parseRedirect(value: unknown): RedirectPageAnswer {
   return { redirectUrl: checkUrl(v.redirectUrl, 'the redirect URL') };
 }
 
+/** A Power Platform environment's name (`Default-{tenant}`, a GUID): letters, digits, `._-`. */
+export const ENVIRONMENT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+function parseDeploy(value: unknown): DeployAnswer {
+  const v = record(value, 'deploy');
+  const kind = oneOf(v.kind, ['skip', 'deploy'] as const, 'deploy.kind');
+  if (kind === 'skip') {
+    only(v, ['kind'], 'deploy');
+    return { kind };
+  }
+  only(v, ['kind', 'environment'], 'deploy');
+  if (v.environment === '') return { kind, environment: '' };
+  return { kind, environment: text(v.environment, 'the environment', LIMITS.environment, ENVIRONMENT_NAME_PATTERN) };
+}
+
 function parseSite(value: unknown): SiteAnswer {
   const v = record(value, 'site');
   const kind = oneOf(v.kind, ['skip', 'site'] as const, 'site.kind');
@@ -273,6 +294,21 @@ export const STEPS = [
       describe: (a: RedirectPageAnswer) => ['Redirect URL', a.redirectUrl || 'later'],
     },
     toChoices: (a) => (a.redirectUrl ? { redirectUrl: a.redirectUrl } : {}),
+  }),
+  answerStep({
+    id: 'deploy',
+    title: 'Deploy to Power Platform',
+    engineStep: 'deploy',
+    // Deploying is create-or-update (settings.json remembers the connector): reconciled by its task on every run.
+    resets: never,
+    prompt: {
+      title: 'Deploy the connector to Power Platform',
+      required: false,
+      defaults: (): DeployAnswer => ({ kind: 'skip' }),
+      parse: parseDeploy,
+      describe: (a: DeployAnswer) => ['Deploy', a.kind === 'skip' ? 'Skip' : `To ${a.environment || 'the default environment'}`],
+    },
+    toChoices: (a) => (a.kind === 'deploy' ? { deploy: a.environment ? { environment: a.environment } : {} } : {}),
   }),
   answerStep({
     id: 'site',

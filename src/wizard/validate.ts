@@ -16,6 +16,8 @@ export const LIMITS = {
   secretDaysMax: 730,
   /** A site's resource ID. */
   siteId: 400,
+  /** A Power Platform environment's name. */
+  environment: 100,
 } as const;
 
 export const GUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

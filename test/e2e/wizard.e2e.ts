@@ -99,15 +99,21 @@ describe('Secure a Custom Connector (E2E)', function () {
     await heading(/The redirect URL/);
     await shot('redirect');
     await next();
-    // 6. Securing the App Service / Function App (step 7): optional, "Skip" by default, so Next goes on.
+    // 6. Deploy to Power Platform: optional, "Skip" by default, so Next goes on.
+    await heading(/Deploy the connector to Power Platform/);
+    assert.equal(await view().locator('vscode-radio#deployKind-skip').evaluate((e) => (e as HTMLInputElement).checked), true, 'Skip is the default');
+    await shot('deploy');
+    await next();
+    // 7. Securing the App Service / Function App: optional, "Skip" by default, so Next goes on.
     await heading(/Secure the service/);
     assert.equal(await view().locator('vscode-radio#siteKind-skip').evaluate((e) => (e as HTMLInputElement).checked), true, 'Skip is the default');
     await shot('site');
     await next();
-    // 7. Review and run.
+    // 8. Review and run.
     await heading(/Review and run/);
     const review = await view().locator('dl.review').innerText();
     assert.match(review, /90 days/);
+    assert.match(review, /Deploy\s+Skip/);
     assert.match(review, /Secure the service\s+Skip/);
     await shot('review');
     await view().locator('vscode-button#run').click();
@@ -227,7 +233,7 @@ describe('Secure the service from the guided setup (E2E)', function () {
     await approve();
     await heading(/The API your connector calls/);
     await runCommand(wb.page, 'Notifications: Clear All Notifications');
-    for (const title of [/The API your connector calls/, /The connector app/, /Delegation and consent/, /The client secret/, /The redirect URL/]) {
+    for (const title of [/The API your connector calls/, /The connector app/, /Delegation and consent/, /The client secret/, /The redirect URL/, /Deploy the connector to Power Platform/]) {
       await heading(title);
       await next();
     }

@@ -54,12 +54,14 @@ function generate(random: () => number, n: number): unknown[] {
     () => ({ type: 'answer', page: 'api', value: { ...VALID_SERVICE, scope: pick(['has space', 'x'.repeat(101), '', '-lead', 'a/b', 7]) } }),
     () => ({ type: 'answer', page: 'api', value: { ...VALID_SERVICE, audience: pick(['everyone', '', null, 3]), identifierUri: pick(['http://x', 5, null, 'custom']) } }),
     () => ({ type: 'answer', page: 'api', value: { kind: 'existing', appId: pick(['nope', '', '00000000-0000-0000-0000-00000000000g', 123, big()]) } }),
+    () => ({ type: 'answer', page: 'deploy', value: pick([null, 'deploy', [], { kind: 'all' }, { kind: 'skip', environment: 'x' }, { kind: 'deploy' }, { kind: 'deploy', environment: pick([big(), 'a b', "x' or 1 eq 1", '../../x', 'nul\u0000', 5, null]) }, { kind: 'deploy', environment: '', clientSecret: 'leak' }]) }),
     () => ({ type: 'search', query: pick(['A'.repeat(pick([201, 9_000, 100_000])), 5, null, ['x'], { q: 1 }]) }),
     () => ({ type: 'goTo', page: pick([str(6), 7, null, 'signin', 'Review']) }),
     () => ({ type: 'registerRedirect', url: pick(['javascript:alert(1)', 'not a url', 'https://' + big(), 3, null]) }),
     // valid in shape, but out of order on the first page with nothing answered
-    () => pick<unknown>([{ type: 'run' }, { type: 'back' }, { type: 'copySecret' }, { type: 'copyAdminConsentLink' }, { type: 'signIn' }]),
-    () => ({ type: 'goTo', page: pick(['connector', 'consent', 'secret', 'redirect', 'review', 'summary']) }),
+    () => pick<unknown>([{ type: 'run' }, { type: 'back' }, { type: 'copySecret' }, { type: 'copyAdminConsentLink' }, { type: 'signIn' }, { type: 'findEnvironments' }]),
+    () => ({ type: 'goTo', page: pick(['connector', 'consent', 'secret', 'redirect', 'deploy', 'review', 'summary']) }),
+    () => ({ type: 'answer', page: 'deploy', value: { kind: 'deploy', environment: '' } }),
     () => pick(ANSWERS.slice(1)),
     () => ({ type: 'registerRedirect', url: 'https://global.consent.azure-apim.net/redirect/invoices-0123456789abcdef' }),
   ];

@@ -8,6 +8,10 @@ import { nodeFiles } from '../../src/setup/nodeFiles';
 import { MemoryStateStore } from '../../src/setup/stateFile';
 import type { WizardDraft, WizardHost } from '../../src/wizard/controller';
 import { ADMIN, directoryFor } from './tenant';
+import { diskConnectorFiles } from '../../src/cli/deploy';
+import { AZURE_CLI_CLIENT_ID, POWER_APPS_SCOPE, PowerPlatformClient } from '../../src/powerplatform/client';
+import { objectIdOf } from '../../src/powerplatform/deploy';
+import { setupDeployer } from '../../src/setup/deployer';
 
 /**
  * A WizardHost in plain Node, signed in (or not) as one of the emulated tenant's users: memory stores shared across
@@ -65,6 +69,17 @@ export function fakeWizardHost(ep: Endpoints, dir: string, options: { user?: str
     },
     adminCenterLink: (appId) => `https://entra.example/#app/${appId}`,
     displayPath: (p) => relative(join(dir, '..'), p) || '.',
+    // Power Platform as the user, through the Azure CLI client (paconn's); the secret from the secret map only.
+    powerPlatform: () => {
+      const token = () => adminToken(ep, user, [POWER_APPS_SCOPE], AZURE_CLI_CLIENT_ID);
+      return setupDeployer({
+        client: new PowerPlatformClient({ powerAppsEndpoint: ep.powerAppsEndpoint, flowEndpoint: ep.flowEndpoint, powerAppsToken: token }),
+        objectId: async () => objectIdOf(await token()),
+        files: diskConnectorFiles,
+        secret: async (clientId) => secrets.get(clientId),
+        onProgress: (line) => void logs.push(`info Deploy: ${line}`),
+      });
+    },
     arm: () => ({
       armEndpoint: ep.armEndpoint,
       getAccessToken: async (scopes) => {

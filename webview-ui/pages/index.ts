@@ -4,6 +4,7 @@ import type { AnswerStepId } from '../../src/protocol';
 import { renderApi } from './api';
 import { renderConnector } from './connector';
 import { renderConsent } from './consent';
+import { renderDeploy } from './deploy';
 import type { PageRenderer } from './page';
 import { renderRedirect } from './redirect';
 import { renderSecret } from './secret';
@@ -15,5 +16,6 @@ export const PAGE_RENDERERS: { readonly [K in AnswerStepId]: PageRenderer<K> } =
   consent: renderConsent,
   secret: renderSecret,
   redirect: renderRedirect,
+  deploy: renderDeploy,
   site: renderSite,
 };

@@ -18,6 +18,7 @@ import { isRedirectRegistered, registerDeployedRedirect } from '../../powerplatf
 import { readSettings, SETTINGS_FILE } from '../../powerplatform/settings';
 import { secretStoreFrom } from '../auth/secretStorage';
 import { RegistrationsSession } from '../session';
+import { setupDeployer, type SetupDeployer } from '../../setup/deployer';
 
 export const DEPLOY_COMMAND = 'entraConnector.deployConnector';
 export const TEST_CONNECTION_COMMAND = 'entraConnector.testConnection';
@@ -153,10 +154,16 @@ export interface PowerPlatformSignIn {
   signIn(method: 'browser' | 'deviceCode'): Promise<string>;
 }
 
+/** What the feature gives the rest of the extension: the sign-in, and the guided setup's deployer. */
+export interface PowerPlatformFeature extends PowerPlatformSignIn {
+  /** The guided setup's deploy step: this sign-in, the workspace files, the secret from SecretStorage. */
+  setupDeployer(): SetupDeployer;
+}
+
 /** What a caller may pass to the commands: the folder (or a file in it, or a Connectors view node), and the environment. */
 export type PowerPlatformCommandArg = vscode.Uri | TreeNode | { readonly folder: vscode.Uri; readonly environment?: string };
 
-export function registerPowerPlatform(context: vscode.ExtensionContext, deps: PowerPlatformDeps): PowerPlatformSignIn {
+export function registerPowerPlatform(context: vscode.ExtensionContext, deps: PowerPlatformDeps): PowerPlatformFeature {
   const ppAuth = new PowerPlatformAuth(context, deps);
   context.subscriptions.push(ppAuth);
   const fromSettings = new Map<string, DeploymentInfo | null>();
@@ -344,7 +351,17 @@ export function registerPowerPlatform(context: vscode.ExtensionContext, deps: Po
       await vscode.env.openExternal(vscode.Uri.parse(`${portal}/environments/${encodeURIComponent(settings.environment)}/customconnectors`));
     }),
   );
-  return { signIn: (method) => ppAuth.signIn(method) };
+  return {
+    signIn: (method) => ppAuth.signIn(method),
+    setupDeployer: () =>
+      setupDeployer({
+        client: client(),
+        objectId: async () => objectIdOf(await ppAuth.token(powerPlatformOf(deps.auth.settings().cloud).powerAppsScope)),
+        files: workspaceFiles,
+        secret: async (clientId) => context.secrets.get(secretStorageKey(clientId)),
+        onProgress: (line) => deps.log.info(`Deploy (guided setup): ${line}`),
+      }),
+  };
 }
 
 /** The connector folder a command is for: the argument (folder, a file in it, a Connectors view node), else a pick. */

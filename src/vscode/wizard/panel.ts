@@ -7,6 +7,7 @@ import type { Auth } from '../auth';
 import type { WizardController, WizardDraft, WizardHost } from '../../wizard/controller';
 import type { SetupContext } from '../../setup/context';
 import type { FileChange } from '../../setup/properties';
+import type { SetupDeployer } from '../../setup/deployer';
 import type { HostMessage } from '../../protocol';
 import type { Directory } from '../../graph/operations';
 import { secretStorageKey } from '../../connector/secrets';
@@ -31,6 +32,12 @@ const stateKey = (dir: string) => `entraConnector.setup.${dir}`;
 interface WizardDeps {
   readonly auth: Auth;
   readonly log: vscode.LogOutputChannel;
+}
+
+/** The deploy step's Power Platform (src/vscode/powerplatform's sign-in), set once that feature is registered. */
+let powerPlatform: (() => SetupDeployer) | undefined;
+export function setWizardPowerPlatform(deployer: () => SetupDeployer): void {
+  powerPlatform = deployer;
 }
 let deps: WizardDeps | undefined;
 const previews = new PreviewTexts();
@@ -212,6 +219,8 @@ export class WizardPanel {
         log: (e) => logRequest(log, 'ARM', e),
       }),
       displayPath: (p) => vscode.workspace.asRelativePath(p, false),
+      // The deploy step: Power Platform signed in through the Azure CLI client; the secret from SecretStorage.
+      ...(powerPlatform ? { powerPlatform } : {}),
     };
   }
 

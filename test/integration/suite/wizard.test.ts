@@ -135,7 +135,7 @@ describe('The guided setup in the extension host', function () {
     await handle.controller.idle();
     const view = await handle.controller.view();
     const states = Object.fromEntries(view.steps.map((s) => [s.id, s.state]));
-    assert.deepEqual(states, { api: 'done', connector: 'done', consent: 'done', secret: 'done', properties: 'done', redirect: 'pending', site: 'skipped' }, JSON.stringify(view.steps));
+    assert.deepEqual(states, { api: 'done', connector: 'done', consent: 'done', secret: 'done', properties: 'done', redirect: 'pending', deploy: 'skipped', site: 'skipped' }, JSON.stringify(view.steps));
     assert.equal(view.summary?.secretStored, true);
 
     const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(folder, 'apiProperties.json')));

@@ -58,6 +58,7 @@ const ANSWERS: WebviewMessage[] = [
   { type: 'answer', page: 'consent', value: { consent: 'admin', obo: false } },
   { type: 'answer', page: 'secret', value: { secretDays: 90 } },
   { type: 'answer', page: 'redirect', value: { redirectUrl: '' } },
+  { type: 'answer', page: 'deploy', value: { kind: 'skip' } },
   { type: 'answer', page: 'site', value: { kind: 'skip' } },
 ];
 
@@ -90,7 +91,7 @@ describe('wizard host logic against the emulated tenant', () => {
       await send(c, m);
       pages.push(lastState(vs.posted).page);
     }
-    assert.deepEqual(pages, ['connector', 'consent', 'secret', 'redirect', 'site', 'review']);
+    assert.deepEqual(pages, ['connector', 'consent', 'secret', 'redirect', 'deploy', 'site', 'review']);
     await send(c, { type: 'run' });
     assert.equal(lastState(vs.posted).running, true, 'progress while Graph work runs');
     await c.idle();
@@ -98,7 +99,7 @@ describe('wizard host logic against the emulated tenant', () => {
     assert.equal(v.page, 'summary');
     assert.equal(v.running, false);
     const byId = Object.fromEntries(v.steps.map((s) => [s.id, s.state]));
-    assert.deepEqual(byId, { api: 'done', connector: 'done', consent: 'done', secret: 'done', properties: 'done', redirect: 'pending', site: 'skipped' }, JSON.stringify(v.steps));
+    assert.deepEqual(byId, { api: 'done', connector: 'done', consent: 'done', secret: 'done', properties: 'done', redirect: 'pending', deploy: 'skipped', site: 'skipped' }, JSON.stringify(v.steps));
     assert.ok(v.summary);
     assert.equal(v.summary.objects.filter((o) => o.created).length, 6, JSON.stringify(v.summary.objects));
     assert.ok(v.summary.objects.some((o) => o.link?.startsWith('https://entra.example/#app/')), 'admin center links');
@@ -246,7 +247,7 @@ describe('wizard host logic against the emulated tenant', () => {
     await send(c, { type: 'goTo', page: 'review' }, { type: 'run' });
     await c.idle();
     const v = lastState(vs.posted);
-    assert.ok(v.steps.filter((s) => s.id !== 'redirect' && s.id !== 'site').every((s) => s.state === 'done'), JSON.stringify(v.steps));
+    assert.ok(v.steps.filter((s) => s.id !== 'redirect' && s.id !== 'deploy' && s.id !== 'site').every((s) => s.state === 'done'), JSON.stringify(v.steps));
     assert.equal(c.context?.objects.connectorApp?.appId, appId, 'the same connector app (found by its uniqueName)');
     const n = await counts();
     assert.equal(n.apps, 2);
@@ -357,6 +358,108 @@ describe('wizard host logic against the emulated tenant', () => {
     assert.match(v.notice ?? '', /Removed 5 object/);
   });
 
+  it('the Deploy page: the setup deploys the connector to the emulated Power Platform, registers its redirect URL (merged), leaves nothing pending; Run again updates the same connector', async () => {
+    const dir = connectorCopy();
+    const vs = fakeVsCode(ADMIN, dir);
+    const c = new WizardController(vs.host, { connectorDir: dir, ...fast });
+    const answers = ANSWERS.map((m) => (m.type === 'answer' && m.page === 'deploy' ? { ...m, value: { kind: 'deploy', environment: '' } } : m)) as WebviewMessage[];
+    for (const m of answers) await send(c, m);
+    await send(c, { type: 'run' });
+    await c.idle();
+    let v = lastState(vs.posted);
+    const byId = Object.fromEntries(v.steps.map((s) => [s.id, s.state]));
+    assert.deepEqual(byId, { api: 'done', connector: 'done', consent: 'done', secret: 'done', properties: 'done', redirect: 'done', deploy: 'done', site: 'skipped' }, JSON.stringify(v.steps));
+    assert.deepEqual(v.summary?.pending, [], 'nothing pending: no redirect URL to copy and paste');
+    let pp = (await getState(ep)).powerPlatform;
+    assert.equal(pp.connectors.length, 1, 'one connector created');
+    const deployment = c.context?.objects.deployment;
+    assert.ok(deployment?.redirectUrl, 'the redirect URL read back');
+    assert.equal(deployment.environment, `Default-${ep.tenantId}`, 'the default environment');
+    assert.equal(deployment.created, true);
+    assert.equal(pp.connectors[0]?.hasSecret, true, 'deployed with the setup\'s secret');
+    const appId = c.context?.objects.connectorApp?.appId;
+    let app = (await counts()).applications.find((a) => a.appId === appId) as { web?: { redirectUris?: string[] } };
+    assert.deepEqual(app.web?.redirectUris, [deployment.redirectUrl], 'registered on the connector app');
+    assert.equal(c.context?.objects.redirectUri, deployment.redirectUrl);
+    const settings = JSON.parse(readFileSync(join(dir, 'settings.json'), 'utf8'));
+    assert.equal(settings.connectorId, deployment.connectorId, 'remembered in settings.json');
+    // The secret: in the deployment's request body only — not in the webview, the draft, the state, the logs or a file.
+    const secret = vs.secrets.get(appId ?? '') ?? '';
+    assert.ok(secret.length >= 16);
+    assert.ok(!JSON.stringify([vs.posted, [...vs.drafts.values()], await vs.state.load(), vs.logs]).includes(secret));
+    for (const f of ['apiProperties.json', 'settings.json']) assert.ok(!readFileSync(join(dir, f), 'utf8').includes(secret), f);
+
+    // Someone registers another redirect URI meanwhile; Run again updates the same connector and keeps it (merge).
+    const other = 'https://other.example/callback';
+    await vs.host.directory().then(async (d) => d.updateApplication(c.context!.objects.connectorApp!.id, { web: { redirectUris: [deployment.redirectUrl!, other] } }));
+    await send(c, { type: 'run' });
+    await c.idle();
+    v = lastState(vs.posted);
+    assert.equal(v.steps.find((s) => s.id === 'deploy')?.state, 'done', JSON.stringify(v.steps));
+    assert.match(v.steps.find((s) => s.id === 'deploy')?.detail ?? '', /^Updated connector/);
+    assert.deepEqual(v.summary?.pending, []);
+    pp = (await getState(ep)).powerPlatform;
+    assert.equal(pp.connectors.length, 1, 'no second connector');
+    assert.equal(c.context?.objects.deployment?.connectorId, deployment.connectorId);
+    app = (await counts()).applications.find((a) => a.appId === appId) as { web?: { redirectUris?: string[] } };
+    assert.deepEqual(app.web?.redirectUris, [deployment.redirectUrl, other], 'merged, never replaced');
+    const n = await counts();
+    assert.deepEqual([n.apps, n.sps, n.grants, n.passwords], [2, 2, 1, 1], 'no second secret');
+  });
+
+  it('“List my environments” belongs to the deploy page: the default environment first; deploying to the named one the admin may use', async () => {
+    const dir = connectorCopy();
+    const vs = fakeVsCode(ADMIN, dir);
+    const c = new WizardController(vs.host, { connectorDir: dir, ...fast });
+    await c.whenReady();
+    assert.equal(await c.receive({ type: 'findEnvironments' }), false, 'not on the first page');
+    assert.match(vs.logs.at(-1) ?? '', /finding environments belongs to the deploy page/);
+    for (const m of ANSWERS.slice(0, 5)) await send(c, m);
+    assert.equal(c.currentPage, 'deploy');
+    await send(c, { type: 'findEnvironments' });
+    const listed = vs.posted.filter((m): m is Extract<HostMessage, { type: 'environments' }> => m.type === 'environments').at(-1);
+    assert.ok(listed && !listed.error, JSON.stringify(listed));
+    assert.deepEqual(listed.environments.map((e) => [e.name, e.isDefault]), [[`Default-${ep.tenantId}`, true], ['7f3c2a10-5b1e-4c2d-9e8f-00000000e2e2', false]]);
+    assert.ok(!JSON.stringify(listed).includes('eyJ'), 'no token in the message');
+    const named = listed.environments[1]!.name;
+    await send(c, { type: 'answer', page: 'deploy', value: { kind: 'deploy', environment: named } }, { type: 'answer', page: 'site', value: { kind: 'skip' } }, { type: 'run' });
+    await c.idle();
+    const v = lastState(vs.posted);
+    assert.equal(v.steps.find((s) => s.id === 'deploy')?.state, 'done', JSON.stringify(v.steps));
+    assert.equal(c.context?.objects.deployment?.environment, named);
+    assert.deepEqual(v.summary?.pending, []);
+  });
+
+  it('an environment the user may not deploy to: the deploy step failed with the cause and a next step; nothing is deployed', async () => {
+    const dir = connectorCopy();
+    const vs = fakeVsCode(ADMIN, dir);
+    const c = new WizardController(vs.host, { connectorDir: dir, ...fast });
+    for (const m of ANSWERS.map((m) => (m.type === 'answer' && m.page === 'deploy' ? { ...m, value: { kind: 'deploy', environment: 'Unknown-env' } } : m)) as WebviewMessage[]) await send(c, m);
+    await send(c, { type: 'run' });
+    await c.idle();
+    const v = lastState(vs.posted);
+    const deploy = v.steps.find((s) => s.id === 'deploy');
+    assert.equal(deploy?.state, 'failed', JSON.stringify(v.steps));
+    assert.match(deploy?.error?.message ?? '', /Unknown-env/);
+    assert.ok((deploy?.error?.next ?? '').length > 10);
+    assert.ok(v.summary?.pending.some((p) => p.step === 'deploy'));
+    assert.equal((await getState(ep)).powerPlatform.connectors.length, 0);
+  });
+
+  it('the Deploy page without a Power Platform sign-in in the host: the deploy step waits, saying how to deploy', async () => {
+    const dir = connectorCopy();
+    const vs = fakeVsCode(ADMIN, dir);
+    delete (vs.host as { powerPlatform?: unknown }).powerPlatform;
+    const c = new WizardController(vs.host, { connectorDir: dir, ...fast });
+    for (const m of ANSWERS.map((m) => (m.type === 'answer' && m.page === 'deploy' ? { ...m, value: { kind: 'deploy', environment: '' } } : m)) as WebviewMessage[]) await send(c, m);
+    await send(c, { type: 'run' });
+    await c.idle();
+    const v = lastState(vs.posted);
+    assert.equal(v.steps.find((s) => s.id === 'deploy')?.state, 'pending');
+    assert.ok(v.summary?.pending.some((p) => p.step === 'deploy' && /Deploy Connector to Power Platform/.test(p.detail)));
+    assert.equal((await getState(ep)).powerPlatform.connectors.length, 0);
+  });
+
   it('registers the redirect URL pasted on the summary', async () => {
     const dir = connectorCopy();
     const vs = fakeVsCode(ADMIN, dir);
@@ -383,7 +486,7 @@ describe('wizard host logic against the emulated tenant', () => {
       const dir = connectorCopy();
       const vs = fakeVsCode(ADMIN, dir);
       const c = new WizardController(vs.host, { connectorDir: dir, ...fast });
-      for (const m of ANSWERS.slice(0, 5)) await send(c, m);
+      for (const m of ANSWERS.slice(0, 6)) await send(c, m);
       assert.equal(c.currentPage, 'site');
       assert.deepEqual(lastState(vs.posted).answers.site, { kind: 'skip' }, 'Skip by default');
       assert.deepEqual(vs.armScopesAsked, [], 'no ARM permission asked before “Find sites”');
@@ -484,7 +587,7 @@ describe('wizard host logic against the emulated tenant', () => {
       const vs = fakeVsCode(MAKER, dir);
       const c = new WizardController(vs.host, { connectorDir: dir, ...fast });
       const before = await armSites(ep);
-      for (const m of ANSWERS.slice(0, 5)) await send(c, m);
+      for (const m of ANSWERS.slice(0, 6)) await send(c, m);
       await send(c, { type: 'findSites' });
       const listed = vs.posted[vs.posted.length - 1];
       assert.ok(listed?.type === 'sites' && listed.sites.length === 2, 'a Reader may list the sites');

@@ -57,13 +57,18 @@ describe('wizard model', () => {
   it('orders pages and says which are reachable', () => {
     assert.equal(nextPage('api', false), 'signIn');
     assert.equal(nextPage('signIn', true), 'api');
-    assert.equal(nextPage('redirect', true), 'site');
+    assert.equal(nextPage('redirect', true), 'deploy');
+    assert.equal(nextPage('deploy', true), 'site');
+    assert.equal(previousPage('site'), 'deploy');
     assert.equal(nextPage('site', true), 'review');
     assert.equal(previousPage('review'), 'site');
     const required = ['api', 'connector', 'consent', 'secret', 'redirect'] as const;
     // The site page (step 7) is optional: it and review open once the required pages are answered.
     assert.equal(reachable('site', ['api', 'connector'], false, true), false);
     assert.equal(reachable('site', required, false, true), true);
+    // So is the deploy page: it opens with them, and the setup may run from it.
+    assert.equal(reachable('deploy', ['api', 'connector', 'consent', 'secret'], false, true), false);
+    assert.equal(reachable('deploy', required, false, true), true);
     assert.equal(reachable('review', required, false, true), true);
     assert.equal(previousPage('connector'), 'api');
     assert.equal(previousPage('api'), 'api');

@@ -9,7 +9,7 @@ import { ANSWER_PAGES, PAGES, STEP_PAGE, parseWebviewMessage, type HostMessage }
 import { STEP_IDS as ENGINE_STEP_IDS } from '../../../src/setup/context';
 import { MemoryStateStore } from '../../../src/setup/stateFile';
 import { WizardController, type WizardHost } from '../../../src/wizard/controller';
-import { ANSWER_STEPS, STEPS, defaultAnswers, describeAnswers, pageTitle, stepsToReset } from '../../../src/wizard/steps';
+import { ANSWER_STEPS, STEPS, choicesFromAnswers, defaultAnswers, describeAnswers, pageTitle, stepsToReset } from '../../../src/wizard/steps';
 
 const PAGES_DIR = join(__dirname, '../../../webview-ui/pages');
 
@@ -61,10 +61,11 @@ describe('wizard step table', () => {
   });
 
   it('names steps after what they touch', () => {
-    assert.deepEqual(STEPS.map((s) => s.id), ['api', 'connector', 'consent', 'secret', 'properties', 'redirect', 'site']);
-    assert.deepEqual(PAGES, ['signIn', 'api', 'connector', 'consent', 'secret', 'redirect', 'site', 'review', 'summary']);
+    assert.deepEqual(STEPS.map((s) => s.id), ['api', 'connector', 'consent', 'secret', 'properties', 'redirect', 'deploy', 'site']);
+    assert.deepEqual(PAGES, ['signIn', 'api', 'connector', 'consent', 'secret', 'redirect', 'deploy', 'site', 'review', 'summary']);
     assert.equal(pageTitle('api'), '1. The API your connector calls');
-    assert.equal(pageTitle('review'), '7. Review and run');
+    assert.equal(pageTitle('deploy'), '6. Deploy the connector to Power Platform');
+    assert.equal(pageTitle('review'), '8. Review and run');
   });
 
   it('one rule for a changed answer: the earliest step whose answer changed starts again', () => {
@@ -75,8 +76,43 @@ describe('wizard step table', () => {
     assert.deepEqual(stepsToReset(choices({}), choices({ consent: { consent: 'admin', obo: true }, secret: { secretDays: 30 }, redirect: { redirectUrl: 'https://r.example/x' } })), []);
   });
 
+  it('the deploy page: optional, Skip by default; its answer becomes the engine\'s deploy choice and reads on the review page', () => {
+    const env = { graphResource: 'https://graph.microsoft.com', graphAppId: '00000003-0000-0000-c000-000000000000' };
+    const step = ANSWER_STEPS.find((s) => s.id === 'deploy');
+    assert.ok(step && !step.prompt.required, 'optional');
+    const a = defaultAnswers({ connectorName: 'C' });
+    assert.deepEqual(a.deploy, { kind: 'skip' });
+    const choices = (deploy: typeof a.deploy) => choicesFromAnswers({ ...a, deploy }, env);
+    assert.equal(choices({ kind: 'skip' }).deploy, undefined, 'Skip: no deployment');
+    assert.deepEqual(choices({ kind: 'deploy', environment: '' }).deploy, {}, 'empty: settings.json\'s environment, else the default');
+    assert.deepEqual(choices({ kind: 'deploy', environment: 'Default-c0ffee00' }).deploy, { environment: 'Default-c0ffee00' });
+    assert.deepEqual(describeAnswers({ ...a, deploy: { kind: 'deploy', environment: '' } }).at(-2), ['Deploy', 'To the default environment']);
+    assert.deepEqual(stepsToReset(choices({ kind: 'skip' }), choices({ kind: 'deploy', environment: 'x' })), [], 'deploying is create-or-update: nothing starts again');
+    for (const good of [{ kind: 'skip' }, { kind: 'deploy', environment: '' }, { kind: 'deploy', environment: 'Default-c0ffee00-7e57-4a11-9e55-000000c0ffee' }, { kind: 'deploy', environment: '0b1e0b1e-0000-4000-8000-00000000e4v1' }]) {
+      assert.equal(parseWebviewMessage({ type: 'answer', page: 'deploy', value: good }).ok, true, JSON.stringify(good));
+    }
+    const bad: [unknown, RegExp][] = [
+      [{ kind: 'all' }, /deploy.kind/],
+      [{ kind: 'skip', environment: 'x' }, /unexpected field/],
+      [{ kind: 'deploy' }, /the environment must be a string/],
+      [{ kind: 'deploy', environment: 'a b' }, /the environment has characters/],
+      [{ kind: 'deploy', environment: '../x' }, /the environment has characters/],
+      [{ kind: 'deploy', environment: "x' or 1 eq 1" }, /the environment has characters/],
+      [{ kind: 'deploy', environment: 'x'.repeat(101) }, /longer than 100/],
+      [{ kind: 'deploy', environment: 7 }, /must be a string/],
+      [{ kind: 'deploy', environment: 'Default', clientSecret: 'leak' }, /unexpected field/],
+      [{ kind: 'deploy', environment: 'Default', token: 'eyJ' }, /unexpected field/],
+      [null, /deploy must be an object/],
+    ];
+    for (const [value, reason] of bad) {
+      const parsed = parseWebviewMessage({ type: 'answer', page: 'deploy', value });
+      assert.equal(parsed.ok, false, JSON.stringify(value));
+      if (!parsed.ok) assert.match(parsed.reason, reason, JSON.stringify(value));
+    }
+  });
+
   it('refuses an answer for a step the table does not have, for a step without a page, and for a page not shown', async () => {
-    for (const page of ['service', 'properties', 'deploy', 'review', '__proto__']) {
+    for (const page of ['service', 'properties', 'rotate', 'review', '__proto__']) {
       const parsed = parseWebviewMessage({ type: 'answer', page, value: {} });
       assert.equal(parsed.ok, false, page);
       assert.match(parsed.ok ? '' : parsed.reason, /answer\.page must be one of api, connector/);
