@@ -7,7 +7,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { parseArgs } from 'node:util';
 import { createGraphClient, GraphPermission } from '../graph/client';
 import { toDirectoryError } from '../graph/errors';
 import { Directory } from '../graph/operations';
@@ -15,7 +14,8 @@ import { automateRotation, type AutomateResult } from '../setup/automate';
 import { GITHUB_ISSUER, githubRotationWorkflow, githubSubject, isCron, parseKeyVault, WorkflowInputError, workflowPath, type KeyVaultTarget } from '../setup/workflow';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliCommand, type CliIo } from './command';
 import { connectorClientId, writeSecretFile } from './rotate';
-import { AUTH_OPTIONS, AUTH_USAGE, parseAuthOption, parseSignInOptions, SIGN_IN_OPTIONS, SIGN_IN_USAGE, signInFailure, signInForCommand, SignInUsageError } from './session';
+import { parseCommandSignIn, parseConnectorArgs, UsageError, type CommandSignIn } from './args';
+import { AUTH_OPTIONS, AUTH_USAGE, SIGN_IN_OPTIONS, SIGN_IN_USAGE, signInFailure, signInForCommand } from './session';
 
 export const AUTOMATE_USAGE = `Usage: entra-connector automate <connector-dir> --github <owner/repo> [--branch <name> | --environment <name>]
                                 (--key-vault <vault>[/<secret>] | --handover-command <command>) [options]
@@ -56,8 +56,6 @@ ${AUTH_USAGE}${SIGN_IN_USAGE}Output:
 Exit codes: 0 done (or pending an administrator's grant: see the link), 1 failed, 2 bad usage.
 `;
 
-class UsageError extends Error {}
-
 const DEFAULT_SCHEDULE = '17 3 1 * *';
 
 interface Parsed {
@@ -76,41 +74,27 @@ interface Parsed {
   force: boolean;
   dryRun: boolean;
   json: boolean;
-  signIn: ReturnType<typeof parseSignInOptions> & { auth?: ReturnType<typeof parseAuthOption>; tenantGiven: boolean };
+  signIn: CommandSignIn;
 }
 
 function parse(argv: readonly string[]): Parsed {
-  let values;
-  let positionals;
-  try {
-    ({ values, positionals } = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        github: { type: 'string' },
-        branch: { type: 'string' },
-        environment: { type: 'string' },
-        issuer: { type: 'string' },
-        subject: { type: 'string' },
-        'key-vault': { type: 'string' },
-        'handover-command': { type: 'string' },
-        days: { type: 'string' },
-        schedule: { type: 'string' },
-        'repo-root': { type: 'string' },
-        force: { type: 'boolean' },
-        'dry-run': { type: 'boolean' },
-        json: { type: 'boolean' },
-        ...AUTH_OPTIONS,
-        ...SIGN_IN_OPTIONS,
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  if (values.help) throw new UsageError('');
-  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'Missing <connector-dir>.' : `Unexpected argument "${positionals[1]}".`);
+  const { values, dir: given } = parseConnectorArgs(argv, {
+    github: { type: 'string' },
+    branch: { type: 'string' },
+    environment: { type: 'string' },
+    issuer: { type: 'string' },
+    subject: { type: 'string' },
+    'key-vault': { type: 'string' },
+    'handover-command': { type: 'string' },
+    days: { type: 'string' },
+    schedule: { type: 'string' },
+    'repo-root': { type: 'string' },
+    force: { type: 'boolean' },
+    'dry-run': { type: 'boolean' },
+    json: { type: 'boolean' },
+    ...AUTH_OPTIONS,
+    ...SIGN_IN_OPTIONS,
+  });
   const days = values.days === undefined ? 90 : Number(values.days);
   if (!Number.isInteger(days) || days < 1 || days > 730) throw new UsageError('--days must be a whole number of days from 1 to 730.');
   const schedule = values.schedule ?? DEFAULT_SCHEDULE;
@@ -148,15 +132,9 @@ function parse(argv: readonly string[]): Parsed {
     if (error instanceof WorkflowInputError) throw new UsageError(error.message);
     throw error;
   }
-  let signIn;
-  try {
-    signIn = { ...parseSignInOptions(values), auth: parseAuthOption(values.auth), tenantGiven: values.tenant !== undefined };
-  } catch (error) {
-    if (error instanceof SignInUsageError) throw new UsageError(error.message);
-    throw error;
-  }
+  const signIn = parseCommandSignIn(values);
   return {
-    dir: resolve(positionals[0] as string),
+    dir: resolve(given),
     ...(values.github ? { github: values.github } : {}),
     ...(values.branch ? { branch: values.branch } : {}),
     ...(values.environment ? { environment: values.environment } : {}),

@@ -7,10 +7,8 @@
  */
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { asAuthFailure } from '../auth/errors';
-import { asSettingFailure, powerPlatformOf } from '../cloud/clouds';
-import { describeError } from '../errors';
+import { powerPlatformOf } from '../cloud/clouds';
 import { createGraphClient } from '../graph/client';
 import { toDirectoryError } from '../graph/errors';
 import { Directory } from '../graph/operations';
@@ -21,7 +19,8 @@ import { startReturnPage } from '../powerplatform/returnPage';
 import { readSettings, SETTINGS_FILE } from '../powerplatform/settings';
 import { testConnection, type TestConnectionResult } from '../powerplatform/testConnection';
 import type { CliCommand, CliIo } from './command';
-import { deviceCodeSignIn, parseSignInOptions, SIGN_IN_OPTIONS, SIGN_IN_USAGE, SignInUsageError, type CliSession, type SignInOptions } from './session';
+import { asUsage, parseConnectorArgs, UsageError } from './args';
+import { deviceCodeSignIn, parseSignInOptions, SIGN_IN_OPTIONS, SIGN_IN_USAGE, type CliSession, type SignInOptions } from './session';
 import { addSecret } from '../registrations/actions';
 
 const GRAPH_SCOPES = ['User.Read', 'Application.ReadWrite.All'];
@@ -123,46 +122,23 @@ ${SIGN_IN_USAGE}Exit codes: 0 the call through the connector succeeded, 1 it fai
 `;
 }
 
-class UsageError extends Error {}
 
 function parse(name: 'deploy' | 'test-connection', argv: readonly string[]) {
-  let values;
-  let positionals;
-  try {
-    ({ values, positionals } = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        ...SIGN_IN_OPTIONS,
-        environment: { type: 'string' },
-        'connector-id': { type: 'string' },
-        'new-secret': { type: 'boolean' },
-        timeout: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  if (values.help) throw new UsageError('');
-  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'Missing <connector-dir>.' : `Unexpected argument "${positionals[1]}".`);
+  const { values, dir: given } = parseConnectorArgs(argv, {
+    ...SIGN_IN_OPTIONS,
+    environment: { type: 'string' },
+    'connector-id': { type: 'string' },
+    'new-secret': { type: 'boolean' },
+    timeout: { type: 'string' },
+    json: { type: 'boolean' },
+  });
   if (name === 'test-connection' && (values.environment || values['connector-id'] || values['new-secret'])) throw new UsageError('test-connection uses the deployment in settings.json; deploy first.');
   const timeout = values.timeout === undefined ? 300 : Number(values.timeout);
   if (!Number.isFinite(timeout) || timeout < 1 || timeout > 3600) throw new UsageError('--timeout must be between 1 and 3600 seconds.');
-  let signIn: SignInOptions;
-  try {
-    signIn = parseSignInOptions(values);
-    powerPlatformOf(signIn.cloud);
-  } catch (error) {
-    if (error instanceof SignInUsageError) throw new UsageError(error.message);
-    const setting = asSettingFailure(error);
-    if (setting) throw new UsageError(describeError(setting));
-    throw error;
-  }
+  const signIn: SignInOptions = asUsage(() => parseSignInOptions(values));
+  asUsage(() => powerPlatformOf(signIn.cloud));
   return {
-    dir: resolve(positionals[0] as string),
+    dir: resolve(given),
     signIn,
     ...(values.environment ? { environment: values.environment } : {}),
     ...(values['connector-id'] ? { connectorId: values['connector-id'] } : {}),

@@ -9,7 +9,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { assertDeployableWith } from '../auth/powerPlatform';
 import { trySecret } from '../auth/workload';
 import { asUserFailure } from '../errors';
@@ -22,7 +21,8 @@ import { createGraphClient, GraphPermission } from '../graph/client';
 import { Directory } from '../graph/operations';
 import { rotateSecret, type NewSecret, type RotateResult, type SecretHandover, type UpdateDeployedSecret } from '../setup/rotate';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliCommand, type CliIo } from './command';
-import { AUTH_OPTIONS, AUTH_USAGE, parseAuthOption, parseSignInOptions, SIGN_IN_OPTIONS, SIGN_IN_USAGE, signInFailure, signInForCommand, SignInUsageError } from './session';
+import { parseCommandSignIn, parseConnectorArgs, UsageError, type CommandSignIn } from './args';
+import { AUTH_OPTIONS, AUTH_USAGE, SIGN_IN_OPTIONS, SIGN_IN_USAGE, signInFailure, signInForCommand } from './session';
 
 export const ROTATE_USAGE = `Usage: entra-connector rotate <connector-dir> [--days N] <where the secret goes> [options]
 
@@ -51,8 +51,6 @@ ${AUTH_USAGE}${SIGN_IN_USAGE}Output:
   --json                         print the result as JSON (no secret unless --print-secret)
 Exit codes: 0 rotated, 1 failed (the message says what to do next), 2 bad usage.
 `;
-
-class UsageError extends Error {}
 
 export interface RotateCommandDeps {
   /** The deployed connector's update; by default, with --update-connector, Power Platform's (src/powerplatform). */
@@ -116,36 +114,22 @@ interface Parsed {
   keepReplaced: boolean;
   updateConnector: boolean;
   json: boolean;
-  signIn: ReturnType<typeof parseSignInOptions> & { auth?: ReturnType<typeof parseAuthOption>; tenantGiven: boolean };
+  signIn: CommandSignIn;
 }
 
 function parse(argv: readonly string[]): Parsed {
-  let values;
-  let positionals;
-  try {
-    ({ values, positionals } = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        days: { type: 'string' },
-        'print-secret': { type: 'boolean' },
-        'secret-file': { type: 'string' },
-        'handover-command': { type: 'string' },
-        replace: { type: 'string', multiple: true },
-        'keep-replaced': { type: 'boolean' },
-        'update-connector': { type: 'boolean' },
-        json: { type: 'boolean' },
-        ...AUTH_OPTIONS,
-        ...SIGN_IN_OPTIONS,
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  if (values.help) throw new UsageError('');
-  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'Missing <connector-dir>.' : `Unexpected argument "${positionals[1]}".`);
+  const { values, dir: given } = parseConnectorArgs(argv, {
+    days: { type: 'string' },
+    'print-secret': { type: 'boolean' },
+    'secret-file': { type: 'string' },
+    'handover-command': { type: 'string' },
+    replace: { type: 'string', multiple: true },
+    'keep-replaced': { type: 'boolean' },
+    'update-connector': { type: 'boolean' },
+    json: { type: 'boolean' },
+    ...AUTH_OPTIONS,
+    ...SIGN_IN_OPTIONS,
+  });
   const days = values.days === undefined ? 180 : Number(values.days);
   if (!Number.isInteger(days) || days < 1 || days > 730) throw new UsageError('--days must be a whole number of days from 1 to 730.');
   const replace = values.replace ?? [];
@@ -154,15 +138,9 @@ function parse(argv: readonly string[]): Parsed {
   if (!values['print-secret'] && !values['secret-file'] && !values['handover-command'] && !values['update-connector']) {
     throw new UsageError('Say where the new secret goes: --update-connector, --print-secret, --secret-file <path> or --handover-command <command>. Without one, removing the old secret would leave the connector with none.');
   }
-  let signIn;
-  try {
-    signIn = { ...parseSignInOptions(values), auth: parseAuthOption(values.auth), tenantGiven: values.tenant !== undefined };
-  } catch (error) {
-    if (error instanceof SignInUsageError) throw new UsageError(error.message);
-    throw error;
-  }
+  const signIn = parseCommandSignIn(values);
   return {
-    dir: resolve(positionals[0] as string),
+    dir: resolve(given),
     days,
     print: !!values['print-secret'],
     ...(values['secret-file'] ? { file: resolve(values['secret-file']) } : {}),

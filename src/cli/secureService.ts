@@ -7,7 +7,6 @@ import { readFile } from 'node:fs/promises';
 import { keepLineEndings, writeFileAtomic } from '../setup/atomicWrite';
 import { switchesProvider } from '../service/setupStep';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { asAuthFailure } from '../auth/errors';
 import { asUserFailure } from '../errors';
 import type { Cloud } from '../cloud/clouds';
@@ -22,7 +21,8 @@ import { addLocalCorsOrigins } from '../service/localSettings';
 import { applySecureService, describePlan, hasChanges, planSecureService } from '../service/secure';
 import { resolveSite } from '../service/sites';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliCommand, type CliIo } from './command';
-import { deviceCodeSignIn, parseSignInOptions, SIGN_IN_OPTIONS, SIGN_IN_USAGE, SignInUsageError } from './session';
+import { asUsage, parseConnectorArgs, UsageError } from './args';
+import { deviceCodeSignIn, parseSignInOptions, SIGN_IN_OPTIONS, SIGN_IN_USAGE } from './session';
 
 export { DEFAULT_CLI_CLIENT_ID } from './session';
 
@@ -51,8 +51,6 @@ ${SIGN_IN_USAGE}Other:
 Exit codes: 0 done, 1 failed (the message says what to do next), 2 bad usage.
 `;
 
-class UsageError extends Error {}
-
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 interface Parsed {
@@ -79,49 +77,29 @@ function parse(argv: readonly string[]): Parsed {
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--origin-policy' && (i + 1 >= args.length || args[i + 1]!.startsWith('--'))) args.splice(i + 1, 0, TEST_CONSOLE_ORIGINS[1]!);
   }
-  let values;
-  let positionals;
-  try {
-    ({ values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        site: { type: 'string' },
-        'cors-only': { type: 'boolean' },
-        'auth-only': { type: 'boolean' },
-        origin: { type: 'string', multiple: true },
-        'api-app-id': { type: 'string' },
-        'api-uri': { type: 'string' },
-        'origin-policy': { type: 'string' },
-        'functions-project': { type: 'string' },
-        ...SIGN_IN_OPTIONS,
-        'dry-run': { type: 'boolean' },
-        'replace-provider': { type: 'boolean' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  if (values.help) throw new UsageError('');
-  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'Missing <connector-dir>.' : `Unexpected argument "${positionals[1]}".`);
+  const { values, dir: given } = parseConnectorArgs(args, {
+    site: { type: 'string' },
+    'cors-only': { type: 'boolean' },
+    'auth-only': { type: 'boolean' },
+    origin: { type: 'string', multiple: true },
+    'api-app-id': { type: 'string' },
+    'api-uri': { type: 'string' },
+    'origin-policy': { type: 'string' },
+    'functions-project': { type: 'string' },
+    ...SIGN_IN_OPTIONS,
+    'dry-run': { type: 'boolean' },
+    'replace-provider': { type: 'boolean' },
+    json: { type: 'boolean' },
+  });
   if (values['cors-only'] && values['auth-only']) throw new UsageError('Use --cors-only or --auth-only, not both.');
   const origins = values.origin ?? [];
   const bad = [...origins, ...(values['origin-policy'] ? [values['origin-policy']] : [])].filter((o) => !isValidOrigin(o) || o === '*');
   if (bad.length > 0) throw new UsageError(`Not an origin (scheme://host[:port]): ${bad.join(', ')}.`);
   const apiAppId = values['api-app-id'];
   if (apiAppId !== undefined && !GUID.test(apiAppId)) throw new UsageError('--api-app-id must be the API app’s application (client) ID, a GUID.');
-  let signInOptions;
-  try {
-    signInOptions = parseSignInOptions(values);
-  } catch (error) {
-    if (error instanceof SignInUsageError) throw new UsageError(error.message);
-    throw error;
-  }
+  const signInOptions = asUsage(() => parseSignInOptions(values));
   return {
-    dir: resolve(positionals[0] as string),
+    dir: resolve(given),
     ...(values.site ? { site: values.site } : {}),
     auth: !values['cors-only'],
     cors: !values['auth-only'],

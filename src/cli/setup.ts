@@ -7,12 +7,11 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { writeFileAtomic } from '../setup/atomicWrite';
-import { parseArgs } from 'node:util';
-import { asSettingFailure, powerPlatformOf, type Cloud } from '../cloud/clouds';
+import { powerPlatformOf, type Cloud } from '../cloud/clouds';
 import { createGraphClient } from '../graph/client';
 import { requestLogLine } from '../http/policy';
 import { toDirectoryError } from '../graph/errors';
-import { asUserFailure, describeError, fail } from '../errors';
+import { asUserFailure, fail } from '../errors';
 import { Directory, MICROSOFT_GRAPH_APP_ID } from '../graph/operations';
 import { createContext, DEFAULT_SCOPE, DEFAULT_SECRET_DAYS, sameTarget, type SetupContext } from '../setup/context';
 import { runSetup } from '../setup/engine';
@@ -27,7 +26,8 @@ import type { CliCommand, CliIo } from './command';
 import { deployAndRegister, powerPlatformSession, printDeploy, reportFailure, type DeployAndRegisterResult } from './deploy';
 import type { CredentialKind } from '../auth/workload';
 import { assertDeployableWith } from '../auth/powerPlatform';
-import { AUTH_OPTIONS, AUTH_USAGE, parseAuthOption, parseSignInOptions, SIGN_IN_OPTIONS, SIGN_IN_USAGE, signInFailure, signInForCommand, SignInUsageError } from './session';
+import { asUsage, parseCommandSignIn, parseConnectorArgs, UsageError } from './args';
+import { AUTH_OPTIONS, AUTH_USAGE, SIGN_IN_OPTIONS, SIGN_IN_USAGE, signInFailure, signInForCommand } from './session';
 
 export { DEFAULT_CLI_CLIENT_ID } from './session';
 
@@ -67,8 +67,6 @@ ${AUTH_USAGE}${SIGN_IN_USAGE}Other:
 Exit codes: 0 done, 1 failed (the message says what to do next), 2 bad usage.
 `;
 
-class UsageError extends Error {}
-
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const GRAPH_URIS = new Set(['https://graph.microsoft.com', 'https://graph.microsoft.us', 'https://dod-graph.microsoft.us', 'https://microsoftgraph.chinacloudapi.cn']);
 
@@ -101,43 +99,29 @@ interface Parsed {
 }
 
 function parse(argv: readonly string[]): Parsed {
-  let values;
-  let positionals;
-  try {
-    ({ values, positionals } = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        'api-name': { type: 'string' },
-        'existing-api': { type: 'string' },
-        scope: { type: 'string' },
-        'identifier-uri': { type: 'string' },
-        'multi-tenant': { type: 'boolean' },
-        'existing-connector': { type: 'string' },
-        'redirect-url': { type: 'string' },
-        consent: { type: 'string' },
-        'secret-days': { type: 'string' },
-        obo: { type: 'boolean' },
-        'print-secret': { type: 'boolean' },
-        deploy: { type: 'boolean' },
-        environment: { type: 'string' },
-        'secret-file': { type: 'string' },
-        ...AUTH_OPTIONS,
-        ...SIGN_IN_OPTIONS,
-        state: { type: 'string' },
-        undo: { type: 'boolean' },
-        yes: { type: 'boolean' },
-        json: { type: 'boolean' },
-        verbose: { type: 'boolean', short: 'v' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  if (values.help) throw new UsageError('');
-  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'Missing <connector-dir>.' : `Unexpected argument "${positionals[1]}".`);
+  const { values, dir: given } = parseConnectorArgs(argv, {
+    'api-name': { type: 'string' },
+    'existing-api': { type: 'string' },
+    scope: { type: 'string' },
+    'identifier-uri': { type: 'string' },
+    'multi-tenant': { type: 'boolean' },
+    'existing-connector': { type: 'string' },
+    'redirect-url': { type: 'string' },
+    consent: { type: 'string' },
+    'secret-days': { type: 'string' },
+    obo: { type: 'boolean' },
+    'print-secret': { type: 'boolean' },
+    deploy: { type: 'boolean' },
+    environment: { type: 'string' },
+    'secret-file': { type: 'string' },
+    ...AUTH_OPTIONS,
+    ...SIGN_IN_OPTIONS,
+    state: { type: 'string' },
+    undo: { type: 'boolean' },
+    yes: { type: 'boolean' },
+    json: { type: 'boolean' },
+    verbose: { type: 'boolean', short: 'v' },
+  });
   if (values['api-name'] !== undefined && values['existing-api'] !== undefined) throw new UsageError('Use either --api-name or --existing-api, not both.');
   const consent = (values.consent ?? 'admin') as ConsentAnswer;
   if (!['admin', 'user', 'link'].includes(consent)) throw new UsageError('--consent must be admin, user or link.');
@@ -154,18 +138,10 @@ function parse(argv: readonly string[]): Parsed {
     if (!redirectUrl) throw new UsageError('--redirect-url needs the connector’s https redirect URL, an AADSTS50011 message with it, or a downloaded apiProperties.json that has it.');
   }
   if (values.environment !== undefined && !values.deploy) throw new UsageError('--environment goes with --deploy.');
-  let signInOptions;
-  try {
-    signInOptions = { ...parseSignInOptions(values), auth: parseAuthOption(values.auth), tenantGiven: values.tenant !== undefined };
-    if (values.deploy) powerPlatformOf(signInOptions.cloud);
-  } catch (error) {
-    if (error instanceof SignInUsageError) throw new UsageError(error.message);
-    const setting = asSettingFailure(error);
-    if (setting) throw new UsageError(describeError(setting));
-    throw error;
-  }
+  const signInOptions = parseCommandSignIn(values);
+  if (values.deploy) asUsage(() => powerPlatformOf(signInOptions.cloud));
   const secretFile = values['secret-file'] === undefined ? undefined : resolve(values['secret-file']);
-  const dir = resolve(positionals[0] as string);
+  const dir = resolve(given);
   if (secretFile && (secretFile === dir || secretFile.startsWith(`${dir}${sep}`))) throw new UsageError('--secret-file must not be inside the connector folder: a secret there ends up committed. Choose a path outside it.');
   const uriOpt = values['identifier-uri'] ?? 'tenant';
   const identifierUri: IdentifierUriKind = uriOpt === 'tenant' || uriOpt === 'appId' ? uriOpt : 'custom';

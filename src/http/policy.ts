@@ -76,3 +76,12 @@ export function requestLogLine(service: 'Graph' | 'ARM', entry: RequestLogEntry)
 export function networkCode(error: unknown): string {
   return (error as { cause?: { code?: string } }).cause?.code ?? (error as { code?: string }).code ?? 'NetworkError';
 }
+
+/** A response body as JSON; undefined when it is empty or not JSON (the caller reports the status). */
+export function parseJsonBody(text: string): unknown {
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -5,6 +5,7 @@
  * values with a cause and a next step. Nothing here knows about VS Code. Sources: README.md in this folder.
  */
 import { UserFailure } from '../errors';
+import { networkCode, parseJsonBody } from '../http/policy';
 
 export const POWER_PLATFORM_API_VERSION = '2016-11-01';
 
@@ -208,12 +209,7 @@ export class PowerPlatformClient {
       throw new PowerPlatformFailure('NetworkError', 0, `The connection to Power Platform failed (${networkCode(error)}).`, 'Check your network connection and the Power Platform endpoints of your cloud, then retry.');
     }
     const text = await response.text();
-    let parsed: unknown;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      parsed = undefined;
-    }
+    const parsed = parseJsonBody(text);
     if (!response.ok) {
       const err = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
       const code = err?.code ?? String(response.status);
@@ -221,10 +217,6 @@ export class PowerPlatformClient {
     }
     return parsed as T;
   }
-}
-
-function networkCode(error: unknown): string {
-  return (error as { cause?: { code?: string } }).cause?.code ?? (error as { code?: string }).code ?? 'NetworkError';
 }
 
 /** paconn's reading of the validation answer: `error.message`, one "Error : …" / "Warning : …" per line. */

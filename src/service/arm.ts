@@ -5,7 +5,7 @@
  */
 import { asAuthFailure } from '../auth/errors';
 import { UserFailure } from '../errors';
-import { DEFAULT_RETRY, isIdempotent, isRetryableAnswer, networkCode, retryDelay, type RequestLog, type RetryPolicy } from '../http/policy';
+import { DEFAULT_RETRY, isIdempotent, isRetryableAnswer, networkCode, parseJsonBody, retryDelay, type RequestLog, type RetryPolicy } from '../http/policy';
 import { armErrorFrom } from './errors';
 
 export interface ArmClientOptions {
@@ -131,12 +131,7 @@ export class ArmClient {
         continue;
       }
       const text = await response.text();
-      let parsed: unknown;
-      try {
-        parsed = text ? JSON.parse(text) : undefined;
-      } catch {
-        parsed = undefined;
-      }
+      const parsed = parseJsonBody(text);
       if (!response.ok) throw new UserFailure(armErrorFrom(response.status, parsed, requestId));
       return parsed as T;
     }

@@ -27,13 +27,14 @@ export async function admin<T>(ep: Endpoints, method: string, path: string, body
   return (response.status === 204 ? undefined : await response.json()) as T;
 }
 
-export async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 30_000): Promise<T> {
+/** Polls `probe` every `everyMs` until it gives a value; fails after `ms` naming `what`. */
+export async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 30_000, everyMs = 100): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = await probe();
     if (value) return value;
     if (Date.now() > deadline) throw new Error(`Timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, everyMs));
   }
 }
 

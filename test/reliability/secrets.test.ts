@@ -3,19 +3,18 @@
 // default state folder) and every log line and stderr they produced for each secret and each token: zero hits.
 // Every client secret the tenant issued is taken from the emulator's own responses, so none can be missed.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { approveDevice, getIssued, getState, signInAsBrowser, startEmulator, type Endpoints, type RunningEmulator } from '../../emulator/src';
+import { describe, it } from 'node:test';
+import { approveDevice, getIssued, getState, signInAsBrowser, type Endpoints } from '../../emulator/src';
 import type { GraphExchange } from '../contract/graph-contract';
 import { runCli } from '../../src/cli/run';
 import { runSetup } from '../../src/setup/engine';
 import { JsonFileStateStore } from '../../src/setup/stateFile';
 import { ADMIN, connectorCopy, filesUnder, harness, newContext } from './support';
 import { scanForSecrets } from './scan.mjs';
+import { useTenant } from '../support/tenant';
 
-let emu: RunningEmulator;
 let ep: Endpoints;
 let work: string;
 const issuedSecrets: string[] = [];
@@ -25,16 +24,7 @@ function hook(ex: GraphExchange): void {
   if (/\/addPassword$/.test(ex.path) && body && typeof body.secretText === 'string') issuedSecrets.push(body.secretText);
 }
 
-before(async () => {
-  emu = await startEmulator({ port: 0, deviceCodeIntervalSeconds: 1, onGraphExchange: hook });
-  ep = emu.endpoints;
-  work = mkdtempSync(join(tmpdir(), 'entra-secrets-'));
-});
-
-after(async () => {
-  await emu.stop();
-  rmSync(work, { recursive: true, force: true });
-});
+useTenant({ temp: 'entra-secrets-', emulator: { deviceCodeIntervalSeconds: 1, onGraphExchange: hook } }, (t) => ({ ep, work } = t));
 
 describe('no secret or token outside memory', () => {
   it('engine run + CLI run with --print-secret: zero hits in files, state, logs and stderr', async () => {

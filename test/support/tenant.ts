@@ -22,7 +22,10 @@ export interface Tenant {
  * Starts the emulated tenant (and a temporary folder named `temp…`) before the suite's tests, stops and removes them
  * after; `use` receives them once started, e.g. `useTenant({ temp: 'entra-x-' }, (t) => ({ ep, work } = t))`.
  */
-export function useTenant(options: { temp?: string; emulator?: InProcessOptions }, use: (tenant: Tenant) => void): void {
+export function useTenant(
+  options: { temp?: string; emulator?: InProcessOptions; /** Runs after the suite, while the tenant still answers (e.g. a scan for leaked secrets). */ beforeStop?: (tenant: Tenant) => Promise<void> },
+  use: (tenant: Tenant) => void,
+): void {
   let tenant: Tenant | undefined;
   before(async () => {
     const emu = await startEmulator({ port: 0, ...options.emulator });
@@ -30,8 +33,21 @@ export function useTenant(options: { temp?: string; emulator?: InProcessOptions 
     use(tenant);
   });
   after(async () => {
-    await tenant?.emu.stop();
-    if (tenant?.work) rmSync(tenant.work, { recursive: true, force: true });
+    try {
+      if (tenant && options.beforeStop) await options.beforeStop(tenant);
+    } finally {
+      await tenant?.emu.stop();
+      if (tenant?.work) rmSync(tenant.work, { recursive: true, force: true });
+    }
+  });
+}
+
+/** A temporary folder named `prefix…` for the suite, removed after it; `use` receives its path. */
+export function useTempDir(prefix: string, use: (dir: string) => void): void {
+  let dir = '';
+  before(() => use((dir = mkdtempSync(join(tmpdir(), prefix)))));
+  after(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 }
 

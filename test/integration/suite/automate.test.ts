@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import type { ExtensionTestApi } from '../../../src/extension';
 import type { TreeNode } from '../../../src/vscode/tree/nodes';
 import { treeSeed } from '../../../emulator/src/seeds/connectors';
+import { until as pollUntil } from '../extensionHost';
 
 const EXTENSION_ID = 'entra-connector.entra-connector';
 const ADMIN = 'admin@contoso.example';
@@ -30,15 +31,7 @@ async function admin<T>(ep: Endpoints, method: string, path: string, body?: unkn
   return (response.status === 204 ? undefined : await response.json()) as T;
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> => pollUntil(what, probe, ms);
 
 describe('Automate Secret Rotation (issue 18)', function () {
   this.timeout(120_000);

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ExtensionTestApi } from '../../../src/extension';
+import { until as pollUntil } from '../extensionHost';
 
 const EXTENSION_ID = 'entra-connector.entra-connector';
 const ADMIN = 'admin@contoso.example';
@@ -30,15 +31,7 @@ async function admin<T>(ep: Endpoints, method: string, p: string, body?: unknown
   return (response.status === 204 ? undefined : await response.json()) as T;
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> => pollUntil(what, probe, ms, 200);
 
 /** The markdown of every hover VS Code shows a few characters into `needle`'s first occurrence after `skip`. */
 async function hoverText(document: vscode.TextDocument, needle: string, skip = ''): Promise<string> {

@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { ExtensionTestApi } from '../../../src/extension';
 import type { TreeNode } from '../../../src/vscode/tree/nodes';
 import { THREE_STATES, treeSeed, type SeedConnector } from '../../../emulator/src/seeds/connectors';
+import { until as pollUntil } from '../extensionHost';
 
 const EXTENSION_ID = 'entra-connector.entra-connector';
 const ADMIN = 'admin@contoso.example';
@@ -83,15 +84,7 @@ async function answering<T>(name: 'showWarningMessage' | 'showInputBox' | 'showI
   }
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> => pollUntil(what, probe, ms);
 
 describe('Registrations tree (issue 7)', function () {
   this.timeout(120_000);

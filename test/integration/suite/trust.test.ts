@@ -4,6 +4,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { productionApi, type ExtensionTestApi } from '../../../src/extension';
+import { until as pollUntil } from '../extensionHost';
 
 const EXTENSION_ID = 'entra-connector.entra-connector';
 const HOST_SETTINGS = ['entraConnector.cloud', 'entraConnector.customCloud', 'entraConnector.signIn.clientId', 'entraConnector.signIn.tenant', 'entraConnector.setup.previewChanges'];
@@ -39,15 +40,7 @@ async function answering<T>(answers: Partial<Record<Prompt, (...args: unknown[])
   }
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> => pollUntil(what, probe, ms);
 
 /** Every object reachable from `root` through own properties (enumerable or not), getters not run, prototypes followed. */
 function reachable(root: unknown): unknown[] {

@@ -4,39 +4,34 @@
 // is valid YAML with least-privilege permissions and the rotate step (schema-checked). A second run changes nothing;
 // an Application Administrator gets the admin-consent link instead of the Graph permission.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import Ajv from 'ajv';
 import { parse as parseYaml } from 'yaml';
-import { approveDevice, getState, startEmulator, type Endpoints, type RunningEmulator } from '../../../emulator/src';
+import { approveDevice, getState, type Endpoints } from '../../../emulator/src';
 import { runCli } from '../../../src/cli/run';
 import { scanRunForSecrets } from '../../reliability/scan.mjs';
 import { ACCOUNTS, ADMIN, addPassword, apiProperties, createApp, GLOBAL_ADMIN, mintOidc, oidcIssuer, passwords } from '../../support/workload';
+import { useTempDir, useTenant } from '../../support/tenant';
 
-let emu: RunningEmulator;
 let ep: Endpoints;
 let work: string;
 let outside: string;
 const outputs: { name: string; text: string }[] = [];
 
-before(async () => {
-  emu = await startEmulator({ port: 0, deviceCodeIntervalSeconds: 1, seed: { accounts: ACCOUNTS } });
-  ep = emu.endpoints;
-  work = mkdtempSync(join(tmpdir(), 'entra-automate-'));
-  outside = mkdtempSync(join(tmpdir(), 'entra-automate-out-'));
-});
-
-after(async () => {
-  if (emu) {
-    const { hits, summary } = await scanRunForSecrets({ emulator: ep, dirs: [work], texts: outputs });
-    assert.deepEqual(hits, [], summary);
-    await emu.stop();
-  }
-  rmSync(work, { recursive: true, force: true });
-  rmSync(outside, { recursive: true, force: true });
-});
+useTenant(
+  {
+    temp: 'entra-automate-',
+    emulator: { deviceCodeIntervalSeconds: 1, seed: { accounts: ACCOUNTS } },
+    beforeStop: async () => {
+      const { hits, summary } = await scanRunForSecrets({ emulator: ep, dirs: [work], texts: outputs });
+      assert.deepEqual(hits, [], summary);
+    },
+  },
+  (t) => ({ ep, work } = t),
+);
+useTempDir('entra-automate-out-', (d) => (outside = d));
 
 const cloud = () => ['--cloud', 'Custom', '--login-endpoint', ep.loginEndpoint, '--graph-endpoint', ep.graphEndpoint, '--arm-endpoint', ep.armEndpoint, '--tenant', ep.tenantId];
 

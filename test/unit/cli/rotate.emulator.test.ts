@@ -3,41 +3,36 @@
 // over and verified, the tool's old secret removed, somebody else's kept — and is refused, with the permission and
 // the ownership named, on a connector app it does not own. No secret appears in the output or the connector folder.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, beforeEach, describe, it } from 'node:test';
-import { httpsJson, resetEmulator, startEmulator, type Endpoints, type RunningEmulator } from '../../../emulator/src';
+import { beforeEach, describe, it } from 'node:test';
+import { httpsJson, resetEmulator, type Endpoints } from '../../../emulator/src';
 import { runCli, type CliIo } from '../../../src/cli/run';
 import { scanRunForSecrets } from '../../reliability/scan.mjs';
 import {
   ACCOUNTS, addFederatedCredential, addOwner, addPassword, apiProperties, configureRunner, createApp, createCertificateApp, createManagedIdentity, grantOwnedBy, mintOidc,
   oidcIssuer, passwords, selfSignedCertificate, type AppRef,
 } from '../../support/workload';
+import { useTempDir, useTenant } from '../../support/tenant';
 
-let emu: RunningEmulator;
 let ep: Endpoints;
 let work: string;
 let outside: string;
 const outputs: { name: string; text: string }[] = [];
 
-before(async () => {
-  emu = await startEmulator({ port: 0, seed: { accounts: ACCOUNTS } });
-  ep = emu.endpoints;
-  work = mkdtempSync(join(tmpdir(), 'entra-rotate-'));
-  outside = mkdtempSync(join(tmpdir(), 'entra-rotate-handover-'));
-});
-
-after(async () => {
-  // Nothing this run printed or left in the connector folders holds a secret or token the tenant handed out.
-  if (emu) {
-    const { hits, summary } = await scanRunForSecrets({ emulator: ep, dirs: [work], texts: outputs });
-    assert.deepEqual(hits, [], summary);
-    await emu.stop();
-  }
-  rmSync(work, { recursive: true, force: true });
-  rmSync(outside, { recursive: true, force: true });
-});
+useTenant(
+  {
+    temp: 'entra-rotate-',
+    emulator: { seed: { accounts: ACCOUNTS } },
+    // Nothing this run printed or left in the connector folders holds a secret or token the tenant handed out.
+    beforeStop: async () => {
+      const { hits, summary } = await scanRunForSecrets({ emulator: ep, dirs: [work], texts: outputs });
+      assert.deepEqual(hits, [], summary);
+    },
+  },
+  (t) => ({ ep, work } = t),
+);
+useTempDir('entra-rotate-handover-', (d) => (outside = d));
 
 beforeEach(async () => {
   await resetEmulator(ep);

@@ -1,30 +1,19 @@
 // `entra-connector setup` in a pipeline: with nothing configured it names the variables instead of waiting for a
 // device code; `--auth device` still lets a person sign in there; a secret it prints is masked for GitHub Actions.
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { approveDevice, startEmulator, type Endpoints, type RunningEmulator } from '../../../emulator/src';
+import { describe, it } from 'node:test';
+import { approveDevice, type Endpoints } from '../../../emulator/src';
 import { runCli } from '../../../src/cli/run';
+import { useTenant } from '../../support/tenant';
 
 const SAMPLE = join(__dirname, '../../fixtures/workspaces/sample/Contoso Invoices');
 const ADMIN = 'admin@contoso.example';
 
-let emu: RunningEmulator;
 let ep: Endpoints;
 let work: string;
-
-before(async () => {
-  emu = await startEmulator({ port: 0, deviceCodeIntervalSeconds: 1 });
-  ep = emu.endpoints;
-  work = mkdtempSync(join(tmpdir(), 'entra-setup-pipeline-'));
-});
-
-after(async () => {
-  await emu?.stop();
-  rmSync(work, { recursive: true, force: true });
-});
+useTenant({ temp: 'entra-setup-pipeline-', emulator: { deviceCodeIntervalSeconds: 1 } }, (t) => ({ ep, work } = t));
 
 async function cli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';

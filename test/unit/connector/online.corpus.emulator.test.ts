@@ -5,11 +5,10 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { adminTokenSource, seedObjects, startEmulator, type Endpoints, type RunningEmulator } from '../../../emulator/src';
+import { describe, it } from 'node:test';
+import { seedObjects, type Endpoints } from '../../../emulator/src';
 import { analyzeOnline } from '../../../src/connector/online';
-import { createGraphClient } from '../../../src/graph/client';
-import { Directory } from '../../../src/graph/operations';
+import { directoryFor, useTenant } from '../../support/tenant';
 
 const CORPUS = join(__dirname, '..', '..', 'fixtures', 'connectors', 'corpus');
 const ADMIN = 'admin@contoso.example';
@@ -25,14 +24,9 @@ function files(dir: string): string[] {
   });
 }
 
-let emu: RunningEmulator;
 let ep: Endpoints;
 
-before(async () => {
-  emu = await startEmulator({ port: 0 });
-  ep = emu.endpoints;
-});
-after(() => emu.stop());
+useTenant({}, (t) => ({ ep } = t));
 
 describe('online rules over the whole corpus', () => {
   it('report no resource-not-found for a resource a service principal answers to (a foreign multi-tenant API, Key Vault, Outlook, Graph, ARM)', async () => {
@@ -45,7 +39,7 @@ describe('online rules over the whole corpus', () => {
         { appId: '00000002-0000-0ff1-ce00-000000000000', displayName: 'Office 365 Exchange Online', appOwnerOrganizationId: MICROSOFT_TENANT, servicePrincipalNames: ['00000002-0000-0ff1-ce00-000000000000', 'https://outlook.office.com/'] },
       ],
     });
-    const directory = new Directory(createGraphClient({ graphEndpoint: ep.graphEndpoint, getAccessToken: adminTokenSource(ep, ADMIN), retry: { maxRetries: 1, maxDelayMs: 10 } }), { sleep: async () => {}, replication: { attempts: 2, delayMs: 0 } });
+    const directory = directoryFor(ep, { user: ADMIN, retry: { maxRetries: 1, maxDelayMs: 10 }, sleep: async () => {}, replication: { attempts: 2, delayMs: 0 } });
     const entra = files(CORPUS).map((f) => ({ f, text: readFileSync(f, 'utf8') })).filter((x) => /"identityProvider"\s*:\s*"aad"/.test(x.text));
     assert.ok(entra.length >= 50, `only ${entra.length} Entra connectors in the corpus`);
     const notFound: string[] = [];

@@ -3,30 +3,19 @@
 // in the browser, a GET through the connector → 200; idempotent on a second run (no second connector, no second
 // secret); the secret in no file and no output; and each seeded misconfiguration explained like a pasted AADSTS.
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { adminToken, approveDevice, getIssued, getState, httpsJson, signInAsBrowser, startEmulator, type Endpoints, type RunningEmulator } from '../../../emulator/src';
+import { describe, it } from 'node:test';
+import { adminToken, approveDevice, getIssued, getState, httpsJson, signInAsBrowser, type Endpoints } from '../../../emulator/src';
 import { runCli } from '../../../src/cli/run';
+import { useTenant } from '../../support/tenant';
 
 const SAMPLE = join(__dirname, '../../fixtures/workspaces/sample/Contoso Invoices');
 const ADMIN = 'admin@contoso.example';
 
-let emu: RunningEmulator;
 let ep: Endpoints;
 let work: string;
-
-before(async () => {
-  emu = await startEmulator({ port: 0, deviceCodeIntervalSeconds: 1 });
-  ep = emu.endpoints;
-  work = mkdtempSync(join(tmpdir(), 'entra-deploy-'));
-});
-
-after(async () => {
-  await emu.stop();
-  rmSync(work, { recursive: true, force: true });
-});
+useTenant({ temp: 'entra-deploy-', emulator: { deviceCodeIntervalSeconds: 1 } }, (t) => ({ ep, work } = t));
 
 interface Run {
   code: number;

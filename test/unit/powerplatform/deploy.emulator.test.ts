@@ -3,34 +3,24 @@
 // redirect URL read back, the move from the shared legacy URL registered before the old one is removed.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, beforeEach, describe, it } from 'node:test';
-import { adminToken, adminTokenSource, getState, httpsJson, resetEmulator, startEmulator, type Endpoints, type RunningEmulator } from '../../../emulator/src';
+import { beforeEach, describe, it } from 'node:test';
+import { adminToken, adminTokenSource, getState, httpsJson, resetEmulator, type Endpoints } from '../../../emulator/src';
 import { diskConnectorFiles } from '../../../src/cli/deploy';
 import { createGraphClient } from '../../../src/graph/client';
 import { Directory, type Application } from '../../../src/graph/operations';
 import { AZURE_CLI_CLIENT_ID, POWER_APPS_SCOPE, PowerPlatformClient, PowerPlatformFailure } from '../../../src/powerplatform/client';
 import { deployConnector, objectIdOf, updateDeployedSecret } from '../../../src/powerplatform/deploy';
 import { registerRedirectUrl } from '../../../src/powerplatform/redirect';
+import { useTenant } from '../../support/tenant';
 
 const ADMIN = 'admin@contoso.example';
 const MAKER = 'maker@contoso.example';
 const SAMPLE_SWAGGER = readFileSync(join(__dirname, '../../fixtures/workspaces/sample/Contoso Invoices/apiDefinition.swagger.json'), 'utf8');
 
-let emu: RunningEmulator;
 let ep: Endpoints;
 let work: string;
-
-before(async () => {
-  emu = await startEmulator({ port: 0 });
-  ep = emu.endpoints;
-  work = mkdtempSync(join(tmpdir(), 'entra-pp-'));
-});
-after(async () => {
-  await emu.stop();
-  rmSync(work, { recursive: true, force: true });
-});
+useTenant({ temp: 'entra-pp-' }, (t) => ({ ep, work } = t));
 beforeEach(async () => resetEmulator(ep));
 
 interface Sent {

@@ -4,11 +4,10 @@
 // there) and after the rotation removed the replaced secret: a GET through the connector → 200 every time, and only
 // the replaced secret is gone.
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { adminToken, adminTokenSource, approveDevice, getState, signInAsBrowser, startEmulator, type Endpoints, type RunningEmulator } from '../../../emulator/src';
+import { describe, it } from 'node:test';
+import { adminToken, adminTokenSource, approveDevice, getState, signInAsBrowser, type Endpoints } from '../../../emulator/src';
 import { trySecret } from '../../../src/auth/workload';
 import { resolveCloud } from '../../../src/cloud/clouds';
 import { diskConnectorFiles } from '../../../src/cli/deploy';
@@ -18,23 +17,14 @@ import { Directory } from '../../../src/graph/operations';
 import { AZURE_CLI_CLIENT_ID, POWER_APPS_SCOPE, PowerPlatformClient } from '../../../src/powerplatform/client';
 import { objectIdOf, updateDeployedSecret } from '../../../src/powerplatform/deploy';
 import { rotateSecret } from '../../../src/setup/rotate';
+import { useTenant } from '../../support/tenant';
 
 const SAMPLE = join(__dirname, '../../fixtures/workspaces/sample/Contoso Invoices');
 const ADMIN = 'admin@contoso.example';
 
-let emu: RunningEmulator;
 let ep: Endpoints;
 let work: string;
-
-before(async () => {
-  emu = await startEmulator({ port: 0, deviceCodeIntervalSeconds: 1 });
-  ep = emu.endpoints;
-  work = mkdtempSync(join(tmpdir(), 'entra-rotate-pp-'));
-});
-after(async () => {
-  await emu.stop();
-  rmSync(work, { recursive: true, force: true });
-});
+useTenant({ temp: 'entra-rotate-pp-', emulator: { deviceCodeIntervalSeconds: 1 } }, (t) => ({ ep, work } = t));
 
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';

@@ -1,11 +1,10 @@
 // The setup engine against the emulated tenant: exactly the objects it should create, idempotent reruns, faults at
 // every step, consent fallbacks, undo, and the number of sequential Graph round trips.
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
 import {
   adminTokenSource,
   clearRequests,
@@ -16,10 +15,8 @@ import {
   setFaults,
   setPolicy,
   signInAsBrowser,
-  startEmulator,
   type Endpoints,
   type FaultRule,
-  type RunningEmulator,
 } from '../../../emulator/src';
 import { ContractRecorder, validateGraphRequest } from '../../contract/graph-contract';
 import { createGraphClient } from '../../../src/graph/client';
@@ -30,26 +27,17 @@ import { nodeFiles } from '../../../src/setup/nodeFiles';
 import { MemoryStateStore } from '../../../src/setup/stateFile';
 import { summarize, undoSetup } from '../../../src/setup/summary';
 import { applyChoices } from '../../../src/wizard/model';
+import { useTenant } from '../../support/tenant';
 
 const SAMPLE = join(__dirname, '../../fixtures/workspaces/sample/Contoso Invoices');
 const ADMIN = 'admin@contoso.example';
 const MAKER = 'maker@contoso.example';
 
-let emu: RunningEmulator;
 let ep: Endpoints;
 let work: string;
 const contract = new ContractRecorder();
 
-before(async () => {
-  emu = await startEmulator({ port: 0, onGraphExchange: contract.hook });
-  ep = emu.endpoints;
-  work = mkdtempSync(join(tmpdir(), 'entra-setup-'));
-});
-
-after(async () => {
-  await emu.stop();
-  rmSync(work, { recursive: true, force: true });
-});
+useTenant({ temp: 'entra-setup-', emulator: { onGraphExchange: contract.hook } }, (t) => ({ ep, work } = t));
 
 beforeEach(async () => {
   await resetEmulator(ep);
