@@ -554,7 +554,7 @@ describe('wizard host logic against the emulated tenant', () => {
       const vs = fakeVsCode(ADMIN, dir);
       vs.confirms.answer = false;
       const c = new WizardController(vs.host, { connectorDir: dir, ...fast });
-      for (const m of ANSWERS.slice(0, 5)) await send(c, m);
+      for (const m of ANSWERS.slice(0, 6)) await send(c, m);
       await send(c, { type: 'answer', page: 'site', value: { kind: 'site', siteId: WEB_APP_ID } }, { type: 'run' });
       await c.idle();
       const step = lastState(vs.posted).steps.find((s) => s.id === 'site');
