@@ -55,7 +55,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi | Exten
   // npm run bench's floor for the wizard's first paint (src/vscode/benchFloor.ts); never set outside the bench.
   if (process.env.ENTRA_BENCH_FLOOR === '1') void import('./vscode/benchFloor').then((m) => m.registerBenchFloor(context));
   log.info(`Entra Connector ${context.extension.packageJSON.version as string} activated (activate() took ${(performance.now() - started).toFixed(1)} ms).`);
-  openWalkthroughOnce(context);
+  openWalkthroughOnce(context).catch((error: unknown) => log.warn(`The Get Started walkthrough could not be opened: ${error instanceof Error ? error.message : String(error)}`));
   // Other extensions get a frozen facade that reaches nothing: no token getter, no SecretStorage, no tree provider.
   // The views and the sign-in are exported only to this extension's own tests and development host.
   return context.extensionMode === vscode.ExtensionMode.Production ? productionApi() : ({ ...productionApi(), connectors, auth, powerPlatform: { signIn: async (method) => (await features()).powerPlatformSignIn().signIn(method) } } satisfies ExtensionTestApi);

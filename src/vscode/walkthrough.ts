@@ -6,11 +6,11 @@ export const WALKTHROUGH_ID = 'gettingStarted';
 /**
  * Opens the "Get Started" walkthrough on the first activation, once per user (VS Code opens walkthroughs by itself
  * only after a Marketplace install). A user who turned walkthroughs off (`workbench.welcomePage.walkthroughs.openOnInstall`)
- * is not shown it.
+ * is not shown it. The mark is stored before the walkthrough opens, so a window reloaded at once does not show it again.
  */
-export function openWalkthroughOnce(context: vscode.ExtensionContext): void {
+export async function openWalkthroughOnce(context: vscode.ExtensionContext): Promise<void> {
   if (context.globalState.get<boolean>(SHOWN_KEY)) return;
   if (vscode.workspace.getConfiguration('workbench.welcomePage.walkthroughs').get<boolean>('openOnInstall') === false) return;
-  void context.globalState.update(SHOWN_KEY, true);
-  void vscode.commands.executeCommand('workbench.action.openWalkthrough', `${context.extension.id}#${WALKTHROUGH_ID}`, false);
+  await context.globalState.update(SHOWN_KEY, true);
+  await vscode.commands.executeCommand('workbench.action.openWalkthrough', `${context.extension.id}#${WALKTHROUGH_ID}`, false);
 }

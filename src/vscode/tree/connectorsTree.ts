@@ -13,6 +13,7 @@ import type { DirectorySnapshot } from '../../graph/registrations';
 import { computeHealth, lookupsFor } from '../../registrations/health';
 import { childrenOf, treeItem, type ConnectorEntry, type DeploymentInfo, type TreeNode } from './nodes';
 import { isTransient } from '../../errors';
+import { mayHoldConnector, removesConnector } from '../../connector/folderEvents';
 import { toDirectoryError } from '../../graph/errors';
 import type { RegistrationsSession } from '../session';
 import type { AppRegistrationsTreeProvider } from './appRegistrationsTree';
@@ -55,6 +56,9 @@ export class ConnectorsTreeProvider implements vscode.TreeDataProvider<TreeNode>
   private declined = false;
   private entries: ConnectorEntry[] = [];
   private secretsHere = new Map<string, string | undefined>();
+  /** Paths created since the last check for new folders (see src/connector/folderEvents.ts). */
+  private created: vscode.Uri[] = [];
+  private createdTimer: ReturnType<typeof setTimeout> | undefined;
   /** The App registrations view, once attached (for the extension's API and its tests). */
   appRegistrations: AppRegistrationsTreeProvider | undefined;
   /** Power Platform deployments per connector folder, once attached (src/vscode/powerplatform). */
@@ -72,6 +76,31 @@ export class ConnectorsTreeProvider implements vscode.TreeDataProvider<TreeNode>
       }),
       vscode.workspace.onDidChangeWorkspaceFolders(() => void this.refresh({ automatic: true })),
     );
+    // Folders created or deleted with their files: the watcher above can miss both (src/connector/folderEvents.ts).
+    const folders = vscode.workspace.createFileSystemWatcher('**/*', false, true, false);
+    this.disposables.push(
+      folders,
+      folders.onDidCreate((uri) => this.pathCreated(uri)),
+      folders.onDidDelete((uri) => {
+        if (removesConnector(uri.path, this.connectors.map((c) => c.folder.uri.path))) void this.refresh({ automatic: true });
+      }),
+    );
+  }
+
+  /** Batches creations (a checkout makes many), then re-reads the connector folders if a folder was among them. */
+  private pathCreated(uri: vscode.Uri): void {
+    if (uri.scheme !== 'file' || !mayHoldConnector(uri.path)) return;
+    this.created.push(uri);
+    this.createdTimer ??= setTimeout(() => {
+      this.createdTimer = undefined;
+      const batch = this.created;
+      this.created = [];
+      // Many at once (a checkout, an unzip): re-read rather than stat each.
+      if (batch.length > 32) return void this.refresh({ automatic: true });
+      void Promise.all(batch.map((u) => vscode.workspace.fs.stat(u).then((s) => (s.type & vscode.FileType.Directory) !== 0, () => false))).then((dirs) => {
+        if (dirs.includes(true)) void this.refresh({ automatic: true });
+      });
+    }, 300);
   }
 
   /** Connects the view to sign-in and the directory; until then it lists the connector folders only. */
@@ -247,6 +276,7 @@ export class ConnectorsTreeProvider implements vscode.TreeDataProvider<TreeNode>
   }
 
   dispose(): void {
+    if (this.createdTimer) clearTimeout(this.createdTimer);
     for (const d of this.disposables) d.dispose();
     this.changed.dispose();
   }
