@@ -6,13 +6,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { approveDevice, getIssued, getState, signInAsBrowser, type Endpoints } from '../../emulator/src';
+import { getIssued, getState, type Endpoints } from '../../emulator/src';
 import type { GraphExchange } from '../contract/graph-contract';
-import { runCli } from '../../src/cli/run';
 import { runSetup } from '../../src/setup/engine';
 import { JsonFileStateStore } from '../../src/setup/stateFile';
-import { ADMIN, connectorCopy, filesUnder, harness, newContext } from './support';
+import { connectorCopy, filesUnder, harness, newContext } from './support';
 import { scanForSecrets } from './scan.mjs';
+import { cloudArgs, runCliAgainst } from '../support/cli';
 import { useTenant } from '../support/tenant';
 
 let ep: Endpoints;
@@ -38,25 +38,7 @@ describe('no secret or token outside memory', () => {
     // 2. The CLI, with its default state folder, verbose Graph log and --print-secret.
     const cliDir = connectorCopy(work, 'Invoices CLI');
     const stateHome = mkdtempSync(join(work, 'xdg-state-'));
-    let stdout = '';
-    let stderr = '';
-    const approvals: Promise<unknown>[] = [];
-    const code = await runCli(
-      ['setup', cliDir, '--cloud', 'Custom', '--login-endpoint', ep.loginEndpoint, '--graph-endpoint', ep.graphEndpoint, '--arm-endpoint', ep.armEndpoint, '--tenant', ep.tenantId, '--json', '--print-secret', '--verbose'],
-      {
-        stdout: { write: (t: string) => (stdout += t) },
-        stderr: {
-          write: (t: string) => {
-            stderr += t;
-            const m = /enter the code (\S+)/.exec(t);
-            if (m) approvals.push(approveDevice(ep, ADMIN, { userCode: m[1] }));
-            return true;
-          },
-        },
-        env: { XDG_STATE_HOME: stateHome },
-      },
-    );
-    await Promise.all(approvals);
+    const { code, stdout, stderr } = await runCliAgainst(ep, ['setup', cliDir, ...cloudArgs(ep), '--json', '--print-secret', '--verbose'], { env: { XDG_STATE_HOME: stateHome } });
     assert.equal(code, 0, stderr);
     const printed = JSON.parse(stdout).clientSecret as string;
     assert.ok(printed, '--print-secret printed the secret on stdout (the one place it may go)');
@@ -81,39 +63,19 @@ describe('no secret or token outside memory', () => {
   it('setup --deploy then test-connection (Power Platform): the deployed secret and every token in no file, settings.json, state or output', async () => {
     const dir = connectorCopy(work, 'Invoices Deploy');
     const stateHome = mkdtempSync(join(work, 'xdg-state-deploy-'));
-    const cloud = ['--cloud', 'Custom', '--login-endpoint', ep.loginEndpoint, '--graph-endpoint', ep.graphEndpoint, '--arm-endpoint', ep.armEndpoint, '--powerapps-url', ep.powerAppsEndpoint, '--flow-url', ep.flowEndpoint, '--tenant', ep.tenantId];
-    const outputs: string[] = [];
-    const run = async (args: string[]) => {
-      let out = '';
-      const pending: Promise<unknown>[] = [];
-      const code = await runCli(args, {
-        stdout: { write: (t: string) => (out += t) },
-        stderr: {
-          write: (t: string) => {
-            out += t;
-            const m = /enter the code (\S+)/.exec(t);
-            if (m) pending.push(approveDevice(ep, ADMIN, { userCode: m[1] }));
-            const link = /Sign in to the connection: open (\S+)/.exec(t);
-            if (link) pending.push(signInAsBrowser(link[1]!, { username: ADMIN, ca: ep.caCertPath }));
-            return true;
-          },
-        },
-        env: { XDG_STATE_HOME: stateHome },
-      });
-      await Promise.all(pending);
-      outputs.push(out);
-      return { code, out };
-    };
+    const cloud = cloudArgs(ep, { powerPlatform: true });
+    const outputs: { name: string; text: string }[] = [];
+    const run = (args: string[]) => runCliAgainst(ep, args, { env: { XDG_STATE_HOME: stateHome }, record: outputs });
     const setup = await run(['setup', dir, ...cloud, '--deploy', '--json', '--verbose']);
-    assert.equal(setup.code, 0, setup.out);
+    assert.equal(setup.code, 0, setup.stderr + setup.stdout);
     const test = await run(['test-connection', dir, ...cloud, '--json', '--timeout', '30']);
-    assert.equal(test.code, 0, test.out);
+    assert.equal(test.code, 0, test.stderr + test.stdout);
     const issued = await getIssued(ep);
     const state = await getState(ep);
     assert.ok(state.powerPlatform.connectors.some((c) => c.hasSecret), 'a secret was deployed');
     assert.ok(state.powerPlatform.connections.some((c) => c.status === 'Connected'), 'a connection token was issued');
     const needles = [...issued.secrets, ...issued.tokens];
-    assert.deepEqual(scanForSecrets({ dirs: [dir, stateHome], texts: outputs.map((text, i) => ({ name: `CLI output #${i}`, text })), needles }), []);
+    assert.deepEqual(scanForSecrets({ dirs: [dir, stateHome], texts: outputs, needles }), []);
   });
 
   it('the scan finds a planted secret and a planted token (it can fail)', () => {

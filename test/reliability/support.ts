@@ -1,7 +1,7 @@
 // Shared helpers of the reliability suite: an engine host over the emulated tenant (tokens minted through the admin
 // API, secrets kept in memory), the objects a setup made, and a seeded random number generator.
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { adminTokenSource, getState, type Endpoints } from '../../emulator/src';
 import { createGraphClient } from '../../src/graph/client';
@@ -10,9 +10,10 @@ import { createContext, type SetupChoices, type SetupContext } from '../../src/s
 import type { StateStore } from '../../src/setup/engine';
 import { nodeFiles } from '../../src/setup/nodeFiles';
 import { MemoryStateStore } from '../../src/setup/stateFile';
+import { ADMIN } from '../support/tenant';
 
-export const SAMPLE = join(__dirname, '../fixtures/workspaces/sample/Contoso Invoices');
-export const ADMIN = 'admin@contoso.example';
+export { ADMIN };
+export { connectorCopy, filesUnder } from '../support/cli';
 
 /** mulberry32: small, fast, and the same sequence for the same seed on every machine. */
 export function rng(seed: number): () => number {
@@ -24,12 +25,6 @@ export function rng(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-export function connectorCopy(work: string, name = 'Contoso Invoices'): string {
-  const dir = join(mkdtempSync(join(work, 'ws-')), name);
-  cpSync(SAMPLE, dir, { recursive: true });
-  return dir;
 }
 
 export function choices(over: Partial<SetupChoices> = {}): SetupChoices {
@@ -100,11 +95,4 @@ export function assertPropertiesMatch(ep: Endpoints, dir: string, ctx: SetupCont
   assert.equal(oa.properties.AzureActiveDirectoryResourceId, ctx.objects.apiApp?.resourceUri);
   assert.equal(oa.customParameters.tenantId.value, ep.tenantId);
   assert.equal(oa.customParameters.loginUri.value, ep.loginEndpoint);
-}
-
-export function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((n) => {
-    const p = join(dir, n);
-    return statSync(p).isDirectory() ? filesUnder(p) : [p];
-  });
 }

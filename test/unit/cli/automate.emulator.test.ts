@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import Ajv from 'ajv';
 import { parse as parseYaml } from 'yaml';
-import { approveDevice, getState, type Endpoints } from '../../../emulator/src';
-import { runCli } from '../../../src/cli/run';
+import { getState, type Endpoints } from '../../../emulator/src';
 import { scanRunForSecrets } from '../../reliability/scan.mjs';
 import { ACCOUNTS, ADMIN, addPassword, apiProperties, createApp, GLOBAL_ADMIN, mintOidc, oidcIssuer, passwords } from '../../support/workload';
+import { cloudArgs, runCliAgainst, type CliRun } from '../../support/cli';
 import { useTempDir, useTenant } from '../../support/tenant';
 
 let ep: Endpoints;
@@ -33,29 +33,10 @@ useTenant(
 );
 useTempDir('entra-automate-out-', (d) => (outside = d));
 
-const cloud = () => ['--cloud', 'Custom', '--login-endpoint', ep.loginEndpoint, '--graph-endpoint', ep.graphEndpoint, '--arm-endpoint', ep.armEndpoint, '--tenant', ep.tenantId];
+const cloud = () => cloudArgs(ep);
 
 /** Runs the CLI; a device code shown on stderr is approved by `user` (consenting where that user may). */
-async function cli(args: string[], env: NodeJS.ProcessEnv, user = GLOBAL_ADMIN): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const approvals: Promise<unknown>[] = [];
-  const code = await runCli(args, {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: {
-      write: (t: string) => {
-        stderr += t;
-        const m = /enter the code (\S+)/.exec(t);
-        if (m) approvals.push(approveDevice(ep, user, { userCode: m[1], consentForOrg: true }));
-        return true;
-      },
-    },
-    env,
-  });
-  await Promise.all(approvals);
-  outputs.push({ name: `${args[0]} stdout`, text: stdout }, { name: `${args[0]} stderr`, text: stderr });
-  return { code, stdout, stderr };
-}
+const cli = (args: string[], env: NodeJS.ProcessEnv, user = GLOBAL_ADMIN) => runCliAgainst(ep, args, { env, user, consentForOrg: true, record: outputs });
 
 /** A git repository holding one secured connector (its app made by the admin, with the secret setup added). */
 async function repository(name: string): Promise<{ root: string; dir: string; connector: { id: string; appId: string } }> {
@@ -104,7 +85,7 @@ const WORKFLOW_SCHEMA = {
 
 const SUBJECT = 'repo:contoso/invoices:ref:refs/heads/main';
 
-async function rotateWithToken(dir: string, pipelineAppId: string, subject: string): Promise<{ code: number; stdout: string; stderr: string }> {
+async function rotateWithToken(dir: string, pipelineAppId: string, subject: string): Promise<CliRun> {
   const tokenFile = join(mkdtempSync(join(outside, 't-')), 'token');
   writeFileSync(tokenFile, (await mintOidc(ep, subject)).token);
   return cli(['rotate', dir, '--handover-command', 'test -s "$ENTRA_CONNECTOR_SECRET_FILE"', '--json', ...cloud()], { AZURE_TENANT_ID: ep.tenantId, AZURE_CLIENT_ID: pipelineAppId, AZURE_FEDERATED_TOKEN_FILE: tokenFile });

@@ -2,90 +2,27 @@
 // approved through the admin API), the online rules printed with the offline ones, and the exit code.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { adminToken, approveDevice, startEmulator, type Endpoints, type RunningEmulator } from '../../../emulator/src';
-import { runCli } from '../../../src/cli/run';
-import { createGraphClient } from '../../../src/graph/client';
-import { Directory } from '../../../src/graph/operations';
+import { before, describe, it } from 'node:test';
+import type { Endpoints } from '../../../emulator/src';
+import { cloudArgs, runCliAgainst } from '../../support/cli';
+import { connectorProperties, securedConnector } from '../../support/connector';
+import { directoryFor, useTenant } from '../../support/tenant';
 
-const ADMIN = 'admin@contoso.example';
 const REGISTERED = 'https://global.consent.azure-apim.net/redirect/contoso-20invoices-5fabc';
 const NOT_REGISTERED = 'https://global.consent.azure-apim.net/redirect/contoso-20invoices-00000';
-const clean = readFileSync(join(__dirname, '..', '..', 'fixtures', 'rules', 'clean.json'), 'utf8');
 
-let emu: RunningEmulator;
 let ep: Endpoints;
 let work: string;
 let clientAppId = '';
 let resource = '';
 
-function apiProperties(redirectUrl: string): string {
-  return clean
-    .replace('11111111-2222-3333-4444-555555555555', clientAppId)
-    .replace(/api:\/\/contoso-invoices/g, resource)
-    .replace('"redirectMode": "GlobalPerConnector",', `"redirectMode": "GlobalPerConnector",\n                    "redirectUrl": "${redirectUrl}",`);
-}
+useTenant({ temp: 'entra-check-online-', emulator: { deviceCodeIntervalSeconds: 1 } }, (t) => ({ ep, work } = t));
 
-before(async () => {
-  emu = await startEmulator({ port: 0, deviceCodeIntervalSeconds: 1 });
-  ep = emu.endpoints;
-  work = mkdtempSync(join(tmpdir(), 'entra-check-online-'));
-  // A connector set up completely: API app with a scope, connector app with the redirect URI, secret and grant.
-  const directory = new Directory(
-    createGraphClient({ graphEndpoint: ep.graphEndpoint, getAccessToken: (scopes) => adminToken(ep, ADMIN, scopes), retry: { maxRetries: 1, maxDelayMs: 10 } }),
-    { sleep: async () => {}, replication: { attempts: 3, delayMs: 0 } },
-  );
-  const scopeId = randomUUID();
-  const api = (await directory.upsertApplication(`check-online-api-${randomUUID()}`, {
-    displayName: 'Check online API',
-    signInAudience: 'AzureADMyOrg',
-    api: { oauth2PermissionScopes: [{ id: scopeId, value: 'user_impersonation', type: 'User', isEnabled: true, adminConsentDisplayName: 'Access', adminConsentDescription: 'Access' }] },
-  })).value;
-  resource = `api://${api.appId}`;
-  await directory.updateApplication(api.id, { identifierUris: [resource] });
-  const apiSp = (await directory.ensureServicePrincipal(api.appId)).value;
-  const client = (await directory.upsertApplication(`check-online-connector-${randomUUID()}`, {
-    displayName: 'Check online connector',
-    signInAudience: 'AzureADMultipleOrgs',
-    web: { redirectUris: [REGISTERED] },
-    requiredResourceAccess: [{ resourceAppId: api.appId, resourceAccess: [{ id: scopeId, type: 'Scope' }] }],
-  })).value;
-  clientAppId = client.appId;
-  await directory.addPassword(client.id, 'connector', new Date(Date.now() + 180 * 86_400_000).toISOString());
-  const clientSp = (await directory.ensureServicePrincipal(client.appId)).value;
-  await directory.createGrant({ clientId: clientSp.id, resourceId: apiSp.id, consentType: 'AllPrincipals', scope: 'user_impersonation' });
-});
-
-after(async () => {
-  await emu?.stop();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
-
-/** Runs the CLI; approves the device code as the admin as soon as it is shown on stderr. */
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const approvals: Promise<unknown>[] = [];
-  const code = await runCli(args, {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: {
-      write: (t: string) => {
-        stderr += t;
-        const m = /enter the code (\S+)/.exec(t);
-        if (m) approvals.push(approveDevice(ep, ADMIN, { userCode: m[1] }));
-        return true;
-      },
-    },
-    env: {},
-  });
-  await Promise.all(approvals);
-  return { code, stdout, stderr };
-}
-
-const cloudArgs = () => ['--cloud', 'Custom', '--login-endpoint', ep.loginEndpoint, '--graph-endpoint', ep.graphEndpoint, '--arm-endpoint', ep.armEndpoint, '--tenant', ep.tenantId];
+const apiProperties = (redirectUrl: string) => connectorProperties(clientAppId, resource, redirectUrl);
+/** Runs the CLI; the admin approves the device code as soon as it is shown on stderr. */
+const cli = (args: string[]) => runCliAgainst(ep, args);
 
 function write(name: string, text: string): string {
   const path = join(mkdtempSync(join(work, `${name}-`)), 'apiProperties.json');
@@ -94,9 +31,15 @@ function write(name: string, text: string): string {
 }
 
 describe('entra-connector check --online', () => {
+  // A connector set up completely: API app with a scope, connector app with the redirect URI, secret and grant.
+  before(async () => {
+    const directory = directoryFor(ep, { retry: { maxRetries: 1, maxDelayMs: 10 }, sleep: async () => {}, replication: { attempts: 3, delayMs: 0 } });
+    ({ clientAppId, resource } = await securedConnector(directory, 'check-online', REGISTERED));
+  });
+
   it('a redirect URL the connector app does not have is redirect-uri-not-registered, printed with its line, and exits 1', async () => {
     const path = write('unregistered', apiProperties(NOT_REGISTERED));
-    const r = await cli(['check', path, '--online', ...cloudArgs()]);
+    const r = await cli(['check', path, '--online', ...cloudArgs(ep)]);
     assert.match(r.stderr, /To sign in, open https:\/\/\S+ and enter the code \S+/);
     assert.match(r.stderr, /Signed in as admin@contoso\.example/);
     assert.equal(r.code, 1, r.stderr + r.stdout);
@@ -109,7 +52,7 @@ describe('entra-connector check --online', () => {
 
   it('the same connector with its registered redirect URL has no online problem and exits 0; --json lists the diagnostics', async () => {
     const path = write('healthy', apiProperties(REGISTERED));
-    const r = await cli(['check', path, '--online', '--json', ...cloudArgs()]);
+    const r = await cli(['check', path, '--online', '--json', ...cloudArgs(ep)]);
     assert.equal(r.code, 0, r.stderr + r.stdout);
     const out = JSON.parse(r.stdout) as { files: { diagnostics: { code: string; severity: string }[] }[]; summary: { error: number } };
     assert.equal(out.summary.error, 0);
@@ -121,7 +64,7 @@ describe('entra-connector check --online', () => {
 
   it('a client ID the tenant does not have is client-app-not-found (the online rules really ran)', async () => {
     const path = write('unknown-client', apiProperties(REGISTERED).replace(clientAppId, randomUUID()));
-    const r = await cli(['check', path, '--online', ...cloudArgs()]);
+    const r = await cli(['check', path, '--online', ...cloudArgs(ep)]);
     assert.equal(r.code, 1, r.stderr + r.stdout);
     assert.match(r.stdout, / error client-app-not-found /);
   });

@@ -7,12 +7,12 @@ import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { beforeEach, describe, it } from 'node:test';
 import { httpsJson, resetEmulator, type Endpoints } from '../../../emulator/src';
-import { runCli, type CliIo } from '../../../src/cli/run';
 import { scanRunForSecrets } from '../../reliability/scan.mjs';
 import {
   ACCOUNTS, addFederatedCredential, addOwner, addPassword, apiProperties, configureRunner, createApp, createCertificateApp, createManagedIdentity, grantOwnedBy, mintOidc,
   oidcIssuer, passwords, selfSignedCertificate, type AppRef,
 } from '../../support/workload';
+import { cloudArgs, runCliAgainst } from '../../support/cli';
 import { useTempDir, useTenant } from '../../support/tenant';
 
 let ep: Endpoints;
@@ -38,16 +38,8 @@ beforeEach(async () => {
   await resetEmulator(ep);
 });
 
-const cloud = () => ['--cloud', 'Custom', '--login-endpoint', ep.loginEndpoint, '--graph-endpoint', ep.graphEndpoint, '--arm-endpoint', ep.armEndpoint];
-
-async function cli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) }, env };
-  const code = await runCli(args, io);
-  outputs.push({ name: `rotate ${args[0]} stdout`, text: stdout }, { name: `rotate ${args[0]} stderr`, text: stderr });
-  return { code, stdout, stderr };
-}
+const cloud = () => cloudArgs(ep, { tenant: false });
+const cli = (args: string[], env: NodeJS.ProcessEnv) => runCliAgainst(ep, args, { env, user: false, record: outputs });
 
 interface Tenant {
   connector: AppRef;
@@ -212,10 +204,9 @@ describe('entra-connector rotate with a workload identity', () => {
     const t = await connectors();
     const pipeline = await pipelineApp(t);
     const { secretText } = await addPassword(ep, pipeline.id, 'pipeline credential');
-    let stdout = '';
-    const code = await runCli(['rotate', t.dir, '--print-secret', ...cloud()], {
-      stdout: { write: (s: string) => (stdout += s) },
-      stderr: { write: () => true },
+    // Not recorded for the scan: this run prints the secret on purpose.
+    const { code, stdout } = await runCliAgainst(ep, ['rotate', t.dir, '--print-secret', ...cloud()], {
+      user: false,
       env: { GITHUB_ACTIONS: 'true', AZURE_TENANT_ID: ep.tenantId, AZURE_CLIENT_ID: pipeline.appId, AZURE_CLIENT_SECRET: secretText },
     });
     assert.equal(code, 0, stdout);

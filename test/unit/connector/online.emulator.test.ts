@@ -1,38 +1,24 @@
 // The online rules over the real Graph-backed Directory (src/graph/operations.ts) against the emulated tenant:
 // `Directory` satisfies `DirectoryLookup` as is, and each broken piece of a connector's setup shows up as its rule.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { startEmulator, type Endpoints, type RunningEmulator } from '../../../emulator/src';
-import { Directory } from '../../../src/graph/operations';
+import type { Endpoints } from '../../../emulator/src';
+import type { Directory } from '../../../src/graph/operations';
 import { analyzeOnline, type DirectoryLookup } from '../../../src/connector/online';
-import { directoryFor } from '../../support/tenant';
+import { connectorProperties, securedConnector } from '../../support/connector';
+import { directoryFor, useTenant } from '../../support/tenant';
 
 const PER_CONNECTOR = 'https://global.consent.azure-apim.net/redirect/contoso-20invoices-5fabc';
-const clean = readFileSync(join(__dirname, '..', '..', 'fixtures', 'rules', 'clean.json'), 'utf8');
 
-let emu: RunningEmulator;
 let ep: Endpoints;
 let directory: Directory;
-
-function apiProperties(clientId: string, resource: string): string {
-  return clean
-    .replace('11111111-2222-3333-4444-555555555555', clientId)
-    .replace(/api:\/\/contoso-invoices/g, resource)
-    .replace('"redirectMode": "GlobalPerConnector",', `"redirectMode": "GlobalPerConnector",\n                    "redirectUrl": "${PER_CONNECTOR}",`);
-}
-
-before(async () => {
-  emu = await startEmulator({ port: 0 });
-  ep = emu.endpoints;
+useTenant({}, (t) => {
+  ep = t.ep;
   directory = directoryFor(ep, { retry: { maxRetries: 1, maxDelayMs: 10 }, sleep: async () => {}, replication: { attempts: 3, delayMs: 0 } });
 });
 
-after(async () => {
-  await emu?.stop();
-});
+const apiProperties = (clientId: string, resource: string) => connectorProperties(clientId, resource, PER_CONNECTOR);
 
 describe('online rules against the emulated tenant', () => {
   const lookup = (): DirectoryLookup => directory;
@@ -41,25 +27,7 @@ describe('online rules against the emulated tenant', () => {
   let resource = '';
 
   it('a connector set up completely gives no online diagnostic', async () => {
-    const scopeId = randomUUID();
-    const api = (await directory.upsertApplication(`online-rules-api-${randomUUID()}`, {
-      displayName: 'Online rules API',
-      signInAudience: 'AzureADMyOrg',
-      api: { oauth2PermissionScopes: [{ id: scopeId, value: 'user_impersonation', type: 'User', isEnabled: true, adminConsentDisplayName: 'Access', adminConsentDescription: 'Access' }] },
-    })).value;
-    resource = `api://${api.appId}`;
-    await directory.updateApplication(api.id, { identifierUris: [resource] });
-    const apiSp = (await directory.ensureServicePrincipal(api.appId)).value;
-    const client = (await directory.upsertApplication(`online-rules-connector-${randomUUID()}`, {
-      displayName: 'Online rules connector',
-      signInAudience: 'AzureADMultipleOrgs',
-      web: { redirectUris: [PER_CONNECTOR] },
-      requiredResourceAccess: [{ resourceAppId: api.appId, resourceAccess: [{ id: scopeId, type: 'Scope' }] }],
-    })).value;
-    clientAppId = client.appId;
-    await directory.addPassword(client.id, 'connector', new Date(Date.now() + 180 * 86_400_000).toISOString());
-    const clientSp = (await directory.ensureServicePrincipal(client.appId)).value;
-    await directory.createGrant({ clientId: clientSp.id, resourceId: apiSp.id, consentType: 'AllPrincipals', scope: 'user_impersonation' });
+    ({ clientAppId, resource } = await securedConnector(directory, 'online-rules', PER_CONNECTOR));
     assert.deepEqual(await analyzeOnline(apiProperties(clientAppId, resource), lookup(), { now }), []);
   });
 

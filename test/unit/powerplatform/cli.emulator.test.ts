@@ -3,61 +3,20 @@
 // in the browser, a GET through the connector → 200; idempotent on a second run (no second connector, no second
 // secret); the secret in no file and no output; and each seeded misconfiguration explained like a pasted AADSTS.
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { adminToken, approveDevice, getIssued, getState, httpsJson, signInAsBrowser, type Endpoints } from '../../../emulator/src';
-import { runCli } from '../../../src/cli/run';
-import { useTenant } from '../../support/tenant';
-
-const SAMPLE = join(__dirname, '../../fixtures/workspaces/sample/Contoso Invoices');
-const ADMIN = 'admin@contoso.example';
+import { adminToken, getIssued, getState, httpsJson, type Endpoints } from '../../../emulator/src';
+import { cloudArgs, filesUnder, runCliAgainst, SAMPLE } from '../../support/cli';
+import { ADMIN, useTenant } from '../../support/tenant';
 
 let ep: Endpoints;
 let work: string;
 useTenant({ temp: 'entra-deploy-', emulator: { deviceCodeIntervalSeconds: 1 } }, (t) => ({ ep, work } = t));
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-  browser: Awaited<ReturnType<typeof signInAsBrowser>>[];
-}
-
 /** Runs the CLI; approves every device code as `user`, and signs in to every connection link in the "browser". */
-async function cli(args: string[], user = ADMIN, browserOptions: { accept?: boolean } = {}): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const pending: Promise<unknown>[] = [];
-  const browser: Run['browser'] = [];
-  const code = await runCli(args, {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: {
-      write: (t: string) => {
-        stderr += t;
-        const device = /enter the code (\S+)/.exec(t);
-        if (device) pending.push(approveDevice(ep, user, { userCode: device[1] }));
-        const link = /Sign in to the connection: open (\S+)/.exec(t);
-        if (link) pending.push(signInAsBrowser(link[1]!, { username: user, ca: ep.caCertPath, ...browserOptions }).then((r) => browser.push(r)));
-        return true;
-      },
-    },
-    env: {},
-  });
-  await Promise.all(pending);
-  return { code, stdout, stderr, browser };
-}
-
-function cloudArgs(): string[] {
-  return ['--cloud', 'Custom', '--login-endpoint', ep.loginEndpoint, '--graph-endpoint', ep.graphEndpoint, '--arm-endpoint', ep.armEndpoint, '--powerapps-url', ep.powerAppsEndpoint, '--flow-url', ep.flowEndpoint, '--tenant', ep.tenantId];
-}
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((n) => {
-    const p = join(dir, n);
-    return statSync(p).isDirectory() ? filesUnder(p) : [p];
-  });
-}
+const cli = (args: string[], user = ADMIN, browser: { accept?: boolean } = {}) => runCliAgainst(ep, args, { user, ...browser });
+const cloud = () => cloudArgs(ep, { powerPlatform: true });
 
 async function graph(method: string, path: string, body?: unknown) {
   const token = await adminToken(ep, ADMIN, ['https://graph.microsoft.com/Application.ReadWrite.All', 'https://graph.microsoft.com/DelegatedPermissionGrant.ReadWrite.All']);
@@ -71,10 +30,10 @@ async function deployedConnector(name: string): Promise<{ dir: string; out: { co
   cpSync(SAMPLE, dir, { recursive: true });
   const swaggerPath = join(dir, 'apiDefinition.swagger.json');
   writeFileSync(swaggerPath, readFileSync(swaggerPath, 'utf8').replace('"title": "Contoso Invoices"', `"title": "${name}"`));
-  const r = await cli(['setup', dir, ...cloudArgs(), '--state', join(ws, 'state.json'), '--deploy', '--json']);
+  const r = await cli(['setup', dir, ...cloud(), '--state', join(ws, 'state.json'), '--deploy', '--json']);
   assert.equal(r.code, 0, r.stderr + r.stdout);
   // The emulated tenant has one site: each test's connector takes it over from the previous one, on purpose.
-  const secured = await cli(['secure-service', dir, ...cloudArgs(), '--auth-only', '--replace-provider']);
+  const secured = await cli(['secure-service', dir, ...cloud(), '--auth-only', '--replace-provider']);
   assert.equal(secured.code, 0, secured.stderr + secured.stdout);
   return { dir, out: JSON.parse(r.stdout) };
 }
@@ -86,7 +45,7 @@ describe('entra-connector setup --deploy, deploy and test-connection (emulated P
     const dir = join(ws, 'Contoso Invoices');
     cpSync(SAMPLE, dir, { recursive: true });
     const stateFile = join(ws, 'state.json');
-    const r = await cli(['setup', dir, ...cloudArgs(), '--state', stateFile, '--deploy', '--json']);
+    const r = await cli(['setup', dir, ...cloud(), '--state', stateFile, '--deploy', '--json']);
     assert.equal(r.code, 0, r.stderr + r.stdout);
     const out = JSON.parse(r.stdout);
     assert.deepEqual(out.pending, [], 'nothing left pending');
@@ -103,9 +62,9 @@ describe('entra-connector setup --deploy, deploy and test-connection (emulated P
     const settings = JSON.parse(readFileSync(join(dir, 'settings.json'), 'utf8'));
     assert.deepEqual(settings, { connectorId: out.deployment.connectorId, environment: out.deployment.environment, apiProperties: 'apiProperties.json', apiDefinition: 'apiDefinition.swagger.json' });
 
-    const secured = await cli(['secure-service', dir, ...cloudArgs(), '--auth-only', '--replace-provider']);
+    const secured = await cli(['secure-service', dir, ...cloud(), '--auth-only', '--replace-provider']);
     assert.equal(secured.code, 0, secured.stderr);
-    const t = await cli(['test-connection', dir, ...cloudArgs(), '--json', '--timeout', '30']);
+    const t = await cli(['test-connection', dir, ...cloud(), '--json', '--timeout', '30']);
     assert.equal(t.code, 0, t.stderr + t.stdout);
     assert.match(t.stderr, /Sign in to the connection: open https:\/\/\S+\/consent\/login\?data=/);
     const result = JSON.parse(t.stdout);
@@ -117,7 +76,7 @@ describe('entra-connector setup --deploy, deploy and test-connection (emulated P
 
     // Again: the same connector updated (the deployed secret kept), no new app, secret or connector.
     const digest = afterFirst.powerPlatform.connectors.find((c) => c.name === out.deployment.connectorId)!.secretSha256;
-    const again = await cli(['setup', dir, ...cloudArgs(), '--state', stateFile, '--deploy', '--json']);
+    const again = await cli(['setup', dir, ...cloud(), '--state', stateFile, '--deploy', '--json']);
     assert.equal(again.code, 0, again.stderr + again.stdout);
     const out2 = JSON.parse(again.stdout);
     assert.equal(out2.deployment.connectorId, out.deployment.connectorId);
@@ -142,13 +101,13 @@ describe('entra-connector setup --deploy, deploy and test-connection (emulated P
 
   it('deploy alone updates the recorded connector; --environment with an environment the maker may not use fails with the cause', async () => {
     const { dir, out } = await deployedConnector('Contoso Deploy');
-    const r = await cli(['deploy', dir, ...cloudArgs(), '--json']);
+    const r = await cli(['deploy', dir, ...cloud(), '--json']);
     assert.equal(r.code, 0, r.stderr);
     const res = JSON.parse(r.stdout);
     assert.equal(res.connectorId, out.deployment.connectorId);
     assert.equal(res.created, false);
     assert.equal(res.redirectUrl, out.deployment.redirectUrl);
-    const denied = await cli(['deploy', dir, ...cloudArgs(), '--environment', 'Contoso Production'], 'maker@contoso.example');
+    const denied = await cli(['deploy', dir, ...cloud(), '--environment', 'Contoso Production'], 'maker@contoso.example');
     assert.equal(denied.code, 1);
     assert.match(denied.stderr, /not one you can deploy to/);
     assert.match(denied.stderr, /Next: /);
@@ -157,7 +116,7 @@ describe('entra-connector setup --deploy, deploy and test-connection (emulated P
   it('rotate --update-connector: the deployed connector gets the new secret before the old one is removed, and a connection works before and after; an app-only sign-in is refused before anything changes', async () => {
     const { dir, out } = await deployedConnector('Contoso Rotate');
     const connectionWorks = async () => {
-      const t = await cli(['test-connection', dir, ...cloudArgs(), '--json', '--timeout', '30']);
+      const t = await cli(['test-connection', dir, ...cloud(), '--json', '--timeout', '30']);
       assert.equal(t.code, 0, t.stderr + t.stdout);
       assert.equal(JSON.parse(t.stdout).status, 200);
     };
@@ -166,18 +125,16 @@ describe('entra-connector setup --deploy, deploy and test-connection (emulated P
     const before = await passwords();
     assert.equal(before.length, 1);
 
-    let refusal = '';
-    const appOnly = await runCli(['rotate', dir, ...cloudArgs(), '--update-connector', '--auth', 'secret'], {
-      stdout: { write: () => true },
-      stderr: { write: (t: string) => ((refusal += t), true) },
+    const appOnly = await runCliAgainst(ep, ['rotate', dir, ...cloud(), '--update-connector', '--auth', 'secret'], {
+      user: false,
       env: { AZURE_TENANT_ID: ep.tenantId, AZURE_CLIENT_ID: out.connectorApp.appId, AZURE_CLIENT_SECRET: 'not-a-real-secret-value-000000000' },
     });
-    assert.equal(appOnly, 1);
-    assert.match(refusal, /does not accept app-only tokens/);
-    assert.match(refusal, /Next: /);
+    assert.equal(appOnly.code, 1);
+    assert.match(appOnly.stderr, /does not accept app-only tokens/);
+    assert.match(appOnly.stderr, /Next: /);
     assert.deepEqual(await passwords(), before, 'an app-only run changed nothing');
 
-    const r = await cli(['rotate', dir, ...cloudArgs(), '--update-connector', '--auth', 'device', '--json']);
+    const r = await cli(['rotate', dir, ...cloud(), '--update-connector', '--auth', 'device', '--json']);
     assert.equal(r.code, 0, r.stderr + r.stdout);
     const result = JSON.parse(r.stdout);
     assert.equal(result.ok, true);
@@ -194,7 +151,7 @@ describe('entra-connector setup --deploy, deploy and test-connection (emulated P
     const state = await getState(ep);
     const appObject = state.applications.find((a) => a.appId === out.connectorApp.appId)!;
     const checkCodes = async (): Promise<string[]> => {
-      const c = await cli(['check', dir, '--online', ...cloudArgs(), '--json']);
+      const c = await cli(['check', dir, '--online', ...cloud(), '--json']);
       return (JSON.parse(c.stdout) as { files: { diagnostics: { code: string }[] }[] }).files[0]!.diagnostics.map((d) => d.code);
     };
     assert.deepEqual((await checkCodes()).filter((c) => ['redirect-uri-not-registered', 'resource-not-found', 'consent-missing'].includes(c)), [], 'a healthy deployment has none');
@@ -202,11 +159,11 @@ describe('entra-connector setup --deploy, deploy and test-connection (emulated P
     // The redirect URL removed from the connector app: predicted from the deployed connector's URL, then AADSTS50011.
     assert.equal((await graph('PATCH', `/applications/${appObject.id}`, { web: { redirectUris: [] } })).status, 204);
     assert.ok((await checkCodes()).includes('redirect-uri-not-registered'));
-    const unregistered = await cli(['test-connection', dir, ...cloudArgs(), '--json', '--timeout', '5']);
+    const unregistered = await cli(['test-connection', dir, ...cloud(), '--json', '--timeout', '5']);
     assert.equal(unregistered.code, 1);
     assert.match(unregistered.browser[0]?.page ?? '', /AADSTS50011/);
     assert.equal(JSON.parse(unregistered.stdout).failure.code, 'AADSTS50011');
-    assert.equal((await cli(['deploy', dir, ...cloudArgs()])).code, 0, 'deploy registers it again');
+    assert.equal((await cli(['deploy', dir, ...cloud()])).code, 0, 'deploy registers it again');
 
     // An unknown resource in apiProperties.json: resource-not-found, then AADSTS500011.
     const propsPath = join(dir, 'apiProperties.json');
@@ -214,18 +171,18 @@ describe('entra-connector setup --deploy, deploy and test-connection (emulated P
     const resource = JSON.parse(good).properties.connectionParameters.token.oAuthSettings.customParameters.resourceUri.value as string;
     writeFileSync(propsPath, good.split(resource).join('api://contoso.example/no-such-api'));
     assert.ok((await checkCodes()).includes('resource-not-found'));
-    assert.equal((await cli(['deploy', dir, ...cloudArgs()])).code, 0);
-    const unknown = await cli(['test-connection', dir, ...cloudArgs(), '--json', '--timeout', '20']);
+    assert.equal((await cli(['deploy', dir, ...cloud()])).code, 0);
+    const unknown = await cli(['test-connection', dir, ...cloud(), '--json', '--timeout', '20']);
     assert.equal(unknown.code, 1);
     assert.equal(JSON.parse(unknown.stdout).failure.code, 'AADSTS500011');
     writeFileSync(propsPath, good);
-    assert.equal((await cli(['deploy', dir, ...cloudArgs()])).code, 0);
+    assert.equal((await cli(['deploy', dir, ...cloud()])).code, 0);
 
     // Consent withdrawn: consent-missing; the user meets the consent prompt and declining fails the connection.
     const connectorSp = state.servicePrincipals.find((sp) => sp.appId === out.connectorApp.appId)!;
     for (const g of state.oauth2PermissionGrants.filter((x) => x.clientId === connectorSp.id)) assert.equal((await graph('DELETE', `/oauth2PermissionGrants/${g.id}`)).status, 204);
     assert.ok((await checkCodes()).includes('consent-missing'));
-    const declined = await cli(['test-connection', dir, ...cloudArgs(), '--json', '--timeout', '20'], ADMIN, { accept: false });
+    const declined = await cli(['test-connection', dir, ...cloud(), '--json', '--timeout', '20'], ADMIN, { accept: false });
     assert.equal(declined.code, 1);
     assert.equal(JSON.parse(declined.stdout).failure.code, 'AADSTS65004');
 
@@ -238,7 +195,7 @@ describe('entra-connector setup --deploy, deploy and test-connection (emulated P
     const withSecret = structuredClone(connector.body.properties);
     withSecret.connectionParameters.token.oAuthSettings.clientSecret = (appObject.passwordCredentials as { keyId: string }[])[0]!.keyId;
     assert.equal((await httpsJson(url, { method: 'PATCH', headers: { authorization: `Bearer ${pp}` }, body: { properties: withSecret }, ca: ep.caCertPath })).status, 200);
-    const wrongSecret = await cli(['test-connection', dir, ...cloudArgs(), '--json', '--timeout', '20']);
+    const wrongSecret = await cli(['test-connection', dir, ...cloud(), '--json', '--timeout', '20']);
     assert.equal(wrongSecret.code, 1, wrongSecret.stdout);
     const ws = JSON.parse(wrongSecret.stdout);
     assert.equal(ws.failure.code, 'AADSTS7000215');

@@ -4,60 +4,34 @@
 // there) and after the rotation removed the replaced secret: a GET through the connector → 200 every time, and only
 // the replaced secret is gone.
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { adminToken, adminTokenSource, approveDevice, getState, signInAsBrowser, type Endpoints } from '../../../emulator/src';
+import { adminToken, adminTokenSource, getState, type Endpoints } from '../../../emulator/src';
 import { trySecret } from '../../../src/auth/workload';
 import { resolveCloud } from '../../../src/cloud/clouds';
 import { diskConnectorFiles } from '../../../src/cli/deploy';
-import { runCli } from '../../../src/cli/run';
 import { createGraphClient } from '../../../src/graph/client';
 import { Directory } from '../../../src/graph/operations';
 import { AZURE_CLI_CLIENT_ID, POWER_APPS_SCOPE, PowerPlatformClient } from '../../../src/powerplatform/client';
 import { objectIdOf, updateDeployedSecret } from '../../../src/powerplatform/deploy';
 import { rotateSecret } from '../../../src/setup/rotate';
-import { useTenant } from '../../support/tenant';
-
-const SAMPLE = join(__dirname, '../../fixtures/workspaces/sample/Contoso Invoices');
-const ADMIN = 'admin@contoso.example';
+import { cloudArgs, connectorCopy, runCliAgainst } from '../../support/cli';
+import { ADMIN, useTenant } from '../../support/tenant';
 
 let ep: Endpoints;
 let work: string;
 useTenant({ temp: 'entra-rotate-pp-', emulator: { deviceCodeIntervalSeconds: 1 } }, (t) => ({ ep, work } = t));
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const pending: Promise<unknown>[] = [];
-  const code = await runCli(args, {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: {
-      write: (t: string) => {
-        stderr += t;
-        const device = /enter the code (\S+)/.exec(t);
-        if (device) pending.push(approveDevice(ep, ADMIN, { userCode: device[1] }));
-        const link = /Sign in to the connection: open (\S+)/.exec(t);
-        if (link) pending.push(signInAsBrowser(link[1]!, { username: ADMIN, ca: ep.caCertPath }));
-        return true;
-      },
-    },
-    env: {},
-  });
-  await Promise.all(pending);
-  return { code, stdout, stderr };
-}
-
-const cloudArgs = () => ['--cloud', 'Custom', '--login-endpoint', ep.loginEndpoint, '--graph-endpoint', ep.graphEndpoint, '--arm-endpoint', ep.armEndpoint, '--powerapps-url', ep.powerAppsEndpoint, '--flow-url', ep.flowEndpoint, '--tenant', ep.tenantId];
+const cli = (args: string[]) => runCliAgainst(ep, args);
+const cloudFlags = () => cloudArgs(ep, { powerPlatform: true });
 
 describe('rotation through the deployed connector (emulated Power Platform)', () => {
   it('the connection works before, between and after each step of rotate, and only the replaced secret is removed', async () => {
-    const dir = join(mkdtempSync(join(work, 'ws-')), 'Contoso Invoices');
-    cpSync(SAMPLE, dir, { recursive: true });
-    assert.equal((await cli(['setup', dir, ...cloudArgs(), '--state', join(dir, '..', 'state.json'), '--deploy', '--json'])).code, 0);
-    assert.equal((await cli(['secure-service', dir, ...cloudArgs(), '--auth-only'])).code, 0);
+    const dir = connectorCopy(work);
+    assert.equal((await cli(['setup', dir, ...cloudFlags(), '--state', join(dir, '..', 'state.json'), '--deploy', '--json'])).code, 0);
+    assert.equal((await cli(['secure-service', dir, ...cloudFlags(), '--auth-only'])).code, 0);
     const works = async (when: string) => {
-      const r = await cli(['test-connection', dir, ...cloudArgs(), '--json', '--timeout', '20']);
+      const r = await cli(['test-connection', dir, ...cloudFlags(), '--json', '--timeout', '20']);
       assert.equal(r.code, 0, `${when}: ${r.stdout}${r.stderr}`);
       assert.equal(JSON.parse(r.stdout).status, 200, when);
     };

@@ -4,51 +4,20 @@ import assert from 'node:assert/strict';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { approveDevice, getState, seedObjects, type Endpoints } from '../../../emulator/src';
-import { runCli } from '../../../src/cli/run';
+import { getState, seedObjects, type Endpoints } from '../../../emulator/src';
 import type { SetupContext } from '../../../src/setup/context';
 import { choicesFromAnswers, defaultAnswers, stepsToReset } from '../../../src/wizard/model';
 import { stepForEngine, type Answers } from '../../../src/wizard/steps';
-import { useTenant } from '../../support/tenant';
-
-const SAMPLE = join(__dirname, '../../fixtures/workspaces/sample/Contoso Invoices');
-const ADMIN = 'admin@contoso.example';
+import { cloudArgs, filesUnder, runCliAgainst, SAMPLE } from '../../support/cli';
+import { ADMIN, useTenant } from '../../support/tenant';
 
 let ep: Endpoints;
 let work: string;
 useTenant({ temp: 'entra-cli-', emulator: { deviceCodeIntervalSeconds: 1 } }, (t) => ({ ep, work } = t));
 
-/** Runs the CLI; approves the device code as `user` as soon as it is shown on stderr. */
-async function cli(args: string[], user = ADMIN): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const approvals: Promise<unknown>[] = [];
-  const code = await runCli(args, {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: {
-      write: (t: string) => {
-        stderr += t;
-        const m = /enter the code (\S+)/.exec(t);
-        if (m) approvals.push(approveDevice(ep, user, { userCode: m[1] }));
-        return true;
-      },
-    },
-    env: {},
-  });
-  await Promise.all(approvals);
-  return { code, stdout, stderr };
-}
-
-function cloudArgs(): string[] {
-  return ['--cloud', 'Custom', '--login-endpoint', ep.loginEndpoint, '--graph-endpoint', ep.graphEndpoint, '--arm-endpoint', ep.armEndpoint, '--tenant', ep.tenantId];
-}
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((n) => {
-    const p = join(dir, n);
-    return statSync(p).isDirectory() ? filesUnder(p) : [p];
-  });
-}
+/** Runs the CLI; the admin approves the device code as soon as it is shown on stderr. */
+const cli = (args: string[]) => runCliAgainst(ep, args);
+const cloud = () => cloudArgs(ep);
 
 describe('entra-connector setup', () => {
   it('signs in by device code, sets everything up, prints JSON; the secret only with --print-secret and never on disk', async () => {
@@ -57,7 +26,7 @@ describe('entra-connector setup', () => {
     cpSync(SAMPLE, dir, { recursive: true });
     const stateFile = join(ws, 'state', 'setup.json');
     const before = await getState(ep);
-    const r = await cli(['setup', dir, ...cloudArgs(), '--state', stateFile, '--json', '--print-secret']);
+    const r = await cli(['setup', dir, ...cloud(), '--state', stateFile, '--json', '--print-secret']);
     assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.match(r.stderr, /To sign in, open https:\/\/\S+ and enter the code \S+/);
     const out = JSON.parse(r.stdout);
@@ -77,7 +46,7 @@ describe('entra-connector setup', () => {
     for (const f of filesUnder(ws)) assert.ok(!readFileSync(f, 'utf8').includes(out.clientSecret), `secret written to ${f}`);
 
     // Again: nothing new, same ids, no secret printed without --print-secret.
-    const again = await cli(['setup', dir, ...cloudArgs(), '--state', stateFile, '--json']);
+    const again = await cli(['setup', dir, ...cloud(), '--state', stateFile, '--json']);
     assert.equal(again.code, 0, again.stderr);
     const out2 = JSON.parse(again.stdout);
     assert.equal(out2.connectorApp.appId, out.connectorApp.appId);
@@ -88,10 +57,10 @@ describe('entra-connector setup', () => {
     assert.equal(afterAgain.oauth2PermissionGrants.length, afterRun.oauth2PermissionGrants.length);
 
     // Undo asks for --yes, then removes exactly what was created.
-    const ask = await cli(['setup', dir, ...cloudArgs(), '--state', stateFile, '--undo']);
+    const ask = await cli(['setup', dir, ...cloud(), '--state', stateFile, '--undo']);
     assert.equal(ask.code, 1);
     assert.match(ask.stderr, /--undo --yes/);
-    const undo = await cli(['setup', dir, ...cloudArgs(), '--state', stateFile, '--undo', '--yes']);
+    const undo = await cli(['setup', dir, ...cloud(), '--state', stateFile, '--undo', '--yes']);
     assert.equal(undo.code, 0, undo.stderr);
     const afterUndo = await getState(ep);
     assert.deepEqual(afterUndo.applications.map((a) => a.id).sort(), before.applications.map((a) => a.id).sort());
@@ -102,7 +71,7 @@ describe('entra-connector setup', () => {
     const ws = mkdtempSync(join(work, 'ws-'));
     const dir = join(ws, 'Invoices');
     cpSync(SAMPLE, dir, { recursive: true });
-    const r = await cli(['setup', dir, ...cloudArgs(), '--state', join(ws, 's.json'), '--consent', 'link', '--verbose']);
+    const r = await cli(['setup', dir, ...cloud(), '--state', join(ws, 's.json'), '--consent', 'link', '--verbose']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /Graph PATCH \/applications\(uniqueName='entra-connector-[0-9a-f]+-api'\) → 201 request-id \S+ \d+ ms/);
     assert.doesNotMatch(r.stderr, /Bearer|eyJ/);
@@ -116,7 +85,7 @@ describe('entra-connector setup', () => {
     // Later: the user pastes the AADSTS50011 message; the URL is registered and nothing else changes.
     const url = 'https://global.consent.azure-apim.net/redirect/invoices-5f0123456789abcdef-0123456789abcdef';
     const msg = `AADSTS50011: The redirect URI '${url}' specified in the request does not match the redirect URIs configured for the application.`;
-    const later = await cli(['setup', dir, ...cloudArgs(), '--state', join(ws, 's.json'), '--consent', 'link', '--redirect-url', msg, '--json']);
+    const later = await cli(['setup', dir, ...cloud(), '--state', join(ws, 's.json'), '--consent', 'link', '--redirect-url', msg, '--json']);
     assert.equal(later.code, 0, later.stderr);
     const out = JSON.parse(later.stdout);
     assert.equal(out.redirectUri, url);
@@ -134,7 +103,7 @@ describe('entra-connector setup', () => {
     const wizard = (change: Partial<Answers>) => choicesFromAnswers({ ...defaultAnswers('Contoso Invoices'), ...change }, ep.graphEndpoint);
     const resetNotes = (stderr: string) => [...stderr.matchAll(/Your options changed “([^”]+)”/g)].map((m) => m[1]);
 
-    const first = await cli(['setup', dir, ...cloudArgs(), '--state', stateFile, '--consent', 'link', '--json']);
+    const first = await cli(['setup', dir, ...cloud(), '--state', stateFile, '--consent', 'link', '--json']);
     assert.equal(first.code, 0, first.stderr);
     const linkAnswers: Partial<Answers> = { consent: { consent: 'link', obo: false } };
     assert.deepEqual(recorded().choices, wizard(linkAnswers), 'the CLI records what the wizard records for the same answers');
@@ -144,7 +113,7 @@ describe('entra-connector setup', () => {
     const before = recorded().choices;
     const wizardResets = stepsToReset(wizard(linkAnswers), wizard({ consent: { consent: 'admin', obo: false } })).map((s) => stepForEngine(s).title);
     assert.deepEqual(wizardResets, ['Delegation and consent']);
-    const second = await cli(['setup', dir, ...cloudArgs(), '--state', stateFile, '--consent', 'admin', '--json']);
+    const second = await cli(['setup', dir, ...cloud(), '--state', stateFile, '--consent', 'admin', '--json']);
     assert.equal(second.code, 0, second.stderr);
     assert.deepEqual(resetNotes(second.stderr), wizardResets);
     assert.deepEqual(stepsToReset(before, recorded().choices).map((s) => stepForEngine(s).title), wizardResets);
@@ -155,7 +124,7 @@ describe('entra-connector setup', () => {
     const multi = { api: { kind: 'new', displayName: 'Contoso Invoices API', identifierUri: 'tenant', scope: 'user_impersonation', audience: 'multi' } } as const;
     const wizardApiResets = stepsToReset(wizard({}), wizard(multi)).map((s) => stepForEngine(s).title);
     assert.deepEqual(wizardApiResets, ['The API app']);
-    const third = await cli(['setup', dir, ...cloudArgs(), '--state', stateFile, '--multi-tenant', '--json']);
+    const third = await cli(['setup', dir, ...cloud(), '--state', stateFile, '--multi-tenant', '--json']);
     assert.equal(third.code, 0, third.stderr + third.stdout);
     assert.deepEqual(resetNotes(third.stderr), wizardApiResets);
     assert.deepEqual(recorded().choices, wizard(multi));
@@ -164,7 +133,7 @@ describe('entra-connector setup', () => {
     assert.equal(apps.find((a) => a.appId === recorded().objects.apiApp?.appId)?.signInAudience, 'AzureADMultipleOrgs');
 
     // Run again without API options: the recorded API stays (an option not given means "as recorded").
-    const fourth = await cli(['setup', dir, ...cloudArgs(), '--state', stateFile, '--json']);
+    const fourth = await cli(['setup', dir, ...cloud(), '--state', stateFile, '--json']);
     assert.equal(fourth.code, 0, fourth.stderr);
     assert.deepEqual(resetNotes(fourth.stderr), []);
   });
@@ -175,12 +144,12 @@ describe('entra-connector setup', () => {
     cpSync(SAMPLE, dir, { recursive: true });
     const props = join(dir, 'apiProperties.json');
     writeFileSync(props, readFileSync(props, 'utf8').replace(/\r?\n/g, '\r\n'));
-    const inside = await cli(['setup', dir, ...cloudArgs(), '--state', join(ws, 's.json'), '--secret-file', join(dir, 'secret.txt')]);
+    const inside = await cli(['setup', dir, ...cloud(), '--state', join(ws, 's.json'), '--secret-file', join(dir, 'secret.txt')]);
     assert.equal(inside.code, 2);
     assert.match(inside.stderr, /must not be inside the connector folder/);
     const secretFile = join(ws, 'out', 'secret.txt');
     mkdirSync(join(ws, 'out'));
-    const r = await cli(['setup', dir, ...cloudArgs(), '--state', join(ws, 's.json'), '--secret-file', secretFile]);
+    const r = await cli(['setup', dir, ...cloud(), '--state', join(ws, 's.json'), '--secret-file', secretFile]);
     assert.equal(r.code, 0, r.stderr + r.stdout);
     const secret = readFileSync(secretFile, 'utf8').trim();
     assert.ok(secret.length >= 16);
@@ -197,7 +166,7 @@ describe('entra-connector setup', () => {
     const dir = join(ws, 'Tampered');
     cpSync(SAMPLE, dir, { recursive: true });
     const stateFile = join(ws, 's.json');
-    const r = await cli(['setup', dir, ...cloudArgs(), '--state', stateFile, '--consent', 'link']);
+    const r = await cli(['setup', dir, ...cloud(), '--state', stateFile, '--consent', 'link']);
     assert.equal(r.code, 0, r.stderr);
     const saved = JSON.parse(readFileSync(stateFile, 'utf8'));
     const victim = (await seedObjects(ep, { owner: ADMIN, applications: [{ displayName: 'Victim' }] })).applications[0] as { id: string; appId: string };
@@ -208,14 +177,14 @@ describe('entra-connector setup', () => {
       const copy = JSON.parse(JSON.stringify(saved));
       change(copy);
       writeFileSync(stateFile, JSON.stringify(copy), { mode: 0o600 });
-      const undo = await cli(['setup', dir, ...cloudArgs(), '--state', stateFile, '--undo', '--yes']);
+      const undo = await cli(['setup', dir, ...cloud(), '--state', stateFile, '--undo', '--yes']);
       assert.equal(undo.code, 1);
       assert.match(undo.stderr, problem);
       assert.match(undo.stderr, /Next: Delete /);
     }
     writeFileSync(stateFile, JSON.stringify(saved), { mode: 0o666 });
     chmodSync(stateFile, 0o666);
-    const shared = await cli(['setup', dir, ...cloudArgs(), '--state', stateFile, '--undo', '--yes']);
+    const shared = await cli(['setup', dir, ...cloud(), '--state', stateFile, '--undo', '--yes']);
     assert.equal(shared.code, 1);
     assert.match(shared.stderr, /other users may write to it/);
     assert.ok((await getState(ep)).applications.some((a) => a.id === victim.id));
@@ -245,7 +214,7 @@ describe('entra-connector setup', () => {
     const ws = mkdtempSync(join(work, 'ws-'));
     const dir = join(ws, 'Nothing');
     cpSync(SAMPLE, dir, { recursive: true });
-    const r = await cli(['setup', dir, ...cloudArgs(), '--state', join(ws, 's.json'), '--existing-api', 'api://does-not-exist']);
+    const r = await cli(['setup', dir, ...cloud(), '--state', join(ws, 's.json'), '--existing-api', 'api://does-not-exist']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /No app matching "api:\/\/does-not-exist"/);
     assert.match(r.stderr, /Next: /);
