@@ -1,5 +1,6 @@
 // Types for scripts/codeServer.mjs, so TypeScript tests (test/e2e/support.ts) can use the launcher helpers.
 import type { ChildProcess } from 'node:child_process';
+import type { Endpoints } from '../emulator/src/types';
 
 export const ROOT: string;
 export const CODE_SERVER_VERSION: string;
@@ -10,20 +11,8 @@ export const CHROMIUM_ARGS: string[];
 export const SAMPLE_WORKSPACE: string;
 export const EMULATOR_CLI: string;
 
-/** The emulator's JSON line, as agreed: endpoints, tenant, CA and seeded accounts. */
-export interface EmulatorEndpoints {
-  loginEndpoint: string;
-  graphEndpoint: string;
-  armEndpoint: string;
-  adminEndpoint: string;
-  /** Random per start: admin calls send `Authorization: Bearer <adminToken>`. */
-  adminToken: string;
-  powerAppsEndpoint: string;
-  flowEndpoint: string;
-  tenantId: string;
-  caCertPath: string;
-  accounts: { username: string; roles: string[] }[];
-}
+/** The emulator's JSON ready line (declared once, with the emulator: emulator/src/types.ts). */
+export type EmulatorEndpoints = Endpoints;
 export interface EmulatorProcess {
   endpoints: EmulatorEndpoints;
   line: string;

@@ -98,6 +98,7 @@ export interface EmulatorOptions {
   deviceCodeIntervalSeconds?: number;
 }
 
+/** The emulator's JSON ready line (what it prints once listening, and what ENTRA_EMULATOR holds): endpoints, tenant, CA and seeded accounts. */
 export interface Endpoints {
   loginEndpoint: string;
   graphEndpoint: string;
