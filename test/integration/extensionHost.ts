@@ -2,18 +2,14 @@
 // prompts answered like a user would, the trees' items as a person sees them.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import type { Endpoints } from '../../emulator/src/types';
 import type { ExtensionTestApi } from '../../src/extension';
 import type { TreeNode } from '../../src/vscode/tree/nodes';
 
+export type { Endpoints };
+
 export const EXTENSION_ID = 'entra-connector.entra-connector';
 export const ADMIN = 'admin@contoso.example';
-
-export interface Endpoints {
-  adminEndpoint: string;
-  adminToken: string;
-  graphEndpoint: string;
-  tenantId: string;
-}
 
 export function emulator(): Endpoints {
   const line = process.env.ENTRA_EMULATOR;
@@ -21,10 +17,17 @@ export function emulator(): Endpoints {
   return JSON.parse(line) as Endpoints;
 }
 
-export async function admin<T>(ep: Endpoints, method: string, path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${ep.adminEndpoint}${path}`, { method, headers: { 'content-type': 'application/json', authorization: `Bearer ${ep.adminToken}` }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-  assert.ok(response.ok, `${method} ${path}: HTTP ${response.status} ${await response.clone().text()}`);
-  return (response.status === 204 ? undefined : await response.json()) as T;
+/** A JSON request (bearer `token` if given) that must succeed; its parsed body, undefined when it has none. */
+export async function request<T>(url: string, method: string, body?: unknown, token?: string): Promise<T> {
+  const response = await fetch(url, { method, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const text = await response.text();
+  assert.ok(response.ok, `${method} ${url}: HTTP ${response.status} ${text}`);
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/** A call to the emulated tenant's admin API. */
+export function admin<T>(ep: Endpoints, method: string, path: string, body?: unknown): Promise<T> {
+  return request<T>(`${ep.adminEndpoint}${path}`, method, body, ep.adminToken);
 }
 
 /** Polls `probe` every `everyMs` until it gives a value; fails after `ms` naming `what`. */
@@ -45,12 +48,23 @@ export async function signedIn(ep: Endpoints, user = ADMIN): Promise<ExtensionTe
   const api = await ext.activate();
   const service = await api.auth.service();
   const active = (await api.auth.storedAccounts()).length > 0 ? await service.getActiveAccount() : undefined;
-  if (active?.username !== user) {
-    const signingIn = service.signIn('deviceCode');
-    await until('the device code to be approved', async () => ((await admin<{ approved?: number }>(ep, 'POST', '/device/approve', { user })).approved ?? 0) > 0);
-    await signingIn;
-  }
+  if (active?.username !== user) await approvingDeviceCodes(ep, service.signIn('deviceCode'), user);
   return api;
+}
+
+/** Approves, as `user` through the admin API, every device code shown until `signingIn` settles; returns its result. */
+export async function approvingDeviceCodes<T>(ep: Endpoints, signingIn: Promise<T>, user = ADMIN, ms = 30_000): Promise<T> {
+  let settled = false;
+  void signingIn.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  const deadline = Date.now() + ms;
+  while (!settled && Date.now() < deadline) {
+    await admin(ep, 'POST', '/device/approve', { user });
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return signingIn;
 }
 
 type Prompt = 'showWarningMessage' | 'showInputBox' | 'showInformationMessage' | 'showQuickPick' | 'showErrorMessage';
@@ -79,6 +93,9 @@ export interface Shown {
   label: string;
   description: string;
   tooltip: string;
+  /** The ThemeIcon's id and color id, if the item has one. */
+  icon: string | undefined;
+  color: string | undefined;
   contextValue: string | undefined;
 }
 
@@ -86,7 +103,9 @@ export function show(provider: vscode.TreeDataProvider<TreeNode>, node: TreeNode
   const item = provider.getTreeItem(node) as vscode.TreeItem;
   const label = typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
   const tooltip = typeof item.tooltip === 'string' ? item.tooltip : (item.tooltip?.value ?? '');
-  return { node, label, description: typeof item.description === 'string' ? item.description : '', tooltip, contextValue: item.contextValue };
+  const icon = item.iconPath instanceof vscode.ThemeIcon ? item.iconPath : undefined;
+  const color = (icon?.color as { id?: string } | undefined)?.id;
+  return { node, label, description: typeof item.description === 'string' ? item.description : '', tooltip, icon: icon?.id, color, contextValue: item.contextValue };
 }
 
 export async function children(provider: vscode.TreeDataProvider<TreeNode>, node?: TreeNode): Promise<Shown[]> {

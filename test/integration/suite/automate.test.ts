@@ -8,30 +8,7 @@ import * as vscode from 'vscode';
 import type { ExtensionTestApi } from '../../../src/extension';
 import type { TreeNode } from '../../../src/vscode/tree/nodes';
 import { treeSeed } from '../../../emulator/src/seeds/connectors';
-import { until as pollUntil } from '../extensionHost';
-
-const EXTENSION_ID = 'entra-connector.entra-connector';
-const ADMIN = 'admin@contoso.example';
-
-interface Endpoints {
-  adminEndpoint: string;
-  adminToken: string;
-  graphEndpoint: string;
-}
-
-function emulator(): Endpoints {
-  const line = process.env.ENTRA_EMULATOR;
-  assert.ok(line, "ENTRA_EMULATOR (the emulated tenant's endpoints) must be set by the integration runner");
-  return JSON.parse(line) as Endpoints;
-}
-
-async function admin<T>(ep: Endpoints, method: string, path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${ep.adminEndpoint}${path}`, { method, headers: { 'content-type': 'application/json', authorization: `Bearer ${ep.adminToken}` }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-  assert.ok(response.ok, `${method} ${path}: HTTP ${response.status} ${await response.clone().text()}`);
-  return (response.status === 204 ? undefined : await response.json()) as T;
-}
-
-const until = <T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> => pollUntil(what, probe, ms);
+import { admin, ADMIN, emulator, signedIn, until } from '../extensionHost';
 
 describe('Automate Secret Rotation (issue 18)', function () {
   this.timeout(120_000);
@@ -41,15 +18,7 @@ describe('Automate Secret Rotation (issue 18)', function () {
   let api: ExtensionTestApi;
 
   before(async () => {
-    const ext = vscode.extensions.getExtension<ExtensionTestApi>(EXTENSION_ID);
-    assert.ok(ext);
-    api = await ext.activate();
-    if ((await api.auth.storedAccounts()).length === 0) {
-      const service = await api.auth.service();
-      const signingIn = service.signIn('deviceCode');
-      await until('the device code to be approved', async () => ((await admin<{ approved?: number }>(ep, 'POST', '/device/approve', { user: ADMIN })).approved ?? 0) > 0);
-      await signingIn;
-    }
+    api = await signedIn(ep);
     await admin(ep, 'POST', '/seed', seed.objects);
     const root = vscode.workspace.workspaceFolders![0]!.uri;
     await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(root, connector.name, 'apiProperties.json'), new TextEncoder().encode(connector.apiProperties));

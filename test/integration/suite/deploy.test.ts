@@ -6,42 +6,10 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { ExtensionTestApi } from '../../../src/extension';
+import { admin, ADMIN, approvingDeviceCodes, emulator, EXTENSION_ID, request } from '../extensionHost';
 
-const EXTENSION_ID = 'entra-connector.entra-connector';
-const ADMIN = 'admin@contoso.example';
 const CONNECTOR_APP_ID = '0c1d2e3f-4a5b-4c6d-8e7f-90a1b2c3d4e5';
 const AZURE_CLI = '04b07795-8ddb-461a-bbee-02f9e1bf7b46';
-
-interface EmulatorEndpoints {
-  adminToken: string;
-  adminEndpoint: string;
-  powerAppsEndpoint: string;
-  loginEndpoint: string;
-  tenantId: string;
-}
-
-function emulator(): EmulatorEndpoints {
-  const line = process.env.ENTRA_EMULATOR;
-  assert.ok(line, 'ENTRA_EMULATOR must be set by the integration runner');
-  return JSON.parse(line) as EmulatorEndpoints;
-}
-
-async function call<T>(url: string, method: string, body?: unknown, token?: string): Promise<T> {
-  const response = await fetch(url, { method, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-  assert.ok(response.ok, `${method} ${url}: HTTP ${response.status} ${await response.clone().text()}`);
-  const text = await response.text();
-  return (text ? JSON.parse(text) : undefined) as T;
-}
-
-async function approveDeviceCodes(endpoints: EmulatorEndpoints, pending: Promise<unknown>): Promise<void> {
-  let done = false;
-  void pending.finally(() => (done = true));
-  for (let i = 0; i < 150 && !done; i++) {
-    await new Promise((r) => setTimeout(r, 100));
-    await call(`${endpoints.adminEndpoint}/device/approve`, 'POST', { user: ADMIN }, endpoints.adminToken);
-  }
-  await pending;
-}
 
 describe('Deploy Connector to Power Platform in the extension host', function () {
   this.timeout(120_000);
@@ -58,7 +26,7 @@ describe('Deploy Connector to Power Platform in the extension host', function ()
     assert.ok(properties);
     connector = vscode.Uri.joinPath(properties, '..');
     originalProperties = await vscode.workspace.fs.readFile(properties);
-    await call(`${endpoints.adminEndpoint}/seed`, 'POST', { owner: ADMIN, applications: [{ appId: CONNECTOR_APP_ID, displayName: 'Contoso Invoices connector' }] }, endpoints.adminToken);
+    await admin(endpoints, 'POST', '/seed', { owner: ADMIN, applications: [{ appId: CONNECTOR_APP_ID, displayName: 'Contoso Invoices connector' }] });
     const resource = `api://${endpoints.tenantId}/contoso-invoices`;
     const oauth = {
       identityProvider: 'aad',
@@ -70,16 +38,16 @@ describe('Deploy Connector to Power Platform in the extension host', function ()
     };
     await vscode.workspace.fs.writeFile(properties, new TextEncoder().encode(`${JSON.stringify({ properties: { connectionParameters: { token: { type: 'oauthSetting', oAuthSettings: oauth } }, publisher: 'Contoso', stackOwner: 'Contoso' } }, null, 2)}\n`));
     // Deployed once before from this folder (by paconn, say): the command must update it, not make a second one.
-    const pp = (await call<{ access_token: string }>(`${endpoints.adminEndpoint}/token`, 'POST', { user: ADMIN, clientId: AZURE_CLI, scopes: ['https://service.powerapps.com/.default'] }, endpoints.adminToken)).access_token;
+    const pp = (await admin<{ access_token: string }>(endpoints, 'POST', '/token', { user: ADMIN, clientId: AZURE_CLI, scopes: ['https://service.powerapps.com/.default'] })).access_token;
     const swagger = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(connector, 'apiDefinition.swagger.json')))) as { info: { title: string } };
     const env = `Default-${endpoints.tenantId}`;
-    await call(`${endpoints.powerAppsEndpoint}/providers/Microsoft.PowerApps/apis?api-version=2016-11-01&$filter=${encodeURIComponent(`environment eq '${env}'`)}`, 'POST', {
+    await request(`${endpoints.powerAppsEndpoint}/providers/Microsoft.PowerApps/apis?api-version=2016-11-01&$filter=${encodeURIComponent(`environment eq '${env}'`)}`, 'POST', {
       properties: { displayName: swagger.info.title, openApiDefinition: swagger, backendService: { serviceUrl: 'https://contoso-invoices.azurewebsites.net/api' }, environment: { name: env }, connectionParameters: { token: { type: 'oauthSetting', oAuthSettings: { ...oauth, clientSecret: 'deployed-by-paconn' } } } },
     }, pp);
     // The directory sign-in (to register the redirect URL) and the Power Platform one, both by device code.
     const service = await api.auth.service();
-    await approveDeviceCodes(endpoints, service.signIn('deviceCode', { scopes: ['Application.ReadWrite.All'] }));
-    await approveDeviceCodes(endpoints, api.powerPlatform.signIn('deviceCode'));
+    await approvingDeviceCodes(endpoints, service.signIn('deviceCode', { scopes: ['Application.ReadWrite.All'] }));
+    await approvingDeviceCodes(endpoints, api.powerPlatform.signIn('deviceCode'));
   });
 
   after(async () => {
@@ -97,7 +65,7 @@ describe('Deploy Connector to Power Platform in the extension host', function ()
     assert.equal(result.created, false, 'the connector deployed before is updated, not duplicated');
     assert.equal(result.secretSent, false, 'no secret in SecretStorage: the deployed one is kept');
     assert.ok(result.redirectUrl && result.registered);
-    const state = await call<{ powerPlatform: { connectors: { name: string; secretSha256?: string }[] }; applications: { appId: string; web?: { redirectUris?: string[] } }[] }>(`${endpoints.adminEndpoint}/state`, 'GET', undefined, endpoints.adminToken);
+    const state = await admin<{ powerPlatform: { connectors: { name: string; secretSha256?: string }[] }; applications: { appId: string; web?: { redirectUris?: string[] } }[] }>(endpoints, 'GET', '/state');
     assert.equal(state.powerPlatform.connectors.filter((c) => c.name === result.connectorId).length, 1);
     assert.ok(state.applications.find((a) => a.appId === CONNECTOR_APP_ID)?.web?.redirectUris?.includes(result.redirectUrl));
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(connector, 'settings.json'));

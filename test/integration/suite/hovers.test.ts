@@ -6,32 +6,10 @@ import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { ExtensionTestApi } from '../../../src/extension';
-import { until as pollUntil } from '../extensionHost';
+import { admin, ADMIN, emulator, signedIn, until } from '../extensionHost';
 
-const EXTENSION_ID = 'entra-connector.entra-connector';
-const ADMIN = 'admin@contoso.example';
 // out/test/integration/suite → the checkout's test/fixtures/rules
 const CLEAN = path.join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'rules', 'clean.json');
-
-interface Endpoints {
-  adminEndpoint: string;
-  adminToken: string;
-}
-
-function emulator(): Endpoints {
-  const line = process.env.ENTRA_EMULATOR;
-  assert.ok(line, "ENTRA_EMULATOR (the emulated tenant's endpoints) must be set by the integration runner");
-  return JSON.parse(line) as Endpoints;
-}
-
-async function admin<T>(ep: Endpoints, method: string, p: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${ep.adminEndpoint}${p}`, { method, headers: { 'content-type': 'application/json', authorization: `Bearer ${ep.adminToken}` }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-  assert.ok(response.ok, `${method} ${p}: HTTP ${response.status} ${await response.clone().text()}`);
-  return (response.status === 204 ? undefined : await response.json()) as T;
-}
-
-const until = <T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> => pollUntil(what, probe, ms, 200);
 
 /** The markdown of every hover VS Code shows a few characters into `needle`'s first occurrence after `skip`. */
 async function hoverText(document: vscode.TextDocument, needle: string, skip = ''): Promise<string> {
@@ -49,20 +27,11 @@ describe('apiProperties.json hovers (signed in, emulated tenant)', function () {
   const apiAppId = randomUUID();
   const resource = `api://hover-${apiAppId}`;
   const unknownClient = randomUUID();
-  let api: ExtensionTestApi;
   let folder: vscode.Uri;
   let document: vscode.TextDocument;
 
   before(async () => {
-    const ext = vscode.extensions.getExtension<ExtensionTestApi>(EXTENSION_ID);
-    assert.ok(ext);
-    api = await ext.activate();
-    if ((await api.auth.storedAccounts()).length === 0) {
-      const service = await api.auth.service();
-      const signingIn = service.signIn('deviceCode');
-      await until('the device code to be approved', async () => ((await admin<{ approved?: number }>(ep, 'POST', '/device/approve', { user: ADMIN })).approved ?? 0) > 0);
-      await signingIn;
-    }
+    await signedIn(ep);
     await admin(ep, 'POST', '/seed', {
       owner: ADMIN,
       applications: [

@@ -7,17 +7,9 @@ import * as vscode from 'vscode';
 import type { ExtensionTestApi } from '../../../src/extension';
 import { armScope } from '../../../src/service/arm';
 import { runSecureServiceFlow, type ServiceUi } from '../../../src/vscode/service/flow';
+import { admin, ADMIN, approvingDeviceCodes, emulator, EXTENSION_ID, type Endpoints } from '../extensionHost';
 
-const EXTENSION_ID = 'entra-connector.entra-connector';
-const ADMIN = 'admin@contoso.example';
 const API_APP_ID = '0b7c3e5d-2a4f-4b6c-8d9e-1f2a3b4c5d6e';
-
-interface EmulatorEndpoints {
-  armEndpoint: string;
-  adminEndpoint: string;
-  adminToken: string;
-  tenantId: string;
-}
 
 interface ArmSite {
   name: string;
@@ -25,20 +17,7 @@ interface ArmSite {
   authV2: { identityProviders?: { azureActiveDirectory?: { registration?: { clientId?: string } } }; globalValidation?: { unauthenticatedClientAction?: string; excludedPaths?: string[] } };
 }
 
-function emulator(): EmulatorEndpoints {
-  const line = process.env.ENTRA_EMULATOR;
-  assert.ok(line, 'ENTRA_EMULATOR must be set by the integration runner');
-  return JSON.parse(line) as EmulatorEndpoints;
-}
-
-async function admin<T>(endpoints: EmulatorEndpoints, method: string, path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${endpoints.adminEndpoint}${path}`, { method, headers: { 'content-type': 'application/json', authorization: `Bearer ${endpoints.adminToken}` }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-  assert.ok(response.ok, `admin ${method} ${path}: HTTP ${response.status}`);
-  const text = await response.text();
-  return (text ? JSON.parse(text) : undefined) as T;
-}
-
-async function armSites(endpoints: EmulatorEndpoints): Promise<ArmSite[]> {
+async function armSites(endpoints: Endpoints): Promise<ArmSite[]> {
   return (await admin<{ arm: { sites: ArmSite[] } }>(endpoints, 'GET', '/state')).arm.sites;
 }
 
@@ -64,13 +43,7 @@ describe('Secure the Service in the extension host', function () {
       [await api.auth.serviceFor('arm'), [armScope(api.auth.settings().cloud.armEndpoint)]],
       [await api.auth.serviceFor('graph'), undefined],
     ] as const) {
-      const signingIn = service.signIn('deviceCode', scopes ? { scopes } : {});
-      let approved = 0;
-      for (let i = 0; i < 100 && approved === 0; i++) {
-        await new Promise((r) => setTimeout(r, 100));
-        approved = (await admin<{ approved: number }>(endpoints, 'POST', '/device/approve', { user: ADMIN })).approved;
-      }
-      assert.equal((await signingIn).username, ADMIN);
+      assert.equal((await approvingDeviceCodes(endpoints, service.signIn('deviceCode', scopes ? { scopes } : {}))).username, ADMIN);
     }
   });
 

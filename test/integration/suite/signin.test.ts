@@ -3,33 +3,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { ExtensionTestApi } from '../../../src/extension';
-
-const EXTENSION_ID = 'entra-connector.entra-connector';
-
-interface EmulatorEndpoints {
-  loginEndpoint: string;
-  graphEndpoint: string;
-  adminEndpoint: string;
-  adminToken: string;
-  tenantId: string;
-}
-
-function emulator(): EmulatorEndpoints {
-  const line = process.env.ENTRA_EMULATOR;
-  assert.ok(line, 'ENTRA_EMULATOR (the emulated tenant\'s endpoints) must be set by the integration runner');
-  return JSON.parse(line) as EmulatorEndpoints;
-}
-
-async function approveDeviceCodes(endpoints: EmulatorEndpoints, user: string): Promise<number> {
-  const response = await fetch(`${endpoints.adminEndpoint}/device/approve`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${endpoints.adminToken}` },
-    body: JSON.stringify({ user }),
-  });
-  assert.ok(response.ok, `approve device code: HTTP ${response.status}`);
-  const body = (await response.json()) as { approved?: number };
-  return body.approved ?? 0;
-}
+import { admin, emulator, EXTENSION_ID } from '../extensionHost';
 
 function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
   return Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what} took more than ${ms} ms`)), ms))]);
@@ -62,7 +36,7 @@ describe('Sign-in in the extension host', function () {
     let approved = 0;
     for (let i = 0; i < 100 && approved === 0; i++) {
       await new Promise((r) => setTimeout(r, 100));
-      approved = await approveDeviceCodes(endpoints, 'admin@contoso.example');
+      approved = (await admin<{ approved?: number }>(endpoints, 'POST', '/device/approve', { user: 'admin@contoso.example' })).approved ?? 0;
     }
     assert.equal(approved, 1, 'one device code was waiting for approval');
     const account = await within(20_000, 'the device-code sign-in', signingIn);

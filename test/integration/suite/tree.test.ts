@@ -5,19 +5,9 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { ExtensionTestApi } from '../../../src/extension';
-import type { TreeNode } from '../../../src/vscode/tree/nodes';
 import { THREE_STATES, treeSeed, type SeedConnector } from '../../../emulator/src/seeds/connectors';
-import { until as pollUntil } from '../extensionHost';
+import { admin, ADMIN, answering, approvingDeviceCodes, children, descendants as below, emulator, signedIn, until, type Endpoints, type Shown } from '../extensionHost';
 
-const EXTENSION_ID = 'entra-connector.entra-connector';
-const ADMIN = 'admin@contoso.example';
-
-interface Endpoints {
-  adminEndpoint: string;
-  adminToken: string;
-  graphEndpoint: string;
-  tenantId: string;
-}
 interface Recorded {
   service: string;
   method: string;
@@ -31,60 +21,7 @@ interface TenantState {
   requests: Recorded[];
 }
 
-function emulator(): Endpoints {
-  const line = process.env.ENTRA_EMULATOR;
-  assert.ok(line, "ENTRA_EMULATOR (the emulated tenant's endpoints) must be set by the integration runner");
-  return JSON.parse(line) as Endpoints;
-}
-
-async function admin<T>(ep: Endpoints, method: string, path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${ep.adminEndpoint}${path}`, { method, headers: { 'content-type': 'application/json', authorization: `Bearer ${ep.adminToken}` }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-  assert.ok(response.ok, `${method} ${path}: HTTP ${response.status} ${await response.clone().text()}`);
-  return (response.status === 204 ? undefined : await response.json()) as T;
-}
-
 const state = (ep: Endpoints) => admin<TenantState>(ep, 'GET', '/state');
-
-function labelOf(item: vscode.TreeItem): string {
-  return typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
-}
-
-interface Shown {
-  node: TreeNode;
-  label: string;
-  description: string;
-  icon: string | undefined;
-  color: string | undefined;
-  contextValue: string | undefined;
-}
-
-function show(provider: vscode.TreeDataProvider<TreeNode>, node: TreeNode): Shown {
-  const item = provider.getTreeItem(node) as vscode.TreeItem;
-  const icon = item.iconPath instanceof vscode.ThemeIcon ? item.iconPath : undefined;
-  return { node, label: labelOf(item), description: typeof item.description === 'string' ? item.description : '', icon: icon?.id, color: (icon?.color as { id?: string } | undefined)?.id, contextValue: item.contextValue };
-}
-
-async function children(provider: vscode.TreeDataProvider<TreeNode>, node?: TreeNode): Promise<Shown[]> {
-  return ((await provider.getChildren(node)) ?? []).map((n) => show(provider, n));
-}
-
-/** Replaces a `vscode.window` prompt for the duration of `run` (the test answers like a user would). */
-async function answering<T>(name: 'showWarningMessage' | 'showInputBox' | 'showInformationMessage' | 'showQuickPick', answer: (...args: unknown[]) => unknown, run: () => Thenable<T>): Promise<{ result: T; asked: unknown[][] }> {
-  const win = vscode.window as unknown as Record<string, unknown>;
-  const original = win[name];
-  const asked: unknown[][] = [];
-  win[name] = (...args: unknown[]) => {
-    asked.push(args);
-    return Promise.resolve(answer(...args));
-  };
-  try {
-    return { result: await run(), asked };
-  } finally {
-    win[name] = original;
-  }
-}
-
-const until = <T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> => pollUntil(what, probe, ms);
 
 describe('Registrations tree (issue 7)', function () {
   this.timeout(120_000);
@@ -98,28 +35,10 @@ describe('Registrations tree (issue 7)', function () {
     assert.ok(found, `the Connectors view lists ${name}`);
     return found;
   };
-  const descendants = async (name: string): Promise<Shown[]> => {
-    const out: Shown[] = [];
-    const walk = async (s: Shown) => {
-      for (const c of await children(api.connectors, s.node)) {
-        out.push(c);
-        await walk(c);
-      }
-    };
-    await walk(await connectorNode(name));
-    return out;
-  };
+  const descendants = async (name: string): Promise<Shown[]> => below(api.connectors, await connectorNode(name));
 
   before(async () => {
-    const ext = vscode.extensions.getExtension<ExtensionTestApi>(EXTENSION_ID);
-    assert.ok(ext);
-    api = await ext.activate();
-    if ((await api.auth.storedAccounts()).length === 0) {
-      const service = await api.auth.service();
-      const signingIn = service.signIn('deviceCode');
-      await until('the device code to be approved', async () => ((await admin<{ approved?: number }>(ep, 'POST', '/device/approve', { user: ADMIN })).approved ?? 0) > 0);
-      await signingIn;
-    }
+    api = await signedIn(ep);
     await admin(ep, 'POST', '/seed', seed.objects);
     // More apps owned by the signed-in user than one page of the App registrations view.
     await admin(ep, 'POST', '/seed', { owner: ADMIN, applications: Array.from({ length: 60 }, (_, i) => ({ displayName: `Bulk app ${String(i + 1).padStart(3, '0')}` })) });
@@ -188,7 +107,7 @@ describe('Registrations tree (issue 7)', function () {
     const missing = (await descendants(c.name)).find((s) => s.contextValue === 'redirectUri.missing');
     assert.ok(missing, 'a missing redirect URI item');
     assert.equal(missing.label, c.redirectUrl);
-    await answering('showInformationMessage', () => undefined, () => vscode.commands.executeCommand('entraConnector.tree.registerRedirectUri', missing.node));
+    await answering({ showInformationMessage: () => undefined }, () => vscode.commands.executeCommand('entraConnector.tree.registerRedirectUri', missing.node));
     const app = (await state(ep)).applications.find((a) => a.appId === c.clientId)!;
     assert.deepEqual(app.web?.redirectUris, [c.redirectUrl]);
     const after = await connectorNode(c.name);
@@ -200,8 +119,8 @@ describe('Registrations tree (issue 7)', function () {
     const c = byName('Needs Consent');
     const scope = (await descendants(c.name)).find((s) => s.contextValue === 'scope.none');
     assert.ok(scope, 'a scope without consent');
-    const { asked } = await answering('showWarningMessage', () => 'Grant Consent', () =>
-      answering('showInformationMessage', () => undefined, () => vscode.commands.executeCommand('entraConnector.tree.grantConsent', scope.node)),
+    const { asked } = await answering({ showWarningMessage: () => 'Grant Consent' }, () =>
+      answering({ showInformationMessage: () => undefined }, () => vscode.commands.executeCommand('entraConnector.tree.grantConsent', scope.node)),
     );
     assert.equal(asked.length, 1, 'asked once for confirmation');
     const grants = (await state(ep)).oauth2PermissionGrants.filter((g) => g.clientId === c.connectorSpId && g.resourceId === c.apiSpId);
@@ -234,7 +153,7 @@ describe('Registrations tree (issue 7)', function () {
       return Promise.resolve(items.filter((i) => i.picked));
     };
     try {
-      await answering('showInformationMessage', () => undefined, () => vscode.commands.executeCommand('entraConnector.tree.rotateSecret', app.node));
+      await answering({ showInformationMessage: () => undefined }, () => vscode.commands.executeCommand('entraConnector.tree.rotateSecret', app.node));
     } finally {
       win.showQuickPick = original;
     }
@@ -270,7 +189,7 @@ describe('Registrations tree (issue 7)', function () {
       return Promise.resolve(items.find((i) => i.label === `${c.name} connector`));
     };
     try {
-      await answering('showInformationMessage', () => undefined, () => vscode.commands.executeCommand('entraConnector.tree.rotateSecret'));
+      await answering({ showInformationMessage: () => undefined }, () => vscode.commands.executeCommand('entraConnector.tree.rotateSecret'));
     } finally {
       win.showQuickPick = original;
     }
@@ -302,9 +221,9 @@ describe('Registrations tree (issue 7)', function () {
   it('"Open in Entra Admin Center" for a custom cloud (no known admin center) says so and gives the client ID', async () => {
     const c = byName('Healthy Invoices');
     const app = (await descendants(c.name)).find((s) => s.contextValue === 'app.connector')!;
-    const { asked } = await answering('showInformationMessage', () => undefined, () => vscode.commands.executeCommand('entraConnector.tree.openInPortal', app.node));
+    const { asked } = await answering({ showInformationMessage: () => undefined }, () => vscode.commands.executeCommand('entraConnector.tree.openInPortal', app.node));
     assert.equal(asked.length, 1);
-    assert.match(String(asked[0]![0]), new RegExp(`\\(Custom\\) has no known Microsoft Entra admin center.*${c.clientId}`));
+    assert.match(String(asked[0]!.args[0]), new RegExp(`\\(Custom\\) has no known Microsoft Entra admin center.*${c.clientId}`));
   });
 
   it('shows the last known state marked stale when Graph throttles, never an empty tree', async () => {
@@ -362,12 +281,12 @@ describe('Registrations tree (issue 7)', function () {
     const c = byName('Needs Consent');
     const app = (await descendants(c.name)).find((s) => s.contextValue === 'app.connector')!;
     // A wrong name does nothing.
-    await answering('showInputBox', () => undefined, () => vscode.commands.executeCommand('entraConnector.tree.deleteApp', app.node));
+    await answering({ showInputBox: () => undefined }, () => vscode.commands.executeCommand('entraConnector.tree.deleteApp', app.node));
     assert.ok((await state(ep)).applications.some((a) => a.appId === c.clientId));
-    const { asked } = await answering('showInputBox', () => `${c.name} connector`, () =>
-      answering('showInformationMessage', () => undefined, () => vscode.commands.executeCommand('entraConnector.tree.deleteApp', app.node)),
+    const { asked } = await answering({ showInputBox: () => `${c.name} connector` }, () =>
+      answering({ showInformationMessage: () => undefined }, () => vscode.commands.executeCommand('entraConnector.tree.deleteApp', app.node)),
     );
-    const options = asked[0]![0] as vscode.InputBoxOptions;
+    const options = asked[0]!.args[0] as vscode.InputBoxOptions;
     assert.equal(options.validateInput?.('Needs') !== undefined, true, 'the box refuses another name');
     assert.equal(options.validateInput?.(`${c.name} connector`), undefined);
     assert.ok(!(await state(ep)).applications.some((a) => a.appId === c.clientId), 'deleted in the tenant');
@@ -412,16 +331,14 @@ describe('Registrations tree (issue 7)', function () {
     try {
       await service.signOut();
       // Signing in refreshes the view by itself, which asks for the permission: the user declines.
-      const first = await answering('showInformationMessage', () => undefined, async () => {
-        const signingIn = service.signIn('deviceCode');
-        await until('the device code to be approved', async () => ((await admin<{ approved?: number }>(ep, 'POST', '/device/approve', { user: ADMIN })).approved ?? 0) > 0);
-        await signingIn;
+      const first = await answering({ showInformationMessage: () => undefined }, async () => {
+        await approvingDeviceCodes(ep, service.signIn('deviceCode'));
         await until('the view to offer allowing it', async () => ((await children(api.connectors))[0]?.label === 'Allow reading the app registrations…' ? true : undefined));
       });
       // (Other parts of the extension, such as the online diagnostics, may ask too: every prompt is for that permission.)
-      const consentPrompts = first.asked.filter((ask) => (ask[1] as { modal?: boolean } | undefined)?.modal === true);
+      const consentPrompts = first.asked.filter((ask) => (ask.args[1] as { modal?: boolean } | undefined)?.modal === true);
       assert.ok(consentPrompts.length >= 1, 'asked for the permission');
-      for (const ask of consentPrompts) assert.match(String(ask[0]), /Application\.ReadWrite\.All/);
+      for (const ask of consentPrompts) assert.match(String(ask.args[0]), /Application\.ReadWrite\.All/);
       const rows = await children(api.connectors);
       assert.equal(rows[0]!.label, 'Allow reading the app registrations…');
       assert.equal(rows.find((r) => r.label === 'Healthy Invoices')!.description, 'app registrations unavailable');
@@ -430,7 +347,7 @@ describe('Registrations tree (issue 7)', function () {
       await patchGrant(grant.scope);
     }
     // Once the administrator consented again, the refresh button reads them without a prompt.
-    const after = await answering('showInformationMessage', () => undefined, () => vscode.commands.executeCommand('entraConnector.refresh'));
+    const after = await answering({ showInformationMessage: () => undefined }, () => vscode.commands.executeCommand('entraConnector.refresh'));
     assert.equal(after.asked.length, 0);
     assert.equal((await connectorNode('Healthy Invoices')).description, 'healthy');
   });

@@ -4,43 +4,9 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { productionApi, type ExtensionTestApi } from '../../../src/extension';
-import { until as pollUntil } from '../extensionHost';
+import { answering, emulator, EXTENSION_ID, until } from '../extensionHost';
 
-const EXTENSION_ID = 'entra-connector.entra-connector';
 const HOST_SETTINGS = ['entraConnector.cloud', 'entraConnector.customCloud', 'entraConnector.signIn.clientId', 'entraConnector.signIn.tenant', 'entraConnector.setup.previewChanges'];
-
-interface Endpoints {
-  loginEndpoint: string;
-}
-
-function emulator(): Endpoints {
-  const line = process.env.ENTRA_EMULATOR;
-  assert.ok(line, "ENTRA_EMULATOR (the emulated tenant's endpoints) must be set by the integration runner");
-  return JSON.parse(line) as Endpoints;
-}
-
-type Prompt = 'showWarningMessage' | 'showInformationMessage' | 'showQuickPick' | 'showInputBox';
-
-/** Replaces `vscode.window` prompts for the duration of `run` (the test answers like a user would). */
-async function answering<T>(answers: Partial<Record<Prompt, (...args: unknown[]) => unknown>>, run: () => Thenable<T>): Promise<{ result: T; asked: Array<[Prompt, unknown[]]> }> {
-  const win = vscode.window as unknown as Record<string, unknown>;
-  const originals = new Map<Prompt, unknown>();
-  const asked: Array<[Prompt, unknown[]]> = [];
-  for (const [name, answer] of Object.entries(answers) as Array<[Prompt, (...args: unknown[]) => unknown]>) {
-    originals.set(name, win[name]);
-    win[name] = (...args: unknown[]) => {
-      asked.push([name, args]);
-      return Promise.resolve(answer(...args));
-    };
-  }
-  try {
-    return { result: await run(), asked };
-  } finally {
-    for (const [name, original] of originals) win[name] = original;
-  }
-}
-
-const until = <T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> => pollUntil(what, probe, ms);
 
 /** Every object reachable from `root` through own properties (enumerable or not), getters not run, prototypes followed. */
 function reachable(root: unknown): unknown[] {
@@ -106,15 +72,15 @@ describe('Trust boundaries (issue 14)', function () {
     it('the first sign-in to a custom cloud names its login host in a modal and stops when the user says no; a yes is remembered', async () => {
       const host = new URL(ep.loginEndpoint).host;
       const declined = await answering({ showWarningMessage: () => undefined, showQuickPick: () => undefined }, () => vscode.commands.executeCommand('entraConnector.signIn'));
-      const modal = declined.asked.find(([name, args]) => name === 'showWarningMessage' && String(args[0]).includes(host));
+      const modal = declined.asked.find(({ prompt, args }) => prompt === 'showWarningMessage' && String(args[0]).includes(host));
       assert.ok(modal, `a warning naming ${host} was shown`);
-      assert.equal((modal[1][1] as { modal?: boolean }).modal, true, 'it is modal');
-      assert.ok(!declined.asked.some(([name]) => name === 'showQuickPick'), 'declining stops before any sign-in flow starts');
+      assert.equal((modal.args[1] as { modal?: boolean }).modal, true, 'it is modal');
+      assert.ok(!declined.asked.some(({ prompt }) => prompt === 'showQuickPick'), 'declining stops before any sign-in flow starts');
 
       const accepted = await answering({ showWarningMessage: (_message, _options, label) => label, showQuickPick: () => undefined }, () => vscode.commands.executeCommand('entraConnector.signIn'));
-      assert.ok(accepted.asked.some(([name, args]) => name === 'showWarningMessage' && String(args[0]).includes(host)));
+      assert.ok(accepted.asked.some(({ prompt, args }) => prompt === 'showWarningMessage' && String(args[0]).includes(host)));
       const again = await answering({ showWarningMessage: () => undefined, showQuickPick: () => undefined }, () => vscode.commands.executeCommand('entraConnector.signIn'));
-      assert.ok(!again.asked.some(([name, args]) => name === 'showWarningMessage' && String(args[0]).includes(host)), 'asked once per host');
+      assert.ok(!again.asked.some(({ prompt, args }) => prompt === 'showWarningMessage' && String(args[0]).includes(host)), 'asked once per host');
     });
   });
 

@@ -7,16 +7,7 @@ import * as vscode from 'vscode';
 import type { ExtensionTestApi } from '../../../src/extension';
 import { armScope } from '../../../src/service/arm';
 import type { WebviewMessage, WizardViewState } from '../../../src/protocol';
-
-const EXTENSION_ID = 'entra-connector.entra-connector';
-const ADMIN = 'admin@contoso.example';
-
-interface EmulatorEndpoints {
-  graphEndpoint: string;
-  adminEndpoint: string;
-  adminToken: string;
-  tenantId: string;
-}
+import { admin, ADMIN, emulator, EXTENSION_ID } from '../extensionHost';
 
 /** The shape of the panel the command returns (the extension's own WizardPanel instance). */
 interface PanelHandle {
@@ -28,23 +19,6 @@ interface PanelHandle {
     view(): Promise<WizardViewState>;
     readonly currentPage: string;
   };
-}
-
-function emulator(): EmulatorEndpoints {
-  const line = process.env.ENTRA_EMULATOR;
-  assert.ok(line, 'ENTRA_EMULATOR must be set by the integration runner');
-  return JSON.parse(line) as EmulatorEndpoints;
-}
-
-async function admin<T>(endpoints: EmulatorEndpoints, method: string, path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${endpoints.adminEndpoint}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${endpoints.adminToken}` },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  assert.ok(response.ok, `${method} ${path}: HTTP ${response.status}`);
-  const text = await response.text();
-  return (text ? JSON.parse(text) : {}) as T;
 }
 
 async function open(folder: vscode.Uri): Promise<PanelHandle> {
