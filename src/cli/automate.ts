@@ -11,7 +11,7 @@ import { createGraphClient, GraphPermission } from '../graph/client';
 import { toDirectoryError } from '../graph/errors';
 import { Directory } from '../graph/operations';
 import { automateRotation, type AutomateResult } from '../setup/automate';
-import { GITHUB_ISSUER, githubRotationWorkflow, githubSubject, isCron, parseKeyVault, WorkflowInputError, workflowPath, type KeyVaultTarget } from '../setup/workflow';
+import { GITHUB_ISSUER, githubRotationWorkflow, githubSubject, isCron, parseKeyVault, workflowInputFailure, workflowPath, type KeyVaultTarget } from '../setup/workflow';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliCommand, type CliIo } from './command';
 import { connectorClientId, writeSecretFile } from './rotate';
 import { parseCommandSignIn, parseConnectorArgs, UsageError, type CommandSignIn } from './args';
@@ -129,8 +129,7 @@ function parse(argv: readonly string[]): Parsed {
     }
     if (values['key-vault'] && values['handover-command']) throw new UsageError('Give --key-vault or --handover-command, not both.');
   } catch (error) {
-    if (error instanceof WorkflowInputError) throw new UsageError(error.message);
-    throw error;
+    throw workflowInputFailure(error) ? new UsageError((error as Error).message) : error;
   }
   const signIn = parseCommandSignIn(values);
   return {
@@ -241,7 +240,8 @@ export async function runAutomate(argv: readonly string[], io: CliIo): Promise<n
         try {
           keyVault = parseKeyVault(p.keyVault, name);
         } catch (error) {
-          if (error instanceof WorkflowInputError) return fail(error.message, 'Fix --key-vault.');
+          const failure = workflowInputFailure(error);
+          if (failure) return fail(failure.message, failure.next);
           throw error;
         }
       }

@@ -85,13 +85,6 @@ export interface RotateResult {
   readonly error?: DirectoryError;
 }
 
-export class RotateFailure extends Error {
-  constructor(readonly error: DirectoryError) {
-    super(error.message);
-    this.name = 'RotateFailure';
-  }
-}
-
 function summary(p: PasswordCredential): SecretSummary {
   return { keyId: p.keyId, displayName: p.displayName ?? null, endDateTime: p.endDateTime ?? null, hint: p.hint ?? null };
 }

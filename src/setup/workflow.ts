@@ -8,24 +8,36 @@
  * and case-sensitive. Strings are written as JSON strings, which YAML reads as the same strings.
  */
 import type { Cloud } from '../cloud/clouds';
+import { asUserFailure, fail, type UserFailure } from '../errors';
 
 export const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
 
 const REPO = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
 const REF_NAME = /^[A-Za-z0-9._/-]{1,200}$/;
 
-export class WorkflowInputError extends Error {}
+/** The code of a repository, branch, environment, Key Vault or schedule that cannot go into a workflow. */
+export const WORKFLOW_INPUT_INVALID = 'WorkflowInputInvalid';
+
+/** The failure of an answer (a CLI option, an input box) that cannot go into a workflow, or undefined. */
+export function workflowInputFailure(thrown: unknown): UserFailure | undefined {
+  const failure = asUserFailure(thrown);
+  return failure?.code === WORKFLOW_INPUT_INVALID ? failure : undefined;
+}
+
+function invalid(message: string, next: string): never {
+  return fail(WORKFLOW_INPUT_INVALID, message, next);
+}
 
 /** `owner/repo` + branch or environment → the subject GitHub puts in the job's OIDC token. */
 export function githubSubject(repo: string, target: { branch?: string; environment?: string }): string {
-  if (!REPO.test(repo)) throw new WorkflowInputError(`"${repo}" is not a GitHub repository: give it as owner/name.`);
-  if (target.branch !== undefined && target.environment !== undefined) throw new WorkflowInputError('Give --branch or --environment, not both: a job with an environment presents the environment in its subject.');
+  if (!REPO.test(repo)) invalid(`"${repo}" is not a GitHub repository: give it as owner/name.`, 'Give the repository as owner/name, e.g. contoso/invoices.');
+  if (target.branch !== undefined && target.environment !== undefined) invalid('Give --branch or --environment, not both: a job with an environment presents the environment in its subject.', 'Choose the branch or the environment the workflow runs in.');
   if (target.environment !== undefined) {
-    if (!REF_NAME.test(target.environment)) throw new WorkflowInputError(`"${target.environment}" is not an environment name.`);
+    if (!REF_NAME.test(target.environment)) invalid(`"${target.environment}" is not an environment name.`, 'Give the name of the GitHub environment the job uses.');
     return `repo:${repo}:environment:${target.environment}`;
   }
   const branch = target.branch ?? 'main';
-  if (!REF_NAME.test(branch) || branch.includes('..')) throw new WorkflowInputError(`"${branch}" is not a branch name.`);
+  if (!REF_NAME.test(branch) || branch.includes('..')) invalid(`"${branch}" is not a branch name.`, 'Give the branch the workflow runs on, e.g. main.');
   return `repo:${repo}:ref:refs/heads/${branch}`;
 }
 
@@ -49,8 +61,8 @@ const SECRET_NAME = /^[A-Za-z0-9-]{1,127}$/;
 /** `--key-vault <vault>/<secret-name>` (the secret name defaults to `<connector>-client-secret`). */
 export function parseKeyVault(value: string, connectorName: string): KeyVaultTarget {
   const [vault, secretName = `${slug(connectorName)}-client-secret`, ...rest] = value.split('/');
-  if (!vault || !VAULT.test(vault) || rest.length > 0) throw new WorkflowInputError(`--key-vault takes <vault-name>[/<secret-name>]; "${value}" is not that (a vault name is 3–24 letters, digits and hyphens).`);
-  if (!SECRET_NAME.test(secretName)) throw new WorkflowInputError(`"${secretName}" is not a Key Vault secret name (letters, digits and hyphens).`);
+  if (!vault || !VAULT.test(vault) || rest.length > 0) invalid(`--key-vault takes <vault-name>[/<secret-name>]; "${value}" is not that (a vault name is 3–24 letters, digits and hyphens).`, 'Fix --key-vault.');
+  if (!SECRET_NAME.test(secretName)) invalid(`"${secretName}" is not a Key Vault secret name (letters, digits and hyphens).`, 'Fix --key-vault.');
   return { vault, secretName };
 }
 
@@ -92,8 +104,8 @@ function shellQuote(s: string): string {
 /** The workflow file's text. */
 export function githubRotationWorkflow(o: WorkflowOptions): string {
   const handover = o.keyVault ? keyVaultHandover(o.keyVault) : o.handoverCommand;
-  if (!handover) throw new WorkflowInputError('The workflow needs a place for the new secret: --key-vault <vault>[/<secret-name>] or --handover-command <command>.');
-  if (!isCron(o.schedule)) throw new WorkflowInputError(`"${o.schedule}" is not a cron schedule (five fields, UTC).`);
+  if (!handover) invalid('The workflow needs a place for the new secret: --key-vault <vault>[/<secret-name>] or --handover-command <command>.', 'Add --key-vault or --handover-command.');
+  if (!isCron(o.schedule)) invalid(`"${o.schedule}" is not a cron schedule (five fields, UTC).`, 'Give five cron fields in UTC, e.g. "17 3 * * 1".');
   const cloudArgs =
     o.cloud.name === 'AzureCloud' ? []
     : o.cloud.name === 'Custom' ? ['--cloud', 'Custom', '--login-endpoint', o.cloud.loginEndpoint, '--graph-endpoint', o.cloud.graphEndpoint, '--arm-endpoint', o.cloud.armEndpoint]

@@ -135,7 +135,7 @@ export async function automateRotation(session: RegistrationsSession, node: Tree
       void vscode.window.showInformationMessage(`${done} Commit and push ${workflow.workflowPath(entry.name)} to start the schedule.`);
     }
   } catch (error) {
-    const message = error instanceof workflow.WorkflowInputError ? error.message : describeFailure(error);
+    const message = workflow.workflowInputFailure(error)?.message ?? describeFailure(error);
     log.error(`Automate secret rotation for ${entry.name}: ${message} (${toDirectoryError(error).code})`);
     void vscode.window.showErrorMessage(`Automating the secret rotation of ${entry.name} failed: ${message}`);
   }
