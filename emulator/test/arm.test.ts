@@ -1,10 +1,11 @@
 // The emulated Azure Resource Manager: tokens, RBAC, error shape, config semantics (PATCH merges, PUT replaces).
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
 import { Signer } from '../src/jwt';
 import type { Req } from '../src/http';
 import { ARM_RESOURCE_GROUP, ARM_SUBSCRIPTION_ID, createArmHandler, DEFAULT_ARM_SEED, type ArmHandler } from '../src/arm/index';
-import { adminToken, getState, httpsJson, resetEmulator, seedObjects, startEmulator, type Endpoints, type RunningEmulator } from '../src/index';
+import { adminToken, getState, httpsJson, resetEmulator, seedObjects, type Endpoints } from '../src/index';
+import { useEmulator } from './support';
 
 const TENANT = 'c0ffee00-7e57-4a11-9e55-000000c0ffee';
 const ISSUER = `https://127.0.0.2:1/${TENANT}/v2.0`;
@@ -114,13 +115,8 @@ describe('emulated ARM handler (in process)', () => {
 });
 
 describe('emulated ARM through the emulator server', () => {
-  let emu: RunningEmulator;
   let ep: Endpoints;
-  before(async () => {
-    emu = await startEmulator({ port: 0 });
-    ep = emu.endpoints;
-  });
-  after(() => emu.stop());
+  useEmulator((e) => (ep = e));
 
   it('serves ARM under armEndpoint to a token for the ARM scope, and reset restores the seed', async () => {
     await resetEmulator(ep);

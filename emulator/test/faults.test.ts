@@ -1,14 +1,14 @@
 // Each fault kind: the exact status and body a client sees; the request log and critical path.
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
 import { validateGraphResponse } from '../../test/contract/graph-contract';
 import { criticalPath } from '../src/faults';
-import { adminHeaders, adminToken, clearRequests, getState, httpsJson, resetEmulator, setFaults, startEmulator, type Endpoints, type RunningEmulator } from '../src/index';
+import { adminHeaders, adminToken, clearRequests, getState, httpsJson, resetEmulator, setFaults, type Endpoints } from '../src/index';
+import { useEmulator } from './support';
 
 const GRAPH = 'https://graph.microsoft.com';
 const MAKER = 'maker@contoso.example';
 
-let emu: RunningEmulator;
 let ep: Endpoints;
 let token: string;
 
@@ -23,11 +23,7 @@ async function graph<T = Record<string, unknown>>(method: string, path: string, 
   return res;
 }
 
-before(async () => {
-  emu = await startEmulator({ port: 0 });
-  ep = emu.endpoints;
-});
-after(() => emu.stop());
+useEmulator((e) => (ep = e));
 beforeEach(async () => {
   await resetEmulator(ep);
   token = await adminToken(ep, MAKER, [`${GRAPH}/Application.ReadWrite.All`]);

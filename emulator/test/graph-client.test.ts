@@ -3,9 +3,10 @@
 // non-Microsoft host — microsoftgraph/msgraph-sdk-javascript, src/middleware/AuthenticationHandler.ts). Every exchange is checked against the Graph contract by the recording hook.
 import { Client, HTTPMessageHandler, RetryHandler, RetryHandlerOptions, type Context, type Middleware } from '@microsoft/microsoft-graph-client';
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ContractRecorder } from '../../test/contract/graph-contract';
-import { adminToken, getState, setFaults, startEmulator, type Endpoints, type RunningEmulator } from '../src/index';
+import { adminToken, getState, setFaults, type Endpoints } from '../src/index';
+import { useEmulator } from './support';
 
 const GRAPH = 'https://graph.microsoft.com';
 
@@ -32,14 +33,9 @@ function client(ep: Endpoints, token: string): Client {
 }
 
 describe('@microsoft/microsoft-graph-client against the emulated Graph', () => {
-  let emu: RunningEmulator;
   let ep: Endpoints;
   const recorder = new ContractRecorder();
-  before(async () => {
-    emu = await startEmulator({ port: 0, onGraphExchange: recorder.hook });
-    ep = emu.endpoints;
-  });
-  after(() => emu.stop());
+  useEmulator((e) => (ep = e), { onGraphExchange: recorder.hook });
 
   it('creates an API app, a client app with a password, both service principals and an admin grant', async () => {
     const adminTok = await adminToken(ep, 'admin@contoso.example', [`${GRAPH}/Application.ReadWrite.All`, `${GRAPH}/DelegatedPermissionGrant.ReadWrite.All`]);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
-import { adminToken, getState, httpsJson, resetEmulator, seedObjects, setPolicy, startEmulator, type Endpoints, type RunningEmulator } from '../src/index';
+import { beforeEach, describe, it } from 'node:test';
+import { adminToken, getState, httpsJson, resetEmulator, seedObjects, setPolicy, type Endpoints } from '../src/index';
 import { validateGraphResponse } from '../../test/contract/graph-contract';
+import { useEmulator } from './support';
 
 const GRAPH = 'https://graph.microsoft.com';
 const MAKER = 'maker@contoso.example';
@@ -9,7 +10,6 @@ const ADMIN = 'admin@contoso.example';
 const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
 const USER_READ_ID = 'e1fe6dd8-ba31-4d61-89e7-88639da4683d';
 
-let emu: RunningEmulator;
 let ep: Endpoints;
 
 interface GraphErrorBody {
@@ -40,11 +40,7 @@ function apiApp(name: string, scopeId = '8c3b6f0e-5a0d-4b56-9f1e-1f0a6f3e2d11') 
   };
 }
 
-before(async () => {
-  emu = await startEmulator({ port: 0 });
-  ep = emu.endpoints;
-});
-after(() => emu.stop());
+useEmulator((e) => (ep = e));
 beforeEach(() => resetEmulator(ep));
 
 describe('Graph: identity and tenant', () => {

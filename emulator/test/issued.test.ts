@@ -2,24 +2,20 @@
 // hands out is listed (and only those: no user code), it survives POST /reset, and nothing of it reaches the disk.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { dirname } from 'node:path';
-import { adminToken, approveDevice, getIssued, httpsJson, resetEmulator, signInAsBrowser, startEmulator, type Endpoints, type RunningEmulator } from '../src/index';
+import { adminToken, approveDevice, getIssued, httpsJson, resetEmulator, signInAsBrowser, type Endpoints } from '../src/index';
 import { scanForSecrets } from '../../test/reliability/scan.mjs';
+import { useEmulator } from './support';
 
 const CLI = '14d82eec-204b-4c2f-b7e8-296a70dab67e';
 const GRAPH = 'https://graph.microsoft.com';
 const MAKER = 'maker@contoso.example';
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
-let emu: RunningEmulator;
 let ep: Endpoints;
 
-before(async () => {
-  emu = await startEmulator({ port: 0 });
-  ep = emu.endpoints;
-});
-after(() => emu.stop());
+useEmulator((e) => (ep = e));
 
 const tokenUrl = () => `${ep.loginEndpoint}/organizations/oauth2/v2.0/token`;
 

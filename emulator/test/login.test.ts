@@ -2,8 +2,9 @@
 // OAuth error bodies; plus seeding and robustness.
 import assert from 'node:assert/strict';
 import { createHash, createPublicKey, verify } from 'node:crypto';
-import { after, before, beforeEach, describe, it } from 'node:test';
-import { adminHeaders, adminToken, getState, httpsJson, resetEmulator, seedObjects, signInAsBrowser, startEmulator, type Endpoints, type RunningEmulator } from '../src/index';
+import { beforeEach, describe, it } from 'node:test';
+import { adminHeaders, adminToken, getState, httpsJson, resetEmulator, seedObjects, signInAsBrowser, startEmulator, type Endpoints } from '../src/index';
+import { useEmulator } from './support';
 
 const CLI = '14d82eec-204b-4c2f-b7e8-296a70dab67e';
 const GRAPH = 'https://graph.microsoft.com';
@@ -11,7 +12,6 @@ const MAKER = 'maker@contoso.example';
 const ADMIN = 'admin@contoso.example';
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
-let emu: RunningEmulator;
 let ep: Endpoints;
 
 function decode(token: string): { header: Record<string, unknown>; claims: Record<string, unknown> } {
@@ -32,11 +32,7 @@ async function codeFor(scope: string, extra: Record<string, string> = {}) {
   return { code: r.delivered.params.code!, verifier, clientInfo: r.delivered.params.client_info! };
 }
 
-before(async () => {
-  emu = await startEmulator({ port: 0 });
-  ep = emu.endpoints;
-});
-after(() => emu.stop());
+useEmulator((e) => (ep = e));
 beforeEach(() => resetEmulator(ep));
 
 describe('discovery and keys', () => {

@@ -2,8 +2,9 @@
 // as npm test does).
 import { InteractionRequiredAuthError, PublicClientApplication, type AuthenticationResult } from '@azure/msal-node';
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { approveDevice, getState, httpsJson, signInAsBrowser, startEmulator, type Endpoints, type RunningEmulator } from '../src/index';
+import { describe, it } from 'node:test';
+import { approveDevice, getState, httpsJson, signInAsBrowser, type Endpoints } from '../src/index';
+import { useEmulator } from './support';
 
 const CLI = '14d82eec-204b-4c2f-b7e8-296a70dab67e';
 const GRAPH = 'https://graph.microsoft.com';
@@ -45,13 +46,8 @@ async function interactive(pca: PublicClientApplication, ep: Endpoints, scopes: 
 }
 
 describe('msal-node against the emulated tenant (admin consented Application.ReadWrite.All for the CLI client)', () => {
-  let emu: RunningEmulator;
   let ep: Endpoints;
-  before(async () => {
-    emu = await startEmulator({ port: 0 });
-    ep = emu.endpoints;
-  });
-  after(() => emu.stop());
+  useEmulator((e) => (ep = e));
 
   it('signs in by device code (both grant spellings accepted) and the token works on Graph', async () => {
     const pca = app(ep);
@@ -127,13 +123,8 @@ describe('msal-node against the emulated tenant (admin consented Application.Rea
 });
 
 describe('msal-node: consent is enforced (nobody consented admin scopes for the CLI client yet)', () => {
-  let emu: RunningEmulator;
   let ep: Endpoints;
-  before(async () => {
-    emu = await startEmulator({ port: 0, seed: { cliTenantConsent: [] } });
-    ep = emu.endpoints;
-  });
-  after(() => emu.stop());
+  useEmulator((e) => (ep = e), { seed: { cliTenantConsent: [] } });
 
   it('refuses the maker an unconsented admin scope by device code with AADSTS65001', async () => {
     const pca = app(ep);

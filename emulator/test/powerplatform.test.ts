@@ -5,11 +5,12 @@
 // for real (AADSTS50011, 7000215, 500011, the consent prompt, 401 at Easy Auth, 403 for a client not allowed).
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
 import { ARM_RESOURCE_GROUP, ARM_SUBSCRIPTION_ID } from '../src/arm/index';
 import { AZURE_CLI_CLIENT_ID } from '../src/directory';
 import { escapeConnectorName } from '../src/powerplatform/index';
-import { adminToken, getState, httpsJson, resetEmulator, signInAsBrowser, startEmulator, type Endpoints, type RunningEmulator } from '../src/index';
+import { adminToken, getState, httpsJson, resetEmulator, signInAsBrowser, type Endpoints } from '../src/index';
+import { useEmulator } from './support';
 
 const ADMIN = 'admin@contoso.example';
 const MAKER = 'maker@contoso.example';
@@ -17,14 +18,9 @@ const V = 'api-version=2016-11-01';
 const SITE = `/subscriptions/${ARM_SUBSCRIPTION_ID}/resourceGroups/${ARM_RESOURCE_GROUP}/providers/Microsoft.Web/sites/contoso-invoices`;
 const RETURN_URL = 'http://127.0.0.1:9/connection-done';
 
-let emu: RunningEmulator;
 let ep: Endpoints;
 
-before(async () => {
-  emu = await startEmulator({ port: 0 });
-  ep = emu.endpoints;
-});
-after(async () => emu.stop());
+useEmulator((e) => (ep = e));
 beforeEach(async () => resetEmulator(ep));
 
 const SWAGGER = {

@@ -2,11 +2,12 @@
 // pre-authorizations (AADSTS65002), `.default`, the v1 endpoints and v1 tokens, upserts that replace collections,
 // admin consent without a reply URL (AADSTS500113), and Easy Auth's client-application restriction and issuer.
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
 import { Signer } from '../src/jwt';
 import type { Req } from '../src/http';
 import { ARM_RESOURCE_GROUP, ARM_SUBSCRIPTION_ID, createArmHandler } from '../src/arm/index';
-import { adminHeaders, adminToken, approveDevice, getState, httpsJson, resetEmulator, seedObjects, signInAsBrowser, startEmulator, type Endpoints, type RunningEmulator } from '../src/index';
+import { adminHeaders, adminToken, approveDevice, getState, httpsJson, resetEmulator, seedObjects, signInAsBrowser, type Endpoints } from '../src/index';
+import { useEmulator } from './support';
 
 const GRAPH_CLI = '14d82eec-204b-4c2f-b7e8-296a70dab67e';
 const AZURE_CLI = '04b07795-8ddb-461a-bbee-02f9e1bf7b46';
@@ -21,7 +22,6 @@ const ADMIN = 'admin@contoso.example';
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 const PREAUTH_MESSAGE = /^AADSTS65002: Consent between first party application '([0-9a-f-]{36})' and first party resource '([0-9a-f-]{36})' must be configured via preauthorization - applications owned and operated by Microsoft must get approval from the API owner before requesting tokens for that API\. Trace ID: /;
 
-let emu: RunningEmulator;
 let ep: Endpoints;
 
 function claimsOf(token: string): Record<string, unknown> {
@@ -49,11 +49,7 @@ function assertPreauthorizationRequired(reply: { status: number; body: Record<st
   assert.equal(m[2], resourceAppId);
 }
 
-before(async () => {
-  emu = await startEmulator({ port: 0 });
-  ep = emu.endpoints;
-});
-after(() => emu.stop());
+useEmulator((e) => (ep = e));
 beforeEach(() => resetEmulator(ep));
 
 describe("Microsoft's first-party public clients", () => {
