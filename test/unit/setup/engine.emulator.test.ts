@@ -1,12 +1,11 @@
 // The setup engine against the emulated tenant: exactly the objects it should create, idempotent reruns, faults at
 // every step, consent fallbacks, undo, and the number of sequential Graph round trips.
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { beforeEach, describe, it } from 'node:test';
 import {
-  adminTokenSource,
   clearRequests,
   getState,
   httpsJson,
@@ -19,19 +18,15 @@ import {
   type FaultRule,
 } from '../../../emulator/src';
 import { ContractRecorder, validateGraphRequest } from '../../contract/graph-contract';
-import { createGraphClient } from '../../../src/graph/client';
-import { AZURE_API_CONNECTIONS_APP_ID, Directory, MICROSOFT_GRAPH_APP_ID } from '../../../src/graph/operations';
-import { createContext, type SetupChoices, type SetupContext } from '../../../src/setup/context';
+import { AZURE_API_CONNECTIONS_APP_ID, MICROSOFT_GRAPH_APP_ID } from '../../../src/graph/operations';
+import type { SetupChoices, SetupContext } from '../../../src/setup/context';
 import { adminConsentLink, resetStep, runSetup, type RunResult, type SetupServices, type UnmarkedApp } from '../../../src/setup/engine';
-import { nodeFiles } from '../../../src/setup/nodeFiles';
-import { MemoryStateStore } from '../../../src/setup/stateFile';
 import { summarize, undoSetup } from '../../../src/setup/summary';
 import { applyChoices } from '../../../src/wizard/model';
-import { useTenant } from '../../support/tenant';
+import { connectorCopy as sampleCopy, filesUnder } from '../../support/cli';
+import { counts as directoryCounts, harness as engineHost, newContext as setupContext } from '../../support/engine';
+import { ADMIN, MAKER, useTenant } from '../../support/tenant';
 
-const SAMPLE = join(__dirname, '../../fixtures/workspaces/sample/Contoso Invoices');
-const ADMIN = 'admin@contoso.example';
-const MAKER = 'maker@contoso.example';
 
 let ep: Endpoints;
 let work: string;
@@ -44,58 +39,10 @@ beforeEach(async () => {
   await clearRequests(ep);
 });
 
-function connectorCopy(): string {
-  const dir = join(mkdtempSync(join(work, 'ws-')), 'Contoso Invoices');
-  cpSync(SAMPLE, dir, { recursive: true });
-  return dir;
-}
-
-function harness(user: string) {
-  const secrets = new Map<string, string>();
-  const log: string[] = [];
-  const client = createGraphClient({
-    graphEndpoint: ep.graphEndpoint,
-    getAccessToken: adminTokenSource(ep, user),
-    log: (e) => log.push(`${e.method} ${e.path} ${e.status}`),
-    retry: { maxDelayMs: 20 },
-  });
-  const directory = new Directory(client, { replication: { attempts: 30, delayMs: 50 } });
-  const state = new MemoryStateStore();
-  const services = {
-    directory,
-    state,
-    files: nodeFiles,
-    secrets: { store: async (clientId: string, value: string) => void secrets.set(clientId, value) },
-    sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, Math.min(ms, 20))),
-  };
-  return { secrets, log, directory, state, services };
-}
-
-function choices(over: Partial<SetupChoices> = {}): SetupChoices {
-  return {
-    service: { kind: 'new', displayName: 'Contoso Invoices API', identifierUri: { kind: 'tenant' }, scope: 'user_impersonation', audience: 'AzureADMyOrg' },
-    connector: { kind: 'new', displayName: 'Contoso Invoices connector' },
-    consent: 'admin',
-    secretDays: 180,
-    obo: false,
-    ...over,
-  };
-}
-
-function newContext(dir: string, over: Partial<SetupChoices> = {}, runId?: string): SetupContext {
-  return createContext({ connectorDir: dir, tenantId: ep.tenantId, cloud: { name: 'Custom', loginEndpoint: ep.loginEndpoint, graphEndpoint: ep.graphEndpoint }, choices: choices(over), ...(runId ? { runId } : {}) });
-}
-
-async function counts() {
-  const s = await getState(ep);
-  const apps = s.applications.filter((a) => String(a.uniqueName ?? '').startsWith('entra-connector-'));
-  const appIds = new Set(apps.map((a) => a.appId));
-  const sps = s.servicePrincipals.filter((sp) => appIds.has(sp.appId));
-  const spIds = new Set(sps.map((sp) => sp.id));
-  const grants = s.oauth2PermissionGrants.filter((g) => spIds.has(String(g.clientId)));
-  const passwords = apps.flatMap((a) => (a.passwordCredentials as unknown[] | undefined) ?? []);
-  return { apps: apps.length, sps: sps.length, grants: grants.length, passwords: passwords.length, state: s };
-}
+const connectorCopy = () => sampleCopy(work);
+const harness = (user: string) => engineHost(ep, { user });
+const newContext = (dir: string, over: Partial<SetupChoices> = {}, runId?: string) => setupContext(ep, dir, over, runId);
+const counts = () => directoryCounts(ep);
 
 function readProps(dir: string) {
   return JSON.parse(readFileSync(join(dir, 'apiProperties.json'), 'utf8')).properties.connectionParameters.token.oAuthSettings;
@@ -132,13 +79,6 @@ async function runToEnd(ctx: SetupContext, services: ReturnType<typeof harness>[
   let result = await runSetup(ctx, services);
   for (let i = 1; i < attempts && !result.ok; i++) result = await runSetup(ctx, services);
   return result;
-}
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((n) => {
-    const p = join(dir, n);
-    return statSync(p).isDirectory() ? filesUnder(p) : [p];
-  });
 }
 
 describe('setup engine against the emulated tenant', () => {
