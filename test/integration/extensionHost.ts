@@ -41,11 +41,23 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined>
   }
 }
 
+/** The activated extension's test API. */
+export async function activated(): Promise<ExtensionTestApi> {
+  const ext = vscode.extensions.getExtension<ExtensionTestApi>(EXTENSION_ID);
+  assert.ok(ext, `extension ${EXTENSION_ID} is installed`);
+  return ext.activate();
+}
+
+/** The sample workspace's Contoso Invoices connector folder, and its apiProperties.json as it was (to restore after). */
+export async function sampleConnector(): Promise<{ folder: vscode.Uri; originalProperties: Uint8Array }> {
+  const [properties] = await vscode.workspace.findFiles('**/Contoso Invoices/apiProperties.json');
+  assert.ok(properties, 'the sample workspace has the Contoso Invoices connector');
+  return { folder: vscode.Uri.joinPath(properties, '..'), originalProperties: await vscode.workspace.fs.readFile(properties) };
+}
+
 /** The activated extension's test API, signed in as `user` (device code approved through the admin API). */
 export async function signedIn(ep: Endpoints, user = ADMIN): Promise<ExtensionTestApi> {
-  const ext = vscode.extensions.getExtension<ExtensionTestApi>(EXTENSION_ID);
-  assert.ok(ext);
-  const api = await ext.activate();
+  const api = await activated();
   const service = await api.auth.service();
   const active = (await api.auth.storedAccounts()).length > 0 ? await service.getActiveAccount() : undefined;
   if (active?.username !== user) await approvingDeviceCodes(ep, service.signIn('deviceCode'), user);

@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { ExtensionTestApi } from '../../../src/extension';
-import { admin, ADMIN, approvingDeviceCodes, emulator, EXTENSION_ID, request } from '../extensionHost';
+import { activated, ADMIN, admin, approvingDeviceCodes, emulator, request, sampleConnector } from '../extensionHost';
 
 const CONNECTOR_APP_ID = '0c1d2e3f-4a5b-4c6d-8e7f-90a1b2c3d4e5';
 const AZURE_CLI = '04b07795-8ddb-461a-bbee-02f9e1bf7b46';
@@ -19,13 +19,8 @@ describe('Deploy Connector to Power Platform in the extension host', function ()
   let originalProperties: Uint8Array;
 
   before(async () => {
-    const ext = vscode.extensions.getExtension<ExtensionTestApi>(EXTENSION_ID);
-    assert.ok(ext);
-    api = await ext.activate();
-    const [properties] = await vscode.workspace.findFiles('**/Contoso Invoices/apiProperties.json');
-    assert.ok(properties);
-    connector = vscode.Uri.joinPath(properties, '..');
-    originalProperties = await vscode.workspace.fs.readFile(properties);
+    api = await activated();
+    ({ folder: connector, originalProperties } = await sampleConnector());
     await admin(endpoints, 'POST', '/seed', { owner: ADMIN, applications: [{ appId: CONNECTOR_APP_ID, displayName: 'Contoso Invoices connector' }] });
     const resource = `api://${endpoints.tenantId}/contoso-invoices`;
     const oauth = {
@@ -36,7 +31,7 @@ describe('Deploy Connector to Power Platform in the extension host', function ()
       properties: { IsFirstParty: 'False', AzureActiveDirectoryResourceId: resource, IsOnbehalfofLoginSupported: true },
       customParameters: { loginUri: { value: endpoints.loginEndpoint }, tenantId: { value: 'common' }, resourceUri: { value: resource }, enableOnbehalfOfLogin: { value: 'false' } },
     };
-    await vscode.workspace.fs.writeFile(properties, new TextEncoder().encode(`${JSON.stringify({ properties: { connectionParameters: { token: { type: 'oauthSetting', oAuthSettings: oauth } }, publisher: 'Contoso', stackOwner: 'Contoso' } }, null, 2)}\n`));
+    await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(connector, 'apiProperties.json'), new TextEncoder().encode(`${JSON.stringify({ properties: { connectionParameters: { token: { type: 'oauthSetting', oAuthSettings: oauth } }, publisher: 'Contoso', stackOwner: 'Contoso' } }, null, 2)}\n`));
     // Deployed once before from this folder (by paconn, say): the command must update it, not make a second one.
     const pp = (await admin<{ access_token: string }>(endpoints, 'POST', '/token', { user: ADMIN, clientId: AZURE_CLI, scopes: ['https://service.powerapps.com/.default'] })).access_token;
     const swagger = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(connector, 'apiDefinition.swagger.json')))) as { info: { title: string } };

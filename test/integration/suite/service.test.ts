@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { ExtensionTestApi } from '../../../src/extension';
 import { armScope } from '../../../src/service/arm';
 import { runSecureServiceFlow, type ServiceUi } from '../../../src/vscode/service/flow';
-import { admin, ADMIN, approvingDeviceCodes, emulator, EXTENSION_ID, type Endpoints } from '../extensionHost';
+import { activated, ADMIN, admin, approvingDeviceCodes, emulator, type Endpoints, sampleConnector } from '../extensionHost';
 
 const API_APP_ID = '0b7c3e5d-2a4f-4b6c-8d9e-1f2a3b4c5d6e';
 
@@ -29,13 +29,8 @@ describe('Secure the Service in the extension host', function () {
   let originalProperties: Uint8Array;
 
   before(async () => {
-    const ext = vscode.extensions.getExtension<ExtensionTestApi>(EXTENSION_ID);
-    assert.ok(ext);
-    api = await ext.activate();
-    const [properties] = await vscode.workspace.findFiles('**/Contoso Invoices/apiProperties.json');
-    assert.ok(properties, 'the sample workspace has the Contoso Invoices connector');
-    connector = vscode.Uri.joinPath(properties, '..');
-    originalProperties = await vscode.workspace.fs.readFile(properties);
+    api = await activated();
+    ({ folder: connector, originalProperties } = await sampleConnector());
     await admin(endpoints, 'POST', '/seed', { owner: ADMIN, applications: [{ appId: API_APP_ID, displayName: 'Contoso Invoices API', identifierUris: [`api://${endpoints.tenantId}/contoso-invoices`] }] });
     // Sign in as the step would: Resource Manager through the Azure CLI client (pre-authorized, no consent), Graph
     // (to read the API app) through Graph CLI Tools — one device code each, approved here.

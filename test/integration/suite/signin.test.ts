@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { ExtensionTestApi } from '../../../src/extension';
-import { admin, emulator, EXTENSION_ID } from '../extensionHost';
+import { activated, admin, emulator } from '../extensionHost';
 
 function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
   return Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what} took more than ${ms} ms`)), ms))]);
@@ -17,9 +17,7 @@ describe('Sign-in in the extension host', function () {
   const config = () => vscode.workspace.getConfiguration('entraConnector');
 
   before(async () => {
-    const ext = vscode.extensions.getExtension<ExtensionTestApi>(EXTENSION_ID);
-    assert.ok(ext);
-    api = await ext.activate();
+    api = await activated();
     const settings = api.auth.settings();
     assert.equal(settings.cloud.name, 'Custom', 'the runner points entraConnector.cloud at the emulated tenant');
     assert.equal(settings.cloud.loginEndpoint, endpoints.loginEndpoint.replace(/\/$/, ''));

@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { productionApi, type ExtensionTestApi } from '../../../src/extension';
-import { answering, emulator, EXTENSION_ID, until } from '../extensionHost';
+import { activated, answering, emulator, EXTENSION_ID, until } from '../extensionHost';
 
 const HOST_SETTINGS = ['entraConnector.cloud', 'entraConnector.customCloud', 'entraConnector.signIn.clientId', 'entraConnector.signIn.tenant', 'entraConnector.setup.previewChanges'];
 
@@ -31,9 +31,7 @@ describe('Trust boundaries (issue 14)', function () {
   let api: ExtensionTestApi;
 
   before(async () => {
-    const ext = vscode.extensions.getExtension<ExtensionTestApi>(EXTENSION_ID);
-    assert.ok(ext);
-    api = await ext.activate();
+    api = await activated();
   });
 
   describe('a workspace cannot choose where tokens go', () => {

@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { ExtensionTestApi } from '../../../src/extension';
 import { armScope } from '../../../src/service/arm';
 import type { WebviewMessage, WizardViewState } from '../../../src/protocol';
-import { admin, ADMIN, emulator, EXTENSION_ID } from '../extensionHost';
+import { activated, ADMIN, admin, emulator } from '../extensionHost';
 
 /** The shape of the panel the command returns (the extension's own WizardPanel instance). */
 interface PanelHandle {
@@ -50,9 +50,7 @@ describe('The guided setup in the extension host', function () {
   let handle: PanelHandle | undefined;
 
   before(async () => {
-    const ext = vscode.extensions.getExtension<ExtensionTestApi>(EXTENSION_ID);
-    assert.ok(ext);
-    api = await ext.activate();
+    api = await activated();
     const root = vscode.workspace.workspaceFolders?.[0]?.uri;
     assert.ok(root, 'a workspace folder');
     folder = vscode.Uri.joinPath(root, 'Contoso Invoices');
