@@ -204,11 +204,11 @@ describe('entra-connector setup --deploy, deploy and test-connection (emulated P
   it("the API site's authentication: check --online --service predicts the 401 (audience) and the 403 (client app) a connection then gets", async () => {
     const { dir } = await deployedConnector('Contoso Site');
     const serviceCodes = async (): Promise<string[]> => {
-      const c = await cli(['check', dir, '--online', '--service', ...cloudArgs(), '--json']);
+      const c = await cli(['check', dir, '--online', '--service', ...cloud(), '--json']);
       return (JSON.parse(c.stdout) as { files: { diagnostics: { code: string }[] }[] }).files[0]!.diagnostics.map((d) => d.code).filter((code) => code.startsWith('service-'));
     };
     const connection = async () => {
-      const t = await cli(['test-connection', dir, ...cloudArgs(), '--json', '--timeout', '30']);
+      const t = await cli(['test-connection', dir, ...cloud(), '--json', '--timeout', '30']);
       return { code: t.code, status: (JSON.parse(t.stdout) as { status?: number }).status };
     };
     assert.deepEqual(await serviceCodes(), [], 'secured by secure-service: nothing predicted');
@@ -235,13 +235,13 @@ describe('entra-connector setup --deploy, deploy and test-connection (emulated P
     assert.deepEqual(await connection(), { code: 1, status: 401 });
 
     // Secured again; then only the API app itself admitted as a client: predicted service-client-not-allowed, then 403.
-    assert.equal((await cli(['secure-service', dir, ...cloudArgs(), '--auth-only', '--replace-provider'])).code, 0);
+    assert.equal((await cli(['secure-service', dir, ...cloud(), '--auth-only', '--replace-provider'])).code, 0);
     await change((aad) => (aad.validation.defaultAuthorizationPolicy = { allowedApplications: [aad.registration.clientId] }));
     assert.deepEqual(await serviceCodes(), ['service-client-not-allowed']);
     assert.deepEqual(await connection(), { code: 1, status: 403 });
 
     // secure-service adds the connector app to the list: nothing predicted, and the connection works again.
-    assert.equal((await cli(['secure-service', dir, ...cloudArgs(), '--auth-only', '--replace-provider'])).code, 0);
+    assert.equal((await cli(['secure-service', dir, ...cloud(), '--auth-only', '--replace-provider'])).code, 0);
     assert.deepEqual(await serviceCodes(), []);
     assert.deepEqual(await connection(), { code: 0, status: 200 });
   });
