@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import type { ExtensionTestApi } from '../../../src/extension';
 import type { TreeNode } from '../../../src/vscode/tree/nodes';
 import { treeSeed } from '../../../emulator/src/seeds/connectors';
-import { admin, ADMIN, emulator, signedIn, until } from '../extensionHost';
+import { admin, ADMIN, answering, emulator, signedIn, until } from '../extensionHost';
 
 describe('Automate Secret Rotation (issue 18)', function () {
   this.timeout(120_000);
@@ -35,21 +35,16 @@ describe('Automate Secret Rotation (issue 18)', function () {
       const nodes = (await api.connectors.getChildren()) ?? [];
       return nodes.find((n): n is Extract<TreeNode, { kind: 'connector' }> => n.kind === 'connector' && n.entry.name === connector.name && !!n.entry.health.connectorApp);
     });
-    const win = vscode.window as unknown as Record<string, unknown>;
-    const saved = { showInputBox: win.showInputBox, showQuickPick: win.showQuickPick, showWarningMessage: win.showWarningMessage };
     const inputs = ['contoso/connectors', 'main', 'kv-contoso'];
-    const warnings: string[] = [];
-    win.showInputBox = () => Promise.resolve(inputs.shift());
-    win.showQuickPick = (items: readonly { label: string }[]) => Promise.resolve(items.find((i) => i.label === 'Branch'));
-    win.showWarningMessage = (message: string) => {
-      warnings.push(message);
-      return Promise.resolve(undefined);
-    };
-    try {
-      await vscode.commands.executeCommand('entraConnector.tree.automateRotation', node);
-    } finally {
-      Object.assign(win, saved);
-    }
+    const { asked } = await answering(
+      {
+        showInputBox: () => inputs.shift(),
+        showQuickPick: (items) => (items as readonly { label: string }[]).find((i) => i.label === 'Branch'),
+        showWarningMessage: () => undefined,
+      },
+      () => vscode.commands.executeCommand('entraConnector.tree.automateRotation', node),
+    );
+    const warnings = asked.filter((a) => a.prompt === 'showWarningMessage').map((a) => String(a.args[0]));
     assert.deepEqual(inputs, [], 'asked for the repository, the branch and the Key Vault');
     assert.equal(warnings.length, 1, warnings.join('\n'));
     assert.match(warnings[0]!, /An administrator must still grant it Application\.ReadWrite\.OwnedBy/);
