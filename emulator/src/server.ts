@@ -126,7 +126,17 @@ export async function startEmulator(options: InProcessOptions = {}): Promise<Run
     onSecret: (secretText) => issued.secrets.add(secretText),
   });
 
-  const arm = createArmHandler({ tenantId: dir.tenantId, verify: (t) => signer.verify(t), validIssuers: () => [login.issuer(origin), v1Issuer(dir.tenantId)], userById: (id) => dir.userById(id), seed: options.seed?.arm });
+  const arm = createArmHandler({
+    tenantId: dir.tenantId,
+    verify: (t) => signer.verify(t),
+    validIssuers: () => [login.issuer(origin), v1Issuer(dir.tenantId)],
+    userById: (id) => dir.userById(id),
+    servicePrincipalById: (id) => {
+      const sp = dir.servicePrincipals.get(id);
+      return sp && typeof sp.appId === 'string' ? { id: sp.id, appId: sp.appId } : undefined;
+    },
+    seed: options.seed?.arm,
+  });
 
   const powerPlatform = createPowerPlatformHandler({
     tenantId: dir.tenantId,
@@ -231,6 +241,14 @@ export async function startEmulator(options: InProcessOptions = {}): Promise<Run
         if (b.host !== undefined && b.host !== 'app-service') throw new AdminError('host must be "app-service" (default) or "vm".');
         const created = workload.configureManagedIdentity(displayName);
         return json(200, { ...created, identityEndpoint: `${origin}/msi/token` }, { 'cache-control': 'no-store' });
+      }
+      case 'PUT /arm/roleAssignment': {
+        const b = body();
+        const roles = ['Owner', 'Contributor', 'Website Contributor', 'Reader'] as const;
+        const role = roles.find((r) => r === b.role);
+        if (typeof b.principal !== 'string' || !b.principal || typeof b.subscriptionId !== 'string' || !role) throw new AdminError(`principal (a username or a service principal's object id), subscriptionId and role (${roles.join(', ')}) are required.`);
+        arm.assignRole(b.principal, b.subscriptionId, role);
+        return { status: 204 };
       }
       default:
         return json(404, { error: `No admin route ${route}.` });
