@@ -99,4 +99,12 @@ describe('entra-connector secure-service with a workload identity (app-only)', (
     assert.match(r.err, new RegExp(String(env.AZURE_CLIENT_ID)), "ARM names a service principal by its application ID");
     assert.deepEqual((await armSites(ep)).find((s) => s.name === 'contoso-invoices'), before);
   });
+
+  it('with no Azure role at all it says the role is missing (ARM lists no subscription), not that the site is', async () => {
+    const dir = await connector();
+    const r = await cli([dir, '--auth', 'secret'], await pipeline());
+    assert.equal(r.code, 1, r.err + r.out);
+    assert.match(r.err, /no Azure role on any subscription/);
+    assert.match(r.err, /Website Contributor/);
+  });
 });
