@@ -12,7 +12,8 @@ import { secretStorageKey } from '../../connector/secrets';
 import { asSettingFailure, powerPlatformOf, type Cloud } from '../../cloud/clouds';
 import { describeError } from '../../errors';
 import { PowerPlatformClient, PowerPlatformFailure } from '../../powerplatform/client';
-import { deployConnector, objectIdOf, oauthSettingsOf, type ConnectorFiles } from '../../powerplatform/deploy';
+import { deployConnector, objectIdOf, oauthSettingsOf, updateDeployedSecret, type ConnectorFiles } from '../../powerplatform/deploy';
+import type { UpdateDeployedSecret } from '../../setup/rotate';
 import { isRedirectRegistered, registerDeployedRedirect } from '../../powerplatform/redirect';
 import { readSettings, SETTINGS_FILE } from '../../powerplatform/settings';
 import { RegistrationsSession } from '../session';
@@ -114,10 +115,15 @@ export interface PowerPlatformSignIn {
   signIn(method: 'browser' | 'deviceCode'): Promise<string>;
 }
 
-/** What the feature gives the rest of the extension: the sign-in, and the guided setup's deployer. */
+/** What the feature gives the rest of the extension: the sign-in, the guided setup's deployer, rotation's update. */
 export interface PowerPlatformFeature extends PowerPlatformSignIn {
   /** The guided setup's deploy step: this sign-in, the workspace files, the secret from SecretStorage. */
   setupDeployer(): SetupDeployer;
+  /**
+   * For "Rotate Secret": gives the connector deployed from `folder` (its settings.json) a new secret, changing nothing
+   * else; undefined when the folder was never deployed.
+   */
+  deployedSecretUpdater(folder: vscode.Uri): Promise<UpdateDeployedSecret | undefined>;
 }
 
 /** What a caller may pass to the commands: the folder (or a file in it, or a Connectors view node), and the environment. */
@@ -317,6 +323,18 @@ export function registerPowerPlatform(context: vscode.ExtensionContext, deps: Po
         secret: async (clientId) => context.secrets.get(secretStorageKey(clientId)),
         onProgress: (line) => deps.log.info(`Deploy (guided setup): ${line}`),
       }),
+    deployedSecretUpdater: async (folder) => {
+      const settings = readSettings(await workspaceFiles.readText(vscode.Uri.joinPath(folder, SETTINGS_FILE).fsPath));
+      if (!settings.connectorId || !settings.environment) return undefined;
+      return async (secret) => {
+        const objectId = objectIdOf(await ppAuth.token(powerPlatformOf(deps.auth.settings().cloud).powerAppsScope));
+        const r = await updateDeployedSecret({ dir: folder.fsPath, files: workspaceFiles, client: client(), objectId, secret: secret.value, onProgress: (line) => deps.log.info(`Rotate Secret: ${line}`) });
+        const key = folder.toString();
+        await context.workspaceState.update(RECORD_KEY, { ...records(), [key]: { ...records()[key], connectorId: r.connectorId, environment: r.environment, environmentDisplayName: r.environmentDisplayName, redirectUrl: r.redirectUrl, lastDeployed: new Date().toISOString() } satisfies Record_ });
+        deps.connectors.deploymentsChanged();
+        return `the connector ${r.connectorId} deployed in ${r.environmentDisplayName ?? r.environment} now uses it`;
+      };
+    },
   };
 }
 
