@@ -365,7 +365,7 @@ class Actions {
             // Loaded on use: the workload sign-in brings MSAL.
             const { trySecret } = await import('../../auth/workload');
             const problem = await trySecret(settings.cloud, account?.tenantId ?? settings.tenant, appId, value);
-            return problem && { message: problem.cause_, next: problem.next };
+            return problem && { message: problem.message, next: problem.next };
           },
           log: (line) => this.log.info(`Rotate Secret: ${line}`),
         },
