@@ -7,9 +7,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, beforeEach, describe, it } from 'node:test';
 import { httpsJson, resetEmulator, type Endpoints } from '../../../emulator/src';
-import { runCli, type CliIo } from '../../../src/cli/run';
 import { scanRunForSecrets } from '../../reliability/scan.mjs';
 import { ACCOUNTS, addOwner, addPassword, apiProperties, createApp, createVmIdentity, grantOwnedBy, passwords } from '../../support/workload';
+import { cloudArgs, runCliAgainst } from '../../support/cli';
 import { useTempDir, useTenant } from '../../support/tenant';
 
 let ep: Endpoints;
@@ -38,16 +38,8 @@ after(() => {
 });
 beforeEach(async () => resetEmulator(ep));
 
-const cloud = () => ['--cloud', 'Custom', '--login-endpoint', ep.loginEndpoint, '--graph-endpoint', ep.graphEndpoint, '--arm-endpoint', ep.armEndpoint];
-
-async function cli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) }, env: { ...env, AZURE_POD_IDENTITY_AUTHORITY_HOST: ep.imdsEndpoint } };
-  const code = await runCli(args, io);
-  outputs.push({ name: `rotate-imds ${args[0]} stdout`, text: stdout }, { name: `rotate-imds ${args[0]} stderr`, text: stderr });
-  return { code, stdout, stderr };
-}
+const cloud = () => cloudArgs(ep, { tenant: false });
+const cli = (args: string[], env: NodeJS.ProcessEnv) => runCliAgainst(ep, args, { env: { ...env, AZURE_POD_IDENTITY_AUTHORITY_HOST: ep.imdsEndpoint }, user: false, record: outputs });
 
 /** A connector app (one secret from setup, one added by hand) in its own folder. */
 async function connector(name: string): Promise<{ id: string; appId: string; toolKey: string; manualKey: string; dir: string }> {

@@ -8,14 +8,13 @@ import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, it } from 'node:test';
 import { adminHeaders, httpsJson, resetEmulator, seedObjects, type Endpoints } from '../../../emulator/src';
-import { runSecureService } from '../../../src/cli/secureService';
 import { getPath } from '../../../src/service/easyAuth';
 import { scanRunForSecrets } from '../../reliability/scan.mjs';
 import { armSites, SUBSCRIPTION } from '../../support/emulatedArm';
+import { cloudArgs, runCliAgainst, SAMPLE } from '../../support/cli';
 import { useTenant } from '../../support/tenant';
 import { ACCOUNTS, addPassword, createApp, grantOwnedBy } from '../../support/workload';
 
-const SAMPLE = join(import.meta.dirname, '../../fixtures/workspaces/sample/Contoso Invoices');
 const API_APP_ID = '6a3e2b1c-0d4f-4e5a-8b7c-9d0e1f2a3b4c';
 /** Microsoft Graph's Application.Read.All application permission (permissions reference). */
 const APPLICATION_READ_ALL = '9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30';
@@ -38,12 +37,8 @@ useTenant(
 beforeEach(async () => resetEmulator(ep));
 
 async function cli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const cloud = ['--cloud', 'Custom', '--login-endpoint', ep.loginEndpoint, '--graph-endpoint', ep.graphEndpoint, '--arm-endpoint', ep.armEndpoint];
-  const code = await runSecureService([...args, ...cloud], { stdout: { write: (t: string) => (out += t) }, stderr: { write: (t: string) => (err += t) }, env });
-  outputs.push({ name: 'secure-service stdout', text: out }, { name: 'secure-service stderr', text: err });
-  return { code, out, err };
+  const r = await runCliAgainst(ep, ['secure-service', ...args, ...cloudArgs(ep, { tenant: false })], { env, user: false, record: outputs });
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 /** The sample connector (its swagger host is the seeded site) whose resource URL names the seeded API app. */
