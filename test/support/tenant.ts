@@ -1,5 +1,6 @@
 // What the emulator-backed tests repeat: the emulated tenant and a temporary folder for a suite, and a Graph client /
 // Directory signed in as one of the tenant's users (real tokens from the emulator's admin token endpoint).
+import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +8,7 @@ import { after, before } from 'node:test';
 import { adminTokenSource, startEmulator, type Endpoints, type InProcessOptions, type RunningEmulator } from '../../emulator/src';
 import { createGraphClient, type GraphClientOptions } from '../../src/graph/client';
 import { Directory } from '../../src/graph/operations';
+import { scanRunForSecrets } from '../reliability/scan.mjs';
 
 export const ADMIN = 'admin@contoso.example';
 export const MAKER = 'maker@contoso.example';
@@ -40,6 +42,17 @@ export function useTenant(
       if (tenant?.work) rmSync(tenant.work, { recursive: true, force: true });
     }
   });
+}
+
+/**
+ * A `beforeStop` for {@link useTenant}: every secret and token the tenant handed out is searched for in the suite's
+ * temporary folder and in `outputs` (what the suite's commands printed); the suite fails on any hit.
+ */
+export function noLeaks(outputs: readonly { name: string; text: string }[]): (tenant: Tenant) => Promise<void> {
+  return async (tenant) => {
+    const { hits, summary } = await scanRunForSecrets({ emulator: tenant.ep, dirs: [tenant.work], texts: [...outputs] });
+    assert.deepEqual(hits, [], summary);
+  };
 }
 
 /** A temporary folder named `prefix…` for the suite, removed after it; `use` receives its path. */

@@ -7,10 +7,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, beforeEach, describe, it } from 'node:test';
 import { httpsJson, resetEmulator, type Endpoints } from '../../../emulator/src';
-import { scanRunForSecrets } from '../../reliability/scan.mjs';
 import { ACCOUNTS, addOwner, addPassword, apiProperties, createApp, createVmIdentity, grantOwnedBy, passwords } from '../../support/workload';
 import { cloudArgs, runCliAgainst } from '../../support/cli';
-import { useTempDir, useTenant } from '../../support/tenant';
+import { noLeaks, useTempDir, useTenant } from '../../support/tenant';
 
 let ep: Endpoints;
 let work: string;
@@ -21,10 +20,7 @@ useTenant(
   {
     temp: 'entra-rotate-imds-',
     emulator: { seed: { accounts: ACCOUNTS } },
-    beforeStop: async () => {
-      const { hits, summary } = await scanRunForSecrets({ emulator: ep, dirs: [work], texts: outputs });
-      assert.deepEqual(hits, [], summary);
-    },
+    beforeStop: noLeaks(outputs),
   },
   (t) => {
     ({ ep, work } = t);
