@@ -92,6 +92,8 @@ interface Parsed {
   connector?: string;
   consent: ConsentAnswer;
   secretDays: number;
+  /** --secret-days was given (resuming without it keeps the recorded lifetime: another one means another secret). */
+  secretDaysGiven: boolean;
   obo: boolean;
   redirectUrl?: string;
   deploy: boolean;
@@ -162,6 +164,7 @@ function parse(argv: readonly string[]): Parsed {
     ...(existingConnector ? { connector: existingConnector } : {}),
     consent,
     secretDays,
+    secretDaysGiven: values['secret-days'] !== undefined,
     obo: !!values.obo,
     ...(redirectUrl ? { redirectUrl } : {}),
     deploy: !!values.deploy,
@@ -231,6 +234,7 @@ export async function runSetupCommand(argv: readonly string[], io: CliIo): Promi
           ...wanted,
           ...(p.apiGiven ? {} : { service: resumable.choices.service }),
           ...(p.connector ? {} : { connector: resumable.choices.connector }),
+          ...(p.secretDaysGiven ? {} : { secretDays: resumable.choices.secretDays }),
           ...(wanted.redirectUrl || !resumable.choices.redirectUrl ? {} : { redirectUrl: resumable.choices.redirectUrl }),
         }
       : wanted;

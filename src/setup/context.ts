@@ -89,6 +89,11 @@ export interface SetupObjects {
   /** The password this setup added: id and expiry only; the value is in secret storage. */
   password?: { keyId: string; endDateTime: string; displayName: string; created: boolean };
   /**
+   * Passwords this setup added before and a changed answer replaces (another lifetime): removed from the connector app
+   * (`appObjectId`) once the new one is stored — never before, so the connector always has a working secret.
+   */
+  replacedPasswords?: { appObjectId: string; keyId: string; endDateTime: string }[];
+  /**
    * On-behalf-of: the connector app has its own Application ID URI and scope, and Azure API Connections is
    * pre-authorized for that scope.
    */

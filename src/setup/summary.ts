@@ -61,6 +61,7 @@ export function undoPlan(ctx: SetupContext): string[] {
   const out: string[] = [];
   if (o.grant?.created) out.push(`the delegated grant ${o.grant.id}`);
   if (o.password?.created && !o.connectorApp?.created) out.push(`the client secret ${o.password.keyId} on ${o.connectorApp?.appId}`);
+  for (const p of o.replacedPasswords ?? []) if (p.appObjectId === o.connectorApp?.id && !o.connectorApp.created) out.push(`the replaced client secret ${p.keyId} on ${o.connectorApp.appId}`);
   if (o.connectorSp?.created) out.push(`the connector service principal ${o.connectorSp.id}`);
   if (o.apiSp?.created) out.push(`the API service principal ${o.apiSp.id}`);
   if (o.connectorApp?.created) out.push(`the connector app ${o.connectorApp.appId}`);
@@ -79,10 +80,12 @@ export async function undoSetup(ctx: SetupContext, directory: Directory, save: (
   await save(ctx);
   const second: Promise<void>[] = [];
   if (o.password?.created && o.connectorApp && !o.connectorApp.created) second.push(directory.removePassword(o.connectorApp.id, o.password.keyId));
+  for (const p of o.replacedPasswords ?? []) if (o.connectorApp && p.appObjectId === o.connectorApp.id && !o.connectorApp.created) second.push(directory.removePassword(o.connectorApp.id, p.keyId));
   if (o.connectorSp?.created) second.push(directory.deleteServicePrincipal(o.connectorSp.id));
   if (o.apiSp?.created) second.push(directory.deleteServicePrincipal(o.apiSp.id));
   await Promise.all(second);
   delete o.password;
+  delete o.replacedPasswords;
   delete o.connectorSp;
   delete o.apiSp;
   await save(ctx);

@@ -611,6 +611,7 @@ export class WizardController {
       ...(this.host.adminCenterLink ? { adminCenterLink: (id: string) => this.host.adminCenterLink?.(id) } : {}),
       files: ['apiProperties.json', 'apiDefinition.swagger.json'].map((f) => this.host.displayPath(joinPath(this.connectorDir, f))),
       ...(this.consentHint ? { consentHint: this.consentHint } : {}),
+      choices: choicesFromAnswers(this.answers, this.host.cloud().graphResource),
     });
   }
 
