@@ -5,6 +5,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { DirectoryError } from '../graph/errors';
+import type { FileRecord } from './properties';
 
 export const CONTEXT_VERSION = 1;
 
@@ -104,6 +105,8 @@ export interface SetupObjects {
   deployment?: { connectorId: string; environment: string; redirectUrl?: string; created: boolean };
   /** Set when the user may not grant: the link an administrator opens. */
   adminConsentUrl?: string;
+  /** The values the setup changed in the connector files, with their values before (what Undo may restore; no secret). */
+  files?: FileRecord[];
 }
 
 /** Write-ahead markers saved before a POST that cannot be upserted, so a resumed run reconciles first. */

@@ -20,7 +20,7 @@ import {
   type StepId,
   type StepStatus,
 } from './context';
-import { apiPropertiesChange, swaggerChange, type FileChange, type TokenSettings } from './properties';
+import { apiPropertiesChange, mergeFileRecords, swaggerChange, type FileChange, type TokenSettings } from './properties';
 import type { ServiceSecurer } from '../service/setupStep';
 import { tokenVersionOf } from '../service/easyAuth';
 import { appAdminConsentUrl, isCloudName, knownCloud, type Cloud } from '../cloud/clouds';
@@ -53,8 +53,11 @@ export interface SetupFiles {
   read(path: string): Promise<string | undefined>;
   /** Applies the change (`edits` relative to `before`; `before === undefined` means create the file). */
   apply(change: FileChange): Promise<void>;
-  /** Optional diff preview before writing; `false` leaves the step pending (the user declined). */
-  confirm?(changes: readonly FileChange[]): Promise<boolean>;
+  /**
+   * Optional diff preview before writing; `false` leaves the step pending (the user declined). `question` replaces
+   * the setup's own (Undo restoring the files asks its own).
+   */
+  confirm?(changes: readonly FileChange[], question?: string): Promise<boolean>;
 }
 
 export interface SetupServices {
@@ -622,7 +625,11 @@ const TASKS: readonly Task[] = [
       if (svc.files.confirm && !(await svc.files.confirm(real))) {
         return { state: 'pending', detail: 'The changes to the connector files were not applied (preview declined).' };
       }
-      for (const change of real) await svc.files.apply(change);
+      for (const change of real) {
+        await svc.files.apply(change);
+        // What the file said before, value by value (never the whole text): Undo offers to put it back.
+        ctx.objects.files = mergeFileRecords(ctx.objects.files, change);
+      }
       return { state: 'done', detail: `Updated ${real.map((c) => c.path.split(/[\\/]/).pop()).join(' and ')}.` };
     },
   },

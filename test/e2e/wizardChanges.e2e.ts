@@ -1,8 +1,12 @@
 // Answers that take effect after a run, in a real VS Code (code-server) against the emulated tenant: a setup with a
 // 180-day secret, then Back → the secret page → 90 days → the review page says what a run redoes (with the real
 // Application ID URI and the old secret's key) → Run → a new 90-day secret replaces the old one, which is removed only
-// after the new one was stored.
+// after the new one was stored. Then Undo: its question lists the connector files it can restore, and "Remove and
+// Restore Files" → the diff preview's "Write" puts apiProperties.json and the swagger back as they were.
 import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from '../../scripts/codeServer.mjs';
 import { approveDevice, getState, type Endpoints } from '../../emulator/src';
 import { launchWorkbench, runCommand, screenshot, webviewFrame, type Workbench, confirmLoginHost } from './support';
 
@@ -122,5 +126,35 @@ describe('Changed answers after a run (E2E)', function () {
     // Copy secret hands out the new value (the old one was replaced in secret storage, not left behind).
     await view().locator('vscode-button#copySecret').click();
     await view().locator('.notice', { hasText: /Copied the client secret/ }).waitFor({ timeout: 30_000 });
+  });
+
+  // Continues from the setup above (its apps and the files it wrote).
+  it('Undo lists the connector files it can restore, and puts them back as they were before the setup through the diff preview', async () => {
+    const FILES = ['apiProperties.json', 'apiDefinition.swagger.json'];
+    const sample = (f: string) => readFileSync(join(ROOT, 'test', 'fixtures', 'workspaces', 'sample', 'Contoso Invoices', f), 'utf8');
+    const workspace = (f: string) => readFileSync(join(wb.workspaceDir, 'Contoso Invoices', f), 'utf8');
+    for (const f of FILES) assert.notEqual(workspace(f), sample(f), `the setup changed ${f}`);
+    assert.equal((await apps()).length, 2);
+
+    await view().locator('vscode-button#undo').click();
+    const dialog = wb.page.locator('.monaco-dialog-box');
+    const restoreButton = dialog.locator('.monaco-button', { hasText: /^Remove and Restore Files$/ });
+    await restoreButton.waitFor({ timeout: 60_000 });
+    const question = await dialog.innerText();
+    assert.match(question, /Remove what this setup created\?/);
+    assert.match(question, /apiProperties\.json: \d+ value\(s\) back to what they were before the setup/);
+    assert.match(question, /apiDefinition\.swagger\.json: \d+ value\(s\) back/);
+    assert.match(question, /Remove Only/);
+    await screenshot('wizard-undo-restore', wb.page);
+    await restoreButton.click();
+
+    // The same preview as the setup's own writes: the diff, then "Write".
+    const write = wb.page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Write$/ });
+    await write.waitFor({ timeout: 90_000 });
+    assert.match(await wb.page.locator('.monaco-dialog-box').innerText(), /Restore apiProperties\.json and apiDefinition\.swagger\.json to what they were before the setup\?/);
+    await write.click();
+    await view().locator('.notice', { hasText: /Restored apiProperties\.json and apiDefinition\.swagger\.json/ }).waitFor({ timeout: 90_000 });
+    await until('both files restored', async () => (FILES.every((f) => workspace(f) === sample(f)) ? true : undefined), 60_000);
+    assert.equal((await apps()).length, 0, 'the apps the setup created are gone');
   });
 });

@@ -12,7 +12,7 @@ import type { HostMessage } from '../../protocol';
 import type { Directory } from '../../graph/operations';
 import { secretStorageKey } from '../../connector/secrets';
 import { adminCenterAppUrl } from '../../cloud/clouds';
-import { readText, writeText } from '../files';
+import { readText, removeFile, writeText } from '../files';
 import { logRequest } from '../log';
 import { registerConnectorCodeLens } from '../codeLens';
 import { userSetting } from '../auth/settings';
@@ -189,9 +189,9 @@ export class WizardPanel {
       saveDraft: async (draft) => context.workspaceState.update(draftKey(dir), draft),
       files: {
         read: (filePath) => readText(vscode.Uri.file(filePath)),
-        apply: (change) => writeText(vscode.Uri.file(change.path), change.before, change.after, change.edits),
-        confirm: async (changes) => {
-          const ok = await previewChanges(changes);
+        apply: (change) => (change.remove ? removeFile(vscode.Uri.file(change.path)) : writeText(vscode.Uri.file(change.path), change.before, change.after, change.edits)),
+        confirm: async (changes, question) => {
+          const ok = await previewChanges(changes, question);
           // Back to the wizard: its progress and summary are what comes next.
           this.panel.reveal(this.panel.viewColumn, false);
           return ok;
@@ -210,6 +210,7 @@ export class WizardPanel {
       },
       copyText: (text) => Promise.resolve(vscode.env.clipboard.writeText(text)),
       confirm: async (message, detail, action) => (await vscode.window.showWarningMessage(message, { modal: true, detail }, action)) === action,
+      choose: (message, detail, actions) => Promise.resolve(vscode.window.showWarningMessage(message, { modal: true, detail }, ...actions)),
       confirmSitePlan: async (plan) => (await import('../service')).confirmSitePlan(plan),
       adminCenterLink: (appId) => adminCenterAppUrl(auth.settings().cloud, appId),
       // Step 7: ARM tokens are asked for only when the site page lists sites or the setup secures one.
@@ -303,24 +304,24 @@ async function pickConnectorFolder(): Promise<vscode.Uri | undefined> {
 
 
 /** Shows each change as a diff (current ↔ proposed) and asks before writing; `entraConnector.setup.previewChanges` off skips it. */
-async function previewChanges(changes: readonly FileChange[]): Promise<boolean> {
+async function previewChanges(changes: readonly FileChange[], question?: string): Promise<boolean> {
   // The user's own setting only: a workspace must not switch off the look before the setup writes its files.
   if (userSetting<boolean>('setup.previewChanges') === false) return true;
   const stamp = Date.now().toString(36);
   for (const change of changes) {
     const name = path.basename(change.path);
-    const right = vscode.Uri.from({ scheme: PREVIEW_SCHEME, path: `/${stamp}/proposed/${name}` });
+    const right = vscode.Uri.from({ scheme: PREVIEW_SCHEME, path: `/${stamp}/${change.remove ? 'deleted' : 'proposed'}/${name}` });
     previews.set(right.toString(), change.after);
     let left = vscode.Uri.file(change.path);
     if (change.before === undefined) {
       left = vscode.Uri.from({ scheme: PREVIEW_SCHEME, path: `/${stamp}/missing/${name}` });
       previews.set(left.toString(), '');
     }
-    await vscode.commands.executeCommand('vscode.diff', left, right, `${name}: current ↔ proposed by the setup`, { preview: false, preserveFocus: true, viewColumn: vscode.ViewColumn.Beside });
+    await vscode.commands.executeCommand('vscode.diff', left, right, `${name}: current ↔ ${question ? 'restored' : 'proposed by the setup'}`, { preview: false, preserveFocus: true, viewColumn: vscode.ViewColumn.Beside });
   }
   const names = changes.map((c) => path.basename(c.path)).join(' and ');
   const choice = await vscode.window.showInformationMessage(
-    `Write the setup's changes to ${names}?`,
+    question ?? `Write the setup's changes to ${names}?`,
     { modal: true, detail: 'The diff editor shows them. Every other key, the indentation and the line endings are kept; Undo in the editor reverts it. No secret is written.' },
     'Write',
   );
