@@ -8,9 +8,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../../scripts/codeServer.mjs';
 import { approveDevice, getState, type Endpoints } from '../../emulator/src';
+import type { Page } from 'playwright-core';
 import { launchWorkbench, runCommand, screenshot, webviewFrame, type Workbench, confirmLoginHost } from './support';
 
 const ADMIN = 'admin@contoso.example';
+
+/** A choice of the quick pick that asks beside a diff (label exactly `label`). */
+function choice(page: Page, label: string) {
+  return page.locator('.quick-input-widget .quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }) }).first();
+}
 
 interface AppState {
   id: string;
@@ -80,9 +86,20 @@ describe('Changed answers after a run (E2E)', function () {
     assert.doesNotMatch(firstReview, /\{tenant\}|\{name\}/);
     assert.equal(await view().locator('ul.redo').count(), 0, 'nothing to redo before a first run');
     await view().locator('vscode-button#run').click();
-    const write = wb.page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Write$/ });
+    // The preview: one diff editor with both files; its question, beside it, does not block scrolling it.
+    const write = choice(wb.page, 'Write');
     await write.waitFor({ timeout: 90_000 });
+    const diffTab = wb.page.locator('.tab', { hasText: /^Setup changes: apiProperties\.json and apiDefinition\.swagger\.json/ }).first();
+    await diffTab.waitFor({ timeout: 30_000 });
+    const diff = wb.page.locator('.multiDiffEditor, .monaco-component.multiDiffEditor').first();
+    await diff.waitFor({ timeout: 30_000 });
+    await diff.hover();
+    await wb.page.mouse.wheel(0, 400);
+    assert.ok(await write.isVisible(), 'the question stays while the diff is scrolled');
     await write.click();
+    // Answered: the diff editor closes and no Untitled document is left behind asking "Save?".
+    await diffTab.waitFor({ state: 'detached', timeout: 30_000 });
+    assert.equal(await wb.page.locator('.tab', { hasText: /Untitled/ }).count(), 0);
     await heading(/Summary/);
     await view().locator('button.step-done[data-step="properties"]').waitFor({ timeout: 90_000 });
     await view().locator('button.step-done[data-step="secret"]').waitFor({ timeout: 90_000 });
@@ -148,10 +165,11 @@ describe('Changed answers after a run (E2E)', function () {
     await screenshot('wizard-undo-restore', wb.page);
     await restoreButton.click();
 
-    // The same preview as the setup's own writes: the diff, then "Write".
-    const write = wb.page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Write$/ });
+    // The same preview as the setup's own writes: the diff, with "Write" beside it.
+    const write = choice(wb.page, 'Write');
     await write.waitFor({ timeout: 90_000 });
-    assert.match(await wb.page.locator('.monaco-dialog-box').innerText(), /Restore apiProperties\.json and apiDefinition\.swagger\.json to what they were before the setup\?/);
+    assert.match(await wb.page.locator('.quick-input-widget').innerText(), /Restore apiProperties\.json and apiDefinition\.swagger\.json to what they were before the setup\?/);
+    await wb.page.locator('.tab', { hasText: /^Restore: apiProperties\.json and apiDefinition\.swagger\.json/ }).first().waitFor({ timeout: 30_000 });
     await write.click();
     await view().locator('.notice', { hasText: /Restored apiProperties\.json and apiDefinition\.swagger\.json/ }).waitFor({ timeout: 90_000 });
     await until('both files restored', async () => (FILES.every((f) => workspace(f) === sample(f)) ? true : undefined), 60_000);

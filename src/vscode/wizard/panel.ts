@@ -16,7 +16,7 @@ import { readText, removeFile, writeText } from '../files';
 import { logRequest } from '../log';
 import { registerConnectorCodeLens } from '../codeLens';
 import { userSetting } from '../auth/settings';
-import { PreviewTexts } from '../../wizard/previews';
+import { registerPreviews, reviewInDiff } from '../preview';
 
 /**
  * The wizard's webview panel: a thin VS Code adapter around {@link WizardController} (host logic in
@@ -24,7 +24,6 @@ import { PreviewTexts } from '../../wizard/previews';
  * (keyed by connector folder), connector files change through an undoable WorkspaceEdit after a diff preview.
  */
 
-const PREVIEW_SCHEME = 'entra-connector-preview';
 const LAST_FOLDER_KEY = 'entraConnector.wizard.lastFolder';
 const draftKey = (dir: string) => `entraConnector.wizard.draft.${dir}`;
 const stateKey = (dir: string) => `entraConnector.setup.${dir}`;
@@ -40,7 +39,6 @@ export function setWizardPowerPlatform(deployer: () => SetupDeployer): void {
   powerPlatform = deployer;
 }
 let deps: WizardDeps | undefined;
-const previews = new PreviewTexts();
 
 /** Wires the wizard to sign-in, the CodeLens on apiProperties.json and the diff-preview documents. */
 export function registerWizard(context: vscode.ExtensionContext, wizardDeps: WizardDeps): void {
@@ -54,10 +52,7 @@ export function registerWizard(context: vscode.ExtensionContext, wizardDeps: Wiz
     watcher.onDidCreate(forget),
     watcher.onDidDelete(forget),
     vscode.workspace.onDidChangeWorkspaceFolders(forget),
-    vscode.workspace.registerTextDocumentContentProvider(PREVIEW_SCHEME, { provideTextDocumentContent: (uri) => previews.get(uri.toString()) ?? '' }),
-    vscode.workspace.onDidCloseTextDocument((doc) => {
-      if (doc.uri.scheme === PREVIEW_SCHEME) previews.delete(doc.uri.toString());
-    }),
+    registerPreviews(),
     registerConnectorCodeLens(),
   );
 }
@@ -303,27 +298,20 @@ async function pickConnectorFolder(): Promise<vscode.Uri | undefined> {
 }
 
 
-/** Shows each change as a diff (current ↔ proposed) and asks before writing; `entraConnector.setup.previewChanges` off skips it. */
+/**
+ * Shows the changes in one diff editor (current ↔ proposed) and asks beside it, without blocking it, before writing;
+ * `entraConnector.setup.previewChanges` off skips it.
+ */
 async function previewChanges(changes: readonly FileChange[], question?: string): Promise<boolean> {
   // The user's own setting only: a workspace must not switch off the look before the setup writes its files.
   if (userSetting<boolean>('setup.previewChanges') === false) return true;
-  const stamp = Date.now().toString(36);
-  for (const change of changes) {
-    const name = path.basename(change.path);
-    const right = vscode.Uri.from({ scheme: PREVIEW_SCHEME, path: `/${stamp}/${change.remove ? 'deleted' : 'proposed'}/${name}` });
-    previews.set(right.toString(), change.after);
-    let left = vscode.Uri.file(change.path);
-    if (change.before === undefined) {
-      left = vscode.Uri.from({ scheme: PREVIEW_SCHEME, path: `/${stamp}/missing/${name}` });
-      previews.set(left.toString(), '');
-    }
-    await vscode.commands.executeCommand('vscode.diff', left, right, `${name}: current ↔ ${question ? 'restored' : 'proposed by the setup'}`, { preview: false, preserveFocus: true, viewColumn: vscode.ViewColumn.Beside });
-  }
   const names = changes.map((c) => path.basename(c.path)).join(' and ');
-  const choice = await vscode.window.showInformationMessage(
-    question ?? `Write the setup's changes to ${names}?`,
-    { modal: true, detail: 'The diff editor shows them. Every other key, the indentation and the line endings are kept; Undo in the editor reverts it. No secret is written.' },
-    'Write',
-  );
-  return choice === 'Write';
+  return reviewInDiff({
+    title: question ? `Restore: ${names}` : `Setup changes: ${names}`,
+    files: changes.map((c) => ({ name: path.basename(c.path), ...(c.before === undefined ? {} : { current: vscode.Uri.file(c.path) }), proposed: c.after })),
+    question: question ?? `Write the setup's changes to ${names}?`,
+    accept: 'Write',
+    detail: 'Every other key, the indentation and the line endings are kept; Undo in the editor reverts it. No secret is written.',
+    beside: true,
+  });
 }
