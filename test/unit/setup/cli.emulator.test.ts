@@ -91,8 +91,10 @@ describe('entra-connector setup', () => {
     const ask = await cli(['setup', dir, ...cloudArgs(), '--state', stateFile, '--undo']);
     assert.equal(ask.code, 1);
     assert.match(ask.stderr, /--undo --yes/);
+    assert.match(ask.stderr, /It restores apiProperties\.json \(\d+ value\(s\)\) and apiDefinition\.swagger\.json \(\d+ value\(s\)\) to what they were before the setup/);
     const undo = await cli(['setup', dir, ...cloudArgs(), '--state', stateFile, '--undo', '--yes']);
     assert.equal(undo.code, 0, undo.stderr);
+    for (const f of ['apiProperties.json', 'apiDefinition.swagger.json']) assert.equal(readFileSync(join(dir, f), 'utf8'), readFileSync(join(SAMPLE, f), 'utf8'), `${f} is as before the setup`);
     const afterUndo = await getState(ep);
     assert.deepEqual(afterUndo.applications.map((a) => a.id).sort(), before.applications.map((a) => a.id).sort());
     assert.deepEqual(afterUndo.oauth2PermissionGrants.map((a) => a.id).sort(), before.oauth2PermissionGrants.map((a) => a.id).sort());
