@@ -9,7 +9,7 @@ import { MICROSOFT_GRAPH_APP_ID } from '../graph/operations';
 import { identifierUriFor, type SetupChoices, type SetupContext, type StepId as EngineStepId } from '../setup/context';
 import { resetStep, stepsResetWith } from '../setup/engine';
 import { undoPlan } from '../setup/summary';
-import type { AnswerPageId, ChecklistStep, PageId, SummaryObject, WizardSummary, WizardViewState } from '../protocol';
+import type { AnswerPageId, ChecklistStep, ConnectionTestView, PageId, SummaryObject, WizardSummary, WizardViewState } from '../protocol';
 import {
   ANSWER_STEPS,
   ANSWER_STEP_IDS,
@@ -31,6 +31,10 @@ export { stepsToReset } from './steps';
 
 export const NEXT_COMMAND =
   'Deploy the connector: “Entra Connector: Deploy Connector to Power Platform…” (or entra-connector deploy) creates it with the client secret from this editor’s secret storage, reads its redirect URL back and registers it; then “Test Connection” proves a sign-in reaches the API.';
+
+/** What comes next once the setup deployed the connector. */
+export const NEXT_AFTER_DEPLOY =
+  '“Test Connection” above proves a sign-in reaches the API through the connector. After you change the connector’s files, “Entra Connector: Deploy Connector to Power Platform…” updates it (the deployed client secret is kept).';
 
 /** The client ID of an Entra-secured connector's `token` parameter, when apiProperties.json has one. */
 export function existingClientId(apiPropertiesText: string | undefined): string | undefined {
@@ -178,6 +182,7 @@ export interface ViewInput {
   readonly consentHint?: string;
   /** The engine choices the current answers give (for the review page's real values and what a run redoes). */
   readonly choices?: SetupChoices;
+  readonly connectionTest?: ConnectionTestView;
 }
 
 function checklist(ctx: SetupContext | undefined, running: boolean): ChecklistStep[] {
@@ -220,10 +225,18 @@ function summaryOf(ctx: SetupContext, input: ViewInput): WizardSummary {
     secretStored: input.secretStored && !!o.password,
     ...(o.password ? { secretExpires: o.password.endDateTime } : {}),
     files: input.files,
-    nextCommand: NEXT_COMMAND,
+    nextCommand: deploymentSummary(ctx).deployment ? NEXT_AFTER_DEPLOY : NEXT_COMMAND,
     undoPlan: undoPlan(ctx),
+    ...deploymentSummary(ctx),
     ...siteSummary(ctx, input.answers),
   };
+}
+
+/** The connector the deploy step deployed (done: its redirect URL is registered too); nothing otherwise. */
+function deploymentSummary(ctx: SetupContext): Pick<WizardSummary, 'deployment'> {
+  const d = ctx.objects.deployment;
+  if (!d || ctx.steps[stepById('deploy').engineStep].state !== 'done') return {};
+  return { deployment: { connectorId: d.connectorId, environment: d.environment, ...(d.redirectUrl ? { redirectUrl: d.redirectUrl } : {}) } };
 }
 
 /** Step 7's outcome on the chosen site, once it ran (done or failed); nothing when the user skipped it. */
@@ -252,5 +265,6 @@ export function deriveViewState(input: ViewInput): WizardViewState {
     ...(input.consentHint ? { consentHint: input.consentHint } : {}),
     review: describeAnswers(input.answers, reviewFacts(input.answers, input.choices, input.ctx, input.account?.tenantId)),
     ...(redo.length > 0 ? { redo } : {}),
+    ...(input.connectionTest ? { connectionTest: input.connectionTest } : {}),
   };
 }
