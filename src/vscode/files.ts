@@ -53,3 +53,10 @@ export async function writeText(uri: vscode.Uri, before: string | undefined, aft
   if (!(await vscode.workspace.applyEdit(toWorkspaceEdit(doc, edits, edit)))) throw fileFailure(`VS Code did not apply the edit to ${name}.`);
   await doc.save();
 }
+
+/** Deletes a file as one undoable WorkspaceEdit (Undo restoring a connector file the setup created). */
+export async function removeFile(uri: vscode.Uri): Promise<void> {
+  const edit = new vscode.WorkspaceEdit();
+  edit.deleteFile(uri, { ignoreIfNotExists: true });
+  if (!(await vscode.workspace.applyEdit(edit))) throw fileFailure(`Could not delete ${path.basename(uri.fsPath)}.`);
+}
