@@ -4,7 +4,7 @@
 // in the same run, interleaved, and reported as a ratio (the machine is shared: absolute times say little).
 //   node bench/run.mjs                 everything (≈ 10 min on 2 busy cores)
 //   node bench/run.mjs --no-write      print the JSON only, leave BENCHMARKS.md alone
-//   node bench/run.mjs --only <figure> one figure: setup, tree, check, activation, first-paint, diagnostics, host-heap;
+//   node bench/run.mjs --only <figure> one figure: setup, connection, tree, check, activation, first-paint, diagnostics, host-heap;
 //                                      its figures replace those in bench/last-run.json (the previous run's summary) and
 //                                      BENCHMARKS.md is re-rendered from it, saying which figures are from which run
 // ENTRA_BENCH_RUNS (default 10): runs per VS Code figure (each with its floor).
@@ -21,7 +21,7 @@ const ROOT = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
 const write = !process.argv.includes('--no-write');
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt > 0 ? process.argv[onlyAt + 1] : undefined;
-const ONLY = ['setup', 'tree', 'check', 'activation', 'first-paint', 'diagnostics', 'host-heap'];
+const ONLY = ['setup', 'connection', 'tree', 'check', 'activation', 'first-paint', 'diagnostics', 'host-heap'];
 if (onlyAt > 0 && !ONLY.includes(only)) {
   console.error(`bench: --only takes one of: ${ONLY.join(', ')}`);
   process.exit(2);
@@ -182,7 +182,7 @@ try {
   }
   // The plain-Node figures (round trips, CPU time, heap) and the extension host's heap run side by side: none of them is
   // a wall-time ratio. The VS Code figures that are ratios to a floor run after, alone.
-  const parts = ['setup', 'tree', 'check', 'diagnostics'].filter(wants);
+  const parts = ['setup', 'connection', 'tree', 'check', 'diagnostics'].filter(wants);
   const plain = parts.length
     ? (say(`plain Node against the emulated tenant: ${parts.join(', ')}…`), measures(caPath, parts))
     : Promise.resolve({});
@@ -192,6 +192,7 @@ try {
     : Promise.resolve({});
   const [measured, heapFigures] = await Promise.all([plain, heap]);
   if (measured.setup) summary.setup = measured.setup;
+  if (measured.connection) summary.connection = measured.connection;
   if (measured.tree) summary.tree = measured.tree;
   if (measured.memory) summary.memory = measured.memory;
   if (measured.checkPerFile) summary.check.perFile = measured.checkPerFile;
