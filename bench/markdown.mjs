@@ -2,6 +2,15 @@
 const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
 const nm = (why) => `not measured — ${why}`;
 
+/** activate()'s marks (src/extension.ts's log line). */
+const PARTS = {
+  log: 'the output channel',
+  views: 'the two tree views (providers that load the tree code on first use)',
+  'sign-in': 'the sign-in commands and status bar item (the account is read right after activate() returns)',
+  commands: 'stand-ins for the contributed commands',
+  rest: 'webview serializer, open-document check, the rest',
+};
+
 const met = (ok) => (ok === undefined ? '—' : ok ? 'met' : '**not met**');
 
 /** The figures a user feels, each beside its floor measured in the same run. */
@@ -184,8 +193,8 @@ export function renderMarkdown(s) {
   }
   const a = vs.activation;
   L.push('');
-  L.push('In VS Code (code-server, headless Chromium via Playwright; the extension as `npm run build` builds it, unminified,');
-  L.push('installed unpacked): VS Code\'s own figure from **Developer: Show Running Extensions** (code loading + the');
+  L.push('In VS Code (code-server, headless Chromium via Playwright; the extension as users install it — `npm run build:prod`,');
+  L.push('minified, as `npm run package` packages it — installed unpacked): VS Code\'s own figure from **Developer: Show Running Extensions** (code loading + the');
   L.push('`activate()` call) for this extension and, in the same extension-host start, for two floors with the same');
   L.push('activation event: an empty extension (`bench/fixtures/empty-extension`: `activate() {}`) and one that only');
   L.push('requires `vscode` (VS Code builds an extension\'s API object on that first require). One start per window reload;');
@@ -194,6 +203,7 @@ export function renderMarkdown(s) {
     L.push('| figure | median | min–max | runs |', '|---|---|---|---|');
     L.push(`| Entra Connector | ${a.ours.median} ms | ${a.ours.min}–${a.ours.max} | ${a.ours.runs} |`);
     if (a.activateCallOwnMs) L.push(`| … of which \`activate()\` itself | ${a.activateCallOwnMs.median} ms | ${a.activateCallOwnMs.min}–${a.activateCallOwnMs.max} | ${a.activateCallOwnMs.runs} |`);
+    for (const [part, v] of Object.entries(a.activateCallParts ?? {})) L.push(`| … … ${PARTS[part] ?? part} | ${v.median} ms | ${v.min}–${v.max} | ${v.runs} |`);
     L.push(`| floor: empty extension | ${a.empty.median} ms | ${a.empty.min}–${a.empty.max} | ${a.empty.runs} |`);
     L.push(`| floor: empty extension that requires \`vscode\` | ${a.emptyWithApi.median} ms | ${a.emptyWithApi.min}–${a.emptyWithApi.max} | ${a.emptyWithApi.runs} |`);
     L.push(`| ratio (medians; VS Code shows whole ms, 0 counts as 1) | ${a.ratio}× the empty extension | | |`);
@@ -284,6 +294,16 @@ export function renderMarkdown(s) {
     L.push(`| floor: edit → debounce-only warning shown | ${d.floor.median} ms | ${d.floor.min}–${d.floor.max} | ${d.floor.runs} |`);
     L.push(`| ratio / difference (medians) | ${d.ratio}× / ${d.overFloorMedian >= 0 ? '+' : ''}${d.overFloorMedian} ms | | |`);
     L.push(`| the debounce | ${d.debounceMs} ms | | |`);
+    const t = d.timeline;
+    if (t?.subject && !t.subject.notMeasured) {
+      L.push('');
+      L.push('Timeline (medians, ms after the key press; the host\'s steps from the extension\'s debug log line — its log level set');
+      L.push('to Debug with **Developer: Set Log Level…** — on the same machine clock as the key press; shown: the status bar\'s count):', '');
+      L.push('| | edit reaches the host | debounce fired | options (cloud, sibling swagger) | rules computed | `DiagnosticCollection.set` | shown | set → shown | steps |', '|---|---|---|---|---|---|---|---|---|');
+      for (const [name, x] of [['ours', t.subject], ['floor', t.floor]]) {
+        if (x && !x.notMeasured) L.push(`| ${name} | ${x.editEvent} | ${x.fired} | ${name === 'floor' ? '—' : x.options} | ${x.rules} | ${x.set} | ${x.shown} | ${x.setToShown} | ${x.steps} |`);
+      }
+    }
   } else L.push(`| diagnostics while typing | ${nm(d?.notMeasured ?? vs.notMeasured ?? 'no result')} |`);
   L.push('');
 
@@ -314,7 +334,7 @@ export function renderMarkdown(s) {
   const h = vs.hostHeapMb;
   if (h) {
     L.push('Method: `bench/host/heap.ts` runs INSIDE the real extension host: code-server (same VS Code version) loads it as');
-    L.push('`extensionTestsPath` with this checkout\'s `dist/` as the extension under development (`npm run build`, unminified),');
+    L.push('`extensionTestsPath` with this checkout\'s `dist/` as the extension under development (`npm run build:prod`),');
     L.push('the sample workspace and the emulated tenant as a custom cloud (`bench/hostHeap.mjs`, as the integration suite runs).');
     L.push('It signs in by device code (approved through the emulator\'s admin API), runs one full setup through the wizard');
     L.push('panel\'s controller (the command `entraConnector.secureConnector`, the webview\'s answers, Run: API app, connector');
@@ -343,6 +363,12 @@ export function renderMarkdown(s) {
     L.push('');
     L.push('Reading: a slope that falls towards 0 in the later window is warm-up (compiled code, caches filled once);');
     L.push('a slope that stays the same in both windows would be a leak proportional to refreshes.');
+    if (h.spaceSlopesBytesPerRefresh) {
+      L.push('');
+      L.push(`Where the later window's slope is (\`v8.getHeapSpaceStatistics()\` and \`v8.getHeapCodeStatistics()\` with each sample; bytes per refresh over refreshes ${rest?.fromRefresh ?? ''}–${rest?.toRefresh ?? ''}, least squares; size at the end):`, '');
+      L.push('| V8 heap space / code statistic | bytes per refresh | at the end |', '|---|---|---|');
+      for (const [k, v] of Object.entries(h.spaceSlopesBytesPerRefresh)) L.push(`| \`${k}\` | ${v} | ${h.spaceMbAtEnd?.[k] ?? '—'} MB |`);
+    }
     const g = h.growth;
     if (g) {
       L.push('');

@@ -15,7 +15,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
 import * as esbuild from 'esbuild';
 import { CODE_SERVER_DIR } from '../scripts/codeServer.mjs';
-import { LAZY_HOST_FILES, lazyHostFiles } from '../scripts/lazyHost.mjs';
+import { LAZY_HOST_FILES, lazyHostFiles, vscodeOnce } from '../scripts/lazyHost.mjs';
 
 const ROOT = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
 const write = !process.argv.includes('--no-write');
@@ -64,7 +64,7 @@ const jsoncEsm = {
 async function bundles(out) {
   const common = { absWorkingDir: ROOT, bundle: true, minify: true, metafile: true, logLevel: 'silent', legalComments: 'none', plugins: [jsoncEsm], define: { 'process.env.NODE_ENV': '"production"' } };
   // As scripts/build.mjs splits it: extension.js is what activation loads; features.js and signIn.js load on first use.
-  const host = await esbuild.build({ ...common, entryPoints: { extension: 'src/extension.ts', ...Object.fromEntries(LAZY_HOST_FILES.map((l) => [l.file, l.entry])) }, outdir: out, platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], plugins: [...common.plugins, lazyHostFiles], supported: { 'dynamic-import': false } });
+  const host = await esbuild.build({ ...common, entryPoints: { extension: 'src/extension.ts', ...Object.fromEntries(LAZY_HOST_FILES.map((l) => [l.file, l.entry])) }, outdir: out, platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], plugins: [...common.plugins, lazyHostFiles, vscodeOnce], supported: { 'dynamic-import': false } });
   const cli = await esbuild.build({ ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir: out, platform: 'node', format: 'cjs', target: 'node20' });
   const web = await esbuild.build({ ...common, entryPoints: { 'webview/main': 'webview-ui/main.ts' }, outdir: out, platform: 'browser', format: 'esm', target: 'es2022' });
   const size = (f) => statSync(join(out, f)).size;
@@ -121,8 +121,9 @@ function eagerGraph(meta) {
 
 async function buildDist() {
   if (process.env.ENTRA_SKIP_BUILD) return;
-  say('npm run build (the extension VS Code loads)…');
-  const built = await run(process.execPath, ['scripts/build.mjs']);
+  // What users install: the production build (minified), as `npm run package` packages it.
+  say('npm run build:prod (the extension VS Code loads, as packaged)…');
+  const built = await run(process.execPath, ['scripts/build.mjs', '--production']);
   if (built.code !== 0) throw new Error(`build failed:\n${built.stderr}`);
 }
 

@@ -59,7 +59,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi | Exten
     context.subscriptions.push(opened);
   }
   // npm run bench's floor for the wizard's first paint (src/vscode/benchFloor.ts); never set outside the bench.
-  if (process.env.ENTRA_BENCH_FLOOR === '1') void import('./vscode/benchFloor').then((m) => m.registerBenchFloor(context));
+  if (process.env.ENTRA_BENCH_FLOOR === '1') void import('./vscode/benchFloor').then((m) => m.registerBenchFloor(context, log));
   mark('rest');
   const parts = marks.map(([name, at], i) => `${name} ${(at - (marks[i - 1]?.[1] ?? started)).toFixed(1)}`).join(', ');
   log.info(`Entra Connector ${context.extension.packageJSON.version as string} activated (activate() took ${(performance.now() - started).toFixed(1)} ms: ${parts}).`);

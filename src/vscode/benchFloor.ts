@@ -12,19 +12,26 @@ import { DIAGNOSTICS_DEBOUNCE_MS } from './debounce';
  */
 export const FLOOR_COMMAND = 'entraConnector.bench.minimalWebview';
 
-export function registerBenchFloor(context: vscode.ExtensionContext): void {
+export function registerBenchFloor(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): void {
   const floor = vscode.languages.createDiagnosticCollection('entraConnectorBenchFloor');
   let timer: ReturnType<typeof setTimeout> | undefined;
+  const now = () => performance.timeOrigin + performance.now();
   context.subscriptions.push(
     floor,
     { dispose: () => clearTimeout(timer) },
     vscode.workspace.onDidChangeTextDocument(({ document }) => {
       if (!document.uri.path.endsWith('/bench-floor.txt')) return;
       clearTimeout(timer);
+      const edited = now();
       timer = setTimeout(() => {
+        const fired = now();
         const text = document.getText();
         const found = [...text.matchAll(/aad/g)].map((m) => new vscode.Diagnostic(new vscode.Range(document.positionAt(m.index), document.positionAt(m.index + 3)), 'bench floor', vscode.DiagnosticSeverity.Warning));
+        const computed = now();
         floor.set(document.uri, found);
+        // The diagnostics' timeline line (src/vscode/diagnostics.ts), for the bench to set beside it.
+        const at = (t: number) => (t - edited).toFixed(1);
+        log.debug(`Diagnostics timeline of bench-floor.txt: edit at ${edited.toFixed(1)}, debounce fired ${at(fired)} ms, options ${at(fired)} ms, rules ${at(computed)} ms, set ${at(now())} ms (${found.length} problems).`);
       }, DIAGNOSTICS_DEBOUNCE_MS);
     }),
     vscode.commands.registerCommand(FLOOR_COMMAND, () => {
