@@ -122,6 +122,19 @@ function findings(s) {
       F.push('  median in the first timeline (it is read from disk now).');
     }
   }
+  const conn = s.connection;
+  if (conn) {
+    F.push(`- **From nothing to a working connection.** ${conn.sequentialRoundTrips.median} sequential round trips at ${conn.latencyMs} ms latency against a dependency`);
+    F.push(`  minimum of ${conn.dependencyMinimum} (section 1 lists both chains). Not closed — the deploy and connection code is issue 15's; what the`);
+    F.push('  chain shows beyond the minimum: the setup checks both apps by unique name before creating them (1); the deploy');
+    F.push('  starts after the whole setup, then lists the environments, validates the swagger and looks for an existing connector');
+    F.push('  one after another, though none needs the setup (3); the created connector is read back for its redirect URL (1); the');
+    F.push('  redirect URL\'s read-merge-write reads the app first (1); the CLI runs the setup engine again to record the URL (a');
+    F.push('  `$batch` and a read: 2); `test-connection` reads the connector for its runtime URL before creating the connection');
+    F.push('  (1) and reads the connection before and after confirming the consent code (1–2). Running the Power Platform lookups');
+    F.push('  beside the setup, taking the redirect URL from the create\'s answer and the runtime URL from the deploy would leave');
+    F.push('  the minimum plus the state check.');
+  }
   const h = vs.hostHeapMb;
   const g = h?.growth;
   const late = h?.trend?.[1];
@@ -138,6 +151,8 @@ function findings(s) {
     if (g) {
       F.push(`  Heap snapshots after refreshes ${g.fromRefresh} and ${g.toRefresh} (what is reachable): ${g.totalBytesPerRefresh} B per refresh in all; the largest`);
       F.push(`  growth by kind: ${g.top.slice(0, 3).map((r) => `\`${r.kind}\` ${r.bytesPerRefresh} B (${r.countPerRefresh} objects)`).join(', ')} per refresh.`);
+      const top = g.retainers?.top?.[0];
+      if (top) F.push(`  The new objects kept most often (${top.perRefresh} per refresh) are held by: \`${top.chain}\` (section 6 lists the others).`);
       F.push('  **Cause, as far as these measures name it:** no kind of object reachable from the extension or VS Code\'s tree code');
       F.push('  grows per refresh (the snapshots), so the slope is not objects kept per refresh; the spaces above say where the');
       F.push('  bytes are. A slope that falls from the first window to the later one is warm-up (V8 compiling hot functions at');
@@ -413,6 +428,15 @@ export function renderMarkdown(s) {
       L.push('(objects), closure name, or kind:', '');
       L.push('| kind | bytes per refresh | count per refresh |', '|---|---|---|');
       for (const r of g.top) L.push(`| \`${r.kind}\` | ${r.bytesPerRefresh} | ${r.countPerRefresh} |`);
+      const rt = g.retainers;
+      if (rt && !rt.notMeasured) {
+        L.push('');
+        L.push(`What keeps them: objects of the three kinds above that are in the later snapshot and not in the earlier one (V8 keeps an`);
+        L.push(`object's id across snapshots of one process): ${rt.newObjects} after a full GC. Each one's chain of retainers (strong edges, the first`);
+        L.push('retainer each step, up to 6 steps), the most frequent first:', '');
+        L.push('| retainer chain (object ← edge of retainer ← …) | per refresh |', '|---|---|');
+        for (const c of rt.top) L.push(`| \`${c.chain.replace(/\|/g, '\\|')}\` | ${c.perRefresh} |`);
+      } else if (rt) L.push('', `What keeps them: ${nm(rt.notMeasured)}.`);
     }
   } else {
     L.push('| figure | value |', '|---|---|');

@@ -258,7 +258,7 @@ const CONNECTION_MINIMUM = [
   'the API app (`PATCH graph /applications(uniqueName=…)`, an upsert): its app ID and scope are what the connector app asks for',
   'the connector app (the same upsert), with requiredResourceAccess on the API',
   'POST graph /applications/{id}/addPassword (the secret the connector is created with)',
-  'POST /powerapps/…/apis (the connector: needs the client ID and the secret; its answer holds the redirect URL)',
+  'POST /powerapps/…/apis (the connector: needs the client ID and the secret; its answer carries the redirect URL, as the emulated service\'s does)',
   'PATCH graph /applications/{id} (the redirect URL) beside PUT /powerapps/…/connections/{id} (needs the connector)',
   'POST /powerapps/…/connections/{id}/getConsentLink (needs the connection), then the user signs in',
   'POST /powerapps/…/connections/{id}/confirmConsentCode (the code the browser brought back)',
