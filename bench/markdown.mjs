@@ -334,8 +334,9 @@ export function renderMarkdown(s) {
   }
   const d = vs.diagnostics;
   L.push('Shown: in the code-server window (JSON schema validation off there, so that the status bar\'s problem count moves');
-  L.push('with this extension\'s diagnostics only), the largest corpus file and, in a second editor group, `bench-floor.txt`');
-  L.push('with the same text, for which the bench\'s floor provider (`src/vscode/benchFloor.ts`) reports one warning per');
+  L.push('with this extension\'s diagnostics only), the largest corpus file and, in a second editor group, `bench-floor.json`');
+  L.push('with the same text — a JSON document too, so that VS Code\'s own JSON handling (tokens, folding, outline) is the same for');
+  L.push('both —, for which the bench\'s floor provider (`src/vscode/benchFloor.ts`) reports one warning per');
   L.push('"aad" after the same debounce and no analysis. Rounds alternate floor and subject: one edit replaces the first');
   L.push('`"identityProvider": "oauth2"` value by `"aad"` (which brings the Entra rules\' diagnostics), then Undo; the clock');
   L.push('runs from the keystroke to the problem count reaching the value that step settles on (learnt in an untimed round).', '');

@@ -153,7 +153,7 @@ function largestCorpusFile(): string {
 }
 
 /**
- * The largest corpus file and, beside it, the floor's `bench-floor.txt` (the same text; the bench's floor provider
+ * The largest corpus file and, beside it, the floor's `bench-floor.json` (the same text; the bench's floor provider
  * puts one warning per "aad" after the same debounce, with no analysis), each in its own editor group. Rounds
  * alternate floor and subject: replace the first `"oauth2"` identity provider by `"aad"` (which brings the Entra
  * rules' diagnostics), then undo. The clock runs from the keystroke to the status bar's problem count reaching the
@@ -166,7 +166,7 @@ async function diagnosticsWhileTyping(wb: Workbench, rounds: number) {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'apiProperties.json');
   copyFileSync(src, file);
-  copyFileSync(src, join(dir, 'bench-floor.txt'));
+  copyFileSync(src, join(dir, 'bench-floor.json'));
   const page = wb.page;
   const line = readFileSync(file, 'utf8').split('\n').findIndex((l) => /"identityProvider":\s*"oauth2"/.test(l)) + 1;
   if (line === 0) throw new Error('no "identityProvider": "oauth2" line in the largest corpus file');
@@ -203,7 +203,7 @@ async function diagnosticsWhileTyping(wb: Workbench, rounds: number) {
   // The extension's diagnostics timeline (edit → debounce fired → options → rules → set) is logged at debug level.
   await setLogLevel(wb, 'Entra Connector', 'Debug').catch((e: unknown) => log(`could not set the extension's log level: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`));
   await focusWorkbench(wb);
-  await openAndSelect('bench-floor.txt');
+  await openAndSelect('bench-floor.json');
   await runCommand(page, 'View: Split Editor Right');
   await page.waitForTimeout(500);
   await openAndSelect('apiProperties.json');
@@ -249,7 +249,7 @@ async function diagnosticsWhileTyping(wb: Workbench, rounds: number) {
   const timeline = (kind: 'floor' | 'subject') => {
     const steps = pressedAt[kind]
       .map((t0, i) => {
-        const l = lines.find((x) => (x.file === 'bench-floor.txt') === (kind === 'floor') && x.edit >= t0 - 50 && x.edit - t0 < 2_000);
+        const l = lines.find((x) => (x.file === 'bench-floor.json') === (kind === 'floor') && x.edit >= t0 - 50 && x.edit - t0 < 2_000);
         return l ? { editEvent: l.edit - t0, fired: l.edit - t0 + l.fired, options: l.edit - t0 + l.options, rules: l.edit - t0 + l.rules, set: l.edit - t0 + l.set, shown: times[kind][i] as number } : undefined;
       })
       .filter((x): x is NonNullable<typeof x> => x !== undefined);

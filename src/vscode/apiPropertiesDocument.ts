@@ -3,7 +3,6 @@
  * how to recognise one, the options its rules are analysed with, and what they are given. Kept apart so that
  * those modules import it, not each other.
  */
-import { readFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import type { AnalysisOptions } from '../connector/rules';
 import type { Auth } from './auth';
@@ -37,11 +36,6 @@ function configuredCloud(): AnalysisOptions['cloud'] {
 
 async function siblingSwagger(document: vscode.TextDocument): Promise<string | undefined> {
   const uri = vscode.Uri.joinPath(document.uri, '..', SWAGGER_NAME);
-  // A file of this machine that no editor shows is read from disk here: through `workspace.fs` each check of a typed
-  // edit waited a round trip through the window (12 ms median in `npm run bench`'s timeline), for a file mostly absent.
-  if (uri.scheme === 'file' && !vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri.toString() || (d.uri.scheme === 'file' && d.uri.fsPath === uri.fsPath))) {
-    return readFile(uri.fsPath, 'utf8').catch(() => undefined);
-  }
   return readText(uri).catch(() => undefined);
 }
 
