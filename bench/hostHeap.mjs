@@ -120,7 +120,7 @@ function kindOf(type, name) {
 /**
  * Objects of the given kinds that exist in the later snapshot and not in the earlier one (V8 keeps an object's id across
  * snapshots of one process), still there after a full GC — so something keeps them — and what keeps them: for each, the
- * chain of its retainers (strong edges, the first retainer each step, up to 6 steps), counted; the most frequent first.
+ * chain of its retainers (strong edges, the first retainer each step, up to 4 steps), counted; the two most frequent of each kind.
  */
 function newObjectRetainers(fileA, fileB, kinds, refreshes) {
   const idsOf = (snap) => {
@@ -162,7 +162,7 @@ function newObjectRetainers(fileA, fileB, kinds, refreshes) {
     found++;
     const steps = [];
     const seen = new Set([n]);
-    for (let at = n, depth = 0; depth < 6; depth++) {
+    for (let at = n, depth = 0; depth < 4; depth++) {
       const next = retainedBy[at].find(([r]) => !seen.has(r));
       if (!next) break;
       steps.push(`${next[1]} of ${label(next[0])}`);
@@ -172,6 +172,13 @@ function newObjectRetainers(fileA, fileB, kinds, refreshes) {
     const key = `${label(n)} ← ${steps.join(' ← ') || '(no strong retainer)'}`;
     chains.set(key, (chains.get(key) ?? 0) + 1);
   }
-  const top = [...chains].sort((x, y) => y[1] - x[1]).slice(0, 6).map(([chain, n]) => ({ chain, perRefresh: Math.round((n / refreshes) * 100) / 100 }));
+  // The two most frequent chains of each kind (one kind's many objects would otherwise hide the others').
+  const top = kinds.flatMap((k) =>
+    [...chains]
+      .filter(([chain]) => chain.startsWith(`${k} ← `))
+      .sort((x, y) => y[1] - x[1])
+      .slice(0, 2)
+      .map(([chain, n]) => ({ chain, perRefresh: Math.round((n / refreshes) * 100) / 100 })),
+  );
   return { newObjects: found, top };
 }
