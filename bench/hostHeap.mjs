@@ -165,7 +165,8 @@ function newObjectRetainers(fileA, fileB, kinds, refreshes) {
     for (let at = n, depth = 0; depth < 4; depth++) {
       const next = retainedBy[at].find(([r]) => !seen.has(r));
       if (!next) break;
-      steps.push(`${next[1]} of ${label(next[0])}`);
+      // Indices and numeric keys differ object by object: counted as one edge name.
+      steps.push(`${/^\[?\d+\]?$/.test(next[1]) ? '[n]' : next[1]} of ${label(next[0])}`);
       seen.add(next[0]);
       at = next[0];
     }
