@@ -20,6 +20,8 @@ export interface EmulatorEndpoints {
   adminToken: string;
   powerAppsEndpoint: string;
   flowEndpoint: string;
+  /** The VM metadata endpoint (IMDS) stand-in, plain HTTP. */
+  imdsEndpoint: string;
   tenantId: string;
   caCertPath: string;
   accounts: { username: string; roles: string[] }[];

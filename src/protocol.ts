@@ -97,6 +97,8 @@ export interface WizardSummary {
   readonly nextCommand: string;
   /** What Undo would remove (only objects this setup created); empty when nothing. */
   readonly undoPlan: readonly string[];
+  /** The connector deployed by the setup (its deploy step done): where, and its redirect URL; Test Connection is offered. */
+  readonly deployment?: { readonly connectorId: string; readonly environment: string; readonly redirectUrl?: string };
   /** Step 7 on the chosen site: its resource ID and what changed (Undo does not revert it). */
   readonly site?: { readonly id: string; readonly state: StepState; readonly detail: string };
 }
@@ -126,6 +128,14 @@ export interface WizardViewState {
   readonly summary?: WizardSummary;
   /** Why the consent page proposes what it does (the account's directory roles). */
   readonly consentHint?: string;
+  /** The summary's last step, once asked for: a connection through the deployed connector and one GET with it. */
+  readonly connectionTest?: ConnectionTestView;
+}
+
+/** The summary's "Test Connection": running, or its outcome (status and first bytes of the answer, or the cause). */
+export interface ConnectionTestView {
+  readonly state: 'running' | 'ok' | 'failed';
+  readonly detail: string;
 }
 
 /** A Power Platform environment the user may deploy to (for the deploy page's list): names only, never a token. */
@@ -163,6 +173,8 @@ export type WebviewMessage =
   | { readonly type: 'copySecret' }
   | { readonly type: 'copyAdminConsentLink' }
   | { readonly type: 'registerRedirect'; readonly url: string }
+  /** The summary's last step: test a connection through the deployed connector (the host signs in in the browser). */
+  | { readonly type: 'testConnection' }
   /** Remove what this setup created (the host asks for confirmation first). */
   | { readonly type: 'undo' };
 
@@ -183,7 +195,7 @@ export function answerMessage<K extends AnswerStepId>(page: K, value: Answers[K]
   return { type: 'answer', page, value } as AnswerMessage;
 }
 
-const BARE = ['ready', 'signIn', 'back', 'run', 'copySecret', 'copyAdminConsentLink', 'undo', 'findSites', 'findEnvironments'] as const;
+const BARE = ['ready', 'signIn', 'back', 'run', 'copySecret', 'copyAdminConsentLink', 'undo', 'findSites', 'findEnvironments', 'testConnection'] as const;
 
 /** Returns the message if it is a well-formed webview message, or a reason why it is not. */
 export function parseWebviewMessage(value: unknown): Parsed<WebviewMessage> {

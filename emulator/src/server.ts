@@ -5,9 +5,10 @@
 //   /admin/…                         test control API (adminEndpoint = origin/admin)
 //   /powerapps/…, /flow/…            Power Apps and Flow resource providers (powerAppsEndpoint, flowEndpoint; see
 //   /consent/…, /apim/…, /blob/…     powerplatform/): the consent host, the connector runtime, icon storage
+// and, on a second, plain-HTTP port (imdsEndpoint), the VM metadata endpoint's managed-identity token path.
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { GraphExchange } from '../../test/contract/graph-contract';
 import { ensureTls } from './certs';
@@ -61,6 +62,15 @@ export async function startEmulator(options: InProcessOptions = {}): Promise<Run
   });
   const port = (server.address() as AddressInfo).port;
   const origin = `https://${host}:${port}`;
+  // IMDS is plain HTTP at a link-local address; clients reach this stand-in through AZURE_POD_IDENTITY_AUTHORITY_HOST.
+  const imds = createHttpServer();
+  await new Promise<void>((resolveListen, reject) => {
+    imds.once('error', reject);
+    imds.listen(0, host, () => {
+      imds.off('error', reject);
+      resolveListen();
+    });
+  });
   // The admin API mints tokens for any user and rewrites the tenant: on a shared machine any local user could reach
   // the loopback port, so every admin call must carry this per-start secret (printed only in the ready line).
   const adminToken = randomBytes(32).toString('base64url');
@@ -72,6 +82,7 @@ export async function startEmulator(options: InProcessOptions = {}): Promise<Run
     adminToken,
     powerAppsEndpoint: `${origin}/powerapps`,
     flowEndpoint: `${origin}/flow`,
+    imdsEndpoint: `http://${host}:${(imds.address() as AddressInfo).port}`,
     tenantId: dir.tenantId,
     caCertPath: tls.caCertPath,
     accounts: dir.users.map((u) => ({ username: u.username, roles: [...u.roles] })),
@@ -115,7 +126,17 @@ export async function startEmulator(options: InProcessOptions = {}): Promise<Run
     onSecret: (secretText) => issued.secrets.add(secretText),
   });
 
-  const arm = createArmHandler({ tenantId: dir.tenantId, verify: (t) => signer.verify(t), validIssuers: () => [login.issuer(origin), v1Issuer(dir.tenantId)], userById: (id) => dir.userById(id), seed: options.seed?.arm });
+  const arm = createArmHandler({
+    tenantId: dir.tenantId,
+    verify: (t) => signer.verify(t),
+    validIssuers: () => [login.issuer(origin), v1Issuer(dir.tenantId)],
+    userById: (id) => dir.userById(id),
+    servicePrincipalById: (id) => {
+      const sp = dir.servicePrincipals.get(id);
+      return sp && typeof sp.appId === 'string' ? { id: sp.id, appId: sp.appId } : undefined;
+    },
+    seed: options.seed?.arm,
+  });
 
   const powerPlatform = createPowerPlatformHandler({
     tenantId: dir.tenantId,
@@ -212,8 +233,22 @@ export async function startEmulator(options: InProcessOptions = {}): Promise<Run
       }
       case 'POST /managedIdentity': {
         const b = body();
-        const created = workload.configureManagedIdentity(typeof b.displayName === 'string' && b.displayName ? b.displayName : 'emulated-managed-identity');
+        const displayName = typeof b.displayName === 'string' && b.displayName ? b.displayName : 'emulated-managed-identity';
+        if (b.host === 'vm') {
+          if (b.assignment !== 'system' && b.assignment !== 'user') throw new AdminError('assignment must be "system" or "user" for host "vm".');
+          return json(200, { servicePrincipal: workload.assignVmIdentity(displayName, b.assignment), imdsEndpoint: endpoints.imdsEndpoint });
+        }
+        if (b.host !== undefined && b.host !== 'app-service') throw new AdminError('host must be "app-service" (default) or "vm".');
+        const created = workload.configureManagedIdentity(displayName);
         return json(200, { ...created, identityEndpoint: `${origin}/msi/token` }, { 'cache-control': 'no-store' });
+      }
+      case 'PUT /arm/roleAssignment': {
+        const b = body();
+        const roles = ['Owner', 'Contributor', 'Website Contributor', 'Reader'] as const;
+        const role = roles.find((r) => r === b.role);
+        if (typeof b.principal !== 'string' || !b.principal || typeof b.subscriptionId !== 'string' || !role) throw new AdminError(`principal (a username or a service principal's object id), subscriptionId and role (${roles.join(', ')}) are required.`);
+        arm.assignRole(b.principal, b.subscriptionId, role);
+        return { status: 204 };
       }
       default:
         return json(404, { error: `No admin route ${route}.` });
@@ -358,13 +393,34 @@ export async function startEmulator(options: InProcessOptions = {}): Promise<Run
   });
   server.on('clientError', (_err, socket) => socket.destroy());
 
+  imds.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const start = performance.now();
+    const method = (req.method ?? 'GET').toUpperCase();
+    const rawUrl = req.url ?? '/';
+    const url = new URL(rawUrl, endpoints.imdsEndpoint);
+    // The token is the tenant's: issued for the HTTPS origin, as Entra issues the real IMDS's tokens.
+    const reply = workload.imdsToken({ method, path: url.pathname, query: url.searchParams, headers: req.headers, body: '', raw: Buffer.alloc(0), origin });
+    const payload = JSON.stringify(reply.body ?? {});
+    res.writeHead(reply.status, { ...(reply.headers ?? {}), 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(payload)) });
+    res.end(payload);
+    record({ method, url: rawUrl, service: 'login', path: url.pathname, status: reply.status, start, end: performance.now() });
+    req.resume();
+  });
+  imds.on('clientError', (_err, socket) => socket.destroy());
+
   return {
     endpoints,
     stop: () =>
-      new Promise<void>((resolveStop) => {
-        server.close(() => resolveStop());
-        server.closeAllConnections();
-      }),
+      Promise.all([
+        new Promise<void>((resolveStop) => {
+          server.close(() => resolveStop());
+          server.closeAllConnections();
+        }),
+        new Promise<void>((resolveStop) => {
+          imds.close(() => resolveStop());
+          imds.closeAllConnections();
+        }),
+      ]).then(() => undefined),
   };
 }
 

@@ -109,6 +109,8 @@ export interface Endpoints {
   powerAppsEndpoint: string;
   /** Stands in for https://api.flow.microsoft.com (same paths below it). */
   flowEndpoint: string;
+  /** The VM metadata endpoint (IMDS) stand-in, plain HTTP like http://169.254.169.254: set AZURE_POD_IDENTITY_AUTHORITY_HOST to it. */
+  imdsEndpoint: string;
   tenantId: string;
   caCertPath: string;
   accounts: { username: string; roles: string[] }[];

@@ -1,6 +1,7 @@
 // Sign-in without a person, as Entra does it: the client credentials grant (client secret, certificate client
 // assertion, federated assertion), app-only tokens carrying `roles`, an OIDC issuer standing in for GitHub Actions'
-// (token.actions.githubusercontent.com), and an App Service style managed-identity endpoint. Sources in README.md.
+// (token.actions.githubusercontent.com), an App Service style managed-identity endpoint and the VM metadata endpoint
+// (IMDS, served on its own plain-HTTP port as 169.254.169.254 is). Sources in README.md.
 import { createHash, randomBytes, randomUUID, timingSafeEqual, verify, X509Certificate, type KeyObject } from 'node:crypto';
 import type { Directory } from './directory';
 import { json, oauthError, type Reply, type Req } from './http';
@@ -46,6 +47,12 @@ interface ManagedIdentity {
   header: string;
 }
 
+/** The identities assigned to the emulated VM: at most one system-assigned, any number of user-assigned. */
+interface VmIdentities {
+  system?: string;
+  user: string[];
+}
+
 interface Runner {
   subject: string;
   requestToken: string;
@@ -82,6 +89,7 @@ export function secretHash(secret: string): string {
 export class WorkloadIdentity {
   readonly oidcSigner = new Signer();
   private managed: ManagedIdentity | undefined;
+  private vm: VmIdentities = { user: [] };
   private runner: Runner | undefined;
 
   constructor(
@@ -92,6 +100,7 @@ export class WorkloadIdentity {
 
   reset(): void {
     this.managed = undefined;
+    this.vm = { user: [] };
     this.runner = undefined;
   }
 
@@ -285,8 +294,8 @@ export class WorkloadIdentity {
     return requestToken;
   }
 
-  /** Creates (or replaces) the managed identity the `/msi/token` endpoint serves: a service principal without an app. */
-  configureManagedIdentity(displayName: string): { servicePrincipal: DirectoryObject; identityHeader: string } {
+  /** A managed identity: a service principal without an app (servicePrincipalType ManagedIdentity). */
+  private createManagedIdentitySp(displayName: string): DirectoryObject {
     const id = randomUUID();
     const appId = randomUUID();
     const sp: DirectoryObject = {
@@ -307,10 +316,24 @@ export class WorkloadIdentity {
     };
     this.dir.servicePrincipals.set(id, sp);
     this.dir.meta.set(id, { createdAt: 0, owners: [] });
+    return sp;
+  }
+
+  /** Creates (or replaces) the managed identity the `/msi/token` endpoint serves. */
+  configureManagedIdentity(displayName: string): { servicePrincipal: DirectoryObject; identityHeader: string } {
+    const sp = this.createManagedIdentitySp(displayName);
     const header = randomBytes(24).toString('base64url');
     this.config.onIssue?.(header);
-    this.managed = { spId: id, header };
+    this.managed = { spId: sp.id, header };
     return { servicePrincipal: sp, identityHeader: header };
+  }
+
+  /** Assigns a new managed identity to the emulated VM: its system-assigned one (replacing it) or another user-assigned one. */
+  assignVmIdentity(displayName: string, assignment: 'system' | 'user'): DirectoryObject {
+    const sp = this.createManagedIdentitySp(displayName);
+    if (assignment === 'system') this.vm.system = sp.id;
+    else this.vm.user.push(sp.id);
+    return sp;
   }
 
   /** `/oidc/...` and `/msi/...` (the service path, starting with `/oidc` or `/msi`). */
@@ -337,6 +360,45 @@ export class WorkloadIdentity {
       default:
         return json(404, { error: 'not_found' });
     }
+  }
+
+  /**
+   * The VM metadata endpoint's token path, `GET /metadata/identity/oauth2/token?api-version=…&resource=…` with
+   * `Metadata: true`, and `client_id` | `object_id` | `msi_res_id` for a user-assigned identity (Microsoft Learn, "How
+   * to use managed identities for Azure resources on an Azure VM to acquire an access token").
+   */
+  imdsToken(req: Req): Reply {
+    // MSAL Node's URL normalization adds a trailing slash; IMDS answers both.
+    if (req.method !== 'GET' || req.path.replace(/\/$/, '') !== '/metadata/identity/oauth2/token') return json(404, { error: 'not_found', error_description: 'The requested path was not found.' });
+    // The header is the SSRF mitigation: exactly "true", in lower case.
+    if (req.headers.metadata !== 'true') return json(400, { error: 'bad_request_102', error_description: 'Required metadata header not specified' });
+    if (!req.query.get('api-version')) {
+      return json(400, { error: 'Bad request. api-version was not specified in the request. For more information refer to aka.ms/azureimds', 'newest-versions': ['2018-02-01'] });
+    }
+    const resource = req.query.get('resource') ?? '';
+    if (!resource) return json(400, { error: 'invalid_request', error_description: 'Required query variable \'resource\' is missing' });
+    const clientId = req.query.get('client_id');
+    const objectId = req.query.get('object_id');
+    const resId = req.query.get('msi_res_id');
+    const userAssigned = this.vm.user.map((id) => this.dir.servicePrincipals.get(id)).filter((sp): sp is DirectoryObject => !!sp);
+    // Strict side: without an identity parameter only the system-assigned identity answers (Microsoft Learn's FAQ says a
+    // lone user-assigned one is the default, but MicrosoftDocs/azure-docs#81232 reports that it is not).
+    const sp =
+      clientId ? userAssigned.find((u) => u.appId === clientId)
+      : objectId ? userAssigned.find((u) => u.id === objectId)
+      : resId ? undefined
+      : this.vm.system ? this.dir.servicePrincipals.get(this.vm.system)
+      : undefined;
+    if (!sp) return json(400, { error: 'invalid_request', error_description: 'Identity not found' });
+    const resolved = this.config.resolve(`${resource.replace(/\/+$/, '')}/.default`);
+    if (!resolved.ok) {
+      return json(400, { error: 'invalid_resource', error_description: `AADSTS500011: The resource principal named ${resource} was not found in the tenant named ${this.dir.tenantId}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.` });
+    }
+    return this.issueAppToken(req.origin, sp, resolved.value.resourceSp, resolved.value.audience, (token, lifetime) => {
+      const now = Math.floor(Date.now() / 1000);
+      // IMDS answers numbers as strings.
+      return json(200, { access_token: token, client_id: sp.appId, expires_in: String(lifetime), expires_on: String(now + lifetime), ext_expires_in: String(lifetime), not_before: String(now), resource, token_type: 'Bearer' });
+    });
   }
 
   /** GitHub's runner endpoint: `Authorization: bearer $ACTIONS_ID_TOKEN_REQUEST_TOKEN`, `&audience=` → `{value}`. */

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { getState, httpsJson, resetEmulator, startEmulator, type Endpoints, type RunningEmulator } from '../src';
-import { ACCOUNTS, ADMIN, addOwner, addPassword, createApp, graph, grantOwnedBy, GRAPH_APP_ID, OWNED_BY_ROLE } from '../../test/support/workload';
+import { ACCOUNTS, ADMIN, addOwner, addPassword, createApp, createVmIdentity, graph, grantOwnedBy, GRAPH_APP_ID, OWNED_BY_ROLE } from '../../test/support/workload';
 
 let emu: RunningEmulator;
 let ep: Endpoints;
@@ -94,5 +94,48 @@ describe('client credentials and app-only Graph', () => {
     const again = await graph<{ error: { message: string } }>(ep, 'global@contoso.example', 'POST', `/servicePrincipals/${graphSp.id}/appRoleAssignedTo`, { principalId: worker.spId, resourceId: graphSp.id, appRoleId: OWNED_BY_ROLE }, 'https://graph.microsoft.com/AppRoleAssignment.ReadWrite.All');
     assert.equal(again.status, 400);
     assert.match(again.body.error.message, /already exists/);
+  });
+});
+
+describe('the VM metadata endpoint (IMDS)', () => {
+  async function imds(query: Record<string, string>, headers: Record<string, string> = { metadata: 'true' }): Promise<{ status: number; body: Record<string, unknown> }> {
+    const res = await fetch(`${ep.imdsEndpoint}/metadata/identity/oauth2/token?${new URLSearchParams(query).toString()}`, { headers });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  }
+  const graphResource = () => ({ 'api-version': '2018-02-01', resource: ep.graphEndpoint });
+
+  it('is plain HTTP on its own port and answers IMDS\'s errors: no Metadata header, no api-version, no resource, an identity the VM does not have', async () => {
+    assert.match(ep.imdsEndpoint, /^http:\/\/[\d.]+:\d+$/);
+    assert.deepEqual(await imds(graphResource(), {}), { status: 400, body: { error: 'bad_request_102', error_description: 'Required metadata header not specified' } });
+    assert.equal((await imds(graphResource(), { metadata: 'True' })).status, 400, 'the value must be "true" in lower case');
+    assert.equal((await imds({ resource: ep.graphEndpoint })).status, 400);
+    assert.equal((await imds({ 'api-version': '2018-02-01' })).body.error, 'invalid_request');
+    // A VM without a system-assigned identity, and a client_id that is not assigned to it.
+    assert.deepEqual(await imds(graphResource()), { status: 400, body: { error: 'invalid_request', error_description: 'Identity not found' } });
+    const user = await createVmIdentity(ep, 'user');
+    assert.equal((await imds(graphResource())).status, 400, 'a lone user-assigned identity is not the default (strict side)');
+    assert.deepEqual((await imds({ ...graphResource(), client_id: '11111111-2222-3333-4444-555555555555' })).body, { error: 'invalid_request', error_description: 'Identity not found' });
+    const ok = await imds({ ...graphResource(), client_id: user.servicePrincipal.appId });
+    assert.equal(ok.status, 200);
+    assert.equal((await imds({ ...graphResource(), object_id: user.servicePrincipal.id })).status, 200);
+    assert.equal((await imds({ 'api-version': '2018-02-01', resource: 'https://unknown.example.com' }, { metadata: 'true' })).status, 400);
+  });
+
+  it('gives the system-assigned identity an app-only token for the tenant, with its Graph app roles and IMDS\'s string fields', async () => {
+    const system = await createVmIdentity(ep, 'system');
+    await grantOwnedBy(ep, system.servicePrincipal.id);
+    const r = await imds(graphResource());
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.token_type, 'Bearer');
+    assert.equal(r.body.client_id, system.servicePrincipal.appId);
+    assert.equal(r.body.resource, ep.graphEndpoint);
+    for (const f of ['expires_in', 'expires_on', 'not_before']) assert.equal(typeof r.body[f], 'string', f);
+    const c = claims(String(r.body.access_token));
+    assert.equal(c.oid, system.servicePrincipal.id);
+    assert.equal(c.tid, ep.tenantId);
+    assert.deepEqual(c.roles, ['Application.ReadWrite.OwnedBy']);
+    assert.equal(c.idtyp, 'app');
+    // Graph accepts it: the token is the tenant's, not the metadata endpoint's.
+    assert.equal((await appGraph(String(r.body.access_token), 'GET', '/applications')).status, 200);
   });
 });

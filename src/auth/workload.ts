@@ -13,6 +13,7 @@ import type * as Msal from '@azure/msal-node';
 import { createHash, createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { authorityFor, authorityHost, isLoopbackHost, type Cloud } from '../cloud/clouds';
+import { asUserFailure, UserFailure, type UserError } from '../errors';
 import { aadstsCode, networkErrorCode } from './errors';
 import { SignInNetwork } from './network';
 
@@ -33,15 +34,35 @@ export type WorkloadCredential =
 
 export type ResolvedCredential = { readonly kind: 'device' } | WorkloadCredential;
 
-/** A credential that cannot be used as configured; `missing` names the variables or options to set. */
-export class WorkloadConfigError extends Error {
-  constructor(
-    message: string,
-    readonly missing: readonly string[] = [],
-  ) {
-    super(message);
-    this.name = 'WorkloadConfigError';
-  }
+/** Our code for a workload credential that cannot be used as configured. */
+export const WORKLOAD_CONFIG = 'WorkloadCredentialConfig';
+/** Our code for a workload sign-in refused without an AADSTS code (else the code is the AADSTS one). */
+export const WORKLOAD_SIGN_IN = 'WorkloadSignInFailed';
+
+/**
+ * A workload identity's failure: `config` — a credential that cannot be used as configured (`missing` names the
+ * variables or options to set); `sign-in` — the identity platform (or the managed-identity endpoint) refused it.
+ */
+export interface WorkloadError extends UserError {
+  readonly workload: 'config' | 'sign-in';
+  readonly missing?: readonly string[];
+  readonly aadsts?: string;
+}
+export type WorkloadFailure = UserFailure<WorkloadError>;
+
+function configFailure(message: string, missing: readonly string[] = []): WorkloadFailure {
+  return new UserFailure<WorkloadError>({ code: WORKLOAD_CONFIG, workload: 'config', message, next: `Set ${missing.join(', ') || 'the credential variables'}, or choose another --auth.`, missing });
+}
+
+function signInFailure(message: string, next: string, aadsts?: string): WorkloadFailure {
+  return new UserFailure<WorkloadError>({ code: aadsts ?? WORKLOAD_SIGN_IN, workload: 'sign-in', message, next, ...(aadsts ? { aadsts } : {}) });
+}
+
+/** The workload failure inside anything thrown, or undefined. */
+export function asWorkloadFailure(thrown: unknown): WorkloadFailure | undefined {
+  const failure = asUserFailure(thrown);
+  const kind = (failure?.error as Partial<WorkloadError> | undefined)?.workload;
+  return kind === 'config' || kind === 'sign-in' ? (failure as WorkloadFailure) : undefined;
 }
 
 export function isCredentialKind(value: unknown): value is CredentialKind {
@@ -69,9 +90,9 @@ export function resolveCredential(env: Env, options: { auth?: CredentialKind; te
 
   const needApp = (kind: WorkloadKind, extra: string[]): { tenantId: string; clientId: string } => {
     const missing = [...(tenantId ? [] : ['AZURE_TENANT_ID (or --tenant)']), ...(clientId ? [] : ['AZURE_CLIENT_ID']), ...extra];
-    if (missing.length > 0) throw new WorkloadConfigError(`Signing in with --auth ${kind} needs ${missing.join(', ')}.`, missing);
-    if (!GUID.test(clientId!)) throw new WorkloadConfigError(`AZURE_CLIENT_ID "${clientId}" is not an application (client) ID: give the GUID of the pipeline's app registration.`, ['AZURE_CLIENT_ID']);
-    if (/^(common|organizations|consumers)$/i.test(tenantId!)) throw new WorkloadConfigError(`An app signs in to one tenant: set AZURE_TENANT_ID (or --tenant) to the tenant ID or domain, not "${tenantId}".`, ['AZURE_TENANT_ID']);
+    if (missing.length > 0) throw configFailure(`Signing in with --auth ${kind} needs ${missing.join(', ')}.`, missing);
+    if (!GUID.test(clientId!)) throw configFailure(`AZURE_CLIENT_ID "${clientId}" is not an application (client) ID: give the GUID of the pipeline's app registration.`, ['AZURE_CLIENT_ID']);
+    if (/^(common|organizations|consumers)$/i.test(tenantId!)) throw configFailure(`An app signs in to one tenant: set AZURE_TENANT_ID (or --tenant) to the tenant ID or domain, not "${tenantId}".`, ['AZURE_TENANT_ID']);
     return { tenantId: tenantId!, clientId: clientId! };
   };
   const make = (kind: WorkloadKind): WorkloadCredential => {
@@ -89,7 +110,7 @@ export function resolveCredential(env: Env, options: { auth?: CredentialKind; te
         return { kind, ...ids, source: file ? { file } : { github: github! } };
       }
       case 'managed-identity':
-        if (clientId && !GUID.test(clientId)) throw new WorkloadConfigError(`AZURE_CLIENT_ID "${clientId}" is not the client ID of a user-assigned managed identity (a GUID).`, ['AZURE_CLIENT_ID']);
+        if (clientId && !GUID.test(clientId)) throw configFailure(`AZURE_CLIENT_ID "${clientId}" is not the client ID of a user-assigned managed identity (a GUID).`, ['AZURE_CLIENT_ID']);
         return { kind, ...(clientId ? { clientId } : {}), source: appService ? 'app-service' : 'vm-metadata' };
     }
   };
@@ -102,30 +123,18 @@ export function resolveCredential(env: Env, options: { auth?: CredentialKind; te
   if (github && clientId) return make('federated');
   if (appService) return make('managed-identity');
   if (clientId && tenantId && options.clientId === undefined) {
-    throw new WorkloadConfigError(
+    throw configFailure(
       'AZURE_CLIENT_ID and AZURE_TENANT_ID are set but no credential for the app is: set AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH or AZURE_FEDERATED_TOKEN_FILE, or choose one with --auth.',
       ['AZURE_CLIENT_SECRET', 'AZURE_CLIENT_CERTIFICATE_PATH', 'AZURE_FEDERATED_TOKEN_FILE'],
     );
   }
   if (isPipeline(env)) {
-    throw new WorkloadConfigError(
+    throw configFailure(
       'No credential for unattended sign-in was found and nobody can answer a device code here. Set AZURE_TENANT_ID and AZURE_CLIENT_ID with AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH or AZURE_FEDERATED_TOKEN_FILE (GitHub Actions: `permissions: id-token: write` is enough with AZURE_CLIENT_ID), or IDENTITY_ENDPOINT + IDENTITY_HEADER for a managed identity; or pass --auth device.',
       ['AZURE_TENANT_ID', 'AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET | AZURE_CLIENT_CERTIFICATE_PATH | AZURE_FEDERATED_TOKEN_FILE'],
     );
   }
   return { kind: 'device' };
-}
-
-/** A sign-in failure of a workload identity: the cause, the next step, and the AADSTS code when there is one. */
-export class WorkloadSignInError extends Error {
-  constructor(
-    readonly cause_: string,
-    readonly next: string,
-    readonly aadsts?: string,
-  ) {
-    super(`${cause_} ${next}`);
-    this.name = 'WorkloadSignInError';
-  }
 }
 
 export interface WorkloadTokenSource {
@@ -164,18 +173,18 @@ export async function readCertificate(path: string, password?: string): Promise<
   try {
     pem = await readFile(path, 'utf8');
   } catch (error) {
-    throw new WorkloadConfigError(`AZURE_CLIENT_CERTIFICATE_PATH ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}).`, ['AZURE_CLIENT_CERTIFICATE_PATH']);
+    throw configFailure(`AZURE_CLIENT_CERTIFICATE_PATH ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}).`, ['AZURE_CLIENT_CERTIFICATE_PATH']);
   }
   const certPem = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pem)?.[0];
   const keyPem = /-----BEGIN (?:ENCRYPTED |RSA )?PRIVATE KEY-----[\s\S]+?-----END (?:ENCRYPTED |RSA )?PRIVATE KEY-----/.exec(pem)?.[0];
   if (!certPem || !keyPem) {
-    throw new WorkloadConfigError(`AZURE_CLIENT_CERTIFICATE_PATH ${path} must be a PEM file holding both the private key and the certificate.`, ['AZURE_CLIENT_CERTIFICATE_PATH']);
+    throw configFailure(`AZURE_CLIENT_CERTIFICATE_PATH ${path} must be a PEM file holding both the private key and the certificate.`, ['AZURE_CLIENT_CERTIFICATE_PATH']);
   }
   let privateKey: string;
   try {
     privateKey = createPrivateKey({ key: keyPem, ...(password ? { passphrase: password } : {}) }).export({ format: 'pem', type: 'pkcs8' }).toString();
   } catch {
-    throw new WorkloadConfigError(
+    throw configFailure(
       password ? `The private key in ${path} cannot be decrypted with AZURE_CLIENT_CERTIFICATE_PASSWORD.` : `The private key in ${path} is encrypted: set AZURE_CLIENT_CERTIFICATE_PASSWORD.`,
       ['AZURE_CLIENT_CERTIFICATE_PASSWORD'],
     );
@@ -190,18 +199,18 @@ async function federatedToken(source: FederatedSource, fetchImpl: typeof fetch):
     try {
       return (await readFile(source.file, 'utf8')).trim();
     } catch (error) {
-      throw new WorkloadConfigError(`AZURE_FEDERATED_TOKEN_FILE ${source.file} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}).`, ['AZURE_FEDERATED_TOKEN_FILE']);
+      throw configFailure(`AZURE_FEDERATED_TOKEN_FILE ${source.file} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}).`, ['AZURE_FEDERATED_TOKEN_FILE']);
     }
   }
   const url = new URL(source.github.url);
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
-    throw new WorkloadConfigError('ACTIONS_ID_TOKEN_REQUEST_URL must be an https URL.', ['ACTIONS_ID_TOKEN_REQUEST_URL']);
+    throw configFailure('ACTIONS_ID_TOKEN_REQUEST_URL must be an https URL.', ['ACTIONS_ID_TOKEN_REQUEST_URL']);
   }
   url.searchParams.set('audience', FEDERATED_AUDIENCE);
   const response = await fetchImpl(url, { headers: { authorization: `bearer ${source.github.token}`, accept: 'application/json' }, redirect: 'error' });
   const body = (await response.json().catch(() => ({}))) as { value?: unknown };
   if (!response.ok || typeof body.value !== 'string') {
-    throw new WorkloadSignInError(
+    throw signInFailure(
       `GitHub Actions did not hand out an OIDC token (HTTP ${response.status}).`,
       'Give the job `permissions: id-token: write` (and contents: read); forks\' pull requests never get one.',
     );
@@ -222,21 +231,59 @@ const NEXT: Readonly<Record<string, string>> = {
   '700024': 'The federated token has expired or is not valid yet: ask for a fresh one (GitHub tokens live minutes).',
 };
 
-/** Turns an MSAL failure into a WorkloadSignInError with the server's AADSTS code and a next step. */
-function failure(error: unknown, network: SignInNetwork, loginEndpoint: string, who: string): Error {
-  if (error instanceof WorkloadConfigError || error instanceof WorkloadSignInError) return error;
+interface FailureContext {
+  /** "App 1234…" or "The managed identity …". */
+  readonly who: string;
+  /** The host the credential talks to (the login endpoint, or the managed-identity endpoint). */
+  readonly host: string;
+  readonly unreachable: string;
+  readonly refused: string;
+}
+
+/** Turns an MSAL failure into a workload sign-in failure with the server's AADSTS code (if any) and a next step. */
+function failure(error: unknown, network: SignInNetwork, context: FailureContext): Error {
+  if (asWorkloadFailure(error)) return error as WorkloadFailure;
   const correlationId = (error as { correlationId?: unknown } | null)?.correlationId;
   const recorded = network.take(correlationId);
   const net = networkErrorCode(error) ?? (recorded?.kind === 'network' ? networkErrorCode(recorded.error) : undefined);
-  if (net) return new WorkloadSignInError(`Could not reach ${new URL(loginEndpoint).host} (${net}).`, 'Check the network, the proxy and the cloud options (--cloud, --login-endpoint); for an inspected TLS connection point NODE_EXTRA_CA_CERTS at its root certificate.');
-  const description = recorded?.kind === 'oauth' ? (recorded.body.error_description ?? recorded.body.error) : String((error as { errorMessage?: unknown; message?: unknown } | null)?.errorMessage ?? (error as Error)?.message ?? error);
+  if (net) return signInFailure(`Could not reach ${context.host} (${net}).`, context.unreachable);
+  const raw = recorded?.kind === 'oauth' ? (recorded.body.error_description ?? recorded.body.error) : String((error as { errorMessage?: unknown; message?: unknown } | null)?.errorMessage ?? (error as Error)?.message ?? error);
+  // MSAL's managed-identity errors wrap the endpoint's description: "Error(s): … - Description: <it> - Correlation ID: …".
+  const description = /Description: ([\s\S]*?)\s+-\s+Correlation ID/.exec(raw)?.[1] ?? raw;
   const code = aadstsCode(description);
   const sentence = description.replace(/\s*Trace ID:[\s\S]*$/, '').replace(/^AADSTS\d+:\s*/, '').trim().slice(0, 400);
-  return new WorkloadSignInError(`${who} could not sign in${code ? ` (AADSTS${code})` : ''}: ${sentence || 'no details were given'}`, (code && NEXT[code]) ?? 'Check the credential variables (AZURE_TENANT_ID, AZURE_CLIENT_ID and the secret, certificate or token) and the cloud options.', code ? `AADSTS${code}` : undefined);
+  return signInFailure(`${context.who} could not sign in${code ? ` (AADSTS${code})` : ''}: ${sentence || 'no details were given'}`, (code && NEXT[code]) ?? context.refused, code ? `AADSTS${code}` : undefined);
 }
 
-function describe(credential: WorkloadCredential): string {
-  return credential.kind === 'managed-identity' ? `The managed identity${credential.clientId ? ` ${credential.clientId}` : ''}` : `App ${credential.clientId}`;
+const APP_UNREACHABLE = 'Check the network, the proxy and the cloud options (--cloud, --login-endpoint); for an inspected TLS connection point NODE_EXTRA_CA_CERTS at its root certificate.';
+const APP_REFUSED = 'Check the credential variables (AZURE_TENANT_ID, AZURE_CLIENT_ID and the secret, certificate or token) and the cloud options.';
+
+function failureContext(cloud: Cloud, credential: WorkloadCredential): FailureContext {
+  if (credential.kind !== 'managed-identity') return { who: `App ${credential.clientId}`, host: new URL(cloud.loginEndpoint).host, unreachable: APP_UNREACHABLE, refused: APP_REFUSED };
+  const who = `The managed identity${credential.clientId ? ` ${credential.clientId}` : ''}`;
+  const which = credential.clientId ? 'AZURE_CLIENT_ID must be the client ID of a user-assigned identity attached to' : 'without AZURE_CLIENT_ID, the system-assigned identity must be enabled on';
+  const hostOf = (url: string | undefined, fallback: string) => {
+    try {
+      return url ? new URL(url).host : fallback;
+    } catch {
+      return fallback;
+    }
+  };
+  if (credential.source === 'app-service') {
+    return {
+      who,
+      host: hostOf(process.env.IDENTITY_ENDPOINT, 'IDENTITY_ENDPOINT'),
+      unreachable: 'IDENTITY_ENDPOINT does not answer: run on the App Service, Functions or Container Apps resource that set it, or use another --auth.',
+      refused: `Check the resource's managed identity: ${which} this App Service, Functions or Container Apps resource.`,
+    };
+  }
+  // MSAL Node asks IMDS at 169.254.169.254, or at AZURE_POD_IDENTITY_AUTHORITY_HOST when set (AKS pod identity).
+  return {
+    who,
+    host: hostOf(process.env.AZURE_POD_IDENTITY_AUTHORITY_HOST, '169.254.169.254'),
+    unreachable: 'The VM metadata endpoint answers only on an Azure VM or scale set (or through AZURE_POD_IDENTITY_AUTHORITY_HOST): run there, or choose another --auth.',
+    refused: `Check the machine's managed identity: ${which} this VM or scale set (Identity blade, or az vm identity show).`,
+  };
 }
 
 /**
@@ -251,7 +298,7 @@ export async function createWorkloadTokenSource(cloud: Cloud, credential: Worklo
     networkClient: network,
     loggerOptions: { piiLoggingEnabled: false, logLevel: msal.LogLevel.Error, loggerCallback: (_level: Msal.LogLevel, message: string) => deps.log?.(`MSAL: ${message}`) },
   };
-  const who = describe(credential);
+  const context = failureContext(cloud, credential);
   let learnt: { clientId?: string; tenantId?: string } = {};
 
   if (credential.kind === 'managed-identity') {
@@ -271,7 +318,7 @@ export async function createWorkloadTokenSource(cloud: Cloud, credential: Worklo
           learnt = { clientId: typeof claims.appid === 'string' ? claims.appid : undefined, tenantId: typeof claims.tid === 'string' ? claims.tid : undefined };
           return result.accessToken;
         } catch (error) {
-          throw failure(error, network, cloud.loginEndpoint, who);
+          throw failure(error, network, context);
         }
       },
     };
@@ -300,10 +347,10 @@ export async function createWorkloadTokenSource(cloud: Cloud, credential: Worklo
       const resource = resourceOf(scopes[0] ?? cloud.graphEndpoint);
       try {
         const result = await cca.acquireTokenByClientCredential({ scopes: [`${resource}/.default`], ...(options?.forceRefresh ? { skipCache: true } : {}) });
-        if (!result) throw new WorkloadSignInError(`${who} got no token.`, 'Try again.');
+        if (!result) throw signInFailure(`${context.who} got no token.`, 'Try again.');
         return result.accessToken;
       } catch (error) {
-        throw failure(error, network, cloud.loginEndpoint, who);
+        throw failure(error, network, context);
       }
     },
   };
@@ -313,13 +360,14 @@ export async function createWorkloadTokenSource(cloud: Cloud, credential: Worklo
  * Whether `clientId` + `secret` can get a token from the tenant's token endpoint now — how `rotate` proves a new
  * secret works before it removes the old one. Resolves to undefined on success, else the reason.
  */
-export async function trySecret(cloud: Cloud, tenantId: string, clientId: string, secret: string, deps: WorkloadDeps = {}): Promise<WorkloadSignInError | undefined> {
+export async function trySecret(cloud: Cloud, tenantId: string, clientId: string, secret: string, deps: WorkloadDeps = {}): Promise<WorkloadFailure | undefined> {
   const source = await createWorkloadTokenSource(cloud, { kind: 'secret', tenantId, clientId, secret }, deps);
   try {
     await source.getAccessToken([`${cloud.graphEndpoint}/.default`]);
     return undefined;
   } catch (error) {
-    if (error instanceof WorkloadSignInError) return error;
+    const refused = asWorkloadFailure(error);
+    if (refused?.error.workload === 'sign-in') return refused;
     throw error;
   }
 }

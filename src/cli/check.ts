@@ -12,7 +12,11 @@ import { toJson, type ConnectorDiagnostic, type DiagnosticJson } from '../connec
 import { applyTextEdits } from '../connector/edits';
 import { decodeFile } from '../connector/files';
 import type { TextEdit } from '../connector/jsonDocument';
-import { analyzeOnline, type DirectoryLookup } from '../connector/online';
+import { analyzeOnline, type DirectoryLookup, type OnlineOptions } from '../connector/online';
+import { ArmClient, armScope, WEB_API_VERSION } from '../service/arm';
+import { swaggerHost } from '../service/apiTarget';
+import { resolveSite } from '../service/sites';
+import { asUserFailure, describeError } from '../errors';
 import { redirectUrlOf } from '../powerplatform/deploy';
 import { readSettings, SETTINGS_FILE } from '../powerplatform/settings';
 import { powerPlatformSession } from './deploy';
@@ -68,7 +72,7 @@ export function fixText(text: string, options: AnalysisOptions): { text: string;
   return { text: current, applied };
 }
 
-const USAGE = `Usage: entra-connector check <file|dir>... [--json] [--fix] [--cloud <name>] [--online [sign-in options]]
+const USAGE = `Usage: entra-connector check <file|dir>... [--json] [--fix] [--cloud <name>] [--online [--service] [sign-in options]]
 
 Checks apiProperties.json files (directories are searched recursively) and prints
   path:line:column severity code message
@@ -84,6 +88,9 @@ with the fixes available. Exits 1 when any error is found, 2 on a usage error.
                     are the narrowest Graph permissions that read app registrations and grants with this client).
                     Signed in as a pipeline (app-only, ${ROTATE_PERMISSION} on the connector app it owns) it checks
                     the connector app itself: client ID, tenant, redirect URI, secrets
+  --service         with --online, also read the authentication (Easy Auth) of the App Service site serving the
+                    swagger's host, through Azure Resource Manager (read only; one more consent), and say whether
+                    calls through the connector will get 401 (token audience or issuer) or 403 (client app)
 Sign-in (with --online):
 ${AUTH_USAGE}${SIGN_IN_USAGE}`;
 
@@ -98,6 +105,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
         json: { type: 'boolean' },
         fix: { type: 'boolean' },
         online: { type: 'boolean' },
+        service: { type: 'boolean' },
         ...AUTH_OPTIONS,
         ...SIGN_IN_OPTIONS,
         help: { type: 'boolean', short: 'h' },
@@ -114,6 +122,10 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
   }
   if (positionals.length === 0) {
     io.stderr.write(`entra-connector check: give a file or directory.\n\n${USAGE}`);
+    return EXIT_USAGE;
+  }
+  if (values.service && !values.online) {
+    io.stderr.write('entra-connector check: --service goes with --online.\n');
     return EXIT_USAGE;
   }
   const options: AnalysisOptions = {};
@@ -166,8 +178,9 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const appOnly = !!session && session.kind !== 'device';
   try {
     const deployed = signInOptions ? deployedRedirectUrls(signInOptions, (line) => void io.stderr.write(`${line}\n`)) : undefined;
+    const service = signInOptions && session && values.service ? serviceSettings(signInOptions, session, (line) => void io.stderr.write(`${line}\n`)) : undefined;
     try {
-      return await checkFiles(files, options, { json: !!values.json, fix: !!values.fix, connectorAppOnly: appOnly }, directory, io, deployed?.lookup);
+      return await checkFiles(files, options, { json: !!values.json, fix: !!values.fix, connectorAppOnly: appOnly }, directory, io, deployed?.lookup, service);
     } finally {
       deployed?.dispose();
     }
@@ -204,6 +217,35 @@ function deployedRedirectUrls(signIn: SignInOptions, say: (line: string) => void
   };
 }
 
+/**
+ * `--service`: the Easy Auth settings of the site serving each connector's swagger host, read through Azure Resource
+ * Manager (one more consent, asked only with --service), so the online rules can predict the 401/403 a connection's
+ * calls will get. A site that cannot be found or read is said on stderr and left unchecked.
+ */
+function serviceSettings(signIn: SignInOptions, session: CommandSession, say: (line: string) => void): (dir: string) => OnlineOptions['service'] {
+  const arm = new ArmClient({ armEndpoint: signIn.cloud.armEndpoint, getAccessToken: (_scopes, o) => session.getAccessToken([armScope(signIn.cloud.armEndpoint)], o) });
+  return (dir) => {
+    const swaggerPath = join(dir, SWAGGER_NAME);
+    const host = existsSync(swaggerPath) ? swaggerHost(readFileSync(swaggerPath, 'utf8')) : undefined;
+    if (!host || !session.tenantId) return undefined;
+    return {
+      loginEndpoint: signIn.cloud.loginEndpoint,
+      tenantId: session.tenantId,
+      settings: async () => {
+        try {
+          const site = await resolveSite(arm, host);
+          const auth = await arm.get<{ properties?: Record<string, unknown> }>(`${site.id}/config/authsettingsV2`, WEB_API_VERSION);
+          return { siteName: site.name, settings: auth.properties };
+        } catch (error) {
+          const failure = asUserFailure(error);
+          say(`The API's site (${host}) was not checked: ${failure ? describeError(failure) : error instanceof Error ? error.message : String(error)}`);
+          return undefined;
+        }
+      },
+    };
+  };
+}
+
 const SIGN_IN_KEYS = Object.keys(SIGN_IN_OPTIONS) as (keyof typeof SIGN_IN_OPTIONS)[];
 
 async function checkFiles(
@@ -213,6 +255,7 @@ async function checkFiles(
   directory: DirectoryLookup | undefined,
   io: CliIo,
   deployed?: (dir: string) => Promise<string | undefined>,
+  service?: (dir: string) => OnlineOptions['service'],
 ): Promise<number> {
   const values = flags;
   const report: Array<{ path: string; diagnostics: DiagnosticJson[]; fixed?: string[] }> = [];
@@ -234,7 +277,8 @@ async function checkFiles(
     const { text, diagnostics: offline } = analyzeFile(path, options);
     // The directory checks run on what the file says now; a file that is not JSON has nothing to look up.
     const deployedRedirectUrl = directory && deployed ? await deployed(dirname(path)) : undefined;
-    const online = directory && !offline.some((d) => d.code === 'invalid-json') ? await analyzeOnline(text, directory, { now: new Date(), ...(flags.connectorAppOnly ? { connectorAppOnly: true } : {}), ...(deployedRedirectUrl ? { deployedRedirectUrl } : {}) }) : [];
+    const site = service?.(dirname(path));
+    const online = directory && !offline.some((d) => d.code === 'invalid-json') ? await analyzeOnline(text, directory, { now: new Date(), ...(flags.connectorAppOnly ? { connectorAppOnly: true } : {}), ...(deployedRedirectUrl ? { deployedRedirectUrl } : {}), ...(site ? { service: site } : {}) }) : [];
     const diagnostics = [...offline, ...online].sort((a, b) => a.offset - b.offset);
     for (const d of diagnostics) totals[d.severity]++;
     report.push({ path, diagnostics: diagnostics.map(toJson), ...(fixed ? { fixed } : {}) });

@@ -270,7 +270,7 @@ export async function runRotate(argv: readonly string[], io: CliIo, deps: Rotate
         callerIsPerson: session.kind === 'device',
         verify: async (id, secret) => {
           const problem = await trySecret(p.signIn.cloud, tenantId, id, secret, { ...(deps.fetch ? { fetch: deps.fetch } : {}) });
-          return problem && { message: problem.cause_, next: problem.next };
+          return problem && { message: problem.message, next: problem.next };
         },
         ...(deps.sleep ? { sleep: deps.sleep } : {}),
         ...(deps.verifyDelayMs !== undefined ? { verifyDelayMs: deps.verifyDelayMs } : {}),

@@ -1,13 +1,14 @@
 /**
  * `entra-connector secure-service <connector-dir> --site <resourceId|url>`: App Service / Functions authentication
  * (Easy Auth v2 with the API app, unauthenticated → 401) and CORS for Power Platform, through Azure Resource
- * Manager. Signs in by device code (code and URL on stderr), prints the change field by field, applies it.
+ * Manager. Signs in by device code (code and URL on stderr) or, in a pipeline, as a workload identity (`--auth`;
+ * app-only: an Azure RBAC role that allows Microsoft.Web/sites/config/write on the site, and Microsoft Graph
+ * Application.Read.All to read the API app), prints the change field by field, applies it.
  */
 import { readFile } from 'node:fs/promises';
 import { keepLineEndings, writeFileAtomic } from '../setup/atomicWrite';
 import { switchesProvider } from '../service/setupStep';
 import { join, resolve } from 'node:path';
-import { asAuthFailure } from '../auth/errors';
 import { asUserFailure } from '../errors';
 import type { Cloud } from '../cloud/clouds';
 import { createGraphClient } from '../graph/client';
@@ -21,8 +22,8 @@ import { addLocalCorsOrigins } from '../service/localSettings';
 import { applySecureService, describePlan, hasChanges, planSecureService } from '../service/secure';
 import { resolveSite } from '../service/sites';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliCommand, type CliIo } from './command';
-import { asUsage, parseConnectorArgs, UsageError } from './args';
-import { deviceCodeSignIn, parseSignInOptions, SIGN_IN_OPTIONS, SIGN_IN_USAGE } from './session';
+import { parseCommandSignIn, parseConnectorArgs, UsageError, type CommandSignIn } from './args';
+import { AUTH_OPTIONS, AUTH_USAGE, SIGN_IN_OPTIONS, SIGN_IN_USAGE, signInFailure, signInForCommand } from './session';
 
 export { DEFAULT_CLI_CLIENT_ID } from './session';
 
@@ -43,8 +44,9 @@ API app (default: from the connector's resource URL in apiProperties.json):
 Files:
   --origin-policy [<origin>]     add the setheader Origin policy to apiProperties.json (default ${TEST_CONSOLE_ORIGINS[1]})
   --functions-project <dir>      add the origins to <dir>/local.settings.json Host.CORS
-Sign-in:
-${SIGN_IN_USAGE}Other:
+Sign-in (app-only: an Azure role allowing Microsoft.Web/sites/config/write on the site, e.g. Website Contributor,
+and Microsoft Graph Application.Read.All to read the API app):
+${AUTH_USAGE}${SIGN_IN_USAGE}Other:
   --dry-run                      show the change, write nothing
   --replace-provider             allowed to switch a site whose Microsoft provider names another app or issuer
   --json                         print the result as JSON
@@ -63,9 +65,8 @@ interface Parsed {
   apiUri?: string;
   originPolicy?: string;
   functionsProject?: string;
+  signIn: CommandSignIn;
   cloud: Cloud;
-  tenant: string;
-  clientId: string;
   dryRun: boolean;
   replaceProvider: boolean;
   json: boolean;
@@ -86,6 +87,7 @@ function parse(argv: readonly string[]): Parsed {
     'api-uri': { type: 'string' },
     'origin-policy': { type: 'string' },
     'functions-project': { type: 'string' },
+    ...AUTH_OPTIONS,
     ...SIGN_IN_OPTIONS,
     'dry-run': { type: 'boolean' },
     'replace-provider': { type: 'boolean' },
@@ -97,7 +99,7 @@ function parse(argv: readonly string[]): Parsed {
   if (bad.length > 0) throw new UsageError(`Not an origin (scheme://host[:port]): ${bad.join(', ')}.`);
   const apiAppId = values['api-app-id'];
   if (apiAppId !== undefined && !GUID.test(apiAppId)) throw new UsageError('--api-app-id must be the API app’s application (client) ID, a GUID.');
-  const signInOptions = asUsage(() => parseSignInOptions(values));
+  const signIn = parseCommandSignIn(values);
   return {
     dir: resolve(given),
     ...(values.site ? { site: values.site } : {}),
@@ -108,7 +110,8 @@ function parse(argv: readonly string[]): Parsed {
     ...(values['api-uri'] ? { apiUri: values['api-uri'] } : {}),
     ...(values['origin-policy'] ? { originPolicy: values['origin-policy'] } : {}),
     ...(values['functions-project'] ? { functionsProject: resolve(values['functions-project']) } : {}),
-    ...signInOptions,
+    signIn,
+    cloud: signIn.cloud,
     dryRun: !!values['dry-run'],
     replaceProvider: !!values['replace-provider'],
     json: !!values.json,
@@ -144,16 +147,16 @@ export async function runSecureService(argv: readonly string[], io: CliIo): Prom
     const siteInput = p.site ?? (swaggerText ? swaggerHost(swaggerText) : undefined);
     if (!siteInput) throw new UsageError('Give the site with --site (its resource ID or the API’s URL): the connector has no swagger host to find it by.');
 
-    const session = await deviceCodeSignIn(p, [armScope(p.cloud.armEndpoint)], say);
+    const session = await signInForCommand(p.signIn, [armScope(p.cloud.armEndpoint)], { env: io.env, say });
     try {
-      const { account } = session;
-      const { getAccessToken } = session;
+      const getAccessToken = (scopes: string[]) => session.getAccessToken(scopes);
+      const tenantId = session.tenantId ?? p.signIn.tenant;
       const arm = new ArmClient({ armEndpoint: p.cloud.armEndpoint, getAccessToken });
       const site = await resolveSite(arm, siteInput);
       const target = p.auth
         ? await resolveApiTarget(
             { ...(p.apiAppId ? { appId: p.apiAppId } : {}), ...(p.apiUri ? { identifierUri: p.apiUri } : {}), ...(propertiesText ? { resource: connectorResource(propertiesText), connectorClientId: connectorClientId(propertiesText) } : {}) },
-            { loginEndpoint: p.cloud.loginEndpoint, tenantId: account.tenantId, directory: async () => new Directory(createGraphClient({ graphEndpoint: p.cloud.graphEndpoint, getAccessToken })) },
+            { loginEndpoint: p.cloud.loginEndpoint, tenantId, directory: async () => new Directory(createGraphClient({ graphEndpoint: p.cloud.graphEndpoint, getAccessToken })) },
           )
         : undefined;
       const origins = [...POWER_PLATFORM_ORIGINS, ...p.origins];
@@ -202,8 +205,9 @@ export async function runSecureService(argv: readonly string[], io: CliIo): Prom
       io.stderr.write(`entra-connector secure-service: ${error.message}\n`);
       return EXIT_USAGE;
     }
-    if (isApiAppUnknown(error) || asAuthFailure(error)) {
-      const { message, next } = error as { message: string; next: string };
+    const signIn = signInFailure(error);
+    if (isApiAppUnknown(error) || signIn) {
+      const { message, next } = signIn ?? (error as { message: string; next: string });
       io.stderr.write(`entra-connector secure-service: ${message}\nNext: ${next}\n`);
       return EXIT_FAILED;
     }

@@ -6,7 +6,7 @@
 import { asAuthFailure } from '../auth/errors';
 import { SignInService, type AccountSummary, type Memento } from '../auth/signIn';
 import { CLIENT_NAMES, RESOURCE_NAMES, ResourceTokens, resourceOfScopes, whyClient } from '../auth/tokens';
-import { createWorkloadTokenSource, CREDENTIAL_KINDS, isCredentialKind, resolveCredential, WorkloadConfigError, WorkloadSignInError, type CredentialKind } from '../auth/workload';
+import { asWorkloadFailure, createWorkloadTokenSource, CREDENTIAL_KINDS, isCredentialKind, resolveCredential, type CredentialKind } from '../auth/workload';
 import type { SecretStore } from '../auth/secretCache';
 import { asSettingFailure, CLOUD_NAMES, resolveCloud, type Cloud } from '../cloud/clouds';
 import { describeError } from '../errors';
@@ -197,7 +197,7 @@ export function parseAuthOption(value: string | undefined): CredentialKind | und
 /**
  * Signs in the way `--auth` and the environment say: device code for a person (asking for `delegatedScopes`), or a
  * workload identity whose app-only tokens carry the application permissions an administrator granted it. Rejects
- * with WorkloadConfigError (what is missing), WorkloadSignInError or AuthFailure.
+ * with a workload failure (a UserFailure: what is missing, or why sign-in was refused) or AuthFailure.
  */
 export async function signInForCommand(
   options: SignInOptions & { readonly auth?: CredentialKind; readonly tenantGiven?: boolean },
@@ -220,8 +220,8 @@ export async function signInForCommand(
 
 /** One sentence and a next step for any sign-in failure of a command. */
 export function signInFailure(error: unknown): { message: string; next: string } | undefined {
-  if (error instanceof WorkloadConfigError) return { message: error.message, next: `Set ${error.missing.join(', ') || 'the credential variables'}, or choose another --auth.` };
-  if (error instanceof WorkloadSignInError) return { message: error.cause_, next: error.next };
+  const workload = asWorkloadFailure(error);
+  if (workload) return { message: workload.message, next: workload.next };
   const signIn = asAuthFailure(error);
   if (signIn) return { message: signIn.message, next: signIn.next };
   return undefined;

@@ -28,6 +28,9 @@ export const ONLINE_RULE_CODES = [
   'tenant-common-single-tenant',
   'secret-expiring',
   'secret-expired',
+  'service-audience',
+  'service-issuer',
+  'service-client-not-allowed',
 ] as const;
 
 export type OfflineRuleCode = (typeof OFFLINE_RULE_CODES)[number];

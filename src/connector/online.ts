@@ -11,6 +11,7 @@ import { replaceValue } from './edits';
 import { readApiProperties, type OAuthToken } from './model';
 import { RULES } from './rules';
 import { isGuid, isPlaceholder } from './values';
+import { connectorToken, predictServiceCall } from '../service/predict';
 
 export const MICROSOFT_GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
 export const SHARED_REDIRECT_URL = 'https://global.consent.azure-apim.net/redirect';
@@ -24,6 +25,8 @@ export interface LookupApplication {
   web?: { redirectUris?: string[] };
   requiredResourceAccess?: { resourceAppId: string; resourceAccess: { id: string; type: string }[] }[];
   passwordCredentials?: { keyId: string; displayName?: string | null; endDateTime?: string }[];
+  /** The token version the API's tokens have (`requestedAccessTokenVersion`: 2, else 1). */
+  api?: { requestedAccessTokenVersion?: number | null };
 }
 
 export interface LookupServicePrincipal {
@@ -71,6 +74,15 @@ export interface OnlineOptions {
    * check the app itself and skip the resource, permission and consent checks, which would read other objects.
    */
   readonly connectorAppOnly?: boolean;
+  /**
+   * The API's site (found by the swagger host): its Easy Auth settings, read when asked, to predict the 401/403 a
+   * call through the connector will get (src/service/predict.ts). `undefined` from `settings()`: no site to check.
+   */
+  readonly service?: {
+    readonly loginEndpoint: string;
+    readonly tenantId: string;
+    settings(): Promise<{ readonly siteName: string; readonly settings: Record<string, unknown> | undefined } | undefined>;
+  };
 }
 
 /** Well-known resources named by URL whose appId is fixed (others are looked up by identifier URI). */
@@ -230,6 +242,14 @@ async function checkToken(token: OAuthToken, directory: DirectoryLookup, options
       useOther,
     );
     return;
+  }
+  if (options.service && resolved.app) {
+    const site = await options.service.settings();
+    if (site) {
+      const tokenVersion = resolved.app.api?.requestedAccessTokenVersion === 2 ? 2 : 1;
+      const expected = connectorToken({ resource, apiAppId: resolved.appId, tokenVersion, loginEndpoint: options.service.loginEndpoint, tenantId: options.service.tenantId, connectorClientId: app.appId });
+      for (const p of predictServiceCall(site.settings, expected, site.siteName)) report(p.code, p.code === 'service-client-not-allowed' ? clientIdNode : resourceNode, p.message);
+    }
   }
   const access = (app.requiredResourceAccess ?? []).find((r) => r.resourceAppId.toLowerCase() === resolved.appId.toLowerCase());
   if (!access || access.resourceAccess.length === 0) {

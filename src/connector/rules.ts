@@ -53,6 +53,9 @@ export const RULES: Readonly<Record<RuleCode, RuleInfo>> = {
   'tenant-common-single-tenant': { code: 'tenant-common-single-tenant', severity: 'error', title: '"common" with a single-tenant app', online: true },
   'secret-expiring': { code: 'secret-expiring', severity: 'warning', title: 'Client secret expires soon', online: true },
   'secret-expired': { code: 'secret-expired', severity: 'error', title: 'Client secret expired', online: true },
+  'service-audience': { code: 'service-audience', severity: 'error', title: "The API's site refuses the connector's token audience (401)", online: true },
+  'service-issuer': { code: 'service-issuer', severity: 'error', title: "The API's site expects another token issuer (401)", online: true },
+  'service-client-not-allowed': { code: 'service-client-not-allowed', severity: 'error', title: "The API's site does not admit the connector app (403)", online: true },
 };
 
 /**

@@ -23,6 +23,13 @@ export interface PermissionScope {
   userConsentDescription?: string;
 }
 
+/** Whether two scopes are the same in every field Graph keeps (what decides if a PATCH "updates" an enabled scope). */
+export function sameScope(a: PermissionScope, b: PermissionScope | undefined): boolean {
+  if (!b) return false;
+  const keys = ['id', 'value', 'type', 'adminConsentDisplayName', 'adminConsentDescription', 'userConsentDisplayName', 'userConsentDescription'] as const;
+  return keys.every((k) => (a[k] ?? null) === (b[k] ?? null)) && (a.isEnabled !== false) === (b.isEnabled !== false);
+}
+
 export interface PasswordCredential {
   keyId: string;
   displayName?: string | null;
@@ -222,6 +229,22 @@ export class Directory {
 
   async updateApplication(id: string, body: Partial<Application>): Promise<void> {
     await this.afterCreate(() => this.client.api(`/applications/${id}`).patch(body));
+  }
+
+  /**
+   * PATCHes `current` (the app as just read) with `body`. Graph refuses to change or drop a scope that is enabled
+   * (400 CannotDeleteOrUpdateEnabledEntitlement: "cannot be deleted or updated unless disabled first"), so when
+   * `body`'s scopes do either, a first PATCH disables exactly those scopes — the rest of the collection as read, since
+   * a PATCH replaces it whole — and the second writes `body`.
+   */
+  async updateApplicationScopes(current: Application, body: Partial<Application>): Promise<void> {
+    const next = body.api?.oauth2PermissionScopes;
+    const before = current.api?.oauth2PermissionScopes ?? [];
+    const changing = new Set(next ? before.filter((s) => s.isEnabled !== false && !sameScope(s, next.find((n) => n.id === s.id))).map((s) => s.id) : []);
+    if (changing.size > 0) {
+      await this.updateApplication(current.id, { api: { ...(current.api ?? {}), oauth2PermissionScopes: before.map((s) => (changing.has(s.id) ? { ...s, isEnabled: false } : s)) } });
+    }
+    await this.updateApplication(current.id, body);
   }
 
   async deleteApplication(id: string): Promise<void> {

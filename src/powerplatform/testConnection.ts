@@ -60,6 +60,13 @@ export interface TestConnectionResult {
   readonly failure?: { readonly message: string; readonly next: string; readonly explanation?: Explanation };
 }
 
+/** For the user, in one line: the GET's status and the answer's first bytes, or the cause and the fix. */
+export function describeTestResult(result: TestConnectionResult): string {
+  if (result.ok) return `GET ${result.operation?.path ?? ''} through the connector → ${result.status ?? ''}. ${(result.firstBytes ?? '').slice(0, 200)}`.trim();
+  const e = result.failure?.explanation;
+  return e?.known ? `${e.title}: ${e.cause} ${e.fix}` : `${result.failure?.message ?? 'The connection test failed.'} ${result.failure?.next ?? ''}`.trim();
+}
+
 function failed(connectionName: string, message: string, next: string, extra: Partial<TestConnectionResult> = {}): TestConnectionResult {
   const explanation = /AADSTS\d+/.test(message) ? explainSignInError(message) : undefined;
   return {

@@ -120,7 +120,12 @@ export async function resolveSite(arm: ArmClient, input: string): Promise<Site> 
     throw new UserFailure({ code: 'SiteNotFound', status: 0, message: `"${input}" is neither a site resource ID nor the URL of an API.`, next: 'Give the resource ID (/subscriptions/…/providers/Microsoft.Web/sites/NAME) or the API’s URL.' });
   }
   const found: Site[] = [];
-  for (const sub of await listSubscriptions(arm)) found.push(...sitesForHost(await listSites(arm, sub.subscriptionId), host));
+  const subscriptions = await listSubscriptions(arm);
+  // ARM lists only the subscriptions the caller holds a role on: none at all is a missing role, not a missing site.
+  if (subscriptions.length === 0) {
+    throw new UserFailure({ code: 'SiteNotFound', status: 0, message: `The signed-in account (or service principal) has no Azure role on any subscription, so the site serving ${host} cannot be found.`, next: 'Ask for a role on the site that allows Microsoft.Web/sites/config/write (Website Contributor), then run again.' });
+  }
+  for (const sub of subscriptions) found.push(...sitesForHost(await listSites(arm, sub.subscriptionId), host));
   if (found.length === 1) return found[0]!;
   if (found.length === 0) {
     throw new UserFailure({ code: 'SiteNotFound', status: 0, message: `No web app or function app in your subscriptions serves ${host}.`, next: 'Pick the site from the list, or give its resource ID; the API may be hosted outside App Service (then configure CORS and authentication there).' });

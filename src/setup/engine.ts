@@ -8,7 +8,7 @@
 import { isTransient, UserFailure } from '../errors';
 import { toDirectoryError, type DirectoryError } from '../graph/errors';
 import type { PasswordCredential } from '../graph/operations';
-import { AZURE_API_CONNECTIONS_APP_ID, type Application, type Directory, type PermissionScope } from '../graph/operations';
+import { AZURE_API_CONNECTIONS_APP_ID, sameScope, type Application, type Directory, type PermissionScope } from '../graph/operations';
 import { addSecret, extendGrant, registerRedirectUri } from '../registrations/actions';
 import {
   identifierUriFor,
@@ -125,19 +125,20 @@ function fail(code: string, message: string, next: string): never {
   throw new UserFailure({ code, status: 0, message, next });
 }
 
+/** The consent texts of the scope this setup gives an API app named `displayName`. */
+function scopeTexts(displayName: string): Pick<PermissionScope, 'adminConsentDisplayName' | 'adminConsentDescription' | 'userConsentDisplayName' | 'userConsentDescription'> {
+  return {
+    adminConsentDisplayName: `Access ${displayName}`,
+    adminConsentDescription: `Allows the app to access ${displayName} on behalf of the signed-in user.`,
+    userConsentDisplayName: `Access ${displayName}`,
+    userConsentDescription: `Allows the app to access ${displayName} on your behalf.`,
+  };
+}
+
 function scopeFor(ctx: SetupContext): PermissionScope | undefined {
   const s = ctx.choices.service;
   if (s.kind !== 'new') return undefined;
-  return {
-    id: stableGuid(ctx.uniqueNames.api, 'scope', s.scope),
-    value: s.scope,
-    type: 'User',
-    isEnabled: true,
-    adminConsentDisplayName: `Access ${s.displayName}`,
-    adminConsentDescription: `Allows the app to access ${s.displayName} on behalf of the signed-in user.`,
-    userConsentDisplayName: `Access ${s.displayName}`,
-    userConsentDescription: `Allows the app to access ${s.displayName} on your behalf.`,
-  };
+  return { id: stableGuid(ctx.uniqueNames.api, 'scope', s.scope), value: s.scope, type: 'User', isEnabled: true, ...scopeTexts(s.displayName) };
 }
 
 function connectorAudience(ctx: SetupContext): string {
@@ -184,9 +185,15 @@ function mergedUpdate(app: Application, wanted: { displayName?: string; signInAu
     if (uris.length !== (app.identifierUris ?? []).length) body.identifierUris = uris;
   }
   if (wanted.scope) {
+    const scope = wanted.scope;
     const scopes = app.api?.oauth2PermissionScopes ?? [];
-    if (!scopes.some((x) => x.value === wanted.scope?.value && x.isEnabled !== false)) {
-      body.api = { ...(app.api ?? {}), oauth2PermissionScopes: [...scopes, wanted.scope] };
+    const ours = scopes.find((x) => x.id === scope.id);
+    // This setup's scope (its stable id) follows a rename when its texts are still the ones it wrote for the app's
+    // current name (nobody edited them), or when a rename stopped after disabling it; the Directory disables it first.
+    const refresh = ours && !sameScope(ours, scope) && (ours.isEnabled === false || sameScope(ours, { ...scope, ...scopeTexts(app.displayName) }));
+    if (refresh) body.api = { ...(app.api ?? {}), oauth2PermissionScopes: scopes.map((x) => (x === ours ? scope : x)) };
+    else if (!ours && !scopes.some((x) => x.value === scope.value && x.isEnabled !== false)) {
+      body.api = { ...(app.api ?? {}), oauth2PermissionScopes: [...scopes, scope] };
     }
   }
   if (wanted.redirectUris) {
@@ -279,7 +286,7 @@ const TASKS: readonly Task[] = [
           // Made by an earlier run of this setup: read, merge, write (an upsert would replace its collections and drop
           // identifier URIs and scopes someone added since).
           const update = mergedUpdate(claimed.app, { displayName: s.displayName, signInAudience: s.audience, ...(uri ? { identifierUris: [uri] } : {}), scope });
-          if (update) await dir.updateApplication(claimed.app.id, update);
+          if (update) await dir.updateApplicationScopes(claimed.app, update);
           value = { ...claimed.app, ...update };
           scope = (value.api?.oauth2PermissionScopes ?? []).find((x) => x.value === scope.value && x.isEnabled !== false) ?? scope;
         } else {
@@ -396,7 +403,7 @@ const TASKS: readonly Task[] = [
           if (claimed) {
             // Made by an earlier run: keep the redirect URIs and permissions someone added since (read, merge, write).
             const update = mergedUpdate(claimed.app, { displayName: c.displayName, signInAudience: connectorAudience(ctx), ...(redirectUrl ? { redirectUris: [redirectUrl] } : {}), access });
-            if (update) await dir.updateApplication(claimed.app.id, update);
+            if (update) await dir.updateApplicationScopes(claimed.app, update);
             value = { ...claimed.app, ...update };
           } else {
             ({ value, created } = await dir.upsertApplication(ctx.uniqueNames.client, {

@@ -44,7 +44,7 @@ export function registerFeatures(context: vscode.ExtensionContext, deps: Feature
   // Secure the Service: App Service / Functions authentication and CORS through Azure Resource Manager.
   registerServiceCommands(context, { log, auth });
   // The registrations tree: connectors' app registrations, the user's own apps, and their actions.
-  registerRegistrationViews(context, { log, auth, connectors, ownedView: deps.appRegistrations });
+  registerRegistrationViews(context, { log, auth, connectors, ownedView: deps.appRegistrations, deployedSecret: (folder) => pp.deployedSecretUpdater(folder) });
   // Deploy to Power Platform, Test Connection, the Connectors view's deployment node (issue 15).
   const pp = registerPowerPlatform(context, { log, auth, connectors });
   powerPlatform = pp;

@@ -23,6 +23,7 @@ import { listSites, listSubscriptions, sitesForHost } from '../service/sites';
 import {
   parseWebviewMessage,
   type AnswerPageId,
+  type ConnectionTestView,
   type HostMessage,
   type PageId,
   type SearchResult,
@@ -129,6 +130,11 @@ export interface WizardHost {
    * secret comes from the host's own store, never through the webview). Without it a chosen deployment stays pending.
    */
   powerPlatform?(): SetupDeployer;
+  /**
+   * The summary's last step: a connection for the signed-in user through the deployed connector (its consent link
+   * opened in the browser), then one GET through it. Resolves with the status and first bytes, or the cause.
+   */
+  testConnection?(): Promise<Omit<ConnectionTestView, 'state'> & { readonly ok: boolean }>;
 }
 
 export interface WizardOptions {
@@ -156,6 +162,7 @@ export class WizardController {
   private consentHint: string | undefined;
   private error: { message: string; next: string } | undefined;
   private notice: string | undefined;
+  private connectionTest: ConnectionTestView | undefined;
   private readonly ready: Promise<void>;
   private disposed = false;
 
@@ -299,6 +306,11 @@ export class WizardController {
       case 'registerRedirect':
         if (busy) return 'the setup is running';
         return this.ctx?.objects.connectorApp && this.page === 'summary' ? undefined : 'the connector app does not exist yet';
+      case 'testConnection':
+        if (busy) return 'the setup is running';
+        if (this.connectionTest?.state === 'running') return 'a connection test is running';
+        if (!this.host.testConnection) return 'this window cannot test connections';
+        return this.page === 'summary' && this.ctx?.objects.deployment && this.ctx.steps.deploy.state === 'done' ? undefined : 'the setup has not deployed the connector';
       case 'undo':
         if (busy) return 'the setup is running';
         if (!this.host.confirm) return 'undo needs a confirmation prompt';
@@ -361,7 +373,12 @@ export class WizardController {
         return;
       case 'run':
         this.error = undefined;
+        this.connectionTest = undefined;
         this.startRun();
+        break;
+      case 'testConnection':
+        this.error = undefined;
+        this.startConnectionTest();
         break;
       case 'copySecret': {
         const appId = this.ctx?.objects.connectorApp?.appId as string;
@@ -557,6 +574,22 @@ export class WizardController {
     await this.render();
   }
 
+  /** Runs the connection test in the background (the user signs in in the browser meanwhile); the view follows it. */
+  private startConnectionTest(): void {
+    this.connectionTest = { state: 'running', detail: 'Sign in to the connection in the browser tab that opens; then one GET goes through the connector.' };
+    void (async () => {
+      try {
+        const r = await (this.host.testConnection as NonNullable<WizardHost['testConnection']>)();
+        this.connectionTest = { state: r.ok ? 'ok' : 'failed', detail: r.detail };
+      } catch (e) {
+        const { message, next } = asUserFailure(e)?.error ?? { message: e instanceof Error ? e.message : String(e), next: 'Run Test Connection again.' };
+        this.connectionTest = { state: 'failed', detail: `${message} ${next}` };
+      }
+      this.host.log(this.connectionTest.state === 'ok' ? 'info' : 'warn', `Wizard: connection test ${this.connectionTest.state}.`);
+      await this.render();
+    })();
+  }
+
   /** Removes exactly what this setup created, after the user confirms; objects that existed before stay. */
   private async undo(): Promise<void> {
     const ctx = this.ctx as SetupContext;
@@ -611,6 +644,7 @@ export class WizardController {
       ...(this.host.adminCenterLink ? { adminCenterLink: (id: string) => this.host.adminCenterLink?.(id) } : {}),
       files: ['apiProperties.json', 'apiDefinition.swagger.json'].map((f) => this.host.displayPath(joinPath(this.connectorDir, f))),
       ...(this.consentHint ? { consentHint: this.consentHint } : {}),
+      ...(this.connectionTest ? { connectionTest: this.connectionTest } : {}),
     });
   }
 

@@ -9,7 +9,7 @@ import { MICROSOFT_GRAPH_APP_ID } from '../graph/operations';
 import type { SetupChoices, SetupContext, StepId as EngineStepId } from '../setup/context';
 import { resetStep } from '../setup/engine';
 import { undoPlan } from '../setup/summary';
-import type { AnswerPageId, ChecklistStep, PageId, SummaryObject, WizardSummary, WizardViewState } from '../protocol';
+import type { AnswerPageId, ChecklistStep, ConnectionTestView, PageId, SummaryObject, WizardSummary, WizardViewState } from '../protocol';
 import {
   ANSWER_STEPS,
   ANSWER_STEP_IDS,
@@ -28,6 +28,10 @@ export { stepsToReset } from './steps';
 
 export const NEXT_COMMAND =
   'Deploy the connector: “Entra Connector: Deploy Connector to Power Platform…” (or entra-connector deploy) creates it with the client secret from this editor’s secret storage, reads its redirect URL back and registers it; then “Test Connection” proves a sign-in reaches the API.';
+
+/** What comes next once the setup deployed the connector. */
+export const NEXT_AFTER_DEPLOY =
+  '“Test Connection” above proves a sign-in reaches the API through the connector. After you change the connector’s files, “Entra Connector: Deploy Connector to Power Platform…” updates it (the deployed client secret is kept).';
 
 /** The client ID of an Entra-secured connector's `token` parameter, when apiProperties.json has one. */
 export function existingClientId(apiPropertiesText: string | undefined): string | undefined {
@@ -134,6 +138,7 @@ export interface ViewInput {
   /** The connector files, workspace-relative. */
   readonly files: readonly string[];
   readonly consentHint?: string;
+  readonly connectionTest?: ConnectionTestView;
 }
 
 function checklist(ctx: SetupContext | undefined, running: boolean): ChecklistStep[] {
@@ -176,10 +181,18 @@ function summaryOf(ctx: SetupContext, input: ViewInput): WizardSummary {
     secretStored: input.secretStored && !!o.password,
     ...(o.password ? { secretExpires: o.password.endDateTime } : {}),
     files: input.files,
-    nextCommand: NEXT_COMMAND,
+    nextCommand: deploymentSummary(ctx).deployment ? NEXT_AFTER_DEPLOY : NEXT_COMMAND,
     undoPlan: undoPlan(ctx),
+    ...deploymentSummary(ctx),
     ...siteSummary(ctx, input.answers),
   };
+}
+
+/** The connector the deploy step deployed (done: its redirect URL is registered too); nothing otherwise. */
+function deploymentSummary(ctx: SetupContext): Pick<WizardSummary, 'deployment'> {
+  const d = ctx.objects.deployment;
+  if (!d || ctx.steps[stepById('deploy').engineStep].state !== 'done') return {};
+  return { deployment: { connectorId: d.connectorId, environment: d.environment, ...(d.redirectUrl ? { redirectUrl: d.redirectUrl } : {}) } };
 }
 
 /** Step 7's outcome on the chosen site, once it ran (done or failed); nothing when the user skipped it. */
@@ -205,5 +218,6 @@ export function deriveViewState(input: ViewInput): WizardViewState {
     ...(input.notice ? { notice: input.notice } : {}),
     ...(input.ctx && hasRun ? { summary: summaryOf(input.ctx, input) } : {}),
     ...(input.consentHint ? { consentHint: input.consentHint } : {}),
+    ...(input.connectionTest ? { connectionTest: input.connectionTest } : {}),
   };
 }

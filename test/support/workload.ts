@@ -93,6 +93,13 @@ export async function createManagedIdentity(ep: Endpoints): Promise<{ servicePri
   return res.body;
 }
 
+/** Assigns a new managed identity to the emulated VM (its system-assigned one, or another user-assigned one). */
+export async function createVmIdentity(ep: Endpoints, assignment: 'system' | 'user', displayName = `contoso-vm-${assignment}-mi`): Promise<{ servicePrincipal: { id: string; appId: string }; imdsEndpoint: string }> {
+  const res = await httpsJson<{ servicePrincipal: { id: string; appId: string }; imdsEndpoint: string }>(`${ep.adminEndpoint}/managedIdentity`, { method: 'POST', body: { displayName, host: 'vm', assignment }, headers: adminHeaders(ep), ca: ep.caCertPath });
+  if (res.status !== 200) throw new Error(res.text);
+  return res.body;
+}
+
 /** A self-signed certificate: the PEM a pipeline holds (key + certificate) and the keyCredential the app gets. */
 export function selfSignedCertificate(password?: string): { pem: string; keyCredential: Record<string, unknown> } {
   const keys = forge.pki.rsa.generateKeyPair(2048);

@@ -48,7 +48,7 @@ function fillEnvironments(container: HTMLElement, selected: string, page: PageCo
   if (note) container.append(el('p', { class: 'help' }, note));
   if (environments.length === 0) return;
   container.append(
-    radios('env', 'Power Platform environments', environments.map((e) => [e.name, `${e.displayName}${e.isDefault ? ' (default)' : ''} — ${e.name}`] as [string, string]), selected, (environment) => {
+    radios('env', 'Power Platform environments', environments.map((e) => [e.name, `${e.displayName}${e.isDefault && !/\(default\)$/i.test(e.displayName) ? ' (default)' : ''} — ${e.name}`] as [string, string]), selected, (environment) => {
       page.set({ kind: 'deploy', environment });
       const field = document.querySelector('#environment') as (HTMLElement & { value: string }) | null;
       if (field) field.value = environment;

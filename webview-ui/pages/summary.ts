@@ -1,5 +1,5 @@
 // The summary page: what exists now, what failed or is pending, the secret and admin-consent buttons, the redirect
-// URL to register later, the next command and Undo.
+// URL to register later, the deployed connector and its last step (Test Connection), the next command and Undo.
 import type { WizardViewState } from '../../src/protocol';
 import { button, custom, el, send, textfield } from '../dom';
 
@@ -28,10 +28,11 @@ export function renderSummary(v: WizardViewState): Node[] {
       el('p', { class: 'help' }, el('code', {}, s.site.id)),
     );
   }
+  if (s.deployment) out.push(...renderDeployment(s.deployment, v));
   if (s.pending.length > 0) {
     out.push(el('h3', {}, 'Still pending'), el('ul', { class: 'pending' }, ...s.pending.map((p) => el('li', {}, el('strong', {}, `${v.steps.find((x) => x.id === p.step)?.title ?? p.step}: `), p.detail))));
   }
-  if (!v.running && v.summary?.objects.some((o) => o.label.startsWith('Connector app'))) {
+  if (!v.running && !s.deployment && v.summary?.objects.some((o) => o.label.startsWith('Connector app'))) {
     let url = '';
     out.push(
       el('h3', {}, 'Register the redirect URL'),
@@ -43,6 +44,24 @@ export function renderSummary(v: WizardViewState): Node[] {
   out.push(el('h3', {}, 'Next'), el('p', {}, s.nextCommand), el('p', { class: 'help' }, `Files: ${s.files.join(', ')}`));
   if (!v.running && s.undoPlan.length > 0) {
     out.push(el('h3', {}, 'Undo'), el('div', { class: 'row' }, el('span', { class: 'help' }, `Removes only what this setup created: ${s.undoPlan.join(', ')}.`), button('Undo this setup…', () => send({ type: 'undo' }), { secondary: true, id: 'undo' })));
+  }
+  return out;
+}
+
+/** The connector in Power Platform and the setup's last step: a real connection and one GET through the connector. */
+function renderDeployment(d: NonNullable<NonNullable<WizardViewState['summary']>['deployment']>, v: WizardViewState): Node[] {
+  const test = v.connectionTest;
+  const out: Node[] = [
+    el('h3', {}, 'In Power Platform'),
+    el('p', { id: 'deploymentSummary' }, 'Connector ', el('code', {}, d.connectorId), ' in environment ', el('code', {}, d.environment), d.redirectUrl ? el('span', {}, '; its redirect URL ', el('code', {}, d.redirectUrl), ' is registered on the connector app.') : '.'),
+    el('div', { class: 'row' },
+      button(test?.state === 'running' ? 'Testing the connection…' : 'Test Connection', () => send({ type: 'testConnection' }), { id: 'testConnection', disabled: v.running || test?.state === 'running' }),
+      el('span', { class: 'help' }, 'Creates a connection for you (sign in to it in the browser), then calls one GET operation of the swagger through the connector.'),
+    ),
+  ];
+  if (test) {
+    const label = test.state === 'ok' ? 'Connection works: ' : test.state === 'failed' ? 'Connection failed: ' : '';
+    out.push(el('p', { id: 'connectionTest', role: 'status', class: test.state === 'failed' ? 'error' : test.state === 'ok' ? 'notice' : undefined, 'data-state': test.state }, el('strong', {}, label), test.detail));
   }
   return out;
 }

@@ -45,6 +45,8 @@ export interface ArmDeps {
   verify(token: string): Record<string, unknown> | undefined;
   validIssuers(): string[];
   userById(id: string): { id: string; username: string } | undefined;
+  /** A service principal (an app's or a managed identity's), for app-only tokens. */
+  servicePrincipalById?(id: string): { id: string; appId: string } | undefined;
   seed?: ArmSeed;
 }
 
@@ -59,6 +61,8 @@ export interface ArmHandler {
    * that the settings written through ARM refuse unauthenticated calls and let the listed origins in.
    */
   serveSite(name: string, req: Req): Reply;
+  /** Assigns `role` on a subscription to a principal (a username, or a service principal's object id). */
+  assignRole(principal: string, subscriptionId: string, role: ArmRole): void;
   /** Every site with its config, for tests (`GET /admin/state`). */
   state(): { subscriptions: ArmSubscriptionSeed[]; sites: SiteRecord[]; roles: Record<string, Record<string, ArmRole>> };
 }
@@ -180,8 +184,10 @@ export function createArmHandler(deps: ArmDeps): ArmHandler {
   };
   reset();
 
-  const roleOf = (username: string, subscriptionId: string): ArmRole | undefined => {
-    const mine = Object.entries(roles).find(([u]) => u.toLowerCase() === username.toLowerCase())?.[1] ?? {};
+  // Role assignments name users by username (the seed) and service principals by object id (as Azure RBAC does).
+  const roleOf = (caller: { username: string; oid: string }, subscriptionId: string): ArmRole | undefined => {
+    const names = [caller.username.toLowerCase(), caller.oid.toLowerCase()];
+    const mine = Object.entries(roles).find(([u]) => names.includes(u.toLowerCase()))?.[1] ?? {};
     return Object.entries(mine).find(([s]) => s.toLowerCase() === subscriptionId.toLowerCase())?.[1];
   };
 
@@ -223,7 +229,7 @@ export function createArmHandler(deps: ArmDeps): ArmHandler {
 
     if (/^\/subscriptions$/i.test(path)) {
       if (req.method !== 'GET') return methodNotAllowed(req);
-      const mine = subscriptions.filter((s) => roleOf(username, s.subscriptionId));
+      const mine = subscriptions.filter((s) => roleOf(auth, s.subscriptionId));
       return page(req, mine.map((s) => ({
         id: `/subscriptions/${s.subscriptionId}`,
         authorizationSource: 'RoleBased',
@@ -241,7 +247,7 @@ export function createArmHandler(deps: ArmDeps): ArmHandler {
     const rest = subMatch[2] ?? '';
     const sub = subscriptions.find((s) => s.subscriptionId.toLowerCase() === subscriptionId.toLowerCase());
     if (!sub) return armError(404, 'SubscriptionNotFound', `The subscription '${subscriptionId}' could not be found.`);
-    const role = roleOf(username, sub.subscriptionId);
+    const role = roleOf(auth, sub.subscriptionId);
 
     const deny = (action: string, scope: string): Reply =>
       armError(403, 'AuthorizationFailed', `The client '${username}' with object id '${auth.oid}' does not have authorization to perform action '${action}' over scope '${scope}' or the scope is invalid. If access was recently granted, please refresh your credentials.`);
@@ -365,6 +371,9 @@ export function createArmHandler(deps: ArmDeps): ArmHandler {
     handle,
     reset,
     serveSite,
+    assignRole: (principal, subscriptionId, role) => {
+      roles[principal] = { ...(roles[principal] ?? {}), [subscriptionId]: role };
+    },
     state: () => ({ subscriptions: structuredClone(subscriptions), sites: structuredClone([...sites.values()]), roles: structuredClone(roles) }),
   };
 }
@@ -469,6 +478,13 @@ function authenticate(req: Req, deps: ArmDeps): { username: string; oid: string 
   }
   if (!deps.validIssuers().includes(String(claims.iss)) || claims.tid !== deps.tenantId) {
     return armError(401, 'InvalidAuthenticationTokenTenant', `The access token is from the wrong issuer '${String(claims.iss)}'. It must match the tenant '${deps.tenantId}' associated with this subscription.`);
+  }
+  // An app-only token (client credentials, managed identity) carries no scp: Azure RBAC alone decides, for the
+  // service principal; ARM names it by its application ID in AuthorizationFailed.
+  if (claims.idtyp === 'app') {
+    const sp = deps.servicePrincipalById?.(String(claims.oid ?? ''));
+    if (!sp) return armError(401, 'InvalidAuthenticationToken', 'The access token is for a service principal that does not exist in the tenant.');
+    return { username: sp.appId, oid: sp.id };
   }
   const scopes = String(claims.scp ?? '').split(' ');
   if (!scopes.includes('user_impersonation')) {

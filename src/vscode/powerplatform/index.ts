@@ -1,22 +1,21 @@
 /**
  * "Entra Connector: Deploy Connector to Power Platform…", "Test Connection" and "Open in Maker Portal": thin
  * adapters of src/powerplatform to quick picks, progress notifications and the Connectors view. The client secret
- * comes from SecretStorage into the request body only. Power Platform is signed in to through the Azure CLI public
- * client (as paconn does), in its own MSAL cache in SecretStorage, asked for only when one of these commands runs.
+ * comes from SecretStorage into the request body only. Power Platform is signed in to through the extension's sign-in
+ * per resource (the Azure CLI public client, as paconn does), asked for only when one of these commands runs.
  */
 import * as vscode from 'vscode';
 import type { Auth } from '../auth';
 import type { ConnectorsTreeProvider } from '../tree/connectorsTree';
 import type { DeploymentInfo, TreeNode } from '../tree/nodes';
-import type { SignInService } from '../../auth/signIn';
 import { secretStorageKey } from '../../connector/secrets';
 import { asSettingFailure, powerPlatformOf, type Cloud } from '../../cloud/clouds';
 import { describeError } from '../../errors';
-import { AZURE_CLI_CLIENT_ID, PowerPlatformClient, PowerPlatformFailure } from '../../powerplatform/client';
-import { deployConnector, objectIdOf, oauthSettingsOf, type ConnectorFiles } from '../../powerplatform/deploy';
+import { PowerPlatformClient, PowerPlatformFailure } from '../../powerplatform/client';
+import { deployConnector, objectIdOf, oauthSettingsOf, updateDeployedSecret, type ConnectorFiles } from '../../powerplatform/deploy';
+import type { UpdateDeployedSecret } from '../../setup/rotate';
 import { isRedirectRegistered, registerDeployedRedirect } from '../../powerplatform/redirect';
 import { readSettings, SETTINGS_FILE } from '../../powerplatform/settings';
-import { secretStoreFrom } from '../auth/secretStorage';
 import { RegistrationsSession } from '../session';
 import { setupDeployer, type SetupDeployer } from '../../setup/deployer';
 
@@ -77,67 +76,29 @@ const workspaceFiles: ConnectorFiles = {
   },
 };
 
-/** Power Platform sign-in: the Azure CLI client, its own token cache in SecretStorage, tokens asked for on use. */
-class PowerPlatformAuth implements vscode.Disposable {
-  private current: { key: string; service: Promise<SignInService> } | undefined;
-
-  constructor(
-    private readonly context: vscode.ExtensionContext,
-    private readonly deps: PowerPlatformDeps,
-  ) {}
-
-  private service(): Promise<SignInService> {
-    const settings = this.deps.auth.settings();
-    const key = JSON.stringify([settings.cloud, settings.tenant]);
-    if (this.current?.key !== key) {
-      void this.current?.service.then((s) => s.dispose(), () => undefined);
-      const memory = new Map<string, unknown>();
-      const service = import('../../auth/signIn').then(({ SignInService }) =>
-        SignInService.create({ cloud: settings.cloud, clientId: AZURE_CLI_CLIENT_ID, tenant: settings.tenant }, {
-          secrets: secretStoreFrom(this.context.secrets),
-          // The active Power Platform account is this window's only; the Entra sign-in's own memento is not touched.
-          memento: { get: <T>(k: string) => memory.get(k) as T | undefined, update: async (k, v) => void memory.set(k, v) },
-          prompter: {
-            requestConsent: async (request, proceed) => {
-              const choice = await vscode.window.showInformationMessage(`Sign in to Power Platform as ${request.account}?`, { modal: true, detail: 'To deploy and test the connector, Entra Connector signs in to Power Platform with the Azure CLI client (as paconn does).' }, 'Sign In in Browser', 'Use a Device Code');
-              if (!choice) return undefined;
-              return proceed(choice === 'Use a Device Code' ? 'deviceCode' : 'browser', new AbortController().signal);
-            },
-          },
-          ui: {
-            openBrowser: async (url) => void (await vscode.env.openExternal(vscode.Uri.parse(url))),
-            showDeviceCode: (prompt) => {
-              void vscode.env.clipboard.writeText(prompt.userCode);
-              void vscode.window.showInformationMessage(`Power Platform sign-in: open ${prompt.verificationUri} and enter ${prompt.userCode} (copied).`);
-            },
-          },
-          log: { info: (m) => this.deps.log.info(m), warn: (m) => this.deps.log.warn(m) },
-        }),
-      );
-      this.current = { key, service };
-    }
-    return this.current.service;
-  }
+/**
+ * Power Platform sign-in: the extension's one sign-in per resource (src/auth/tokens.ts: the Azure CLI client unless
+ * `entraConnector.signIn.clientId` names another), so Power Platform and Resource Manager share one client and the
+ * account signed in to Entra is reused (a prompt naming the client, then one click). Tokens are asked for on use.
+ */
+class PowerPlatformAuth {
+  constructor(private readonly deps: PowerPlatformDeps) {}
 
   /** Signs in to Power Platform (the extension's own tests: by device code, approved through the emulator). */
   async signIn(method: 'browser' | 'deviceCode'): Promise<string> {
     const pp = powerPlatformOf(this.deps.auth.settings().cloud);
-    return (await (await this.service()).signIn(method, { scopes: [pp.powerAppsScope] })).username;
+    return (await (await this.deps.auth.serviceFor('powerPlatform')).signIn(method, { scopes: [pp.powerAppsScope] })).username;
   }
 
-  /** A token for `scope`; signs in first (after asking) when this window has no Power Platform account yet. */
+  /** A token for `scope`; with no account signed in at all yet, asks to sign in first. */
   async token(scope: string): Promise<string> {
-    const service = await this.service();
-    if (!(await service.getActiveAccount())) {
+    const service = await this.deps.auth.serviceFor('powerPlatform');
+    if (!(await service.getActiveAccount()) && !(await this.deps.auth.activeAccount())) {
       const choice = await vscode.window.showInformationMessage('Sign in to Power Platform?', { modal: true, detail: 'Deploying and testing the connector use the Power Apps API, signed in to through the Azure CLI client (as paconn does). Nothing else is asked for.' }, 'Sign In in Browser', 'Use a Device Code');
       if (!choice) throw new PowerPlatformFailure('Cancelled', 0, 'Power Platform sign-in was cancelled.', 'Run the command again and sign in.');
       await service.signIn(choice === 'Use a Device Code' ? 'deviceCode' : 'browser', { scopes: [scope] });
     }
-    return service.getAccessToken([scope]);
-  }
-
-  dispose(): void {
-    void this.current?.service.then((s) => s.dispose(), () => undefined);
+    return this.deps.auth.getAccessTokenFor('powerPlatform', [scope]);
   }
 }
 
@@ -154,18 +115,22 @@ export interface PowerPlatformSignIn {
   signIn(method: 'browser' | 'deviceCode'): Promise<string>;
 }
 
-/** What the feature gives the rest of the extension: the sign-in, and the guided setup's deployer. */
+/** What the feature gives the rest of the extension: the sign-in, the guided setup's deployer, rotation's update. */
 export interface PowerPlatformFeature extends PowerPlatformSignIn {
   /** The guided setup's deploy step: this sign-in, the workspace files, the secret from SecretStorage. */
   setupDeployer(): SetupDeployer;
+  /**
+   * For "Rotate Secret": gives the connector deployed from `folder` (its settings.json) a new secret, changing nothing
+   * else; undefined when the folder was never deployed.
+   */
+  deployedSecretUpdater(folder: vscode.Uri): Promise<UpdateDeployedSecret | undefined>;
 }
 
 /** What a caller may pass to the commands: the folder (or a file in it, or a Connectors view node), and the environment. */
 export type PowerPlatformCommandArg = vscode.Uri | TreeNode | { readonly folder: vscode.Uri; readonly environment?: string };
 
 export function registerPowerPlatform(context: vscode.ExtensionContext, deps: PowerPlatformDeps): PowerPlatformFeature {
-  const ppAuth = new PowerPlatformAuth(context, deps);
-  context.subscriptions.push(ppAuth);
+  const ppAuth = new PowerPlatformAuth(deps);
   const fromSettings = new Map<string, DeploymentInfo | null>();
   const reading = new Set<string>();
   const records = () => context.workspaceState.get<Record<string, Record_>>(RECORD_KEY) ?? {};
@@ -279,7 +244,7 @@ export function registerPowerPlatform(context: vscode.ExtensionContext, deps: Po
         return undefined;
       }
       const { startReturnPage } = await import('../../powerplatform/returnPage');
-      const { testConnection } = await import('../../powerplatform/testConnection');
+      const { testConnection, describeTestResult } = await import('../../powerplatform/testConnection');
       const page = await startReturnPage();
       try {
         const c = client();
@@ -322,13 +287,10 @@ export function registerPowerPlatform(context: vscode.ExtensionContext, deps: Po
         });
         if (result.ok) {
           deps.log.info(`Test connection: GET ${result.operation?.path} → ${result.status}`);
-          void vscode.window.showInformationMessage(`Connection works: GET ${result.operation?.path} through the connector → ${result.status}. ${result.firstBytes?.slice(0, 120) ?? ''}`);
+          void vscode.window.showInformationMessage(`Connection works: ${describeTestResult(result).slice(0, 160)}`);
         } else {
-          const e = result.failure?.explanation;
           deps.log.warn(`Test connection failed: ${result.failure?.message}`);
-          const text = e?.known ? `${e.title}: ${e.cause} ${e.fix}` : `${result.failure?.message} ${result.failure?.next}`;
-          const choice = await vscode.window.showErrorMessage(`Connection test failed. ${text}`, 'Show Log');
-          if (choice) deps.log.show();
+          void vscode.window.showErrorMessage(`Connection test failed. ${describeTestResult(result)}`, 'Show Log').then((choice) => (choice ? deps.log.show() : undefined));
         }
         return result;
       } catch (error) {
@@ -361,6 +323,18 @@ export function registerPowerPlatform(context: vscode.ExtensionContext, deps: Po
         secret: async (clientId) => context.secrets.get(secretStorageKey(clientId)),
         onProgress: (line) => deps.log.info(`Deploy (guided setup): ${line}`),
       }),
+    deployedSecretUpdater: async (folder) => {
+      const settings = readSettings(await workspaceFiles.readText(vscode.Uri.joinPath(folder, SETTINGS_FILE).fsPath));
+      if (!settings.connectorId || !settings.environment) return undefined;
+      return async (secret) => {
+        const objectId = objectIdOf(await ppAuth.token(powerPlatformOf(deps.auth.settings().cloud).powerAppsScope));
+        const r = await updateDeployedSecret({ dir: folder.fsPath, files: workspaceFiles, client: client(), objectId, secret: secret.value, onProgress: (line) => deps.log.info(`Rotate Secret: ${line}`) });
+        const key = folder.toString();
+        await context.workspaceState.update(RECORD_KEY, { ...records(), [key]: { ...records()[key], connectorId: r.connectorId, environment: r.environment, environmentDisplayName: r.environmentDisplayName, redirectUrl: r.redirectUrl, lastDeployed: new Date().toISOString() } satisfies Record_ });
+        deps.connectors.deploymentsChanged();
+        return `the connector ${r.connectorId} deployed in ${r.environmentDisplayName ?? r.environment} now uses it`;
+      };
+    },
   };
 }
 

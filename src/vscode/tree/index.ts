@@ -22,6 +22,8 @@ import { directoryWritten, onDidWriteDirectory } from '../directoryEvents';
 import { openHttpsUrl } from '../openExternal';
 import { confirmRedirectUri } from '../redirectGuard';
 import { automateRotation, pickConnector } from './automate';
+import { rotateSecret, type UpdateDeployedSecret } from '../../setup/rotate';
+import { UserFailure } from '../../errors';
 
 export interface RegistrationViewsDeps {
   readonly log: vscode.LogOutputChannel;
@@ -29,6 +31,8 @@ export interface RegistrationViewsDeps {
   readonly connectors: ConnectorsTreeProvider;
   /** The App registrations view's stand-in, registered at activation; the provider made here is attached to it. */
   readonly ownedView: LazyTree<TreeNode>;
+  /** The deployed connector's secret update for a connector folder (Power Platform), undefined when not deployed from there. */
+  readonly deployedSecret?: (folder: vscode.Uri) => Promise<UpdateDeployedSecret | undefined>;
 }
 
 const SHOW_LOG = 'Show Log';
@@ -119,7 +123,7 @@ export function registerRegistrationViews(context: vscode.ExtensionContext, deps
     watchCliState(),
   );
 
-  const actions = new Actions(session, connectors, owned, context.secrets, log);
+  const actions = new Actions(session, connectors, owned, context.secrets, log, deps.deployedSecret);
   const register = (id: string, run: (...args: unknown[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, run));
   // Any extension can run these commands with any argument: a node is only a hint of which of the views' own nodes
   // was clicked. It is looked up again by its id in the views' current state; an unknown one counts as none (the
@@ -199,6 +203,7 @@ class Actions {
     private readonly owned: AppRegistrationsTreeProvider,
     private readonly secrets: vscode.SecretStorage,
     private readonly log: vscode.LogOutputChannel,
+    private readonly deployedSecret?: (folder: vscode.Uri) => Promise<UpdateDeployedSecret | undefined>,
   ) {}
 
   async secure(node: TreeNode | undefined): Promise<void> {
@@ -266,6 +271,24 @@ class Actions {
     const target = node ?? (await this.pick((n) => n.kind === 'app' && n.role === 'connector' && !!n.entry.health.connectorApp, 'Rotate the secret of which connector app?'));
     const app = appOf(target);
     if (!app || app.role !== 'connector') return;
+    // A connector deployed from its folder keeps working only if it gets the new secret before the old one goes.
+    const folder = target && 'entry' in target ? target.entry.folder : undefined;
+    const updater = folder ? await this.deployedSecret?.(folder).catch((error: unknown) => void this.log.warn(`Rotate Secret: the deployment of ${folder.fsPath} could not be read: ${describeFailure(error)}`)) : undefined;
+    if (updater) {
+      const mode = await vscode.window.showQuickPick(
+        [
+          { label: 'Rotate and update the deployed connector', description: 'recommended', detail: 'Adds a new secret, gives it to the connector deployed in Power Platform, checks that it gets a token, and only then removes the secret it replaces. Connections keep working.', deployed: true },
+          { label: 'Only add a new secret', description: '', detail: 'The deployed connector keeps its secret; update it and remove the old secret yourself.', deployed: false },
+        ],
+        { title: `Rotate the secret of ${app.displayName} (deployed to Power Platform from this folder)` },
+      );
+      if (!mode) return;
+      if (mode.deployed) {
+        const days = await askSecretLifetime(app.displayName);
+        if (days !== undefined) await this.rotateDeployed(app, days, updater);
+        return;
+      }
+    }
     const days = await askSecretLifetime(app.displayName);
     if (days === undefined) return;
     const dir = await this.session.directory();
@@ -315,6 +338,49 @@ class Actions {
       this.connectors.update((s) => withSecrets(s, app.id, [], removed));
       if (error) throw error;
       void vscode.window.showInformationMessage(`Removed ${removed.length} old secret${removed.length === 1 ? '' : 's'} of ${app.displayName}; ${choices.length - removed.length} kept. A connector deployed with a removed secret needs the new one now.`);
+    });
+  }
+
+  /**
+   * Rotation that keeps the deployed connector working (as `entra-connector rotate --update-connector`): a new secret
+   * into SecretStorage, proven against the tenant's token endpoint, given to the deployed connector, and only then the
+   * secrets this tool made before are removed. A failure before that takes the new secret back and puts the previous
+   * value back into SecretStorage: the connector keeps the secret it has.
+   */
+  private async rotateDeployed(app: AppRef, days: number, updateDeployed: UpdateDeployedSecret): Promise<void> {
+    const key = secretStorageKey(app.appId);
+    await this.act(`Rotating the secret of ${app.displayName} and updating the deployed connector`, async () => {
+      const [dir, account, previous] = await Promise.all([this.session.directory(), this.session.account(), this.secrets.get(key)]);
+      const settings = this.session.auth.settings();
+      let deployed: string | undefined;
+      const result = await rotateSecret(
+        { appId: app.appId, days },
+        {
+          directory: dir,
+          handovers: [{ name: "VS Code's secret storage", deliver: async (s) => (await this.secrets.store(key, s.value), "kept in VS Code's secret storage") }],
+          updateDeployedSecret: async (s) => (deployed = await updateDeployed(s)),
+          ...(account ? { caller: account.username } : {}),
+          callerIsPerson: true,
+          verify: async (appId, value) => {
+            // Loaded on use: the workload sign-in brings MSAL.
+            const { trySecret } = await import('../../auth/workload');
+            const problem = await trySecret(settings.cloud, account?.tenantId ?? settings.tenant, appId, value);
+            return problem && { message: problem.message, next: problem.next };
+          },
+          log: (line) => this.log.info(`Rotate Secret: ${line}`),
+        },
+      );
+      if (!result.ok && !deployed) {
+        // The new secret was taken back: SecretStorage holds the value that still works.
+        if (previous !== undefined) await this.secrets.store(key, previous);
+        else await this.secrets.delete(key);
+      }
+      const added = result.ok || deployed ? result.added : undefined;
+      this.connectors.update((s) => withSecrets(s, app.id, added ? [{ keyId: added.keyId, displayName: added.displayName, hint: added.hint, ...(added.endDateTime ? { endDateTime: added.endDateTime } : {}) }] : [], result.removed.map((r) => r.keyId)));
+      await this.connectors.secretsChanged();
+      if (result.error) throw new UserFailure({ code: result.error.code, status: result.error.status, message: result.error.message, next: result.error.next });
+      const kept = result.kept.length > 0 ? ` Kept ${result.kept.length} secret(s) this tool did not make (${result.kept.map((k) => k.displayName ?? k.keyId).join(', ')}): remove them from the tree when nothing uses them.` : '';
+      void vscode.window.showInformationMessage(`Rotated the secret of ${app.displayName}: ${deployed}; the new secret (valid until ${result.added?.endDateTime?.slice(0, 10) ?? '?'}) is in VS Code's secret storage, and ${result.removed.length} replaced secret(s) were removed.${kept}`);
     });
   }
 

@@ -17,6 +17,8 @@ import { logRequest } from '../log';
 import { registerConnectorCodeLens } from '../codeLens';
 import { userSetting } from '../auth/settings';
 import { PreviewTexts } from '../../wizard/previews';
+import { describeTestResult, type TestConnectionResult } from '../../powerplatform/testConnection';
+import { TEST_CONNECTION_COMMAND } from '../powerplatform';
 
 /**
  * The wizard's webview panel: a thin VS Code adapter around {@link WizardController} (host logic in
@@ -221,6 +223,12 @@ export class WizardPanel {
       displayPath: (p) => vscode.workspace.asRelativePath(p, false),
       // The deploy step: Power Platform signed in through the Azure CLI client; the secret from SecretStorage.
       ...(powerPlatform ? { powerPlatform } : {}),
+      // The summary's last step: the Test Connection command on this folder (settings.json names the deployed connector).
+      testConnection: async () => {
+        const result = await vscode.commands.executeCommand<TestConnectionResult | undefined>(TEST_CONNECTION_COMMAND, vscode.Uri.file(dir));
+        if (!result) return { ok: false, detail: 'The connection test did not run to the end; the notification and the Entra Connector log say why.' };
+        return { ok: result.ok, detail: describeTestResult(result) };
+      },
     };
   }
 

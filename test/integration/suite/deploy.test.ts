@@ -2,8 +2,10 @@
 // Platform: Power Platform signed in to through the Azure CLI client (device code approved through the emulator), the
 // connector deployed before from this folder is found (no second one), settings.json written through a WorkspaceEdit
 // and saved (no secret), the redirect URL read back and registered on the connector app, and the Connectors view
-// shows the deployment.
+// shows the deployment. Then the tree's Rotate Secret on that deployed connector: the deployed connector gets the new
+// secret before the secret it replaces is removed.
 import * as assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { ExtensionTestApi } from '../../../src/extension';
 
@@ -16,6 +18,7 @@ interface EmulatorEndpoints {
   adminToken: string;
   adminEndpoint: string;
   powerAppsEndpoint: string;
+  graphEndpoint: string;
   loginEndpoint: string;
   tenantId: string;
 }
@@ -117,5 +120,77 @@ describe('Deploy Connector to Power Platform in the extension host', function ()
     }
     assert.ok(found, 'the Connectors view shows the deployment');
     assert.match(String(found.description), /Contoso \(default\)/);
+  });
+
+  it('offers "Rotate and update the deployed connector" first; the deployed connector gets the new secret, and only then the replaced secret is removed (another tool’s stays)', async () => {
+    // Deployed from this folder (by the test above, or here when this test runs alone).
+    let settingsText = await vscode.workspace.fs.readFile(vscode.Uri.joinPath(connector, 'settings.json')).then((b) => new TextDecoder().decode(b), () => undefined);
+    if (!settingsText) {
+      assert.ok(await vscode.commands.executeCommand('entraConnector.deployConnector', { folder: connector, environment: `Default-${endpoints.tenantId}` }), 'deployed');
+      settingsText = new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(connector, 'settings.json')));
+    }
+    const { connectorId } = JSON.parse(settingsText) as { connectorId: string };
+    const sha = (v: string) => createHash('sha256').update(v).digest('hex');
+    type State = { applications: { id: string; appId: string; passwordCredentials?: { keyId: string; displayName?: string }[] }[]; powerPlatform: { connectors: { name: string; secretSha256?: string }[] }; requests: { seq: number; service: string; method: string; path: string }[] };
+    const state = () => call<State>(`${endpoints.adminEndpoint}/state`, 'GET', undefined, endpoints.adminToken);
+    const app = (await state()).applications.find((a) => a.appId === CONNECTOR_APP_ID);
+    assert.ok(app);
+    // The secret the setup made before (named like this tool's) is the one replaced; another tool's is kept.
+    const graph = endpoints.graphEndpoint.replace(/\/$/, '');
+    const token = await api.auth.getAccessToken([`${graph}/Application.ReadWrite.All`]);
+    const addPassword = (displayName: string) => call<{ keyId: string; secretText: string }>(`${graph}/v1.0/applications/${app.id}/addPassword`, 'POST', { passwordCredential: { displayName } }, token);
+    // A secret signs in only through the app's service principal (the setup makes one; the seed above did not).
+    await call(`${graph}/v1.0/servicePrincipals`, 'POST', { appId: CONNECTOR_APP_ID }, token);
+    const replaced = await addPassword('Entra Connector');
+    const other = await addPassword('CI pipeline');
+    const deployedBefore = (await state()).powerPlatform.connectors.find((c) => c.name === connectorId)?.secretSha256;
+
+    await api.connectors.refresh();
+    const roots = await api.connectors.getChildren();
+    const node = roots.find((n) => n.kind === 'connector' && n.entry.name === 'Contoso Invoices');
+    assert.ok(node);
+    const appNode = (await api.connectors.getChildren(node)).find((n) => n.kind === 'app' && n.role === 'connector');
+    assert.ok(appNode, 'the connector app node');
+    const win = vscode.window as unknown as Record<string, unknown>;
+    const originalPick = win.showQuickPick;
+    const originalInfo = win.showInformationMessage;
+    const originalError = win.showErrorMessage;
+    let offered: { label: string; description?: string }[] = [];
+    const info: string[] = [];
+    const errors: string[] = [];
+    win.showQuickPick = (items: readonly { label: string; description?: string; days?: number; deployed?: boolean }[]) => {
+      if (items.some((i) => i.deployed !== undefined)) offered = [...items];
+      // The proposals as they are: the first choice (the safe one; the recommended lifetime).
+      return Promise.resolve(items[0]);
+    };
+    win.showInformationMessage = (message: string) => (info.push(message), Promise.resolve(undefined));
+    win.showErrorMessage = (message: string) => (errors.push(message), Promise.resolve(undefined));
+    try {
+      await vscode.commands.executeCommand('entraConnector.tree.rotateSecret', appNode);
+    } finally {
+      win.showQuickPick = originalPick;
+      win.showInformationMessage = originalInfo;
+      win.showErrorMessage = originalError;
+    }
+    assert.deepEqual(errors, []);
+    assert.deepEqual(offered.map((o) => [o.label, o.description]), [['Rotate and update the deployed connector', 'recommended'], ['Only add a new secret', '']]);
+
+    const after = await state();
+    const creds = after.applications.find((a) => a.appId === CONNECTOR_APP_ID)?.passwordCredentials ?? [];
+    assert.ok(!creds.some((c) => c.keyId === replaced.keyId), 'the replaced secret is removed');
+    assert.ok(creds.some((c) => c.keyId === other.keyId), 'another tool’s secret is kept');
+    const added = creds.filter((c) => c.keyId !== other.keyId);
+    assert.equal(added.length, 1, 'one new secret');
+    assert.match(added[0]!.displayName ?? '', /^Entra Connector rotate /);
+    // The deployed connector holds the new secret: a value the tenant issued, neither the old one nor the other.
+    const deployedSha = after.powerPlatform.connectors.find((c) => c.name === connectorId)?.secretSha256;
+    const issued = (await call<{ secrets: string[] }>(`${endpoints.adminEndpoint}/issued`, 'GET', undefined, endpoints.adminToken)).secrets;
+    assert.ok(deployedSha && deployedSha !== deployedBefore, 'the deployed secret changed');
+    assert.ok(issued.some((v) => sha(v) === deployedSha) && deployedSha !== sha(replaced.secretText) && deployedSha !== sha(other.secretText), 'the deployed connector holds the new secret');
+    // The order: the connector's update went out before the replaced secret was removed.
+    const update = after.requests.filter((r) => r.service === 'powerplatform' && r.method === 'PATCH' && r.path.endsWith(`/apis/${connectorId}`)).map((r) => r.seq).pop();
+    const removal = after.requests.filter((r) => r.service === 'graph' && r.method === 'POST' && r.path.endsWith(`/applications/${app.id}/removePassword`)).map((r) => r.seq).pop();
+    assert.ok(update !== undefined && removal !== undefined && update < removal, `the connector was updated (request #${update}) before the old secret was removed (#${removal})`);
+    assert.ok(info.some((m) => m.includes(`the connector ${connectorId} deployed in`) && m.includes('1 replaced secret(s) were removed')), info.join(' | '));
   });
 });

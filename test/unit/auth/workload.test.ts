@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { assertDeployableWith, DeployAuthError } from '../../../src/auth/powerPlatform';
-import { resolveCredential, resourceOf, WorkloadConfigError } from '../../../src/auth/workload';
+import { asWorkloadFailure, resolveCredential, resourceOf, WORKLOAD_CONFIG } from '../../../src/auth/workload';
+import { UserFailure } from '../../../src/errors';
 
 const T = 'c0ffee00-7e57-4a11-9e55-000000c0ffee';
 const C = '11111111-2222-3333-4444-555555555555';
@@ -25,7 +26,7 @@ describe('resolveCredential', () => {
   });
 
   it('--auth picks the kind and every missing variable is named', () => {
-    assert.throws(() => resolveCredential({}, { auth: 'secret' }), (e: unknown) => e instanceof WorkloadConfigError && /AZURE_TENANT_ID/.test(e.message) && /AZURE_CLIENT_ID/.test(e.message) && /AZURE_CLIENT_SECRET/.test(e.message));
+    assert.throws(() => resolveCredential({}, { auth: 'secret' }), (e: unknown) => e instanceof UserFailure && e.code === WORKLOAD_CONFIG && /AZURE_TENANT_ID/.test(e.message) && /AZURE_CLIENT_ID/.test(e.message) && /AZURE_CLIENT_SECRET/.test(e.message) && /^Set .*AZURE_CLIENT_SECRET.*--auth\.$/.test(e.next));
     assert.throws(() => resolveCredential({ AZURE_TENANT_ID: T, AZURE_CLIENT_ID: C }, { auth: 'certificate' }), /AZURE_CLIENT_CERTIFICATE_PATH/);
     assert.throws(() => resolveCredential({ AZURE_TENANT_ID: T, AZURE_CLIENT_ID: C }, { auth: 'federated' }), /AZURE_FEDERATED_TOKEN_FILE.*id-token: write/);
     assert.deepEqual(resolveCredential({ AZURE_CLIENT_SECRET: 's' }, { auth: 'device' }), { kind: 'device' });
@@ -42,7 +43,7 @@ describe('resolveCredential', () => {
 
   it('in a pipeline with nothing configured it names the variables instead of waiting for a device code', () => {
     for (const env of [{ GITHUB_ACTIONS: 'true' }, { TF_BUILD: 'True' }, { CI: 'true' }]) {
-      assert.throws(() => resolveCredential(env), (e: unknown) => e instanceof WorkloadConfigError && e.missing.includes('AZURE_CLIENT_ID'));
+      assert.throws(() => resolveCredential(env), (e: unknown) => !!asWorkloadFailure(e)?.error.missing?.includes('AZURE_CLIENT_ID'));
     }
   });
 

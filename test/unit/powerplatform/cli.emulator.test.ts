@@ -244,4 +244,48 @@ describe('entra-connector setup --deploy, deploy and test-connection (emulated P
     assert.equal(ws.failure.code, 'AADSTS7000215');
     assert.match(ws.failure.cause, /secret/i);
   });
+  it("the API site's authentication: check --online --service predicts the 401 (audience) and the 403 (client app) a connection then gets", async () => {
+    const { dir } = await deployedConnector('Contoso Site');
+    const serviceCodes = async (): Promise<string[]> => {
+      const c = await cli(['check', dir, '--online', '--service', ...cloudArgs(), '--json']);
+      return (JSON.parse(c.stdout) as { files: { diagnostics: { code: string }[] }[] }).files[0]!.diagnostics.map((d) => d.code).filter((code) => code.startsWith('service-'));
+    };
+    const connection = async () => {
+      const t = await cli(['test-connection', dir, ...cloudArgs(), '--json', '--timeout', '30']);
+      return { code: t.code, status: (JSON.parse(t.stdout) as { status?: number }).status };
+    };
+    assert.deepEqual(await serviceCodes(), [], 'secured by secure-service: nothing predicted');
+    assert.deepEqual(await connection(), { code: 0, status: 200 });
+
+    // The site's Easy Auth changed behind the connector's back, through ARM as the portal would.
+    const arm = await adminToken(ep, ADMIN, [`${ep.armEndpoint}/user_impersonation`], '04b07795-8ddb-461a-bbee-02f9e1bf7b46');
+    const siteId = String((await getState(ep)).arm.sites[0]!.id);
+    const authUrl = `${ep.armEndpoint}${siteId}/config/authsettingsV2?api-version=2022-03-01`;
+    type Aad = { registration: { clientId: string }; validation: { allowedAudiences?: string[]; defaultAuthorizationPolicy?: { allowedApplications: string[] } } };
+    const change = async (edit: (aad: Aad) => void) => {
+      const current = await httpsJson<{ properties: { identityProviders: { azureActiveDirectory: Aad } } }>(authUrl, { headers: { authorization: `Bearer ${arm}` }, ca: ep.caCertPath });
+      const properties = structuredClone(current.body.properties);
+      edit(properties.identityProviders.azureActiveDirectory);
+      assert.equal((await httpsJson(authUrl, { method: 'PUT', headers: { authorization: `Bearer ${arm}` }, body: { properties }, ca: ep.caCertPath })).status, 200);
+    };
+
+    // Another app's audience only: predicted service-audience, then the API answers 401.
+    await change((aad) => {
+      aad.validation.allowedAudiences = ['api://someone-else'];
+      aad.registration.clientId = '00000000-0000-4000-8000-00000000beef';
+    });
+    assert.deepEqual(await serviceCodes(), ['service-audience']);
+    assert.deepEqual(await connection(), { code: 1, status: 401 });
+
+    // Secured again; then only the API app itself admitted as a client: predicted service-client-not-allowed, then 403.
+    assert.equal((await cli(['secure-service', dir, ...cloudArgs(), '--auth-only', '--replace-provider'])).code, 0);
+    await change((aad) => (aad.validation.defaultAuthorizationPolicy = { allowedApplications: [aad.registration.clientId] }));
+    assert.deepEqual(await serviceCodes(), ['service-client-not-allowed']);
+    assert.deepEqual(await connection(), { code: 1, status: 403 });
+
+    // secure-service adds the connector app to the list: nothing predicted, and the connection works again.
+    assert.equal((await cli(['secure-service', dir, ...cloudArgs(), '--auth-only', '--replace-provider'])).code, 0);
+    assert.deepEqual(await serviceCodes(), []);
+    assert.deepEqual(await connection(), { code: 0, status: 200 });
+  });
 });

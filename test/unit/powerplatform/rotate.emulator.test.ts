@@ -86,7 +86,7 @@ describe('rotation through the deployed connector (emulated Power Platform)', ()
         },
         verify: async (appId, secret) => {
           const problem = await trySecret(cloud, ep.tenantId, appId, secret);
-          return problem && { message: problem.cause_, next: problem.next };
+          return problem && { message: problem.message, next: problem.next };
         },
         verifyAttempts: 3,
         sleep: async () => undefined,

@@ -556,6 +556,63 @@ describe('setup engine against the emulated tenant', () => {
     assert.deepEqual(connectorAfter.requiredResourceAccess.map((r) => r.resourceAppId), [String(first.objects.apiApp?.appId), MICROSOFT_GRAPH_APP_ID]);
   });
 
+  it('a changed API name after a completed run renames the API app: its enabled scope is disabled in one PATCH, then updated in the next, nothing else dropped', async () => {
+    const h = harness(ADMIN);
+    const dir = connectorCopy();
+    const ctx = newContext(dir);
+    assert.equal((await runSetup(ctx, h.services)).ok, true);
+    const apiId = String(ctx.objects.apiApp?.id);
+    const scopeId = String(ctx.objects.apiApp?.scopeIds[0]);
+    const grantBefore = (await getState(ep)).oauth2PermissionGrants.map((g) => g.scope);
+    await clearRequests(ep);
+    const service = { ...(ctx.choices.service as Extract<SetupChoices['service'], { kind: 'new' }>), displayName: 'Contoso Billing API' };
+    assert.ok(applyChoices(ctx, { ...ctx.choices, service }).includes('service'));
+    const result = await runSetup(ctx, h.services);
+    assert.deepEqual(result.failures, []);
+    assert.equal(result.ok, true);
+    const state = await getState(ep);
+    type Scope = { id: string; value: string; isEnabled: boolean; adminConsentDisplayName: string; userConsentDisplayName: string };
+    const api = state.applications.find((a) => a.id === apiId) as unknown as { displayName: string; identifierUris: string[]; api: { oauth2PermissionScopes: Scope[] } };
+    assert.equal(api.displayName, 'Contoso Billing API');
+    // Same scope (same id, so the grant and the connector's permission still point at it), enabled, with the new name.
+    assert.deepEqual(api.api.oauth2PermissionScopes.map((x) => [x.id, x.value, x.isEnabled, x.adminConsentDisplayName, x.userConsentDisplayName]), [[scopeId, 'user_impersonation', true, 'Access Contoso Billing API', 'Access Contoso Billing API']]);
+    assert.deepEqual(ctx.objects.apiApp?.scopeIds, [scopeId]);
+    assert.deepEqual(state.oauth2PermissionGrants.map((g) => g.scope), grantBefore);
+    // The two-step change: a PATCH that only disables the scope, then the PATCH that changes it.
+    const patches = state.requests.filter((r) => r.service === 'graph' && r.method === 'PATCH' && r.path === `/v1.0/applications/${apiId}`);
+    assert.equal(patches.length, 2, patches.map((r) => `${r.method} ${r.path} ${r.status}`).join(', '));
+    assert.ok(patches.every((r) => r.status === 204));
+    const again = await runSetup(ctx, h.services);
+    assert.equal(again.ok, true);
+  });
+
+  it('a rename that stopped after disabling the scope is finished by the next run; scope texts someone edited are left as they are', async () => {
+    const h = harness(ADMIN);
+    const ctx = newContext(connectorCopy());
+    assert.equal((await runSetup(ctx, h.services)).ok, true);
+    const apiId = String(ctx.objects.apiApp?.id);
+    const appId = String(ctx.objects.apiApp?.appId);
+    type Scope = { id: string; isEnabled: boolean; adminConsentDisplayName: string };
+    const scopesNow = async () => ((await getState(ep)).applications.find((a) => a.id === apiId) as unknown as { api: { oauth2PermissionScopes: Scope[] } }).api.oauth2PermissionScopes;
+    // The first PATCH of a rename went through, the second never did: the scope is left disabled.
+    const read = await h.directory.getApplicationByAppId(appId);
+    await h.directory.updateApplication(apiId, { api: { ...(read?.api ?? {}), oauth2PermissionScopes: (read?.api?.oauth2PermissionScopes ?? []).map((x) => ({ ...x, isEnabled: false })) } });
+    const renamed = { ...(ctx.choices.service as Extract<SetupChoices['service'], { kind: 'new' }>), displayName: 'Contoso Billing API' };
+    applyChoices(ctx, { ...ctx.choices, service: renamed });
+    assert.deepEqual((await runSetup(ctx, h.services)).failures, []);
+    assert.deepEqual((await scopesNow()).map((x) => [x.isEnabled, x.adminConsentDisplayName]), [[true, 'Access Contoso Billing API']]);
+
+    // Someone rewrote the consent texts in the portal (disable, edit, enable): a later rename keeps their words.
+    const mine = (await h.directory.getApplicationByAppId(appId))!;
+    const theirs = (mine.api?.oauth2PermissionScopes ?? []).map((x) => ({ ...x, adminConsentDisplayName: 'Read and write invoices' }));
+    await h.directory.updateApplication(apiId, { api: { ...(mine.api ?? {}), oauth2PermissionScopes: (mine.api?.oauth2PermissionScopes ?? []).map((x) => ({ ...x, isEnabled: false })) } });
+    await h.directory.updateApplication(apiId, { api: { ...(mine.api ?? {}), oauth2PermissionScopes: theirs } });
+    applyChoices(ctx, { ...ctx.choices, service: { ...renamed, displayName: 'Contoso Ledger API' } });
+    assert.deepEqual((await runSetup(ctx, h.services)).failures, []);
+    assert.deepEqual((await scopesNow()).map((x) => [x.isEnabled, x.adminConsentDisplayName]), [[true, 'Read and write invoices']]);
+    assert.equal((await getState(ep)).applications.find((a) => a.id === apiId)?.displayName, 'Contoso Ledger API');
+  });
+
   it('going Back and running again (the connector step reset) keeps a redirect URI someone added', async () => {
     const h = harness(ADMIN);
     const ctx = newContext(connectorCopy());

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, it } from 'node:test';
-import { getIssued, getState, resetEmulator, seedObjects, setPolicy, type Endpoints } from '../../../emulator/src';
+import { adminToken, getIssued, getState, resetEmulator, seedObjects, setPolicy, signInAsBrowser, type Endpoints } from '../../../emulator/src';
 import type { HostMessage, WebviewMessage, WizardViewState } from '../../../src/protocol';
 import { armScope } from '../../../src/service/arm';
 import { POWER_PLATFORM_ORIGINS } from '../../../src/service/cors';
@@ -17,6 +17,9 @@ import { armClientFor, armSites, resetWithArmConsent, WEB_APP_ID } from '../../s
 import { useTenant } from '../../support/tenant';
 import { fakeWizardHost } from '../../support/wizardHost';
 import { serviceSecurer } from '../../../src/service/setupStep';
+import { API_HUB_SCOPE, AZURE_CLI_CLIENT_ID, POWER_APPS_SCOPE, PowerPlatformClient } from '../../../src/powerplatform/client';
+import { describeTestResult, testConnection } from '../../../src/powerplatform/testConnection';
+import type { WizardHost } from '../../../src/wizard/controller';
 
 const SAMPLE = join(__dirname, '../../fixtures/workspaces/sample/Contoso Invoices');
 const ADMIN = 'admin@contoso.example';
@@ -405,6 +408,64 @@ describe('wizard host logic against the emulated tenant', () => {
     assert.deepEqual(app.web?.redirectUris, [deployment.redirectUrl, other], 'merged, never replaced');
     const n = await counts();
     assert.deepEqual([n.apps, n.sps, n.grants, n.passwords], [2, 2, 1, 1], 'no second secret');
+  });
+
+  it('the summary’s last step: Test Connection is refused until the setup deployed the connector; then a connection signed in to in the browser and a GET through the connector → 200 show on the summary', async () => {
+    const dir = connectorCopy();
+    const vs = fakeVsCode(ADMIN, dir);
+    let consentLinks = 0;
+    // The host's test: a real connection on the emulated Power Platform, its consent link followed by a "browser".
+    const host: WizardHost = {
+      ...vs.host,
+      testConnection: async () => {
+        const settings = JSON.parse(readFileSync(join(dir, 'settings.json'), 'utf8')) as { connectorId: string; environment: string };
+        const client = new PowerPlatformClient({
+          powerAppsEndpoint: ep.powerAppsEndpoint,
+          flowEndpoint: ep.flowEndpoint,
+          powerAppsToken: () => adminToken(ep, ADMIN, [POWER_APPS_SCOPE], AZURE_CLI_CLIENT_ID),
+          apiHubToken: () => adminToken(ep, ADMIN, [API_HUB_SCOPE], AZURE_CLI_CLIENT_ID),
+        });
+        const r = await testConnection({
+          client,
+          environment: settings.environment,
+          connectorId: settings.connectorId,
+          swagger: JSON.parse(readFileSync(join(dir, 'apiDefinition.swagger.json'), 'utf8')) as Record<string, unknown>,
+          returnUrl: 'http://localhost:9/',
+          openConsent: async (link) => {
+            consentLinks++;
+            await signInAsBrowser(link, { username: ADMIN, ca: ep.caCertPath });
+          },
+          pollMs: 50,
+          timeoutMs: 30_000,
+        });
+        return { ok: r.ok, detail: describeTestResult(r) };
+      },
+    };
+    const c = new WizardController(host, { connectorDir: dir, ...fast });
+    for (const m of ANSWERS) await send(c, m);
+    await send(c, { type: 'run' });
+    await c.idle();
+    assert.equal(await c.receive({ type: 'testConnection' }), false, 'nothing deployed by this setup');
+    assert.match(vs.logs.at(-1) ?? '', /has not deployed the connector/);
+    assert.equal(lastState(vs.posted).summary?.deployment, undefined);
+
+    await send(c, { type: 'goTo', page: 'deploy' }, { type: 'answer', page: 'deploy', value: { kind: 'deploy', environment: '' } }, { type: 'answer', page: 'site', value: { kind: 'skip' } }, { type: 'run' });
+    await c.idle();
+    let v = lastState(vs.posted);
+    assert.equal(v.summary?.deployment?.connectorId, c.context?.objects.deployment?.connectorId);
+    assert.equal(v.summary?.deployment?.redirectUrl, c.context?.objects.redirectUri, 'the registered redirect URL is the deployed one');
+    await send(c, { type: 'testConnection' });
+    assert.equal(lastState(vs.posted).connectionTest?.state, 'running');
+    assert.equal(await c.receive({ type: 'testConnection' }), false, 'one test at a time');
+    for (let i = 0; i < 600 && lastState(vs.posted).connectionTest?.state === 'running'; i++) await new Promise((r) => setTimeout(r, 50));
+    v = lastState(vs.posted);
+    assert.equal(v.connectionTest?.state, 'ok', v.connectionTest?.detail);
+    assert.match(v.connectionTest?.detail ?? '', /^GET \/invoices through the connector → 200\. \{/);
+    assert.equal(consentLinks, 1);
+    assert.deepEqual((await getState(ep)).powerPlatform.connections.map((x) => x.status), ['Connected']);
+    // The secret never reaches the webview, not even through the test's outcome.
+    const secret = vs.secrets.get(c.context?.objects.connectorApp?.appId ?? '') ?? '';
+    assert.ok(secret.length >= 16 && !JSON.stringify(vs.posted).includes(secret));
   });
 
   it('“List my environments” belongs to the deploy page: the default environment first; deploying to the named one the admin may use', async () => {
