@@ -98,7 +98,9 @@ class AuthController implements Auth, vscode.Disposable {
         if (e.key.startsWith('entraConnector.msal.')) void this.refresh();
       }),
     );
-    void this.refresh();
+    // Right after activate() returns (a microtask), not inside it: the status bar and the view header show the account
+    // as soon, and VS Code's activation does not wait for reading the settings and the cache.
+    queueMicrotask(() => void this.refresh());
   }
 
   settings(): AuthSettings {
