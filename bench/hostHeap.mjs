@@ -103,5 +103,83 @@ function snapshotGrowth(dir) {
   }
   rows.sort((x, y) => y.bytesPerRefresh - x.bytesPerRefresh);
   const total = [...b.values()].reduce((s, e) => s + e.bytes, 0) - [...a.values()].reduce((s, e) => s + e.bytes, 0);
-  return { fromRefresh: from, toRefresh: to, totalBytesPerRefresh: Math.round((total / refreshes) * 10) / 10, top: rows.slice(0, 10) };
+  let retainers;
+  try {
+    retainers = newObjectRetainers(join(dir, files[0]), join(dir, files[1]), rows.slice(0, 3).map((r) => r.kind), refreshes);
+  } catch (e) {
+    retainers = { notMeasured: e instanceof Error ? e.message : String(e) };
+  }
+  return { fromRefresh: from, toRefresh: to, totalBytesPerRefresh: Math.round((total / refreshes) * 10) / 10, top: rows.slice(0, 10), retainers };
+}
+
+/** The kind key of a snapshot node, as byKind counts it. */
+function kindOf(type, name) {
+  return type === 'object' ? name : type === 'closure' ? `closure ${name || '(anonymous)'}` : type === 'string' || type === 'concatenated string' || type === 'sliced string' ? '(strings)' : `(${type}) ${type === 'array' || type === 'hidden' ? name : ''}`.trim();
+}
+
+/**
+ * Objects of the given kinds that exist in the later snapshot and not in the earlier one (V8 keeps an object's id across
+ * snapshots of one process), still there after a full GC — so something keeps them — and what keeps them: for each, the
+ * chain of its retainers (strong edges, the first retainer each step, up to 4 steps), counted; the two most frequent of each kind.
+ */
+function newObjectRetainers(fileA, fileB, kinds, refreshes) {
+  const idsOf = (snap) => {
+    const f = snap.snapshot.meta.node_fields;
+    const idAt = f.indexOf('id');
+    const ids = new Set();
+    for (let i = 0; i < snap.nodes.length; i += f.length) ids.add(snap.nodes[i + idAt]);
+    return ids;
+  };
+  const before = idsOf(JSON.parse(readFileSync(fileA, 'utf8')));
+  const snap = JSON.parse(readFileSync(fileB, 'utf8'));
+  const meta = snap.snapshot.meta;
+  const nf = meta.node_fields.length;
+  const [tAt, nAt, idAt, ecAt] = ['type', 'name', 'id', 'edge_count'].map((k) => meta.node_fields.indexOf(k));
+  const ef = meta.edge_fields.length;
+  const [etAt, enAt, toAt] = ['type', 'name_or_index', 'to_node'].map((k) => meta.edge_fields.indexOf(k));
+  const nodeTypes = meta.node_types[0];
+  const edgeTypes = meta.edge_types[0];
+  const { nodes, edges, strings } = snap;
+  const count = nodes.length / nf;
+  // Reverse edges: for each node (by ordinal), its retainers (node ordinal, edge name), strong edges only.
+  const retainedBy = Array.from({ length: count }, () => []);
+  let e = 0;
+  for (let n = 0; n < count; n++) {
+    const ec = nodes[n * nf + ecAt];
+    for (let k = 0; k < ec; k++, e += ef) {
+      const type = edgeTypes[edges[e + etAt]];
+      if (type === 'weak' || type === 'shortcut') continue;
+      const to = edges[e + toAt] / nf;
+      const nameOrIndex = edges[e + enAt];
+      retainedBy[to].push([n, type === 'element' || type === 'hidden' ? `[${nameOrIndex}]` : String(strings[nameOrIndex] ?? nameOrIndex)]);
+    }
+  }
+  const label = (n) => kindOf(nodeTypes[nodes[n * nf + tAt]], strings[nodes[n * nf + nAt]]);
+  const chains = new Map();
+  let found = 0;
+  for (let n = 0; n < count; n++) {
+    if (before.has(nodes[n * nf + idAt]) || !kinds.includes(label(n))) continue;
+    found++;
+    const steps = [];
+    const seen = new Set([n]);
+    for (let at = n, depth = 0; depth < 4; depth++) {
+      const next = retainedBy[at].find(([r]) => !seen.has(r));
+      if (!next) break;
+      // Indices and numeric keys differ object by object: counted as one edge name.
+      steps.push(`${/^\[?\d+\]?$/.test(next[1]) ? '[n]' : next[1]} of ${label(next[0])}`);
+      seen.add(next[0]);
+      at = next[0];
+    }
+    const key = `${label(n)} ← ${steps.join(' ← ') || '(no strong retainer)'}`;
+    chains.set(key, (chains.get(key) ?? 0) + 1);
+  }
+  // The two most frequent chains of each kind (one kind's many objects would otherwise hide the others').
+  const top = kinds.flatMap((k) =>
+    [...chains]
+      .filter(([chain]) => chain.startsWith(`${k} ← `))
+      .sort((x, y) => y[1] - x[1])
+      .slice(0, 2)
+      .map(([chain, n]) => ({ chain, perRefresh: Math.round((n / refreshes) * 100) / 100 })),
+  );
+  return { newObjects: found, top };
 }

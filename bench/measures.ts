@@ -4,7 +4,7 @@
 import { readdirSync, statSync, cpSync, mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { adminToken, clearRequests, criticalPath, getState, resetEmulator, seedObjects, setFaults, startEmulator, type Endpoints, type RecordedRequest } from '../emulator/src';
+import { adminToken, approveDevice, clearRequests, criticalPath, getState, resetEmulator, seedObjects, setFaults, signInAsBrowser, startEmulator, type Endpoints, type RecordedRequest } from '../emulator/src';
 import { createGraphClient } from '../src/graph/client';
 import { Directory } from '../src/graph/operations';
 import { fetchRegistrations } from '../src/graph/registrations';
@@ -123,6 +123,147 @@ async function setupFigures(ep: Endpoints, work: string) {
   await setFaults(ep, {});
   return out;
 }
+
+/**
+ * The requests of the product in a run from nothing to a working connection: Graph, Power Platform (Power Apps, Flow,
+ * blob storage, the connector runtime) and Resource Manager. Not counted: sign-in (token requests and the device-code
+ * polling: MSAL's cache holds tokens in the product; the setup's row mints them before its clock) and the user's
+ * browser at the consent host (`/consent/…`) and the sign-in pages — the user's, not the product's, requests.
+ */
+const productTrips = (log: RecordedRequest[]) =>
+  log.filter((r) => r.batch === undefined && (r.service === 'graph' || r.service === 'arm' || (r.service === 'powerplatform' && !r.path.startsWith('/consent/'))));
+
+/** A request as a timeline line: method, service and path with ids replaced by {id} (no query, no id of the run). */
+function tripName(r: RecordedRequest): string {
+  const path = r.path
+    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, '{id}')
+    .replace(/\/(shared_[^/]+|Default-\{id\}|[0-9a-f]{32})(?=\/|$)/gi, '/{id}')
+    .replace(/\/apim\/[^/]+\/[^/]+/, '/apim/{connector}/{connection}')
+    .replace(/\/blob\/[^/]+\/[^/]+/, '/blob/{container}/{file}');
+  return `${r.method} ${r.service === 'graph' ? 'graph ' : ''}${path}`;
+}
+
+/**
+ * The longest chain of product requests each starting after the previous one ended (as `criticalPath`), returned as
+ * the requests of one such chain, in order.
+ */
+function longestChain(trips: RecordedRequest[]): RecordedRequest[] {
+  const reqs = [...trips].sort((a, b) => a.end - b.end);
+  const best: number[] = [];
+  const prev: number[] = [];
+  for (let i = 0; i < reqs.length; i++) {
+    best[i] = 1;
+    prev[i] = -1;
+    for (let j = 0; j < i; j++) {
+      if ((reqs[j] as RecordedRequest).end <= (reqs[i] as RecordedRequest).start && (best[j] as number) + 1 > (best[i] as number)) {
+        best[i] = (best[j] as number) + 1;
+        prev[i] = j;
+      }
+    }
+  }
+  let at = best.indexOf(Math.max(...best));
+  const chain: RecordedRequest[] = [];
+  while (at >= 0) {
+    chain.unshift(reqs[at] as RecordedRequest);
+    at = prev[at] as number;
+  }
+  return chain;
+}
+
+/**
+ * From nothing to a working connection, as a user runs it: `entra-connector setup <dir> --deploy` (API app, connector
+ * app, their service principals, admin consent, a secret, apiProperties.json, the connector created in Power Platform,
+ * its redirect URL registered on the connector app) then `entra-connector test-connection <dir>` (a connection created,
+ * signed in to in the "browser", one GET through the connector), in this process through `runCli`, against the
+ * emulated tenant in its own process with the latency added to every request. Device codes are approved and the
+ * connection's consent link signed in to as soon as the CLI prints them.
+ */
+async function oneConnection(ep: Endpoints, work: string) {
+  const ws = mkdtempSync(join(work, 'conn-'));
+  const dir = join(ws, 'Contoso Invoices');
+  cpSync(SAMPLE, dir, { recursive: true });
+  const cloud = ['--cloud', 'Custom', '--login-endpoint', ep.loginEndpoint, '--graph-endpoint', ep.graphEndpoint, '--arm-endpoint', ep.armEndpoint, '--powerapps-url', ep.powerAppsEndpoint, '--flow-url', ep.flowEndpoint, '--tenant', ep.tenantId];
+  const cli = async (args: string[]) => {
+    let stdout = '';
+    let stderr = '';
+    const pending: Promise<unknown>[] = [];
+    const code = await runCli(args, {
+      stdout: { write: (t: string) => ((stdout += t), true) },
+      stderr: {
+        write: (t: string) => {
+          stderr += t;
+          const device = /enter the code (\S+)/.exec(t);
+          if (device) pending.push(approveDevice(ep, ADMIN, { userCode: device[1] as string }));
+          const link = /Sign in to the connection: open (\S+)/.exec(t);
+          if (link) pending.push(signInAsBrowser(link[1] as string, { username: ADMIN, ca: ep.caCertPath }));
+          return true;
+        },
+      },
+      env: {},
+    });
+    await Promise.all(pending);
+    if (code !== 0) throw new Error(`entra-connector ${args[0]} exited ${code}: ${stderr}${stdout}`);
+    return JSON.parse(stdout) as Record<string, unknown>;
+  };
+  await clearRequests(ep);
+  const t0 = performance.now();
+  const setup = await cli(['setup', dir, ...cloud, '--state', join(ws, 'state.json'), '--deploy', '--json']);
+  const test = await cli(['test-connection', dir, ...cloud, '--json', '--timeout', '60']);
+  const wallMs = performance.now() - t0;
+  if (test.ok !== true) throw new Error(`test-connection did not work: ${JSON.stringify(test)}`);
+  const log = (await getState(ep)).requests;
+  const trips = productTrips(log);
+  const chain = longestChain(trips);
+  return {
+    wallMs,
+    status: test.status as number,
+    pending: setup.pending as unknown[],
+    requests: trips.length,
+    criticalPath: criticalPath(trips),
+    chain: chain.map(tripName),
+    byService: Object.fromEntries(['graph', 'powerplatform', 'arm'].map((s) => [s, trips.filter((r) => r.service === s).length])),
+  };
+}
+
+async function connectionFigures(ep: Endpoints, work: string) {
+  const runs = [];
+  for (let i = 0; i < REPEATS; i++) {
+    await resetEmulator(ep);
+    await setFaults(ep, { latencyMs: 50 });
+    runs.push(await oneConnection(ep, work));
+  }
+  await setFaults(ep, {});
+  const chains = runs.map((r) => r.chain.join(' → '));
+  return {
+    latencyMs: 50,
+    runs: runs.length,
+    requestsMedian: median(runs.map((r) => r.requests)),
+    sequentialRoundTrips: { median: median(runs.map((r) => r.criticalPath)), min: Math.min(...runs.map((r) => r.criticalPath)), max: Math.max(...runs.map((r) => r.criticalPath)) },
+    byService: runs[0]?.byService,
+    wallMsMedian: round(median(runs.map((r) => r.wallMs))),
+    status: runs.map((r) => r.status),
+    // One longest chain (the most frequent among the runs): what the round trips are.
+    chain: (runs.find((r) => r.chain.join(' → ') === chains.sort((a, b) => chains.filter((c) => c === b).length - chains.filter((c) => c === a).length)[0]) ?? runs[0])?.chain,
+    dependencyMinimum: CONNECTION_MINIMUM.length,
+    minimumChain: CONNECTION_MINIMUM,
+  };
+}
+
+/**
+ * The dependency chain's minimum from nothing to a working connection: each request needs an answer of the one
+ * before it. Everything else (the environment, the swagger's validation, the icon's upload, the service principals,
+ * the admin consent) can run beside this chain.
+ */
+const CONNECTION_MINIMUM = [
+  'the API app (`PATCH graph /applications(uniqueName=…)`, an upsert): its app ID and scope are what the connector app asks for',
+  'the connector app (the same upsert), with requiredResourceAccess on the API',
+  'POST graph /applications/{id}/addPassword (the secret the connector is created with)',
+  'POST /powerapps/…/apis (the connector: needs the client ID and the secret; its answer carries the redirect URL, as the emulated service\'s does)',
+  'PATCH graph /applications/{id} (the redirect URL) beside PUT /powerapps/…/connections/{id} (needs the connector)',
+  'POST /powerapps/…/connections/{id}/getConsentLink (needs the connection), then the user signs in',
+  'POST /powerapps/…/connections/{id}/confirmConsentCode (the code the browser brought back)',
+  'GET /apim/{connector}/{connection}/… (one call through the connector)',
+];
 
 async function treeFigures() {
   const specs: ConnectorSpec[] = [...THREE_STATES, ...Array.from({ length: 7 }, (_, i) => ({ name: `Connector ${i + 4}`, consented: i % 2 === 0 }))];
@@ -273,13 +414,14 @@ async function main() {
   const what = new Set(process.argv.slice(2));
   const all = what.size === 0;
   const result: Record<string, unknown> = {};
-  if (all || what.has('setup')) {
+  if (all || what.has('setup') || what.has('connection')) {
     // The tenant in its own process, as Graph is: the engine's event loop is not shared with the server's.
     const emu = await startEmulatorProcess();
     if (!emu) throw new Error('the emulated tenant is missing (emulator/src/cli.ts)');
     const work = mkdtempSync(join(tmpdir(), 'entra-bench-'));
     try {
-      result.setup = await setupFigures(emu.endpoints, work);
+      if (all || what.has('setup')) result.setup = await setupFigures(emu.endpoints, work);
+      if (all || what.has('connection')) result.connection = await connectionFigures(emu.endpoints, work);
     } finally {
       await emu.stop();
       rmSync(work, { recursive: true, force: true });

@@ -4,7 +4,7 @@
 // in the same run, interleaved, and reported as a ratio (the machine is shared: absolute times say little).
 //   node bench/run.mjs                 everything (≈ 10 min on 2 busy cores)
 //   node bench/run.mjs --no-write      print the JSON only, leave BENCHMARKS.md alone
-//   node bench/run.mjs --only <figure> one figure: setup, tree, check, activation, first-paint, diagnostics, host-heap;
+//   node bench/run.mjs --only <figure> one figure: setup, connection, tree, check, activation, first-paint, diagnostics, host-heap;
 //                                      its figures replace those in bench/last-run.json (the previous run's summary) and
 //                                      BENCHMARKS.md is re-rendered from it, saying which figures are from which run
 // ENTRA_BENCH_RUNS (default 10): runs per VS Code figure (each with its floor).
@@ -15,13 +15,13 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
 import * as esbuild from 'esbuild';
 import { CODE_SERVER_DIR } from '../scripts/codeServer.mjs';
-import { LAZY_HOST_FILES, lazyHostFiles } from '../scripts/lazyHost.mjs';
+import { LAZY_HOST_FILES, lazyHostFiles, vscodeOnce } from '../scripts/lazyHost.mjs';
 
 const ROOT = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
 const write = !process.argv.includes('--no-write');
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt > 0 ? process.argv[onlyAt + 1] : undefined;
-const ONLY = ['setup', 'tree', 'check', 'activation', 'first-paint', 'diagnostics', 'host-heap'];
+const ONLY = ['setup', 'connection', 'tree', 'check', 'activation', 'first-paint', 'diagnostics', 'host-heap'];
 if (onlyAt > 0 && !ONLY.includes(only)) {
   console.error(`bench: --only takes one of: ${ONLY.join(', ')}`);
   process.exit(2);
@@ -64,7 +64,7 @@ const jsoncEsm = {
 async function bundles(out) {
   const common = { absWorkingDir: ROOT, bundle: true, minify: true, metafile: true, logLevel: 'silent', legalComments: 'none', plugins: [jsoncEsm], define: { 'process.env.NODE_ENV': '"production"' } };
   // As scripts/build.mjs splits it: extension.js is what activation loads; features.js and signIn.js load on first use.
-  const host = await esbuild.build({ ...common, entryPoints: { extension: 'src/extension.ts', ...Object.fromEntries(LAZY_HOST_FILES.map((l) => [l.file, l.entry])) }, outdir: out, platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], plugins: [...common.plugins, lazyHostFiles], supported: { 'dynamic-import': false } });
+  const host = await esbuild.build({ ...common, entryPoints: { extension: 'src/extension.ts', ...Object.fromEntries(LAZY_HOST_FILES.map((l) => [l.file, l.entry])) }, outdir: out, platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], plugins: [...common.plugins, lazyHostFiles, vscodeOnce], supported: { 'dynamic-import': false } });
   const cli = await esbuild.build({ ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir: out, platform: 'node', format: 'cjs', target: 'node20' });
   const web = await esbuild.build({ ...common, entryPoints: { 'webview/main': 'webview-ui/main.ts' }, outdir: out, platform: 'browser', format: 'esm', target: 'es2022' });
   const size = (f) => statSync(join(out, f)).size;
@@ -121,8 +121,9 @@ function eagerGraph(meta) {
 
 async function buildDist() {
   if (process.env.ENTRA_SKIP_BUILD) return;
-  say('npm run build (the extension VS Code loads)…');
-  const built = await run(process.execPath, ['scripts/build.mjs']);
+  // What users install: the production build (minified), as `npm run package` packages it.
+  say('npm run build:prod (the extension VS Code loads, as packaged)…');
+  const built = await run(process.execPath, ['scripts/build.mjs', '--production']);
   if (built.code !== 0) throw new Error(`build failed:\n${built.stderr}`);
 }
 
@@ -182,7 +183,7 @@ try {
   }
   // The plain-Node figures (round trips, CPU time, heap) and the extension host's heap run side by side: none of them is
   // a wall-time ratio. The VS Code figures that are ratios to a floor run after, alone.
-  const parts = ['setup', 'tree', 'check', 'diagnostics'].filter(wants);
+  const parts = ['setup', 'connection', 'tree', 'check', 'diagnostics'].filter(wants);
   const plain = parts.length
     ? (say(`plain Node against the emulated tenant: ${parts.join(', ')}…`), measures(caPath, parts))
     : Promise.resolve({});
@@ -192,6 +193,7 @@ try {
     : Promise.resolve({});
   const [measured, heapFigures] = await Promise.all([plain, heap]);
   if (measured.setup) summary.setup = measured.setup;
+  if (measured.connection) summary.connection = measured.connection;
   if (measured.tree) summary.tree = measured.tree;
   if (measured.memory) summary.memory = measured.memory;
   if (measured.checkPerFile) summary.check.perFile = measured.checkPerFile;

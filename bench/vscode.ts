@@ -153,7 +153,7 @@ function largestCorpusFile(): string {
 }
 
 /**
- * The largest corpus file and, beside it, the floor's `bench-floor.txt` (the same text; the bench's floor provider
+ * The largest corpus file and, beside it, the floor's `bench-floor.json` (the same text; the bench's floor provider
  * puts one warning per "aad" after the same debounce, with no analysis), each in its own editor group. Rounds
  * alternate floor and subject: replace the first `"oauth2"` identity provider by `"aad"` (which brings the Entra
  * rules' diagnostics), then undo. The clock runs from the keystroke to the status bar's problem count reaching the
@@ -166,7 +166,7 @@ async function diagnosticsWhileTyping(wb: Workbench, rounds: number) {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'apiProperties.json');
   copyFileSync(src, file);
-  copyFileSync(src, join(dir, 'bench-floor.txt'));
+  copyFileSync(src, join(dir, 'bench-floor.json'));
   const page = wb.page;
   const line = readFileSync(file, 'utf8').split('\n').findIndex((l) => /"identityProvider":\s*"oauth2"/.test(l)) + 1;
   if (line === 0) throw new Error('no "identityProvider": "oauth2" line in the largest corpus file');
@@ -200,8 +200,10 @@ async function diagnosticsWhileTyping(wb: Workbench, rounds: number) {
     await page.keyboard.press('ArrowLeft');
     for (let i = 0; i < 6; i++) await page.keyboard.press('Shift+ArrowLeft');
   };
+  // The extension's diagnostics timeline (edit → debounce fired → options → rules → set) is logged at debug level.
+  await setLogLevel(wb, 'Entra Connector', 'Debug').catch((e: unknown) => log(`could not set the extension's log level: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`));
   await focusWorkbench(wb);
-  await openAndSelect('bench-floor.txt');
+  await openAndSelect('bench-floor.json');
   await runCommand(page, 'View: Split Editor Right');
   await page.waitForTimeout(500);
   await openAndSelect('apiProperties.json');
@@ -221,6 +223,8 @@ async function diagnosticsWhileTyping(wb: Workbench, rounds: number) {
     if (target[`${kind}-edit`] === target[`${kind}-undo`]) throw new Error(`the ${kind} edit did not change the problem count (${target[`${kind}-edit`]})`);
   }
   const times: Record<'floor' | 'subject', number[]> = { floor: [], subject: [] };
+  /** When each timed step's key was pressed (ms since the epoch). */
+  const pressedAt: Record<'floor' | 'subject', number[]> = { floor: [], subject: [] };
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 === 0 ? (['floor', 'subject'] as const) : (['subject', 'floor'] as const);
     for (const kind of order) {
@@ -229,6 +233,7 @@ async function diagnosticsWhileTyping(wb: Workbench, rounds: number) {
       for (const step of ['edit', 'undo'] as const) {
         const want = target[`${kind}-${step}`] as string;
         const t0 = Date.now();
+        pressedAt[kind].push(t0);
         await act(step);
         while ((await count()) !== want && Date.now() - t0 < 15_000) await page.waitForTimeout(5);
         if ((await count()) !== want) throw new Error(`the problem count did not reach "${want}" within 15 s after the ${kind} ${step}`);
@@ -239,7 +244,22 @@ async function diagnosticsWhileTyping(wb: Workbench, rounds: number) {
     log(`diagnostics round ${r + 1}: floor ${times.floor.slice(-2).join(', ')} ms, ours ${times.subject.slice(-2).join(', ')} ms`);
   }
   await runCommand(page, 'View: Close All Editors').catch(() => undefined);
+  // The host's timeline of each timed subject step, matched to its key press by the edit's time (same machine clock).
+  const lines = [...extensionLog(wb).matchAll(DIAGNOSTICS_LINE)].map((m) => ({ file: m[1] as string, edit: Number(m[2]), fired: Number(m[3]), options: Number(m[4]), rules: Number(m[5]), set: Number(m[6]) }));
+  const timeline = (kind: 'floor' | 'subject') => {
+    const steps = pressedAt[kind]
+      .map((t0, i) => {
+        const l = lines.find((x) => (x.file === 'bench-floor.json') === (kind === 'floor') && x.edit >= t0 - 50 && x.edit - t0 < 2_000);
+        return l ? { editEvent: l.edit - t0, fired: l.edit - t0 + l.fired, options: l.edit - t0 + l.options, rules: l.edit - t0 + l.rules, set: l.edit - t0 + l.set, shown: times[kind][i] as number } : undefined;
+      })
+      .filter((x): x is NonNullable<typeof x> => x !== undefined);
+    const med = (k: keyof NonNullable<(typeof steps)[number]>) => round(median(steps.map((x) => x[k])));
+    return steps.length
+      ? { steps: steps.length, editEvent: med('editEvent'), fired: med('fired'), options: med('options'), rules: med('rules'), set: med('set'), shown: med('shown'), setToShown: round(median(steps.map((x) => x.shown - x.set))) }
+      : { notMeasured: 'no "Diagnostics timeline" lines in the extension log (its log level is not debug)' };
+  };
   return {
+    timeline: { subject: timeline('subject'), floor: timeline('floor') },
     floor: stats(times.floor),
     shown: stats(times.subject),
     ratio: round(median(times.subject) / median(times.floor), 2),
@@ -250,10 +270,30 @@ async function diagnosticsWhileTyping(wb: Workbench, rounds: number) {
   };
 }
 
+const DIAGNOSTICS_LINE = /Diagnostics timeline of ([^:]+): edit at ([\d.]+), debounce fired ([\d.]+) ms, options ([\d.]+) ms, rules ([\d.]+) ms, set ([\d.]+) ms/g;
+
+/** Developer: Set Log Level… for one log (output channel). */
+async function setLogLevel(wb: Workbench, channel: string, level: 'Debug' | 'Trace'): Promise<void> {
+  const page = wb.page;
+  await runCommand(page, 'Developer: Set Log Level...');
+  const input = page.locator('.quick-input-widget input');
+  const pick = async (label: string) => {
+    await input.fill(label);
+    const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }) }).first();
+    await row.waitFor({ timeout: 15_000 });
+    await row.click();
+  };
+  await pick(channel);
+  await pick(level);
+  await page.waitForTimeout(500);
+}
+
 /** VS Code's activation time of one extension's row in Running Extensions (code loading + activate()). */
 async function rowActivation(wb: Workbench, name: string): Promise<number> {
   // The list is virtual: only rows in view exist. The bench's window is tall enough for every running extension.
-  const row = wb.page.locator('.runtime-extensions-editor .monaco-list-row', { hasText: name }).first();
+  // By the exact name: "Bench Empty Extension" is also a substring of "Bench Empty Extension (vscode API)".
+  const exact = new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  const row = wb.page.locator('.runtime-extensions-editor .monaco-list-row').filter({ has: wb.page.locator('.name', { hasText: exact }) }).first();
   await row.waitFor({ timeout: 30_000 });
   const cell = row.locator('.activation-time');
   let text = '';
@@ -278,6 +318,8 @@ async function activation(wb: Workbench) {
   const empty: number[] = [];
   const emptyApi: number[] = [];
   const own: number[] = [];
+  /** activate()'s own parts (the marks in its log line: output channel, views, sign-in state, command stand-ins, rest). */
+  const ownParts: Record<string, number[]> = {};
   // The window's first host start ran under the profiler (bench/fixtures/profiler-extension): read, not timed.
   const profile = await profileSummary();
   for (let i = 0; i < RUNS; i++) {
@@ -287,12 +329,19 @@ async function activation(wb: Workbench) {
     empty.push(await rowActivation(wb, 'Bench Empty Extension'));
     emptyApi.push(await rowActivation(wb, 'Bench Empty Extension (vscode API)'));
     await runCommand(wb.page, 'View: Close All Editors');
-    const self = [...extensionLog(wb).matchAll(/activated \(activate\(\) took ([\d.]+) ms\)/g)].pop();
-    if (self) own.push(Number(self[1]));
+    const self = [...extensionLog(wb).matchAll(/activated \(activate\(\) took ([\d.]+) ms(?:: ([^)]*))?\)/g)].pop();
+    if (self) {
+      own.push(Number(self[1]));
+      for (const part of (self[2] ?? '').split(', ')) {
+        const m = /^(.+) ([\d.]+)$/.exec(part);
+        if (m) (ownParts[m[1] as string] ??= []).push(Number(m[2]));
+      }
+    }
     log(`activation ${i + 1}: ours ${ours[i]} ms (activate() itself ${own[own.length - 1]} ms), empty extension ${empty[i]} ms, empty + require('vscode') ${emptyApi[i]} ms`);
   }
   return {
     activateCallOwnMs: own.length ? stats(own) : undefined,
+    activateCallParts: Object.fromEntries(Object.entries(ownParts).map(([k, v]) => [k, stats(v)])),
     profile,
     ours: stats(ours),
     empty: stats(empty),

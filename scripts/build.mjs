@@ -3,7 +3,7 @@
 import * as esbuild from 'esbuild';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { LAZY_HOST_FILES, lazyHostFiles } from './lazyHost.mjs';
+import { LAZY_HOST_FILES, lazyHostFiles, vscodeOnce } from './lazyHost.mjs';
 
 const args = new Set(process.argv.slice(2));
 const production = args.has('--production');
@@ -36,7 +36,7 @@ const builds = [
     // What activation loads (extension.js) apart from what it loads on first use (features.js, signIn.js with MSAL),
     // so that VS Code's start reads and compiles only the first.
     entryPoints: { extension: 'src/extension.ts', ...Object.fromEntries(LAZY_HOST_FILES.map((l) => [l.file, l.entry])) },
-    plugins: [...common.plugins, lazyHostFiles],
+    plugins: [...common.plugins, lazyHostFiles, vscodeOnce],
     supported: { 'dynamic-import': false },
     outdir: 'dist',
     platform: 'node',

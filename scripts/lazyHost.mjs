@@ -18,3 +18,16 @@ export const lazyHostFiles = {
     });
   },
 };
+
+/**
+ * `import * as vscode from 'vscode'` in each module of a CommonJS bundle becomes its own `__toESM(require("vscode"))`,
+ * which copies every property of VS Code's API object (hundreds of getters) once per importing module, at load time.
+ * Resolved to one module of the bundle that re-exports it, the copy is made once per bundle.
+ */
+export const vscodeOnce = {
+  name: 'vscode-once',
+  setup(build) {
+    build.onResolve({ filter: /^vscode$/ }, (args) => (args.namespace === 'vscode-once' ? { path: 'vscode', external: true } : { path: 'vscode', namespace: 'vscode-once' }));
+    build.onLoad({ filter: /.*/, namespace: 'vscode-once' }, () => ({ contents: "export * from 'vscode';", loader: 'js' }));
+  },
+};

@@ -128,6 +128,10 @@ export interface WizardViewState {
   readonly summary?: WizardSummary;
   /** Why the consent page proposes what it does (the account's directory roles). */
   readonly consentHint?: string;
+  /** The review page's lines (label, text), with the real values a run recorded or will use. */
+  readonly review?: readonly (readonly [string, string])[];
+  /** What a run redoes because an answer changed since the last run (sentences); absent when nothing. */
+  readonly redo?: readonly string[];
   /** The summary's last step, once asked for: a connection through the deployed connector and one GET with it. */
   readonly connectionTest?: ConnectionTestView;
 }

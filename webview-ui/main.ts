@@ -83,7 +83,7 @@ function renderPage(): void {
     body = renderSignIn();
     actions.append(button('Sign in', () => send({ type: 'signIn' }), { id: 'signIn' }));
   } else if (page === 'review') {
-    body = renderReview(draft);
+    body = renderReview(draft, v);
     actions.append(button('Run setup', () => send({ type: 'run' }), { id: 'run' }));
   } else if (page === 'summary') {
     body = renderSummary(v);

@@ -164,11 +164,22 @@ async function measure() {
   await fullSetup(folder);
   const afterSetup = await heapUsed();
   const every10: number[] = [];
+  /** With each sample: V8's heap spaces (used bytes) and its code statistics — which kind of memory a slope is in. */
+  const spaces: Record<string, number[]> = {};
+  const sampleSpaces = () => {
+    for (const sp of v8.getHeapSpaceStatistics()) (spaces[sp.space_name] ??= []).push(sp.space_used_size);
+    const code = v8.getHeapCodeStatistics();
+    (spaces['(code statistics) bytecode and metadata'] ??= []).push(code.bytecode_and_metadata_size);
+    (spaces['(code statistics) compiled code and metadata'] ??= []).push(code.code_and_metadata_size);
+  };
   let items = 0;
   const t0 = Date.now();
   for (let i = 1; i <= REFRESHES; i++) {
     items = await refreshAndDraw(api.connectors);
-    if (i % 10 === 0) every10.push(await heapUsed());
+    if (i % 10 === 0) {
+      every10.push(await heapUsed());
+      sampleSpaces();
+    }
   }
   const refreshMs = Date.now() - t0;
   // After the sampled refreshes (a snapshot disturbs the heap it measures): snapshots before and after 100 more
@@ -194,6 +205,9 @@ async function measure() {
       { fromRefresh: 10, toRefresh: FIRST, slopeMbPer10Refreshes: perTen(every10.slice(0, FIRST / 10)) },
       { fromRefresh: FIRST + 10, toRefresh: REFRESHES, slopeMbPer10Refreshes: perTen(every10.slice(FIRST / 10)) },
     ],
+    // Per heap space (and V8's code statistics): bytes per refresh over the later window, a least-squares slope.
+    spaceSlopesBytesPerRefresh: Object.fromEntries(Object.entries(spaces).map(([k, v]) => [k, Math.round(slope(v.slice(FIRST / 10)) / 10)])),
+    spaceMbAtEnd: Object.fromEntries(Object.entries(spaces).map(([k, v]) => [k, mb(v[v.length - 1] ?? 0)])),
     refreshes: REFRESHES,
     itemsPerRefresh: items,
     refreshesSeconds: Math.round(refreshMs / 100) / 10,

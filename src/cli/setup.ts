@@ -18,7 +18,7 @@ import { runSetup } from '../setup/engine';
 import { nodeFiles } from '../setup/nodeFiles';
 import { findRedirectUrl } from '../setup/redirect';
 import { cliStateDirectory, JsonFileStateStore } from '../setup/stateFile';
-import { summarize, undoPlan, undoSetup } from '../setup/summary';
+import { restorePlan, summarize, undoPlan, undoSetup } from '../setup/summary';
 import { PowerPlatformFailure } from '../powerplatform/client';
 import { applyChoices, choicesFromAnswers } from '../wizard/model';
 import { defaultAnswers, stepForEngine, type Answers, type ApiAnswer, type ConsentAnswer, type IdentifierUriKind } from '../wizard/steps';
@@ -61,7 +61,8 @@ Power Platform:
 Sign-in:
 ${AUTH_USAGE}${SIGN_IN_USAGE}Other:
   --state <file>                 where the resumable state is kept (no secrets)
-  --undo [--yes]                 remove what this setup created (asks for --yes)
+  --undo [--yes]                 remove what this setup created (asks for --yes) and restore the values it
+                                 changed in apiProperties.json and the swagger (--keep-files leaves them)
   --json                         print the result as JSON
   --verbose, -v                  log every Graph request (method, path, status, request-id, duration) on stderr
 Exit codes: 0 done, 1 failed (the message says what to do next), 2 bad usage.
@@ -83,6 +84,7 @@ interface Parsed {
   printSecret: boolean;
   secretFile?: string;
   undo: boolean;
+  keepFiles: boolean;
   yes: boolean;
   statePath?: string;
   /** An option about the API app was given (resuming without one keeps the recorded API). */
@@ -92,6 +94,8 @@ interface Parsed {
   connector?: string;
   consent: ConsentAnswer;
   secretDays: number;
+  /** --secret-days was given (resuming without it keeps the recorded lifetime: another one means another secret). */
+  secretDaysGiven: boolean;
   obo: boolean;
   redirectUrl?: string;
   deploy: boolean;
@@ -118,6 +122,7 @@ function parse(argv: readonly string[]): Parsed {
     ...SIGN_IN_OPTIONS,
     state: { type: 'string' },
     undo: { type: 'boolean' },
+    'keep-files': { type: 'boolean' },
     yes: { type: 'boolean' },
     json: { type: 'boolean' },
     verbose: { type: 'boolean', short: 'v' },
@@ -154,6 +159,7 @@ function parse(argv: readonly string[]): Parsed {
     printSecret: !!values['print-secret'],
     ...(secretFile ? { secretFile } : {}),
     undo: !!values.undo,
+    keepFiles: !!values['keep-files'],
     yes: !!values.yes,
     ...(values.state ? { statePath: resolve(values.state) } : {}),
     apiGiven: ['api-name', 'existing-api', 'scope', 'identifier-uri', 'multi-tenant'].some((k) => values[k as keyof typeof values] !== undefined),
@@ -162,6 +168,7 @@ function parse(argv: readonly string[]): Parsed {
     ...(existingConnector ? { connector: existingConnector } : {}),
     consent,
     secretDays,
+    secretDaysGiven: values['secret-days'] !== undefined,
     obo: !!values.obo,
     ...(redirectUrl ? { redirectUrl } : {}),
     deploy: !!values.deploy,
@@ -215,12 +222,20 @@ export async function runSetupCommand(argv: readonly string[], io: CliIo): Promi
         say('Nothing to undo: this setup created nothing (it only used objects that existed before).');
         return 0;
       }
+      // The connector files name the apps about to go: the values the setup recorded go back too (as the wizard offers).
+      const restores = p.keepFiles ? [] : await restorePlan(resumable, nodeFiles);
+      const restorable = restores.filter((r) => r.change);
+      const files = restorable.map((r) => `${r.file} (${r.change?.remove ? 'created by the setup: deleted' : `${r.restored} value(s)`})`).join(' and ');
+      const kept = restores.flatMap((r) => r.kept.map((k) => `${r.file}: ${k}`));
       if (!p.yes) {
-        say(`This removes ${plan.join(', ')}. Run again with --undo --yes to confirm.`);
+        say(`This removes ${plan.join(', ')}.${files ? ` It restores ${files} to what they were before the setup (--keep-files leaves them).` : ''} Run again with --undo --yes to confirm.`);
         return 1;
       }
       await undoSetup(resumable, directory, (c) => state.save(c));
       say(`Removed ${plan.join(', ')}.`);
+      for (const r of restorable) if (r.change) await nodeFiles.apply(r.change);
+      if (files) say(`Restored ${files} to what they were before the setup.`);
+      if (kept.length > 0) say(`Kept as they are now: ${kept.join('; ')}.`);
       return 0;
     }
 
@@ -231,6 +246,7 @@ export async function runSetupCommand(argv: readonly string[], io: CliIo): Promi
           ...wanted,
           ...(p.apiGiven ? {} : { service: resumable.choices.service }),
           ...(p.connector ? {} : { connector: resumable.choices.connector }),
+          ...(p.secretDaysGiven ? {} : { secretDays: resumable.choices.secretDays }),
           ...(wanted.redirectUrl || !resumable.choices.redirectUrl ? {} : { redirectUrl: resumable.choices.redirectUrl }),
         }
       : wanted;

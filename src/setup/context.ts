@@ -5,6 +5,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { DirectoryError } from '../graph/errors';
+import type { FileRecord } from './properties';
 
 export const CONTEXT_VERSION = 1;
 
@@ -89,6 +90,11 @@ export interface SetupObjects {
   /** The password this setup added: id and expiry only; the value is in secret storage. */
   password?: { keyId: string; endDateTime: string; displayName: string; created: boolean };
   /**
+   * Passwords this setup added before and a changed answer replaces (another lifetime): removed from the connector app
+   * (`appObjectId`) once the new one is stored — never before, so the connector always has a working secret.
+   */
+  replacedPasswords?: { appObjectId: string; keyId: string; endDateTime: string }[];
+  /**
    * On-behalf-of: the connector app has its own Application ID URI and scope, and Azure API Connections is
    * pre-authorized for that scope.
    */
@@ -99,6 +105,8 @@ export interface SetupObjects {
   deployment?: { connectorId: string; environment: string; redirectUrl?: string; created: boolean };
   /** Set when the user may not grant: the link an administrator opens. */
   adminConsentUrl?: string;
+  /** The values the setup changed in the connector files, with their values before (what Undo may restore; no secret). */
+  files?: FileRecord[];
 }
 
 /** Write-ahead markers saved before a POST that cannot be upserted, so a resumed run reconciles first. */

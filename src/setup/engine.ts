@@ -20,7 +20,7 @@ import {
   type StepId,
   type StepStatus,
 } from './context';
-import { apiPropertiesChange, swaggerChange, type FileChange, type TokenSettings } from './properties';
+import { apiPropertiesChange, mergeFileRecords, swaggerChange, type FileChange, type TokenSettings } from './properties';
 import type { ServiceSecurer } from '../service/setupStep';
 import { tokenVersionOf } from '../service/easyAuth';
 import { appAdminConsentUrl, isCloudName, knownCloud, type Cloud } from '../cloud/clouds';
@@ -53,8 +53,11 @@ export interface SetupFiles {
   read(path: string): Promise<string | undefined>;
   /** Applies the change (`edits` relative to `before`; `before === undefined` means create the file). */
   apply(change: FileChange): Promise<void>;
-  /** Optional diff preview before writing; `false` leaves the step pending (the user declined). */
-  confirm?(changes: readonly FileChange[]): Promise<boolean>;
+  /**
+   * Optional diff preview before writing; `false` leaves the step pending (the user declined). `question` replaces
+   * the setup's own (Undo restoring the files asks its own).
+   */
+  confirm?(changes: readonly FileChange[], question?: string): Promise<boolean>;
 }
 
 export interface SetupServices {
@@ -512,24 +515,46 @@ const TASKS: readonly Task[] = [
     id: 'password',
     step: 'secret',
     deps: ['connectorApp'],
-    needed: (ctx) => !ctx.objects.password,
+    needed: (ctx) => !ctx.objects.password || (ctx.objects.replacedPasswords ?? []).length > 0,
     async run(ctx, { dir, svc, checkpoint, now }) {
       const app = ctx.objects.connectorApp as NonNullable<SetupContext['objects']['connectorApp']>;
-      const sink = svc.secrets;
-      if ('unavailable' in sink) return { state: 'pending', detail: sink.unavailable };
-      const marker = `Entra Connector setup ${ctx.runId}`;
-      if (ctx.intents.passwordMarker) {
-        // A previous attempt may have added the password and lost the answer: its value is unknown, so replace it.
-        const lost = (await dir.listPasswords(app.id)).filter((p) => p.displayName === ctx.intents.passwordMarker);
-        await Promise.all(lost.map((p) => dir.removePassword(app.id, p.keyId)));
+      const details: string[] = [];
+      if (!ctx.objects.password) {
+        const sink = svc.secrets;
+        if ('unavailable' in sink) return { state: 'pending', detail: sink.unavailable };
+        const marker = `Entra Connector setup ${ctx.runId}`;
+        const replaced = new Set((ctx.objects.replacedPasswords ?? []).map((p) => p.keyId));
+        if (ctx.intents.passwordMarker) {
+          // A previous attempt may have added the password and lost the answer: its value is unknown, so replace it.
+          // A secret being replaced stays until its successor is stored.
+          const lost = (await dir.listPasswords(app.id)).filter((p) => p.displayName === ctx.intents.passwordMarker && !replaced.has(p.keyId));
+          await Promise.all(lost.map((p) => dir.removePassword(app.id, p.keyId)));
+        }
+        ctx.intents.passwordMarker = marker;
+        await checkpoint();
+        const added = await addSecret(dir, app.id, ctx.choices.secretDays, { now: now(), label: marker, nextWithoutValue: 'Run the step again; the unusable secret is replaced.' });
+        await sink.store(app.appId, added.secretText);
+        ctx.objects.password = { keyId: added.keyId, endDateTime: added.endDateTime, displayName: marker, created: true };
+        delete ctx.intents.passwordMarker;
+        await checkpoint();
+        details.push(`Added a client secret valid until ${added.endDateTime.slice(0, 10)}; its value is in secret storage.`);
       }
-      ctx.intents.passwordMarker = marker;
-      await checkpoint();
-      const added = await addSecret(dir, app.id, ctx.choices.secretDays, { now: now(), label: marker, nextWithoutValue: 'Run the step again; the unusable secret is replaced.' });
-      await sink.store(app.appId, added.secretText);
-      ctx.objects.password = { keyId: added.keyId, endDateTime: added.endDateTime, displayName: marker, created: true };
-      delete ctx.intents.passwordMarker;
-      return { state: 'done', detail: `Added a client secret valid until ${added.endDateTime.slice(0, 10)}; its value is in secret storage.` };
+      // The new secret is stored: the ones this setup added before and a changed answer replaced can go now.
+      for (const old of [...(ctx.objects.replacedPasswords ?? [])]) {
+        if (old.appObjectId === app.id) {
+          try {
+            await dir.removePassword(app.id, old.keyId);
+          } catch (thrown) {
+            if (toDirectoryError(thrown).status !== 404) throw thrown;
+          }
+          details.push(`Removed the secret it replaces (key ${old.keyId}, valid until ${old.endDateTime.slice(0, 10)}).`);
+        }
+        // One on another app (the connector app changed) is left with that app, as everything else on it.
+        ctx.objects.replacedPasswords = (ctx.objects.replacedPasswords ?? []).filter((p) => p.keyId !== old.keyId);
+        await checkpoint();
+      }
+      if (ctx.objects.replacedPasswords?.length === 0) delete ctx.objects.replacedPasswords;
+      return { state: 'done', ...(details.length > 0 ? { detail: details.join(' ') } : {}) };
     },
   },
   {
@@ -607,7 +632,11 @@ const TASKS: readonly Task[] = [
       if (svc.files.confirm && !(await svc.files.confirm(real))) {
         return { state: 'pending', detail: 'The changes to the connector files were not applied (preview declined).' };
       }
-      for (const change of real) await svc.files.apply(change);
+      for (const change of real) {
+        await svc.files.apply(change);
+        // What the file said before, value by value (never the whole text): Undo offers to put it back.
+        ctx.objects.files = mergeFileRecords(ctx.objects.files, change);
+      }
       return { state: 'done', detail: `Updated ${real.map((c) => c.path.split(/[\\/]/).pop()).join(' and ')}.` };
     },
   },
@@ -756,7 +785,10 @@ export async function verifyRecorded(ctx: SetupContext, dir: Directory): Promise
   }
   if (gone.has('connectorApp')) for (const k of ['connectorSp', 'password', 'grant'] as const) if (o[k]) gone.add(k);
   if (gone.has('apiSp') || gone.has('connectorSp')) if (o.grant) gone.add('grant');
-  if (gone.has('connectorApp')) delete o.redirectUri;
+  if (gone.has('connectorApp')) {
+    delete o.redirectUri;
+    delete o.replacedPasswords;
+  }
   for (const k of gone) delete o[k as keyof typeof o];
   for (const id of STEP_IDS) {
     const touched =
@@ -883,6 +915,12 @@ export async function runSetup(ctx: SetupContext, svc: SetupServices): Promise<R
 
 const LATER_STEPS: readonly StepId[] = ['service', 'connector', 'consent', 'secret', 'properties', 'redirect', 'deploy'];
 
+/** The steps {@link resetStep} starts again for `step`: it and the ones after it. */
+export function stepsResetWith(step: StepId): StepId[] {
+  const from = LATER_STEPS.indexOf(step);
+  return from < 0 ? [step] : LATER_STEPS.slice(from);
+}
+
 /**
  * Forgets the results of `step` and of the steps that depend on it, so the next run redoes them (the user went
  * Back and changed an answer). Objects already created stay tracked only through the directory's uniqueName.
@@ -893,6 +931,10 @@ export function resetStep(ctx: SetupContext, step: StepId): void {
     delete o.apiApp;
     delete o.apiSp;
     delete o.oboPreauthorized;
+  }
+  // The password this setup added is replaced, not forgotten: the next run removes it once its successor is stored.
+  if (o.password?.created && o.connectorApp && ['service', 'connector', 'secret'].includes(step)) {
+    o.replacedPasswords = [...(o.replacedPasswords ?? []), { appObjectId: o.connectorApp.id, keyId: o.password.keyId, endDateTime: o.password.endDateTime }];
   }
   if (step === 'service' || step === 'connector') {
     delete o.oboPreauthorized;
@@ -906,6 +948,5 @@ export function resetStep(ctx: SetupContext, step: StepId): void {
     delete o.adminConsentUrl;
   }
   if (step === 'secret') delete o.password;
-  const from = LATER_STEPS.indexOf(step);
-  for (const id of from < 0 ? [step] : LATER_STEPS.slice(from)) ctx.steps[id] = { state: 'pending' };
+  for (const id of stepsResetWith(step)) ctx.steps[id] = { state: 'pending' };
 }

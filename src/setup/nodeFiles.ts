@@ -1,5 +1,5 @@
 /** Connector files on the local disk, for the CLI: edits are applied to the text read and the file is replaced atomically. */
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { applyEdits } from 'jsonc-parser';
 import type { SetupFiles } from './engine';
 import { keepLineEndings, writeFileAtomic } from './atomicWrite';
@@ -14,6 +14,7 @@ export const nodeFiles: SetupFiles = {
     }
   },
   async apply(change) {
+    if (change.remove) return rm(change.path, { force: true });
     const text = change.before === undefined ? change.after : keepLineEndings(change.before, applyEdits(change.before, [...change.edits]));
     await writeFileAtomic(change.path, text);
   },

@@ -4,6 +4,8 @@
  */
 import type { Directory } from '../graph/operations';
 import { STEP_IDS, type SetupContext, type StepId, type StepState } from './context';
+import type { SetupFiles } from './engine';
+import { restoreChange, type FileChange } from './properties';
 
 export interface SetupSummary {
   readonly tenantId: string;
@@ -61,6 +63,7 @@ export function undoPlan(ctx: SetupContext): string[] {
   const out: string[] = [];
   if (o.grant?.created) out.push(`the delegated grant ${o.grant.id}`);
   if (o.password?.created && !o.connectorApp?.created) out.push(`the client secret ${o.password.keyId} on ${o.connectorApp?.appId}`);
+  for (const p of o.replacedPasswords ?? []) if (p.appObjectId === o.connectorApp?.id && !o.connectorApp.created) out.push(`the replaced client secret ${p.keyId} on ${o.connectorApp.appId}`);
   if (o.connectorSp?.created) out.push(`the connector service principal ${o.connectorSp.id}`);
   if (o.apiSp?.created) out.push(`the API service principal ${o.apiSp.id}`);
   if (o.connectorApp?.created) out.push(`the connector app ${o.connectorApp.appId}`);
@@ -79,10 +82,12 @@ export async function undoSetup(ctx: SetupContext, directory: Directory, save: (
   await save(ctx);
   const second: Promise<void>[] = [];
   if (o.password?.created && o.connectorApp && !o.connectorApp.created) second.push(directory.removePassword(o.connectorApp.id, o.password.keyId));
+  for (const p of o.replacedPasswords ?? []) if (o.connectorApp && p.appObjectId === o.connectorApp.id && !o.connectorApp.created) second.push(directory.removePassword(o.connectorApp.id, p.keyId));
   if (o.connectorSp?.created) second.push(directory.deleteServicePrincipal(o.connectorSp.id));
   if (o.apiSp?.created) second.push(directory.deleteServicePrincipal(o.apiSp.id));
   await Promise.all(second);
   delete o.password;
+  delete o.replacedPasswords;
   delete o.connectorSp;
   delete o.apiSp;
   await save(ctx);
@@ -94,4 +99,32 @@ export async function undoSetup(ctx: SetupContext, directory: Directory, save: (
   ctx.intents = {};
   for (const step of STEP_IDS) ctx.steps[step] = { state: 'pending' };
   await save(ctx);
+}
+
+/** One connector file the setup changed, and what Undo can put back in it. */
+export interface FileRestorePlan {
+  /** The file's name in the connector folder. */
+  readonly file: string;
+  /** The change back to before the setup (a removal for a file the setup created); absent when nothing can go back. */
+  readonly change?: FileChange;
+  /** How many values go back. */
+  readonly restored: number;
+  /** Values left as they are, with why (changed since the setup wrote them, not recorded). */
+  readonly kept: readonly string[];
+}
+
+/**
+ * What Undo can restore in the connector files: from the values the setup recorded in its context (never a copy of a
+ * file), computed on each file's current text. Only files with something to put back or keep are listed.
+ */
+export async function restorePlan(ctx: SetupContext, files: Pick<SetupFiles, 'read'>): Promise<FileRestorePlan[]> {
+  const dir = ctx.connectorDir.replace(/[\\/]+$/, '');
+  const sep = dir.includes('\\') && !dir.includes('/') ? '\\' : '/';
+  const out: FileRestorePlan[] = [];
+  for (const record of ctx.objects.files ?? []) {
+    const path = `${dir}${sep}${record.file}`;
+    const restore = restoreChange(path, await files.read(path), record);
+    if (restore.restored > 0 || restore.kept.length > 0) out.push({ file: record.file, ...(restore.change ? { change: restore.change } : {}), restored: restore.restored, kept: restore.kept });
+  }
+  return out;
 }

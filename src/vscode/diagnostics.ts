@@ -52,16 +52,26 @@ export function registerDiagnostics(context: vscode.ExtensionContext, deps: Diag
   const session = new RegistrationsSession(deps.auth, deps.log);
   registerHovers(context, deps);
 
-  const analyze = async (document: vscode.TextDocument) => {
+  /** When each document was last edited (ms since the epoch): the start of the timeline logged at debug level. */
+  const editedAt = new Map<string, number>();
+  const now = () => performance.timeOrigin + performance.now();
+  const analyze = async (document: vscode.TextDocument, firedAt?: number) => {
     if (!isApiProperties(document) || document.isClosed) return;
     const version = document.version;
     const options = await analysisOptions(document);
     if (document.isClosed || document.version !== version) return;
+    const optionsAt = now();
     const text = document.getText();
     const found = analyzeApiProperties(text, options).filter((d) => !reportedByVsCode(document, d));
+    const computedAt = now();
     const cached = online.get(document.uri.toString());
     const extra = cached && cached.text === text ? cached.diagnostics : [];
     collection.set(document.uri, [...found, ...extra].map((d) => toVsDiagnostic(document, d)));
+    const edited = editedAt.get(document.uri.toString());
+    if (firedAt !== undefined && edited !== undefined) {
+      const at = (t: number) => (t - edited).toFixed(1);
+      deps.log.debug(`Diagnostics timeline of ${document.uri.path.slice(document.uri.path.lastIndexOf('/') + 1)}: edit at ${edited.toFixed(1)}, debounce fired ${at(firedAt)} ms, options ${at(optionsAt)} ms, rules ${at(computedAt)} ms, set ${at(now())} ms (${found.length + extra.length} problems).`);
+    }
   };
   /** The online rules (on open, on save, after sign-in and on demand); false when nobody is signed in. */
   const checkOnline = async (document: vscode.TextDocument): Promise<boolean> => {
@@ -84,17 +94,18 @@ export function registerDiagnostics(context: vscode.ExtensionContext, deps: Diag
   };
   const runOnline = (document: vscode.TextDocument) =>
     checkOnline(document).catch((error: unknown) => deps.log.error(`Online check of ${document.uri.fsPath} failed: ${error instanceof Error ? error.message : String(error)}`));
-  const run = (document: vscode.TextDocument) =>
-    analyze(document).catch((error: unknown) =>
+  const run = (document: vscode.TextDocument, firedAt?: number) =>
+    analyze(document, firedAt).catch((error: unknown) =>
       deps.log.error(`Checking ${document.uri.fsPath} failed: ${error instanceof Error ? error.message : String(error)}`),
     );
   const schedule = (document: vscode.TextDocument) => {
     if (!isApiProperties(document)) return;
     const key = document.uri.toString();
+    editedAt.set(key, now());
     clearTimeout(timers.get(key));
     timers.set(key, setTimeout(() => {
       timers.delete(key);
-      void run(document);
+      void run(document, now());
     }, DIAGNOSTICS_DEBOUNCE_MS));
   };
 
@@ -116,6 +127,7 @@ export function registerDiagnostics(context: vscode.ExtensionContext, deps: Diag
     vscode.workspace.onDidCloseTextDocument((d) => {
       collection.delete(d.uri);
       online.delete(d.uri.toString());
+      editedAt.delete(d.uri.toString());
     }),
     deps.auth.onDidChange(() => vscode.workspace.textDocuments.forEach((d) => void runOnline(d))),
     vscode.commands.registerCommand(CHECK_ONLINE_COMMAND, async () => {

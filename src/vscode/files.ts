@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import * as path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import type { TextEdit } from '../connector/jsonDocument';
 import { minimalEdit } from '../connector/edits';
 import { UserFailure } from '../errors';
@@ -17,6 +18,17 @@ function openDocument(uri: vscode.Uri): vscode.TextDocument | undefined {
 export async function readText(uri: vscode.Uri): Promise<string | undefined> {
   const open = openDocument(uri);
   if (open) return open.getText();
+  // A file of this machine is read from disk where the extension host runs: through workspace.fs each read waited a
+  // round trip through the window (npm run bench: the wizard's first page 70–330 ms, a diagnostics check 12 ms).
+  if (uri.scheme === 'file') {
+    try {
+      return await readFile(uri.fsPath, 'utf8');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+      throw error;
+    }
+  }
   try {
     return new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
   } catch (error) {
@@ -52,4 +64,11 @@ export async function writeText(uri: vscode.Uri, before: string | undefined, aft
   if (doc.getText() !== before) throw fileFailure(`${name} changed while the setup was preparing its edit.`);
   if (!(await vscode.workspace.applyEdit(toWorkspaceEdit(doc, edits, edit)))) throw fileFailure(`VS Code did not apply the edit to ${name}.`);
   await doc.save();
+}
+
+/** Deletes a file as one undoable WorkspaceEdit (Undo restoring a connector file the setup created). */
+export async function removeFile(uri: vscode.Uri): Promise<void> {
+  const edit = new vscode.WorkspaceEdit();
+  edit.deleteFile(uri, { ignoreIfNotExists: true });
+  if (!(await vscode.workspace.applyEdit(edit))) throw fileFailure(`Could not delete ${path.basename(uri.fsPath)}.`);
 }

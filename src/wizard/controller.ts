@@ -13,7 +13,7 @@ import type { Directory } from '../graph/operations';
 import { createContext, sameTarget, withAllSteps, type CloudEndpoints, type SetupContext } from '../setup/context';
 import { runSetup, type ConnectorDeployer, type SetupFiles, type StateStore } from '../setup/engine';
 import type { SetupDeployer } from '../setup/deployer';
-import { undoPlan, undoSetup } from '../setup/summary';
+import { restorePlan, undoPlan, undoSetup, type FileRestorePlan } from '../setup/summary';
 import { swaggerHost } from '../service/apiTarget';
 import type { RequestLogEntry } from '../http/policy';
 import { ArmClient } from '../service/arm';
@@ -113,6 +113,8 @@ export interface WizardHost {
   };
   /** Asks the user (modal) before a destructive action; true to go ahead. Without it, Undo is not offered. */
   confirm?(message: string, detail: string, action: string): Promise<boolean>;
+  /** Asks the user (modal) to pick one of several actions; undefined when cancelled. Without it, `confirm` asks. */
+  choose?(message: string, detail: string, actions: readonly string[]): Promise<string | undefined>;
   /**
    * Step 7: shows the site's planned Easy Auth and CORS change field by field (the same preview as "Secure the
    * Service…") and resolves whether to apply it. Without it, `confirm` shows the same lines.
@@ -590,19 +592,47 @@ export class WizardController {
     })();
   }
 
-  /** Removes exactly what this setup created, after the user confirms; objects that existed before stay. */
+  /**
+   * Removes exactly what this setup created, after the user confirms; objects that existed before stay. The connector
+   * files name the removed apps: the same question offers to put back the values the setup recorded, through the
+   * same diff preview and edit as the setup's own writes.
+   */
   private async undo(): Promise<void> {
     const ctx = this.ctx as SetupContext;
     const plan = undoPlan(ctx);
-    const ok = await this.host.confirm?.('Remove what this setup created?', `This deletes ${plan.join(', ')}. Objects that existed before the setup are not touched.`, 'Remove');
-    if (!ok) return;
+    const restores = await restorePlan(ctx, this.host.files).catch((e: unknown) => {
+      this.host.log('warn', `Wizard: could not read the connector files to restore them: ${String(e)}`);
+      return [] as FileRestorePlan[];
+    });
+    const restorable = restores.filter((r) => r.change);
+    const objects = `This deletes ${plan.join(', ')}. Objects that existed before the setup are not touched.`;
+    const describe = (r: FileRestorePlan) => `${r.file}: ${r.change?.remove ? 'created by the setup; deleted' : `${r.restored} value(s) back to what they were before the setup`}${r.kept.length > 0 ? `; kept as they are now: ${r.kept.join(', ')}` : ''}`;
+    let restore = false;
+    if (restorable.length > 0 && this.host.choose) {
+      const files = `The connector files still point at these apps. “Remove and Restore Files” also puts back, after a diff preview:\n${restorable.map((r) => `• ${describe(r)}`).join('\n')}`;
+      const choice = await this.host.choose('Remove what this setup created?', `${objects}\n\n${files}`, ['Remove and Restore Files', 'Remove Only']);
+      if (!choice) return;
+      restore = choice === 'Remove and Restore Files';
+    } else if (!(await this.host.confirm?.('Remove what this setup created?', objects, 'Remove'))) return;
     const clientId = ctx.objects.password ? ctx.objects.connectorApp?.appId : undefined;
     const run = (async () => {
       try {
         await undoSetup(ctx, await this.host.directory(), (c) => this.host.state.save(c));
         if (clientId) await this.host.secrets.delete?.(clientId);
-        this.notice = `Removed ${plan.length} object(s) this setup created.`;
+        const removed = `Removed ${plan.length} object(s) this setup created.`;
         this.page = 'review';
+        if (!restore) {
+          this.notice = restorable.length > 0 ? `${removed} ${restorable.map((r) => r.file).join(' and ')} still name the removed apps.` : removed;
+          return;
+        }
+        const changes = restorable.map((r) => r.change as NonNullable<FileRestorePlan['change']>);
+        const names = restorable.map((r) => r.file).join(' and ');
+        if (this.host.files.confirm && !(await this.host.files.confirm(changes, `Restore ${names} to what they were before the setup?`))) {
+          this.notice = `${removed} ${names} were not restored (preview declined): they still name the removed apps.`;
+          return;
+        }
+        for (const change of changes) await this.host.files.apply(change);
+        this.notice = `${removed} Restored ${names} to what they were before the setup.`;
       } catch (e) {
         this.fail(e);
       }
@@ -644,6 +674,7 @@ export class WizardController {
       ...(this.host.adminCenterLink ? { adminCenterLink: (id: string) => this.host.adminCenterLink?.(id) } : {}),
       files: ['apiProperties.json', 'apiDefinition.swagger.json'].map((f) => this.host.displayPath(joinPath(this.connectorDir, f))),
       ...(this.consentHint ? { consentHint: this.consentHint } : {}),
+      choices: choicesFromAnswers(this.answers, this.host.cloud().graphResource),
       ...(this.connectionTest ? { connectionTest: this.connectionTest } : {}),
     });
   }

@@ -6,8 +6,8 @@
 import { readApiProperties } from '../connector/model';
 import { stringValue, valueAt } from '../connector/jsonDocument';
 import { MICROSOFT_GRAPH_APP_ID } from '../graph/operations';
-import type { SetupChoices, SetupContext, StepId as EngineStepId } from '../setup/context';
-import { resetStep } from '../setup/engine';
+import { identifierUriFor, type SetupChoices, type SetupContext, type StepId as EngineStepId } from '../setup/context';
+import { resetStep, stepsResetWith } from '../setup/engine';
 import { undoPlan } from '../setup/summary';
 import type { AnswerPageId, ChecklistStep, ConnectionTestView, PageId, SummaryObject, WizardSummary, WizardViewState } from '../protocol';
 import {
@@ -18,9 +18,12 @@ import {
   STEPS,
   choicesFromAnswers as choicesFor,
   defaultAnswers as defaultsFor,
+  describeAnswers,
   stepById,
+  stepForEngine,
   stepsToReset,
   type Answers,
+  type ReviewFacts,
 } from './steps';
 import { GUID_PATTERN } from './validate';
 
@@ -70,6 +73,45 @@ export function applyChoices(ctx: SetupContext, choices: SetupChoices): EngineSt
   (ctx as { choices: SetupChoices }).choices = choices;
   for (const step of reset) resetStep(ctx, step);
   return reset;
+}
+
+function ran(ctx: SetupContext): boolean {
+  return STEPS.some((s) => ctx.steps[s.engineStep].state !== 'pending');
+}
+
+/**
+ * What a run with `choices` redoes of a setup that ran, as sentences for the review page: the step the one rule
+ * ({@link stepsToReset}) starts again, with the real objects it replaces, and the later steps that are checked again.
+ * Empty when nothing changed that needs redoing.
+ */
+export function plannedRedo(ctx: SetupContext | undefined, choices: SetupChoices): string[] {
+  if (!ctx || !ran(ctx)) return [];
+  const [first] = stepsToReset(ctx.choices, choices);
+  if (!first) return [];
+  const step = stepForEngine(first);
+  const lines = [step.redo?.(ctx.choices, choices, ctx.objects) ?? `${step.title}: runs again.`];
+  const later = stepsResetWith(first)
+    .filter((id) => id !== first && ctx.steps[id].state !== 'pending' && ctx.steps[id].state !== 'skipped')
+    .map((id) => stepForEngine(id).title);
+  if (later.length > 0) lines.push(`Then run again: ${later.join(', ')}.`);
+  return lines;
+}
+
+/**
+ * The real values behind the review page's answers: the Application ID URI a run recorded for the same API answer,
+ * else the one the answer gives in this tenant (for `api://{appId}`: once the app exists).
+ */
+export function reviewFacts(answers: Answers, choices: SetupChoices | undefined, ctx: SetupContext | undefined, tenantId: string | undefined): ReviewFacts {
+  const a = answers.api;
+  if (a.kind !== 'new') return {};
+  const recorded = ctx?.objects.apiApp;
+  if (recorded?.identifierUri && choices && JSON.stringify(ctx?.choices.service) === JSON.stringify(choices.service)) return { identifierUri: recorded.identifierUri };
+  if (a.identifierUri === 'custom') return a.customUri ? { identifierUri: a.customUri } : {};
+  // The same setup finds its API app again by its unique name: its appId does not change.
+  const appId = recorded?.created ? recorded.appId : undefined;
+  const tenant = ctx?.tenantId ?? tenantId;
+  const uri = a.identifierUri === 'tenant' ? (tenant ? identifierUriFor({ kind: 'tenant' }, tenant, a.displayName) : undefined) : identifierUriFor({ kind: 'appId' }, tenant ?? '', a.displayName, appId);
+  return uri ? { identifierUri: uri } : {};
 }
 
 const FIRST_ANSWER_PAGE = ANSWER_STEP_IDS[0] as AnswerPageId;
@@ -138,6 +180,8 @@ export interface ViewInput {
   /** The connector files, workspace-relative. */
   readonly files: readonly string[];
   readonly consentHint?: string;
+  /** The engine choices the current answers give (for the review page's real values and what a run redoes). */
+  readonly choices?: SetupChoices;
   readonly connectionTest?: ConnectionTestView;
 }
 
@@ -204,7 +248,8 @@ function siteSummary(ctx: SetupContext, answers: Answers): Pick<WizardSummary, '
 
 /** The whole view state. Built only from the inputs listed: the context holds ids, never a secret. */
 export function deriveViewState(input: ViewInput): WizardViewState {
-  const hasRun = !!input.ctx && STEPS.some((s) => input.ctx?.steps[s.engineStep].state !== 'pending');
+  const hasRun = !!input.ctx && ran(input.ctx);
+  const redo = input.choices ? plannedRedo(input.ctx, input.choices) : [];
   return {
     connectorName: input.connectorName,
     connectorPath: input.connectorPath,
@@ -218,6 +263,8 @@ export function deriveViewState(input: ViewInput): WizardViewState {
     ...(input.notice ? { notice: input.notice } : {}),
     ...(input.ctx && hasRun ? { summary: summaryOf(input.ctx, input) } : {}),
     ...(input.consentHint ? { consentHint: input.consentHint } : {}),
+    review: describeAnswers(input.answers, reviewFacts(input.answers, input.choices, input.ctx, input.account?.tenantId)),
+    ...(redo.length > 0 ? { redo } : {}),
     ...(input.connectionTest ? { connectionTest: input.connectionTest } : {}),
   };
 }

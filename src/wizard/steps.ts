@@ -7,7 +7,7 @@
  *
  * No imports with runtime effects beyond validation: the webview bundle includes this file.
  */
-import type { SetupChoices, StepId as EngineStepId } from '../setup/context';
+import type { SetupChoices, SetupObjects, StepId as EngineStepId } from '../setup/context';
 import { DEFAULT_SCOPE, DEFAULT_SECRET_DAYS } from '../setup/defaults';
 import { GUID_PATTERN, Invalid, LIMITS, NAME_PATTERN, SCOPE_PATTERN, SITE_ID_PATTERN, bool, checkUrl, oneOf, only, record, text } from './validate';
 
@@ -74,6 +74,17 @@ interface StepBase<Id extends string> {
    * again, and with it every later step. Wizard and CLI both decide with {@link stepsToReset}.
    */
   resets(before: SetupChoices, after: SetupChoices): boolean;
+  /**
+   * What a run does about this step when {@link resets} says it starts again: a sentence for the review page, from
+   * the recorded choices and objects (the real ids and dates) and the new choices. Absent for a step that never resets.
+   */
+  redo?(before: SetupChoices, after: SetupChoices, objects: SetupObjects): string;
+}
+
+/** Facts the review page shows instead of templates: the values a run has recorded or will use. */
+export interface ReviewFacts {
+  /** The API app's Application ID URI: recorded by a run, or the one the answer gives in this tenant. */
+  readonly identifierUri?: string;
 }
 
 /** A step the user answers on its own page. */
@@ -86,8 +97,8 @@ export interface AnswerStep<Id extends string, A> extends StepBase<Id> {
     defaults(input: DefaultsInput): A;
     /** The answer as the webview sent it (untrusted), checked field by field; throws {@link Invalid}. */
     parse(value: unknown): A;
-    /** How the answer reads on the review page. */
-    describe(answer: A): readonly [label: string, text: string];
+    /** How the answer reads on the review page (with the real values when known). */
+    describe(answer: A, facts?: ReviewFacts): readonly [label: string, text: string];
   };
   /** The engine choices this answer sets. */
   toChoices(answer: A, env: ChoiceEnv): Partial<SetupChoices>;
@@ -196,7 +207,8 @@ function parseSite(value: unknown): SiteAnswer {
 
 // ---- the table ---------------------------------------------------------------------------------------------------
 
-const IDENTIFIER_URI_TEXT: Record<IdentifierUriKind, string> = { tenant: 'api://{tenant}/{name}', appId: 'api://{appId}', custom: '' };
+const IDENTIFIER_URI_TEXT: Record<IdentifierUriKind, string> = { tenant: 'api://{tenant}/{name}', appId: 'api://{the new app’s ID}', custom: '' };
+const day = (iso: string | undefined): string => (iso ?? '').slice(0, 10);
 const CONSENT_TEXT: Record<ConsentAnswer, string> = { admin: 'Whole tenant', user: 'My account', link: 'Admin-consent link' };
 
 /** The steps in the order they run (and their pages in the order they are shown). */
@@ -206,15 +218,19 @@ export const STEPS = [
     title: 'The API app',
     engineStep: 'service',
     resets: (before, after) => !same(before.service, after.service),
+    redo: (_before, after, o) =>
+      after.service.kind === 'new' && o.apiApp?.created
+        ? `The API app: your answer changed, so “${o.apiApp.displayName ?? ''}” (${o.apiApp.appId}) is found again by this setup’s unique name and updated (identifier URIs and scopes are added, none removed); every later step runs again.`
+        : 'The API app: your answer changed, so the API is looked up again; every later step runs again.',
     prompt: {
       title: 'The API your connector calls',
       required: true,
       defaults: ({ connectorName }): ApiAnswer => ({ kind: 'new', displayName: `${connectorName} API`, identifierUri: 'tenant', scope: DEFAULT_SCOPE, audience: 'single' }),
       parse: parseApi,
-      describe: (a: ApiAnswer) => [
+      describe: (a: ApiAnswer, facts?: ReviewFacts) => [
         'API',
         a.kind === 'new'
-          ? `New API app “${a.displayName}”, scope ${a.scope}, ${a.audience === 'single' ? 'single tenant' : 'multi-tenant'}, URI ${a.identifierUri === 'custom' ? (a.customUri ?? '') : IDENTIFIER_URI_TEXT[a.identifierUri]}`
+          ? `New API app “${a.displayName}”, scope ${a.scope}, ${a.audience === 'single' ? 'single tenant' : 'multi-tenant'}, URI ${a.identifierUri === 'custom' ? (a.customUri ?? '') : (facts?.identifierUri ?? IDENTIFIER_URI_TEXT[a.identifierUri])}`
           : a.kind === 'existing'
             ? `Existing API app ${a.appId}${a.scope ? `, scope ${a.scope}` : ''}`
             : `Microsoft Graph: ${a.scopes.join(', ')}`,
@@ -240,6 +256,10 @@ export const STEPS = [
     title: 'The connector app',
     engineStep: 'connector',
     resets: (before, after) => !same(before.connector, after.connector),
+    redo: (_before, after, o) =>
+      after.connector.kind === 'new' && o.connectorApp?.created
+        ? `The connector app: your answer changed, so “${o.connectorApp.displayName ?? ''}” (${o.connectorApp.appId}) is found again by this setup’s unique name and updated; every later step runs again.`
+        : 'The connector app: your answer changed, so the connector app is looked up again; every later step runs again.',
     prompt: {
       title: 'The connector app',
       required: true,
@@ -255,6 +275,8 @@ export const STEPS = [
     engineStep: 'consent',
     // On-behalf-of is reconciled by its task on the next run: only the kind of consent starts the step again.
     resets: (before, after) => before.consent !== after.consent,
+    redo: (before, after, o) =>
+      `Consent: ${CONSENT_TEXT[before.consent]} → ${CONSENT_TEXT[after.consent]}, so consent is asked for again${o.grant ? ` (the grant given before, ${o.grant.id}, is not removed)` : ''}; every later step runs again.`,
     prompt: {
       title: 'Delegation and consent',
       required: true,
@@ -268,8 +290,13 @@ export const STEPS = [
     id: 'secret',
     title: 'The client secret',
     engineStep: 'secret',
-    // A new lifetime applies to the next secret; it does not replace one that exists.
-    resets: never,
+    // A secret's lifetime is fixed when it is added: another lifetime means another secret. The engine stores the new
+    // one first and only then removes the one this setup added before (never a secret it did not add).
+    resets: (before, after) => before.secretDays !== after.secretDays,
+    redo: (before, after, o) =>
+      o.password
+        ? `The client secret: lifetime ${before.secretDays} → ${after.secretDays} days, so a new secret valid ${after.secretDays} days is added and stored in this editor’s secret storage; then the one this setup added before (key ${o.password.keyId}, valid until ${day(o.password.endDateTime)}) is removed. A connector deployed with the old secret needs the new one${after.deploy ? ' (the deploy step updates it)' : ''}.`
+        : `The client secret: lifetime ${before.secretDays} → ${after.secretDays} days; the secret is added with the new lifetime.`,
     prompt: {
       title: 'The client secret',
       required: true,
@@ -381,8 +408,8 @@ export function defaultAnswers(input: DefaultsInput): Answers {
 }
 
 /** The review page's lines, in table order. */
-export function describeAnswers(answers: Answers): (readonly [string, string])[] {
-  return ANSWER_STEPS.map((s) => (s as AnswerStep<string, unknown>).prompt.describe(answers[s.id]));
+export function describeAnswers(answers: Answers, facts?: ReviewFacts): (readonly [string, string])[] {
+  return ANSWER_STEPS.map((s) => (s as AnswerStep<string, unknown>).prompt.describe(answers[s.id], facts));
 }
 
 /** The engine's choices for the answers (the same for the wizard and the CLI). */

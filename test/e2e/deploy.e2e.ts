@@ -106,13 +106,20 @@ describe('Deploy and test the connection from the guided setup (E2E)', function 
     await heading(/Review and run/);
     assert.match(await view().locator('dl.review').innerText(), new RegExp(`Deploy\\s+.*Default-${emulator.tenantId}`));
     await view().locator('vscode-button#run').click();
-    // The diff preview of the connector files ("Write") and the site's change ("Apply"), in either order.
+    // The site's change in a modal ("Apply") and the diff preview of the connector files in a quick pick beside its
+    // diff editor ("Write"), in either order; the modal first when both show (it is on top).
+    const apply = wb.page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Apply$/ });
+    const write = wb.page.locator('.quick-input-widget .quick-input-list .monaco-list-row').filter({ has: wb.page.locator('.label-name', { hasText: /^Write$/ }) }).first();
     for (let i = 0; i < 2; i++) {
-      const button = wb.page.locator('.monaco-dialog-box .monaco-button', { hasText: /^(Write|Apply)$/ }).first();
-      await button.waitFor({ timeout: 120_000 });
-      const label = (await button.innerText()).trim();
-      await button.click();
-      await wb.page.locator('.monaco-dialog-box .monaco-button', { hasText: new RegExp(`^${label}$`) }).waitFor({ state: 'detached', timeout: 30_000 });
+      // Whichever shows first; the other wait is dropped (its rejection handled).
+      await Promise.race([apply.waitFor({ timeout: 120_000 }).catch(() => undefined), write.waitFor({ timeout: 120_000 }).catch(() => undefined)]);
+      if (await apply.isVisible()) {
+        await apply.click();
+        await apply.waitFor({ state: 'detached', timeout: 30_000 });
+      } else {
+        await write.click();
+        await write.waitFor({ state: 'hidden', timeout: 30_000 });
+      }
     }
 
     // The summary: deployed, the redirect URL read back and registered, nothing pending.

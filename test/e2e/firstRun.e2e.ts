@@ -39,9 +39,9 @@ describe('First run and trust (issue 17, E2E)', () => {
     await runCommand(wb.page, 'View: Close All Editors');
     for (let i = 0; i < 50 && (await editor().getByText('Get Started with Entra Connector').count()) > 0; i++) await wb.page.waitForTimeout(200);
     assert.equal(await editor().getByText('Get Started with Entra Connector').count(), 0, 'closed');
-    // Let the workbench store the extension's state before the window reloads.
-    await wb.page.waitForTimeout(3000);
-    await wb.page.reload();
+    // Reloaded as a user does (Developer: Reload Window): VS Code stores its state (the closed editors, the
+    // extension's globalState) before the page goes; a bare page reload may lose what was not yet written.
+    await Promise.all([wb.page.waitForEvent('load', { timeout: 60_000 }), runCommand(wb.page, 'Developer: Reload Window')]);
     await wb.page.locator('.activitybar [aria-label^="Entra Connector"]').first().waitFor({ timeout: 60_000 });
     // The extension activates again (the workspace has an apiProperties.json); give it time to (not) open the walkthrough.
     await wb.page.waitForTimeout(8000);

@@ -6,9 +6,15 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../../scripts/codeServer.mjs';
 import { approveDevice, getState, type Endpoints } from '../../emulator/src';
+import type { Page } from 'playwright-core';
 import { launchWorkbench, runCommand, screenshot, webviewFrame, type Workbench, confirmLoginHost } from './support';
 
 const ADMIN = 'admin@contoso.example';
+
+/** A choice of the quick pick that asks beside a diff (label exactly `label`). */
+function choice(page: Page, label: string) {
+  return page.locator('.quick-input-widget .quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }) }).first();
+}
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -118,9 +124,11 @@ describe('Secure a Custom Connector (E2E)', function () {
     await shot('review');
     await view().locator('vscode-button#run').click();
 
-    // The diff preview asks before writing apiProperties.json.
-    const write = wb.page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Write$/ });
+    // The diff preview asks before writing apiProperties.json: one diff editor with both files, the question beside
+    // it in a quick pick that does not block reading it.
+    const write = choice(wb.page, 'Write');
     await write.waitFor({ timeout: 90_000 });
+    await wb.page.locator('.tab', { hasText: /^Setup changes: apiProperties\.json and apiDefinition\.swagger\.json/ }).first().waitFor({ timeout: 30_000 });
     await shot('preview');
     await write.click();
 
@@ -258,16 +266,24 @@ describe('Secure the service from the guided setup (E2E)', function () {
     await heading(/Review and run/);
     assert.match(await view().locator('dl.review').innerText(), /Microsoft\.Web\/sites\/contoso-invoices/);
     await view().locator('vscode-button#run').click();
-    // Two modal questions, in either order: the diff preview of the connector files ("Write") and the site's Easy
-    // Auth/CORS change, field by field ("Apply").
+    // Two questions, in either order: the site's Easy Auth/CORS change, field by field, in a modal ("Apply"), and the
+    // diff preview of the connector files in a quick pick beside its diff editor ("Write"). The modal goes first when
+    // both show (it is on top).
     const answered = new Set<string>();
+    const apply = wb.page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Apply$/ });
+    const write = choice(wb.page, 'Write');
     for (let i = 0; i < 2; i++) {
-      const button = wb.page.locator('.monaco-dialog-box .monaco-button', { hasText: /^(Write|Apply)$/ }).first();
-      await button.waitFor({ timeout: 90_000 });
-      const label = (await button.innerText()).trim();
-      if (label === 'Apply') assert.match(await wb.page.locator('.monaco-dialog-box').innerText(), /Secure contoso-invoices\?[\s\S]*globalValidation\.unauthenticatedClientAction/);
-      await button.click();
-      await wb.page.locator('.monaco-dialog-box .monaco-button', { hasText: new RegExp(`^${label}$`) }).waitFor({ state: 'detached', timeout: 30_000 });
+      // Whichever shows first; the other wait is dropped (its rejection handled).
+      await Promise.race([apply.waitFor({ timeout: 90_000 }).catch(() => undefined), write.waitFor({ timeout: 90_000 }).catch(() => undefined)]);
+      const label = (await apply.isVisible()) ? 'Apply' : 'Write';
+      if (label === 'Apply') {
+        assert.match(await wb.page.locator('.monaco-dialog-box').innerText(), /Secure contoso-invoices\?[\s\S]*globalValidation\.unauthenticatedClientAction/);
+        await apply.click();
+        await apply.waitFor({ state: 'detached', timeout: 30_000 });
+      } else {
+        await write.click();
+        await write.waitFor({ state: 'hidden', timeout: 30_000 });
+      }
       answered.add(label);
     }
     assert.deepEqual([...answered].sort(), ['Apply', 'Write']);

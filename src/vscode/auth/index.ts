@@ -72,6 +72,8 @@ class AuthController implements Auth, vscode.Disposable {
   private current: { key: string; tokens: Promise<ResourceTokens> } | undefined;
   private active: Promise<{ homeAccountId: string; username: string; tenantId: string } | undefined> | undefined;
   private readonly changed = new vscode.EventEmitter<void>();
+  /** What the last change event told listeners: the settings, the account and its label (see refresh). */
+  private shown: string | undefined;
   readonly onDidChange = this.changed.event;
   private readonly status: vscode.StatusBarItem;
   private readonly disposables: vscode.Disposable[] = [];
@@ -96,7 +98,9 @@ class AuthController implements Auth, vscode.Disposable {
         if (e.key.startsWith('entraConnector.msal.')) void this.refresh();
       }),
     );
-    void this.refresh();
+    // Right after activate() returns (a microtask), not inside it: the status bar and the view header show the account
+    // as soon, and VS Code's activation does not wait for reading the settings and the cache.
+    queueMicrotask(() => void this.refresh());
   }
 
   settings(): AuthSettings {
@@ -435,13 +439,21 @@ class AuthController implements Auth, vscode.Disposable {
       settings = readAuthSettings();
     } catch (error) {
       this.active = undefined;
+      this.shown = undefined;
       this.render(undefined, error instanceof Error ? error.message : String(error));
       return;
     }
     // Synchronously, before any await: the sign-in service fires its change after writing the cache, so a caller of
     // activeAccount() after a sign-in, sign-out or switch reads the new state.
     this.active = this.readActiveAccount(settings);
-    this.render(await this.active);
+    const account = await this.active;
+    this.render(account);
+    // The cache is written at every new token (another scope, a refreshed one): listeners (the views, the
+    // diagnostics' directory checks, the wizard) hear only of a change they show — the account, its tenant's name,
+    // the settings — not of each token.
+    const shown = JSON.stringify([settingsKey(settings), account?.homeAccountId, account?.username, account?.tenantId, account && this.tenantLabel(account.tenantId)]);
+    if (shown === this.shown) return;
+    this.shown = shown;
     this.changed.fire();
   }
 

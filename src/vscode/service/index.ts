@@ -3,6 +3,7 @@
  * resource ID / URL), a before/after diff and a confirmation, then the change through Azure Resource Manager.
  */
 import * as vscode from 'vscode';
+import { reviewInDiff } from '../preview';
 import { connectorFolderItems } from '../folderPick';
 import type { Auth } from '../auth';
 import { toArmError } from '../../service/errors';
@@ -118,8 +119,9 @@ const vscodeUi: ServiceUi = {
         ...buttons,
       );
       if (choice === show) {
-        await showBeforeAfter(plan);
-        continue;
+        // The diff stays readable while the question waits beside it (no modal over it); declining cancels.
+        if (!(await showBeforeAfter(plan, apply ?? 'Apply', lines))) return undefined;
+        break;
       }
       if (!choice) return undefined;
       break;
@@ -137,7 +139,8 @@ const vscodeUi: ServiceUi = {
   },
 };
 
-async function showBeforeAfter(plan: SecurePlan): Promise<void> {
+/** The site's settings before ↔ after in a read-only diff, with the question beside it; true to apply. */
+async function showBeforeAfter(plan: SecurePlan, apply: string, lines: readonly string[]): Promise<boolean> {
   const side = (which: 'before' | 'after') =>
     JSON.stringify(
       {
@@ -147,7 +150,11 @@ async function showBeforeAfter(plan: SecurePlan): Promise<void> {
       null,
       2,
     );
-  const left = await vscode.workspace.openTextDocument({ language: 'json', content: side('before') });
-  const right = await vscode.workspace.openTextDocument({ language: 'json', content: side('after') });
-  await vscode.commands.executeCommand('vscode.diff', left.uri, right.uri, `${plan.site.name}: before ↔ after`);
+  return reviewInDiff({
+    title: `${plan.site.name}: before ↔ after`,
+    files: [{ name: `${plan.site.name}.json`, current: { text: side('before') }, proposed: side('after') }],
+    question: `Secure ${plan.site.name}?`,
+    accept: apply,
+    lines,
+  });
 }

@@ -12,11 +12,11 @@ import type { HostMessage } from '../../protocol';
 import type { Directory } from '../../graph/operations';
 import { secretStorageKey } from '../../connector/secrets';
 import { adminCenterAppUrl } from '../../cloud/clouds';
-import { readText, writeText } from '../files';
+import { readText, removeFile, writeText } from '../files';
 import { logRequest } from '../log';
 import { registerConnectorCodeLens } from '../codeLens';
 import { userSetting } from '../auth/settings';
-import { PreviewTexts } from '../../wizard/previews';
+import { registerPreviews, reviewInDiff } from '../preview';
 import { describeTestResult, type TestConnectionResult } from '../../powerplatform/testConnection';
 import { TEST_CONNECTION_COMMAND } from '../powerplatform';
 
@@ -26,7 +26,6 @@ import { TEST_CONNECTION_COMMAND } from '../powerplatform';
  * (keyed by connector folder), connector files change through an undoable WorkspaceEdit after a diff preview.
  */
 
-const PREVIEW_SCHEME = 'entra-connector-preview';
 const LAST_FOLDER_KEY = 'entraConnector.wizard.lastFolder';
 const draftKey = (dir: string) => `entraConnector.wizard.draft.${dir}`;
 const stateKey = (dir: string) => `entraConnector.setup.${dir}`;
@@ -42,7 +41,6 @@ export function setWizardPowerPlatform(deployer: () => SetupDeployer): void {
   powerPlatform = deployer;
 }
 let deps: WizardDeps | undefined;
-const previews = new PreviewTexts();
 
 /** Wires the wizard to sign-in, the CodeLens on apiProperties.json and the diff-preview documents. */
 export function registerWizard(context: vscode.ExtensionContext, wizardDeps: WizardDeps): void {
@@ -56,10 +54,7 @@ export function registerWizard(context: vscode.ExtensionContext, wizardDeps: Wiz
     watcher.onDidCreate(forget),
     watcher.onDidDelete(forget),
     vscode.workspace.onDidChangeWorkspaceFolders(forget),
-    vscode.workspace.registerTextDocumentContentProvider(PREVIEW_SCHEME, { provideTextDocumentContent: (uri) => previews.get(uri.toString()) ?? '' }),
-    vscode.workspace.onDidCloseTextDocument((doc) => {
-      if (doc.uri.scheme === PREVIEW_SCHEME) previews.delete(doc.uri.toString());
-    }),
+    registerPreviews(),
     registerConnectorCodeLens(),
   );
 }
@@ -191,9 +186,9 @@ export class WizardPanel {
       saveDraft: async (draft) => context.workspaceState.update(draftKey(dir), draft),
       files: {
         read: (filePath) => readText(vscode.Uri.file(filePath)),
-        apply: (change) => writeText(vscode.Uri.file(change.path), change.before, change.after, change.edits),
-        confirm: async (changes) => {
-          const ok = await previewChanges(changes);
+        apply: (change) => (change.remove ? removeFile(vscode.Uri.file(change.path)) : writeText(vscode.Uri.file(change.path), change.before, change.after, change.edits)),
+        confirm: async (changes, question) => {
+          const ok = await previewChanges(changes, question);
           // Back to the wizard: its progress and summary are what comes next.
           this.panel.reveal(this.panel.viewColumn, false);
           return ok;
@@ -212,6 +207,7 @@ export class WizardPanel {
       },
       copyText: (text) => Promise.resolve(vscode.env.clipboard.writeText(text)),
       confirm: async (message, detail, action) => (await vscode.window.showWarningMessage(message, { modal: true, detail }, action)) === action,
+      choose: (message, detail, actions) => Promise.resolve(vscode.window.showWarningMessage(message, { modal: true, detail }, ...actions)),
       confirmSitePlan: async (plan) => (await import('../service')).confirmSitePlan(plan),
       adminCenterLink: (appId) => adminCenterAppUrl(auth.settings().cloud, appId),
       // Step 7: ARM tokens are asked for only when the site page lists sites or the setup secures one.
@@ -310,27 +306,20 @@ async function pickConnectorFolder(): Promise<vscode.Uri | undefined> {
 }
 
 
-/** Shows each change as a diff (current ↔ proposed) and asks before writing; `entraConnector.setup.previewChanges` off skips it. */
-async function previewChanges(changes: readonly FileChange[]): Promise<boolean> {
+/**
+ * Shows the changes in one diff editor (current ↔ proposed) and asks beside it, without blocking it, before writing;
+ * `entraConnector.setup.previewChanges` off skips it.
+ */
+async function previewChanges(changes: readonly FileChange[], question?: string): Promise<boolean> {
   // The user's own setting only: a workspace must not switch off the look before the setup writes its files.
   if (userSetting<boolean>('setup.previewChanges') === false) return true;
-  const stamp = Date.now().toString(36);
-  for (const change of changes) {
-    const name = path.basename(change.path);
-    const right = vscode.Uri.from({ scheme: PREVIEW_SCHEME, path: `/${stamp}/proposed/${name}` });
-    previews.set(right.toString(), change.after);
-    let left = vscode.Uri.file(change.path);
-    if (change.before === undefined) {
-      left = vscode.Uri.from({ scheme: PREVIEW_SCHEME, path: `/${stamp}/missing/${name}` });
-      previews.set(left.toString(), '');
-    }
-    await vscode.commands.executeCommand('vscode.diff', left, right, `${name}: current ↔ proposed by the setup`, { preview: false, preserveFocus: true, viewColumn: vscode.ViewColumn.Beside });
-  }
   const names = changes.map((c) => path.basename(c.path)).join(' and ');
-  const choice = await vscode.window.showInformationMessage(
-    `Write the setup's changes to ${names}?`,
-    { modal: true, detail: 'The diff editor shows them. Every other key, the indentation and the line endings are kept; Undo in the editor reverts it. No secret is written.' },
-    'Write',
-  );
-  return choice === 'Write';
+  return reviewInDiff({
+    title: question ? `Restore: ${names}` : `Setup changes: ${names}`,
+    files: changes.map((c) => ({ name: path.basename(c.path), ...(c.before === undefined ? {} : { current: vscode.Uri.file(c.path) }), proposed: c.after })),
+    question: question ?? `Write the setup's changes to ${names}?`,
+    accept: 'Write',
+    detail: 'Every other key, the indentation and the line endings are kept; Undo in the editor reverts it. No secret is written.',
+    beside: true,
+  });
 }

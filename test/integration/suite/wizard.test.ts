@@ -163,6 +163,7 @@ describe('The guided setup in the extension host', function () {
 
     const win = vscode.window as unknown as Record<string, unknown>;
     const original = win.showInformationMessage;
+    const originalPick = win.showQuickPick;
     const shown: { message: string; detail: string }[] = [];
     let answer: string | undefined;
     win.showInformationMessage = (message: string, options?: { detail?: string }, ...items: string[]) => {
@@ -180,14 +181,39 @@ describe('The guided setup in the extension host', function () {
       assert.match(preview.detail, /Note: The site's Microsoft provider used the app/);
       assert.equal(JSON.stringify((await site()).authV2), before, 'declined: not switched');
 
-      answer = 'Apply';
+      // "Show Before/After": the change opens in a read-only diff (no Untitled document), and the question waits in a
+      // quick pick beside it instead of a modal over it; answered, the diff closes.
+      answer = 'Show Before/After';
+      const TITLE = 'contoso-invoices: before ↔ after';
+      const tabLabels = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).map((t) => t.label);
+      const asked: { title?: string; ignoreFocusOut?: boolean; labels: string[]; diffOpen: boolean; untitled: number }[] = [];
+      win.showQuickPick = async (items: Thenable<vscode.QuickPickItem[]> | vscode.QuickPickItem[], options?: vscode.QuickPickOptions) => {
+        const list = await items;
+        let diffOpen = false;
+        for (let i = 0; i < 100 && !diffOpen; i++) {
+          diffOpen = tabLabels().some((l) => l.startsWith(TITLE));
+          if (!diffOpen) await new Promise((r) => setTimeout(r, 100));
+        }
+        asked.push({ title: options?.title, ignoreFocusOut: options?.ignoreFocusOut, labels: list.map((i) => i.label), diffOpen, untitled: vscode.workspace.textDocuments.filter((d) => d.isUntitled).length });
+        return list.find((i) => i.label === 'Apply');
+      };
       await send(handle, { type: 'run' });
       await handle.controller.idle();
       view = await handle.controller.view();
       assert.equal(view.steps.find((x) => x.id === 'site')?.state, 'done', JSON.stringify(view.steps));
       assert.notEqual(JSON.stringify((await site()).authV2), before, 'applied after the yes');
+      assert.equal(asked.length, 1, JSON.stringify(asked));
+      assert.equal(asked[0]?.title, 'Secure contoso-invoices?');
+      assert.equal(asked[0]?.ignoreFocusOut, true, 'the question stays while the diff is read');
+      assert.equal(asked[0]?.diffOpen, true, 'the before/after diff is open while the question waits');
+      assert.equal(asked[0]?.untitled, 0, 'no Untitled document');
+      assert.ok(asked[0]?.labels.some((l) => /registration\.clientId/.test(l)), 'the change field by field beside the choices');
+      for (let i = 0; i < 100 && tabLabels().some((l) => l.startsWith(TITLE)); i++) await new Promise((r) => setTimeout(r, 100));
+      assert.ok(!tabLabels().some((l) => l.startsWith(TITLE)), 'the diff closed once answered');
+      assert.equal(vscode.workspace.textDocuments.filter((d) => d.isUntitled).length, 0, 'nothing asks "Save?"');
     } finally {
       win.showInformationMessage = original;
+      win.showQuickPick = originalPick;
       await (await api.auth.serviceFor('arm')).signOut().catch(() => undefined);
     }
   });

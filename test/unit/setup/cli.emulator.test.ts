@@ -60,8 +60,10 @@ describe('entra-connector setup', () => {
     const ask = await cli(['setup', dir, ...cloud(), '--state', stateFile, '--undo']);
     assert.equal(ask.code, 1);
     assert.match(ask.stderr, /--undo --yes/);
+    assert.match(ask.stderr, /It restores apiProperties\.json \(\d+ value\(s\)\) and apiDefinition\.swagger\.json \(\d+ value\(s\)\) to what they were before the setup/);
     const undo = await cli(['setup', dir, ...cloud(), '--state', stateFile, '--undo', '--yes']);
     assert.equal(undo.code, 0, undo.stderr);
+    for (const f of ['apiProperties.json', 'apiDefinition.swagger.json']) assert.equal(readFileSync(join(dir, f), 'utf8'), readFileSync(join(SAMPLE, f), 'utf8'), `${f} is as before the setup`);
     const afterUndo = await getState(ep);
     assert.deepEqual(afterUndo.applications.map((a) => a.id).sort(), before.applications.map((a) => a.id).sort());
     assert.deepEqual(afterUndo.oauth2PermissionGrants.map((a) => a.id).sort(), before.oauth2PermissionGrants.map((a) => a.id).sort());
@@ -92,6 +94,36 @@ describe('entra-connector setup', () => {
     assert.deepEqual(out.pending.map((p: { step: string }) => p.step), ['consent', 'secret']);
     const app = (await getState(ep)).applications.find((a) => a.appId === out.connectorApp.appId) as unknown as { web: { redirectUris: string[] } };
     assert.deepEqual(app.web.redirectUris, [url]);
+  });
+
+  it('run again with another --secret-days: the wizard\'s rule, a new secret with that lifetime replaces the old one; without the option the recorded lifetime stays', async () => {
+    const ws = mkdtempSync(join(work, 'ws-'));
+    const dir = join(ws, 'Contoso Invoices');
+    cpSync(SAMPLE, dir, { recursive: true });
+    const stateFile = join(ws, 's.json');
+    const passwords = async (appId: string) => ((await getState(ep)).applications.find((a) => a.appId === appId)?.passwordCredentials ?? []) as { keyId: string; endDateTime: string }[];
+    const first = await cli(['setup', dir, ...cloud(), '--state', stateFile, '--secret-days', '90', '--print-secret', '--json']);
+    assert.equal(first.code, 0, first.stderr);
+    const out = JSON.parse(first.stdout);
+    const [old] = await passwords(out.connectorApp.appId);
+    assert.ok(old);
+    // Not given: the recorded 90 days stay; nothing is replaced.
+    const same = await cli(['setup', dir, ...cloud(), '--state', stateFile, '--json']);
+    assert.equal(same.code, 0, same.stderr);
+    assert.doesNotMatch(same.stderr, /Your options changed/);
+    assert.deepEqual((await passwords(out.connectorApp.appId)).map((p) => p.keyId), [old.keyId]);
+    // Another lifetime: the same note as any changed answer; the new secret is handed over, the old one removed.
+    const other = await cli(['setup', dir, ...cloud(), '--state', stateFile, '--secret-days', '30', '--print-secret', '--json']);
+    assert.equal(other.code, 0, other.stderr);
+    assert.match(other.stderr, /Your options changed “The client secret”/);
+    const now = await passwords(out.connectorApp.appId);
+    assert.equal(now.length, 1);
+    assert.notEqual(now[0]?.keyId, old.keyId);
+    const days = (Date.parse(now[0]?.endDateTime ?? '') - Date.now()) / 86_400_000;
+    assert.ok(days > 29 && days <= 30, `${days} days`);
+    assert.ok(typeof JSON.parse(other.stdout).clientSecret === 'string', 'the new secret is handed over');
+    // The next tests use the same folder name (the same Application ID URI): leave the tenant as it was.
+    assert.equal((await cli(['setup', dir, ...cloud(), '--state', stateFile, '--undo', '--yes'])).code, 0);
   });
 
   it('records the wizard’s answer shape, and run again with other options starts again exactly the steps the wizard would (one rule)', async () => {

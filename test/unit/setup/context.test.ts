@@ -68,8 +68,7 @@ describe('setup context', () => {
     const c = ctx();
     c.objects.adminConsentUrl = 'https://login.microsoftonline.com/x';
     c.steps.consent = { state: 'done' };
-    assert.deepEqual(applyChoices(c, { ...CHOICES, secretDays: 30, redirectUrl: 'https://r.example/x' }), []);
-    assert.equal(c.choices.secretDays, 30);
+    assert.deepEqual(applyChoices(c, { ...CHOICES, redirectUrl: 'https://r.example/x' }), []);
     assert.equal(c.choices.redirectUrl, 'https://r.example/x');
     assert.equal(c.objects.adminConsentUrl, 'https://login.microsoftonline.com/x');
     assert.deepEqual(applyChoices(c, { ...c.choices, consent: 'user' }), ['consent']);

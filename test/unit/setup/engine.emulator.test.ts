@@ -327,13 +327,51 @@ describe('setup engine against the emulated tenant', () => {
     assert.match(first.failures[0]?.error.next ?? '', /--secret-days/);
     assert.equal(ctx.steps.consent.state, 'done');
     assert.equal(ctx.steps.properties.state, 'done');
-    assert.deepEqual(applyChoices(ctx, { ...ctx.choices, secretDays: 60 }), []);
+    assert.deepEqual(applyChoices(ctx, { ...ctx.choices, secretDays: 60 }), ['secret']);
     const second = await runSetup(ctx, h.services);
     assert.deepEqual(second.failures, []);
     const c = await counts();
     assert.deepEqual({ apps: c.apps, sps: c.sps, grants: c.grants, passwords: c.passwords }, { apps: 2, sps: 2, grants: 1, passwords: 1 });
     const days = (Date.parse(ctx.objects.password?.endDateTime ?? '') - Date.now()) / 86_400_000;
     assert.ok(days > 59 && days <= 60, `secret lifetime ${days} days`);
+  });
+
+  it('another secret lifetime after a completed run: a new secret with it is stored first, then the one the setup added before is removed; nobody else\'s secret is touched', async () => {
+    const h = harness(ADMIN);
+    const ctx = newContext(connectorCopy());
+    assert.equal((await runSetup(ctx, h.services)).ok, true);
+    const app = ctx.objects.connectorApp as NonNullable<SetupContext['objects']['connectorApp']>;
+    const old = ctx.objects.password as NonNullable<SetupContext['objects']['password']>;
+    // Someone adds a secret of their own to the app: it is not the setup's to remove.
+    const theirs = await h.directory.addPassword(app.id, 'Ops key', new Date(Date.now() + 30 * 86_400_000).toISOString());
+    const oldValue = h.secrets.get(app.appId);
+    const order: string[] = [];
+    const store = h.services.secrets.store;
+    const removePassword = h.directory.removePassword.bind(h.directory);
+    h.directory.removePassword = async (id, keyId) => {
+      order.push(`remove ${keyId}`);
+      return removePassword(id, keyId);
+    };
+    const services = { ...h.services, secrets: { store: async (clientId: string, value: string) => (order.push('store'), store(clientId, value)) } };
+    assert.deepEqual(applyChoices(ctx, { ...ctx.choices, secretDays: 90 }), ['secret']);
+    assert.equal(ctx.steps.secret.state, 'pending');
+    const again = await runSetup(ctx, services);
+    assert.deepEqual(again.failures, []);
+    assert.equal(ctx.steps.secret.state, 'done');
+    assert.match(ctx.steps.secret.detail ?? '', new RegExp(`Removed the secret it replaces \\(key ${old.keyId}`));
+    const now = ctx.objects.password as NonNullable<SetupContext['objects']['password']>;
+    assert.notEqual(now.keyId, old.keyId);
+    const days = (Date.parse(now.endDateTime) - Date.now()) / 86_400_000;
+    assert.ok(days > 89 && days <= 90, `the new secret's lifetime is ${days} days`);
+    assert.deepEqual(order, ['store', `remove ${old.keyId}`], 'stored before the old one is removed');
+    assert.notEqual(h.secrets.get(app.appId), oldValue, 'secret storage holds the new value');
+    const keys = ((await getState(ep)).applications.find((a) => a.id === app.id)?.passwordCredentials as { keyId: string }[]).map((p) => p.keyId).sort();
+    assert.deepEqual(keys, [now.keyId, theirs.keyId].sort(), 'the new secret and the one someone else added');
+    assert.equal(ctx.objects.replacedPasswords, undefined);
+    // The same lifetime again: nothing is replaced.
+    assert.deepEqual(applyChoices(ctx, { ...ctx.choices }), []);
+    assert.equal((await runSetup(ctx, services)).ok, true);
+    assert.equal(ctx.objects.password?.keyId, now.keyId);
   });
 
   it('objects deleted since the last run (service principal with its grant, the secret) are made again, once', async () => {

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { applyEdits, parse, parseTree, type ParseError } from 'jsonc-parser';
 import { UserFailure } from '../../../src/errors';
 import { detectFormatting } from '../../../src/connector/edits';
-import { apiPropertiesChange, swaggerChange, type TokenSettings } from '../../../src/setup/properties';
+import { apiPropertiesChange, mergeFileRecords, restoreChange, swaggerChange, type TokenSettings } from '../../../src/setup/properties';
 
 const CORPUS = join(__dirname, '../../fixtures/setup/aad-corpus');
 const SAMPLE = join(__dirname, '../../fixtures/workspaces/sample/Contoso Invoices');
@@ -185,5 +185,57 @@ describe('apiProperties.json created and swagger security', () => {
     const parsed = JSON.parse(apiPropertiesChange('p', before, SETTINGS).after);
     assert.equal(parsed.properties.connectionParameters.token.oauthSettings, undefined);
     assert.equal(parsed.properties.connectionParameters.token.oAuthSettings.customKey, 7);
+  });
+});
+
+describe('restoring the connector files to before the setup (Undo)', () => {
+  const write = (before: string, change: { edits: readonly { offset: number; length: number; content: string }[] }) => applyEdits(before, [...change.edits]);
+
+  it('puts back the sample files byte for byte from the values the setup recorded, over two runs', () => {
+    for (const [file, changeOf] of [
+      ['apiProperties.json', (text: string, s: TokenSettings) => apiPropertiesChange('apiProperties.json', text, s)],
+      ['apiDefinition.swagger.json', (text: string, s: TokenSettings) => swaggerChange('apiDefinition.swagger.json', text, s) as ReturnType<typeof apiPropertiesChange>],
+    ] as const) {
+      const original = readFileSync(join(SAMPLE, file), 'utf8');
+      const first = changeOf(original, SETTINGS);
+      let records = mergeFileRecords(undefined, first);
+      const afterFirst = write(original, first);
+      // A second run with another connector app (the user went Back): the first values before still win.
+      const second = changeOf(afterFirst, { ...SETTINGS, clientId: '22222222-2222-4333-8444-555555555555', obo: false });
+      records = mergeFileRecords(records, second);
+      const now = second.edits.length > 0 ? write(afterFirst, second) : afterFirst;
+      // Kept only as values, through the state's JSON: never the file's text.
+      const stored = JSON.parse(JSON.stringify(records)) as typeof records;
+      const restore = restoreChange(file, now, stored[0] as (typeof records)[number]);
+      assert.deepEqual(restore.kept, [], file);
+      assert.ok(restore.change, file);
+      assert.equal(write(now, restore.change), original, `${file} is back as it was`);
+    }
+  });
+
+  it('keeps a value someone changed since the setup wrote it, and never records a secret-like value', () => {
+    const original = '{\n  "properties": {\n    "connectionParameters": {\n      "token": {\n        "type": "oauthSetting",\n        "oauthSettings": {\n          "identityProvider": "aad",\n          "clientSecret": "hunter2-not-a-real-secret"\n        }\n      }\n    }\n  }\n}\n';
+    const change = apiPropertiesChange('apiProperties.json', original, SETTINGS);
+    const [record] = mergeFileRecords(undefined, change);
+    assert.ok(record);
+    assert.doesNotMatch(JSON.stringify(record), /hunter2/, 'the value before held a secret-like key: not recorded');
+    assert.ok(restoreChange('apiProperties.json', change.after, record).kept.some((k) => /oauthSettings \(it held a secret-like key/.test(k)));
+    const sample = readFileSync(join(SAMPLE, 'apiProperties.json'), 'utf8');
+    const setup = apiPropertiesChange('apiProperties.json', sample, SETTINGS);
+    const [sampleRecord] = mergeFileRecords(undefined, setup);
+    assert.ok(sampleRecord);
+    const edited = JSON.parse(setup.after);
+    edited.properties.connectionParameters.token.oAuthSettings.clientId = 'changed-by-hand';
+    const restore = restoreChange('apiProperties.json', JSON.stringify(edited, null, 2), sampleRecord);
+    assert.ok(restore.kept.some((k) => /connectionParameters\.token \(changed since the setup wrote it\)/.test(k)), restore.kept.join('; '));
+    assert.ok(restore.change && JSON.parse(applyEdits(JSON.stringify(edited, null, 2), [...restore.change.edits])).properties.connectionParameters.token.oAuthSettings.clientId === 'changed-by-hand', 'the hand edit stays');
+  });
+
+  it('a file the setup created goes when it still holds only what the setup wrote', () => {
+    const change = apiPropertiesChange('/x/apiProperties.json', undefined, SETTINGS);
+    const [record] = mergeFileRecords(undefined, change);
+    assert.ok(record?.created);
+    const restore = restoreChange('/x/apiProperties.json', change.after, record);
+    assert.equal(restore.change?.remove, true);
   });
 });

@@ -361,6 +361,39 @@ describe('wizard host logic against the emulated tenant', () => {
     assert.match(v.notice ?? '', /Removed 5 object/);
   });
 
+  it('Undo offers to restore the connector files from what the setup recorded: the question lists them, the restore goes through the preview, and the files are as before', async () => {
+    const dir = connectorCopy();
+    const vs = fakeVsCode(ADMIN, dir);
+    const asked: string[] = [];
+    let pick: string | undefined = 'Remove and Restore Files';
+    vs.host.choose = async (message, detail, actions) => {
+      asked.push(`${message}\n${detail}\n${actions.join(' | ')}`);
+      return pick;
+    };
+    const c = new WizardController(vs.host, { connectorDir: dir, ...fast });
+    for (const m of ANSWERS) await send(c, m);
+    await send(c, { type: 'run' });
+    await c.idle();
+    const files = ['apiProperties.json', 'apiDefinition.swagger.json'];
+    for (const f of files) assert.notEqual(readFileSync(join(dir, f), 'utf8'), readFileSync(join(SAMPLE, f), 'utf8'), `the setup changed ${f}`);
+    // Recorded as values, not as the files' text.
+    assert.ok(!JSON.stringify(c.context?.objects.files).includes('iconBrandColor'), 'only the values the setup changed are recorded');
+    pick = undefined;
+    await send(c, { type: 'undo' });
+    assert.equal((await counts()).apps, 2, 'cancelled: nothing removed');
+    assert.match(asked[0] ?? '', /apiProperties\.json: \d+ value\(s\) back to what they were before the setup/);
+    assert.match(asked[0] ?? '', /apiDefinition\.swagger\.json: \d+ value\(s\) back/);
+    assert.match(asked[0] ?? '', /Remove and Restore Files \| Remove Only$/);
+    pick = 'Remove and Restore Files';
+    const previewsBefore = vs.previews.length;
+    await send(c, { type: 'undo' });
+    await c.idle();
+    assert.equal((await counts()).apps, 0);
+    assert.equal(vs.previews.length, previewsBefore + 1, 'the restore was previewed like the setup\'s own writes');
+    for (const f of files) assert.equal(readFileSync(join(dir, f), 'utf8'), readFileSync(join(SAMPLE, f), 'utf8'), `${f} is as before the setup`);
+    assert.match(lastState(vs.posted).notice ?? '', /Restored apiProperties\.json and apiDefinition\.swagger\.json to what they were before the setup/);
+  });
+
   it('the Deploy page: the setup deploys the connector to the emulated Power Platform, registers its redirect URL (merged), leaves nothing pending; Run again updates the same connector', async () => {
     const dir = connectorCopy();
     const vs = fakeVsCode(ADMIN, dir);

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { MICROSOFT_GRAPH_APP_ID } from '../../../src/graph/operations';
 import { createContext } from '../../../src/setup/context';
 import { parseWebviewMessage } from '../../../src/protocol';
-import { choicesFromAnswers, defaultAnswers, deriveViewState, existingClientId, nextPage, previousPage, reachable, stepsToReset } from '../../../src/wizard/model';
+import { choicesFromAnswers, defaultAnswers, deriveViewState, existingClientId, nextPage, plannedRedo, previousPage, reachable, reviewFacts, stepsToReset } from '../../../src/wizard/model';
 
 const CORPUS = join(__dirname, '../../fixtures/setup/aad-corpus');
 const SAMPLE = join(__dirname, '../../fixtures/workspaces/sample/Contoso Invoices/apiProperties.json');
@@ -51,7 +51,8 @@ describe('wizard model', () => {
     assert.deepEqual(stepsToReset(base, choicesFromAnswers({ ...a, api: { kind: 'microsoft', scopes: ['User.Read'] } }, 'g')), ['service'], 'the API step (the engine\'s “service” step)');
     assert.deepEqual(stepsToReset(base, choicesFromAnswers({ ...a, connector: { kind: 'new', displayName: 'Other' } }, 'g')), ['connector']);
     assert.deepEqual(stepsToReset(base, choicesFromAnswers({ ...a, consent: { consent: 'link', obo: false } }, 'g')), ['consent']);
-    assert.deepEqual(stepsToReset(base, choicesFromAnswers({ ...a, secret: { secretDays: 30 } }, 'g')), []);
+    assert.deepEqual(stepsToReset(base, choicesFromAnswers({ ...a, secret: { secretDays: 30 } }, 'g')), ['secret'], 'another lifetime means another secret');
+    assert.deepEqual(stepsToReset(base, choicesFromAnswers({ ...a, consent: { consent: 'admin', obo: true } }, 'g')), [], 'on-behalf-of is reconciled by its task');
   });
 
   it('orders pages and says which are reachable', () => {
@@ -77,6 +78,33 @@ describe('wizard model', () => {
     assert.equal(reachable('secret', ['api'], false, true), false);
     assert.equal(reachable('summary', ['api', 'connector', 'consent', 'secret', 'redirect'], false, true), false);
     assert.equal(reachable('api', [], false, false), false);
+  });
+
+  it('the review page: the real Application ID URI, and what a run redoes after an answer changed', () => {
+    const tenant = '5e7c0de0-a11c-4e55-8c0f-000000000001';
+    const answers = defaultAnswers('Contoso Invoices');
+    const choices = choicesFromAnswers(answers, 'https://graph.microsoft.com');
+    // Before any run: the URI this tenant gives, not a template.
+    assert.deepEqual(reviewFacts(answers, choices, undefined, tenant), { identifierUri: `api://${tenant}/contoso-invoices-api` });
+    const ctx = createContext({ connectorDir: '/w/Contoso Invoices', tenantId: tenant, cloud: { name: 'AzureCloud', loginEndpoint: 'https://login.microsoftonline.com', graphEndpoint: 'https://graph.microsoft.com' }, choices });
+    ctx.objects = {
+      apiApp: { id: 'o1', appId: 'a1', displayName: 'API', created: true, scopeIds: ['s'], scopeValues: ['user_impersonation'], resourceUri: 'api://contoso.example/invoices', identifierUri: 'api://contoso.example/invoices' },
+      connectorApp: { id: 'o2', appId: 'a2', displayName: 'Conn', created: true },
+      password: { keyId: 'k1', endDateTime: '2027-05-01T00:00:00Z', displayName: 'Entra Connector setup x', created: true },
+    };
+    for (const id of ['service', 'connector', 'consent', 'secret', 'properties'] as const) ctx.steps[id] = { state: 'done' };
+    // After a run: the URI the run recorded.
+    assert.deepEqual(reviewFacts(answers, choices, ctx, tenant), { identifierUri: 'api://contoso.example/invoices' });
+    const appIdAnswers = { ...answers, api: { ...answers.api, identifierUri: 'appId' as const } } as typeof answers;
+    assert.deepEqual(reviewFacts(appIdAnswers, choicesFromAnswers(appIdAnswers, 'g'), ctx, tenant), { identifierUri: 'api://a1' }, 'the same app, found again by its unique name');
+    assert.deepEqual(plannedRedo(ctx, choices), [], 'nothing changed');
+    const ninety = choicesFromAnswers({ ...answers, secret: { secretDays: 90 } }, 'https://graph.microsoft.com');
+    const [secret, then] = plannedRedo(ctx, ninety);
+    assert.match(secret ?? '', /^The client secret: lifetime 180 → 90 days, so a new secret valid 90 days is added and stored .*then the one this setup added before \(key k1, valid until 2027-05-01\) is removed/);
+    assert.equal(then, 'Then run again: apiProperties.json.');
+    const v = deriveViewState({ connectorName: 'c', connectorPath: 'c', page: 'review', answers: { ...answers, secret: { secretDays: 90 } }, answered: [], ctx, running: false, secretStored: true, files: [], choices: ninety });
+    assert.deepEqual(v.redo, [secret, then]);
+    assert.deepEqual(v.review?.[0], ['API', 'New API app “Contoso Invoices API”, scope user_impersonation, single tenant, URI api://contoso.example/invoices']);
   });
 
   it('derives the view from a context without any secret-like field', () => {

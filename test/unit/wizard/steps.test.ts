@@ -73,7 +73,8 @@ describe('wizard step table', () => {
     const a = defaultAnswers({ connectorName: 'C' });
     const choices = (over: Partial<typeof a>) => Object.assign({}, ...ANSWER_STEPS.map((s) => s.toChoices({ ...a, ...over }[s.id] as never, env)));
     assert.deepEqual(stepsToReset(choices({}), choices({ connector: { kind: 'new', displayName: 'Other' }, consent: { consent: 'user', obo: false } })), ['connector']);
-    assert.deepEqual(stepsToReset(choices({}), choices({ consent: { consent: 'admin', obo: true }, secret: { secretDays: 30 }, redirect: { redirectUrl: 'https://r.example/x' } })), []);
+    assert.deepEqual(stepsToReset(choices({}), choices({ consent: { consent: 'admin', obo: true }, redirect: { redirectUrl: 'https://r.example/x' } })), []);
+    assert.deepEqual(stepsToReset(choices({}), choices({ secret: { secretDays: 30 }, redirect: { redirectUrl: 'https://r.example/x' } })), ['secret'], 'another lifetime means another secret');
   });
 
   it('the deploy page: optional, Skip by default; its answer becomes the engine\'s deploy choice and reads on the review page', () => {
