@@ -23,7 +23,9 @@ import { PowerPlatformFailure } from '../powerplatform/client';
 import { applyChoices, choicesFromAnswers } from '../wizard/model';
 import { defaultAnswers, stepForEngine, type Answers, type ApiAnswer, type ConsentAnswer, type IdentifierUriKind } from '../wizard/steps';
 import type { CliCommand, CliIo } from './command';
-import { deployAndRegister, powerPlatformSession, printDeploy, reportFailure, type DeployAndRegisterResult } from './deploy';
+import { diskConnectorFiles, powerPlatformSession, printDeploy, reportFailure, type DeployAndRegisterResult } from './deploy';
+import { setupDeployer } from '../setup/deployer';
+import type { DeployResult } from '../powerplatform/deploy';
 import type { CredentialKind } from '../auth/workload';
 import { assertDeployableWith } from '../auth/powerPlatform';
 import { asUsage, parseCommandSignIn, parseConnectorArgs, UsageError } from './args';
@@ -250,6 +252,8 @@ export async function runSetupCommand(argv: readonly string[], io: CliIo): Promi
           ...(wanted.redirectUrl || !resumable.choices.redirectUrl ? {} : { redirectUrl: resumable.choices.redirectUrl }),
         }
       : wanted;
+    // --deploy: the setup's own deploy step (as the wizard's) deploys, reads the redirect URL back and registers it.
+    if (p.deploy) Object.assign(choices, { deploy: p.environment ? { environment: p.environment } : {} });
     // A first run records its setup identity before anything else: a second run of the same connector started at the
     // same time joins it (same identity, so the same apps) instead of making its own.
     const fresh = resumable ? undefined : createContext({ ...target, choices });
@@ -261,7 +265,14 @@ export async function runSetupCommand(argv: readonly string[], io: CliIo): Promi
       for (const step of reset) say(`Your options changed “${stepForEngine(step).title}”: that step and the ones after it run again (apps this setup created are found again by their unique name, not duplicated).`);
     }
     const secrets = new Map<string, string>();
-    let result = await runSetup(ctx, {
+    // The Power Apps connector API takes a user's token only: a pipeline identity stops here with the supported pattern.
+    if (p.deploy) assertDeployableWith(session.kind);
+    const pp = p.deploy ? await powerPlatformSession(p, say) : undefined;
+    let deployed: DeployResult | undefined;
+    const deployer = pp
+      ? setupDeployer({ client: pp.client, objectId: async () => pp.objectId, files: diskConnectorFiles, secret: async (clientId) => secrets.get(clientId), onProgress: say })
+      : undefined;
+    const result = await runSetup(ctx, {
       directory,
       state,
       files: nodeFiles,
@@ -275,38 +286,16 @@ export async function runSetupCommand(argv: readonly string[], io: CliIo): Promi
               },
             }
           : { unavailable: 'No client secret was created: its value would have been lost. Run again with --deploy (it goes to the deployed connector), --print-secret (shown once) or --secret-file <file> (written with mode 0600) to receive it.' },
+      ...(deployer ? { deployer: { deploy: async (input) => (deployed = await deployer.deploy(input)) } } : {}),
       onProgress: (step, status) => {
-        // With --deploy the CLI deploys right after this run (below): the engine's own deploy step is not used here.
-        if (p.deploy && step === 'deploy') return;
         if (!p.json && status.state !== 'running') say(`${status.state.padEnd(7)} ${step}${status.detail ? `: ${status.detail}` : ''}`);
       },
-    });
+    }).finally(() => pp?.session.dispose());
     const secret = result.ctx.objects.connectorApp ? secrets.get(result.ctx.objects.connectorApp.appId) : undefined;
-    let deployment: DeployAndRegisterResult | undefined;
-    const onlyRedirectLeft = result.failures.every((f) => f.step === 'redirect');
-    if (p.deploy && onlyRedirectLeft) {
-      // The Power Apps connector API takes a user's token only: a pipeline identity stops here with the supported pattern.
-      assertDeployableWith(session.kind);
-      const pp = await powerPlatformSession(p, say);
-      try {
-        deployment = await deployAndRegister({ dir: p.dir, client: pp.client, objectId: pp.objectId, directory, ...(p.environment ? { environment: p.environment } : {}), ...(secret ? { secret } : {}), say });
-      } finally {
-        pp.session.dispose();
-      }
-      if (deployment.redirectUrl) {
-        // The engine records the registered URL, so the summary's pending list is empty.
-        applyChoices(result.ctx, { ...result.ctx.choices, redirectUrl: deployment.redirectUrl });
-        result = await runSetup(result.ctx, {
-          directory,
-          state,
-          files: nodeFiles,
-          secrets: { store: async (clientId, value) => void secrets.set(clientId, value) },
-          onProgress: (step, status) => {
-            if (!p.json && status.state !== 'running') say(`${status.state.padEnd(7)} ${step}${status.detail ? `: ${status.detail}` : ''}`);
-          },
-        });
-      }
-    }
+    const appId = result.ctx.objects.connectorApp?.appId;
+    const deployment: DeployAndRegisterResult | undefined = deployed
+      ? { ...deployed, ...(appId ? { connectorAppId: appId } : {}), redirectRegistered: !!deployed.redirectUrl && result.ctx.objects.redirectUri === deployed.redirectUrl }
+      : undefined;
     const summary = summarize(result.ctx);
     const deploymentJson = deployment
       ? { connectorId: deployment.connectorId, environment: deployment.environment, redirectUrl: deployment.redirectUrl, redirectRegistered: deployment.redirectRegistered, created: deployment.created, secretSent: deployment.secretSent }
