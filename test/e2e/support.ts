@@ -138,26 +138,42 @@ export async function launchWorkbench(options: LaunchOptions = {}): Promise<Work
   }
 }
 
-/** F1 → types the command's title (e.g. "Entra Connector: Show Log") → picks it → Enter. */
+/**
+ * F1 → types the command's title (e.g. "Entra Connector: Show Log") → picks it. Tried again from F1 when the palette
+ * closed under the click: on a fresh profile code-server may still open an editor by itself (a walkthrough of an
+ * extension it has just initialised) and take the focus from the palette.
+ */
 export async function runCommand(page: Page, title: string): Promise<void> {
   const input = page.locator('.quick-input-widget input');
+  // The command whose label is exactly the title: Playwright's hasText is a case-insensitive substring, and other rows
+  // (a walkthrough step "Entra Connector: Sign in to Microsoft Entra ID") contain "Entra Connector: Sign In" too.
+  const exact = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exact }) }).first();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await openPalette(page, input);
+      await input.fill(`>${title}`);
+      await row.waitFor({ timeout: 15_000 });
+      await row.click({ timeout: 10_000 });
+      return;
+    } catch (error) {
+      if (attempt === 3) throw error;
+      await page.keyboard.press('Escape').catch(() => {});
+    }
+  }
+}
+
+async function openPalette(page: Page, input: ReturnType<Page['locator']>): Promise<void> {
   for (let attempt = 0; attempt < 3; attempt++) {
     await page.locator('.monaco-workbench').click({ position: { x: 700, y: 5 } }).catch(() => {});
     await page.keyboard.press('F1');
     try {
       await input.waitFor({ state: 'visible', timeout: 5_000 });
-      break;
+      return;
     } catch {
       if (attempt === 2) throw new Error('The command palette did not open (F1).');
     }
   }
-  await input.fill(`>${title}`);
-  // The command whose label is exactly the title: Playwright's hasText is a case-insensitive substring, and other rows
-  // (a walkthrough step "Entra Connector: Sign in to Microsoft Entra ID") contain "Entra Connector: Sign In" too.
-  const exact = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
-  const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exact }) }).first();
-  await row.waitFor({ timeout: 15_000 });
-  await row.click();
 }
 
 /**
