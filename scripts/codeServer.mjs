@@ -166,6 +166,13 @@ export function copySampleWorkspace(base) {
  */
 const MACHINE_SETTINGS = { 'http.systemCertificates': false };
 
+/**
+ * Machine-scoped settings: in a remote window (code-server) the extension host reads them from Machine/settings.json,
+ * not from the user's settings, which the workbench reads. `workbench.welcomePage.walkthroughs.openOnInstall` is one:
+ * written to both, the extension's first-run walkthrough (src/vscode/walkthrough.ts) and VS Code agree on it.
+ */
+const MACHINE_SCOPED = ['http.systemCertificates', 'workbench.welcomePage.walkthroughs.openOnInstall'];
+
 /** Writes `<userDataDir>/User/settings.json`: no first-run noise, and the emulated tenant as a custom cloud. */
 export function seedUserSettings(userDataDir, endpoints, extra = {}) {
   const settings = {
@@ -203,7 +210,8 @@ export function seedUserSettings(userDataDir, endpoints, extra = {}) {
   writeFileSync(join(userDataDir, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
   // The (remote) extension host reads machine-scoped settings such as http.* from Machine/settings.json.
   mkdirSync(join(userDataDir, 'Machine'), { recursive: true });
-  writeFileSync(join(userDataDir, 'Machine', 'settings.json'), JSON.stringify(MACHINE_SETTINGS, null, 2));
+  const machine = Object.fromEntries(MACHINE_SCOPED.filter((k) => k in settings).map((k) => [k, settings[k]]));
+  writeFileSync(join(userDataDir, 'Machine', 'settings.json'), JSON.stringify(machine, null, 2));
   return settings;
 }
 

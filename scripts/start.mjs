@@ -20,6 +20,9 @@ import {
   workbenchUrl,
 } from './codeServer.mjs';
 
+/** `npm start` is the product as a new user meets it: its Get Started walkthrough opens on the first activation. */
+const FIRST_RUN = { 'workbench.welcomePage.walkthroughs.openOnInstall': true };
+
 const argv = process.argv.slice(2);
 const desktop = argv.includes('--desktop');
 const withEmulator = !argv.includes('--no-emulator');
@@ -72,7 +75,7 @@ try {
   if (desktop) {
     // A separate profile (user-data-dir) so that the emulator's settings never touch the user's own VS Code.
     const userDataDir = join(base, 'user-data');
-    seedUserSettings(userDataDir, emulator?.endpoints);
+    seedUserSettings(userDataDir, emulator?.endpoints, FIRST_RUN);
     desktopChild = spawn(codeBinary, ['--wait', '--new-window', `--user-data-dir=${userDataDir}`, `--extensionDevelopmentPath=${ROOT}`, workspaceDir], {
       stdio: 'inherit',
       env: { ...process.env, ...env },
@@ -80,7 +83,7 @@ try {
     desktopChild.on('exit', () => void stop(0));
     console.log(`\nDesktop VS Code started with the extension under development and ${workspaceDir}.`);
   } else {
-    seedUserSettings(join(base, 'user-data'), emulator?.endpoints);
+    seedUserSettings(join(base, 'user-data'), emulator?.endpoints, FIRST_RUN);
     // Other users of this machine can reach 127.0.0.1 too: code-server asks for a password only you see.
     const password = randomPassword();
     server = await startCodeServer({ baseDir: base, env, port, password });

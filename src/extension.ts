@@ -63,7 +63,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi | Exten
   mark('rest');
   const parts = marks.map(([name, at], i) => `${name} ${(at - (marks[i - 1]?.[1] ?? started)).toFixed(1)}`).join(', ');
   log.info(`Entra Connector ${context.extension.packageJSON.version as string} activated (activate() took ${(performance.now() - started).toFixed(1)} ms: ${parts}).`);
-  openWalkthroughOnce(context).catch((error: unknown) => log.warn(`The Get Started walkthrough could not be opened: ${error instanceof Error ? error.message : String(error)}`));
+  openWalkthroughOnce(context, log).catch((error: unknown) => log.warn(`The Get Started walkthrough could not be opened: ${error instanceof Error ? error.message : String(error)}`));
   // Other extensions get a frozen facade that reaches nothing: no token getter, no SecretStorage, no tree provider.
   // The views and the sign-in are exported only to this extension's own tests and development host.
   return context.extensionMode === vscode.ExtensionMode.Production ? productionApi() : ({ ...productionApi(), connectors, auth, powerPlatform: { signIn: async (method) => (await features()).powerPlatformSignIn().signIn(method) } } satisfies ExtensionTestApi);

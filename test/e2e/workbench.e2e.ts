@@ -1,5 +1,6 @@
 // The extension as it appears in the workbench: its activity-bar entry and Connectors view, and a command run from
 // the palette whose result is visible. (The guided setup's own E2E test is wizard.e2e.ts.)
+import * as assert from 'node:assert/strict';
 import { launchWorkbench, runCommand, screenshot, webviewFrame, type Workbench } from './support';
 
 describe('Entra Connector in the workbench (E2E)', () => {
@@ -24,6 +25,10 @@ describe('Entra Connector in the workbench (E2E)', () => {
     // The Output view shows the extension's channel, whose first line is written on activation
     // (the editor renders spaces as non-breaking spaces, hence \s).
     await panel.locator('.view-lines', { hasText: /Entra\sConnector\s\d+\.\d+\.\d+\sactivated/ }).first().waitFor({ timeout: 30_000 });
+    // Walkthroughs are off in this profile (a machine-scoped setting, which the remote extension host reads from the
+    // machine's settings): the extension did not open its own.
+    assert.equal(await panel.locator('.view-lines', { hasText: /Opening\sthe\sGet\sStarted\swalkthrough/ }).count(), 0);
+    assert.equal(await wb.page.locator('.part.editor .tab', { hasText: /Walkthrough|Welcome/ }).count(), 0);
   });
 
   it('opens the guided setup from the palette beside the Connectors view', async () => {
