@@ -81,6 +81,13 @@ if (existsSync('emulator/src/ensure-ca.ts')) {
   caEnv.NODE_EXTRA_CA_CERTS = caPath;
 }
 
+// One unit test starts the test VS Code (npm start's password check). When the integration or E2E layer will install
+// it anyway, it is installed before the unit layer, so that test runs on a fresh machine instead of skipping.
+if (testLayers.includes('unit') && testLayers.some((l) => l === 'integration' || l === 'e2e')) {
+  const { codeServerInstalled } = await import('./codeServer.mjs');
+  if (!codeServerInstalled()) await run(process.execPath, ['scripts/install-code-server.mjs']);
+}
+
 for (const layer of testLayers) {
   let result;
   if (layer === 'unit' || layer === 'contract' || layer === 'reliability') {
