@@ -95,6 +95,11 @@ export interface SetupObjects {
    */
   replacedPasswords?: { appObjectId: string; keyId: string; endDateTime: string }[];
   /**
+   * Delegated grants this setup created before and a changed consent answer replaces (whole tenant ↔ your account):
+   * deleted once the new grant is in place — never before, so sign-ins keep working — and by Undo.
+   */
+  replacedGrants?: { id: string; consentType: 'AllPrincipals' | 'Principal' }[];
+  /**
    * On-behalf-of: the connector app has its own Application ID URI and scope, and Azure API Connections is
    * pre-authorized for that scope.
    */

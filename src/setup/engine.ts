@@ -263,6 +263,65 @@ function useExistingApi(ctx: SetupContext, app: Application, wanted: string | un
   return { state: 'done', detail: `Using the existing API app “${app.displayName}” (${app.appId}).` };
 }
 
+/** The consent step's grant: tenant-wide or for the signed-in user, found before created, or the admin-consent link. */
+async function grantTask(ctx: SetupContext, { dir, checkpoint }: TaskEnv): Promise<TaskOutcome> {
+  const api = ctx.objects.apiApp as NonNullable<SetupContext['objects']['apiApp']>;
+  const client = ctx.objects.connectorSp as NonNullable<SetupContext['objects']['connectorSp']>;
+  const resource = ctx.objects.apiSp as NonNullable<SetupContext['objects']['apiSp']>;
+  const scope = api.scopeValues.join(' ');
+  const consent = ctx.choices.consent;
+  const link = adminConsentLink(ctx);
+  if (consent === 'link') {
+    ctx.objects.adminConsentUrl = link;
+    return { state: 'pending', detail: 'An administrator must grant consent: send them the admin-consent link.' };
+  }
+  const me = consent === 'user' ? await dir.me() : undefined;
+  const consentType = consent === 'admin' ? 'AllPrincipals' : 'Principal';
+  // A fresh connector SP cannot have a grant yet; otherwise look before adding (a lost answer, an earlier run).
+  if (!client.created || ctx.intents.grant || ctx.objects.adminConsentUrl) {
+    const grants = await dir.listGrants(client.id, resource.id);
+    const mine = grants.find((g) => g.consentType === consentType && (consentType === 'AllPrincipals' || g.principalId === me?.id));
+    if (mine) {
+      const widened = await extendGrant(dir, mine, api.scopeValues);
+      ctx.objects.grant = { id: mine.id, created: !!ctx.intents.grant, consentType, scope: widened };
+      delete ctx.intents.grant;
+      delete ctx.objects.adminConsentUrl;
+      return { state: 'done' };
+    }
+  }
+  ctx.intents.grant = true;
+  await checkpoint();
+  try {
+    const grant = await dir.createGrant({
+      clientId: client.id,
+      resourceId: resource.id,
+      consentType,
+      ...(me ? { principalId: me.id } : {}),
+      scope,
+    });
+    ctx.objects.grant = { id: grant.id, created: true, consentType, scope };
+    delete ctx.objects.adminConsentUrl;
+    return { state: 'done', detail: consentType === 'AllPrincipals' ? 'Granted consent for the whole tenant.' : 'Granted consent for your account.' };
+  } catch (thrown) {
+    const error = toDirectoryError(thrown);
+    if (error.status === 409) {
+      // Already there (an earlier attempt whose answer was lost): adopt it.
+      const again = await dir.listGrants(client.id, resource.id);
+      const found = again.find((g) => g.consentType === consentType && (consentType === 'AllPrincipals' || g.principalId === me?.id));
+      if (found) {
+        ctx.objects.grant = { id: found.id, created: true, consentType, scope: found.scope };
+        delete ctx.objects.adminConsentUrl;
+        return { state: 'done' };
+      }
+    }
+    if (error.status !== 403) throw thrown;
+    ctx.objects.adminConsentUrl = link;
+    return { state: 'pending', detail: 'You may not grant this consent: an administrator must open the admin-consent link.' };
+  } finally {
+    if (ctx.objects.grant || ctx.objects.adminConsentUrl) delete ctx.intents.grant;
+  }
+}
+
 const TASKS: readonly Task[] = [
   {
     id: 'apiApp',
@@ -561,63 +620,21 @@ const TASKS: readonly Task[] = [
     id: 'grant',
     step: 'consent',
     deps: ['apiSp', 'connectorSp'],
-    needed: (ctx) => !ctx.objects.grant,
-    async run(ctx, { dir, checkpoint }) {
-      const api = ctx.objects.apiApp as NonNullable<SetupContext['objects']['apiApp']>;
-      const client = ctx.objects.connectorSp as NonNullable<SetupContext['objects']['connectorSp']>;
-      const resource = ctx.objects.apiSp as NonNullable<SetupContext['objects']['apiSp']>;
-      const scope = api.scopeValues.join(' ');
-      const consent = ctx.choices.consent;
-      const link = adminConsentLink(ctx);
-      if (consent === 'link') {
-        ctx.objects.adminConsentUrl = link;
-        return { state: 'pending', detail: 'An administrator must grant consent: send them the admin-consent link.' };
+    needed: (ctx) => !ctx.objects.grant || (ctx.objects.replacedGrants ?? []).length > 0,
+    async run(ctx, env) {
+      const outcome = await grantTask(ctx, env);
+      // The grant this setup made before a changed consent answer goes once its successor is in place.
+      const now = ctx.objects.grant;
+      if (outcome.state !== 'done' || !now) return outcome;
+      for (const old of [...(ctx.objects.replacedGrants ?? [])]) {
+        // Found again as the grant wanted now (an answer changed back): it stays, still this setup's.
+        if (old.id === now.id) ctx.objects.grant = { ...now, created: true };
+        else await env.dir.deleteGrant(old.id).catch((e: unknown) => (toDirectoryError(e).status === 404 ? undefined : Promise.reject(e)));
+        ctx.objects.replacedGrants = (ctx.objects.replacedGrants ?? []).filter((g) => g.id !== old.id);
+        await env.checkpoint();
       }
-      const me = consent === 'user' ? await dir.me() : undefined;
-      const consentType = consent === 'admin' ? 'AllPrincipals' : 'Principal';
-      // A fresh connector SP cannot have a grant yet; otherwise look before adding (a lost answer, an earlier run).
-      if (!client.created || ctx.intents.grant || ctx.objects.adminConsentUrl) {
-        const grants = await dir.listGrants(client.id, resource.id);
-        const mine = grants.find((g) => g.consentType === consentType && (consentType === 'AllPrincipals' || g.principalId === me?.id));
-        if (mine) {
-          const widened = await extendGrant(dir, mine, api.scopeValues);
-          ctx.objects.grant = { id: mine.id, created: !!ctx.intents.grant, consentType, scope: widened };
-          delete ctx.intents.grant;
-          delete ctx.objects.adminConsentUrl;
-          return { state: 'done' };
-        }
-      }
-      ctx.intents.grant = true;
-      await checkpoint();
-      try {
-        const grant = await dir.createGrant({
-          clientId: client.id,
-          resourceId: resource.id,
-          consentType,
-          ...(me ? { principalId: me.id } : {}),
-          scope,
-        });
-        ctx.objects.grant = { id: grant.id, created: true, consentType, scope };
-        delete ctx.objects.adminConsentUrl;
-        return { state: 'done', detail: consentType === 'AllPrincipals' ? 'Granted consent for the whole tenant.' : 'Granted consent for your account.' };
-      } catch (thrown) {
-        const error = toDirectoryError(thrown);
-        if (error.status === 409) {
-          // Already there (an earlier attempt whose answer was lost): adopt it.
-          const again = await dir.listGrants(client.id, resource.id);
-          const found = again.find((g) => g.consentType === consentType && (consentType === 'AllPrincipals' || g.principalId === me?.id));
-          if (found) {
-            ctx.objects.grant = { id: found.id, created: true, consentType, scope: found.scope };
-            delete ctx.objects.adminConsentUrl;
-            return { state: 'done' };
-          }
-        }
-        if (error.status !== 403) throw thrown;
-        ctx.objects.adminConsentUrl = link;
-        return { state: 'pending', detail: 'You may not grant this consent: an administrator must open the admin-consent link.' };
-      } finally {
-        if (ctx.objects.grant || ctx.objects.adminConsentUrl) delete ctx.intents.grant;
-      }
+      if (ctx.objects.replacedGrants?.length === 0) delete ctx.objects.replacedGrants;
+      return outcome;
     },
   },
   {
@@ -943,6 +960,9 @@ export function resetStep(ctx: SetupContext, step: StepId): void {
     delete o.password;
     delete o.redirectUri;
   }
+  // The grant this setup made is replaced when only the consent answer changed: the next run deletes it once the new
+  // grant is in place. (Another API or connector app means other service principals: Undo keeps track of those.)
+  if (step === 'consent' && o.grant?.created) o.replacedGrants = [...(o.replacedGrants ?? []), { id: o.grant.id, consentType: o.grant.consentType }];
   if (step === 'service' || step === 'connector' || step === 'consent') {
     delete o.grant;
     delete o.adminConsentUrl;

@@ -2,6 +2,7 @@
  * What a setup left behind, for the CLI's `--json`, the wizard's summary page, and undo: the ids of every object,
  * created vs found, and what is still pending. Never a secret.
  */
+import { toDirectoryError } from '../graph/errors';
 import type { Directory } from '../graph/operations';
 import { STEP_IDS, type SetupContext, type StepId, type StepState } from './context';
 import type { SetupFiles } from './engine';
@@ -62,6 +63,7 @@ export function undoPlan(ctx: SetupContext): string[] {
   const o = ctx.objects;
   const out: string[] = [];
   if (o.grant?.created) out.push(`the delegated grant ${o.grant.id}`);
+  for (const g of o.replacedGrants ?? []) out.push(`the replaced delegated grant ${g.id}`);
   if (o.password?.created && !o.connectorApp?.created) out.push(`the client secret ${o.password.keyId} on ${o.connectorApp?.appId}`);
   for (const p of o.replacedPasswords ?? []) if (p.appObjectId === o.connectorApp?.id && !o.connectorApp.created) out.push(`the replaced client secret ${p.keyId} on ${o.connectorApp.appId}`);
   if (o.connectorSp?.created) out.push(`the connector service principal ${o.connectorSp.id}`);
@@ -78,7 +80,9 @@ export function undoPlan(ctx: SetupContext): string[] {
 export async function undoSetup(ctx: SetupContext, directory: Directory, save: (ctx: SetupContext) => Promise<void>): Promise<void> {
   const o = ctx.objects;
   if (o.grant?.created) await directory.deleteGrant(o.grant.id);
+  for (const g of o.replacedGrants ?? []) await directory.deleteGrant(g.id).catch((e: unknown) => (toDirectoryError(e).status === 404 ? undefined : Promise.reject(e)));
   delete o.grant;
+  delete o.replacedGrants;
   await save(ctx);
   const second: Promise<void>[] = [];
   if (o.password?.created && o.connectorApp && !o.connectorApp.created) second.push(directory.removePassword(o.connectorApp.id, o.password.keyId));

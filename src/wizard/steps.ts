@@ -276,7 +276,7 @@ export const STEPS = [
     // On-behalf-of is reconciled by its task on the next run: only the kind of consent starts the step again.
     resets: (before, after) => before.consent !== after.consent,
     redo: (before, after, o) =>
-      `Consent: ${CONSENT_TEXT[before.consent]} → ${CONSENT_TEXT[after.consent]}, so consent is asked for again${o.grant ? ` (the grant given before, ${o.grant.id}, is not removed)` : ''}; every later step runs again.`,
+      `Consent: ${CONSENT_TEXT[before.consent]} → ${CONSENT_TEXT[after.consent]}, so consent is asked for again${o.grant ? (o.grant.created ? ` (the grant this setup gave before, ${o.grant.id}, is deleted once the new one is in place)` : ` (the grant that was there before, ${o.grant.id}, is not this setup's: it stays)`) : ''}; every later step runs again.`,
     prompt: {
       title: 'Delegation and consent',
       required: true,

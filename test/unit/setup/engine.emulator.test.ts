@@ -21,7 +21,7 @@ import { ContractRecorder, validateGraphRequest } from '../../contract/graph-con
 import { AZURE_API_CONNECTIONS_APP_ID, MICROSOFT_GRAPH_APP_ID } from '../../../src/graph/operations';
 import type { SetupChoices, SetupContext } from '../../../src/setup/context';
 import { adminConsentLink, resetStep, runSetup, type RunResult, type SetupServices, type UnmarkedApp } from '../../../src/setup/engine';
-import { summarize, undoSetup } from '../../../src/setup/summary';
+import { summarize, undoPlan, undoSetup } from '../../../src/setup/summary';
 import { applyChoices } from '../../../src/wizard/model';
 import { connectorCopy as sampleCopy, filesUnder } from '../../support/cli';
 import { counts as directoryCounts, harness as engineHost, newContext as setupContext } from '../../support/engine';
@@ -372,6 +372,29 @@ describe('setup engine against the emulated tenant', () => {
     assert.deepEqual(applyChoices(ctx, { ...ctx.choices }), []);
     assert.equal((await runSetup(ctx, services)).ok, true);
     assert.equal(ctx.objects.password?.keyId, now.keyId);
+  });
+
+  it('another consent answer after a completed run: the new grant is made first, then the grant the setup made before is deleted; Undo removes what is left', async () => {
+    const h = harness(ADMIN);
+    const ctx = newContext(connectorCopy());
+    assert.equal((await runSetup(ctx, h.services)).ok, true);
+    const tenantWide = ctx.objects.grant as NonNullable<SetupContext['objects']['grant']>;
+    assert.equal(tenantWide.consentType, 'AllPrincipals');
+    const order: string[] = [];
+    const createGrant = h.directory.createGrant.bind(h.directory);
+    const deleteGrant = h.directory.deleteGrant.bind(h.directory);
+    h.directory.createGrant = async (g) => (order.push(`create ${g.consentType}`), createGrant(g));
+    h.directory.deleteGrant = async (id) => (order.push(`delete ${id}`), deleteGrant(id));
+    assert.deepEqual(applyChoices(ctx, { ...ctx.choices, consent: 'user' }).slice(0, 1), ['consent']);
+    const again = await runSetup(ctx, h.services);
+    assert.deepEqual(again.failures, []);
+    assert.deepEqual(order, ['create Principal', `delete ${tenantWide.id}`], 'the new grant before the old one goes');
+    const grants = (await getState(ep)).oauth2PermissionGrants.filter((g) => g.clientId === ctx.objects.connectorSp?.id);
+    assert.deepEqual(grants.map((g) => g.consentType), ['Principal'], 'no tenant-wide grant is left behind');
+    assert.equal(ctx.objects.replacedGrants, undefined);
+    assert.equal(ctx.objects.grant?.created, true);
+    // Undo removes the setup's grant too.
+    assert.ok(undoPlan(ctx).some((line) => line.includes(ctx.objects.grant!.id)));
   });
 
   it('objects deleted since the last run (service principal with its grant, the secret) are made again, once', async () => {
