@@ -322,6 +322,22 @@ async function grantTask(ctx: SetupContext, { dir, checkpoint }: TaskEnv): Promi
   }
 }
 
+/** An app's service principal (found, or created; a new app cannot have one yet, so it is created without a read). */
+function servicePrincipalTask(id: 'apiSp' | 'connectorSp', appKey: 'apiApp' | 'connectorApp'): Task {
+  return {
+    id,
+    step: 'consent',
+    deps: [appKey],
+    needed: (ctx) => !ctx.objects[id],
+    async run(ctx, { dir, fresh }) {
+      const app = ctx.objects[appKey] as NonNullable<SetupContext['objects'][typeof appKey]>;
+      const { value, created } = await dir.ensureServicePrincipal(app.appId, { appIsNew: fresh.has(app.appId) });
+      ctx.objects[id] = { id: value.id, created: created || app.created };
+      return { state: 'done' };
+    },
+  };
+}
+
 const TASKS: readonly Task[] = [
   {
     id: 'apiApp',
@@ -431,18 +447,7 @@ const TASKS: readonly Task[] = [
       return { state: 'done' };
     },
   },
-  {
-    id: 'apiSp',
-    step: 'consent',
-    deps: ['apiApp'],
-    needed: (ctx) => !ctx.objects.apiSp,
-    async run(ctx, { dir, fresh }) {
-      const api = ctx.objects.apiApp as NonNullable<SetupContext['objects']['apiApp']>;
-      const { value, created } = await dir.ensureServicePrincipal(api.appId, { appIsNew: fresh.has(api.appId) });
-      ctx.objects.apiSp = { id: value.id, created: created || api.created };
-      return { state: 'done' };
-    },
-  },
+  servicePrincipalTask('apiSp', 'apiApp'),
   {
     id: 'connectorApp',
     step: 'connector',
@@ -558,18 +563,7 @@ const TASKS: readonly Task[] = [
       return { state: 'done', detail: `On-behalf-of: the connector app exposes ${uri}/${scope.value} with Azure API Connections pre-authorized.` };
     },
   },
-  {
-    id: 'connectorSp',
-    step: 'consent',
-    deps: ['connectorApp'],
-    needed: (ctx) => !ctx.objects.connectorSp,
-    async run(ctx, { dir, fresh }) {
-      const app = ctx.objects.connectorApp as NonNullable<SetupContext['objects']['connectorApp']>;
-      const { value, created } = await dir.ensureServicePrincipal(app.appId, { appIsNew: fresh.has(app.appId) });
-      ctx.objects.connectorSp = { id: value.id, created: created || app.created };
-      return { state: 'done' };
-    },
-  },
+  servicePrincipalTask('connectorSp', 'connectorApp'),
   {
     id: 'password',
     step: 'secret',

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 import { DIAGNOSTICS_DEBOUNCE_MS } from './debounce';
+import { webviewPage } from './webviewPage';
 
 /**
  * The floors `npm run bench` measures against (bench/vscode.ts), registered only when the bench starts the extension
@@ -40,18 +41,7 @@ export function registerBenchFloor(context: vscode.ExtensionContext, log: vscode
       const webview = panel.webview;
       const nonce = randomBytes(16).toString('base64');
       const style = webview.asWebviewUri(vscode.Uri.joinPath(context.extensionUri, 'media', 'webview', 'wizard.css'));
-      const csp = ["default-src 'none'", `style-src ${webview.cspSource}`, `font-src ${webview.cspSource}`, `img-src ${webview.cspSource} data:`, `script-src 'nonce-${nonce}'`].join('; ');
-      webview.html = `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style.toString()}">
-<title>Minimal webview</title>
-</head>
-<body><main id="app"><h2 id="pageTitle">Minimal webview</h2></main></body>
-</html>`;
+      webview.html = webviewPage({ webview, nonce, style, title: 'Minimal webview', body: '<main id="app"><h2 id="pageTitle">Minimal webview</h2></main>' });
     }),
   );
 }

@@ -11,6 +11,7 @@ import type { SetupDeployer } from '../../setup/deployer';
 import type { HostMessage } from '../../protocol';
 import type { Directory } from '../../graph/operations';
 import { secretStorageKey } from '../../connector/secrets';
+import { webviewPage } from '../webviewPage';
 import { adminCenterAppUrl } from '../../cloud/clouds';
 import { readText, removeFile, writeText } from '../files';
 import { logRequest } from '../log';
@@ -235,28 +236,15 @@ export class WizardPanel {
     const script = webview.asWebviewUri(scriptFile);
     const style = webview.asWebviewUri(styleFile);
     const state = JSON.stringify(initial).replace(/</g, '\\u003c');
-    const csp = [
-      "default-src 'none'",
-      `style-src ${webview.cspSource}`,
-      `font-src ${webview.cspSource}`,
-      `img-src ${webview.cspSource} data:`,
-      `script-src 'nonce-${nonce}'`,
-    ].join('; ');
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style.toString()}">
-<title>Secure a Custom Connector</title>
-</head>
-<body>
-<main id="app" aria-live="polite"></main>
+    return webviewPage({
+      webview,
+      nonce,
+      style,
+      title: 'Secure a Custom Connector',
+      body: `<main id="app" aria-live="polite"></main>
 <script nonce="${nonce}" id="initial-state" type="application/json">${state}</script>
-<script nonce="${nonce}" type="module" src="${script.toString()}"></script>
-</body>
-</html>`;
+<script nonce="${nonce}" type="module" src="${script.toString()}"></script>`,
+    });
   }
 }
 
