@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { ROOT } from '../../scripts/codeServer.mjs';
 import { approveDevice, getState, type Endpoints } from '../../emulator/src';
-import { confirmLoginHost, launchWorkbench, runCommand, screenshot, webviewFrame, type Workbench } from './support';
+import { answerApplyAndWrite, confirmLoginHost, launchWorkbench, runCommand, screenshot, webviewFrame, type Workbench } from './support';
 
 const ADMIN = 'admin@contoso.example';
 const update = process.env.ENTRA_UPDATE_SCREENSHOTS === '1';
@@ -106,21 +106,8 @@ describe('Deploy and test the connection from the guided setup (E2E)', function 
     await heading(/Review and run/);
     assert.match(await view().locator('dl.review').innerText(), new RegExp(`Deploy\\s+.*Default-${emulator.tenantId}`));
     await view().locator('vscode-button#run').click();
-    // The site's change in a modal ("Apply") and the diff preview of the connector files in a quick pick beside its
-    // diff editor ("Write"), in either order; the modal first when both show (it is on top).
-    const apply = wb.page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Apply$/ });
-    const write = wb.page.locator('.quick-input-widget .quick-input-list .monaco-list-row').filter({ has: wb.page.locator('.label-name', { hasText: /^Write$/ }) }).first();
-    for (let i = 0; i < 2; i++) {
-      // Whichever shows first; the other wait is dropped (its rejection handled).
-      await Promise.race([apply.waitFor({ timeout: 120_000 }).catch(() => undefined), write.waitFor({ timeout: 120_000 }).catch(() => undefined)]);
-      if (await apply.isVisible()) {
-        await apply.click();
-        await apply.waitFor({ state: 'detached', timeout: 30_000 });
-      } else {
-        await write.click();
-        await write.waitFor({ state: 'hidden', timeout: 30_000 });
-      }
-    }
+    // The site's change in a modal ("Apply") and the diff preview of the connector files in a quick pick ("Write").
+    await answerApplyAndWrite(wb.page);
 
     // The summary: deployed, the redirect URL read back and registered, nothing pending.
     await heading(/Summary/);

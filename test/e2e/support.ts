@@ -233,3 +233,31 @@ export async function screenshotOpenWorkbenches(testTitle: string): Promise<stri
 export async function closeAll(): Promise<void> {
   await Promise.all([...open].map((wb) => wb.close()));
 }
+
+/**
+ * Answers the two questions a setup run that writes files and secures a site asks, in whatever order they come: the
+ * site's change in a modal ("Apply") and the connector files' diff preview in a quick pick ("Write"). The modal can
+ * open on top of the quick pick at any moment, so a Write click it blocks is tried again after the modal is answered.
+ * `checkApply` sees the modal's text before Apply is clicked.
+ */
+export async function answerApplyAndWrite(page: Page, checkApply: (text: string) => void = () => {}, ms = 180_000): Promise<void> {
+  const apply = page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Apply$/ });
+  const write = page.locator('.quick-input-widget .quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: /^Write$/ }) }).first();
+  const answered = new Set<string>();
+  const deadline = Date.now() + ms;
+  while (answered.size < 2) {
+    if (Date.now() > deadline) throw new Error(`Timed out after ${ms} ms: answered ${[...answered].join(', ') || 'nothing'} of Apply and Write.`);
+    if (!answered.has('Apply') && (await apply.isVisible())) {
+      checkApply(await page.locator('.monaco-dialog-box').innerText());
+      await apply.click();
+      await apply.waitFor({ state: 'detached', timeout: 30_000 });
+      answered.add('Apply');
+    } else if (!answered.has('Write') && (await write.isVisible()) && (await write.click({ timeout: 5_000 }).then(() => true, () => false))) {
+      await write.waitFor({ state: 'hidden', timeout: 30_000 });
+      answered.add('Write');
+    } else {
+      await page.waitForTimeout(200);
+    }
+  }
+}
+

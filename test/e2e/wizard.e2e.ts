@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { ROOT } from '../../scripts/codeServer.mjs';
 import { approveDevice, getState, type Endpoints } from '../../emulator/src';
 import type { Page } from 'playwright-core';
-import { launchWorkbench, runCommand, screenshot, webviewFrame, type Workbench, confirmLoginHost } from './support';
+import { answerApplyAndWrite, launchWorkbench, runCommand, screenshot, webviewFrame, type Workbench, confirmLoginHost } from './support';
 
 const ADMIN = 'admin@contoso.example';
 
@@ -267,26 +267,8 @@ describe('Secure the service from the guided setup (E2E)', function () {
     assert.match(await view().locator('dl.review').innerText(), /Microsoft\.Web\/sites\/contoso-invoices/);
     await view().locator('vscode-button#run').click();
     // Two questions, in either order: the site's Easy Auth/CORS change, field by field, in a modal ("Apply"), and the
-    // diff preview of the connector files in a quick pick beside its diff editor ("Write"). The modal goes first when
-    // both show (it is on top).
-    const answered = new Set<string>();
-    const apply = wb.page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Apply$/ });
-    const write = choice(wb.page, 'Write');
-    for (let i = 0; i < 2; i++) {
-      // Whichever shows first; the other wait is dropped (its rejection handled).
-      await Promise.race([apply.waitFor({ timeout: 90_000 }).catch(() => undefined), write.waitFor({ timeout: 90_000 }).catch(() => undefined)]);
-      const label = (await apply.isVisible()) ? 'Apply' : 'Write';
-      if (label === 'Apply') {
-        assert.match(await wb.page.locator('.monaco-dialog-box').innerText(), /Secure contoso-invoices\?[\s\S]*globalValidation\.unauthenticatedClientAction/);
-        await apply.click();
-        await apply.waitFor({ state: 'detached', timeout: 30_000 });
-      } else {
-        await write.click();
-        await write.waitFor({ state: 'hidden', timeout: 30_000 });
-      }
-      answered.add(label);
-    }
-    assert.deepEqual([...answered].sort(), ['Apply', 'Write']);
+    // diff preview of the connector files in a quick pick beside its diff editor ("Write").
+    await answerApplyAndWrite(wb.page, (text) => assert.match(text, /Secure contoso-invoices\?[\s\S]*globalValidation\.unauthenticatedClientAction/));
 
     await heading(/Summary/);
     await view().locator('button.step-done[data-step="site"]').waitFor({ timeout: 90_000 });
