@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { ROOT } from '../../scripts/codeServer.mjs';
 import { approveDevice, getState, type Endpoints } from '../../emulator/src';
-import { answerApplyAndWrite, confirmLoginHost, launchWorkbench, runCommand, screenshot, webviewFrame, type Workbench } from './support';
+import { answerApplyAndWrite, confirmLoginHost, launchWorkbench, wizardView, runCommand, screenshot, type Workbench } from './support';
 
 const ADMIN = 'admin@contoso.example';
 const update = process.env.ENTRA_UPDATE_SCREENSHOTS === '1';
@@ -30,9 +30,7 @@ describe('Deploy and test the connection from the guided setup (E2E)', function 
     await wb?.close();
   });
 
-  const view = () => webviewFrame(wb.page);
-  const heading = (text: RegExp, timeout = 90_000) => view().locator('h2#pageTitle', { hasText: text }).waitFor({ timeout });
-  const next = () => view().locator('vscode-button#next').click();
+  const { view, heading, next } = wizardView(() => wb.page);
   /** Approves the one device code the extension waits on, as the admin would in another browser. */
   const approve = async () => {
     const emulator = wb.emulator as unknown as Endpoints;

@@ -242,7 +242,7 @@ export async function closeAll(): Promise<void> {
  */
 export async function answerApplyAndWrite(page: Page, checkApply: (text: string) => void = () => {}, ms = 180_000): Promise<void> {
   const apply = page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Apply$/ });
-  const write = page.locator('.quick-input-widget .quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: /^Write$/ }) }).first();
+  const write = quickPickRow(page, 'Write');
   const answered = new Set<string>();
   const deadline = Date.now() + ms;
   while (answered.size < 2) {
@@ -259,5 +259,20 @@ export async function answerApplyAndWrite(page: Page, checkApply: (text: string)
       await page.waitForTimeout(200);
     }
   }
+}
+
+/** A quick pick's row whose label is exactly `label` (the setup's "Write", Undo's choices). */
+export function quickPickRow(page: Page, label: string) {
+  return page.locator('.quick-input-widget .quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }) }).first();
+}
+
+/** The guided setup's webview as the tests drive it: its frame, a page's heading to wait for, and Next. */
+export function wizardView(page: () => Page) {
+  const view = () => webviewFrame(page());
+  return {
+    view,
+    heading: (text: RegExp, timeout = 90_000) => view().locator('h2#pageTitle', { hasText: text }).waitFor({ timeout }),
+    next: () => view().locator('vscode-button#next').click(),
+  };
 }
 

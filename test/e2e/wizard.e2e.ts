@@ -6,16 +6,11 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../../scripts/codeServer.mjs';
 import { approveDevice, getState, type Endpoints } from '../../emulator/src';
-import type { Page } from 'playwright-core';
-import { answerApplyAndWrite, launchWorkbench, runCommand, screenshot, webviewFrame, type Workbench, confirmLoginHost } from './support';
+import { answerApplyAndWrite, launchWorkbench, quickPickRow, wizardView, runCommand, screenshot, webviewFrame, type Workbench, confirmLoginHost } from './support';
 
 const ADMIN = 'admin@contoso.example';
 
 /** A choice of the quick pick that asks beside a diff (label exactly `label`). */
-function choice(page: Page, label: string) {
-  return page.locator('.quick-input-widget .quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }) }).first();
-}
-
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
@@ -38,10 +33,7 @@ describe('Secure a Custom Connector (E2E)', function () {
     await wb?.close();
   });
 
-  const view = () => webviewFrame(wb.page);
-  const heading = async (text: RegExp, timeout = 90_000) => {
-    await view().locator('h2#pageTitle', { hasText: text }).waitFor({ timeout });
-  };
+  const { view, heading, next } = wizardView(() => wb.page);
   const shot = async (name: string) => {
     // Let the webview settle (fonts, custom elements) before the picture.
     await wb.page.waitForTimeout(300);
@@ -49,7 +41,6 @@ describe('Secure a Custom Connector (E2E)', function () {
     // The README's first picture (media/screenshots/wizard.png) is the wizard's first page.
     if (update && name === 'service') await screenshot('wizard', wb.page, join(ROOT, 'media', 'screenshots', 'wizard.png'));
   };
-  const next = async () => view().locator('vscode-button#next').click();
 
   it('walks palette → sign in → every page → summary, resumes after a reload, and writes apiProperties.json', async () => {
     assert.ok(wb.emulator, 'the emulated tenant is running');
@@ -126,7 +117,7 @@ describe('Secure a Custom Connector (E2E)', function () {
 
     // The diff preview asks before writing apiProperties.json: one diff editor with both files, the question beside
     // it in a quick pick that does not block reading it.
-    const write = choice(wb.page, 'Write');
+    const write = quickPickRow(wb.page, 'Write');
     await write.waitFor({ timeout: 90_000 });
     await wb.page.locator('.tab', { hasText: /^Setup changes: apiProperties\.json and apiDefinition\.swagger\.json/ }).first().waitFor({ timeout: 30_000 });
     await shot('preview');

@@ -8,16 +8,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../../scripts/codeServer.mjs';
 import { approveDevice, getState, type Endpoints } from '../../emulator/src';
-import type { Page } from 'playwright-core';
-import { launchWorkbench, runCommand, screenshot, webviewFrame, type Workbench, confirmLoginHost } from './support';
+import { launchWorkbench, quickPickRow, wizardView, runCommand, screenshot, type Workbench, confirmLoginHost } from './support';
 
 const ADMIN = 'admin@contoso.example';
 
 /** A choice of the quick pick that asks beside a diff (label exactly `label`). */
-function choice(page: Page, label: string) {
-  return page.locator('.quick-input-widget .quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }) }).first();
-}
-
 interface AppState {
   id: string;
   appId: string;
@@ -38,9 +33,7 @@ describe('Changed answers after a run (E2E)', function () {
     await wb?.close();
   });
 
-  const view = () => webviewFrame(wb.page);
-  const heading = (text: RegExp, timeout = 90_000) => view().locator('h2#pageTitle', { hasText: text }).waitFor({ timeout });
-  const next = () => view().locator('vscode-button#next').click();
+  const { view, heading, next } = wizardView(() => wb.page);
   const emulator = () => wb.emulator as unknown as Endpoints;
   const apps = async () => ((await getState(emulator())) as unknown as { applications: AppState[] }).applications.filter((a) => String(a.uniqueName ?? '').startsWith('entra-connector-'));
   const connectorApp = async () => (await apps()).find((a) => a.displayName === 'Contoso Invoices connector');
@@ -87,7 +80,7 @@ describe('Changed answers after a run (E2E)', function () {
     assert.equal(await view().locator('ul.redo').count(), 0, 'nothing to redo before a first run');
     await view().locator('vscode-button#run').click();
     // The preview: one diff editor with both files; its question, beside it, does not block scrolling it.
-    const write = choice(wb.page, 'Write');
+    const write = quickPickRow(wb.page, 'Write');
     await write.waitFor({ timeout: 90_000 });
     const diffTab = wb.page.locator('.tab', { hasText: /^Setup changes: apiProperties\.json and apiDefinition\.swagger\.json/ }).first();
     await diffTab.waitFor({ timeout: 30_000 });
@@ -166,7 +159,7 @@ describe('Changed answers after a run (E2E)', function () {
     await restoreButton.click();
 
     // The same preview as the setup's own writes: the diff, with "Write" beside it.
-    const write = choice(wb.page, 'Write');
+    const write = quickPickRow(wb.page, 'Write');
     await write.waitFor({ timeout: 90_000 });
     assert.match(await wb.page.locator('.quick-input-widget').innerText(), /Restore apiProperties\.json and apiDefinition\.swagger\.json to what they were before the setup\?/);
     await wb.page.locator('.tab', { hasText: /^Restore: apiProperties\.json and apiDefinition\.swagger\.json/ }).first().waitFor({ timeout: 30_000 });
