@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { ROOT } from '../../scripts/codeServer.mjs';
 import { adminHeaders, httpsJson } from '../../emulator/src/client';
-import { launchWorkbench, runCommand, screenshot, type Workbench, confirmLoginHost } from './support';
+import { acceptQuickPick, launchWorkbench, runCommand, screenshot, type Workbench, confirmLoginHost } from './support';
 
 const ADMIN = 'admin@contoso.example';
 const API_APP_ID = '4c2d9e7f-1a3b-4c5d-8e6f-7a8b9c0d1e2f';
@@ -80,8 +80,7 @@ describe('Secure the Service (E2E)', () => {
     await dialog.getByRole('button', { name: 'Apply' }).click();
 
     // Optional file changes (the Origin policy is offered, not preselected): accept as offered.
-    await page.locator('.quick-input-widget', { hasText: 'Also change these files?' }).waitFor({ timeout: 30_000 });
-    await page.keyboard.press('Enter');
+    await acceptQuickPick(page, 'Also change these files?');
 
     await page.locator('.notifications-toasts', { hasText: 'contoso-invoices: authentication and CORS updated.' }).first().waitFor({ timeout: 30_000 });
     await screenshot('secure-service-done', page, update ? join(ROOT, 'media', 'screenshots', 'secure-service-done.png') : undefined);

@@ -1,6 +1,6 @@
 // Helpers for end-to-end tests: a real VS Code (code-server) with the extension installed, driven through
 // Debian's Chromium by playwright-core. See test/README.md.
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type FrameLocator, type Page } from 'playwright-core';
 import {
@@ -219,6 +219,8 @@ export async function screenshotOpenWorkbenches(testTitle: string): Promise<stri
     } catch {
       /* the page may be gone */
     }
+    // What the screenshot shows, as text in the run's output: CI keeps the output, not the screenshot.
+    console.log(await describeWorkbench(wb).catch((error: unknown) => `      (the workbench could not be described: ${String(error)})`));
     const logs = join(wb.server.userDataDir, 'logs');
     if (existsSync(logs)) {
       const target = join(RESULTS_DIR, `${name.replace(/[^\w.-]+/g, '-').slice(0, 120)}-logs`);
@@ -227,6 +229,58 @@ export async function screenshotOpenWorkbenches(testTitle: string): Promise<stri
     }
   }
   return files;
+}
+
+/**
+ * A failed test's workbench as text: the notifications in view, an open dialog, the quick input's title and rows,
+ * and the end of the extension's own log. A device code in a notification is replaced by "…".
+ */
+async function describeWorkbench(wb: Workbench): Promise<string> {
+  const { page } = wb;
+  const texts = (selector: string) =>
+    page.locator(selector).evaluateAll((els) => els.filter((e) => (e as HTMLElement).offsetHeight > 0).map((e) => (e as HTMLElement).innerText.replace(/\s+/g, ' ').trim()));
+  const toasts = await texts('.notifications-toasts .notification-list-item-message');
+  const dialog = await texts('.monaco-dialog-box .dialog-message-row');
+  const quickTitle = await texts('.quick-input-widget .quick-input-title');
+  const quickRows = await texts('.quick-input-widget .quick-input-list .monaco-list-row');
+  const lines = [
+    `      notifications: ${JSON.stringify(toasts.map((t) => t.replace(/(enter the code) \S+/, '$1 …')))}`,
+    `      dialog: ${JSON.stringify(dialog)}`,
+    `      quick input: ${JSON.stringify(quickTitle)} ${JSON.stringify(quickRows.slice(0, 8))}`,
+  ];
+  const log = findFiles(join(wb.server.userDataDir, 'logs'), (name) => name === 'Entra Connector.log').pop();
+  if (log) lines.push('      the extension\'s log (last 25 lines):', ...readFileSync(log, 'utf8').trimEnd().split('\n').slice(-25).map((l) => `        ${l}`));
+  return lines.join('\n');
+}
+
+function findFiles(dir: string, match: (name: string) => boolean): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .sort()
+    .flatMap((name) => {
+      const full = join(dir, name);
+      return statSync(full).isDirectory() ? findFiles(full, match) : match(name) ? [full] : [];
+    });
+}
+
+/**
+ * Accepts the quick pick titled `title` as it stands (a many-choice pick: its OK button; otherwise Enter in its
+ * input, focused first), and waits until it is gone; tried again if it is still there.
+ */
+export async function acceptQuickPick(page: Page, title: string): Promise<void> {
+  const widget = page.locator('.quick-input-widget', { has: page.locator('.quick-input-title', { hasText: title }) });
+  await widget.waitFor({ timeout: 30_000 });
+  for (let attempt = 1; ; attempt++) {
+    const ok = widget.locator('.quick-input-action .monaco-button', { hasText: /^OK$/ });
+    if (await ok.isVisible()) await ok.click({ timeout: 5_000 }).catch(() => {});
+    else await widget.locator('input').press('Enter', { timeout: 5_000 }).catch(() => {});
+    try {
+      await widget.waitFor({ state: 'hidden', timeout: 5_000 });
+      return;
+    } catch (error) {
+      if (attempt === 3) throw new Error(`The quick pick "${title}" stayed open after OK / Enter, three times.`, { cause: error });
+    }
+  }
 }
 
 /** Closes whatever a failing test left open. */

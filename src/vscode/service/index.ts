@@ -31,9 +31,10 @@ export function registerServiceCommands(context: vscode.ExtensionContext, deps: 
         const parts = [out.result?.easyAuthChanged && 'authentication', out.result?.corsChanged && 'CORS'].filter(Boolean);
         const files = out.files.map((f) => vscode.workspace.asRelativePath(f));
         const site = out.result?.site.name ?? 'The site';
-        void vscode.window.showInformationMessage(
-          `${parts.length ? `${site}: ${parts.join(' and ')} updated.` : `${site} was already secured; nothing changed.`}${files.length ? ` Edited ${files.join(', ')}.` : ''}`,
-        );
+        const message = `${parts.length ? `${site}: ${parts.join(' and ')} updated.` : `${site} was already secured; nothing changed.`}${files.length ? ` Edited ${files.join(', ')}.` : ''}`;
+        // Also in the log: a notification hides itself after a few seconds.
+        deps.log.info(`Secure the Service: ${message}`);
+        void vscode.window.showInformationMessage(message);
         return out;
       } catch (error) {
         const e = toArmError(error);
