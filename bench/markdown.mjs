@@ -130,16 +130,26 @@ function findings(s) {
   }
   const conn = s.connection;
   if (conn) {
+    const over = conn.sequentialRoundTrips.median - conn.dependencyMinimum;
     F.push(`- **From nothing to a working connection.** ${conn.sequentialRoundTrips.median} sequential round trips at ${conn.latencyMs} ms latency against a dependency`);
-    F.push(`  minimum of ${conn.dependencyMinimum} (section 1 lists both chains). Not closed — the deploy and connection code is issue 15's; what the`);
-    F.push('  chain shows beyond the minimum: the setup checks both apps by unique name before creating them (1); the deploy');
-    F.push('  starts after the whole setup, then lists the environments, validates the swagger and looks for an existing connector');
-    F.push('  one after another, though none needs the setup (3); the created connector is read back for its redirect URL (1); the');
-    F.push('  redirect URL\'s read-merge-write reads the app first (1); the CLI runs the setup engine again to record the URL (a');
-    F.push('  `$batch` and a read: 2); `test-connection` reads the connector for its runtime URL before creating the connection');
-    F.push('  (1) and reads the connection before and after confirming the consent code (1–2). Running the Power Platform lookups');
-    F.push('  beside the setup, taking the redirect URL from the create\'s answer and the runtime URL from the deploy would leave');
-    F.push('  the minimum plus the state check.');
+    F.push(`  minimum of ${conn.dependencyMinimum} (section 1 lists both chains; 18–19 before the change below). Changed: \`setup --deploy\` starts the`);
+    F.push('  deployment\'s lookups — the environments, the validation of the swagger as the setup will leave it, the connector');
+    F.push('  deployed before, the icon\'s upload — when the setup starts, beside the directory work, and reads the connector app');
+    F.push('  for the redirect URL\'s read-merge-write as soon as the app exists, beside its secret; the redirect URL comes from');
+    F.push('  the create\'s answer (read back only when the answer lacks it); `test-connection` reads the connector beside creating');
+    F.push('  the connection, waits for the browser to come back instead of reading the connection first, and reads the');
+    F.push('  connection\'s status beside the GET through it (the status still explains a failed sign-in).');
+    F.push(`  **What stands in the way of minimum + 1** (+${over} now, median): the check of both apps' unique names before the first write`);
+    F.push('  (the state check, 1: an app with this setup\'s unique name that it did not make is never written to); the two');
+    F.push('  commands (1: the minimum registers the redirect URL beside the connection\'s PUT, but `setup` ends with that PATCH');
+    F.push('  and `test-connection` starts after it); and, in the emulated tenant, a token request before each Power Platform');
+    F.push(`  request (${conn.tokenRequestsMedian ?? '?'} token requests per run for ${conn.powerPlatformRequestsMedian ?? '?'} Power Platform requests, sign-ins included): its answer to`);
+    F.push('  `{resource}/.default` names the granted scopes without `{resource}/.default`, so MSAL\'s cache never matches it,');
+    F.push('  and the connector\'s create, which waits for its token after the secret is added, starts only after the');
+    F.push('  tenant-wide grant beside it has ended (1; a run where the grant ends later shows one less). Token answers recorded');
+    F.push('  from Microsoft Entra name `{resource}/.default` too (e.g. `https://management.azure.com/user_impersonation');
+    F.push('  https://management.azure.com/.default`); with such an answer MSAL would serve these tokens from its cache. The');
+    F.push('  emulated tenant\'s answer is for its owners to settle.');
   }
   const h = vs.hostHeapMb;
   const g = h?.growth;
@@ -239,6 +249,7 @@ export function renderMarkdown(s) {
     L.push('| figure | value |', '|---|---|');
     L.push(`| sequential round trips (median, min–max) | ${conn.sequentialRoundTrips.median} (${conn.sequentialRoundTrips.min}–${conn.sequentialRoundTrips.max}), ${conn.runs} runs |`);
     L.push(`| requests (median) | ${conn.requestsMedian} (Graph ${conn.byService?.graph}, Power Platform ${conn.byService?.powerplatform}, Resource Manager ${conn.byService?.arm}) |`);
+    if (conn.tokenRequestsMedian !== undefined) L.push(`| the sign-ins' token requests, not counted (median) | ${conn.tokenRequestsMedian} |`);
     L.push(`| GET through the connector | ${[...new Set(conn.status)].join(', ')} |`);
     L.push(`| wall time, sign-ins and device-code polling included (median) | ${conn.wallMsMedian} ms |`);
     L.push(`| dependency chain minimum | ${conn.dependencyMinimum} |`, '');

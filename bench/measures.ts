@@ -219,6 +219,8 @@ async function oneConnection(ep: Endpoints, work: string) {
     status: test.status as number,
     pending: setup.pending as unknown[],
     requests: trips.length,
+    // The sign-in's token requests (not counted as round trips; MSAL asks again when its cache has no match).
+    tokenRequests: log.filter((r) => r.service === 'login' && r.method === 'POST' && r.path.endsWith('/oauth2/v2.0/token')).length,
     criticalPath: criticalPath(trips),
     chain: chain.map(tripName),
     byService: Object.fromEntries(['graph', 'powerplatform', 'arm'].map((s) => [s, trips.filter((r) => r.service === s).length])),
@@ -238,6 +240,8 @@ async function connectionFigures(ep: Endpoints, work: string) {
     latencyMs: 50,
     runs: runs.length,
     requestsMedian: median(runs.map((r) => r.requests)),
+    tokenRequestsMedian: median(runs.map((r) => r.tokenRequests)),
+    powerPlatformRequestsMedian: median(runs.map((r) => r.byService.powerplatform as number)),
     sequentialRoundTrips: { median: median(runs.map((r) => r.criticalPath)), min: Math.min(...runs.map((r) => r.criticalPath)), max: Math.max(...runs.map((r) => r.criticalPath)) },
     byService: runs[0]?.byService,
     wallMsMedian: round(median(runs.map((r) => r.wallMs))),

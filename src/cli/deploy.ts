@@ -82,13 +82,20 @@ export async function deployAndRegister(o: {
   secret?: string;
   say: (line: string) => void;
 }): Promise<DeployAndRegisterResult> {
-  const result = await deployConnector({ dir: o.dir, files: diskConnectorFiles, client: o.client, objectId: o.objectId, ...(o.environment ? { environment: o.environment } : {}), ...(o.connectorId ? { connectorId: o.connectorId } : {}), ...(o.secret ? { secret: o.secret } : {}), onProgress: o.say });
   const settings = readSettings(await diskConnectorFiles.readText(join(o.dir, SETTINGS_FILE)));
   const propsText = await diskConnectorFiles.readText(join(o.dir, settings.apiProperties));
-  const props = propsText ? (JSON.parse(propsText.replace(/^\uFEFF/, '')) as { properties?: Record<string, unknown> }) : {};
-  const appId = oauthSettingsOf(props.properties ?? {})?.clientId;
+  let appId: unknown;
+  try {
+    appId = propsText ? oauthSettingsOf((JSON.parse(propsText.replace(/^\uFEFF/, '')) as { properties?: Record<string, unknown> }).properties ?? {})?.clientId : undefined;
+  } catch {
+    // The deployment says what is wrong with the file.
+  }
+  // The connector app is read for the redirect URL's read-merge-write while the connector is deployed.
+  const read = typeof appId === 'string' ? o.directory.getApplicationByAppId(appId) : undefined;
+  read?.catch(() => undefined);
+  const result = await deployConnector({ dir: o.dir, files: diskConnectorFiles, client: o.client, objectId: o.objectId, ...(o.environment ? { environment: o.environment } : {}), ...(o.connectorId ? { connectorId: o.connectorId } : {}), ...(o.secret ? { secret: o.secret } : {}), onProgress: o.say });
   if (!result.redirectUrl || typeof appId !== 'string') return { ...result, redirectRegistered: false };
-  const reg = (await registerDeployedRedirect(o.directory, appId, result))!;
+  const reg = (await registerDeployedRedirect(o.directory, appId, result, read))!;
   o.say(reg.added ? `Registered the redirect URL ${result.redirectUrl} on the connector app.` : `The redirect URL ${result.redirectUrl} is registered on the connector app.`);
   if (reg.removed) o.say(`Removed the shared legacy redirect URL ${reg.removed} (the connector now uses its own).`);
   return { ...result, connectorAppId: appId, redirectRegistered: true, ...(reg.removed ? { redirectRemoved: reg.removed } : {}) };

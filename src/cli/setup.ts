@@ -286,7 +286,7 @@ export async function runSetupCommand(argv: readonly string[], io: CliIo): Promi
               },
             }
           : { unavailable: 'No client secret was created: its value would have been lost. Run again with --deploy (it goes to the deployed connector), --print-secret (shown once) or --secret-file <file> (written with mode 0600) to receive it.' },
-      ...(deployer ? { deployer: { deploy: async (input) => (deployed = await deployer.deploy(input)) } } : {}),
+      ...(deployer ? { deployer: { prepare: (input) => deployer.prepare(input), deploy: async (input) => (deployed = await deployer.deploy(input)) } } : {}),
       onProgress: (step, status) => {
         if (!p.json && status.state !== 'running') say(`${status.state.padEnd(7)} ${step}${status.detail ? `: ${status.detail}` : ''}`);
       },

@@ -110,7 +110,79 @@ async function chooseEnvironment(client: PowerPlatformClient, wanted: string | u
   return found;
 }
 
-export async function deployConnector(input: DeployInput): Promise<DeployResult> {
+type Validation = { errors: string[]; warnings: string[] };
+
+/** A promise whose rejection is handled where it is awaited, not reported as unhandled while it waits for that. */
+function later<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
+}
+
+/**
+ * The requests of a deployment that need nothing from the connector's apps: the environment, the swagger's
+ * validation, the connector deployed before (by its recorded ID, else the environment's list), the icon's upload.
+ * Started at once (the guided setup starts them beside its directory work), awaited by {@link deployConnector} when
+ * it needs them; a failure surfaces there, with its cause. One deployment uses them; a retried one looks up again.
+ */
+export interface DeployLookups {
+  readonly dir: string;
+  /** settings.json as it was read: a deployment that finds it changed since looks up again. */
+  readonly settingsText: Promise<string | undefined>;
+  readonly environment: string | undefined;
+  readonly connectorId: string | undefined;
+  readonly env: Promise<Environment>;
+  /** The recorded connector (by ID; undefined: it is gone) or, without one, the environment's connectors. */
+  readonly deployed: Promise<{ readonly byId: string; readonly connector: ConnectorResource | undefined } | { readonly list: readonly ConnectorResource[] }>;
+  readonly uploads: Promise<{ iconUri?: string; scriptUri?: string; icon: boolean; script: boolean }>;
+  /** Power Platform's verdict on this swagger text (each text validated once). */
+  validate(text: string, swagger: Json): Promise<Validation>;
+}
+
+export function startDeployLookups(input: Pick<DeployInput, 'dir' | 'files' | 'client' | 'objectId' | 'environment' | 'connectorId'> & {
+  /** The swagger as it will be deployed (the setup knows what it writes into it); default: as it is now. */
+  readonly swaggerText?: string;
+}): DeployLookups {
+  const settingsText = later(input.files.readText(join(input.dir, SETTINGS_FILE)));
+  const settings = later(settingsText.then(readSettings));
+  const env = later(settings.then((s) => chooseEnvironment(input.client, input.environment ?? s.environment)));
+  const deployed = later(
+    Promise.all([settings, env]).then(async ([s, e]) => {
+      // The environment named by the caller wins; a connector remembered in another environment is not reused there.
+      const byId = input.connectorId ?? (s.environment && s.environment.toLowerCase() !== e.name.toLowerCase() ? undefined : s.connectorId);
+      return byId ? { byId, connector: await input.client.getConnector(e.name, byId) } : { list: await input.client.listConnectors(e.name) };
+    }),
+  );
+  const uploads = later(
+    settings.then(async (s) => {
+      const [icon, script] = await Promise.all([input.files.readBytes(join(input.dir, s.icon)), input.files.readBytes(join(input.dir, s.script))]);
+      if (!icon && !script) return { icon: false, script: false };
+      const sas = await input.client.generateResourceStorage(input.objectId, (await env).name);
+      const [iconUri, scriptUri] = await Promise.all([
+        icon ? input.client.uploadBlob(sas, s.icon, icon, s.icon.toLowerCase().endsWith('.png') ? 'image/png' : 'application/octet-stream') : undefined,
+        script ? input.client.uploadBlob(sas, s.script, script, 'text/plain') : undefined,
+      ]);
+      return { icon: !!icon, script: !!script, ...(iconUri ? { iconUri } : {}), ...(scriptUri ? { scriptUri } : {}) };
+    }),
+  );
+  const validations = new Map<string, Promise<Validation>>();
+  const validate = (text: string, swagger: Json): Promise<Validation> => {
+    let v = validations.get(text);
+    if (!v) validations.set(text, (v = later(input.client.validateSwagger(input.objectId, swagger))));
+    return v;
+  };
+  // The swagger's validation needs nothing but the swagger: it starts now too.
+  const swaggerNow = input.swaggerText !== undefined ? Promise.resolve(input.swaggerText) : settings.then((s) => input.files.readText(join(input.dir, s.apiDefinition)));
+  void swaggerNow
+    .then((text) => {
+      if (text === undefined) return;
+      const swagger = JSON.parse(text.replace(/^\uFEFF/, '')) as unknown;
+      if (isObject(swagger)) void validate(text, swagger);
+    })
+    .catch(() => undefined);
+  return { dir: input.dir, settingsText, environment: input.environment, connectorId: input.connectorId, env, deployed, uploads, validate };
+}
+
+export async function deployConnector(input: DeployInput & { readonly lookups?: DeployLookups }): Promise<DeployResult> {
   const say = input.onProgress ?? (() => undefined);
   const settingsPath = join(input.dir, SETTINGS_FILE);
   const settingsText = await input.files.readText(settingsPath);
@@ -122,11 +194,15 @@ export async function deployConnector(input: DeployInput): Promise<DeployResult>
   const apiProperties = parseJson(propsText, settings.apiProperties);
   const swagger = parseJson(swaggerText, settings.apiDefinition);
 
-  // The environment named by the caller wins; a connector remembered in another environment is not reused there.
-  const env = await chooseEnvironment(input.client, input.environment ?? settings.environment);
+  // Lookups started earlier are used when they were made for this very deployment (same folder, same target, same
+  // settings.json); otherwise they start now, side by side.
+  const early = input.lookups;
+  const reuse = !!early && early.dir === input.dir && early.environment === input.environment && early.connectorId === input.connectorId && (await early.settingsText.catch(() => null)) === settingsText;
+  const lookups = reuse ? early : startDeployLookups({ ...input, swaggerText });
+  const env = await lookups.env;
   say(`Environment: ${env.displayName} (${env.name})`);
 
-  const validation = await input.client.validateSwagger(input.objectId, swagger);
+  const validation = await lookups.validate(swaggerText, swagger);
   if (validation.errors.length > 0) {
     throw new PowerPlatformFailure('InvalidSwagger', 400, `Power Platform refuses ${settings.apiDefinition}: ${validation.errors.join(' ')}`, `Fix ${settings.apiDefinition}, then deploy again.`);
   }
@@ -135,16 +211,18 @@ export async function deployConnector(input: DeployInput): Promise<DeployResult>
   const props = isObject(apiProperties.properties) ? apiProperties.properties : {};
   const clientId = oauthSettingsOf(props)?.clientId;
   const title = isObject(swagger.info) && typeof swagger.info.title === 'string' ? swagger.info.title : undefined;
-  let connectorId = input.connectorId ?? (settings.environment && settings.environment.toLowerCase() !== env.name.toLowerCase() ? undefined : settings.connectorId);
+  const found = await lookups.deployed;
+  let connectorId: string | undefined;
   let existing: ConnectorResource | undefined;
-  if (connectorId) {
-    existing = await input.client.getConnector(env.name, connectorId);
+  if ('byId' in found) {
+    connectorId = found.byId;
+    existing = found.connector;
     if (!existing) {
       throw new PowerPlatformFailure('ConnectorNotFound', 404, `The connector ${connectorId} is not in environment ${env.displayName}.`, 'Deploy without --connector-id to create it, or remove connectorId from settings.json if it was deleted.');
     }
   } else {
     // A create is never retried blindly: one deployed before from this folder (same title, same client ID) is updated.
-    existing = (await input.client.listConnectors(env.name)).find((c) => c.properties.displayName === title && c.properties.connectionParameters?.token?.oAuthSettings?.clientId === clientId);
+    existing = found.list.find((c) => c.properties.displayName === title && c.properties.connectionParameters?.token?.oAuthSettings?.clientId === clientId);
     connectorId = existing?.name;
   }
   const create = !existing;
@@ -153,18 +231,8 @@ export async function deployConnector(input: DeployInput): Promise<DeployResult>
   }
 
   const warnings = validation.warnings.map((w) => `Swagger: ${w}`);
-  const iconBytes = await input.files.readBytes(join(input.dir, settings.icon));
-  let iconUri: string | undefined;
-  let scriptUri: string | undefined;
-  const scriptBytes = await input.files.readBytes(join(input.dir, settings.script));
-  if (iconBytes || scriptBytes) {
-    const sas = await input.client.generateResourceStorage(input.objectId, env.name);
-    if (iconBytes) {
-      iconUri = await input.client.uploadBlob(sas, settings.icon, iconBytes, settings.icon.toLowerCase().endsWith('.png') ? 'image/png' : 'application/octet-stream');
-      say('Icon uploaded.');
-    }
-    if (scriptBytes) scriptUri = await input.client.uploadBlob(sas, settings.script, scriptBytes, 'text/plain');
-  }
+  const { iconUri, scriptUri, icon, script } = await lookups.uploads;
+  if (iconUri) say('Icon uploaded.');
 
   const body = connectorBody(apiProperties, swagger, { environment: env.name, create, ...(iconUri ? { iconUri } : {}), ...(scriptUri ? { scriptUri } : {}), ...(input.secret ? { secret: input.secret } : {}) });
   const previousRedirectUrl = redirectUrlOf(existing);
@@ -183,10 +251,14 @@ export async function deployConnector(input: DeployInput): Promise<DeployResult>
     environment: env.name,
     apiProperties: settings.apiProperties,
     apiDefinition: settings.apiDefinition,
-    ...(iconBytes ? { icon: settings.icon } : {}),
-    ...(scriptBytes ? { script: settings.script } : {}),
+    ...(icon ? { icon: settings.icon } : {}),
+    ...(script ? { script: settings.script } : {}),
   }));
-  const readBack = (await input.client.getConnector(env.name, id)) ?? saved;
+  // The platform fills in the redirect URL when it saves the connector and answers with the saved connector: the URL
+  // is taken from that answer (never computed), or read back when the answer lacks it — or when the body sent one
+  // itself (a `redirectUrl` left in apiProperties.json), which an answer might only echo.
+  const sentRedirect = oauthSettingsOf(isObject(body.properties) ? body.properties : {})?.redirectUrl;
+  const readBack = redirectUrlOf(saved) && sentRedirect === undefined ? saved : ((await input.client.getConnector(env.name, id)) ?? saved);
   const redirectUrl = redirectUrlOf(readBack);
   return {
     connectorId: id,

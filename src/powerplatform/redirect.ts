@@ -4,7 +4,7 @@
  * its own URL (`redirectMode: GlobalPerConnector`), the new URL is registered first and the old one removed after,
  * so sign-ins keep working in between.
  */
-import type { Directory } from '../graph/operations';
+import type { Application, Directory } from '../graph/operations';
 import { registerRedirectUri, removeRedirectUri } from '../registrations/actions';
 
 /**
@@ -33,10 +33,11 @@ export async function registerRedirectUrl(
   directory: Directory,
   appId: string,
   redirectUrl: string,
-  options: { previous?: string; removePrevious?: boolean } = {},
+  options: { previous?: string; removePrevious?: boolean; read?: Promise<Application | undefined> } = {},
 ): Promise<RedirectRegistration> {
-  // The same read-merge-write as every other redirect URI change (src/registrations/actions.ts).
-  const { redirectUris: list, added } = await registerRedirectUri(directory, appId, redirectUrl);
+  // The same read-merge-write as every other redirect URI change (src/registrations/actions.ts); the read may have
+  // been started beside the deployment.
+  const { redirectUris: list, added } = await registerRedirectUri(directory, appId, redirectUrl, options.read);
   const previous = options.previous;
   if (previous && previous !== redirectUrl && options.removePrevious && list.includes(previous)) {
     // Read again inside removeRedirectUri: the list may have changed since; only that one URL goes, the new one stays.
@@ -54,10 +55,11 @@ export async function isRedirectRegistered(directory: Directory, appId: string, 
 
 /**
  * After a deployment: registers the redirect URL Power Platform reported; when the connector moved from the shared
- * legacy URL to its own, the legacy URL is removed after the new one is in place.
+ * legacy URL to its own, the legacy URL is removed after the new one is in place. `read`: the connector app as read
+ * while the connector was being deployed (the read of the read-merge-write, off the chain of round trips).
  */
-export async function registerDeployedRedirect(directory: Directory, appId: string, deployed: { redirectUrl?: string; previousRedirectUrl?: string }): Promise<RedirectRegistration | undefined> {
+export async function registerDeployedRedirect(directory: Directory, appId: string, deployed: { redirectUrl?: string; previousRedirectUrl?: string }, read?: Promise<Application | undefined>): Promise<RedirectRegistration | undefined> {
   if (!deployed.redirectUrl) return undefined;
   const moved = !!deployed.previousRedirectUrl && isLegacySharedRedirect(deployed.previousRedirectUrl) && !isLegacySharedRedirect(deployed.redirectUrl);
-  return registerRedirectUrl(directory, appId, deployed.redirectUrl, moved ? { previous: deployed.previousRedirectUrl!, removePrevious: true } : {});
+  return registerRedirectUrl(directory, appId, deployed.redirectUrl, { ...(moved ? { previous: deployed.previousRedirectUrl!, removePrevious: true } : {}), ...(read ? { read } : {}) });
 }

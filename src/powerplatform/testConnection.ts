@@ -77,44 +77,76 @@ function failed(connectionName: string, message: string, next: string, extra: Pa
   };
 }
 
+/** How often the status is read while a return page waits for the browser (which says itself when it is done). */
+const RETURN_POLL_MS = 5000;
+
+type Status = { status: string; error?: { code?: string; message?: string } } | undefined;
+
+/** Signed in, or failed with the sign-in's own error (not just "not signed in yet"). */
+const settled = (s: Status): boolean => s?.status === 'Connected' || (s?.status === 'Error' && s.error?.code !== 'Unauthenticated');
+
 export async function testConnection(input: TestConnectionInput): Promise<TestConnectionResult> {
   const say = input.onProgress ?? (() => undefined);
   const sleep = input.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const timeoutMs = input.timeoutMs ?? 300_000;
+  const pollMs = input.pollMs ?? 1000;
   const operation = pickGetOperation(input.swagger);
-  const connector = await input.client.getConnector(input.environment, input.connectorId);
-  if (!connector) throw new PowerPlatformFailure('ConnectorNotFound', 404, `The connector ${input.connectorId} is not in environment ${input.environment}.`, 'Deploy the connector first.');
-  const runtimeUrl = connector.properties.primaryRuntimeUrl;
   const connectionName = randomBytes(16).toString('hex');
-  await input.client.createConnection(input.environment, input.connectorId, connectionName);
+  // The connector (for its runtime URL) is read while the connection is created: neither needs the other.
+  const [connector, created] = await Promise.allSettled([input.client.getConnector(input.environment, input.connectorId), input.client.createConnection(input.environment, input.connectorId, connectionName)]);
+  if (connector.status === 'rejected') throw connector.reason;
+  if (!connector.value) throw new PowerPlatformFailure('ConnectorNotFound', 404, `The connector ${input.connectorId} is not in environment ${input.environment}.`, 'Deploy the connector first.');
+  if (created.status === 'rejected') throw created.reason;
+  const runtimeUrl = connector.value.properties.primaryRuntimeUrl;
   say(`Created connection ${connectionName}; sign in to it in the browser.`);
   const link = await input.client.getConsentLink(input.environment, input.connectorId, connectionName, input.returnUrl);
   await input.openConsent(link);
 
+  // The browser comes back to the return page when the sign-in is done (with the code, or the sign-in's error): then
+  // the code is confirmed. Meanwhile the connection's status is read now and then, for a sign-in finished elsewhere or
+  // stopped on the platform's side; without a return page, every pollMs.
+  const back = input.returned?.then((r) => r, () => undefined);
+  const waitMs = back ? Math.max(pollMs, RETURN_POLL_MS) : pollMs;
+  const deadline = Date.now() + timeoutMs;
+  const read = async (): Promise<Status> => (await input.client.getConnection(input.environment, input.connectorId, connectionName)).properties.statuses?.[0];
   let confirmed = false;
-  void input.returned?.then(async (r) => {
-    if (r.code) {
-      await input.client.confirmConsentCode(input.environment, input.connectorId, connectionName, r.code).catch(() => undefined);
-      confirmed = true;
-    }
-  });
-  const deadline = Date.now() + (input.timeoutMs ?? 300_000);
-  let status: { status: string; error?: { code?: string; message?: string } } | undefined;
+  let returnedError: string | undefined;
+  let status: Status;
+  let call: Promise<{ status: number; firstBytes: string }> | undefined;
   for (;;) {
-    const c = await input.client.getConnection(input.environment, input.connectorId, connectionName);
-    status = c.properties.statuses?.[0];
-    if (status?.status === 'Connected') break;
-    if (status?.status === 'Error' && status.error?.code !== 'Unauthenticated') break;
-    if (Date.now() >= deadline) break;
-    await sleep(input.pollMs ?? 1000);
+    const nap = Math.max(0, Math.min(back ? waitMs : pollMs, deadline - Date.now()));
+    const r = back ? await Promise.race([back, sleep(nap).then(() => 'poll' as const)]) : (await sleep(nap), 'poll' as const);
+    if (r !== 'poll') {
+      if (r?.code) {
+        await input.client.confirmConsentCode(input.environment, input.connectorId, connectionName, r.code).catch(() => undefined);
+        confirmed = true;
+        // Back from the sign-in: the status is read beside the call through the connection (a call that works proves
+        // the sign-in; the status explains one that does not).
+        if (operation && runtimeUrl) (call = input.client.callThroughConnector(runtimeUrl, connectionName, operation.path)).catch(() => undefined);
+      } else if (r?.error) {
+        returnedError = r.error_description ?? r.error;
+      }
+      status = await read();
+      break;
+    }
+    status = await read();
+    if (settled(status) || Date.now() >= deadline) break;
+  }
+  // A call made before the connection was connected says nothing about it.
+  if (status?.status !== 'Connected') call = undefined;
+  // The platform may still be finishing the sign-in it was sent back from: wait for it as long as the test may.
+  while (!settled(status) && !returnedError && Date.now() < deadline) {
+    await sleep(pollMs);
+    status = await read();
   }
   if (status?.status !== 'Connected') {
     if (status?.status === 'Error' && status.error?.code !== 'Unauthenticated') {
       return failed(connectionName, status.error?.message ?? 'The connection failed to sign in.', 'Check the connector app, its secret and the resource in apiProperties.json, then deploy again.', operation ? { operation } : {});
     }
-    const cause = await input.diagnose?.();
+    const cause = returnedError ?? (await input.diagnose?.());
     return failed(
       connectionName,
-      cause ?? `The sign-in to the connection did not finish within ${Math.round((input.timeoutMs ?? 300_000) / 1000)} s.`,
+      cause ?? `The sign-in to the connection did not finish within ${Math.round(timeoutMs / 1000)} s.`,
       'Open the consent link again and finish the sign-in; if the sign-in page shows an AADSTS error, paste it into "Explain Sign-in Error".',
       operation ? { operation } : {},
     );
@@ -122,7 +154,7 @@ export async function testConnection(input: TestConnectionInput): Promise<TestCo
   say(`The connection is connected${confirmed ? ' (consent code confirmed)' : ''}.`);
   if (!operation) return failed(connectionName, 'The swagger has no GET operation without required parameters to try.', 'Add one (e.g. a health or list operation) or test from a flow.');
   if (!runtimeUrl) return failed(connectionName, 'Power Platform reported no runtime URL for the connector.', 'Retry in a minute; the connector may still be provisioning.', { operation });
-  const answer = await input.client.callThroughConnector(runtimeUrl, connectionName, operation.path);
+  const answer = await (call ?? input.client.callThroughConnector(runtimeUrl, connectionName, operation.path));
   if (answer.status >= 200 && answer.status < 300) return { ok: true, connectionName, operation, status: answer.status, firstBytes: answer.firstBytes };
   const why =
     answer.status === 401

@@ -6,13 +6,16 @@
  * snapshot, so the tree shows it as soon as Graph accepted it (a re-read could still miss it during replication).
  */
 import { fail, UserFailure } from '../errors';
-import type { Directory, PasswordCredential } from '../graph/operations';
+import type { Application, Directory, PasswordCredential } from '../graph/operations';
 import { secretStorageKey, type ClientSecretStore } from '../connector/secrets';
 import type { AppRecord, DirectorySnapshot, GrantRecord, SpRecord } from '../graph/registrations';
 
-/** Adds `uri` as a Web redirect URI, keeping the ones registered now (read fresh, not from the tree). */
-export async function registerRedirectUri(dir: Directory, appId: string, uri: string): Promise<{ objectId: string; redirectUris: string[]; added: boolean }> {
-  const app = await dir.getApplicationByAppId(appId);
+/**
+ * Adds `uri` as a Web redirect URI, keeping the ones registered now (read fresh, not from the tree). `read` is that
+ * read when the caller started it beside other work (e.g. while the connector was being created).
+ */
+export async function registerRedirectUri(dir: Directory, appId: string, uri: string, read?: Promise<Application | undefined>): Promise<{ objectId: string; redirectUris: string[]; added: boolean }> {
+  const app = await (read ?? dir.getApplicationByAppId(appId));
   if (!app) fail('AppNotFound', `The app registration ${appId} no longer exists in this tenant.`, 'Refresh the view, or run the setup again to re-create it.');
   const current = app.web?.redirectUris ?? [];
   const redirectUris = current.includes(uri) ? current : [...current, uri];

@@ -4,10 +4,11 @@
  * that store into `deployConnector`'s request body only — never into the context, a log line or a webview.
  */
 import type { Environment, PowerPlatformClient } from '../powerplatform/client';
-import { deployConnector, type ConnectorFiles } from '../powerplatform/deploy';
+import { deployConnector, startDeployLookups, type ConnectorFiles, type DeployLookups } from '../powerplatform/deploy';
 import type { ConnectorDeployer } from './engine';
 
 export interface SetupDeployer extends ConnectorDeployer {
+  prepare: NonNullable<ConnectorDeployer['prepare']>;
   /** The environments the user may deploy to, the default one first. */
   environments(): Promise<readonly Environment[]>;
 }
@@ -21,12 +22,20 @@ export function setupDeployer(o: {
   readonly secret: (clientId: string) => Promise<string | undefined>;
   readonly onProgress?: (line: string) => void;
 }): SetupDeployer {
+  // Started by `prepare`, used by the next `deploy` (which checks they were made for it), then forgotten.
+  let early: Promise<DeployLookups> | undefined;
   return {
     async environments() {
       const all = await o.client.listEnvironments();
       return [...all].sort((a, b) => Number(b.isDefault) - Number(a.isDefault));
     },
+    prepare({ connectorDir, environment, swaggerText }) {
+      early = o.objectId().then((objectId) => startDeployLookups({ dir: connectorDir, files: o.files, client: o.client, objectId, ...(environment ? { environment } : {}), ...(swaggerText !== undefined ? { swaggerText } : {}) }));
+      early.catch(() => undefined);
+    },
     async deploy({ connectorDir, clientId, environment }) {
+      const lookups = await early?.catch(() => undefined);
+      early = undefined;
       const secret = await o.secret(clientId);
       return deployConnector({
         dir: connectorDir,
@@ -35,6 +44,7 @@ export function setupDeployer(o: {
         objectId: await o.objectId(),
         ...(environment ? { environment } : {}),
         ...(secret ? { secret } : {}),
+        ...(lookups ? { lookups } : {}),
         ...(o.onProgress ? { onProgress: o.onProgress } : {}),
       });
     },

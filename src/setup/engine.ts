@@ -38,6 +38,12 @@ export interface SecretSink {
  * (SecretStorage / the CLI's memory) to the request body: it never passes through here, the context or a webview.
  */
 export interface ConnectorDeployer {
+  /**
+   * Starts the deployment's requests that need nothing the setup makes (the environment, the swagger's validation,
+   * the connector deployed before, the icon's upload), so that they run beside the directory work; `deploy` then
+   * uses them. `swaggerText`: the swagger as the setup will leave it.
+   */
+  prepare?(input: { readonly connectorDir: string; readonly environment?: string; readonly swaggerText?: string }): void;
   deploy(input: { readonly connectorDir: string; readonly clientId: string; readonly environment?: string }): Promise<DeployResult>;
 }
 
@@ -117,7 +123,7 @@ interface TaskEnv {
   /** Saves the context now (write-ahead before a POST that cannot be upserted). */
   checkpoint(): Promise<void>;
   now(): Date;
-  /** Reads of apps by uniqueName started early (in parallel with another read), each used once; a retry reads again. */
+  /** Reads of apps started early (by uniqueName, or by appId for the redirect URL) beside other requests, each used once; a retry reads again. */
   readonly early: Map<string, Promise<Application | undefined>>;
   /** appIds of apps this run created: they cannot have a service principal yet, so it is created without a read. */
   readonly fresh: Set<string>;
@@ -322,6 +328,80 @@ async function grantTask(ctx: SetupContext, { dir, checkpoint }: TaskEnv): Promi
   }
 }
 
+/** Where the connector app's early read for the redirect URL waits in {@link TaskEnv.early}. */
+const redirectReadKey = (appId: string) => `appId:${appId}`;
+
+/** The connector app: made (its uniqueName claimed first), found from an earlier run, or the existing one the user chose. */
+async function connectorAppTask(ctx: SetupContext, env: TaskEnv): Promise<TaskOutcome> {
+  const { dir } = env;
+  const api = ctx.objects.apiApp as NonNullable<SetupContext['objects']['apiApp']>;
+  const access = { resourceAppId: api.appId, resourceAccess: api.scopeIds.map((id) => ({ id, type: 'Scope' })) };
+  const c = ctx.choices.connector;
+  const redirectUrl = ctx.choices.redirectUrl;
+  let app: Application | undefined;
+  if (c.kind === 'new') {
+    const claimed = await claimUniqueName(ctx, env, 'connector');
+    if (claimed?.adopted) {
+      app = claimed.app;
+    } else {
+      let value: Application;
+      let created = false;
+      if (claimed) {
+        // Made by an earlier run: keep the redirect URIs and permissions someone added since (read, merge, write).
+        const update = mergedUpdate(claimed.app, { displayName: c.displayName, signInAudience: connectorAudience(ctx), ...(redirectUrl ? { redirectUris: [redirectUrl] } : {}), access });
+        if (update) await dir.updateApplicationScopes(claimed.app, update);
+        value = { ...claimed.app, ...update };
+      } else {
+        ({ value, created } = await dir.upsertApplication(ctx.uniqueNames.client, {
+          displayName: c.displayName,
+          signInAudience: connectorAudience(ctx),
+          tags: markedTags(ctx),
+          ...(redirectUrl ? { web: { redirectUris: [redirectUrl] } } : {}),
+          requiredResourceAccess: [access],
+        }));
+        if (created) env.fresh.add(value.appId);
+      }
+      if (!created && !isMarked(value, ctx)) fail('AppNotMadeBySetup', `The app registration “${value.displayName}” (${value.appId}) appeared with this setup's unique name while it ran, without its marker.`, 'Run the setup again: it asks before using that app.');
+      ctx.objects.connectorApp = { id: value.id, appId: value.appId, displayName: value.displayName, created: true, signInAudience: connectorAudience(ctx) };
+      if (redirectUrl) ctx.objects.redirectUri = redirectUrl;
+      return { state: 'done', detail: `${created ? 'Created' : 'Found'} the connector app “${value.displayName}” (${value.appId}).` };
+    }
+  } else {
+    app = await dir.getApplicationByAppId(c.appId);
+    if (!app) fail('ConnectorAppNotFound', `No application with appId ${c.appId} is registered in tenant ${ctx.tenantId}.`, 'Check the client ID, or choose “new connector app”.');
+    // The setup is about to change an app it did not make (API permission, a client secret): where someone can be
+    // asked, they see its name and owners first.
+    if (env.svc.adoptExisting) {
+      const owners = (await dir.listOwners(app.id).catch(() => [])).map((o) => o.userPrincipalName ?? o.displayName ?? o.id);
+      if (!(await env.svc.adoptExisting({ role: 'connector', reason: 'chosen', displayName: app.displayName, appId: app.appId, owners }))) {
+        fail('ExistingAppNotConfirmed', `The connector app “${app.displayName}” (${app.appId}) was not changed: you did not confirm it.`, 'Run the step again and confirm, or choose “new connector app”.');
+      }
+    }
+  }
+  const update = mergedUpdate(app, { access });
+  if (update) await dir.updateApplication(app.id, update);
+  ctx.objects.connectorApp = {
+    id: app.id,
+    appId: app.appId,
+    displayName: app.displayName,
+    created: false,
+    signInAudience: app.signInAudience ?? 'AzureADMyOrg',
+    redirectUris: app.web?.redirectUris ?? [],
+  };
+  if (redirectUrl && app.web?.redirectUris?.includes(redirectUrl)) ctx.objects.redirectUri = redirectUrl;
+  return { state: 'done', detail: `Using the existing connector app “${app.displayName}” (${app.appId}).` };
+}
+
+/** An app read by appId; one this run created is waited for while the directory replicates it. */
+function appByAppId(dir: Directory, appId: string, isNew: boolean): Promise<Application | undefined> {
+  if (!isNew) return dir.getApplicationByAppId(appId);
+  return dir.afterCreate(async () => {
+    const app = await dir.getApplicationByAppId(appId);
+    if (!app) throw { statusCode: 404, body: JSON.stringify({ code: 'Request_ResourceNotFound' }) };
+    return app;
+  });
+}
+
 /** An app's service principal (found, or created; a new app cannot have one yet, so it is created without a read). */
 function servicePrincipalTask(id: 'apiSp' | 'connectorSp', appKey: 'apiApp' | 'connectorApp'): Task {
   return {
@@ -454,63 +534,16 @@ const TASKS: readonly Task[] = [
     deps: ['apiApp'],
     needed: (ctx) => !ctx.objects.connectorApp,
     async run(ctx, env) {
-      const { dir } = env;
-      const api = ctx.objects.apiApp as NonNullable<SetupContext['objects']['apiApp']>;
-      const access = { resourceAppId: api.appId, resourceAccess: api.scopeIds.map((id) => ({ id, type: 'Scope' })) };
-      const c = ctx.choices.connector;
-      const redirectUrl = ctx.choices.redirectUrl;
-      let app: Application | undefined;
-      if (c.kind === 'new') {
-        const claimed = await claimUniqueName(ctx, env, 'connector');
-        if (claimed?.adopted) {
-          app = claimed.app;
-        } else {
-          let value: Application;
-          let created = false;
-          if (claimed) {
-            // Made by an earlier run: keep the redirect URIs and permissions someone added since (read, merge, write).
-            const update = mergedUpdate(claimed.app, { displayName: c.displayName, signInAudience: connectorAudience(ctx), ...(redirectUrl ? { redirectUris: [redirectUrl] } : {}), access });
-            if (update) await dir.updateApplicationScopes(claimed.app, update);
-            value = { ...claimed.app, ...update };
-          } else {
-            ({ value, created } = await dir.upsertApplication(ctx.uniqueNames.client, {
-              displayName: c.displayName,
-              signInAudience: connectorAudience(ctx),
-              tags: markedTags(ctx),
-              ...(redirectUrl ? { web: { redirectUris: [redirectUrl] } } : {}),
-              requiredResourceAccess: [access],
-            }));
-            if (created) env.fresh.add(value.appId);
-          }
-          if (!created && !isMarked(value, ctx)) fail('AppNotMadeBySetup', `The app registration “${value.displayName}” (${value.appId}) appeared with this setup's unique name while it ran, without its marker.`, 'Run the setup again: it asks before using that app.');
-          ctx.objects.connectorApp = { id: value.id, appId: value.appId, displayName: value.displayName, created: true, signInAudience: connectorAudience(ctx) };
-          if (redirectUrl) ctx.objects.redirectUri = redirectUrl;
-          return { state: 'done', detail: `${created ? 'Created' : 'Found'} the connector app “${value.displayName}” (${value.appId}).` };
-        }
-      } else {
-        app = await dir.getApplicationByAppId(c.appId);
-        if (!app) fail('ConnectorAppNotFound', `No application with appId ${c.appId} is registered in tenant ${ctx.tenantId}.`, 'Check the client ID, or choose “new connector app”.');
-        // The setup is about to change an app it did not make (API permission, a client secret): where someone can be
-        // asked, they see its name and owners first.
-        if (env.svc.adoptExisting) {
-          const owners = (await dir.listOwners(app.id).catch(() => [])).map((o) => o.userPrincipalName ?? o.displayName ?? o.id);
-          if (!(await env.svc.adoptExisting({ role: 'connector', reason: 'chosen', displayName: app.displayName, appId: app.appId, owners }))) {
-            fail('ExistingAppNotConfirmed', `The connector app “${app.displayName}” (${app.appId}) was not changed: you did not confirm it.`, 'Run the step again and confirm, or choose “new connector app”.');
-          }
-        }
+      const outcome = await connectorAppTask(ctx, env);
+      // A deployment registers its redirect URL on this app (read, merge, write): the read starts now, beside the
+      // secret and the service principal, instead of after the connector is created.
+      const app = ctx.objects.connectorApp;
+      if (app && ctx.choices.deploy && env.svc.deployer) {
+        const read = appByAppId(env.dir, app.appId, env.fresh.has(app.appId));
+        read.catch(() => undefined);
+        env.early.set(redirectReadKey(app.appId), read);
       }
-      const update = mergedUpdate(app, { access });
-      if (update) await dir.updateApplication(app.id, update);
-      ctx.objects.connectorApp = {
-        id: app.id,
-        appId: app.appId,
-        displayName: app.displayName,
-        created: false,
-        signInAudience: app.signInAudience ?? 'AzureADMyOrg',
-        redirectUris: app.web?.redirectUris ?? [],
-      };
-      if (redirectUrl && app.web?.redirectUris?.includes(redirectUrl)) ctx.objects.redirectUri = redirectUrl;
-      return { state: 'done', detail: `Using the existing connector app “${app.displayName}” (${app.appId}).` };
+      return outcome;
     },
   },
   {
@@ -658,16 +691,22 @@ const TASKS: readonly Task[] = [
     step: 'deploy',
     deps: ['properties', 'password'],
     needed: () => true,
-    async run(ctx, { svc, dir }) {
+    async run(ctx, env) {
+      const { svc, dir } = env;
       const wanted = ctx.choices.deploy;
       if (!wanted) return { state: 'skipped', detail: 'Not deployed by the setup: run "Entra Connector: Deploy Connector to Power Platform…" (or `entra-connector deploy`) when ready.' };
       if (!svc.deployer) return { state: 'pending', detail: 'Power Platform cannot be reached from here: deploy with "Entra Connector: Deploy Connector to Power Platform…" or `entra-connector deploy`.' };
       const app = ctx.objects.connectorApp as NonNullable<SetupContext['objects']['connectorApp']>;
+      // The read of the redirect URL's read-merge-write: started when the app was made (else now), so that it runs
+      // beside other requests, not after the connector is created.
+      const read = env.early.get(redirectReadKey(app.appId)) ?? appByAppId(dir, app.appId, env.fresh.has(app.appId));
+      env.early.delete(redirectReadKey(app.appId));
+      read.catch(() => undefined);
       const result = await svc.deployer.deploy({ connectorDir: ctx.connectorDir, clientId: app.appId, ...(wanted.environment ? { environment: wanted.environment } : {}) });
       const created = ctx.objects.deployment?.connectorId === result.connectorId ? ctx.objects.deployment.created : result.created;
       ctx.objects.deployment = { connectorId: result.connectorId, environment: result.environment, created, ...(result.redirectUrl ? { redirectUrl: result.redirectUrl } : {}) };
       const where = `${result.created ? 'Created' : 'Updated'} connector ${result.connectorId} in ${result.environmentDisplayName ?? result.environment}`;
-      const registered = await registerDeployedRedirect(dir, app.appId, result);
+      const registered = await registerDeployedRedirect(dir, app.appId, result, read);
       if (!registered) return { state: 'pending', detail: `${where}, but Power Platform did not report its redirect URL: paste it on the redirect page (the connector's Security tab shows it).` };
       ctx.objects.redirectUri = registered.redirectUrl;
       return { state: 'done', detail: `${where}; its redirect URL ${registered.redirectUrl} is ${registered.added ? 'now' : 'already'} registered on the connector app${registered.removed ? ` (the shared URL ${registered.removed} removed)` : ''}.` };
@@ -756,12 +795,30 @@ export function tokenSettingsFor(ctx: SetupContext): TokenSettings {
   };
 }
 
-/** The changes the properties step would make (for a diff preview). */
-export async function propertiesChanges(ctx: SetupContext, files: Pick<SetupFiles, 'read'>): Promise<FileChange[]> {
+function connectorFile(ctx: SetupContext, name: string): string {
   const dir = ctx.connectorDir.replace(/[\\/]+$/, '');
   const sep = dir.includes('\\') && !dir.includes('/') ? '\\' : '/';
-  const propsPath = `${dir}${sep}apiProperties.json`;
-  const swaggerPath = `${dir}${sep}apiDefinition.swagger.json`;
+  return `${dir}${sep}${name}`;
+}
+
+/**
+ * The swagger as the properties step will leave it: its change needs only the cloud's sign-in host, so it is known
+ * before the apps exist (the deployment validates it meanwhile). Undefined when it cannot be read or parsed.
+ */
+export async function swaggerToDeploy(ctx: SetupContext, files: Pick<SetupFiles, 'read'>): Promise<string | undefined> {
+  const path = connectorFile(ctx, 'apiDefinition.swagger.json');
+  try {
+    const before = await files.read(path);
+    return swaggerChange(path, before, { loginUri: ctx.cloud.loginEndpoint.replace(/\/+$/, '') })?.after ?? before;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The changes the properties step would make (for a diff preview). */
+export async function propertiesChanges(ctx: SetupContext, files: Pick<SetupFiles, 'read'>): Promise<FileChange[]> {
+  const propsPath = connectorFile(ctx, 'apiProperties.json');
+  const swaggerPath = connectorFile(ctx, 'apiDefinition.swagger.json');
   const settings = tokenSettingsFor(ctx);
   const props = apiPropertiesChange(propsPath, await files.read(propsPath), settings);
   const swagger = swaggerChange(swaggerPath, await files.read(swaggerPath), settings);
@@ -835,6 +892,12 @@ export async function runSetup(ctx: SetupContext, svc: SetupServices): Promise<R
   // A run that was killed mid-step left it "running": it is pending until this run gets to it.
   withAllSteps(ctx);
   for (const step of STEP_IDS) if (ctx.steps[step].state === 'running') ctx.steps[step] = { state: 'pending' };
+  // The deployment's lookups need nothing from the directory: they start now and run beside it.
+  const deploy = ctx.choices.deploy;
+  if (deploy && svc.deployer?.prepare) {
+    const swaggerText = await swaggerToDeploy(ctx, svc.files);
+    svc.deployer.prepare({ connectorDir: ctx.connectorDir, ...(deploy.environment ? { environment: deploy.environment } : {}), ...(swaggerText !== undefined ? { swaggerText } : {}) });
+  }
   if (Object.keys(ctx.objects).length > 0) {
     try {
       const gone = await verifyRecorded(ctx, svc.directory);
