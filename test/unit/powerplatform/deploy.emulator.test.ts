@@ -166,6 +166,40 @@ describe('deployConnector (emulated Power Platform)', () => {
     ]);
   });
 
+  it('takes the redirect URL from the create’s answer; reads the connector back when an answer lacks it, or when the body sent a redirectUrl of its own', async () => {
+    const { app, secret } = await connectorApp();
+    const readsOf = (sent: Sent[], id: string) => sent.filter((x) => x.method === 'GET' && new URL(x.url).pathname.endsWith(`/apis/${id}`)).length;
+    const sent: Sent[] = [];
+    const first = await deployConnector({ dir: folder(app.appId), files: diskConnectorFiles, client: client(ADMIN, sent), objectId: await oid(), secret });
+    assert.ok(first.redirectUrl?.endsWith(`/redirect/${first.connectorId.slice('shared_'.length)}`), first.redirectUrl);
+    assert.equal(readsOf(sent, first.connectorId), 0, 'the answer had it: no read back');
+
+    // An answer without the URL (a platform that answers with less than the saved connector): read back.
+    const stripped: Sent[] = [];
+    const withoutUrl: typeof fetch = async (input, init) => {
+      stripped.push({ method: init?.method ?? 'GET', url: String(input), body: '' });
+      const r = await fetch(input, init);
+      if (!/^(POST|PATCH)$/.test(init?.method ?? '') || !/\/apis(\/[^/?]+)?\?/.test(String(input))) return r;
+      const body = (await r.json()) as { properties: { connectionParameters: { token: { oAuthSettings: Record<string, unknown> } } } };
+      delete body.properties.connectionParameters.token.oAuthSettings.redirectUrl;
+      return new Response(JSON.stringify(body), { status: r.status, headers: { 'content-type': 'application/json' } });
+    };
+    const c = new PowerPlatformClient({ powerAppsEndpoint: ep.powerAppsEndpoint, flowEndpoint: ep.flowEndpoint, powerAppsToken: () => adminToken(ep, ADMIN, [POWER_APPS_SCOPE], AZURE_CLI_CLIENT_ID), fetch: withoutUrl });
+    const second = await deployConnector({ dir: folder(app.appId), files: diskConnectorFiles, client: c, objectId: await oid(), secret });
+    assert.equal(readsOf(stripped, second.connectorId), 1, 'read back once');
+    assert.ok(second.redirectUrl?.endsWith(`/redirect/${second.connectorId.slice('shared_'.length)}`), second.redirectUrl);
+
+    // apiProperties.json still holding a redirectUrl: the answer might only echo it, so the connector is read back.
+    const dir = folder(app.appId);
+    const props = JSON.parse(readFileSync(join(dir, 'apiProperties.json'), 'utf8'));
+    props.properties.connectionParameters.token.oAuthSettings.redirectUrl = 'https://global.consent.azure-apim.net/redirect';
+    writeFileSync(join(dir, 'apiProperties.json'), JSON.stringify(props, null, 2));
+    const echoed: Sent[] = [];
+    const third = await deployConnector({ dir, files: diskConnectorFiles, client: client(ADMIN, echoed), objectId: await oid(), secret });
+    assert.equal(readsOf(echoed, third.connectorId), 1, 'read back once');
+    assert.ok(third.redirectUrl?.endsWith(`/redirect/${third.connectorId.slice('shared_'.length)}`), third.redirectUrl);
+  });
+
   it('the Power Apps API refuses a token for another audience; the client turns it into a failure with a next step', async () => {
     const graphOnly = new PowerPlatformClient({ powerAppsEndpoint: ep.powerAppsEndpoint, flowEndpoint: ep.flowEndpoint, powerAppsToken: () => adminToken(ep, ADMIN, ['https://graph.microsoft.com/User.Read']) });
     await assert.rejects(graphOnly.listEnvironments(), (e: PowerPlatformFailure) => e.status === 401 && /audience/.test(e.message) && /Sign in again/.test(e.next));
