@@ -71,7 +71,7 @@ async function oneSetup(ep: Endpoints, work: string, sequential: boolean) {
     tenantId: ep.tenantId,
     cloud: { name: 'Custom', loginEndpoint: ep.loginEndpoint, graphEndpoint: ep.graphEndpoint },
     choices: {
-      service: { kind: 'new', displayName: 'Contoso Invoices API', identifierUri: { kind: 'tenant' }, scope: 'user_impersonation', audience: 'AzureADMyOrg' },
+      api: { kind: 'new', displayName: 'Contoso Invoices API', identifierUri: { kind: 'tenant' }, scope: 'user_impersonation', audience: 'AzureADMyOrg' },
       connector: { kind: 'new', displayName: 'Contoso Invoices connector' },
       consent: 'admin',
       secretDays: 180,

@@ -21,7 +21,7 @@ import { cliStateDirectory, JsonFileStateStore } from '../setup/stateFile';
 import { restorePlan, summarize, undoPlan, undoSetup } from '../setup/summary';
 import { PowerPlatformFailure } from '../powerplatform/client';
 import { applyChoices, choicesFromAnswers } from '../wizard/model';
-import { defaultAnswers, stepForEngine, type Answers, type ApiAnswer, type ConsentAnswer, type IdentifierUriKind } from '../wizard/steps';
+import { defaultAnswers, stepById, type Answers, type ApiAnswer, type ConsentAnswer, type IdentifierUriKind } from '../wizard/steps';
 import type { CliCommand, CliIo } from './command';
 import { diskConnectorFiles, powerPlatformSession, printDeploy, reportFailure, type DeployAndRegisterResult } from './deploy';
 import { setupDeployer } from '../setup/deployer';
@@ -91,7 +91,7 @@ interface Parsed {
   statePath?: string;
   /** An option about the API app was given (resuming without one keeps the recorded API). */
   apiGiven: boolean;
-  service: { kind: 'new'; name?: string; identifierUri: IdentifierUriKind; customUri?: string; multi: boolean } | { kind: 'existing'; query: string };
+  api: { kind: 'new'; name?: string; identifierUri: IdentifierUriKind; customUri?: string; multi: boolean } | { kind: 'existing'; query: string };
   scopes?: string[];
   connector?: string;
   consent: ConsentAnswer;
@@ -165,7 +165,7 @@ function parse(argv: readonly string[]): Parsed {
     yes: !!values.yes,
     ...(values.state ? { statePath: resolve(values.state) } : {}),
     apiGiven: ['api-name', 'existing-api', 'scope', 'identifier-uri', 'multi-tenant'].some((k) => values[k as keyof typeof values] !== undefined),
-    service: values['existing-api'] !== undefined ? { kind: 'existing', query: values['existing-api'] } : { kind: 'new', ...(values['api-name'] ? { name: values['api-name'] } : {}), identifierUri, ...(identifierUri === 'custom' ? { customUri: uriOpt } : {}), multi: !!values['multi-tenant'] },
+    api: values['existing-api'] !== undefined ? { kind: 'existing', query: values['existing-api'] } : { kind: 'new', ...(values['api-name'] ? { name: values['api-name'] } : {}), identifierUri, ...(identifierUri === 'custom' ? { customUri: uriOpt } : {}), multi: !!values['multi-tenant'] },
     ...(values.scope ? { scopes: values.scope.split(/[\s,]+/).filter(Boolean) } : {}),
     ...(existingConnector ? { connector: existingConnector } : {}),
     consent,
@@ -246,7 +246,7 @@ export async function runSetupCommand(argv: readonly string[], io: CliIo): Promi
     const choices = resumable
       ? {
           ...wanted,
-          ...(p.apiGiven ? {} : { service: resumable.choices.service }),
+          ...(p.apiGiven ? {} : { api: resumable.choices.api }),
           ...(p.connector ? {} : { connector: resumable.choices.connector }),
           ...(p.secretDaysGiven ? {} : { secretDays: resumable.choices.secretDays }),
           ...(wanted.redirectUrl || !resumable.choices.redirectUrl ? {} : { redirectUrl: resumable.choices.redirectUrl }),
@@ -262,7 +262,7 @@ export async function runSetupCommand(argv: readonly string[], io: CliIo): Promi
     if (resumable) {
       say('Continuing the setup recorded for this connector.');
       const reset = applyChoices(resumable, choices);
-      for (const step of reset) say(`Your options changed “${stepForEngine(step).title}”: that step and the ones after it run again (apps this setup created are found again by their unique name, not duplicated).`);
+      for (const step of reset) say(`Your options changed “${stepById(step).title}”: that step and the ones after it run again (apps this setup created are found again by their unique name, not duplicated).`);
     }
     const secrets = new Map<string, string>();
     // The Power Apps connector API takes a user's token only: a pipeline identity stops here with the supported pattern.
@@ -340,17 +340,17 @@ async function resolveChoices(p: Parsed, directory: Directory) {
   const folder = p.dir.split(/[\\/]/).pop() ?? 'Connector';
   let api: ApiAnswer;
   let graphResource = 'https://graph.microsoft.com';
-  if (p.service.kind === 'new') {
+  if (p.api.kind === 'new') {
     api = {
       kind: 'new',
-      displayName: p.service.name ?? `${folder} API`,
-      identifierUri: p.service.identifierUri,
-      ...(p.service.customUri ? { customUri: p.service.customUri } : {}),
+      displayName: p.api.name ?? `${folder} API`,
+      identifierUri: p.api.identifierUri,
+      ...(p.api.customUri ? { customUri: p.api.customUri } : {}),
       scope: p.scopes?.[0] ?? DEFAULT_SCOPE,
-      audience: p.service.multi ? 'multi' : 'single',
+      audience: p.api.multi ? 'multi' : 'single',
     };
   } else {
-    const q = p.service.query.replace(/\/+$/, '');
+    const q = p.api.query.replace(/\/+$/, '');
     if (GRAPH_URIS.has(q.toLowerCase()) || q.toLowerCase() === MICROSOFT_GRAPH_APP_ID) {
       if (!p.scopes?.length) throw new UsageError('With Microsoft Graph, name its delegated scopes with --scope (e.g. --scope "User.Read").');
       if (GRAPH_URIS.has(q.toLowerCase())) graphResource = q;

@@ -87,16 +87,16 @@ export async function secureServiceStep(arm: ArmClient, input: ServiceStepInput,
   return { detail: `${site.name}: ${parts.join('; ')}.`, changed: result.easyAuthChanged || result.corsChanged, plan };
 }
 
-/** What the checklist engine needs for step 7 (`SetupServices.service`): the API app in, one line out (or a pending one). */
-export interface ServiceSecurer {
+/** What the checklist engine needs for its site step (`SetupServices.site`): the API app in, one line out (or a pending one). */
+export interface SiteSecurer {
   secure(input: Omit<ServiceStepInput, 'siteId' | 'auth' | 'cors'>): Promise<string | { readonly pending: string }>;
 }
 
 /**
- * The engine's step-7 service for a site the user picked. ARM failures reach the engine as they are (one error type:
+ * The engine's site step for a site the user picked. ARM failures reach the engine as they are (one error type:
  * code, status, message, next, request-id), so the checklist shows their next step.
  */
-export function serviceSecurer(arm: ArmClient, siteId: string, options: { auth?: boolean; cors?: boolean; confirm?: ConfirmSitePlan } = {}): ServiceSecurer {
+export function siteSecurer(arm: ArmClient, siteId: string, options: { auth?: boolean; cors?: boolean; confirm?: ConfirmSitePlan } = {}): SiteSecurer {
   const { confirm, ...which } = options;
   return {
     async secure(input) {

@@ -7,7 +7,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { DirectoryError } from '../graph/errors';
 import type { FileRecord } from './properties';
 
-export const CONTEXT_VERSION = 1;
+export const CONTEXT_VERSION = 2;
 
 export type Audience = 'AzureADMyOrg' | 'AzureADMultipleOrgs';
 
@@ -17,7 +17,7 @@ export type IdentifierUriChoice =
   | { readonly kind: 'appId' } // api://{appId}, the only form when the tenant policy demands it
   | { readonly kind: 'custom'; readonly uri: string }; // e.g. a verified-domain URI
 
-export type ServiceChoice =
+export type ApiChoice =
   | {
       readonly kind: 'new';
       readonly displayName: string;
@@ -39,7 +39,7 @@ export type ConnectorChoice =
 export type ConsentChoice = 'admin' | 'user' | 'link';
 
 export interface SetupChoices {
-  readonly service: ServiceChoice;
+  readonly api: ApiChoice;
   readonly connector: ConnectorChoice;
   readonly consent: ConsentChoice;
   /** Secret lifetime in days (default 180). */
@@ -58,7 +58,8 @@ export interface CloudEndpoints {
   readonly graphEndpoint: string;
 }
 
-export const STEP_IDS = ['service', 'connector', 'consent', 'secret', 'properties', 'redirect', 'deploy', 'cors'] as const;
+/** The checklist's steps, named after what they touch (the API app, …, the App Service / Functions site). */
+export const STEP_IDS = ['api', 'connector', 'consent', 'secret', 'properties', 'redirect', 'deploy', 'site'] as const;
 export type StepId = (typeof STEP_IDS)[number];
 
 export type StepState = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
@@ -182,6 +183,22 @@ export interface NewContextOptions {
   readonly tenantId: string;
   readonly choices: SetupChoices;
   readonly runId?: string;
+}
+
+/** Version 1 names of what version 2 renamed: steps and the API app's choice named "service", the site's step "cors". */
+const V1_STEPS: Readonly<Record<string, StepId>> = { service: 'api', cors: 'site' };
+
+/**
+ * A saved context (a CLI state file, the extension's workspaceState) in today's shape: version 1 with its renamed
+ * keys moved (`steps.service` → `steps.api`, `steps.cors` → `steps.site`, `choices.service` → `choices.api`);
+ * anything else as it is, for the caller's own checks.
+ */
+export function upgradeContext(saved: unknown): unknown {
+  if (typeof saved !== 'object' || saved === null || (saved as { version?: unknown }).version !== 1) return saved;
+  const v1 = saved as { steps?: unknown; choices?: unknown };
+  const rename = (o: unknown, names: Readonly<Record<string, string>>) =>
+    typeof o === 'object' && o !== null ? Object.fromEntries(Object.entries(o).map(([k, v]) => [names[k] ?? k, v])) : o;
+  return { ...v1, version: CONTEXT_VERSION, steps: rename(v1.steps, V1_STEPS), choices: rename(v1.choices, { service: 'api' }) };
 }
 
 /** A context saved before a step existed (e.g. `deploy`) gets that step as pending. */

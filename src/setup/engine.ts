@@ -21,7 +21,7 @@ import {
   type StepStatus,
 } from './context';
 import { apiPropertiesChange, mergeFileRecords, swaggerChange, type FileChange, type TokenSettings } from './properties';
-import type { ServiceSecurer } from '../service/setupStep';
+import type { SiteSecurer } from '../service/setupStep';
 import { tokenVersionOf } from '../service/easyAuth';
 import { appAdminConsentUrl, isCloudName, knownCloud, type Cloud } from '../cloud/clouds';
 import type { DeployResult } from '../powerplatform/deploy';
@@ -81,8 +81,8 @@ export interface SetupServices {
   readonly onProgress?: (step: StepId, status: StepStatus) => void;
   /** Times a failed task is re-run when its failure is transient (the task reconciles first). Default 3. */
   readonly taskRetries?: number;
-  /** Step 7: secures the API's App Service / Function App (src/service `serviceSecurer`); absent → the step is skipped. */
-  readonly service?: ServiceSecurer;
+  /** The site step: secures the API's App Service / Function App (src/service `siteSecurer`); absent → the step is skipped. */
+  readonly site?: SiteSecurer;
   /** The deploy step's deployer; absent while the choices ask for a deployment → the step stays pending with why. */
   readonly deployer?: ConnectorDeployer;
   /**
@@ -103,7 +103,7 @@ export interface UnmarkedApp {
   readonly owners: readonly string[];
 }
 
-type TaskId = 'apiApp' | 'apiPatch' | 'apiSp' | 'connectorApp' | 'oboConnector' | 'connectorSp' | 'password' | 'grant' | 'properties' | 'deploy' | 'redirect' | 'cors';
+type TaskId = 'apiApp' | 'apiPatch' | 'apiSp' | 'connectorApp' | 'oboConnector' | 'connectorSp' | 'password' | 'grant' | 'properties' | 'deploy' | 'redirect' | 'site';
 
 /** What a task reports: done, or still pending on the user / an administrator (with the reason). */
 type TaskOutcome = { state: 'done'; detail?: string } | { state: 'pending'; detail: string } | { state: 'skipped'; detail: string };
@@ -145,13 +145,13 @@ function scopeTexts(displayName: string): Pick<PermissionScope, 'adminConsentDis
 }
 
 function scopeFor(ctx: SetupContext): PermissionScope | undefined {
-  const s = ctx.choices.service;
+  const s = ctx.choices.api;
   if (s.kind !== 'new') return undefined;
   return { id: stableGuid(ctx.uniqueNames.api, 'scope', s.scope), value: s.scope, type: 'User', isEnabled: true, ...scopeTexts(s.displayName) };
 }
 
 function connectorAudience(ctx: SetupContext): string {
-  return ctx.choices.service.kind === 'new' ? ctx.choices.service.audience : 'AzureADMyOrg';
+  return ctx.choices.api.kind === 'new' ? ctx.choices.api.audience : 'AzureADMyOrg';
 }
 
 function pickScopes(app: Application, wanted: string | undefined): PermissionScope[] {
@@ -421,12 +421,12 @@ function servicePrincipalTask(id: 'apiSp' | 'connectorSp', appKey: 'apiApp' | 'c
 const TASKS: readonly Task[] = [
   {
     id: 'apiApp',
-    step: 'service',
+    step: 'api',
     deps: [],
     needed: (ctx) => !ctx.objects.apiApp,
     async run(ctx, env) {
       const { dir } = env;
-      const s = ctx.choices.service;
+      const s = ctx.choices.api;
       if (s.kind === 'new') {
         let scope = scopeFor(ctx) as PermissionScope;
         const uri = identifierUriFor(s.identifierUri, ctx.tenantId, s.displayName);
@@ -506,10 +506,10 @@ const TASKS: readonly Task[] = [
   {
     // api://{appId} needs the server-made appId.
     id: 'apiPatch',
-    step: 'service',
+    step: 'api',
     deps: ['apiApp'],
     needed: (ctx) => {
-      const s = ctx.choices.service;
+      const s = ctx.choices.api;
       const api = ctx.objects.apiApp;
       return s.kind === 'new' && !!api && s.identifierUri.kind === 'appId' && !api.identifierUri;
     },
@@ -736,17 +736,17 @@ const TASKS: readonly Task[] = [
   },
   {
     // Easy Auth v2 with the API app and CORS for Power Platform on the site the host chose (idempotent: reruns write nothing).
-    id: 'cors',
-    step: 'cors',
+    id: 'site',
+    step: 'site',
     deps: ['apiApp', 'apiPatch', 'connectorApp'],
     needed: () => true,
     async run(ctx, env) {
       const api = ctx.objects.apiApp;
-      if (!env.svc.service) return { state: 'skipped', detail: 'No App Service or Function App was chosen for the API: run "Entra Connector: Secure the Service…" when the API is hosted there.' };
-      if (ctx.choices.service.kind === 'microsoft' || !api) return { state: 'skipped', detail: 'Microsoft services secure themselves: nothing to configure.' };
+      if (!env.svc.site) return { state: 'skipped', detail: 'No App Service or Function App was chosen for the API: run "Entra Connector: Secure the Service…" when the API is hosted there.' };
+      if (ctx.choices.api.kind === 'microsoft' || !api) return { state: 'skipped', detail: 'Microsoft services secure themselves: nothing to configure.' };
       const identifierUris = [api.resourceUri, ...(api.identifierUri ? [api.identifierUri] : [])];
       const connectorAppId = ctx.objects.connectorApp?.appId;
-      const outcome = await env.svc.service.secure({
+      const outcome = await env.svc.site.secure({
         apiAppId: api.appId,
         identifierUris,
         loginEndpoint: ctx.cloud.loginEndpoint,
@@ -787,7 +787,7 @@ export function tokenSettingsFor(ctx: SetupContext): TokenSettings {
   const singleTenant = (app.signInAudience ?? 'AzureADMyOrg') === 'AzureADMyOrg';
   return {
     clientId: app.appId,
-    scopes: ctx.choices.service.kind === 'microsoft' ? [...api.scopeValues] : [],
+    scopes: ctx.choices.api.kind === 'microsoft' ? [...api.scopeValues] : [],
     resourceUri: api.resourceUri,
     loginUri: ctx.cloud.loginEndpoint.replace(/\/+$/, ''),
     tenantId: singleTenant ? ctx.tenantId : 'common',
@@ -860,7 +860,7 @@ export async function verifyRecorded(ctx: SetupContext, dir: Directory): Promise
   for (const k of gone) delete o[k as keyof typeof o];
   for (const id of STEP_IDS) {
     const touched =
-      (id === 'service' && gone.has('apiApp')) ||
+      (id === 'api' && gone.has('apiApp')) ||
       (id === 'connector' && gone.has('connectorApp')) ||
       (id === 'consent' && (gone.has('apiSp') || gone.has('connectorSp') || gone.has('grant'))) ||
       (id === 'secret' && gone.has('password'));
@@ -987,7 +987,7 @@ export async function runSetup(ctx: SetupContext, svc: SetupServices): Promise<R
   return { ok: failures.length === 0, ctx, failures };
 }
 
-const LATER_STEPS: readonly StepId[] = ['service', 'connector', 'consent', 'secret', 'properties', 'redirect', 'deploy'];
+const LATER_STEPS: readonly StepId[] = ['api', 'connector', 'consent', 'secret', 'properties', 'redirect', 'deploy'];
 
 /** The steps {@link resetStep} starts again for `step`: it and the ones after it. */
 export function stepsResetWith(step: StepId): StepId[] {
@@ -1001,16 +1001,16 @@ export function stepsResetWith(step: StepId): StepId[] {
  */
 export function resetStep(ctx: SetupContext, step: StepId): void {
   const o = ctx.objects;
-  if (step === 'service') {
+  if (step === 'api') {
     delete o.apiApp;
     delete o.apiSp;
     delete o.oboPreauthorized;
   }
   // The password this setup added is replaced, not forgotten: the next run removes it once its successor is stored.
-  if (o.password?.created && o.connectorApp && ['service', 'connector', 'secret'].includes(step)) {
+  if (o.password?.created && o.connectorApp && ['api', 'connector', 'secret'].includes(step)) {
     o.replacedPasswords = [...(o.replacedPasswords ?? []), { appObjectId: o.connectorApp.id, keyId: o.password.keyId, endDateTime: o.password.endDateTime }];
   }
-  if (step === 'service' || step === 'connector') {
+  if (step === 'api' || step === 'connector') {
     delete o.oboPreauthorized;
     delete o.connectorApp;
     delete o.connectorSp;
@@ -1020,7 +1020,7 @@ export function resetStep(ctx: SetupContext, step: StepId): void {
   // The grant this setup made is replaced when only the consent answer changed: the next run deletes it once the new
   // grant is in place. (Another API or connector app means other service principals: Undo keeps track of those.)
   if (step === 'consent' && o.grant?.created) o.replacedGrants = [...(o.replacedGrants ?? []), { id: o.grant.id, consentType: o.grant.consentType }];
-  if (step === 'service' || step === 'connector' || step === 'consent') {
+  if (step === 'api' || step === 'connector' || step === 'consent') {
     delete o.grant;
     delete o.adminConsentUrl;
   }

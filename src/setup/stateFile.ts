@@ -5,7 +5,7 @@
 import { link, mkdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { CONTEXT_VERSION, STEP_IDS, connectorName, legacyUniqueNamesFor, uniqueNamesFor, withAllSteps, type SetupContext } from './context';
+import { CONTEXT_VERSION, STEP_IDS, connectorName, legacyUniqueNamesFor, uniqueNamesFor, upgradeContext, withAllSteps, type SetupContext } from './context';
 import { isValidTenant } from '../auth/settings';
 import { UserFailure } from '../errors';
 import type { StateStore } from './engine';
@@ -50,7 +50,7 @@ export function stateProblem(value: unknown): string | undefined {
   if (typeof value.tenantId !== 'string' || !isValidTenant(value.tenantId)) return 'tenantId is not a tenant ID or domain';
   const cloud = value.cloud;
   if (!isObject(cloud) || typeof cloud.name !== 'string' || typeof cloud.loginEndpoint !== 'string' || typeof cloud.graphEndpoint !== 'string') return 'cloud is incomplete';
-  if (!isObject(value.choices) || !isObject(value.choices.service) || !isObject(value.choices.connector)) return 'choices are incomplete';
+  if (!isObject(value.choices) || !isObject(value.choices.api) || !isObject(value.choices.connector)) return 'choices are incomplete';
   const names = value.uniqueNames;
   const folder = connectorName({ connectorDir: value.connectorDir });
   const derived = [uniqueNamesFor(folder, value.tenantId, value.runId), legacyUniqueNamesFor(folder, value.tenantId)];
@@ -58,7 +58,7 @@ export function stateProblem(value: unknown): string | undefined {
   if (!isObject(value.objects) || !isObject(value.intents) || !isObject(value.steps)) return 'objects, intents or steps are missing';
   if (!STEP_IDS.every((id) => id === 'deploy' || isObject((value.steps as Json)[id]))) return 'a step is missing';
   const o = value.objects;
-  const microsoft = (value.choices.service as Json).kind === 'microsoft';
+  const microsoft = (value.choices.api as Json).kind === 'microsoft';
   const ids: Array<[string, unknown, RegExp]> = [];
   for (const key of ['apiApp', 'connectorApp'] as const) {
     const app = o[key];
@@ -91,7 +91,7 @@ export class JsonFileStateStore implements StateStore {
     if (process.platform !== 'win32' && (mode & 0o022) !== 0) throw stateFileError(this.path, 'other users may write to it');
     let parsed: unknown;
     try {
-      parsed = JSON.parse(text);
+      parsed = upgradeContext(JSON.parse(text));
     } catch {
       throw stateFileError(this.path, 'it is not JSON');
     }

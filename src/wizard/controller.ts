@@ -17,7 +17,7 @@ import { restorePlan, undoPlan, undoSetup, type FileRestorePlan } from '../setup
 import { swaggerHost } from '../service/apiTarget';
 import type { RequestLogEntry } from '../http/policy';
 import { ArmClient } from '../service/arm';
-import { serviceSecurer, type ServiceSecurer } from '../service/setupStep';
+import { siteSecurer, type SiteSecurer } from '../service/setupStep';
 import { describePlan, type SecurePlan } from '../service/secure';
 import { listSites, listSubscriptions, sitesForHost } from '../service/sites';
 import {
@@ -444,8 +444,8 @@ export class WizardController {
     return pp ? { deployer: pp } : {};
   }
 
-  /** Step 7's service for the engine: the chosen site secured through ARM; none when the user skipped it. */
-  private siteService(): { service?: ServiceSecurer } {
+  /** The site step's securer for the engine: the chosen site secured through ARM; none when the user skipped it. */
+  private siteService(): { site?: SiteSecurer } {
     const site = this.answers.site;
     if (site.kind !== 'site') return {};
     const arm = this.armClient();
@@ -453,13 +453,13 @@ export class WizardController {
     // step stays pending); a site set up for another app or issuer is switched only that way.
     const confirm = async (plan: SecurePlan): Promise<boolean> =>
       this.host.confirmSitePlan ? this.host.confirmSitePlan(plan) : ((await this.host.confirm?.(`Secure ${plan.site.name}?`, describePlan(plan).join('\n'), 'Apply')) ?? false);
-    if (arm) return { service: serviceSecurer(arm, site.siteId, { confirm }) };
-    const unavailable: ServiceSecurer = {
+    if (arm) return { site: siteSecurer(arm, site.siteId, { confirm }) };
+    const unavailable: SiteSecurer = {
       secure: async () => {
         throw new UserFailure({ code: 'ArmUnavailable', status: 0, message: 'This window cannot reach Azure Resource Manager, so the chosen site was not secured.', next: 'Run “Entra Connector: Secure the Service…”, or choose “Skip” on the site page.' });
       },
     };
-    return { service: unavailable };
+    return { site: unavailable };
   }
 
   /**

@@ -20,7 +20,6 @@ import {
   defaultAnswers as defaultsFor,
   describeAnswers,
   stepById,
-  stepForEngine,
   stepsToReset,
   type Answers,
   type ReviewFacts,
@@ -76,7 +75,7 @@ export function applyChoices(ctx: SetupContext, choices: SetupChoices): EngineSt
 }
 
 function ran(ctx: SetupContext): boolean {
-  return STEPS.some((s) => ctx.steps[s.engineStep].state !== 'pending');
+  return STEPS.some((s) => ctx.steps[s.id].state !== 'pending');
 }
 
 /**
@@ -88,11 +87,11 @@ export function plannedRedo(ctx: SetupContext | undefined, choices: SetupChoices
   if (!ctx || !ran(ctx)) return [];
   const [first] = stepsToReset(ctx.choices, choices);
   if (!first) return [];
-  const step = stepForEngine(first);
+  const step = stepById(first);
   const lines = [step.redo?.(ctx.choices, choices, ctx.objects) ?? `${step.title}: runs again.`];
   const later = stepsResetWith(first)
     .filter((id) => id !== first && ctx.steps[id].state !== 'pending' && ctx.steps[id].state !== 'skipped')
-    .map((id) => stepForEngine(id).title);
+    .map((id) => stepById(id).title);
   if (later.length > 0) lines.push(`Then run again: ${later.join(', ')}.`);
   return lines;
 }
@@ -105,7 +104,7 @@ export function reviewFacts(answers: Answers, choices: SetupChoices | undefined,
   const a = answers.api;
   if (a.kind !== 'new') return {};
   const recorded = ctx?.objects.apiApp;
-  if (recorded?.identifierUri && choices && JSON.stringify(ctx?.choices.service) === JSON.stringify(choices.service)) return { identifierUri: recorded.identifierUri };
+  if (recorded?.identifierUri && choices && JSON.stringify(ctx?.choices.api) === JSON.stringify(choices.api)) return { identifierUri: recorded.identifierUri };
   if (a.identifierUri === 'custom') return a.customUri ? { identifierUri: a.customUri } : {};
   // The same setup finds its API app again by its unique name: its appId does not change.
   const appId = recorded?.created ? recorded.appId : undefined;
@@ -186,8 +185,8 @@ export interface ViewInput {
 }
 
 function checklist(ctx: SetupContext | undefined, running: boolean): ChecklistStep[] {
-  return STEPS.map(({ id, title, engineStep }) => {
-    const s = ctx?.steps[engineStep];
+  return STEPS.map(({ id, title }) => {
+    const s = ctx?.steps[id];
     const state = s?.state ?? 'pending';
     return {
       id,
@@ -214,8 +213,8 @@ function summaryOf(ctx: SetupContext, input: ViewInput): WizardSummary {
   add(`Delegated grant (${o.grant?.consentType === 'AllPrincipals' ? 'whole tenant' : 'your account'}: ${o.grant?.scope ?? ''})`, o.grant?.id, !!o.grant?.created);
   add(`Client secret (key id; valid until ${o.password?.endDateTime.slice(0, 10) ?? ''})`, o.password?.keyId, !!o.password?.created);
   add('Redirect URL registered', o.redirectUri, true);
-  const pending = STEPS.flatMap(({ id: step, engineStep }) => {
-    const s = ctx.steps[engineStep];
+  const pending = STEPS.flatMap(({ id: step }) => {
+    const s = ctx.steps[step];
     return s.state === 'pending' || s.state === 'failed' ? [{ step, detail: s.detail ?? (s.state === 'failed' ? 'Failed; see the step.' : 'Not run yet.') }] : [];
   });
   return {
@@ -235,13 +234,13 @@ function summaryOf(ctx: SetupContext, input: ViewInput): WizardSummary {
 /** The connector the deploy step deployed (done: its redirect URL is registered too); nothing otherwise. */
 function deploymentSummary(ctx: SetupContext): Pick<WizardSummary, 'deployment'> {
   const d = ctx.objects.deployment;
-  if (!d || ctx.steps[stepById('deploy').engineStep].state !== 'done') return {};
+  if (!d || ctx.steps.deploy.state !== 'done') return {};
   return { deployment: { connectorId: d.connectorId, environment: d.environment, ...(d.redirectUrl ? { redirectUrl: d.redirectUrl } : {}) } };
 }
 
 /** Step 7's outcome on the chosen site, once it ran (done or failed); nothing when the user skipped it. */
 function siteSummary(ctx: SetupContext, answers: Answers): Pick<WizardSummary, 'site'> {
-  const step = ctx.steps[stepById('site').engineStep];
+  const step = ctx.steps.site;
   if (answers.site.kind !== 'site' || (step.state !== 'done' && step.state !== 'failed')) return {};
   return { site: { id: answers.site.siteId, state: step.state, detail: step.error ? `${step.error.message} ${step.error.next}` : (step.detail ?? '') } };
 }

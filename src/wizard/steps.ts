@@ -63,12 +63,11 @@ export interface ChoiceEnv {
   readonly graphAppId: string;
 }
 
-interface StepBase<Id extends string> {
+interface StepBase<Id extends EngineStepId> {
+  /** The setup engine's step that carries it out (src/setup/engine.ts), named after what it touches. */
   readonly id: Id;
   /** Its line in the checklist. */
   readonly title: string;
-  /** The setup engine's step that carries it out (src/setup/engine.ts). */
-  readonly engineStep: EngineStepId;
   /**
    * Whether a changed answer (the user went Back, or ran the CLI again with other options) makes this step start
    * again, and with it every later step. Wizard and CLI both decide with {@link stepsToReset}.
@@ -88,7 +87,7 @@ export interface ReviewFacts {
 }
 
 /** A step the user answers on its own page. */
-export interface AnswerStep<Id extends string, A> extends StepBase<Id> {
+export interface AnswerStep<Id extends EngineStepId, A> extends StepBase<Id> {
   readonly prompt: {
     /** The page's heading (numbered by its place in the table). */
     readonly title: string;
@@ -105,12 +104,12 @@ export interface AnswerStep<Id extends string, A> extends StepBase<Id> {
 }
 
 /** A step without a page of its own (it shows on the review page). */
-export type AutoStep<Id extends string> = StepBase<Id> & { readonly prompt?: undefined };
+export type AutoStep<Id extends EngineStepId> = StepBase<Id> & { readonly prompt?: undefined };
 
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 const never = (): boolean => false;
-const answerStep = <Id extends string, A>(step: AnswerStep<Id, A>): AnswerStep<Id, A> => step;
-const autoStep = <Id extends string>(step: AutoStep<Id>): AutoStep<Id> => step;
+const answerStep = <Id extends EngineStepId, A>(step: AnswerStep<Id, A>): AnswerStep<Id, A> => step;
+const autoStep = <Id extends EngineStepId>(step: AutoStep<Id>): AutoStep<Id> => step;
 
 // ---- parsers -----------------------------------------------------------------------------------------------------
 
@@ -216,10 +215,9 @@ export const STEPS = [
   answerStep({
     id: 'api',
     title: 'The API app',
-    engineStep: 'service',
-    resets: (before, after) => !same(before.service, after.service),
+    resets: (before, after) => !same(before.api, after.api),
     redo: (_before, after, o) =>
-      after.service.kind === 'new' && o.apiApp?.created
+      after.api.kind === 'new' && o.apiApp?.created
         ? `The API app: your answer changed, so “${o.apiApp.displayName ?? ''}” (${o.apiApp.appId}) is found again by this setup’s unique name and updated (identifier URIs and scopes are added, none removed); every later step runs again.`
         : 'The API app: your answer changed, so the API is looked up again; every later step runs again.',
     prompt: {
@@ -237,7 +235,7 @@ export const STEPS = [
       ],
     },
     toChoices: (a, env) => ({
-      service:
+      api:
         a.kind === 'new'
           ? {
               kind: 'new',
@@ -254,7 +252,6 @@ export const STEPS = [
   answerStep({
     id: 'connector',
     title: 'The connector app',
-    engineStep: 'connector',
     resets: (before, after) => !same(before.connector, after.connector),
     redo: (_before, after, o) =>
       after.connector.kind === 'new' && o.connectorApp?.created
@@ -272,7 +269,6 @@ export const STEPS = [
   answerStep({
     id: 'consent',
     title: 'Delegation and consent',
-    engineStep: 'consent',
     // On-behalf-of is reconciled by its task on the next run: only the kind of consent starts the step again.
     resets: (before, after) => before.consent !== after.consent,
     redo: (before, after, o) =>
@@ -289,7 +285,6 @@ export const STEPS = [
   answerStep({
     id: 'secret',
     title: 'The client secret',
-    engineStep: 'secret',
     // A secret's lifetime is fixed when it is added: another lifetime means another secret. The engine stores the new
     // one first and only then removes the one this setup added before (never a secret it did not add).
     resets: (before, after) => before.secretDays !== after.secretDays,
@@ -306,11 +301,10 @@ export const STEPS = [
     },
     toChoices: (a) => ({ secretDays: a.secretDays }),
   }),
-  autoStep({ id: 'properties', title: 'apiProperties.json', engineStep: 'properties', resets: never }),
+  autoStep({ id: 'properties', title: 'apiProperties.json', resets: never }),
   answerStep({
     id: 'redirect',
     title: 'The redirect URL',
-    engineStep: 'redirect',
     // Reconciled by its task on the next run.
     resets: never,
     prompt: {
@@ -325,7 +319,6 @@ export const STEPS = [
   answerStep({
     id: 'deploy',
     title: 'Deploy to Power Platform',
-    engineStep: 'deploy',
     // Deploying is create-or-update (settings.json remembers the connector): reconciled by its task on every run.
     resets: never,
     prompt: {
@@ -340,7 +333,6 @@ export const STEPS = [
   answerStep({
     id: 'site',
     title: 'Secure the service and its CORS',
-    engineStep: 'cors',
     // The site is not an engine choice: the controller hands the engine the chosen site's securer on each run.
     resets: never,
     prompt: {
@@ -358,7 +350,7 @@ export type Step = (typeof STEPS)[number];
 export type StepId = Step['id'];
 type AnswerSteps = Extract<Step, { readonly prompt: object }>;
 export type AnswerStepId = AnswerSteps['id'];
-type AnswerOf<S> = S extends AnswerStep<string, infer A> ? A : never;
+type AnswerOf<S> = S extends AnswerStep<EngineStepId, infer A> ? A : never;
 
 /** Every page's answer, keyed by step id: the one answer shape of the wizard and the CLI. */
 export type Answers = { readonly [S in AnswerSteps as S['id']]: AnswerOf<S> };
@@ -373,10 +365,6 @@ export function stepById(id: StepId): Step {
   return STEPS.find((s) => s.id === id) as Step;
 }
 
-/** The table's step for one of the engine's steps. */
-export function stepForEngine(engineStep: EngineStepId): Step {
-  return STEPS.find((s) => s.engineStep === engineStep) as Step;
-}
 
 /** The wizard's pages: sign-in, one per answer step, review, summary. `signIn` only while nobody is signed in. */
 export type PageId = 'signIn' | AnswerStepId | 'review' | 'summary';
@@ -404,17 +392,17 @@ export function parseAnswerOf<K extends AnswerStepId>(id: K, value: unknown): An
 
 /** The answers a fresh setup starts with. */
 export function defaultAnswers(input: DefaultsInput): Answers {
-  return Object.fromEntries(ANSWER_STEPS.map((s) => [s.id, (s as AnswerStep<string, unknown>).prompt.defaults(input)])) as unknown as Answers;
+  return Object.fromEntries(ANSWER_STEPS.map((s) => [s.id, (s as AnswerStep<EngineStepId, unknown>).prompt.defaults(input)])) as unknown as Answers;
 }
 
 /** The review page's lines, in table order. */
 export function describeAnswers(answers: Answers, facts?: ReviewFacts): (readonly [string, string])[] {
-  return ANSWER_STEPS.map((s) => (s as AnswerStep<string, unknown>).prompt.describe(answers[s.id], facts));
+  return ANSWER_STEPS.map((s) => (s as AnswerStep<EngineStepId, unknown>).prompt.describe(answers[s.id], facts));
 }
 
 /** The engine's choices for the answers (the same for the wizard and the CLI). */
 export function choicesFromAnswers(answers: Answers, env: ChoiceEnv): SetupChoices {
-  return Object.assign({}, ...ANSWER_STEPS.map((s) => (s as AnswerStep<string, unknown>).toChoices(answers[s.id], env))) as SetupChoices;
+  return Object.assign({}, ...ANSWER_STEPS.map((s) => (s as AnswerStep<EngineStepId, unknown>).toChoices(answers[s.id], env))) as SetupChoices;
 }
 
 /**
@@ -423,7 +411,7 @@ export function choicesFromAnswers(answers: Answers, env: ChoiceEnv): SetupChoic
  */
 export function stepsToReset(before: SetupChoices, after: SetupChoices): EngineStepId[] {
   const first = STEPS.find((s) => s.resets(before, after));
-  return first ? [first.engineStep] : [];
+  return first ? [first.id] : [];
 }
 
 /**

@@ -84,7 +84,7 @@ describe(`randomized faults, then resume (seed ${SEED}, ${RUNS} runs; replay wit
       const dir = connectorCopy(work);
       const stateFile = join(dir, '..', 'state', 'setup.json');
       const over = {
-        service: { kind: 'new' as const, displayName: 'Contoso Invoices API', identifierUri: { kind: sc.appIdUri ? ('appId' as const) : ('tenant' as const) }, scope: 'user_impersonation', audience: 'AzureADMyOrg' as const },
+        api: { kind: 'new' as const, displayName: 'Contoso Invoices API', identifierUri: { kind: sc.appIdUri ? ('appId' as const) : ('tenant' as const) }, scope: 'user_impersonation', audience: 'AzureADMyOrg' as const },
         obo: sc.obo,
       };
 

@@ -15,7 +15,7 @@ import { ADMIN } from './tenant';
 /** The sample connector's choices: a new API app and connector app, admin consent, a 180-day secret. */
 export function choices(over: Partial<SetupChoices> = {}): SetupChoices {
   return {
-    service: { kind: 'new', displayName: 'Contoso Invoices API', identifierUri: { kind: 'tenant' }, scope: 'user_impersonation', audience: 'AzureADMyOrg' },
+    api: { kind: 'new', displayName: 'Contoso Invoices API', identifierUri: { kind: 'tenant' }, scope: 'user_impersonation', audience: 'AzureADMyOrg' },
     connector: { kind: 'new', displayName: 'Contoso Invoices connector' },
     consent: 'admin',
     secretDays: 180,

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Auth } from '../auth';
 import type { WizardController, WizardDraft, WizardHost } from '../../wizard/controller';
-import type { SetupContext } from '../../setup/context';
+import { upgradeContext, type SetupContext } from '../../setup/context';
 import type { FileChange } from '../../setup/properties';
 import type { SetupDeployer } from '../../setup/deployer';
 import type { HostMessage } from '../../protocol';
@@ -175,7 +175,7 @@ export class WizardPanel {
       },
       directory: directoryFor,
       state: {
-        load: async () => context.workspaceState.get<SetupContext>(stateKey(dir)),
+        load: async () => upgradeContext(context.workspaceState.get<unknown>(stateKey(dir))) as SetupContext | undefined,
         // The setup saves its state after every write to the tenant (and Undo after every removal): the views follow.
         save: async (ctx) => {
           await context.workspaceState.update(stateKey(dir), JSON.parse(JSON.stringify(ctx)) as SetupContext);

@@ -12,7 +12,7 @@ import { runSetup, type SetupServices } from '../../../src/setup/engine';
 import { nodeFiles } from '../../../src/setup/nodeFiles';
 import { MemoryStateStore } from '../../../src/setup/stateFile';
 import { getPath } from '../../../src/service/easyAuth';
-import { serviceSecurer } from '../../../src/service/setupStep';
+import { siteSecurer } from '../../../src/service/setupStep';
 import { armClientFor, armSites, resetWithArmConsent, WEB_APP_ID } from '../../support/emulatedArm';
 import { useTenant } from '../../support/tenant';
 
@@ -34,7 +34,7 @@ describe('checklist step 7: secure the service', () => {
       tenantId: ep.tenantId,
       cloud: { name: 'Custom', loginEndpoint: ep.loginEndpoint, graphEndpoint: ep.graphEndpoint },
       choices: {
-        service: { kind: 'new', displayName: 'Contoso Invoices API', identifierUri: { kind: 'tenant' }, scope: 'user_impersonation', audience: 'AzureADMyOrg' },
+        api: { kind: 'new', displayName: 'Contoso Invoices API', identifierUri: { kind: 'tenant' }, scope: 'user_impersonation', audience: 'AzureADMyOrg' },
         connector: { kind: 'new', displayName: 'Contoso Invoices connector' },
         consent: 'admin',
         secretDays: 180,
@@ -47,7 +47,7 @@ describe('checklist step 7: secure the service', () => {
       files: nodeFiles,
       secrets: { store: async () => undefined },
       sleep: (ms) => new Promise<void>((r) => setTimeout(r, Math.min(ms, 20))),
-      ...(withSite ? { service: serviceSecurer(armClientFor(ep, ADMIN).client, WEB_APP_ID) } : {}),
+      ...(withSite ? { site: siteSecurer(armClientFor(ep, ADMIN).client, WEB_APP_ID) } : {}),
     };
     return { ctx, services };
   }
@@ -56,8 +56,8 @@ describe('checklist step 7: secure the service', () => {
     const { ctx, services } = setup(true);
     const result = await runSetup(ctx, services);
     assert.deepEqual(result.failures, []);
-    assert.equal(ctx.steps.cors.state, 'done', JSON.stringify(ctx.steps.cors));
-    assert.match(ctx.steps.cors.detail ?? '', /contoso-invoices: authentication set .*; CORS now allows/);
+    assert.equal(ctx.steps.site.state, 'done', JSON.stringify(ctx.steps.site));
+    assert.match(ctx.steps.site.detail ?? '', /contoso-invoices: authentication set .*; CORS now allows/);
     const api = ctx.objects.apiApp!;
     const site = (await armSites(ep)).find((s) => s.name === 'contoso-invoices')!;
     assert.equal(getPath(site.authV2, 'identityProviders.azureActiveDirectory.registration.clientId'), api.appId);
@@ -66,8 +66,8 @@ describe('checklist step 7: secure the service', () => {
 
     const writesBefore = (await getState(ep)).requests.filter((r) => r.service === 'arm' && r.method !== 'GET').length;
     await runSetup(ctx, services);
-    assert.equal(ctx.steps.cors.state, 'done');
-    assert.match(ctx.steps.cors.detail ?? '', /authentication already set; CORS already allows Power Platform/);
+    assert.equal(ctx.steps.site.state, 'done');
+    assert.match(ctx.steps.site.detail ?? '', /authentication already set; CORS already allows Power Platform/);
     assert.equal((await getState(ep)).requests.filter((r) => r.service === 'arm' && r.method !== 'GET').length, writesBefore);
   });
 
@@ -75,7 +75,7 @@ describe('checklist step 7: secure the service', () => {
     const before = await armSites(ep);
     const { ctx, services } = setup(false);
     await runSetup(ctx, services);
-    assert.equal(ctx.steps.cors.state, 'skipped');
+    assert.equal(ctx.steps.site.state, 'skipped');
     assert.deepEqual(await armSites(ep), before);
   });
 });

@@ -9,7 +9,7 @@ import { EASY_AUTH_FIELDS, getPath, tenantIssuer, type EasyAuthTarget } from '..
 import type { ArmError } from '../../../src/service/errors';
 import { asUserFailure } from '../../../src/errors';
 import { applySecureService, describePlan, hasChanges, planSecureService } from '../../../src/service/secure';
-import { secureServiceStep, serviceSecurer } from '../../../src/service/setupStep';
+import { secureServiceStep, siteSecurer } from '../../../src/service/setupStep';
 import { getSite, listSites, listSubscriptions, parseSiteId, resolveSite } from '../../../src/service/sites';
 import { armClientFor, armSites, FUNCTION_APP_ID, resetWithArmConsent, SUBSCRIPTION, WEB_APP_ID } from '../../support/emulatedArm';
 import { UserFailure } from '../../../src/errors';
@@ -198,38 +198,38 @@ describe('secure the service (emulated ARM)', () => {
 
   it('the engine adapter hands an ARM 403 to the checklist as it is, with the role to ask for', async () => {
     const { client } = armClientFor(ep, MAKER);
-    const securer = serviceSecurer(client, WEB_APP_ID, { auth: false });
+    const securer = siteSecurer(client, WEB_APP_ID, { auth: false });
     await assert.rejects(securer.secure({ apiAppId: API_APP_ID, identifierUris: [], loginEndpoint: ep.loginEndpoint, tenantId: ep.tenantId }), (e: unknown) => {
       assert.ok(e instanceof UserFailure);
       assert.equal(e.error.code, 'AuthorizationFailed');
       assert.match(e.error.next, /Website Contributor/);
       return true;
     });
-    const admin = serviceSecurer(armClientFor(ep, ADMIN).client, WEB_APP_ID);
+    const admin = siteSecurer(armClientFor(ep, ADMIN).client, WEB_APP_ID);
     assert.match(String(await admin.secure({ apiAppId: API_APP_ID, identifierUris: [], loginEndpoint: ep.loginEndpoint, tenantId: ep.tenantId })), /^contoso-invoices: authentication set/);
   });
 
   it('a site whose Easy Auth already names another app is never switched silently: refused without a preview, pending when declined, switched only after a yes', async () => {
     const { client } = armClientFor(ep, ADMIN);
     const input = { apiAppId: API_APP_ID, identifierUris: [], loginEndpoint: ep.loginEndpoint, tenantId: ep.tenantId };
-    await serviceSecurer(client, WEB_APP_ID).secure(input);
+    await siteSecurer(client, WEB_APP_ID).secure(input);
     const clientId = async () => getPath((await client.get<{ properties: unknown }>(`${WEB_APP_ID}/config/authsettingsV2`, WEB_API_VERSION)).properties, 'identityProviders.azureActiveDirectory.registration.clientId');
     assert.equal(await clientId(), API_APP_ID);
     const OTHER = '9a9a9a9a-0000-4000-8000-000000000009';
     const other = { ...input, apiAppId: OTHER };
 
-    await assert.rejects(serviceSecurer(client, WEB_APP_ID).secure(other), (e: unknown) => asUserFailure(e)?.code === 'SiteUsesAnotherApp' && asUserFailure(e)!.message.includes(API_APP_ID));
+    await assert.rejects(siteSecurer(client, WEB_APP_ID).secure(other), (e: unknown) => asUserFailure(e)?.code === 'SiteUsesAnotherApp' && asUserFailure(e)!.message.includes(API_APP_ID));
     assert.equal(await clientId(), API_APP_ID, 'not switched without a preview');
 
     const shown: string[][] = [];
-    const declined = await serviceSecurer(client, WEB_APP_ID, { confirm: async (plan) => (shown.push(describePlan(plan)), false) }).secure(other);
+    const declined = await siteSecurer(client, WEB_APP_ID, { confirm: async (plan) => (shown.push(describePlan(plan)), false) }).secure(other);
     assert.ok(typeof declined !== 'string' && /not applied/.test(declined.pending));
     assert.equal(await clientId(), API_APP_ID, 'not switched when declined');
     const preview = shown[0]!.join('\n');
     assert.match(preview, new RegExp(`identityProviders\\.azureActiveDirectory\\.registration\\.clientId: "${API_APP_ID}" → "${OTHER}"`));
     assert.match(preview, /Note: The site's Microsoft provider used the app/);
 
-    assert.match(String(await serviceSecurer(client, WEB_APP_ID, { confirm: async () => true }).secure(other)), /authentication set/);
+    assert.match(String(await siteSecurer(client, WEB_APP_ID, { confirm: async () => true }).secure(other)), /authentication set/);
     assert.equal(await clientId(), OTHER);
   });
 });

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { getState, seedObjects, type Endpoints } from '../../../emulator/src';
 import type { SetupContext } from '../../../src/setup/context';
 import { choicesFromAnswers, defaultAnswers, stepsToReset } from '../../../src/wizard/model';
-import { stepForEngine, type Answers } from '../../../src/wizard/steps';
+import { stepById, type Answers } from '../../../src/wizard/steps';
 import { cloudArgs, filesUnder, runCliAgainst, SAMPLE } from '../../support/cli';
 import { ADMIN, useTenant } from '../../support/tenant';
 
@@ -143,18 +143,18 @@ describe('entra-connector setup', () => {
 
     // Consent link → admin: the wizard starts the consent step again; so does the CLI, and now grants.
     const before = recorded().choices;
-    const wizardResets = stepsToReset(wizard(linkAnswers), wizard({ consent: { consent: 'admin', obo: false } })).map((s) => stepForEngine(s).title);
+    const wizardResets = stepsToReset(wizard(linkAnswers), wizard({ consent: { consent: 'admin', obo: false } })).map((s) => stepById(s).title);
     assert.deepEqual(wizardResets, ['Delegation and consent']);
     const second = await cli(['setup', dir, ...cloud(), '--state', stateFile, '--consent', 'admin', '--json']);
     assert.equal(second.code, 0, second.stderr);
     assert.deepEqual(resetNotes(second.stderr), wizardResets);
-    assert.deepEqual(stepsToReset(before, recorded().choices).map((s) => stepForEngine(s).title), wizardResets);
+    assert.deepEqual(stepsToReset(before, recorded().choices).map((s) => stepById(s).title), wizardResets);
     assert.equal(JSON.parse(second.stdout).grant.consentType, 'AllPrincipals');
 
     // A multi-tenant API: the wizard starts the API step again (and every later one); so does the CLI — the apps
     // are found again by their unique names and updated, not duplicated.
     const multi = { api: { kind: 'new', displayName: 'Contoso Invoices API', identifierUri: 'tenant', scope: 'user_impersonation', audience: 'multi' } } as const;
-    const wizardApiResets = stepsToReset(wizard({}), wizard(multi)).map((s) => stepForEngine(s).title);
+    const wizardApiResets = stepsToReset(wizard({}), wizard(multi)).map((s) => stepById(s).title);
     assert.deepEqual(wizardApiResets, ['The API app']);
     const third = await cli(['setup', dir, ...cloud(), '--state', stateFile, '--multi-tenant', '--json']);
     assert.equal(third.code, 0, third.stderr + third.stdout);

@@ -8,7 +8,7 @@ import { MemoryStateStore } from '../../../src/setup/stateFile';
 import { summarize, undoPlan } from '../../../src/setup/summary';
 
 const CHOICES: SetupChoices = {
-  service: { kind: 'new', displayName: 'Invoices API', identifierUri: { kind: 'tenant' }, scope: 'user_impersonation', audience: 'AzureADMyOrg' },
+  api: { kind: 'new', displayName: 'Invoices API', identifierUri: { kind: 'tenant' }, scope: 'user_impersonation', audience: 'AzureADMyOrg' },
   connector: { kind: 'new', displayName: 'Invoices connector' },
   consent: 'admin',
   secretDays: 180,

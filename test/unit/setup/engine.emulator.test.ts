@@ -169,7 +169,7 @@ describe('setup engine against the emulated tenant', () => {
       const h = harness(ADMIN);
       const dir = connectorCopy();
       const ctx = newContext(dir, {
-        service: { kind: 'new', displayName: 'Contoso Invoices API', identifierUri: { kind: 'appId' }, scope: 'user_impersonation', audience: 'AzureADMyOrg' },
+        api: { kind: 'new', displayName: 'Contoso Invoices API', identifierUri: { kind: 'appId' }, scope: 'user_impersonation', audience: 'AzureADMyOrg' },
         obo: true,
       });
       const result = await runToEnd(ctx, h.services);
@@ -247,7 +247,7 @@ describe('setup engine against the emulated tenant', () => {
     const ctx = newContext(dir);
     const result = await runSetup(ctx, h.services);
     assert.equal(result.ok, false);
-    assert.deepEqual(result.failures.map((f) => [f.step, f.error.code, f.error.status]), [['service', 'Authorization_RequestDenied', 403]]);
+    assert.deepEqual(result.failures.map((f) => [f.step, f.error.code, f.error.status]), [['api', 'Authorization_RequestDenied', 403]]);
     assert.match(result.failures[0]?.error.message ?? '', /lacks the directory role/);
     assert.match(result.failures[0]?.error.next ?? '', /Application Developer|Application Administrator/);
     assert.ok(result.failures[0]?.error.requestId);
@@ -273,7 +273,7 @@ describe('setup engine against the emulated tenant', () => {
     const h = harness(ADMIN);
     const dir = connectorCopy();
     const ctx = newContext(dir, {
-      service: { kind: 'new', displayName: 'Contoso Invoices API', identifierUri: { kind: 'appId' }, scope: 'user_impersonation', audience: 'AzureADMyOrg' },
+      api: { kind: 'new', displayName: 'Contoso Invoices API', identifierUri: { kind: 'appId' }, scope: 'user_impersonation', audience: 'AzureADMyOrg' },
       obo: true,
     });
     const result = await runSetup(ctx, h.services);
@@ -293,7 +293,7 @@ describe('setup engine against the emulated tenant', () => {
   it('an existing Microsoft service (Microsoft Graph): only the connector app and its service principal are created', async () => {
     const h = harness(ADMIN);
     const dir = connectorCopy();
-    const ctx = newContext(dir, { service: { kind: 'microsoft', appId: MICROSOFT_GRAPH_APP_ID, resourceUri: 'https://graph.microsoft.com', scopes: ['User.Read'] } });
+    const ctx = newContext(dir, { api: { kind: 'microsoft', appId: MICROSOFT_GRAPH_APP_ID, resourceUri: 'https://graph.microsoft.com', scopes: ['User.Read'] } });
     const result = await runSetup(ctx, h.services);
     assert.deepEqual(result.failures, []);
     assert.deepEqual([...summarize(ctx).created].sort(), ['connectorApp', 'connectorServicePrincipal', 'grant', 'password']);
@@ -435,7 +435,7 @@ describe('setup engine against the emulated tenant', () => {
     const second = harness(ADMIN);
     const a = newContext(connectorCopy());
     // The same App ID URI cannot belong to two apps: the second team's API takes the api://{appId} form.
-    const b = newContext(connectorCopy(), { service: { kind: 'new', displayName: 'Contoso Invoices API', identifierUri: { kind: 'appId' }, scope: 'user_impersonation', audience: 'AzureADMyOrg' } });
+    const b = newContext(connectorCopy(), { api: { kind: 'new', displayName: 'Contoso Invoices API', identifierUri: { kind: 'appId' }, scope: 'user_impersonation', audience: 'AzureADMyOrg' } });
     assert.equal((await runSetup(a, first.services)).ok, true);
     assert.deepEqual((await runSetup(b, second.services)).failures, []);
     assert.notEqual(a.objects.apiApp?.appId, b.objects.apiApp?.appId);
@@ -515,7 +515,7 @@ describe('setup engine against the emulated tenant', () => {
     assert.deepEqual(found.map((a) => a.appId), [apiAppId]);
     const before = JSON.stringify((await getState(ep)).applications.find((a) => a.appId === apiAppId));
     const dir = connectorCopy();
-    const ctx = newContext(dir, { service: { kind: 'existing', appId: apiAppId } });
+    const ctx = newContext(dir, { api: { kind: 'existing', appId: apiAppId } });
     const result = await runSetup(ctx, h.services);
     assert.deepEqual(result.failures, []);
     assert.deepEqual([...summarize(ctx).found].sort(), ['apiApp', 'apiServicePrincipal']);
@@ -543,7 +543,7 @@ describe('setup engine against the emulated tenant', () => {
     const connector = await h.directory.getApplicationByAppId(String(first.objects.connectorApp?.appId));
     await h.directory.updateApplication(connectorId, { web: { redirectUris: [url, theirs] }, requiredResourceAccess: [...(connector?.requiredResourceAccess ?? []), graphAccess] });
     // The user went Back to the first page: the setup finds its apps by uniqueName (and its tag) and runs every step again.
-    resetStep(first, 'service');
+    resetStep(first, 'api');
     const second = first;
     const result = await runSetup(second, h.services);
     assert.deepEqual(result.failures, []);
@@ -566,8 +566,8 @@ describe('setup engine against the emulated tenant', () => {
     const scopeId = String(ctx.objects.apiApp?.scopeIds[0]);
     const grantBefore = (await getState(ep)).oauth2PermissionGrants.map((g) => g.scope);
     await clearRequests(ep);
-    const service = { ...(ctx.choices.service as Extract<SetupChoices['service'], { kind: 'new' }>), displayName: 'Contoso Billing API' };
-    assert.ok(applyChoices(ctx, { ...ctx.choices, service }).includes('service'));
+    const service = { ...(ctx.choices.api as Extract<SetupChoices['api'], { kind: 'new' }>), displayName: 'Contoso Billing API' };
+    assert.ok(applyChoices(ctx, { ...ctx.choices, api: service }).includes('api'));
     const result = await runSetup(ctx, h.services);
     assert.deepEqual(result.failures, []);
     assert.equal(result.ok, true);
@@ -598,8 +598,8 @@ describe('setup engine against the emulated tenant', () => {
     // The first PATCH of a rename went through, the second never did: the scope is left disabled.
     const read = await h.directory.getApplicationByAppId(appId);
     await h.directory.updateApplication(apiId, { api: { ...(read?.api ?? {}), oauth2PermissionScopes: (read?.api?.oauth2PermissionScopes ?? []).map((x) => ({ ...x, isEnabled: false })) } });
-    const renamed = { ...(ctx.choices.service as Extract<SetupChoices['service'], { kind: 'new' }>), displayName: 'Contoso Billing API' };
-    applyChoices(ctx, { ...ctx.choices, service: renamed });
+    const renamed = { ...(ctx.choices.api as Extract<SetupChoices['api'], { kind: 'new' }>), displayName: 'Contoso Billing API' };
+    applyChoices(ctx, { ...ctx.choices, api: renamed });
     assert.deepEqual((await runSetup(ctx, h.services)).failures, []);
     assert.deepEqual((await scopesNow()).map((x) => [x.isEnabled, x.adminConsentDisplayName]), [[true, 'Access Contoso Billing API']]);
 
@@ -608,7 +608,7 @@ describe('setup engine against the emulated tenant', () => {
     const theirs = (mine.api?.oauth2PermissionScopes ?? []).map((x) => ({ ...x, adminConsentDisplayName: 'Read and write invoices' }));
     await h.directory.updateApplication(apiId, { api: { ...(mine.api ?? {}), oauth2PermissionScopes: (mine.api?.oauth2PermissionScopes ?? []).map((x) => ({ ...x, isEnabled: false })) } });
     await h.directory.updateApplication(apiId, { api: { ...(mine.api ?? {}), oauth2PermissionScopes: theirs } });
-    applyChoices(ctx, { ...ctx.choices, service: { ...renamed, displayName: 'Contoso Ledger API' } });
+    applyChoices(ctx, { ...ctx.choices, api: { ...renamed, displayName: 'Contoso Ledger API' } });
     assert.deepEqual((await runSetup(ctx, h.services)).failures, []);
     assert.deepEqual((await scopesNow()).map((x) => [x.isEnabled, x.adminConsentDisplayName]), [[true, 'Read and write invoices']]);
     assert.equal((await getState(ep)).applications.find((a) => a.id === apiId)?.displayName, 'Contoso Ledger API');
@@ -639,7 +639,7 @@ describe('setup engine against the emulated tenant', () => {
     await clearRequests(ep);
     const before = await getState(ep);
     for (const service of [{ kind: 'existing' as const, appId: apiAppId }, { kind: 'microsoft' as const, appId: MICROSOFT_GRAPH_APP_ID, resourceUri: 'https://graph.microsoft.com', scopes: ['User.Read'] }]) {
-      const ctx = newContext(connectorCopy(), { service });
+      const ctx = newContext(connectorCopy(), { api: service });
       assert.deepEqual((await runSetup(ctx, h.services)).failures, []);
     }
     const after = await getState(ep);
@@ -666,7 +666,7 @@ describe('setup engine against the emulated tenant', () => {
   it('undo removes exactly what the setup created and never an object that existed before', async () => {
     const h = harness(ADMIN);
     const baseline = await getState(ep);
-    const ctx = newContext(connectorCopy(), { service: { kind: 'microsoft', appId: MICROSOFT_GRAPH_APP_ID, resourceUri: 'https://graph.microsoft.com', scopes: ['User.Read'] } });
+    const ctx = newContext(connectorCopy(), { api: { kind: 'microsoft', appId: MICROSOFT_GRAPH_APP_ID, resourceUri: 'https://graph.microsoft.com', scopes: ['User.Read'] } });
     assert.equal((await runSetup(ctx, h.services)).ok, true);
     await undoSetup(ctx, h.directory, (c) => h.state.save(c));
     const afterUndo = await getState(ep);

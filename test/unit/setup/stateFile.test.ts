@@ -14,7 +14,7 @@ const ctx = () =>
     connectorDir: '/ws/Invoices',
     tenantId: 't',
     cloud: { name: 'AzureCloud', loginEndpoint: 'https://login.microsoftonline.com', graphEndpoint: 'https://graph.microsoft.com' },
-    choices: { service: { kind: 'microsoft', appId: 'g', resourceUri: 'https://graph.microsoft.com', scopes: ['User.Read'] }, connector: { kind: 'new', displayName: 'c' }, consent: 'admin', secretDays: 180, obo: false },
+    choices: { api: { kind: 'microsoft', appId: 'g', resourceUri: 'https://graph.microsoft.com', scopes: ['User.Read'] }, connector: { kind: 'new', displayName: 'c' }, consent: 'admin', secretDays: 180, obo: false },
   });
 
 describe('the CLI state file', () => {
@@ -47,6 +47,24 @@ describe('the CLI state file', () => {
     const store = new JsonFileStateStore(path);
     await store.save({ ...ctx(), version: 0 } as never);
     assert.equal(await store.load(), undefined);
+  });
+
+  it('reads a version 1 file (steps "service" and "cors", the choice "service") as today\'s: steps api and site, the choice api; resaved as version 2', async () => {
+    const path = join(dir, 'v1.json');
+    const store = new JsonFileStateStore(path);
+    const c = ctx();
+    c.steps.api = { state: 'done', detail: 'API app' };
+    c.steps.site = { state: 'skipped', detail: 'no site' };
+    const { api, site, ...otherSteps } = c.steps;
+    const { api: apiChoice, ...otherChoices } = c.choices;
+    await store.save({ ...c, version: 1, steps: { service: api, ...otherSteps, cors: site }, choices: { service: apiChoice, ...otherChoices } } as never);
+    const loaded = await store.load();
+    assert.equal(loaded?.version, 2);
+    assert.deepEqual(loaded?.steps, JSON.parse(JSON.stringify(c.steps)));
+    assert.deepEqual(loaded?.choices, JSON.parse(JSON.stringify(c.choices)));
+    assert.equal('service' in (loaded?.steps ?? {}), false);
+    await store.save(loaded!);
+    assert.equal(JSON.parse(readFileSync(path, 'utf8')).version, 2);
   });
 
   it('accepts a state file from before the setup identity was in the uniqueNames (they resume as recorded), refuses a foreign one', async () => {

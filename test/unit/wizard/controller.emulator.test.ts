@@ -16,7 +16,7 @@ import { WizardController, type WizardDraft } from '../../../src/wizard/controll
 import { armClientFor, armSites, resetWithArmConsent, WEB_APP_ID } from '../../support/emulatedArm';
 import { useTenant } from '../../support/tenant';
 import { fakeWizardHost } from '../../support/wizardHost';
-import { serviceSecurer } from '../../../src/service/setupStep';
+import { siteSecurer } from '../../../src/service/setupStep';
 import { API_HUB_SCOPE, AZURE_CLI_CLIENT_ID, POWER_APPS_SCOPE, PowerPlatformClient } from '../../../src/powerplatform/client';
 import { describeTestResult, testConnection } from '../../../src/powerplatform/testConnection';
 import type { WizardHost } from '../../../src/wizard/controller';
@@ -642,7 +642,7 @@ describe('wizard host logic against the emulated tenant', () => {
 
     it('a site whose Easy Auth already names another app is never switched silently: declined, the step stays pending and the site unchanged', async () => {
       const OTHER = '7c7c7c7c-0000-4000-8000-00000000000c';
-      await serviceSecurer(armClientFor(ep, ADMIN).client, WEB_APP_ID, { confirm: async () => true }).secure({ apiAppId: OTHER, identifierUris: [], loginEndpoint: ep.loginEndpoint, tenantId: ep.tenantId });
+      await siteSecurer(armClientFor(ep, ADMIN).client, WEB_APP_ID, { confirm: async () => true }).secure({ apiAppId: OTHER, identifierUris: [], loginEndpoint: ep.loginEndpoint, tenantId: ep.tenantId });
       const before = await armSites(ep);
       const dir = connectorCopy();
       const vs = fakeVsCode(ADMIN, dir);

@@ -37,10 +37,10 @@ describe('wizard model', () => {
   it('turns answers into engine choices', () => {
     const a = defaultAnswers('Contoso Invoices');
     const c = choicesFromAnswers({ ...a, api: { kind: 'new', displayName: 'X', identifierUri: 'custom', customUri: 'https://contoso.com/x', scope: 's', audience: 'multi' }, redirect: { redirectUrl: 'https://r.example/redirect/1' } }, 'https://graph.microsoft.com');
-    assert.deepEqual(c.service, { kind: 'new', displayName: 'X', identifierUri: { kind: 'custom', uri: 'https://contoso.com/x' }, scope: 's', audience: 'AzureADMultipleOrgs' });
+    assert.deepEqual(c.api, { kind: 'new', displayName: 'X', identifierUri: { kind: 'custom', uri: 'https://contoso.com/x' }, scope: 's', audience: 'AzureADMultipleOrgs' });
     assert.equal(c.redirectUrl, 'https://r.example/redirect/1');
     const g = choicesFromAnswers({ ...a, api: { kind: 'microsoft', scopes: ['User.Read'] } }, 'https://graph.microsoft.us/');
-    assert.deepEqual(g.service, { kind: 'microsoft', appId: MICROSOFT_GRAPH_APP_ID, resourceUri: 'https://graph.microsoft.us', scopes: ['User.Read'] });
+    assert.deepEqual(g.api, { kind: 'microsoft', appId: MICROSOFT_GRAPH_APP_ID, resourceUri: 'https://graph.microsoft.us', scopes: ['User.Read'] });
     assert.equal(choicesFromAnswers(a, 'x').redirectUrl, undefined);
   });
 
@@ -48,7 +48,7 @@ describe('wizard model', () => {
     const a = defaultAnswers('C');
     const base = choicesFromAnswers(a, 'g');
     assert.deepEqual(stepsToReset(base, base), []);
-    assert.deepEqual(stepsToReset(base, choicesFromAnswers({ ...a, api: { kind: 'microsoft', scopes: ['User.Read'] } }, 'g')), ['service'], 'the API step (the engine\'s “service” step)');
+    assert.deepEqual(stepsToReset(base, choicesFromAnswers({ ...a, api: { kind: 'microsoft', scopes: ['User.Read'] } }, 'g')), ['api'], 'the API step');
     assert.deepEqual(stepsToReset(base, choicesFromAnswers({ ...a, connector: { kind: 'new', displayName: 'Other' } }, 'g')), ['connector']);
     assert.deepEqual(stepsToReset(base, choicesFromAnswers({ ...a, consent: { consent: 'link', obo: false } }, 'g')), ['consent']);
     assert.deepEqual(stepsToReset(base, choicesFromAnswers({ ...a, secret: { secretDays: 30 } }, 'g')), ['secret'], 'another lifetime means another secret');
@@ -92,7 +92,7 @@ describe('wizard model', () => {
       connectorApp: { id: 'o2', appId: 'a2', displayName: 'Conn', created: true },
       password: { keyId: 'k1', endDateTime: '2027-05-01T00:00:00Z', displayName: 'Entra Connector setup x', created: true },
     };
-    for (const id of ['service', 'connector', 'consent', 'secret', 'properties'] as const) ctx.steps[id] = { state: 'done' };
+    for (const id of ['api', 'connector', 'consent', 'secret', 'properties'] as const) ctx.steps[id] = { state: 'done' };
     // After a run: the URI the run recorded.
     assert.deepEqual(reviewFacts(answers, choices, ctx, tenant), { identifierUri: 'api://contoso.example/invoices' });
     const appIdAnswers = { ...answers, api: { ...answers.api, identifierUri: 'appId' as const } } as typeof answers;
@@ -122,10 +122,10 @@ describe('wizard model', () => {
     assert.equal(v.summary?.secretStored, true);
     assert.equal(v.summary?.site, undefined, 'no site chosen: nothing about step 7 in the summary');
     const siteId = '/subscriptions/5e7c0de0-a11c-4e55-8c0f-00000000c0de/resourceGroups/rg/providers/Microsoft.Web/sites/api';
-    ctx.steps.cors = { state: 'done', detail: 'api: authentication set (5 fields); CORS now allows https://*.azure-apim.net.' };
+    ctx.steps.site = { state: 'done', detail: 'api: authentication set (5 fields); CORS now allows https://*.azure-apim.net.' };
     const withSite = deriveViewState({ connectorName: 'c', connectorPath: 'c', page: 'summary', answers: { ...defaultAnswers('c'), site: { kind: 'site', siteId } }, answered: [], ctx, running: false, secretStored: false, files: [] });
-    assert.deepEqual(withSite.summary?.site, { id: siteId, state: 'done', detail: ctx.steps.cors.detail });
-    assert.equal(withSite.steps.find((s) => s.id === 'site')?.detail, ctx.steps.cors.detail);
+    assert.deepEqual(withSite.summary?.site, { id: siteId, state: 'done', detail: ctx.steps.site.detail });
+    assert.equal(withSite.steps.find((s) => s.id === 'site')?.detail, ctx.steps.site.detail);
     const walk = (x: unknown, path: string): void => {
       if (x && typeof x === 'object') for (const [k, val] of Object.entries(x)) {
         assert.ok(!/secretText|password$|token$|^value$/i.test(k), `secret-like field ${path}.${k}`);
@@ -134,7 +134,7 @@ describe('wizard model', () => {
     };
     walk(v, 'view');
     // A step left "running" by a closed window shows as pending.
-    ctx.steps.service = { state: 'running' };
+    ctx.steps.api = { state: 'running' };
     assert.equal(deriveViewState({ connectorName: 'c', connectorPath: 'c', page: 'summary', answers: defaultAnswers('c'), answered: [], ctx, running: false, secretStored: false, files: [] }).steps[0]?.state, 'pending');
   });
 });
