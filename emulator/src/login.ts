@@ -374,7 +374,9 @@ export class LoginService {
     });
     const body: Record<string, unknown> = {
       token_type: 'Bearer',
-      scope: [...granted.map((s) => `${r.prefix}${s}`), ...r.oidc.filter((s) => s !== 'offline_access')].join(' '),
+      // A `{resource}/.default` request is answered with the scopes it stands for and `{resource}/.default` itself, as
+      // Microsoft Entra answers (MSAL caches the token under these scopes, so the next `.default` request is a cache hit).
+      scope: [...granted.map((s) => `${r.prefix}${s}`), ...(r.prefix && r.requested.includes('.default') ? [`${r.prefix}.default`] : []), ...r.oidc.filter((s) => s !== 'offline_access')].join(' '),
       expires_in: lifetime,
       ext_expires_in: lifetime,
       access_token: accessToken,

@@ -101,6 +101,17 @@ describe('token endpoint', () => {
     assert.deepEqual((await dc('https://unknown.example/x')).body.error_codes, [500011]);
   });
 
+  it('answers a {resource}/.default request with the scopes it stands for and {resource}/.default itself; named scopes only with themselves', async () => {
+    const signedIn = await codeFor(`${GRAPH}/User.Read openid profile offline_access`);
+    const r = await token({ client_id: CLI, grant_type: 'authorization_code', code: signedIn.code, redirect_uri: 'http://localhost:1/', code_verifier: signedIn.verifier });
+    assert.ok(String(r.body.scope).split(' ').includes(`${GRAPH}/User.Read`));
+    assert.ok(!String(r.body.scope).includes('.default'), 'a named scope: no .default in the answer');
+    const all = await token({ client_id: CLI, grant_type: 'refresh_token', refresh_token: String(r.body.refresh_token), scope: `${GRAPH}/.default offline_access` });
+    assert.equal(all.status, 200);
+    const answered = String(all.body.scope).split(' ');
+    assert.ok(answered.includes(`${GRAPH}/.default`) && answered.includes(`${GRAPH}/User.Read`), answered.join(' '));
+  });
+
   it('accepts scopes qualified with the emulator\'s own Graph endpoint, bare names and .default', async () => {
     for (const s of [`${ep.graphEndpoint}/User.Read`, 'User.Read', `${GRAPH}/.default`]) {
       const at = await adminToken(ep, MAKER, [s]);
