@@ -165,6 +165,14 @@ export class PowerPlatformClient {
     await this.send('POST', this.apisUrl(environment, `/${encodeURIComponent(connectorId)}/connections/${encodeURIComponent(connectionName)}/confirmConsentCode`), { code });
   }
 
+  /**
+   * Asks for the connector runtime's token now (e.g. while the user signs in to a connection), so that the call through
+   * the connector does not wait for it; a failure here is reported by that call.
+   */
+  prepareRuntimeCall(): void {
+    this.options.apiHubToken?.().catch(() => undefined);
+  }
+
   /** A GET through the connector's runtime URL (the call an app or flow makes): status and the answer's first bytes. */
   async callThroughConnector(runtimeUrl: string, connectionName: string, path: string, maxBytes = 200): Promise<{ status: number; firstBytes: string }> {
     if (!this.options.apiHubToken) throw new PowerPlatformFailure('NoToken', 0, 'No sign-in for the connector runtime.', 'Sign in and retry.');

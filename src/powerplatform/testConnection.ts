@@ -100,6 +100,7 @@ export async function testConnection(input: TestConnectionInput): Promise<TestCo
   const runtimeUrl = connector.value.properties.primaryRuntimeUrl;
   say(`Created connection ${connectionName}; sign in to it in the browser.`);
   const link = await input.client.getConsentLink(input.environment, input.connectorId, connectionName, input.returnUrl);
+  if (operation && runtimeUrl) input.client.prepareRuntimeCall();
   await input.openConsent(link);
 
   // The browser comes back to the return page when the sign-in is done (with the code, or the sign-in's error): then

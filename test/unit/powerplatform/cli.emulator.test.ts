@@ -46,7 +46,7 @@ const productTrips = (log: readonly RecordedRequest[]) =>
   log.filter((r) => r.batch === undefined && (r.service === 'graph' || r.service === 'arm' || (r.service === 'powerplatform' && !r.path.startsWith('/consent/'))));
 
 describe('entra-connector setup --deploy, deploy and test-connection (emulated Power Platform)', () => {
-  it('from nothing to a working connection (setup --deploy, then test-connection) in ≤ 11 sequential round trips at 150 ms latency', async () => {
+  it('from nothing to a working connection (setup --deploy, then test-connection) in ≤ 10 sequential round trips at 150 ms latency', async () => {
     const ws = mkdtempSync(join(work, 'ws-'));
     const dir = join(ws, 'Contoso Chain');
     cpSync(SAMPLE, dir, { recursive: true });
@@ -79,12 +79,11 @@ describe('entra-connector setup --deploy, deploy and test-connection (emulated P
     assert.equal(test.code, 0, test.stderr + test.stdout);
     assert.equal(JSON.parse(test.stdout).status, 200);
     // The two commands run one after the other: their chains add up. The dependency minimum is 8 (BENCHMARKS.md); beyond
-    // it: the unique-name check before the first write, the redirect URL's PATCH ending `setup` before `test-connection`
-    // can create the connection, and the emulated tenant's token request before each Power Platform request (the
-    // connector's create then starts after the grant). 18–19 before the deployment's lookups ran beside the setup.
+    // it: the unique-name check before the first write, and the redirect URL's PATCH ending `setup` before
+    // `test-connection` can create the connection. 18–19 before the deployment's lookups ran beside the setup.
     const setupTrips = criticalPath(productTrips(setupLog));
     const testTrips = criticalPath(productTrips(testLog));
-    assert.ok(setupTrips + testTrips <= 11, `${setupTrips} + ${testTrips} sequential round trips > 11.\nsetup: ${chain(setupLog)}\ntest-connection: ${chain(testLog)}`);
+    assert.ok(setupTrips + testTrips <= 10, `${setupTrips} + ${testTrips} sequential round trips > 10.\nsetup: ${chain(setupLog)}\ntest-connection: ${chain(testLog)}`);
   });
 
   it('one command from nothing to a deployed connector with its redirect URL registered; test-connection → 200; a second run creates nothing', async () => {
