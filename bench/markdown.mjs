@@ -139,17 +139,14 @@ function findings(s) {
     F.push('  the create\'s answer (read back only when the answer lacks it); `test-connection` reads the connector beside creating');
     F.push('  the connection, waits for the browser to come back instead of reading the connection first, and reads the');
     F.push('  connection\'s status beside the GET through it (the status still explains a failed sign-in).');
-    F.push(`  **What stands in the way of minimum + 1** (+${over} now, median): the check of both apps' unique names before the first write`);
-    F.push('  (the state check, 1: an app with this setup\'s unique name that it did not make is never written to); the two');
-    F.push('  commands (1: the minimum registers the redirect URL beside the connection\'s PUT, but `setup` ends with that PATCH');
-    F.push('  and `test-connection` starts after it); and, in the emulated tenant, a token request before each Power Platform');
-    F.push(`  request (${conn.tokenRequestsMedian ?? '?'} token requests per run for ${conn.powerPlatformRequestsMedian ?? '?'} Power Platform requests, sign-ins included): its answer to`);
-    F.push('  `{resource}/.default` names the granted scopes without `{resource}/.default`, so MSAL\'s cache never matches it,');
-    F.push('  and the connector\'s create, which waits for its token after the secret is added, starts only after the');
-    F.push('  tenant-wide grant beside it has ended (1; a run where the grant ends later shows one less). Token answers recorded');
-    F.push('  from Microsoft Entra name `{resource}/.default` too (e.g. `https://management.azure.com/user_impersonation');
-    F.push('  https://management.azure.com/.default`); with such an answer MSAL would serve these tokens from its cache. The');
-    F.push('  emulated tenant\'s answer is for its owners to settle.');
+    F.push('  The emulated tenant answered a `{resource}/.default` token request without naming `{resource}/.default`, so');
+    F.push('  MSAL\'s cache never matched and every Power Platform request waited for a token request of its own (the create');
+    F.push('  then started after the tenant-wide grant beside it: 11); it now answers as Entra does (emulator/README.md), and');
+    F.push('  `test-connection` asks for the connector runtime\'s token while the user signs in.');
+    F.push(`  **What stands in the way of minimum + 1** (+${over} now, median): the check of both apps' unique names before the first`);
+    F.push('  write (the state check, 1: an app with this setup\'s unique name that it did not make is never written to) and');
+    F.push('  the two commands (1: the minimum registers the redirect URL beside the connection\'s PUT, but `setup` ends with that');
+    F.push('  PATCH and `test-connection` starts after it; one command doing both would save it).');
   }
   const h = vs.hostHeapMb;
   const g = h?.growth;
