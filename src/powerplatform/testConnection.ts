@@ -46,6 +46,8 @@ export interface TestConnectionInput {
   readonly timeoutMs?: number;
   readonly pollMs?: number;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** The user cancelled: stop waiting for the sign-in (pass the same signal to `sleep`, so that it wakes up). */
+  readonly signal?: AbortSignal;
   readonly onProgress?: (line: string) => void;
 }
 
@@ -56,6 +58,8 @@ export interface TestConnectionResult {
   /** The status of the GET through the connector. */
   readonly status?: number;
   readonly firstBytes?: string;
+  /** The user cancelled the wait for the sign-in. */
+  readonly cancelled?: boolean;
   /** What went wrong, in a sentence, and what to do. */
   readonly failure?: { readonly message: string; readonly next: string; readonly explanation?: Explanation };
 }
@@ -79,6 +83,10 @@ function failed(connectionName: string, message: string, next: string, extra: Pa
 
 /** How often the status is read while a return page waits for the browser (which says itself when it is done). */
 const RETURN_POLL_MS = 5000;
+
+function cancelled(connectionName: string, operation: GetOperation | undefined): TestConnectionResult {
+  return { ...failed(connectionName, 'The connection test was cancelled before the sign-in finished.', 'Run Test Connection again and finish the sign-in in the browser.', operation ? { operation } : {}), cancelled: true };
+}
 
 type Status = { status: string; error?: { code?: string; message?: string } } | undefined;
 
@@ -117,6 +125,7 @@ export async function testConnection(input: TestConnectionInput): Promise<TestCo
   for (;;) {
     const nap = Math.max(0, Math.min(back ? waitMs : pollMs, deadline - Date.now()));
     const r = back ? await Promise.race([back, sleep(nap).then(() => 'poll' as const)]) : (await sleep(nap), 'poll' as const);
+    if (input.signal?.aborted) return cancelled(connectionName, operation);
     if (r !== 'poll') {
       if (r?.code) {
         await input.client.confirmConsentCode(input.environment, input.connectorId, connectionName, r.code).catch(() => undefined);
@@ -138,6 +147,7 @@ export async function testConnection(input: TestConnectionInput): Promise<TestCo
   // The platform may still be finishing the sign-in it was sent back from: wait for it as long as the test may.
   while (!settled(status) && !returnedError && Date.now() < deadline) {
     await sleep(pollMs);
+    if (input.signal?.aborted) return cancelled(connectionName, operation);
     status = await read();
   }
   if (status?.status !== 'Connected') {

@@ -272,6 +272,7 @@ export function registerPowerPlatform(context: vscode.ExtensionContext, deps: Po
               return registered ? undefined : `AADSTS50011: The redirect URI '${oauth.redirectUrl}' specified in the request does not match the redirect URIs configured for the application '${oauth.clientId}'.`;
             },
             timeoutMs: 300_000,
+            signal: controller.signal,
             sleep: (ms) => new Promise((resolve) => {
               const t = setTimeout(resolve, controller.signal.aborted ? 0 : ms);
               controller.signal.addEventListener('abort', () => {
@@ -288,6 +289,8 @@ export function registerPowerPlatform(context: vscode.ExtensionContext, deps: Po
         if (result.ok) {
           deps.log.info(`Test connection: GET ${result.operation?.path} → ${result.status}`);
           void vscode.window.showInformationMessage(`Connection works: ${describeTestResult(result).slice(0, 160)}`);
+        } else if (result.cancelled) {
+          deps.log.info('Test connection: cancelled before the sign-in finished.');
         } else {
           deps.log.warn(`Test connection failed: ${result.failure?.message}`);
           void vscode.window.showErrorMessage(`Connection test failed. ${describeTestResult(result)}`, 'Show Log').then((choice) => (choice ? deps.log.show() : undefined));

@@ -12,6 +12,7 @@ import { Directory, type Application } from '../../../src/graph/operations';
 import { AZURE_CLI_CLIENT_ID, POWER_APPS_SCOPE, PowerPlatformClient, PowerPlatformFailure } from '../../../src/powerplatform/client';
 import { deployConnector, objectIdOf, updateDeployedSecret } from '../../../src/powerplatform/deploy';
 import { registerRedirectUrl } from '../../../src/powerplatform/redirect';
+import { testConnection } from '../../../src/powerplatform/testConnection';
 import { useTenant } from '../../support/tenant';
 
 const ADMIN = 'admin@contoso.example';
@@ -198,6 +199,35 @@ describe('deployConnector (emulated Power Platform)', () => {
     const third = await deployConnector({ dir, files: diskConnectorFiles, client: client(ADMIN, echoed), objectId: await oid(), secret });
     assert.equal(readsOf(echoed, third.connectorId), 1, 'read back once');
     assert.ok(third.redirectUrl?.endsWith(`/redirect/${third.connectorId.slice('shared_'.length)}`), third.redirectUrl);
+  });
+
+  it('a connection test the user cancels while the sign-in is pending stops waiting: no more status reads, the result says cancelled', async () => {
+    const { app, secret } = await connectorApp();
+    const dir = folder(app.appId);
+    const deployed = await deployConnector({ dir, files: diskConnectorFiles, client: client(), objectId: await oid(), secret });
+    const sent: Sent[] = [];
+    const controller = new AbortController();
+    const result = await testConnection({
+      client: client(ADMIN, sent),
+      environment: deployed.environment,
+      connectorId: deployed.connectorId,
+      swagger: JSON.parse(SAMPLE_SWAGGER) as Record<string, unknown>,
+      returnUrl: 'http://localhost:9/',
+      // The user never signs in; they cancel once the link is shown.
+      openConsent: () => controller.abort(),
+      pollMs: 20,
+      timeoutMs: 60_000,
+      signal: controller.signal,
+      sleep: (ms) => new Promise((resolve) => {
+        const t = setTimeout(resolve, controller.signal.aborted ? 0 : ms);
+        controller.signal.addEventListener('abort', () => (clearTimeout(t), resolve()));
+      }),
+    });
+    assert.equal(result.ok, false);
+    assert.equal(result.cancelled, true);
+    assert.match(result.failure?.next ?? '', /Test Connection again/);
+    const statusReads = sent.filter((x) => x.method === 'GET' && /\/connections\/[^/?]+\?/.test(x.url)).length;
+    assert.equal(statusReads, 0, 'no status read after the cancel');
   });
 
   it('the Power Apps API refuses a token for another audience; the client turns it into a failure with a next step', async () => {
