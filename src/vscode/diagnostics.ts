@@ -41,6 +41,14 @@ function reportedByVsCode(document: vscode.TextDocument, d: ConnectorDiagnostic)
   return true;
 }
 
+/** Whether a tab shows the document (as text, or as a side of a diff). */
+function inEditor(document: vscode.TextDocument): boolean {
+  const uri = document.uri.toString();
+  return vscode.window.tabGroups.all.some((g) =>
+    g.tabs.some((t) => (t.input instanceof vscode.TabInputText ? t.input.uri.toString() === uri : t.input instanceof vscode.TabInputTextDiff && (t.input.modified.toString() === uri || t.input.original.toString() === uri))),
+  );
+}
+
 /**
  * Problems for apiProperties.json files, refreshed as they are typed (debounced), opened and saved; quick fixes
  * for them; the "Explain a Sign-in Error…" command. One rule table (src/connector/rules.ts) feeds all three.
@@ -136,6 +144,18 @@ export function registerDiagnostics(context: vscode.ExtensionContext, deps: Diag
   const sites = new Map<string, { id: string }>();
   const runOnline = (document: vscode.TextDocument) =>
     checkOnline(document).catch((error: unknown) => deps.log.error(`Online check of ${document.uri.fsPath} failed: ${error instanceof Error ? error.message : String(error)}`));
+  /**
+   * After another account or cloud: a document open in an editor is checked again; one VS Code still holds but no
+   * tab shows (closed, not yet disposed; its file may be gone) only loses the previous account's results.
+   */
+  const recheckOnline = (document: vscode.TextDocument) => {
+    if (!isApiProperties(document)) return;
+    if (inEditor(document)) {
+      void runOnline(document);
+    } else if (online.delete(document.uri.toString())) {
+      void run(document);
+    }
+  };
   const run = (document: vscode.TextDocument, firedAt?: number) =>
     analyze(document, firedAt).catch((error: unknown) =>
       deps.log.error(`Checking ${document.uri.fsPath} failed: ${error instanceof Error ? error.message : String(error)}`),
@@ -171,9 +191,9 @@ export function registerDiagnostics(context: vscode.ExtensionContext, deps: Diag
       online.delete(d.uri.toString());
       editedAt.delete(d.uri.toString());
     }),
-    deps.auth.onDidChange(() => vscode.workspace.textDocuments.forEach((d) => void runOnline(d))),
+    deps.auth.onDidChange(() => vscode.workspace.textDocuments.forEach((d) => void recheckOnline(d))),
     vscode.commands.registerCommand(CHECK_ONLINE_COMMAND, async () => {
-      const documents = vscode.workspace.textDocuments.filter(isApiProperties);
+      const documents = vscode.workspace.textDocuments.filter((d) => isApiProperties(d) && inEditor(d));
       if (documents.length === 0) {
         void vscode.window.showInformationMessage('Open an apiProperties.json to check it against the directory.');
         return false;
@@ -189,9 +209,9 @@ export function registerDiagnostics(context: vscode.ExtensionContext, deps: Diag
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('entraConnector.cloud') || e.affectsConfiguration('entraConnector.customCloud')) {
         vscode.workspace.textDocuments.forEach((d) => {
-    void run(d);
-    void runOnline(d);
-  });
+          void run(d);
+          recheckOnline(d);
+        });
       }
     }),
   );

@@ -2,6 +2,9 @@
 // the connector (its Easy Auth settings, read through Azure Resource Manager) — but only once Resource Manager is
 // granted: before that it neither asks nor reports. Settings are read again on every check.
 import * as assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { ExtensionTestApi } from '../../../src/extension';
 import { treeSeed } from '../../../emulator/src/seeds/connectors';
@@ -19,7 +22,10 @@ describe('Check Against the Directory: the API site’s authentication', functio
   let original: Record<string, unknown> | undefined;
   const seed = treeSeed([{ name: 'Site Check' }], { owner: ADMIN, index: 1900 });
   const c = seed.connectors[0]!;
-  const folder = () => vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0]!.uri, 'site-check', c.name);
+  // Outside the workspace: the Connectors view does not list it, so creating and removing it refreshes no view while
+  // other suites count their requests.
+  const base = vscode.Uri.file(mkdtempSync(join(tmpdir(), 'entra-site-check-')));
+  const folder = () => vscode.Uri.joinPath(base, c.name);
   const serviceCodes = (document: vscode.TextDocument) => vscode.languages.getDiagnostics(document.uri).map(codeOf).filter((code) => code.startsWith('service-'));
   // Every question the extension could ask is recorded (and declined): a consent prompt is a modal message.
   const none = () => undefined;
@@ -61,8 +67,10 @@ describe('Check Against the Directory: the API site’s authentication', functio
   after(async () => {
     if (original) await arm.put(`${SITE}/config/authsettingsV2`, WEB_API_VERSION, { properties: original });
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    await vscode.workspace.fs.delete(vscode.Uri.joinPath(folder(), '..'), { recursive: true, useTrash: false });
+    await vscode.workspace.fs.delete(base, { recursive: true, useTrash: false });
+    // Signed out as the suite found it (Secure the Service's suite signs out both), so the next suite starts alike.
     await (await api.auth.serviceFor('arm')).signOut();
+    await (await api.auth.service()).signOut();
   });
 
   it('without Resource Manager granted: no question, no request to Resource Manager, no prediction', async () => {
