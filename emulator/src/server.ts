@@ -53,6 +53,10 @@ export async function startEmulator(options: InProcessOptions = {}): Promise<Run
   seedExisting();
 
   const server: Server = createServer({ key: tls.keyPem, cert: tls.certPem });
+  // Idle keep-alive connections stay open 30 s (Node's default is 5 s). A client reuses an idle connection until
+  // the timeout the server announces, less a second; on a busy machine its timer can fire late and send a request
+  // on a connection the server is closing at that moment: ECONNRESET, which no Microsoft front end causes this way.
+  server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => {

@@ -183,13 +183,15 @@ export class SignInService {
    * An access token for `scopes` (Graph permission names or qualified scopes) for the active account and tenant.
    * Silent first; when the user must consent or sign in again, the ConsentPrompter explains why and, if the user
    * agrees, runs the interactive flow. Rejects with an AuthFailure (never with a token in its message).
+   * `silent`: from the token cache only — where the user would be asked to sign in or consent, rejects instead.
    */
-  async getAccessToken(scopes: readonly string[], options: { signal?: AbortSignal; forceRefresh?: boolean } = {}): Promise<string> {
+  async getAccessToken(scopes: readonly string[], options: { signal?: AbortSignal; forceRefresh?: boolean; silent?: boolean } = {}): Promise<string> {
     const qualified = scopes.map((s) => graphScope(this.settings.cloud, s));
     const active = await this.activeAccountInfo();
     if (!active) {
       const hint = await this.deps.accountHint?.();
       if (!hint) throw authFailure('notSignedIn', 'You are not signed in to Microsoft Entra.', 'Run "Entra Connector: Sign In".');
+      if (options.silent) throw authFailure('notSignedIn', `${this.deps.client?.name ?? 'This client'} has not signed in yet.`, 'Run the command that needs it; it asks once.');
       return this.signInAs(hint, qualified, options.signal);
     }
     const authority = authorityFor(this.settings.cloud, active.tenantId);
@@ -201,6 +203,7 @@ export class SignInService {
       if (!reason) throw await this.failure(error, qualified, active.tenantId);
       this.network.take((error as { correlationId?: unknown } | null)?.correlationId);
       const silentFailure = toAuthFailure(error, this.failureContext(qualified, active.tenantId));
+      if (options.silent) throw silentFailure;
       // Steps often ask in parallel; the user sees one prompt per account, tenant and permission set.
       const key = JSON.stringify([active.account.homeAccountId, active.tenantId, [...qualified].sort()]);
       let pending = this.pendingInteractions.get(key);

@@ -44,7 +44,7 @@ export const RESOURCE_NAMES: Readonly<Record<TokenResource, string>> = {
 
 /** Something that hands out tokens for scopes of one resource (what client libraries take). */
 export interface TokenSource {
-  getAccessToken(scopes: readonly string[], options?: { forceRefresh?: boolean; signal?: AbortSignal }): Promise<string>;
+  getAccessToken(scopes: readonly string[], options?: { forceRefresh?: boolean; signal?: AbortSignal; silent?: boolean }): Promise<string>;
 }
 
 /** The client that signs in for a resource: the configured override, else the Microsoft client pre-authorized for it. */
@@ -101,12 +101,12 @@ export class ResourceTokens {
   }
 
   /** A token for `scopes` of `resource`, through that resource's client. */
-  async getAccessToken(resource: TokenResource, scopes: readonly string[], options: { forceRefresh?: boolean; signal?: AbortSignal } = {}): Promise<string> {
+  async getAccessToken(resource: TokenResource, scopes: readonly string[], options: { forceRefresh?: boolean; signal?: AbortSignal; silent?: boolean } = {}): Promise<string> {
     return (await this.service(resource)).getAccessToken(scopes, options);
   }
 
   /** A token for scopes of one resource, the resource found from the scopes themselves. */
-  getAccessTokenForScopes(scopes: readonly string[], options: { forceRefresh?: boolean; signal?: AbortSignal } = {}): Promise<string> {
+  getAccessTokenForScopes(scopes: readonly string[], options: { forceRefresh?: boolean; signal?: AbortSignal; silent?: boolean } = {}): Promise<string> {
     return this.getAccessToken(resourceOfScopes(this.cloud, scopes), scopes, options);
   }
 

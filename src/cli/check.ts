@@ -13,9 +13,9 @@ import { applyTextEdits } from '../connector/edits';
 import { decodeFile } from '../connector/files';
 import type { TextEdit } from '../connector/jsonDocument';
 import { analyzeOnline, type DirectoryLookup, type OnlineOptions } from '../connector/online';
-import { ArmClient, armScope, WEB_API_VERSION } from '../service/arm';
+import { ArmClient, armScope } from '../service/arm';
 import { swaggerHost } from '../service/apiTarget';
-import { resolveSite } from '../service/sites';
+import { readSiteAuth } from '../service/predict';
 import { asUserFailure, describeError } from '../errors';
 import { redirectUrlOf } from '../powerplatform/deploy';
 import { readSettings, SETTINGS_FILE } from '../powerplatform/settings';
@@ -233,9 +233,7 @@ function serviceSettings(signIn: SignInOptions, session: CommandSession, say: (l
       tenantId: session.tenantId,
       settings: async () => {
         try {
-          const site = await resolveSite(arm, host);
-          const auth = await arm.get<{ properties?: Record<string, unknown> }>(`${site.id}/config/authsettingsV2`, WEB_API_VERSION);
-          return { siteName: site.name, settings: auth.properties };
+          return await readSiteAuth(arm, host);
         } catch (error) {
           const failure = asUserFailure(error);
           say(`The API's site (${host}) was not checked: ${failure ? describeError(failure) : error instanceof Error ? error.message : String(error)}`);

@@ -10,7 +10,9 @@
  *   `jwtClaimChecks.allowedClientApplications` gets 403.
  * Pure: the caller reads the settings and the API app.
  */
+import { WEB_API_VERSION, type ArmClient } from './arm';
 import { getPath, tenantIssuer } from './easyAuth';
+import { resolveSite } from './sites';
 
 /** The access token the connector's connections present to the API (what Entra issues for its resource). */
 export interface ConnectorToken {
@@ -83,4 +85,15 @@ export function predictServiceCall(settings: Record<string, unknown> | undefined
     }
   }
   return out;
+}
+
+/**
+ * The Easy Auth settings of the site serving a host (found in the subscriptions the caller sees) or named by its
+ * resource ID, read only: what {@link predictServiceCall} takes. Throws a `UserFailure` when no single site serves
+ * it or it cannot be read.
+ */
+export async function readSiteAuth(arm: ArmClient, hostOrSiteId: string): Promise<{ readonly siteId: string; readonly siteName: string; readonly settings: Record<string, unknown> | undefined }> {
+  const site = await resolveSite(arm, hostOrSiteId);
+  const auth = await arm.get<{ properties?: Record<string, unknown> }>(`${site.id}/config/authsettingsV2`, WEB_API_VERSION);
+  return { siteId: site.id, siteName: site.name, settings: auth.properties };
 }

@@ -1,6 +1,9 @@
 import * as vscode from 'vscode';
 import type { ConnectorDiagnostic, Severity } from '../connector/diagnostic';
-import { analyzeOnline } from '../connector/online';
+import { analyzeOnline, type OnlineOptions } from '../connector/online';
+import { isAuthFailure } from '../auth/errors';
+import { swaggerHost } from '../service/apiTarget';
+import { logRequest } from './log';
 import { analyzeApiProperties } from '../connector/rules';
 import { analysisOptions, DIAGNOSTIC_SOURCE, isApiProperties, SWAGGER_NAME, type DiagnosticsDeps } from './apiPropertiesDocument';
 import { registerCodeActions } from './codeActions';
@@ -36,6 +39,14 @@ function reportedByVsCode(document: vscode.TextDocument, d: ConnectorDiagnostic)
   if (d.fixes.length > 0 || d.offset === 0 && d.length === 0) return false;
   if (document.languageId === 'jsonc' && /comment/i.test(d.message)) return false;
   return true;
+}
+
+/** Whether a tab shows the document (as text, or as a side of a diff). */
+function inEditor(document: vscode.TextDocument): boolean {
+  const uri = document.uri.toString();
+  return vscode.window.tabGroups.all.some((g) =>
+    g.tabs.some((t) => (t.input instanceof vscode.TabInputText ? t.input.uri.toString() === uri : t.input instanceof vscode.TabInputTextDiff && (t.input.modified.toString() === uri || t.input.original.toString() === uri))),
+  );
 }
 
 /**
@@ -77,14 +88,16 @@ export function registerDiagnostics(context: vscode.ExtensionContext, deps: Diag
   const checkOnline = async (document: vscode.TextDocument): Promise<boolean> => {
     if (!isApiProperties(document) || document.isClosed) return false;
     const key = document.uri.toString();
-    if (!(await session.account())) {
+    const account = await session.account();
+    if (!account) {
       online.delete(key);
       await analyze(document);
       return false;
     }
     const text = document.getText();
     try {
-      online.set(key, { text, diagnostics: await analyzeOnline(text, (await session.directory()), { now: new Date() }) });
+      const service = await siteCheck(document, account.tenantId);
+      online.set(key, { text, diagnostics: await analyzeOnline(text, await session.directory(), { now: new Date(), ...(service ? { service } : {}) }) });
     } catch (error) {
       online.delete(key);
       deps.log.warn(`Checking ${document.uri.fsPath} against the directory failed: ${describeFailure(error)}`);
@@ -92,8 +105,57 @@ export function registerDiagnostics(context: vscode.ExtensionContext, deps: Diag
     await analyze(document);
     return true;
   };
+  /**
+   * The API's site (the one serving the sibling swagger's host), for the rules that predict its 401/403: only when
+   * Azure Resource Manager is already granted — a token from the cache, never a prompt (Secure the Service asks for
+   * it). The site found for a host is remembered for the session; its settings are read on every check.
+   */
+  const siteCheck = async (document: vscode.TextDocument, tenantId: string): Promise<OnlineOptions['service']> => {
+    const swagger = (await analysisOptions(document)).swaggerText;
+    const host = swagger ? swaggerHost(swagger) : undefined;
+    if (!host) return undefined;
+    const cloud = deps.auth.settings().cloud;
+    const { ArmClient } = await import('../service/arm');
+    const { readSiteAuth } = await import('../service/predict');
+    const arm = new ArmClient({
+      armEndpoint: cloud.armEndpoint,
+      getAccessToken: (scopes, o) => deps.auth.getAccessToken(scopes, { silent: true, ...(o?.forceRefresh ? { forceRefresh: true } : {}) }),
+      log: (e) => logRequest(deps.log, 'ARM', e),
+    });
+    return {
+      loginEndpoint: cloud.loginEndpoint,
+      tenantId,
+      settings: async () => {
+        const known = sites.get(host);
+        try {
+          const read = await readSiteAuth(arm, known?.id ?? host);
+          sites.set(host, { id: read.siteId });
+          return read;
+        } catch (error) {
+          sites.delete(host);
+          // No Resource Manager access yet is the usual case, not a problem: said at debug level only.
+          if (isAuthFailure(error)) deps.log.debug(`The API's site (${host}) was not checked: ${describeFailure(error)}`);
+          else deps.log.info(`The API's site (${host}) was not checked: ${describeFailure(error)}`);
+          return undefined;
+        }
+      },
+    };
+  };
+  const sites = new Map<string, { id: string }>();
   const runOnline = (document: vscode.TextDocument) =>
     checkOnline(document).catch((error: unknown) => deps.log.error(`Online check of ${document.uri.fsPath} failed: ${error instanceof Error ? error.message : String(error)}`));
+  /**
+   * After another account or cloud: a document open in an editor is checked again; one VS Code still holds but no
+   * tab shows (closed, not yet disposed; its file may be gone) only loses the previous account's results.
+   */
+  const recheckOnline = (document: vscode.TextDocument) => {
+    if (!isApiProperties(document)) return;
+    if (inEditor(document)) {
+      void runOnline(document);
+    } else if (online.delete(document.uri.toString())) {
+      void run(document);
+    }
+  };
   const run = (document: vscode.TextDocument, firedAt?: number) =>
     analyze(document, firedAt).catch((error: unknown) =>
       deps.log.error(`Checking ${document.uri.fsPath} failed: ${error instanceof Error ? error.message : String(error)}`),
@@ -129,9 +191,9 @@ export function registerDiagnostics(context: vscode.ExtensionContext, deps: Diag
       online.delete(d.uri.toString());
       editedAt.delete(d.uri.toString());
     }),
-    deps.auth.onDidChange(() => vscode.workspace.textDocuments.forEach((d) => void runOnline(d))),
+    deps.auth.onDidChange(() => vscode.workspace.textDocuments.forEach((d) => void recheckOnline(d))),
     vscode.commands.registerCommand(CHECK_ONLINE_COMMAND, async () => {
-      const documents = vscode.workspace.textDocuments.filter(isApiProperties);
+      const documents = vscode.workspace.textDocuments.filter((d) => isApiProperties(d) && inEditor(d));
       if (documents.length === 0) {
         void vscode.window.showInformationMessage('Open an apiProperties.json to check it against the directory.');
         return false;
@@ -147,9 +209,9 @@ export function registerDiagnostics(context: vscode.ExtensionContext, deps: Diag
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('entraConnector.cloud') || e.affectsConfiguration('entraConnector.customCloud')) {
         vscode.workspace.textDocuments.forEach((d) => {
-    void run(d);
-    void runOnline(d);
-  });
+          void run(d);
+          recheckOnline(d);
+        });
       }
     }),
   );

@@ -26,7 +26,8 @@ export interface Auth {
    * A token for scopes of one API (Graph permission names or qualified scopes; Resource Manager and Power Platform
    * scopes go through the Azure CLI client), asking for consent or a sign-in when a step needs it.
    */
-  getAccessToken(scopes: string[], options?: { forceRefresh?: boolean }): Promise<string>;
+  /** `silent`: from the token cache only; rejects where the user would be asked to sign in or consent. */
+  getAccessToken(scopes: string[], options?: { forceRefresh?: boolean; silent?: boolean }): Promise<string>;
   /** A token for a named API through the client that can get it (src/auth/tokens.ts). */
   getAccessTokenFor(resource: TokenResource, scopes: string[], options?: { forceRefresh?: boolean }): Promise<string>;
   /** The sign-in service for the current settings (Microsoft Graph's client). */
@@ -170,7 +171,7 @@ class AuthController implements Auth, vscode.Disposable {
     return chosen && { ...chosen, tenantId: entry?.homeAccountId === chosen.homeAccountId ? entry.tenantId : chosen.tenantId };
   }
 
-  async getAccessToken(scopes: string[], options: { forceRefresh?: boolean } = {}): Promise<string> {
+  async getAccessToken(scopes: string[], options: { forceRefresh?: boolean; silent?: boolean } = {}): Promise<string> {
     return (await this.tokens()).getAccessTokenForScopes(scopes, options);
   }
 

@@ -99,7 +99,8 @@ describe('Registrations tree (issue 7)', function () {
     // Expanding nodes fetches nothing.
     await admin(ep, 'DELETE', '/requests');
     await descendants('Missing Redirect');
-    assert.equal((await state(ep)).requests.filter((r) => r.service === 'graph').length, 0);
+    const fetched = (await state(ep)).requests.filter((r) => r.service === 'graph');
+    assert.equal(fetched.length, 0, `expanding fetched: ${fetched.map((r) => `${r.method} ${r.path}`).join(', ')}`);
   });
 
   it('registers a missing redirect URI: the tenant has it and the tree shows it at once', async () => {

@@ -83,8 +83,9 @@ async function runToEnd(ctx: SetupContext, services: ReturnType<typeof harness>[
 
 describe('setup engine against the emulated tenant', () => {
   it('a fresh setup creates exactly 2 apps, 2 service principals, 1 grant and 1 password in ≤ 5 sequential round trips', async () => {
-    // Network latency makes the measure about the engine's ordering, not about the in-process emulator's CPU.
-    await setFaults(ep, { latencyMs: 150 });
+    // Network latency makes the measure about the engine's ordering, not about the in-process emulator's CPU: requests
+    // sent together overlap unless the test process stalls for longer than the latency (400 ms; it does under heavy load).
+    await setFaults(ep, { latencyMs: 400 });
     const dir = connectorCopy();
     const h = harness(ADMIN);
     const ctx = newContext(dir);
