@@ -82,7 +82,7 @@ function failed(connectionName: string, message: string, next: string, extra: Pa
 }
 
 /** How often the status is read while a return page waits for the browser (which says itself when it is done). */
-const RETURN_POLL_MS = 5000;
+const RETURN_POLL_MS = 10_000;
 
 function cancelled(connectionName: string, operation: GetOperation | undefined): TestConnectionResult {
   return { ...failed(connectionName, 'The connection test was cancelled before the sign-in finished.', 'Run Test Connection again and finish the sign-in in the browser.', operation ? { operation } : {}), cancelled: true };

@@ -46,16 +46,17 @@ const productTrips = (log: readonly RecordedRequest[]) =>
   log.filter((r) => r.batch === undefined && (r.service === 'graph' || r.service === 'arm' || (r.service === 'powerplatform' && !r.path.startsWith('/consent/'))));
 
 describe('entra-connector setup --deploy, deploy and test-connection (emulated Power Platform)', () => {
-  it('from nothing to a working connection (setup --deploy, then test-connection) in ≤ 10 sequential round trips at 150 ms latency', async () => {
+  it('from nothing to a working connection (setup --deploy, then test-connection) in ≤ 10 sequential round trips at 400 ms latency', async () => {
     const ws = mkdtempSync(join(work, 'ws-'));
     const dir = join(ws, 'Contoso Chain');
     cpSync(SAMPLE, dir, { recursive: true });
     const swaggerPath = join(dir, 'apiDefinition.swagger.json');
     writeFileSync(swaggerPath, readFileSync(swaggerPath, 'utf8').replace('"title": "Contoso Invoices"', '"title": "Contoso Chain"'));
     const chain = (log: readonly RecordedRequest[]) => productTrips(log).map((r) => `${r.method} ${r.path.split('?')[0]}`).join(', ');
-    // Latency on every request makes the count about the order of the product's requests, not about this machine.
+    // Latency on every request makes the count about the order of the product's requests, not about this machine:
+    // requests sent together overlap unless the test process stalls for longer than the latency (400 ms).
     await clearRequests(ep);
-    await setFaults(ep, { latencyMs: 150 });
+    await setFaults(ep, { latencyMs: 400 });
     let setup: Awaited<ReturnType<typeof cli>>;
     let test: Awaited<ReturnType<typeof cli>>;
     let setupLog: RecordedRequest[];
@@ -68,7 +69,7 @@ describe('entra-connector setup --deploy, deploy and test-connection (emulated P
       const secured = await cli(['secure-service', dir, ...cloud(), '--auth-only', '--replace-provider']);
       assert.equal(secured.code, 0, secured.stderr + secured.stdout);
       await clearRequests(ep);
-      await setFaults(ep, { latencyMs: 150 });
+      await setFaults(ep, { latencyMs: 400 });
       test = await cli(['test-connection', dir, ...cloud(), '--json', '--timeout', '60']);
       testLog = (await getState(ep)).requests;
     } finally {
