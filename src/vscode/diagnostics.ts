@@ -191,7 +191,7 @@ export function registerDiagnostics(context: vscode.ExtensionContext, deps: Diag
       online.delete(d.uri.toString());
       editedAt.delete(d.uri.toString());
     }),
-    deps.auth.onDidChange(() => vscode.workspace.textDocuments.forEach((d) => void recheckOnline(d))),
+    deps.auth.onDidChange(() => vscode.workspace.textDocuments.forEach(recheckOnline)),
     vscode.commands.registerCommand(CHECK_ONLINE_COMMAND, async () => {
       const documents = vscode.workspace.textDocuments.filter((d) => isApiProperties(d) && inEditor(d));
       if (documents.length === 0) {

@@ -8,8 +8,8 @@ import * as assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { ROOT } from '../../scripts/codeServer.mjs';
-import { approveDevice, getState, type Endpoints } from '../../emulator/src';
-import { answerApplyAndWrite, confirmLoginHost, launchWorkbench, wizardView, runCommand, screenshot, type Workbench } from './support';
+import { getState, type Endpoints } from '../../emulator/src';
+import { approveDeviceCode, answerApplyAndWrite, confirmLoginHost, launchWorkbench, wizardView, runCommand, screenshot, type Workbench } from './support';
 
 const ADMIN = 'admin@contoso.example';
 const update = process.env.ENTRA_UPDATE_SCREENSHOTS === '1';
@@ -31,16 +31,7 @@ describe('Deploy and test the connection from the guided setup (E2E)', function 
   });
 
   const { view, heading, next } = wizardView(() => wb.page);
-  /** Approves the one device code the extension waits on, as the admin would in another browser. */
-  const approve = async () => {
-    const emulator = wb.emulator as unknown as Endpoints;
-    let approved = 0;
-    for (let i = 0; i < 150 && approved === 0; i++) {
-      await wb.page.waitForTimeout(200);
-      approved = (await approveDevice(emulator, ADMIN)).approved;
-    }
-    assert.equal(approved, 1, 'one device code waited for approval');
-  };
+  const approve = () => approveDeviceCode(wb, ADMIN);
   const shot = async (name: string, page: Page = wb.page) => {
     // Let the webview settle (fonts, custom elements) before the picture.
     await page.waitForTimeout(300);

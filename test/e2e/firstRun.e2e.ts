@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { httpsJson } from '../../emulator/src/client';
 import { treeSeed } from '../../emulator/src/seeds/connectors';
 import { ROOT } from '../../scripts/codeServer.mjs';
-import { confirmLoginHost, launchWorkbench, runCommand, screenshot, webviewFrame, type Workbench } from './support';
+import { approveDeviceCode, confirmLoginHost, launchWorkbench, runCommand, screenshot, webviewFrame, type Workbench } from './support';
 
 const ADMIN = 'admin@contoso.example';
 const update = process.env.ENTRA_UPDATE_SCREENSHOTS === '1';
@@ -72,12 +72,7 @@ describe('First run and trust (issue 17, E2E)', () => {
     assert.match(devicePage.url(), /devicelogin/);
     await devicePage.close();
 
-    let approved = 0;
-    for (let i = 0; i < 50 && approved === 0; i++) {
-      approved = (await adminApi<{ approved: number }>('POST', '/device/approve', { user: ADMIN })).approved;
-      if (!approved) await page.waitForTimeout(200);
-    }
-    assert.equal(approved, 1);
+    await approveDeviceCode(wb, ADMIN);
     await page.locator('.statusbar-item', { hasText: ADMIN }).first().waitFor({ timeout: 30_000 });
     await code.waitFor({ state: 'detached', timeout: 30_000 });
 

@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { ROOT } from '../../scripts/codeServer.mjs';
 import { adminHeaders, httpsJson } from '../../emulator/src/client';
-import { acceptQuickPick, launchWorkbench, runCommand, screenshot, type Workbench, confirmLoginHost } from './support';
+import { approveDeviceCode, acceptQuickPick, launchWorkbench, runCommand, screenshot, type Workbench, confirmLoginHost } from './support';
 
 const ADMIN = 'admin@contoso.example';
 const API_APP_ID = '4c2d9e7f-1a3b-4c5d-8e6f-7a8b9c0d1e2f';
@@ -53,12 +53,7 @@ describe('Secure the Service (E2E)', () => {
     await dialog.getByText(/user_impersonation/).first().waitFor({ timeout: 30_000 });
     await dialog.getByRole('button', { name: 'Continue' }).click();
     await page.locator('.notifications-toasts', { hasText: 'enter the code' }).first().waitFor({ timeout: 30_000 });
-    let approved = 0;
-    for (let i = 0; i < 50 && approved === 0; i++) {
-      approved = (await adminApi<{ approved: number }>('POST', '/device/approve', { user: ADMIN })).approved;
-      if (!approved) await page.waitForTimeout(200);
-    }
-    assert.equal(approved, 1);
+    await approveDeviceCode(wb, ADMIN);
 
     // One subscription: straight to the sites; the one serving the swagger host comes first.
     const first = page.locator('.quick-input-list .monaco-list-row').first();

@@ -19,6 +19,7 @@ import {
   type EmulatorEndpoints,
   type EmulatorProcess,
 } from '../../scripts/codeServer.mjs';
+import { approveDevice, type Endpoints } from '../../emulator/src';
 import { scanRunForSecrets, fetchIssued, type Issued } from '../reliability/scan.mjs';
 
 export const RESULTS_DIR = join(ROOT, 'test-results');
@@ -281,6 +282,19 @@ export async function acceptQuickPick(page: Page, title: string): Promise<void> 
       if (attempt === 3) throw new Error(`The quick pick "${title}" stayed open after OK / Enter, three times.`, { cause: error });
     }
   }
+}
+
+/**
+ * Approves, as `user` in another browser would, the one device code the extension waits on: asks the emulated tenant
+ * until a code is pending (up to `ms`), and checks that exactly one was.
+ */
+export async function approveDeviceCode(wb: Workbench, user = 'admin@contoso.example', ms = 30_000): Promise<void> {
+  if (!wb.emulator) throw new Error('approveDeviceCode(): the workbench has no emulated tenant');
+  const endpoints = wb.emulator as unknown as Endpoints;
+  const deadline = Date.now() + ms;
+  let approved = 0;
+  while ((approved = (await approveDevice(endpoints, user)).approved) === 0 && Date.now() < deadline) await wb.page.waitForTimeout(200);
+  if (approved !== 1) throw new Error(`Expected one device code waiting for approval, found ${approved} within ${ms} ms.`);
 }
 
 /** Closes whatever a failing test left open. */

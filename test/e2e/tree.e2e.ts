@@ -5,9 +5,9 @@ import * as assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../../scripts/codeServer.mjs';
-import { approveDevice, seedObjects, type Endpoints } from '../../emulator/src';
+import { seedObjects, type Endpoints } from '../../emulator/src';
 import { THREE_STATES, treeSeed } from '../../emulator/src/seeds/connectors';
-import { launchWorkbench, runCommand, screenshot, type Workbench, confirmLoginHost } from './support';
+import { approveDeviceCode, launchWorkbench, runCommand, screenshot, type Workbench, confirmLoginHost } from './support';
 
 const ADMIN = 'admin@contoso.example';
 const update = process.env.ENTRA_UPDATE_SCREENSHOTS === '1';
@@ -40,12 +40,7 @@ describe('Registrations tree (E2E)', () => {
     const deviceRow = wb.page.locator('.quick-input-list .monaco-list-row', { hasText: 'device code' }).first();
     await deviceRow.waitFor({ timeout: 30_000 });
     await deviceRow.click();
-    let approved = 0;
-    for (let i = 0; i < 100 && approved === 0; i++) {
-      await wb.page.waitForTimeout(200);
-      approved = (await approveDevice(endpoints, ADMIN)).approved;
-    }
-    assert.equal(approved, 1, 'one device code waited for approval');
+    await approveDeviceCode(wb, ADMIN);
 
     // The side bar: the Connectors view refreshes after sign-in and when the connector files appear.
     const sidebar = wb.page.locator('.part.sidebar');

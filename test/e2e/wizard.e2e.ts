@@ -5,8 +5,8 @@ import * as assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../../scripts/codeServer.mjs';
-import { approveDevice, getState, type Endpoints } from '../../emulator/src';
-import { answerApplyAndWrite, launchWorkbench, quickPickRow, wizardView, runCommand, screenshot, webviewFrame, type Workbench, confirmLoginHost } from './support';
+import { getState, type Endpoints } from '../../emulator/src';
+import { approveDeviceCode, answerApplyAndWrite, launchWorkbench, quickPickRow, wizardView, runCommand, screenshot, webviewFrame, type Workbench, confirmLoginHost } from './support';
 
 const ADMIN = 'admin@contoso.example';
 
@@ -57,12 +57,7 @@ describe('Secure a Custom Connector (E2E)', function () {
     const deviceRow = wb.page.locator('.quick-input-list .monaco-list-row', { hasText: 'device code' }).first();
     await deviceRow.waitFor({ timeout: 30_000 });
     await deviceRow.click();
-    let approved = 0;
-    for (let i = 0; i < 100 && approved === 0; i++) {
-      await wb.page.waitForTimeout(200);
-      approved = (await approveDevice(wb.emulator as unknown as Endpoints, ADMIN)).approved;
-    }
-    assert.equal(approved, 1, 'one device code waited for approval');
+    await approveDeviceCode(wb, ADMIN);
     // The sign-in notifications are not part of the wizard's pictures.
     await heading(/The API your connector calls/);
     await runCommand(wb.page, 'Notifications: Clear All Notifications');
@@ -213,14 +208,7 @@ describe('Secure the service from the guided setup (E2E)', function () {
     const view = () => webviewFrame(wb.page);
     const heading = (text: RegExp, timeout = 90_000) => view().locator('h2#pageTitle', { hasText: text }).waitFor({ timeout });
     const next = () => view().locator('vscode-button#next').click();
-    const approve = async () => {
-      let approved = 0;
-      for (let i = 0; i < 100 && approved === 0; i++) {
-        await wb.page.waitForTimeout(200);
-        approved = (await approveDevice(emulator, ADMIN)).approved;
-      }
-      assert.equal(approved, 1, 'one device code waited for approval');
-    };
+    const approve = () => approveDeviceCode(wb, ADMIN);
 
     await runCommand(wb.page, 'Entra Connector: Secure a Custom Connector…');
     await heading(/Sign in/);

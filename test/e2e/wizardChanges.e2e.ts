@@ -7,8 +7,8 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../../scripts/codeServer.mjs';
-import { approveDevice, getState, type Endpoints } from '../../emulator/src';
-import { launchWorkbench, quickPickRow, wizardView, runCommand, screenshot, type Workbench, confirmLoginHost } from './support';
+import { getState, type Endpoints } from '../../emulator/src';
+import { approveDeviceCode, launchWorkbench, quickPickRow, wizardView, runCommand, screenshot, type Workbench, confirmLoginHost } from './support';
 
 const ADMIN = 'admin@contoso.example';
 
@@ -58,12 +58,7 @@ describe('Changed answers after a run (E2E)', function () {
     const deviceRow = wb.page.locator('.quick-input-list .monaco-list-row', { hasText: 'device code' }).first();
     await deviceRow.waitFor({ timeout: 30_000 });
     await deviceRow.click();
-    let approved = 0;
-    for (let i = 0; i < 150 && approved === 0; i++) {
-      await wb.page.waitForTimeout(200);
-      approved = (await approveDevice(emulator(), ADMIN)).approved;
-    }
-    assert.equal(approved, 1, 'one device code waited for approval');
+    await approveDeviceCode(wb, ADMIN);
     await heading(/The API your connector calls/);
     await runCommand(wb.page, 'Notifications: Clear All Notifications');
 
