@@ -21,3 +21,13 @@ export function removesConnector(removed: string, connectorFolders: readonly str
   const prefix = removed.endsWith('/') ? removed : `${removed}/`;
   return connectorFolders.some((folder) => folder === removed || folder.startsWith(prefix));
 }
+
+/**
+ * Whether folders created meanwhile call for a re-read: one that is not a connector folder the view already lists.
+ * A connector folder made with its file is usually listed by the file's own event first; its folder's event then
+ * adds nothing.
+ */
+export function addsFolders(createdFolders: readonly string[], connectorFolders: readonly string[]): boolean {
+  const known = new Set(connectorFolders.map((f) => f.replace(/\/+$/, '')));
+  return createdFolders.some((f) => !known.has(f.replace(/\/+$/, '')));
+}

@@ -13,7 +13,7 @@ import type { DirectorySnapshot } from '../../graph/registrations';
 import { computeHealth, lookupsFor } from '../../registrations/health';
 import { childrenOf, treeItem, type ConnectorEntry, type DeploymentInfo, type TreeNode } from './nodes';
 import { isTransient } from '../../errors';
-import { mayHoldConnector, removesConnector } from '../../connector/folderEvents';
+import { addsFolders, mayHoldConnector, removesConnector } from '../../connector/folderEvents';
 import { toDirectoryError } from '../../graph/errors';
 import type { RegistrationsSession } from '../session';
 import type { AppRegistrationsTreeProvider } from './appRegistrationsTree';
@@ -87,7 +87,7 @@ export class ConnectorsTreeProvider implements vscode.TreeDataProvider<TreeNode>
     );
   }
 
-  /** Batches creations (a checkout makes many), then re-reads the connector folders if a folder was among them. */
+  /** Batches creations (a checkout makes many), then re-reads the connector folders if a folder it does not list yet was among them. */
   private pathCreated(uri: vscode.Uri): void {
     if (uri.scheme !== 'file' || !mayHoldConnector(uri.path)) return;
     this.created.push(uri);
@@ -98,7 +98,8 @@ export class ConnectorsTreeProvider implements vscode.TreeDataProvider<TreeNode>
       // Many at once (a checkout, an unzip): re-read rather than stat each.
       if (batch.length > 32) return void this.refresh({ automatic: true });
       void Promise.all(batch.map((u) => vscode.workspace.fs.stat(u).then((s) => (s.type & vscode.FileType.Directory) !== 0, () => false))).then((dirs) => {
-        if (dirs.includes(true)) void this.refresh({ automatic: true });
+        const folders = batch.filter((_, i) => dirs[i]).map((u) => u.path);
+        if (addsFolders(folders, this.connectors.map((c) => c.folder.uri.path))) void this.refresh({ automatic: true });
       });
     }, 300);
   }

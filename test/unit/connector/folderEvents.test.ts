@@ -1,7 +1,7 @@
 // The folder events the Connectors view follows beyond its connector-file watcher (src/connector/folderEvents.ts).
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { mayHoldConnector, removesConnector } from '../../../src/connector/folderEvents';
+import { addsFolders, mayHoldConnector, removesConnector } from '../../../src/connector/folderEvents';
 
 describe('folder events that change the connector folders', () => {
   it('a folder created anywhere but in node_modules or .git may hold a connector', () => {
@@ -21,5 +21,14 @@ describe('folder events that change the connector folders', () => {
     assert.equal(removesConnector('/ws/Contoso', folders), false, 'a prefix of the name is not a parent folder');
     assert.equal(removesConnector('/ws/Contoso Invoices/apiDefinition.swagger.json', folders), false, 'a file in it is the file watcher’s');
     assert.equal(removesConnector('/ws/other', folders), false);
+  });
+
+  it('created folders call for a re-read unless each is a connector folder already listed', () => {
+    const listed = ['/ws/Contoso Invoices', '/ws/group/Orders'];
+    assert.equal(addsFolders(['/ws/Contoso Invoices'], listed), false, 'listed by its file’s event already');
+    assert.equal(addsFolders(['/ws/group/Orders/'], listed), false);
+    assert.equal(addsFolders(['/ws/Contoso Invoices', '/ws/New One'], listed), true, 'one not listed yet');
+    assert.equal(addsFolders(['/ws/group'], listed), true, 'a parent may hold a connector whose file event was missed');
+    assert.equal(addsFolders([], listed), false, 'no folder among the created paths');
   });
 });
