@@ -41,6 +41,23 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined>
   }
 }
 
+/**
+ * Waits until the emulated tenant has had no Graph request for `quietMs`: what the views refresh by themselves (a
+ * file watcher's late event, the re-read after a write) is done before a test counts requests.
+ */
+export async function graphQuiet(ep: Endpoints, quietMs = 1000, ms = 30_000): Promise<void> {
+  const count = async () => (await admin<{ requests: { service: string }[] }>(ep, 'GET', '/state')).requests.filter((r) => r.service === 'graph').length;
+  const deadline = Date.now() + ms;
+  let last = await count();
+  let since = Date.now();
+  while (Date.now() - since < quietMs) {
+    if (Date.now() > deadline) throw new Error(`Graph was not quiet for ${quietMs} ms within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+    const now = await count();
+    if (now !== last) [last, since] = [now, Date.now()];
+  }
+}
+
 /** The activated extension's test API. */
 export async function activated(): Promise<ExtensionTestApi> {
   const ext = vscode.extensions.getExtension<ExtensionTestApi>(EXTENSION_ID);
