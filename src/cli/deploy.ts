@@ -284,30 +284,50 @@ export async function runTestConnectionCommand(argv: readonly string[], io: CliI
  * connector's redirect URL is not registered on its app. Checked read-only, after a directory sign-in.
  */
 async function diagnoseRedirect(signIn: SignInOptions, client: PowerPlatformClient, environment: string, connectorId: string, say: (line: string) => void): Promise<string | undefined> {
+  return redirectMismatch(client, environment, connectorId, async (appId, url) => {
+    say('The sign-in did not come back. To check the connector app’s redirect URLs, sign in to the directory:');
+    const session = await deviceCodeSignIn(signIn, GRAPH_SCOPES, say);
+    try {
+      return await isRedirectRegistered(new Directory(createGraphClient({ graphEndpoint: signIn.cloud.graphEndpoint, getAccessToken: session.getAccessToken })), appId, url);
+    } finally {
+      session.dispose();
+    }
+  });
+}
+
+/**
+ * The AADSTS50011 message the sign-in page shows when the deployed connector's redirect URL is not on its app, or
+ * undefined (registered, or it could not be checked). `registered` reads the app (read-only).
+ */
+export async function redirectMismatch(client: PowerPlatformClient, environment: string, connectorId: string, registered: (appId: string, url: string) => Promise<boolean>): Promise<string | undefined> {
   const connector = await client.getConnector(environment, connectorId).catch(() => undefined);
   const url = connector?.properties.connectionParameters?.token?.oAuthSettings?.redirectUrl;
   const appId = connector?.properties.connectionParameters?.token?.oAuthSettings?.clientId;
   if (!url || !appId) return undefined;
   try {
-    say('The sign-in did not come back. To check the connector app’s redirect URLs, sign in to the directory:');
-    const session = await deviceCodeSignIn(signIn, GRAPH_SCOPES, say);
-    try {
-      const directory = new Directory(createGraphClient({ graphEndpoint: signIn.cloud.graphEndpoint, getAccessToken: session.getAccessToken }));
-      if (await isRedirectRegistered(directory, appId, url)) return undefined;
-    } finally {
-      session.dispose();
-    }
+    if (await registered(appId, url)) return undefined;
   } catch {
     return undefined;
   }
   return `AADSTS50011: The redirect URI '${url}' specified in the request does not match the redirect URIs configured for the application '${appId}'.`;
 }
 
-function printTest(io: CliIo, json: boolean, r: TestConnectionResult, settings: { connectorId?: string; environment?: string }): void {
-  if (json) {
-    io.stdout.write(`${JSON.stringify({ ok: r.ok, connectorId: settings.connectorId, environment: settings.environment, connection: r.connectionName, operation: r.operation, status: r.status, firstBytes: r.firstBytes, ...(r.failure ? { failure: { message: r.failure.message, next: r.failure.next, ...(r.failure.explanation ? { code: r.failure.explanation.code, title: r.failure.explanation.title, cause: r.failure.explanation.cause } : {}) } } : {}) }, null, 2)}\n`);
-    return;
-  }
+/** test-connection's JSON (also `setup --test-connection`'s `connection` object). */
+export function testResultJson(r: TestConnectionResult, deployment: { connectorId?: string; environment?: string }): Record<string, unknown> {
+  return {
+    ok: r.ok,
+    connectorId: deployment.connectorId,
+    environment: deployment.environment,
+    connection: r.connectionName,
+    operation: r.operation,
+    status: r.status,
+    firstBytes: r.firstBytes,
+    ...(r.failure ? { failure: { message: r.failure.message, next: r.failure.next, ...(r.failure.explanation ? { code: r.failure.explanation.code, title: r.failure.explanation.title, cause: r.failure.explanation.cause } : {}) } } : {}),
+  };
+}
+
+/** test-connection's text: the GET's status and first bytes, or the failure, its explanation and the next step. */
+export function printTestText(io: CliIo, r: TestConnectionResult): void {
   if (r.ok) {
     io.stdout.write(`Connection works: GET ${r.operation?.path} through the connector → ${r.status}\n${r.firstBytes ?? ''}\n`);
     return;
@@ -315,6 +335,11 @@ function printTest(io: CliIo, json: boolean, r: TestConnectionResult, settings: 
   io.stdout.write(`Connection test failed: ${r.failure?.message}\n`);
   if (r.failure?.explanation?.known) io.stdout.write(`${r.failure.explanation.title}: ${r.failure.explanation.cause}\n`);
   io.stdout.write(`Next: ${r.failure?.next}\n`);
+}
+
+function printTest(io: CliIo, json: boolean, r: TestConnectionResult, settings: { connectorId?: string; environment?: string }): void {
+  if (json) io.stdout.write(`${JSON.stringify(testResultJson(r, settings), null, 2)}\n`);
+  else printTestText(io, r);
 }
 
 export const deployCommand: CliCommand = {

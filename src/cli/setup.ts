@@ -19,11 +19,15 @@ import { nodeFiles } from '../setup/nodeFiles';
 import { findRedirectUrl } from '../setup/redirect';
 import { cliStateDirectory, JsonFileStateStore } from '../setup/stateFile';
 import { restorePlan, summarize, undoPlan, undoSetup } from '../setup/summary';
-import { PowerPlatformFailure } from '../powerplatform/client';
+import { PowerPlatformFailure, type PowerPlatformClient } from '../powerplatform/client';
+import { isRedirectRegistered } from '../powerplatform/redirect';
+import { startReturnPage } from '../powerplatform/returnPage';
+import { readSettings, SETTINGS_FILE } from '../powerplatform/settings';
+import { discardConnection, finishTestConnection, startConnection, type ConnectionTarget, type StartedConnection, type TestConnectionResult } from '../powerplatform/testConnection';
 import { applyChoices, choicesFromAnswers } from '../wizard/model';
 import { defaultAnswers, stepById, type Answers, type ApiAnswer, type ConsentAnswer, type IdentifierUriKind } from '../wizard/steps';
 import type { CliCommand, CliIo } from './command';
-import { diskConnectorFiles, powerPlatformSession, printDeploy, reportFailure, type DeployAndRegisterResult } from './deploy';
+import { diskConnectorFiles, powerPlatformSession, printDeploy, printTestText, redirectMismatch, reportFailure, testResultJson, type DeployAndRegisterResult } from './deploy';
 import { setupDeployer } from '../setup/deployer';
 import type { DeployResult } from '../powerplatform/deploy';
 import type { CredentialKind } from '../auth/workload';
@@ -60,6 +64,12 @@ Power Platform:
   --deploy                       then create or update the connector in Power Platform (the new secret goes there
                                  from memory), read back its redirect URL and register it: nothing left pending
   --environment <name>           the environment to deploy to (default: settings.json's, else the default one)
+  --test-connection              then prove it works (with --deploy): a connection is created as soon as the
+                                 connector exists; once the setup finished (redirect URL registered, consent granted)
+                                 its sign-in link is printed on stderr, and one of the swagger's GET operations is
+                                 called through the connector. If the setup does not finish, no link is shown and
+                                 that connection is deleted
+  --timeout <seconds>            how long --test-connection waits for the sign-in (default 300)
 Sign-in:
 ${AUTH_USAGE}${SIGN_IN_USAGE}Other:
   --state <file>                 where the resumable state is kept (no secrets)
@@ -67,7 +77,8 @@ ${AUTH_USAGE}${SIGN_IN_USAGE}Other:
                                  changed in apiProperties.json and the swagger (--keep-files leaves them)
   --json                         print the result as JSON
   --verbose, -v                  log every Graph request (method, path, status, request-id, duration) on stderr
-Exit codes: 0 done, 1 failed (the message says what to do next), 2 bad usage.
+Exit codes: 0 done (with --test-connection: and the call through the connector succeeded), 1 failed (the message
+says what to do next), 2 bad usage.
 `;
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -102,6 +113,9 @@ interface Parsed {
   redirectUrl?: string;
   deploy: boolean;
   environment?: string;
+  /** --test-connection: a connection signed in to and one GET through the connector once the setup is done. */
+  testConnection: boolean;
+  timeoutMs: number;
 }
 
 function parse(argv: readonly string[]): Parsed {
@@ -119,6 +133,8 @@ function parse(argv: readonly string[]): Parsed {
     'print-secret': { type: 'boolean' },
     deploy: { type: 'boolean' },
     environment: { type: 'string' },
+    'test-connection': { type: 'boolean' },
+    timeout: { type: 'string' },
     'secret-file': { type: 'string' },
     ...AUTH_OPTIONS,
     ...SIGN_IN_OPTIONS,
@@ -145,6 +161,11 @@ function parse(argv: readonly string[]): Parsed {
     if (!redirectUrl) throw new UsageError('--redirect-url needs the connector’s https redirect URL, an AADSTS50011 message with it, or a downloaded apiProperties.json that has it.');
   }
   if (values.environment !== undefined && !values.deploy) throw new UsageError('--environment goes with --deploy.');
+  if (values['test-connection'] && !values.deploy) throw new UsageError('--test-connection goes with --deploy: the connection is made to the connector the setup deploys.');
+  if (values['test-connection'] && values.undo) throw new UsageError('--test-connection does not go with --undo.');
+  if (values.timeout !== undefined && !values['test-connection']) throw new UsageError('--timeout goes with --test-connection.');
+  const timeout = values.timeout === undefined ? 300 : Number(values.timeout);
+  if (!Number.isFinite(timeout) || timeout < 1 || timeout > 3600) throw new UsageError('--timeout must be between 1 and 3600 seconds.');
   const signInOptions = parseCommandSignIn(values);
   if (values.deploy) asUsage(() => powerPlatformOf(signInOptions.cloud));
   const secretFile = values['secret-file'] === undefined ? undefined : resolve(values['secret-file']);
@@ -175,6 +196,8 @@ function parse(argv: readonly string[]): Parsed {
     ...(redirectUrl ? { redirectUrl } : {}),
     deploy: !!values.deploy,
     ...(values.environment ? { environment: values.environment } : {}),
+    testConnection: !!values['test-connection'],
+    timeoutMs: timeout * 1000,
   };
 }
 
@@ -196,6 +219,9 @@ export async function runSetupCommand(argv: readonly string[], io: CliIo): Promi
     throw error;
   }
   const say = (line: string) => io.stderr.write(`${line}\n`);
+  let pp: Awaited<ReturnType<typeof powerPlatformSession>> | undefined;
+  // --test-connection: the connection created as soon as the connector was deployed, and where it was made.
+  let early: { target: ConnectionTarget; started: StartedConnection } | undefined;
   try {
     const needsGrants = p.consent !== 'link' || p.undo;
     const scopes = ['User.Read', 'Application.ReadWrite.All', ...(needsGrants ? ['DelegatedPermissionGrant.ReadWrite.All'] : [])];
@@ -267,10 +293,12 @@ export async function runSetupCommand(argv: readonly string[], io: CliIo): Promi
     const secrets = new Map<string, string>();
     // The Power Apps connector API takes a user's token only: a pipeline identity stops here with the supported pattern.
     if (p.deploy) assertDeployableWith(session.kind);
-    const pp = p.deploy ? await powerPlatformSession(p, say) : undefined;
+    pp = p.deploy ? await powerPlatformSession(p, say) : undefined;
+    const ppClient = pp?.client;
+    const objectId = pp?.objectId ?? '';
     let deployed: DeployResult | undefined;
-    const deployer = pp
-      ? setupDeployer({ client: pp.client, objectId: async () => pp.objectId, files: diskConnectorFiles, secret: async (clientId) => secrets.get(clientId), onProgress: say })
+    const deployer = ppClient
+      ? setupDeployer({ client: ppClient, objectId: async () => objectId, files: diskConnectorFiles, secret: async (clientId) => secrets.get(clientId), onProgress: say })
       : undefined;
     const result = await runSetup(ctx, {
       directory,
@@ -286,11 +314,27 @@ export async function runSetupCommand(argv: readonly string[], io: CliIo): Promi
               },
             }
           : { unavailable: 'No client secret was created: its value would have been lost. Run again with --deploy (it goes to the deployed connector), --print-secret (shown once) or --secret-file <file> (written with mode 0600) to receive it.' },
-      ...(deployer ? { deployer: { prepare: (input) => deployer.prepare(input), deploy: async (input) => (deployed = await deployer.deploy(input)) } } : {}),
+      ...(deployer
+        ? {
+            deployer: {
+              prepare: (input) => deployer.prepare(input),
+              deploy: async (input) => {
+                deployed = await deployer.deploy(input);
+                // The connection needs only the connector: it is created now, beside the redirect URL's registration
+                // and the rest of the setup. Its consent link waits until the setup is done (see below).
+                if (p.testConnection && ppClient && !early) {
+                  const target = { client: ppClient, environment: deployed.environment, connectorId: deployed.connectorId };
+                  early = { target, started: startConnection(target) };
+                }
+                return deployed;
+              },
+            },
+          }
+        : {}),
       onProgress: (step, status) => {
         if (!p.json && status.state !== 'running') say(`${status.state.padEnd(7)} ${step}${status.detail ? `: ${status.detail}` : ''}`);
       },
-    }).finally(() => pp?.session.dispose());
+    });
     const secret = result.ctx.objects.connectorApp ? secrets.get(result.ctx.objects.connectorApp.appId) : undefined;
     const appId = result.ctx.objects.connectorApp?.appId;
     const deployment: DeployAndRegisterResult | undefined = deployed
@@ -300,25 +344,54 @@ export async function runSetupCommand(argv: readonly string[], io: CliIo): Promi
     const deploymentJson = deployment
       ? { connectorId: deployment.connectorId, environment: deployment.environment, redirectUrl: deployment.redirectUrl, redirectRegistered: deployment.redirectRegistered, created: deployment.created, secretSent: deployment.secretSent }
       : undefined;
-    if (p.json) {
-      if (p.printSecret && secret && io.env.GITHUB_ACTIONS === 'true') io.stdout.write(`::add-mask::${secret}\n`);
-      io.stdout.write(`${JSON.stringify({ ok: result.ok, ...summary, failures: result.failures, ...(deploymentJson ? { deployment: deploymentJson } : {}), ...(p.printSecret && secret ? { clientSecret: secret } : {}) }, null, 2)}\n`);
-    } else {
-      for (const f of result.failures) io.stdout.write(`Failed: ${f.step}: ${f.error.message}\nNext: ${f.error.next}\n`);
-      if (summary.connectorApp) io.stdout.write(`Connector app (client ID): ${summary.connectorApp.appId}\n`);
-      if (summary.resourceUri) io.stdout.write(`Resource URL: ${summary.resourceUri}\n`);
-      if (summary.adminConsentUrl) io.stdout.write(`Admin consent needed: ${summary.adminConsentUrl}\n`);
-      if (deployment) printDeploy(io, false, deployment);
-      for (const item of summary.pending) if (!result.failures.some((f) => f.step === item.step)) io.stdout.write(`Pending ${item.step}: ${item.detail}\n`);
-      if (p.printSecret && secret) {
-        // GitHub hides a value from the rest of the job's log once it has seen it in an add-mask command.
-        if (io.env.GITHUB_ACTIONS === 'true') io.stdout.write(`::add-mask::${secret}\n`);
-        io.stdout.write(`Client secret (shown once, store it now): ${secret}\n`);
+    // The user is sent to sign in only once the setup is done: the redirect URL on the connector app (else AADSTS50011)
+    // and the consent granted (else the sign-in asks for a consent the user may not be able to give).
+    const finished = result.ok && summary.pending.length === 0 && !!deployment?.redirectRegistered;
+    const runTest = async (): Promise<{ json: Record<string, unknown>; result?: TestConnectionResult } | undefined> => {
+      if (!p.testConnection) return undefined;
+      if (!finished || !early || !pp) {
+        const gone = early ? await dropEarlyConnection(early) : undefined;
+        early = undefined;
+        const failure = { message: `The connection test did not run: the setup did not finish${gone ? `; ${gone.sentence}` : ''}.`, next: 'Fix what the setup reports, then run it again with --test-connection (it continues where it stopped).' };
+        return { json: { ok: false, ...(gone ? { connection: gone.connectionName, deleted: gone.deleted } : {}), failure } };
       }
-      if (p.secretFile && secret) io.stdout.write(`Client secret written to ${p.secretFile} (mode 0600).\n`);
+      const { target, started } = early;
+      early = undefined;
+      const r = await proveConnection(p, pp.client, directory, target, started, say);
+      return { json: testResultJson(r, target), result: r };
+    };
+    if (p.json) {
+      const connection = (await runTest())?.json;
+      if (p.printSecret && secret && io.env.GITHUB_ACTIONS === 'true') io.stdout.write(`::add-mask::${secret}\n`);
+      io.stdout.write(`${JSON.stringify({ ok: result.ok, ...summary, failures: result.failures, ...(deploymentJson ? { deployment: deploymentJson } : {}), ...(connection ? { connection } : {}), ...(p.printSecret && secret ? { clientSecret: secret } : {}) }, null, 2)}\n`);
+      return result.ok && (!connection || connection.ok === true) ? 0 : 1;
     }
-    return result.ok ? 0 : 1;
+    for (const f of result.failures) io.stdout.write(`Failed: ${f.step}: ${f.error.message}\nNext: ${f.error.next}\n`);
+    if (summary.connectorApp) io.stdout.write(`Connector app (client ID): ${summary.connectorApp.appId}\n`);
+    if (summary.resourceUri) io.stdout.write(`Resource URL: ${summary.resourceUri}\n`);
+    if (summary.adminConsentUrl) io.stdout.write(`Admin consent needed: ${summary.adminConsentUrl}\n`);
+    if (deployment) printDeploy(io, false, deployment);
+    for (const item of summary.pending) if (!result.failures.some((f) => f.step === item.step)) io.stdout.write(`Pending ${item.step}: ${item.detail}\n`);
+    if (p.printSecret && secret) {
+      // GitHub hides a value from the rest of the job's log once it has seen it in an add-mask command.
+      if (io.env.GITHUB_ACTIONS === 'true') io.stdout.write(`::add-mask::${secret}\n`);
+      io.stdout.write(`Client secret (shown once, store it now): ${secret}\n`);
+    }
+    if (p.secretFile && secret) io.stdout.write(`Client secret written to ${p.secretFile} (mode 0600).\n`);
+    const connection = await runTest();
+    if (connection?.result) printTestText(io, connection.result);
+    else if (connection) {
+      const f = connection.json.failure as { message: string; next: string };
+      io.stdout.write(`${f.message}\nNext: ${f.next}\n`);
+    }
+    return result.ok && (!connection || connection.json.ok === true) ? 0 : 1;
   } catch (error) {
+    // A setup stopped by an error never shows the consent link; the connection made for it goes.
+    if (early) {
+      const gone = await dropEarlyConnection(early);
+      early = undefined;
+      say(`The connection test did not run: the setup did not finish; ${gone.sentence}.`);
+    }
     if (error instanceof UsageError) {
       io.stderr.write(`entra-connector setup: ${error.message}\n`);
       return 2;
@@ -332,6 +405,50 @@ export async function runSetupCommand(argv: readonly string[], io: CliIo): Promi
     const e = asUserFailure(error) ?? toDirectoryError(error);
     io.stderr.write(`entra-connector setup: ${e.message}\nNext: ${e.next}\n`);
     return 1;
+  } finally {
+    pp?.session.dispose();
+  }
+}
+
+/** Deletes the connection started for a test that will not run, and says so in a sentence. */
+async function dropEarlyConnection(early: { target: ConnectionTarget; started: StartedConnection }): Promise<{ connectionName: string; deleted: boolean; sentence: string }> {
+  const gone = await discardConnection(early.target, early.started);
+  const name = early.started.connectionName;
+  const sentence = gone.deleted
+    ? `the connection ${name} created for the test was deleted`
+    : gone.created
+      ? `the connection ${name} created for the test could not be deleted (${gone.reason ?? 'no answer'}): delete it in the maker portal (Connections)`
+      : `no connection was left behind (its creation had failed: ${gone.reason ?? 'no answer'})`;
+  return { connectionName: name, deleted: gone.deleted, sentence };
+}
+
+/**
+ * The connection test of `--test-connection`, from the connection created beside the setup: test-connection's steps
+ * (src/powerplatform/testConnection.ts), the consent link on stderr, the browser's return on a loopback page. The
+ * directory is the setup's own sign-in: a sign-in that never comes back is checked against the app's redirect URLs
+ * without a second device code. An error is the result's failure (the setup's result is still printed).
+ */
+async function proveConnection(p: Parsed, client: PowerPlatformClient, directory: Directory, target: ConnectionTarget, started: StartedConnection, say: (line: string) => void): Promise<TestConnectionResult> {
+  const page = await startReturnPage();
+  try {
+    const settings = readSettings(await diskConnectorFiles.readText(join(p.dir, SETTINGS_FILE)));
+    const swaggerText = await diskConnectorFiles.readText(join(p.dir, settings.apiDefinition));
+    const swagger = swaggerText ? (JSON.parse(swaggerText.replace(/^\uFEFF/, '')) as Record<string, unknown>) : {};
+    return await finishTestConnection(started, {
+      ...target,
+      swagger,
+      returnUrl: page.url,
+      returned: page.returned,
+      openConsent: (link) => say(`Sign in to the connection: open ${link}`),
+      diagnose: () => redirectMismatch(client, target.environment, target.connectorId, (appId, url) => isRedirectRegistered(directory, appId, url)),
+      timeoutMs: p.timeoutMs,
+      onProgress: say,
+    });
+  } catch (error) {
+    const e = asUserFailure(error) ?? toDirectoryError(error);
+    return { ok: false, connectionName: started.connectionName, failure: { message: e.message, next: e.next } };
+  } finally {
+    page.close();
   }
 }
 

@@ -155,6 +155,11 @@ export class PowerPlatformClient {
     return this.send<ConnectionResource>('GET', this.apisUrl(environment, `/${encodeURIComponent(connectorId)}/connections/${encodeURIComponent(connectionName)}`));
   }
 
+  /** Deletes a connection of the signed-in user (as the Power Apps PowerShell module's Remove-PowerAppConnection). */
+  async deleteConnection(environment: string, connectorId: string, connectionName: string): Promise<void> {
+    await this.send('DELETE', this.apisUrl(environment, `/${encodeURIComponent(connectorId)}/connections/${encodeURIComponent(connectionName)}`));
+  }
+
   async getConsentLink(environment: string, connectorId: string, connectionName: string, redirectUrl: string): Promise<string> {
     const r = await this.send<{ consentLink?: string }>('POST', this.apisUrl(environment, `/${encodeURIComponent(connectorId)}/connections/${encodeURIComponent(connectionName)}/getConsentLink`), { redirectUrl });
     if (!r?.consentLink) throw new PowerPlatformFailure('NoConsentLink', 0, 'Power Platform gave no sign-in link for the connection.', 'Retry; if it persists, create the connection in the maker portal.');

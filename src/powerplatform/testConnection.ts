@@ -30,10 +30,7 @@ export function pickGetOperation(swagger: Json): GetOperation | undefined {
   return undefined;
 }
 
-export interface TestConnectionInput {
-  readonly client: PowerPlatformClient;
-  readonly environment: string;
-  readonly connectorId: string;
+export interface TestConnectionInput extends ConnectionTarget {
   readonly swagger: Json;
   /** Where the consent host sends the browser when the sign-in is done (a loopback page, or the product's own). */
   readonly returnUrl: string;
@@ -93,19 +90,78 @@ type Status = { status: string; error?: { code?: string; message?: string } } | 
 /** Signed in, or failed with the sign-in's own error (not just "not signed in yet"). */
 const settled = (s: Status): boolean => s?.status === 'Connected' || (s?.status === 'Error' && s.error?.code !== 'Unauthenticated');
 
+/** Where a connection is made: the signed-in client, the environment and the deployed connector. */
+export interface ConnectionTarget {
+  readonly client: PowerPlatformClient;
+  readonly environment: string;
+  readonly connectorId: string;
+}
+
+/** A connection whose creation has started (beside the connector's read, for its runtime URL). */
+export interface StartedConnection {
+  readonly connectionName: string;
+  /** The connection exists and the connector was read; rejects with the first of their failures. */
+  readonly ready: Promise<{ readonly runtimeUrl?: string }>;
+}
+
+/**
+ * Creates the connection (PUT) and reads the connector, both at once: neither needs the other. Nothing is shown to the
+ * user yet — `finishTestConnection` asks for the consent link, so a caller may start this before the connector app is
+ * ready for a sign-in (its redirect URL registered, consent granted) and show the link only once it is.
+ */
+export function startConnection(target: ConnectionTarget): StartedConnection {
+  const connectionName = randomBytes(16).toString('hex');
+  const ready = (async () => {
+    const [connector, created] = await Promise.allSettled([target.client.getConnector(target.environment, target.connectorId), target.client.createConnection(target.environment, target.connectorId, connectionName)]);
+    if (connector.status === 'rejected') throw connector.reason;
+    if (!connector.value) throw new PowerPlatformFailure('ConnectorNotFound', 404, `The connector ${target.connectorId} is not in environment ${target.environment}.`, 'Deploy the connector first.');
+    if (created.status === 'rejected') throw created.reason;
+    const runtimeUrl = connector.value.properties.primaryRuntimeUrl;
+    return runtimeUrl ? { runtimeUrl } : {};
+  })();
+  // Observed by whoever continues (or discards) it; until then a failure must not be an unhandled rejection.
+  ready.catch(() => undefined);
+  return { connectionName, ready };
+}
+
+/**
+ * A connection started early that will not be signed in to (the setup it was started beside did not finish): deleted,
+ * so that nothing unusable is left in the user's connections. Best effort: `deleted` false with the reason otherwise.
+ */
+export async function discardConnection(target: ConnectionTarget, started: StartedConnection): Promise<{ deleted: boolean; created: boolean; reason?: string }> {
+  try {
+    await started.ready;
+  } catch (error) {
+    // Not created (or the connector could not be read): try anyway, a PUT may have been committed without its answer.
+    return target.client.deleteConnection(target.environment, target.connectorId, started.connectionName).then(
+      () => ({ deleted: true, created: true }),
+      () => ({ deleted: false, created: false, reason: error instanceof Error ? error.message : String(error) }),
+    );
+  }
+  try {
+    await target.client.deleteConnection(target.environment, target.connectorId, started.connectionName);
+    return { deleted: true, created: true };
+  } catch (error) {
+    return { deleted: false, created: true, reason: error instanceof Error ? error.message : String(error) };
+  }
+}
+
 export async function testConnection(input: TestConnectionInput): Promise<TestConnectionResult> {
+  return finishTestConnection(startConnection(input), input);
+}
+
+/**
+ * The rest of the test from a started connection: its consent link (shown through `openConsent`), the wait for the
+ * browser, the code confirmed, the status read and one GET through the connector; a failure explained.
+ */
+export async function finishTestConnection(started: StartedConnection, input: TestConnectionInput): Promise<TestConnectionResult> {
   const say = input.onProgress ?? (() => undefined);
   const sleep = input.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const timeoutMs = input.timeoutMs ?? 300_000;
   const pollMs = input.pollMs ?? 1000;
   const operation = pickGetOperation(input.swagger);
-  const connectionName = randomBytes(16).toString('hex');
-  // The connector (for its runtime URL) is read while the connection is created: neither needs the other.
-  const [connector, created] = await Promise.allSettled([input.client.getConnector(input.environment, input.connectorId), input.client.createConnection(input.environment, input.connectorId, connectionName)]);
-  if (connector.status === 'rejected') throw connector.reason;
-  if (!connector.value) throw new PowerPlatformFailure('ConnectorNotFound', 404, `The connector ${input.connectorId} is not in environment ${input.environment}.`, 'Deploy the connector first.');
-  if (created.status === 'rejected') throw created.reason;
-  const runtimeUrl = connector.value.properties.primaryRuntimeUrl;
+  const { connectionName } = started;
+  const { runtimeUrl } = await started.ready;
   say(`Created connection ${connectionName}; sign in to it in the browser.`);
   const link = await input.client.getConsentLink(input.environment, input.connectorId, connectionName, input.returnUrl);
   if (operation && runtimeUrl) input.client.prepareRuntimeCall();

@@ -156,3 +156,30 @@ test('explain: text and --json with what the message names; exit 1 without a kno
   assert.equal((await cli('explain', 'it broke')).code, 1);
   assert.equal((await cli('explain')).code, 2);
 });
+
+test('setup --test-connection: only with --deploy (and not with --undo); --timeout only with it, 1–3600 s; both in the usage text', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'entra-connector-cli-'));
+  try {
+    const without = await cli('setup', dir, '--test-connection');
+    assert.equal(without.code, 2);
+    assert.match(without.stderr, /--test-connection goes with --deploy/);
+    assert.match(without.stderr, /Usage: entra-connector setup/);
+    const undo = await cli('setup', dir, '--deploy', '--test-connection', '--undo');
+    assert.equal(undo.code, 2);
+    assert.match(undo.stderr, /--test-connection does not go with --undo/);
+    const timeoutAlone = await cli('setup', dir, '--deploy', '--timeout', '60');
+    assert.equal(timeoutAlone.code, 2);
+    assert.match(timeoutAlone.stderr, /--timeout goes with --test-connection/);
+    for (const bad of ['0', '3601', 'soon']) {
+      const r = await cli('setup', dir, '--deploy', '--test-connection', '--timeout', bad);
+      assert.equal(r.code, 2, bad);
+      assert.match(r.stderr, /--timeout must be between 1 and 3600 seconds/);
+    }
+    const help = await cli('setup', '--help');
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /--test-connection {2,}then prove it works \(with --deploy\)/);
+    assert.match(help.stdout, /--timeout <seconds> {2,}how long --test-connection waits for the sign-in/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

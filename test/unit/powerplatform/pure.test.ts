@@ -8,7 +8,8 @@ import { parseSignInOptions, SignInUsageError } from '../../../src/cli/session';
 import { connectorBody } from '../../../src/powerplatform/deploy';
 import { isLegacySharedRedirect } from '../../../src/powerplatform/redirect';
 import { readSettings, writeSettings } from '../../../src/powerplatform/settings';
-import { pickGetOperation } from '../../../src/powerplatform/testConnection';
+import type { PowerPlatformClient } from '../../../src/powerplatform/client';
+import { discardConnection, pickGetOperation, startConnection } from '../../../src/powerplatform/testConnection';
 
 describe('paconn settings.json', () => {
   it('keeps unrelated keys, indentation and CRLF line endings; writes only the deployment and file names', () => {
@@ -68,6 +69,49 @@ describe('the operation a connection test calls', () => {
     };
     assert.deepEqual(pickGetOperation(swagger), { path: '/invoices', operationId: 'List' });
     assert.equal(pickGetOperation({ paths: { '/x': { post: {} } } }), undefined);
+  });
+});
+
+describe('a connection started early and discarded (setup --test-connection whose setup did not finish)', () => {
+  /** A client whose connection PUT answers when `answer` is called; it records the calls in order. */
+  function client(put: 'ok' | 'fails') {
+    const calls: string[] = [];
+    let answer!: () => void;
+    const answered = new Promise<void>((r) => (answer = r));
+    const fake = {
+      getConnector: async () => ({ name: 'shared_x', properties: { primaryRuntimeUrl: 'https://x.azure-apim.net/apim/x' } }),
+      createConnection: async (_e: string, _c: string, name: string) => {
+        calls.push(`PUT ${name}`);
+        await answered;
+        calls.push('PUT answered');
+        if (put === 'fails') throw new Error('refused');
+        return { name, properties: {} };
+      },
+      deleteConnection: async (_e: string, _c: string, name: string) => {
+        calls.push(`DELETE ${name}`);
+        if (put === 'fails') throw new Error('ConnectionNotFound');
+      },
+    };
+    return { calls, answer, target: { client: fake as unknown as PowerPlatformClient, environment: 'Default-1', connectorId: 'shared_x' } };
+  }
+
+  it('is deleted only once its creation has answered (a DELETE sent beside the PUT could find nothing and leave it behind)', async () => {
+    const c = client('ok');
+    const started = startConnection(c.target);
+    const discarded = discardConnection(c.target, started);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(c.calls, [`PUT ${started.connectionName}`], 'nothing deleted while the PUT is in flight');
+    c.answer();
+    assert.deepEqual(await discarded, { deleted: true, created: true });
+    assert.deepEqual(c.calls, [`PUT ${started.connectionName}`, 'PUT answered', `DELETE ${started.connectionName}`]);
+  });
+
+  it('whose creation failed is still deleted if it exists, else reported as never created, with the cause', async () => {
+    const c = client('fails');
+    const started = startConnection(c.target);
+    c.answer();
+    assert.deepEqual(await discardConnection(c.target, started), { deleted: false, created: false, reason: 'refused' });
+    assert.deepEqual(c.calls.at(-1), `DELETE ${started.connectionName}`);
   });
 });
 
