@@ -284,6 +284,7 @@ export function renderMarkdown(s) {
     L.push('over static edges in esbuild\'s metafile (`test/unit/startup/activation.test.ts` keeps it so).', '');
     L.push('| figure | value |', '|---|---|');
     for (const [file, bytes] of Object.entries(bb.bytes)) L.push(`| bundle \`${file}\` | ${kb(bytes)} |`);
+    if (bb.plainNodeLoadMs) L.push(`| \`extension.js\` loaded in a plain Node process, \`vscode\` stubbed (compile + top level; \`bench/loadBundle.cjs\`) | ${bb.plainNodeLoadMs.median} ms (${bb.plainNodeLoadMs.min}–${bb.plainNodeLoadMs.max}, ${bb.plainNodeLoadMs.runs} processes) |`);
     L.push(`| modules loaded by activate() (source bytes) | ${bb.activation.eagerModules} (${kb(bb.activation.eagerSourceBytes)}) |`);
     L.push(`| packages loaded by activate() | ${bb.activation.eagerPackages.join(', ') || 'none'} |`);
     L.push(`| modules only behind import() (source bytes) | ${bb.activation.lazyModules} (${kb(bb.activation.lazySourceBytes)}) |`);
