@@ -167,6 +167,15 @@ try {
     say('production bundles…');
     const b = await bundles(out);
     summary.bundles = { bytes: b.sizes, activation: eagerGraph(b.host) };
+    if (wants('activation')) {
+      // The activation bundle's own loading (compile + top level) in a plain Node process, each run a new process.
+      const loads = [];
+      for (let i = 0; i < 11; i++) {
+        const r = await run(process.execPath, [join(ROOT, 'bench/loadBundle.cjs'), join(out, 'extension.js')]);
+        if (r.code === 0) loads.push(JSON.parse(r.stdout).loadMs);
+      }
+      if (loads.length) summary.bundles.plainNodeLoadMs = { median: round(median(loads), 2), min: round(Math.min(...loads), 2), max: round(Math.max(...loads), 2), runs: loads.length };
+    }
   }
   if (wants('check')) {
     say('entra-connector check over the corpus (3 runs)…');

@@ -10,7 +10,8 @@
 // - diagnostics while typing: edit → the status bar's problem count reaching its new value; floor: the debounce.
 // - activate(): VS Code's own figure from "Developer: Show Running Extensions" (code loading + the activate() call),
 //   once per extension-host start (window reloads); floor: an empty extension (bench/fixtures/empty-extension,
-//   `activate() {}`, the same activation event) in the same host start.
+//   `activate() {}`, the same activation event) in the same host start; and the same starts on the host thread only
+//   (bench/fixtures/profiler-extension times each extension's module load and activate() call inside the host).
 // ENTRA_BENCH_VSCODE lists what to run (first-paint,diagnostics,activation; default all). Prints one JSON line.
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +23,8 @@ const EMPTY_EXTENSION = join(__dirname, 'fixtures/empty-extension');
 const EMPTY_VSCODE_EXTENSION = join(__dirname, 'fixtures/empty-vscode-extension');
 const PROFILER_EXTENSION = join(__dirname, 'fixtures/profiler-extension');
 const PROFILE = join(mkdtempSync(join(tmpdir(), 'entra-bench-prof-')), 'exthost.cpuprofile');
+/** One JSON line per extension-host start from the profiler extension: each measured extension's host-thread times. */
+const HOST_TIMES = join(mkdtempSync(join(tmpdir(), 'entra-bench-act-')), 'activation.jsonl');
 const FLOOR_KEY = 'Control+Alt+Shift+8';
 const WIZARD_KEY = 'Control+Alt+Shift+9';
 const DEBOUNCE_MS = 300;
@@ -288,6 +291,27 @@ async function setLogLevel(wb: Workbench, channel: string, level: 'Debug' | 'Tra
   await page.waitForTimeout(500);
 }
 
+const MEASURED = { ours: 'entra-connector.entra-connector', empty: 'entra-connector-bench.bench-empty-extension', emptyWithApi: 'entra-connector-bench.bench-empty-vscode-extension' } as const;
+const stats2 = (xs: number[]) => ({ median: round(median(xs), 2), min: round(Math.min(...xs), 2), max: round(Math.max(...xs), 2), runs: xs.length, all: xs.map((x) => round(x, 2)) });
+
+interface HostTimes { profiled: boolean; extensions: Record<string, { loadMs?: number; apiMs?: number; activateMs?: number; active?: boolean }> }
+
+const hostTimeLines = () => (existsSync(HOST_TIMES) ? readFileSync(HOST_TIMES, 'utf8').split('\n').filter(Boolean) : []);
+
+/** The profiler extension's line for the host start after the first `before` lines, once written. */
+async function hostTimes(before: number): Promise<HostTimes | undefined> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const lines = hostTimeLines();
+    if (lines.length > before) return JSON.parse(lines[lines.length - 1] as string) as HostTimes;
+    if (Date.now() > deadline) {
+      log('no host-thread times for this host start');
+      return undefined;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 /** VS Code's activation time of one extension's row in Running Extensions (code loading + activate()). */
 async function rowActivation(wb: Workbench, name: string): Promise<number> {
   // The list is virtual: only rows in view exist. The bench's window is tall enough for every running extension.
@@ -322,7 +346,11 @@ async function activation(wb: Workbench) {
   const ownParts: Record<string, number[]> = {};
   // The window's first host start ran under the profiler (bench/fixtures/profiler-extension): read, not timed.
   const profile = await profileSummary();
+  const hostThread: Record<keyof typeof MEASURED, { total: number; load: number; api: number; activate: number }[]> = { ours: [], empty: [], emptyWithApi: [] };
+  // The first start's line (profiled) is not counted: wait for it, so that the next line is the next start's.
+  await hostTimes(0);
   for (let i = 0; i < RUNS; i++) {
+    const before = hostTimeLines().length;
     await reload(wb);
     await runCommand(wb.page, 'Developer: Show Running Extensions');
     ours.push(await rowActivation(wb, 'Entra Connector'));
@@ -337,8 +365,16 @@ async function activation(wb: Workbench) {
         if (m) (ownParts[m[1] as string] ??= []).push(Number(m[2]));
       }
     }
-    log(`activation ${i + 1}: ours ${ours[i]} ms (activate() itself ${own[own.length - 1]} ms), empty extension ${empty[i]} ms, empty + require('vscode') ${emptyApi[i]} ms`);
+    const host = await hostTimes(before);
+    if (host) for (const [key, id] of Object.entries(MEASURED)) {
+      const t = host.extensions[id];
+      if (t?.loadMs === undefined || t.activateMs === undefined) continue;
+      hostThread[key as keyof typeof MEASURED].push({ total: t.loadMs + t.activateMs, load: t.loadMs, api: t.apiMs ?? 0, activate: t.activateMs });
+    }
+    log(`activation ${i + 1}: ours ${ours[i]} ms (activate() itself ${own[own.length - 1]} ms), empty extension ${empty[i]} ms, empty + require('vscode') ${emptyApi[i]} ms; host thread: ${Object.entries(hostThread).map(([k, v]) => `${k} ${v.length ? round(v[v.length - 1]!.total, 2) : '?'} ms`).join(', ')}`);
   }
+  const part = (k: keyof typeof MEASURED, f: 'total' | 'load' | 'api' | 'activate') => stats2(hostThread[k].map((t) => t[f]));
+  const threadOf = (k: keyof typeof MEASURED) => (hostThread[k].length ? { total: part(k, 'total'), load: part(k, 'load'), requireVscode: part(k, 'api'), activateCall: part(k, 'activate') } : undefined);
   return {
     activateCallOwnMs: own.length ? stats(own) : undefined,
     activateCallParts: Object.fromEntries(Object.entries(ownParts).map(([k, v]) => [k, stats(v)])),
@@ -349,6 +385,18 @@ async function activation(wb: Workbench) {
     // VS Code shows whole milliseconds: an empty extension's 0 ms is counted as 1 ms.
     ratio: round(median(ours) / Math.max(median(empty), 1), 2),
     ratioToEmptyWithApi: round(median(ours) / Math.max(median(emptyApi), 1), 2),
+    // The same starts, on the host thread only (bench/fixtures/profiler-extension): module load + activate() call.
+    hostThread: hostThread.ours.length
+      ? {
+          ours: threadOf('ours'),
+          empty: threadOf('empty'),
+          emptyWithApi: threadOf('emptyWithApi'),
+          ratio: round(median(hostThread.ours.map((t) => t.total)) / median(hostThread.empty.map((t) => t.total)), 1),
+          ratioToEmptyWithApi: round(median(hostThread.ours.map((t) => t.total)) / median(hostThread.emptyWithApi.map((t) => t.total)), 2),
+          oursMinusEmptyWithApiMs: stats2(hostThread.ours.map((t, i) => t.total - (hostThread.emptyWithApi[i]?.total ?? NaN)).filter((x) => !Number.isNaN(x))),
+          method: "performance.now() around Module._load of each extension's main file (its require('vscode') timed apart) and around its activate() call, in the host, every start but the profiled one",
+        }
+      : { notMeasured: 'the profiler extension wrote no host-thread times' },
     method: "VS Code's Running Extensions activation time (code loading + activate()) of both extensions, one extension-host start per window reload",
   };
 }
@@ -394,7 +442,7 @@ async function main() {
   log('starting code-server…');
   const wb = await launchWorkbench({
     emulator: false,
-    env: { ENTRA_BENCH_FLOOR: '1', ...(WHAT.has('activation') ? { ENTRA_BENCH_PROFILE: PROFILE } : {}) },
+    env: { ENTRA_BENCH_FLOOR: '1', ...(WHAT.has('activation') ? { ENTRA_BENCH_PROFILE: PROFILE, ENTRA_BENCH_ACTIVATION: HOST_TIMES } : {}) },
     // Disables JSON schema validation in this window: the problem count then moves with this extension's diagnostics only.
     settings: { 'json.validate.enable': false },
     extensions: [EMPTY_EXTENSION, EMPTY_VSCODE_EXTENSION, ...(WHAT.has('activation') ? [PROFILER_EXTENSION] : [])],
