@@ -168,6 +168,40 @@ describe('entra-connector setup --deploy, deploy and test-connection (emulated P
     assert.match(r.stdout, new RegExp(`The connection test did not run: the setup did not finish; the connection ${name} created for the test was deleted\\.\nNext: `));
   });
 
+  it("setup --deploy --test-connection in text: the setup's lines, then the sign-in link once the deploy step is done, then \"Connection works\"; a setup left pending (--consent link) shows no link and deletes its connection", async () => {
+    // A fresh tenant: its one API site is not yet secured for another connector's API app (the tests above take it over).
+    await resetEmulator(ep);
+    const copy = (name: string) => {
+      const dir = join(mkdtempSync(join(work, 'ws-')), name);
+      cpSync(SAMPLE, dir, { recursive: true });
+      const swaggerPath = join(dir, 'apiDefinition.swagger.json');
+      writeFileSync(swaggerPath, readFileSync(swaggerPath, 'utf8').replace('"title": "Contoso Invoices"', `"title": "${name}"`));
+      return dir;
+    };
+    const dir = copy('Contoso Text');
+    const r = await cli(['setup', dir, ...cloud(), '--state', join(dir, '..', 'state.json'), '--deploy', '--test-connection', '--timeout', '60']);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /^Connector app \(client ID\): [0-9a-f-]{36}\n[\s\S]*\nCreated connector shared_\S+ in [\s\S]*\nConnection works: GET \/invoices through the connector → 200\n\{/);
+    const linkAt = r.stderr.indexOf('Sign in to the connection: open ');
+    assert.ok(linkAt > r.stderr.search(/^done +deploy: /m) && r.stderr.search(/^done +deploy: /m) >= 0, 'the sign-in link came after the deploy step (and its redirect URL) was done');
+    assert.equal(r.browser.length, 1);
+
+    // Admin consent left to an administrator: the setup ends pending, so nobody is sent to sign in.
+    const before = (await getState(ep)).powerPlatform.connections.length;
+    const pending = copy('Contoso Pending');
+    const p = await cli(['setup', pending, ...cloud(), '--state', join(pending, '..', 'state.json'), '--deploy', '--test-connection', '--consent', 'link', '--json']);
+    assert.equal(p.code, 1, p.stderr + p.stdout);
+    const out = JSON.parse(p.stdout);
+    assert.ok(out.pending.some((x: { step: string }) => x.step === 'consent'), JSON.stringify(out.pending));
+    assert.equal(out.deployment.created, true, 'the connector was deployed');
+    assert.doesNotMatch(p.stderr, /Sign in to the connection/);
+    assert.deepEqual(p.browser, []);
+    assert.equal(out.connection.ok, false);
+    assert.equal(out.connection.deleted, true);
+    assert.match(out.connection.failure.message, new RegExp(`^The connection test did not run: the setup did not finish; the connection ${out.connection.connection} created for the test was deleted\\.$`));
+    assert.equal((await getState(ep)).powerPlatform.connections.length, before, 'no connection left behind');
+  });
+
   it('one command from nothing to a deployed connector with its redirect URL registered; test-connection → 200; a second run creates nothing', async () => {
     const before = await getState(ep);
     const ws = mkdtempSync(join(work, 'ws-'));
