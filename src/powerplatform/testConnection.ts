@@ -131,11 +131,15 @@ export function startConnection(target: ConnectionTarget): StartedConnection {
 export async function discardConnection(target: ConnectionTarget, started: StartedConnection): Promise<{ deleted: boolean; created: boolean; reason?: string }> {
   try {
     await started.ready;
-  } catch (error) {
+  } catch (failed) {
     // Not created (or the connector could not be read): try anyway, a PUT may have been committed without its answer.
+    // Only the platform's 404 says there is nothing to delete.
     return target.client.deleteConnection(target.environment, target.connectorId, started.connectionName).then(
       () => ({ deleted: true, created: true }),
-      () => ({ deleted: false, created: false, reason: error instanceof Error ? error.message : String(error) }),
+      (error: unknown) =>
+        error instanceof PowerPlatformFailure && error.status === 404
+          ? { deleted: false, created: false, reason: failed instanceof Error ? failed.message : String(failed) }
+          : { deleted: false, created: true, reason: error instanceof Error ? error.message : String(error) },
     );
   }
   try {

@@ -8,7 +8,7 @@ import { parseSignInOptions, SignInUsageError } from '../../../src/cli/session';
 import { connectorBody } from '../../../src/powerplatform/deploy';
 import { isLegacySharedRedirect } from '../../../src/powerplatform/redirect';
 import { readSettings, writeSettings } from '../../../src/powerplatform/settings';
-import type { PowerPlatformClient } from '../../../src/powerplatform/client';
+import { PowerPlatformFailure, type PowerPlatformClient } from '../../../src/powerplatform/client';
 import { discardConnection, pickGetOperation, startConnection } from '../../../src/powerplatform/testConnection';
 
 describe('paconn settings.json', () => {
@@ -89,7 +89,7 @@ describe('a connection started early and discarded (setup --test-connection whos
       },
       deleteConnection: async (_e: string, _c: string, name: string) => {
         calls.push(`DELETE ${name}`);
-        if (put === 'fails') throw new Error('ConnectionNotFound');
+        if (put === 'fails') throw new PowerPlatformFailure('ConnectionNotFound', 404, `The connection '${name}' could not be found.`, 'x');
       },
     };
     return { calls, answer, target: { client: fake as unknown as PowerPlatformClient, environment: 'Default-1', connectorId: 'shared_x' } };
@@ -106,7 +106,7 @@ describe('a connection started early and discarded (setup --test-connection whos
     assert.deepEqual(c.calls, [`PUT ${started.connectionName}`, 'PUT answered', `DELETE ${started.connectionName}`]);
   });
 
-  it('whose creation failed is still deleted if it exists, else reported as never created, with the cause', async () => {
+  it('whose creation failed is still deleted if it exists; reported as never created only when the platform says there is none (404), with the cause', async () => {
     const c = client('fails');
     const started = startConnection(c.target);
     c.answer();
