@@ -105,7 +105,7 @@ function findings(s) {
       F.push(`  ${ms(ht.ours.requireVscode)}, and \`activate()\` ${ms(ht.ours.activateCall)}; the empty extension ${ms(ht.empty.total)}; the`);
       F.push(`  one that only requires \`vscode\` ${ms(ht.emptyWithApi.total)}. Per start, this extension minus the latter: ${ms(ht.oursMinusEmptyWithApiMs)}.`);
       const plain = s.bundles?.plainNodeLoadMs;
-      if (plain) F.push(`  The same bundle loads in ${plain.median} ms (${plain.min}–${plain.max}, ${plain.runs} processes) in a plain Node process with \`vscode\` stubbed`, '  (`bench/loadBundle.cjs`: compiling it and running its top level); the rest of the host\'s larger and wider load figure is the host thread sharing 2 busy cores.');
+      if (plain) F.push(`  The same bundle loads in ${plain.median} ms (${plain.min}–${plain.max}, ${plain.runs} processes) in a plain Node process with \`vscode\` stubbed`, '  (`bench/loadBundle.cjs`: compiling it and running its top level, each in a new process), so the loading is this extension\'s own code.', '  Single starts swing by 5–10× on this shared 2-core machine (the host thread descheduled, a garbage collection): the medians are the figures.');
       F.push(`  **What stands in the way of 1.5×:** 1.5× the empty extension is ${Math.round(ht.empty.total.median * 1.5 * 100) / 100} ms. An extension that calls VS Code at`);
       F.push(`  all pays for its API object first (${ht.emptyWithApi.total.median} ms for the floor that does only that: ${Math.round((ht.emptyWithApi.total.median / ht.empty.total.median) * 10) / 10}× already), then`);
       F.push('  compiling its own code and registering what VS Code needs from it during activation (the two tree views\' providers,');
