@@ -105,7 +105,7 @@ function findings(s) {
       F.push(`  ${ms(ht.ours.requireVscode)}, and \`activate()\` ${ms(ht.ours.activateCall)}; the empty extension ${ms(ht.empty.total)}; the`);
       F.push(`  one that only requires \`vscode\` ${ms(ht.emptyWithApi.total)}. Per start, this extension minus the latter: ${ms(ht.oursMinusEmptyWithApiMs)}.`);
       const plain = s.bundles?.plainNodeLoadMs;
-      if (plain) F.push(`  The same bundle loads in ${plain.median} ms (${plain.min}–${plain.max}, ${plain.runs} processes) in a plain Node process with \`vscode\` stubbed`, '  (`bench/loadBundle.cjs`: compiling it and running its top level, each in a new process), so the loading is this extension\'s own code.', '  Single starts swing by 5–10× on this shared 2-core machine (the host thread descheduled, a garbage collection): the medians are the figures.');
+      if (plain) F.push(`  The same bundle loads in ${plain.median} ms (${plain.min}–${plain.max}, ${plain.runs} processes) in a plain Node process with \`vscode\` stubbed`, '  (`bench/loadBundle.cjs`: compiling it and running its top level, each in a new process, Node\'s own modules such as `node:crypto` loaded first, as the host has them), so the loading is this extension\'s own code.', '  Single starts swing by 5–10× on this shared 2-core machine (the host thread descheduled, a garbage collection): the medians are the figures.');
       F.push(`  **What stands in the way of 1.5×:** 1.5× the empty extension is ${Math.round(ht.empty.total.median * 1.5 * 100) / 100} ms. An extension that calls VS Code at`);
       F.push(`  all pays for its API object first (${ht.emptyWithApi.total.median} ms for the floor that does only that: ${Math.round((ht.emptyWithApi.total.median / ht.empty.total.median) * 10) / 10}× already), then`);
       F.push('  compiling its own code and registering what VS Code needs from it during activation (the two tree views\' providers,');
@@ -312,7 +312,7 @@ export function renderMarkdown(s) {
     L.push('over static edges in esbuild\'s metafile (`test/unit/startup/activation.test.ts` keeps it so).', '');
     L.push('| figure | value |', '|---|---|');
     for (const [file, bytes] of Object.entries(bb.bytes)) L.push(`| bundle \`${file}\` | ${kb(bytes)} |`);
-    if (bb.plainNodeLoadMs) L.push(`| \`extension.js\` loaded in a plain Node process, \`vscode\` stubbed (compile + top level; \`bench/loadBundle.cjs\`) | ${bb.plainNodeLoadMs.median} ms (${bb.plainNodeLoadMs.min}–${bb.plainNodeLoadMs.max}, ${bb.plainNodeLoadMs.runs} processes) |`);
+    if (bb.plainNodeLoadMs) L.push(`| \`extension.js\` loaded in a plain Node process, \`vscode\` stubbed, Node's own modules loaded first (compile + top level; \`bench/loadBundle.cjs\`) | ${bb.plainNodeLoadMs.median} ms (${bb.plainNodeLoadMs.min}–${bb.plainNodeLoadMs.max}, ${bb.plainNodeLoadMs.runs} processes) |`);
     L.push(`| modules loaded by activate() (source bytes) | ${bb.activation.eagerModules} (${kb(bb.activation.eagerSourceBytes)}) |`);
     L.push(`| packages loaded by activate() | ${bb.activation.eagerPackages.join(', ') || 'none'} |`);
     L.push(`| modules only behind import() (source bytes) | ${bb.activation.lazyModules} (${kb(bb.activation.lazySourceBytes)}) |`);
