@@ -23,13 +23,19 @@ async function graph(method: string, path: string, body?: unknown) {
   return httpsJson<Record<string, unknown>>(`${ep.graphEndpoint}/v1.0${path}`, { method, headers: { authorization: `Bearer ${token}` }, ...(body !== undefined ? { body } : {}), ca: ep.caCertPath });
 }
 
-/** A fresh copy of the sample connector, set up, secured and deployed; returns its folder and the deploy JSON. */
-async function deployedConnector(name: string): Promise<{ dir: string; out: { connectorApp: { appId: string }; deployment: { connectorId: string; redirectUrl: string } } }> {
+/** A fresh copy of the sample connector in its own workspace folder, its swagger titled `name` (its own connector). */
+function sampleCopy(name: string): { ws: string; dir: string } {
   const ws = mkdtempSync(join(work, 'ws-'));
   const dir = join(ws, name);
   cpSync(SAMPLE, dir, { recursive: true });
   const swaggerPath = join(dir, 'apiDefinition.swagger.json');
   writeFileSync(swaggerPath, readFileSync(swaggerPath, 'utf8').replace('"title": "Contoso Invoices"', `"title": "${name}"`));
+  return { ws, dir };
+}
+
+/** A fresh copy of the sample connector, set up, secured and deployed; returns its folder and the deploy JSON. */
+async function deployedConnector(name: string): Promise<{ dir: string; out: { connectorApp: { appId: string }; deployment: { connectorId: string; redirectUrl: string } } }> {
+  const { ws, dir } = sampleCopy(name);
   const r = await cli(['setup', dir, ...cloud(), '--state', join(ws, 'state.json'), '--deploy', '--json']);
   assert.equal(r.code, 0, r.stderr + r.stdout);
   // The emulated tenant has one site: each test's connector takes it over from the previous one, on purpose.
@@ -47,11 +53,7 @@ const productTrips = (log: readonly RecordedRequest[]) =>
 
 describe('entra-connector setup --deploy, deploy and test-connection (emulated Power Platform)', () => {
   it('from nothing to a working connection (setup --deploy, then test-connection) in ≤ 10 sequential round trips at 400 ms latency', async () => {
-    const ws = mkdtempSync(join(work, 'ws-'));
-    const dir = join(ws, 'Contoso Chain');
-    cpSync(SAMPLE, dir, { recursive: true });
-    const swaggerPath = join(dir, 'apiDefinition.swagger.json');
-    writeFileSync(swaggerPath, readFileSync(swaggerPath, 'utf8').replace('"title": "Contoso Invoices"', '"title": "Contoso Chain"'));
+    const { ws, dir } = sampleCopy('Contoso Chain');
     const chain = (log: readonly RecordedRequest[]) => productTrips(log).map((r) => `${r.method} ${r.path.split('?')[0]}`).join(', ');
     // Latency on every request makes the count about the order of the product's requests, not about this machine:
     // requests sent together overlap unless the test process stalls for longer than the latency (400 ms).
@@ -90,11 +92,7 @@ describe('entra-connector setup --deploy, deploy and test-connection (emulated P
   it('one command from nothing to a working connection (setup --deploy --test-connection) in ≤ 9 sequential round trips at 400 ms latency; the consent link is asked for only after the redirect URL and the grant are in place', async () => {
     // A fresh tenant: its one API site is not yet secured for another connector's API app (the tests above take it over).
     await resetEmulator(ep);
-    const ws = mkdtempSync(join(work, 'ws-'));
-    const dir = join(ws, 'Contoso One');
-    cpSync(SAMPLE, dir, { recursive: true });
-    const swaggerPath = join(dir, 'apiDefinition.swagger.json');
-    writeFileSync(swaggerPath, readFileSync(swaggerPath, 'utf8').replace('"title": "Contoso Invoices"', '"title": "Contoso One"'));
+    const { ws, dir } = sampleCopy('Contoso One');
     await clearRequests(ep);
     await setFaults(ep, { latencyMs: 400 });
     let r: Awaited<ReturnType<typeof cli>>;
@@ -134,11 +132,7 @@ describe('entra-connector setup --deploy, deploy and test-connection (emulated P
   });
 
   it('setup --deploy --test-connection whose setup fails after the deploy step shows no consent link, deletes the connection it created early and says so', async () => {
-    const ws = mkdtempSync(join(work, 'ws-'));
-    const dir = join(ws, 'Contoso Halfway');
-    cpSync(SAMPLE, dir, { recursive: true });
-    const swaggerPath = join(dir, 'apiDefinition.swagger.json');
-    writeFileSync(swaggerPath, readFileSync(swaggerPath, 'utf8').replace('"title": "Contoso Invoices"', '"title": "Contoso Halfway"'));
+    const { ws, dir } = sampleCopy('Contoso Halfway');
     const before = await getState(ep);
     await clearRequests(ep);
     // The redirect URL's registration on the connector app (the write after the connector is created) is refused.
@@ -171,14 +165,7 @@ describe('entra-connector setup --deploy, deploy and test-connection (emulated P
   it("setup --deploy --test-connection in text: the setup's lines, then the sign-in link once the deploy step is done, then \"Connection works\"; a setup left pending (--consent link) shows no link and deletes its connection", async () => {
     // A fresh tenant: its one API site is not yet secured for another connector's API app (the tests above take it over).
     await resetEmulator(ep);
-    const copy = (name: string) => {
-      const dir = join(mkdtempSync(join(work, 'ws-')), name);
-      cpSync(SAMPLE, dir, { recursive: true });
-      const swaggerPath = join(dir, 'apiDefinition.swagger.json');
-      writeFileSync(swaggerPath, readFileSync(swaggerPath, 'utf8').replace('"title": "Contoso Invoices"', `"title": "${name}"`));
-      return dir;
-    };
-    const dir = copy('Contoso Text');
+    const { dir } = sampleCopy('Contoso Text');
     const r = await cli(['setup', dir, ...cloud(), '--state', join(dir, '..', 'state.json'), '--deploy', '--test-connection', '--timeout', '60']);
     assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.match(r.stdout, /^Connector app \(client ID\): [0-9a-f-]{36}\n[\s\S]*\nCreated connector shared_\S+ in [\s\S]*\nConnection works: GET \/invoices through the connector → 200\n\{/);
@@ -188,7 +175,7 @@ describe('entra-connector setup --deploy, deploy and test-connection (emulated P
 
     // Admin consent left to an administrator: the setup ends pending, so nobody is sent to sign in.
     const before = (await getState(ep)).powerPlatform.connections.length;
-    const pending = copy('Contoso Pending');
+    const pending = sampleCopy('Contoso Pending').dir;
     const p = await cli(['setup', pending, ...cloud(), '--state', join(pending, '..', 'state.json'), '--deploy', '--test-connection', '--consent', 'link', '--json']);
     assert.equal(p.code, 1, p.stderr + p.stdout);
     const out = JSON.parse(p.stdout);
@@ -204,9 +191,7 @@ describe('entra-connector setup --deploy, deploy and test-connection (emulated P
 
   it('one command from nothing to a deployed connector with its redirect URL registered; test-connection → 200; a second run creates nothing', async () => {
     const before = await getState(ep);
-    const ws = mkdtempSync(join(work, 'ws-'));
-    const dir = join(ws, 'Contoso Invoices');
-    cpSync(SAMPLE, dir, { recursive: true });
+    const { ws, dir } = sampleCopy('Contoso Invoices');
     const stateFile = join(ws, 'state.json');
     const r = await cli(['setup', dir, ...cloud(), '--state', stateFile, '--deploy', '--json']);
     assert.equal(r.code, 0, r.stderr + r.stdout);
