@@ -17,7 +17,7 @@ import { deployConnector, objectIdOf, oauthSettingsOf, type ConnectorFiles, type
 import { isRedirectRegistered, registerDeployedRedirect } from '../powerplatform/redirect';
 import { startReturnPage } from '../powerplatform/returnPage';
 import { readSettings, SETTINGS_FILE } from '../powerplatform/settings';
-import { testConnection, type TestConnectionResult } from '../powerplatform/testConnection';
+import { readTestSwagger, testConnection, type TestConnectionResult } from '../powerplatform/testConnection';
 import type { CliCommand, CliIo } from './command';
 import { asUsage, parseConnectorArgs, UsageError } from './args';
 import { deviceCodeSignIn, parseSignInOptions, SIGN_IN_OPTIONS, SIGN_IN_USAGE, type CliSession, type SignInOptions } from './session';
@@ -255,8 +255,7 @@ export async function runTestConnectionCommand(argv: readonly string[], io: CliI
   const page = await startReturnPage();
   try {
     pp = await powerPlatformSession(p.signIn, say);
-    const swaggerText = await diskConnectorFiles.readText(join(p.dir, settings.apiDefinition));
-    const swagger = swaggerText ? (JSON.parse(swaggerText.replace(/^\uFEFF/, '')) as Record<string, unknown>) : {};
+    const swagger = await readTestSwagger(diskConnectorFiles, join(p.dir, settings.apiDefinition));
     const result = await testConnection({
       client: pp.client,
       environment: settings.environment,

@@ -23,7 +23,7 @@ import { PowerPlatformFailure, type PowerPlatformClient } from '../powerplatform
 import { isRedirectRegistered } from '../powerplatform/redirect';
 import { startReturnPage } from '../powerplatform/returnPage';
 import { readSettings, SETTINGS_FILE } from '../powerplatform/settings';
-import { discardConnection, finishTestConnection, startConnection, type ConnectionTarget, type StartedConnection, type TestConnectionResult } from '../powerplatform/testConnection';
+import { discardConnection, finishTestConnection, readTestSwagger, startConnection, type ConnectionTarget, type StartedConnection, type TestConnectionResult } from '../powerplatform/testConnection';
 import { applyChoices, choicesFromAnswers } from '../wizard/model';
 import { defaultAnswers, stepById, type Answers, type ApiAnswer, type ConsentAnswer, type IdentifierUriKind } from '../wizard/steps';
 import type { CliCommand, CliIo } from './command';
@@ -432,8 +432,7 @@ async function proveConnection(p: Parsed, client: PowerPlatformClient, directory
   const page = await startReturnPage();
   try {
     const settings = readSettings(await diskConnectorFiles.readText(join(p.dir, SETTINGS_FILE)));
-    const swaggerText = await diskConnectorFiles.readText(join(p.dir, settings.apiDefinition));
-    const swagger = swaggerText ? (JSON.parse(swaggerText.replace(/^\uFEFF/, '')) as Record<string, unknown>) : {};
+    const swagger = await readTestSwagger(diskConnectorFiles, join(p.dir, settings.apiDefinition));
     return await finishTestConnection(started, {
       ...target,
       swagger,

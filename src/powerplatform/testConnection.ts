@@ -17,6 +17,12 @@ export interface GetOperation {
   readonly path: string;
 }
 
+/** The swagger a connection test picks its GET from, read from `path` (an empty one when the file is missing). */
+export async function readTestSwagger(files: { readText(path: string): Promise<string | undefined> }, path: string): Promise<Json> {
+  const text = await files.readText(path);
+  return text ? (JSON.parse(text.replace(/^\uFEFF/, '')) as Json) : {};
+}
+
 /** The first GET operation a test can call without inventing values: no required path, query or header parameter. */
 export function pickGetOperation(swagger: Json): GetOperation | undefined {
   const paths = swagger.paths && typeof swagger.paths === 'object' ? (swagger.paths as Record<string, Json>) : {};

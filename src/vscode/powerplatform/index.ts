@@ -244,12 +244,11 @@ export function registerPowerPlatform(context: vscode.ExtensionContext, deps: Po
         return undefined;
       }
       const { startReturnPage } = await import('../../powerplatform/returnPage');
-      const { testConnection, describeTestResult } = await import('../../powerplatform/testConnection');
+      const { testConnection, describeTestResult, readTestSwagger } = await import('../../powerplatform/testConnection');
       const page = await startReturnPage();
       try {
         const c = client();
-        const swaggerText = await workspaceFiles.readText(vscode.Uri.joinPath(folder, settings.apiDefinition).fsPath);
-        const swagger = swaggerText ? (JSON.parse(swaggerText.replace(/^\uFEFF/, '')) as Record<string, unknown>) : {};
+        const swagger = await readTestSwagger(workspaceFiles, vscode.Uri.joinPath(folder, settings.apiDefinition).fsPath);
         const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Testing the connection', cancellable: true }, async (progress, cancel) => {
           const controller = new AbortController();
           cancel.onCancellationRequested(() => controller.abort());
